@@ -1,0 +1,1 @@
+"""Qudao — channel-operations platform."""

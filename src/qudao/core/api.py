@@ -1,0 +1,80 @@
+"""The REST API under ``/api/`` (django-ninja, OpenAPI 3.1 at ``/api/openapi.json``).
+
+Integrations authenticate with ``Authorization: Bearer <token>`` (``qudao token USER``);
+the browser session works too. Every handler reads through the same selectors and
+filtersets as the pages, so the API sees exactly what the user sees in the console.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.errors import HttpError
+from ninja.security import HttpBearer, django_auth
+
+from qudao.core.models import ApiToken
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        try:
+            api_token = ApiToken.objects.select_related("user").get(
+                key_hash=ApiToken.hash_key(token))
+        except ApiToken.DoesNotExist:
+            return None
+        if not api_token.user.is_active:
+            return None
+        ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=timezone.now())
+        request.user = api_token.user
+        return api_token.user
+
+
+api = NinjaAPI(
+    title="Qudao API",
+    version="1.0.0",
+    description="Channel master data: partners, regions, products, price lists and targets.",
+    auth=[TokenAuth(), django_auth],
+)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+def resolve_code(model: type[models.Model], code: str | None, *, user: Any, field: str) -> Any:
+    """Look a referenced record up by code, through the access gate; 422 when unknown."""
+    if code is None or code == "":
+        return None
+    obj = model._default_manager.restrict(user).filter(code=code).first()  # type: ignore[attr-defined]
+    if obj is None:
+        raise ValidationError({field: [f"No {model._meta.verbose_name} with code “{code}”."]})
+    return obj
+
+
+def filtered(filterset_class: type, params: dict[str, Any], queryset: Any) -> Any:
+    """Apply a page's filterset to an API query, so pages and API filter alike."""
+    data = {k: v for k, v in params.items() if v is not None}
+    filterset = filterset_class(data, queryset=queryset)
+    if not filterset.is_valid():
+        raise HttpError(422, str(dict(filterset.errors)))
+    return filterset.qs
+
+
+def register_routers() -> None:
+    from qudao.catalog.api import router as catalog_router
+    from qudao.partners.api import router as partners_router
+    from qudao.territories.api import router as territories_router
+
+    api.add_router("/partners", partners_router)
+    api.add_router("/regions", territories_router)
+    api.add_router("/catalog", catalog_router)
+
+
+register_routers()

@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from qudao.core.navigation import navigation_for
+
+
+def console(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "navigation": navigation_for(user),
+        "delta_colours": settings.QUDAO["DELTA_COLOURS"],
+    }

@@ -1,0 +1,113 @@
+"""Import mappings (TOML): which source column feeds which canonical field, and how to read it.
+
+```toml
+target = "partners"            # what the file holds
+[source]
+encoding = "auto"              # auto | utf-8 | utf-8-sig | gb18030 | gbk
+sheet = ""                     # xlsx: sheet name, first sheet when empty
+null_values = ["NULL", ""]     # cells that mean "no value"
+date_formats = ["%Y-%m-%d"]    # tried in order (strptime syntax)
+[columns]                      # canonical field = source header (headers may be Chinese)
+code = "ResellerKey"
+home_region = { column = "GeographyKey", template = "G{}" }   # template applied to the cell
+[constants]                    # fields with the same value on every row
+status = "active"
+[values.channel_model]         # value maps: source value = canonical value
+"Warehouse" = "distributor"
+```
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from qudao.core.importing.errors import MappingError
+
+DEFAULT_NULLS = ("", "NULL", "null", "N/A", "-")
+DEFAULT_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y%m%d", "%d/%m/%Y")
+ENCODINGS = {"auto", "utf-8", "utf-8-sig", "gb18030", "gbk"}
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    column: str
+    template: str = ""
+
+
+@dataclass(frozen=True)
+class Mapping:
+    target: str
+    columns: dict[str, ColumnSpec]
+    constants: dict[str, Any] = field(default_factory=dict)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    encoding: str = "auto"
+    sheet: str = ""
+    null_values: tuple[str, ...] = DEFAULT_NULLS
+    date_formats: tuple[str, ...] = DEFAULT_DATE_FORMATS
+
+    @classmethod
+    def identity(cls, target: str, fields: list[str]) -> Mapping:
+        """The default mapping: every canonical field read from a column of the same name."""
+        return cls(target=target, columns={f: ColumnSpec(f) for f in fields})
+
+    def header_for(self, field_name: str) -> str:
+        spec = self.columns.get(field_name)
+        return spec.column if spec else field_name
+
+
+def load_mapping(path: Path | str) -> Mapping:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise MappingError(_("Cannot read the mapping %(path)s: %(error)s") % {
+            "path": path, "error": exc.strerror}) from exc
+    return parse_mapping(text)
+
+
+def parse_mapping(text: str) -> Mapping:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise MappingError(_("The mapping is not valid TOML: %(error)s") % {"error": exc}) from exc
+    allowed = {"target", "source", "columns", "constants", "values"}
+    unknown = set(data) - allowed
+    if unknown:
+        raise MappingError(_("Unknown mapping section(s): %(names)s") % {
+            "names": ", ".join(sorted(unknown))})
+    target = data.get("target")
+    if not isinstance(target, str) or not target:
+        raise MappingError(_("The mapping must name its target, e.g. target = \"partners\"."))
+    source = data.get("source", {})
+    encoding = str(source.get("encoding", "auto")).lower()
+    if encoding not in ENCODINGS:
+        raise MappingError(_("Unknown encoding “%(value)s”; use one of %(choices)s.") % {
+            "value": encoding, "choices": ", ".join(sorted(ENCODINGS))})
+    columns: dict[str, ColumnSpec] = {}
+    for name, spec in data.get("columns", {}).items():
+        if isinstance(spec, str):
+            columns[name] = ColumnSpec(spec)
+        elif isinstance(spec, dict) and isinstance(spec.get("column"), str):
+            template = str(spec.get("template", ""))
+            if template and "{}" not in template:
+                raise MappingError(_("The template of “%(field)s” must contain {}.") % {
+                    "field": name})
+            columns[name] = ColumnSpec(spec["column"], template)
+        else:
+            raise MappingError(_("Column “%(field)s” must be a header name or "
+                                 "{ column = …, template = … }.") % {"field": name})
+    values = {k: {str(a): str(b) for a, b in v.items()} for k, v in data.get("values", {}).items()}
+    return Mapping(
+        target=target,
+        columns=columns,
+        constants=dict(data.get("constants", {})),
+        values=values,
+        encoding=encoding,
+        sheet=str(source.get("sheet", "")),
+        null_values=tuple(str(v) for v in source.get("null_values", DEFAULT_NULLS)),
+        date_formats=tuple(source.get("date_formats", DEFAULT_DATE_FORMATS)),
+    )

@@ -1,0 +1,252 @@
+"""Master-data import: validate every row, upsert by natural key, all or nothing.
+
+Rows are applied in file order inside one transaction, so a row may refer to
+one defined earlier in the same file (a parent region, a parent partner).
+Any rejected row — or ``dry_run`` — rolls the whole transaction back: nothing
+half-written ever becomes visible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qudao.core.importing.errors import MappingError, RowError, SourceError, write_error_report
+from qudao.core.importing.fields import Parser, as_date
+from qudao.core.importing.mapping import Mapping
+from qudao.core.importing.sources import open_table
+
+
+class _Rollback(Exception):
+    """Raised inside the transaction to undo a rejected or dry run."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One canonical field of a target: how to parse it, and whether it must be present."""
+
+    name: str
+    parser: Parser | None = None  # None: a date, parsed with the mapping's date formats
+    required: bool = False
+    reference: type[models.Model] | None = None  # value is this model's ``code``
+
+
+@dataclass
+class MasterTarget:
+    """What a file of one kind of master data holds and how a row becomes a record."""
+
+    name: str
+    label: Any
+    model: type[models.Model]
+    fields: list[Field]
+    key: tuple[str, ...]
+    upsert: Callable[..., tuple[models.Model, bool]]
+    export_row: Callable[[Any], dict[str, Any]] = field(default=lambda obj: {})
+    export_queryset: Callable[[], Any] = field(default=lambda: None)
+
+    @property
+    def field_names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+
+@dataclass
+class ImportResult:
+    target: str
+    rows_read: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    dry_run: bool = False
+    report_path: Path | None = None
+
+    @property
+    def accepted(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    @property
+    def committed(self) -> bool:
+        return not self.errors and not self.dry_run
+
+    def summary(self) -> str:
+        status = (
+            _("dry run, nothing written") if self.dry_run and not self.errors
+            else _("rejected, nothing written") if self.errors
+            else _("committed")
+        )
+        return _(
+            "%(target)s: %(read)d rows read, %(accepted)d accepted (%(created)d new, "
+            "%(updated)d updated, %(unchanged)d unchanged), %(rejected)d rejected — %(status)s"
+        ) % {
+            "target": self.target, "read": self.rows_read, "accepted": self.accepted,
+            "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+            "rejected": len({e.row for e in self.errors}), "status": status,
+        }
+
+
+def validate_mapping(mapping: Mapping, target: MasterTarget) -> None:
+    """Check the mapping against the target before any row is read."""
+    known = set(target.field_names)
+    unknown = (set(mapping.columns) | set(mapping.constants) | set(mapping.values)) - known
+    if unknown:
+        raise MappingError(
+            _("The mapping names fields that %(target)s does not have: %(names)s. "
+              "Known fields: %(known)s.")
+            % {"target": target.name, "names": ", ".join(sorted(unknown)),
+               "known": ", ".join(target.field_names)}
+        )
+    missing = [f.name for f in target.fields
+               if f.required and f.name not in mapping.columns and f.name not in mapping.constants]
+    if missing:
+        raise MappingError(
+            _("The mapping does not say where the required field(s) %(names)s come from.")
+            % {"names": ", ".join(missing)}
+        )
+
+
+def _references(target: MasterTarget) -> dict[str, dict[str, int]]:
+    return {
+        f.name: dict(f.reference._default_manager.values_list("code", "pk"))  # type: ignore[misc]
+        for f in target.fields if f.reference is not None
+    }
+
+
+def _parse_row(
+    cells: dict[str, Any], mapping: Mapping, target: MasterTarget,
+    refs: dict[str, dict[str, int]], row: int,
+) -> tuple[dict[str, Any], list[RowError]]:
+    data: dict[str, Any] = {}
+    errors: list[RowError] = []
+    date_parser = as_date(mapping.date_formats)
+    for f in target.fields:
+        header = mapping.header_for(f.name)
+        if f.name in mapping.constants:
+            raw: Any = mapping.constants[f.name]
+        elif f.name in mapping.columns:
+            raw = cells.get(header)
+        else:
+            continue  # field not in this file: leave it as it is
+        if isinstance(raw, str):
+            raw = raw.strip()
+        if raw is None or (isinstance(raw, str) and raw in mapping.null_values):
+            if f.required:
+                errors.append(RowError(row, header, "", _("A value is required.")))
+            else:
+                _set_empty(data, target.model, f)
+            continue
+        spec = mapping.columns.get(f.name)
+        if spec and spec.template and f.name not in mapping.constants:
+            raw = spec.template.replace("{}", str(raw))
+        if f.name in mapping.values:
+            raw = mapping.values[f.name].get(str(raw), raw)
+        try:
+            if f.reference is not None:
+                code = str(raw).strip()
+                if code not in refs[f.name]:
+                    raise ValueError(_("No %(what)s with code “%(code)s”.") % {
+                        "what": f.reference._meta.verbose_name, "code": code})
+                data[f.name + "_id"] = refs[f.name][code]
+            else:
+                data[f.name] = (f.parser or date_parser)(raw)
+        except ValueError as exc:
+            errors.append(RowError(row, header, str(raw), str(exc)))
+    return data, errors
+
+
+def _set_empty(data: dict[str, Any], model: type[models.Model], f: Field) -> None:
+    """An empty cell clears a nullable field, blanks a text field, keeps other defaults."""
+    model_field = model._meta.get_field(f.name)
+    if f.reference is not None:
+        data[f.name + "_id"] = None
+    elif model_field.null:
+        data[f.name] = None
+    elif isinstance(model_field, models.CharField | models.TextField):
+        data[f.name] = ""
+
+
+def _validation_errors(exc: ValidationError, mapping: Mapping, data: dict[str, Any],
+                       row: int) -> list[RowError]:
+    errors = []
+    if hasattr(exc, "error_dict"):
+        for name, messages in exc.message_dict.items():
+            base = name.removesuffix("_id")
+            column = mapping.header_for(base) if name != NON_FIELD_ERRORS else _("(row)")
+            value = data.get(base, data.get(base + "_id", ""))
+            for message in messages:
+                errors.append(RowError(row, column, "" if value is None else str(value), message))
+    else:
+        errors += [RowError(row, _("(row)"), "", m) for m in exc.messages]
+    return errors
+
+
+def run_master_import(
+    *, target: MasterTarget, mapping: Mapping, rows: Iterable[tuple[int, dict[str, Any]]],
+    headers: list[str] | None = None, dry_run: bool = False, actor: Any | None = None,
+) -> ImportResult:
+    validate_mapping(mapping, target)
+    if headers is not None:
+        wanted = {s.column for n, s in mapping.columns.items() if n not in mapping.constants}
+        absent = sorted(wanted - set(headers))
+        if absent:
+            raise SourceError(_("The file lacks the column(s) %(names)s named in the mapping.")
+                              % {"names": ", ".join(absent)})
+    result = ImportResult(target=target.name, dry_run=dry_run)
+    try:
+        with transaction.atomic():
+            refs = _references(target)
+            for row, cells in rows:
+                result.rows_read += 1
+                data, errors = _parse_row(cells, mapping, target, refs, row)
+                if errors:
+                    result.errors += errors
+                    continue
+                try:
+                    with transaction.atomic():
+                        obj, created = target.upsert(data=data, actor=actor)
+                except ValidationError as exc:
+                    result.errors += _validation_errors(exc, mapping, data, row)
+                    continue
+                if created is None:
+                    result.unchanged += 1
+                elif created:
+                    result.created += 1
+                else:
+                    result.updated += 1
+                # Later rows may refer to this one (a child below its parent).
+                for f in target.fields:
+                    if f.reference is target.model:
+                        refs[f.name][obj.code] = obj.pk  # type: ignore[attr-defined]
+            if result.errors or dry_run:
+                raise _Rollback
+    except _Rollback:
+        pass
+    return result
+
+
+def import_file(
+    *, target: MasterTarget, path: Path, mapping: Mapping | None = None, dry_run: bool = False,
+    actor: Any | None = None,
+) -> ImportResult:
+    """Import a CSV or XLSX file; write the error report under ``$QUDAO_HOME/reports``."""
+    mapping = mapping or Mapping.identity(target.name, target.field_names)
+    if mapping.target != target.name:
+        raise MappingError(_("This mapping is for “%(mapped)s”, not “%(target)s”.") % {
+            "mapped": mapping.target, "target": target.name})
+    validate_mapping(mapping, target)
+    table = open_table(path, encoding=mapping.encoding, sheet=mapping.sheet)
+    result = run_master_import(target=target, mapping=mapping, rows=table.rows,
+                               headers=table.headers, dry_run=dry_run, actor=actor)
+    if result.errors:
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+        report = Path(settings.QUDAO_HOME) / "reports" / f"import-{target.name}-{stamp}-errors.csv"
+        result.report_path = write_error_report(result.errors, report)
+    return result
+

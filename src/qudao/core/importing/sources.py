@@ -1,0 +1,97 @@
+"""Readers: CSV (UTF-8 with or without BOM, GBK/GB18030) and XLSX, as numbered rows of cells."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from qudao.core.importing.errors import SourceError
+
+MAX_XLSX_ROWS = 1_048_576
+
+
+@dataclass
+class Table:
+    headers: list[str]
+    rows: Iterator[tuple[int, dict[str, Any]]]  # (spreadsheet row number, header → cell)
+
+
+def decode(raw: bytes, encoding: str = "auto") -> str:
+    """Decode bytes; ``auto`` tries UTF-8 (BOM or not) and then GB18030, a superset of GBK."""
+    candidates = ["utf-8-sig", "gb18030"] if encoding == "auto" else [encoding]
+    for name in candidates:
+        try:
+            return raw.decode("utf-8-sig" if name == "utf-8" else name)
+        except UnicodeDecodeError:
+            continue
+    raise SourceError(_("The file is neither UTF-8 nor GB18030/GBK text."))
+
+
+def _clean_header(value: Any) -> str:
+    return str(value if value is not None else "").strip().lstrip("\ufeff")
+
+
+def read_csv(raw: bytes, encoding: str = "auto") -> Table:
+    text = decode(raw, encoding)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        headers = [_clean_header(h) for h in next(reader)]
+    except StopIteration:
+        raise SourceError(_("The file is empty.")) from None
+    except csv.Error as exc:
+        raise SourceError(_("The file is not valid CSV: %(error)s") % {"error": exc}) from exc
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for number, cells in enumerate(reader, start=2):
+            if not any(c.strip() for c in cells):
+                continue
+            yield number, dict(zip(headers, cells, strict=False))
+
+    return Table(headers, rows())
+
+
+def read_xlsx(path_or_bytes: Path | bytes, sheet: str = "") -> Table:
+    from openpyxl import load_workbook
+
+    source = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes
+    try:
+        book = load_workbook(source, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        raise SourceError(_("The file is not a readable Excel workbook: %(error)s") % {
+            "error": exc}) from exc
+    if sheet and sheet not in book.sheetnames:
+        raise SourceError(_("The workbook has no sheet “%(sheet)s” (it has: %(names)s).") % {
+            "sheet": sheet, "names": ", ".join(book.sheetnames)})
+    ws = book[sheet] if sheet else book.worksheets[0]
+    it = ws.iter_rows(values_only=True)
+    try:
+        headers = [_clean_header(h) for h in next(it)]
+    except StopIteration:
+        raise SourceError(_("The file is empty.")) from None
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for number, cells in enumerate(it, start=2):
+            if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+                continue
+            yield number, dict(zip(headers, cells, strict=False))
+        book.close()
+
+    return Table(headers, rows())
+
+
+def open_table(path: Path, *, encoding: str = "auto", sheet: str = "") -> Table:
+    suffix = path.suffix.lower()
+    if not path.exists():
+        raise SourceError(_("No such file: %(path)s") % {"path": path})
+    if suffix in {".xlsx", ".xlsm"}:
+        return read_xlsx(path, sheet)
+    if suffix in {".csv", ".txt", ".tsv"}:
+        return read_csv(path.read_bytes(), encoding)
+    raise SourceError(_("Unsupported file type “%(suffix)s”: use .csv or .xlsx.") % {
+        "suffix": suffix})

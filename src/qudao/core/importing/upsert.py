@@ -1,0 +1,35 @@
+"""Upsert helpers shared by the master-data targets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.db import models
+
+
+def differs(instance: models.Model, data: dict[str, Any]) -> bool:
+    """Whether applying ``data`` (field names or attnames) would change ``instance``."""
+    return any(getattr(instance, name) != value for name, value in data.items())
+
+
+def upsert_by(
+    *, model: type[models.Model], key: tuple[str, ...],
+    create: Callable[..., models.Model], update: Callable[..., models.Model], instance_kw: str,
+) -> Callable[..., tuple[models.Model, bool | None]]:
+    """An upsert that finds the row by ``key``; returns (object, created) — created is
+    ``None`` when the row already held exactly these values."""
+
+    def upsert(*, data: dict[str, Any], actor: Any | None) -> tuple[models.Model, bool | None]:
+        lookup = {}
+        for name in key:
+            attname = name + "_id" if name + "_id" in data else name
+            lookup[attname] = data.get(attname)
+        existing = model._default_manager.filter(**lookup).first()
+        if existing is None:
+            return create(actor=actor, **data), True
+        if not differs(existing, data):
+            return existing, None
+        return update(**{instance_kw: existing}, actor=actor, **data), False
+
+    return upsert

@@ -1,0 +1,29 @@
+"""``qudao demo [--no-serve]`` — build the AdventureWorks demo (idempotent) and serve it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from qudao.demo.build import DEMO_LOGINS, DEMO_PASSWORD, build_demo
+
+
+class Command(BaseCommand):
+    help = "Build a demo instance from the bundled AdventureWorks channel data and serve it."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--no-serve", action="store_true", help="only build")
+        parser.add_argument("--bind", default="127.0.0.1:8000")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        results = build_demo(progress=lambda step: self.stderr.write(f"demo: {step}"))
+        for result in results.values():
+            self.stdout.write(result.summary())
+        self.stdout.write(f"Logins (password “{DEMO_PASSWORD}”):")
+        for login in DEMO_LOGINS:
+            self.stdout.write(f"  {login.username:<12} {login.role:<18} {login.scope}")
+        if not opts["no_serve"]:
+            call_command("serve", bind=opts["bind"])

@@ -1,0 +1,113 @@
+"""The one access gate (CONVENTIONS §3): ``restrict(queryset, user, action)``.
+
+Every queryset a user can reach — pages, exports, the API, the CLI's
+``--as-user`` — passes through here. Each model declares an ``AccessPolicy``
+(class attribute ``access_policy``) saying how its rows relate to a partner;
+the rules by role live in this one function:
+
+* channel directors see and change everything;
+* finance and sales see everything and change nothing;
+* channel managers see all reference data, and see and change partner data of
+  partners whose home region lies in their managed regions or whom they own;
+* partner admins and partner users see the data of their own partner and its
+  sub-partners (plus the reference data marked partner-visible), and change nothing.
+
+Objects outside a user's scope are simply absent from the queryset, so
+``get_object_or_404`` answers 404, never 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+from typing import Any, Literal, TypeVar
+
+from django.db import models
+from django.db.models import Q
+
+from qudao.core.choices import Role
+
+Action = Literal["view", "change"]
+QS = TypeVar("QS", bound=models.QuerySet[Any])
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    """How rows of one model relate to partners.
+
+    ``partner_field`` is the lookup path from the model to ``partners.Partner``
+    (``""`` for Partner itself, ``None`` for reference data such as regions).
+    ``partner_visible`` lets partner users read reference data.
+    ``partner_q`` narrows reference data for partner users (e.g. price lists that apply to them).
+    ``editor_roles`` may change rows (always within their scope).
+    """
+
+    partner_field: str | None = None
+    partner_visible: bool = False
+    partner_q: Callable[[Any], Q] | None = None
+    editor_roles: frozenset[Role] = field(
+        default_factory=lambda: frozenset({Role.CHANNEL_DIRECTOR})
+    )
+
+
+def _lookup(partner_field: str, rest: str) -> str:
+    return f"{partner_field}__{rest}" if partner_field else rest
+
+
+def partner_subtree_q(partner_field: str, partner: Any) -> Q:
+    """Rows belonging to ``partner`` or any partner below it."""
+    return Q(**{_lookup(partner_field, "path__startswith"): partner.path})
+
+
+def manager_scope_q(partner_field: str, user: Any) -> Q:
+    """Rows of partners in the manager's regions, or owned by the manager."""
+    region_paths = list(user.managed_regions.values_list("path", flat=True))
+    clauses = [Q(**{_lookup(partner_field, "owner"): user})]
+    clauses += [
+        Q(**{_lookup(partner_field, "home_region__path__startswith"): p}) for p in region_paths
+    ]
+    return reduce(or_, clauses)
+
+
+def restrict(queryset: QS, user: Any, action: Action = "view") -> QS:
+    """Return the part of ``queryset`` that ``user`` may see or change."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return queryset.none()
+    if user.is_superuser:
+        return queryset
+    policy: AccessPolicy = getattr(queryset.model, "access_policy", AccessPolicy())
+
+    if action == "change" and not user.has_role(*policy.editor_roles):
+        return queryset.none()
+
+    if user.has_role(Role.CHANNEL_DIRECTOR):
+        return queryset
+    if user.has_role(Role.CHANNEL_MANAGER):
+        if policy.partner_field is None:
+            return queryset
+        return queryset.filter(manager_scope_q(policy.partner_field, user)).distinct()
+    if user.has_role(Role.FINANCE, Role.SALES):
+        return queryset if action == "view" else queryset.none()
+    if user.has_role(Role.PARTNER_ADMIN, Role.PARTNER_USER) and user.partner_id:
+        if action != "view":
+            return queryset.none()
+        if policy.partner_field is not None:
+            return queryset.filter(partner_subtree_q(policy.partner_field, user.partner))
+        if not policy.partner_visible:
+            return queryset.none()
+        if policy.partner_q is not None:
+            return queryset.filter(policy.partner_q(user))
+        return queryset
+    return queryset.none()
+
+
+def can_change(user: Any, model: type[models.Model]) -> bool:
+    """Whether ``user`` may change any row of ``model`` (used to show or hide buttons)."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    policy: AccessPolicy = getattr(model, "access_policy", AccessPolicy())
+    return user.has_role(*policy.editor_roles)

@@ -1,0 +1,73 @@
+"""Shared write helpers for every app's services."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db import models
+
+M = TypeVar("M", bound=models.Model)
+
+
+def model_update(*, instance: M, data: dict[str, Any], actor: Any | None = None) -> tuple[M, bool]:
+    """Apply ``data`` to ``instance``, validate, and save only the fields that changed.
+
+    Returns the instance and whether anything changed. Many-to-many fields in
+    ``data`` are set after the save. ``actor`` is recorded in the change history.
+    """
+    m2m = {f.name for f in instance._meta.many_to_many}
+    changed: list[str] = []
+    m2m_data: dict[str, Any] = {}
+    for name, value in data.items():
+        if name in m2m:
+            m2m_data[name] = value
+            continue
+        field = instance._meta.get_field(name)
+        attname = field.attname  # type: ignore[union-attr]
+        current = getattr(instance, attname)
+        new = value.pk if isinstance(value, models.Model) and attname.endswith("_id") else value
+        if current != new:
+            setattr(instance, name, value)
+            changed.append(name)
+    if changed:
+        instance.full_clean()
+        if actor is not None:
+            instance._history_user = actor  # type: ignore[attr-defined]
+        instance.save(update_fields=[*changed, "updated_at"] if _has_updated_at(instance) else changed)
+    for name, value in m2m_data.items():
+        getattr(instance, name).set(value)
+    return instance, bool(changed or m2m_data)
+
+
+def model_create(*, model: type[M], data: dict[str, Any], actor: Any | None = None) -> M:
+    """Build, validate and save a new ``model`` instance from ``data``."""
+    m2m = {f.name for f in model._meta.many_to_many}
+    instance = model(**{k: v for k, v in data.items() if k not in m2m})
+    instance.full_clean()
+    if actor is not None:
+        instance._history_user = actor  # type: ignore[attr-defined]
+    instance.save()
+    for name in m2m & data.keys():
+        getattr(instance, name).set(data[name])
+    return instance
+
+
+def _has_updated_at(instance: models.Model) -> bool:
+    return any(f.name == "updated_at" for f in instance._meta.concrete_fields)
+
+
+def api_token_create(*, user: Any, name: str) -> tuple[Any, str]:
+    """Create an API token; returns it and its key, which is not stored and cannot be shown again."""
+    from qudao.core.models import ApiToken
+
+    key = ApiToken.generate_key()
+    token = ApiToken.objects.create(user=user, name=name, key_hash=ApiToken.hash_key(key),
+                                    prefix=key[3:11])
+    return token, key
+
+
+def user_set_language(*, user: Any, language: str) -> None:
+    """Remember the user's language choice across devices."""
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])

@@ -1,0 +1,59 @@
+"""Template helpers for numbers, money and periods in the active language (UI.md)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import template
+from django.template.defaultfilters import floatformat
+from django.utils.translation import get_language
+
+from qudao.core.periods import Period
+
+register = template.Library()
+
+
+@register.filter
+def money(value: Any) -> str:
+    """Grouped, two decimals: 1,234,567.80 (the currency goes in the column header)."""
+    if value is None or value == "":
+        return "—"
+    return str(floatformat(value, "2g"))
+
+
+@register.filter
+def compact_money(value: Any) -> str:
+    """Large figures for dashboards: 1,234.5万 / 1.2亿 in Chinese, 12.3K / 1.2M in English."""
+    if value is None or value == "":
+        return "—"
+    number = Decimal(value)
+    if (get_language() or "").startswith("zh"):
+        for size, unit in ((Decimal(10) ** 8, "亿"), (Decimal(10) ** 4, "万")):
+            if abs(number) >= size:
+                return f"{floatformat(number / size, '1g')}{unit}"
+    else:
+        for size, unit in ((Decimal(10) ** 9, "B"), (Decimal(10) ** 6, "M"), (Decimal(10) ** 3, "K")):
+            if abs(number) >= size:
+                return f"{floatformat(number / size, '1g')}{unit}"
+    return str(floatformat(number, "0g"))
+
+
+@register.filter
+def period_label(value: Any) -> str:
+    try:
+        return Period.parse(str(value)).label
+    except ValueError:
+        return str(value)
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context: Any, **kwargs: Any) -> str:
+    """The current query string with some parameters replaced (keeps filters in the URL)."""
+    query = context["request"].GET.copy()
+    for key, value in kwargs.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query[key] = value
+    return "?" + query.urlencode() if query else "?"

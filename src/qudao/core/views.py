@@ -1,0 +1,162 @@
+"""Console views shared by every app: home, language, and the generic list and edit views."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.forms import BaseForm
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import slugify
+from django.utils.translation import check_for_language
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.http import require_POST
+from django_tables2 import RequestConfig
+
+from qudao.core.exporting import CONTENT_TYPES, to_csv, to_xlsx
+from qudao.core.permissions import can_change
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch language; a signed-in user's choice is remembered on their account."""
+    language = request.POST.get("language", "")
+    next_url = request.POST.get("next", "/")
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    if check_for_language(language):
+        from django.conf import settings
+
+        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600,
+                            samesite="Lax")
+        if request.user.is_authenticated:
+            from qudao.core.services import user_set_language
+
+            user_set_language(user=request.user, language=language)
+    return response
+
+
+def export_response(*, headers: list[str], rows: list[list[Any]], fmt: str,
+                    filename: str) -> HttpResponse:
+    data = to_xlsx(headers, rows) if fmt == "xlsx" else to_csv(headers, rows)
+    response = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response
+
+
+class ObjectListView(LoginRequiredMixin, View):
+    """A filtered, sorted, paginated table with CSV and Excel export of the same rows.
+
+    ``selector(user)`` returns the rows the user may see (already restricted);
+    the filterset narrows them; the table shows them. Export writes exactly
+    the filtered rows, all pages, with the table's headers.
+    """
+
+    selector: Callable[..., models.QuerySet[Any]]
+    filterset_class: type
+    table_class: type
+    title: Any = ""
+    model: type[models.Model]
+    add_url_name: str = ""
+    template_name = "core/object_list.html"
+    empty_hint: Any = ""
+    per_page = 50
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        queryset = type(self).selector(user=request.user)
+        filterset = self.filterset_class(request.GET or None, queryset=queryset, request=request)
+        rows = filterset.qs if filterset.is_bound and filterset.is_valid() else queryset
+        editable = can_change(request.user, self.model)
+        table = self.table_class(rows, request=request, exclude=() if editable else ("edit",))
+        export = request.GET.get("export")
+        if export in ("csv", "xlsx"):
+            values = list(table.as_values())
+            name = slugify(str(self.model._meta.verbose_name_plural), allow_unicode=False)
+            return export_response(headers=[str(h) for h in values[0]], rows=values[1:],
+                                   fmt=export, filename=name or "export")
+        RequestConfig(request, paginate={"per_page": self.per_page}).configure(table)
+        template = "core/_table_region.html" if request.htmx else self.template_name
+        return render(request, template, {
+            "title": self.title,
+            "table": table,
+            "filter": filterset,
+            "model": self.model,
+            "can_add": bool(self.add_url_name) and editable,
+            "add_url_name": self.add_url_name,
+            "empty_hint": self.empty_hint,
+        })
+
+
+class ObjectEditView(LoginRequiredMixin, View):
+    """Create or edit one object through its service; validation errors land on the form."""
+
+    model: type[models.Model]
+    form_class: type[BaseForm]
+    template_name = "core/object_edit.html"
+    create_service: Callable[..., models.Model]
+    update_service: Callable[..., models.Model]
+    instance_kw: str
+
+    def get_object(self, request: HttpRequest, pk: int | None) -> models.Model | None:
+        if pk is None:
+            if not can_change(request.user, self.model):
+                raise PermissionDenied
+            return None
+        # Out of scope, or not editable by this user: 404, never 403.
+        return get_object_or_404(
+            self.model._default_manager.restrict(request.user, "change"), pk=pk  # type: ignore[attr-defined]
+        )
+
+    def get_form(self, request: HttpRequest, instance: models.Model | None,
+                 data: Any = None) -> BaseForm:
+        return self.form_class(data, instance=instance, user=request.user)  # type: ignore[call-arg]
+
+    def render_form(self, request: HttpRequest, form: BaseForm,
+                    instance: models.Model | None) -> HttpResponse:
+        return render(request, self.template_name, {
+            "form": form, "object": instance, "model": self.model,
+            "title": (_("Edit %(name)s") % {"name": instance}) if instance
+            else _("New %(model)s") % {"model": self.model._meta.verbose_name},
+        })
+
+    def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        instance = self.get_object(request, pk)
+        return self.render_form(request, self.get_form(request, instance), instance)
+
+    def post(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
+        instance = self.get_object(request, pk)
+        form = self.get_form(request, instance, request.POST)
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            try:
+                if instance is None:
+                    obj = type(self).create_service(actor=request.user, **data)
+                else:
+                    obj = type(self).update_service(
+                        **{self.instance_kw: instance}, actor=request.user, **data)
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for field, errors in exc.error_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                else:
+                    form.add_error(None, exc)
+            else:
+                messages.success(request, _("Saved %(name)s.") % {"name": obj})
+                return redirect(obj.get_absolute_url())  # type: ignore[attr-defined]
+        return self.render_form(request, form, instance)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect("login")
+    from qudao.core.dashboard import home_summary
+
+    return render(request, "core/home.html", {"summary": home_summary(request.user)})

@@ -1,0 +1,157 @@
+"""Build the demo instance from the bundled AdventureWorks data (MIT; see adventureworks/LICENSE.txt).
+
+Idempotent: every step upserts by code, so running it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from qudao.core.choices import Role
+from qudao.core.importing.mapping import Mapping, load_mapping
+from qudao.core.importing.master import ImportResult, import_file, run_master_import
+from qudao.core.importing.registry import master_target
+from qudao.core.models import User
+from qudao.partners.models import Partner
+from qudao.territories.models import Region
+
+DATA = Path(__file__).resolve().parent / "adventureworks"
+
+GROUP_CODES = {"North America": "NA", "Europe": "EU", "Pacific": "PAC"}
+ZH_NAMES = {
+    "North America": "北美洲", "Europe": "欧洲", "Pacific": "太平洋地区",
+    "United States": "美国", "Canada": "加拿大", "France": "法国", "Germany": "德国",
+    "United Kingdom": "英国", "Australia": "澳大利亚",
+    "Northwest": "西北区", "Northeast": "东北区", "Central": "中部区", "Southwest": "西南区",
+    "Southeast": "东南区",
+    "Bikes": "自行车", "Components": "零部件", "Clothing": "服装", "Accessories": "配件",
+    "Road Bikes": "公路自行车", "Mountain Bikes": "山地自行车", "Touring Bikes": "旅行自行车",
+    "Road Frames": "公路车架", "Mountain Frames": "山地车架", "Touring Frames": "旅行车架",
+    "Jerseys": "骑行衫", "Handlebars": "车把", "Wheels": "车轮", "Tires and Tubes": "轮胎和内胎",
+    "Helmets": "头盔", "Gloves": "手套", "Saddles": "车座", "Shorts": "短裤", "Pedals": "脚踏",
+    "Socks": "袜子", "Caps": "帽子", "Forks": "前叉", "Headsets": "车头碗组", "Lights": "车灯",
+    "Tights": "紧身裤", "Bib-Shorts": "背带短裤", "Vests": "马甲", "Bottles and Cages": "水壶和水壶架",
+    "Cranksets": "牙盘", "Bottom Brackets": "中轴", "Pumps": "打气筒", "Derailleurs": "变速器",
+    "Brakes": "刹车", "Panniers": "驮包", "Locks": "车锁", "Bike Racks": "车架托架",
+    "Cleaners": "清洁剂", "Fenders": "挡泥板", "Bike Stands": "停车架", "Hydration Packs": "水袋背包",
+    "Chains": "链条",
+}
+
+DEMO_PASSWORD = "qudao-demo"  # noqa: S105 - printed to the person running the demo
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    role: str
+    scope: str
+
+
+DEMO_LOGINS = (
+    DemoLogin("director", "channel_director", "all partners"),
+    DemoLogin("manager.eu", "channel_manager", "partners in Europe"),
+    DemoLogin("finance", "finance", "read-only, all partners"),
+    DemoLogin("partner", "partner_admin", "one reseller (AW00000001)"),
+)
+
+
+def _read(name: str) -> list[dict[str, str]]:
+    with (DATA / name).open(encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Z0-9]+", "-", text.upper()).strip("-")
+
+
+def region_rows() -> Iterator[dict[str, str]]:
+    """Group → country → sales territory → city, from the territory and geography tables."""
+    geography = _read("geography.csv")
+    country_codes = {g["EnglishCountryRegionName"]: g["CountryRegionCode"] for g in geography}
+    seen: set[str] = set()
+    for t in _read("sales_territories.csv"):
+        group, country = t["SalesTerritoryGroup"], t["SalesTerritoryCountry"]
+        for code, name, kind, parent in (
+            (GROUP_CODES[group], group, "group", ""),
+            (country_codes[country], country, "country", GROUP_CODES[group]),
+            (f"T{t['SalesTerritoryKey']}", t["SalesTerritoryRegion"], "territory",
+             country_codes[country]),
+        ):
+            if code not in seen:
+                seen.add(code)
+                yield {"code": code, "name_en": name, "name_zh": ZH_NAMES.get(name, ""),
+                       "kind": kind, "parent": parent}
+    for g in geography:
+        yield {"code": f"G{g['GeographyKey']}", "name_en": f"{g['City']}, {g['StateProvinceName']}",
+               "name_zh": "", "kind": "city", "parent": f"T{g['SalesTerritoryKey']}"}
+
+
+def category_rows() -> Iterator[dict[str, str]]:
+    seen: set[str] = set()
+    for p in _read("products.csv"):
+        category, sub = p["EnglishProductCategoryName"], p["Subcategory"]
+        for code, name, parent in ((_slug(category), category, ""),
+                                   (_slug(sub), sub, _slug(category))):
+            if code not in seen:
+                seen.add(code)
+                yield {"code": code, "name_en": name, "name_zh": ZH_NAMES.get(name, ""),
+                       "parent": parent}
+
+
+def product_rows() -> Iterator[dict[str, str]]:
+    for p in _read("products.csv"):
+        yield {"code": p["ProductKey"], "name_en": p["Product"], "name_zh": "",
+               "category": _slug(p["Subcategory"]), "unit": "pcs",
+               "standard_cost": p["StandardCost"], "is_active": "yes"}
+
+
+def _import_rows(target_name: str, rows: Iterator[dict[str, str]]) -> ImportResult:
+    target = master_target(target_name)
+    numbered = ((n, row) for n, row in enumerate(rows, start=2))
+    mapping = Mapping.identity(target.name, target.field_names)
+    result = run_master_import(target=target, mapping=mapping, rows=numbered)
+    if result.errors:
+        raise RuntimeError(f"demo {target_name}: " + "; ".join(e.as_text() for e in result.errors[:5]))
+    return result
+
+
+def _ensure_user(login: DemoLogin) -> User:
+    user, _created = User.objects.get_or_create(username=login.username)
+    user.set_password(DEMO_PASSWORD)
+    user.groups.set([Group.objects.get(name=login.role)])
+    # The director also administers the instance (Django admin).
+    user.is_staff = user.is_superuser = login.role == Role.CHANNEL_DIRECTOR
+    user.save()
+    return user
+
+
+@transaction.atomic
+def build_demo(progress: Callable[[str], Any] = print) -> dict[str, ImportResult]:
+    results: dict[str, ImportResult] = {}
+    progress("regions …")
+    results["regions"] = _import_rows("regions", region_rows())
+    progress("product categories …")
+    results["categories"] = _import_rows("categories", category_rows())
+    progress("products …")
+    results["products"] = _import_rows("products", product_rows())
+    progress("partners …")
+    result = import_file(target=master_target("partners"), path=DATA / "resellers.csv",
+                         mapping=load_mapping(Path(__file__).parent / "resellers.toml"))
+    if result.errors:
+        raise RuntimeError("demo partners: " + "; ".join(e.as_text() for e in result.errors[:5]))
+    results["partners"] = result
+    progress("users …")
+    users = {login.username: _ensure_user(login) for login in DEMO_LOGINS}
+    users["manager.eu"].managed_regions.set([Region.objects.get(code="EU")])
+    partner_user = users["partner"]
+    partner_user.partner = Partner.objects.get(code="AW00000001")
+    partner_user.save(update_fields=["partner"])
+    return results

@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from qudao.core.choices import INTERNAL_ROLES
+from qudao.core.forms import ScopedModelForm
+from qudao.core.models import User
+from qudao.partners.choices import ALLOWED_TRANSITIONS, PartnerStatus
+from qudao.partners.models import Partner, Target
+
+
+class PartnerForm(ScopedModelForm):
+    class Meta:
+        model = Partner
+        fields = ["code", "name_en", "name_zh", "channel_model", "parent", "grade", "home_region",
+                  "segments", "owner", "credit_limit", "joined_on", "notes"]
+        widgets = {"joined_on": forms.DateInput()}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            groups__name__in=[r.value for r in INTERNAL_ROLES]).distinct()
+        if self.instance.pk:
+            # A partner cannot become its own ancestor.
+            self.fields["parent"].queryset = self.fields["parent"].queryset.exclude(  # type: ignore[attr-defined]
+                path__startswith=self.instance.path)
+
+
+class PartnerStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("New status"))
+
+    def __init__(self, *args: Any, partner: Partner, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        allowed = ALLOWED_TRANSITIONS[partner.status]
+        self.fields["status"].choices = [(v, label) for v, label in PartnerStatus.choices
+                                         if v in allowed]
+
+
+class TargetForm(ScopedModelForm):
+    period = forms.CharField(label=_("Period"), max_length=10,
+                             help_text=_("A year (2020), quarter (2020Q1) or month (2020-03)."))
+
+    class Meta:
+        model = Target
+        fields = ["partner", "period", "category", "amount", "quantity"]

@@ -1,0 +1,248 @@
+"""Partners (multi-tier), channel models, grades, territories, contacts and targets."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from qudao.core.choices import Role
+from qudao.core.models import BilingualNamed, TimeStampedModel, TreeNode
+from qudao.core.permissions import AccessPolicy
+from qudao.core.querysets import RestrictedQuerySet
+from qudao.partners.choices import PartnerStatus
+
+DIRECTOR_AND_MANAGER = frozenset({Role.CHANNEL_DIRECTOR, Role.CHANNEL_MANAGER})
+
+
+class ChannelModel(BilingualNamed, TimeStampedModel):
+    """How a partner sells: direct, distributor, agent, reseller, e-commerce, store, solution."""
+
+    code = models.CharField(_("code"), max_length=50, unique=True)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+    history = HistoricalRecords()
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(partner_visible=True)
+
+    class Meta:
+        verbose_name = _("channel model")
+        verbose_name_plural = _("channel models")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Grade(BilingualNamed, TimeStampedModel):
+    """A partner grade (e.g. A/B/C/D or 铂金/金/银/注册); ``rank`` 1 is the best."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    rank = models.PositiveSmallIntegerField(_("rank"), default=1)
+    benefits = models.TextField(_("benefits"), blank=True)
+    history = HistoricalRecords()
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(partner_visible=True)
+
+    class Meta:
+        verbose_name = _("grade")
+        verbose_name_plural = _("grades")
+        ordering = ["rank", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Partner(BilingualNamed, TreeNode, TimeStampedModel):
+    """A company the brand sells through. ``parent`` makes the tiers; ``depth`` is its level."""
+
+    code = models.CharField(_("code"), max_length=50, unique=True)
+    channel_model = models.ForeignKey(
+        ChannelModel, verbose_name=_("channel model"), on_delete=models.PROTECT
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent partner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    grade = models.ForeignKey(
+        Grade, verbose_name=_("grade"), on_delete=models.PROTECT, null=True, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=PartnerStatus.choices, default=PartnerStatus.PROSPECT
+    )
+    home_region = models.ForeignKey(
+        "territories.Region",
+        verbose_name=_("home region"),
+        on_delete=models.PROTECT,
+        related_name="home_partners",
+    )
+    segments = models.ManyToManyField(
+        "territories.Segment", verbose_name=_("segments"), blank=True, related_name="partners"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_partners",
+    )
+    credit_limit = models.DecimalField(
+        _("credit limit"),
+        max_digits=16,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    joined_on = models.DateField(_("joined on"), null=True, blank=True)
+    terminated_on = models.DateField(_("terminated on"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    history = HistoricalRecords(excluded_fields=["path", "depth"])
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(partner_field="", editor_roles=DIRECTOR_AND_MANAGER)
+
+    class Meta:
+        verbose_name = _("partner")
+        verbose_name_plural = _("partners")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(credit_limit__gte=0), name="partner_credit_limit_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(terminated_on__isnull=True)
+                | Q(joined_on__isnull=True)
+                | Q(terminated_on__gte=F("joined_on")),
+                name="partner_terminated_after_joined",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("partners:partner_detail", args=[self.pk])
+
+
+class PartnerTerritory(TimeStampedModel):
+    """A region a partner is authorised to sell in, exclusively or not, for a period."""
+
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.CASCADE, related_name="territories"
+    )
+    region = models.ForeignKey(
+        "territories.Region", verbose_name=_("region"), on_delete=models.PROTECT
+    )
+    exclusive = models.BooleanField(_("exclusive"), default=False)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    history = HistoricalRecords()
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(partner_field="partner", editor_roles=DIRECTOR_AND_MANAGER)
+
+    class Meta:
+        verbose_name = _("authorised territory")
+        verbose_name_plural = _("authorised territories")
+        ordering = ["partner_id", "valid_from", "region_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="partner_territory_valid_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner.code} → {self.region.code}"
+
+
+class Contact(TimeStampedModel):
+    """A person at a partner."""
+
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.CASCADE, related_name="contacts"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    wechat = models.CharField(_("WeChat"), max_length=100, blank=True)
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+    history = HistoricalRecords()
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(partner_field="partner", editor_roles=DIRECTOR_AND_MANAGER)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["partner_id", "-is_primary", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Target(TimeStampedModel):
+    """What a partner should sell in a period (month, quarter or year), optionally per category."""
+
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.CASCADE, related_name="targets"
+    )
+    period = models.CharField(_("period"), max_length=10, help_text="2020, 2020Q1 or 2020-03")
+    period_start = models.DateField(_("period start"), editable=False)
+    period_end = models.DateField(_("period end"), editable=False)
+    category = models.ForeignKey(
+        "catalog.Category",
+        verbose_name=_("product category"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    amount = models.DecimalField(
+        _("target amount"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    quantity = models.DecimalField(
+        _("target quantity"), max_digits=18, decimal_places=3, null=True, blank=True
+    )
+    history = HistoricalRecords()
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(partner_field="partner", editor_roles=DIRECTOR_AND_MANAGER)
+
+    class Meta:
+        verbose_name = _("target")
+        verbose_name_plural = _("targets")
+        ordering = ["partner_id", "period_start", "period", "category_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "period", "category"],
+                condition=Q(category__isnull=False),
+                name="target_unique_partner_period_category",
+            ),
+            models.UniqueConstraint(
+                fields=["partner", "period"],
+                condition=Q(category__isnull=True),
+                name="target_unique_partner_period_all_categories",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=False) | Q(quantity__isnull=False),
+                name="target_has_amount_or_quantity",
+            ),
+            models.CheckConstraint(
+                condition=(Q(amount__isnull=True) | Q(amount__gte=0))
+                & (Q(quantity__isnull=True) | Q(quantity__gte=0)),
+                name="target_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner.code} {self.period}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("partners:target_list") + f"?q={self.partner.code}"

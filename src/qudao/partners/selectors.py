@@ -1,0 +1,42 @@
+"""Reads for partners, always through the access gate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from qudao.partners.models import Contact, Partner, PartnerTerritory, Target
+
+
+def partner_list(*, user: Any) -> QuerySet[Partner]:
+    return Partner.objects.restrict(user).select_related(
+        "channel_model", "grade", "home_region", "owner", "parent"
+    )
+
+
+def partner_get(*, user: Any, pk: int) -> Partner:
+    """The partner, if ``user`` may see it; ``Partner.DoesNotExist`` otherwise (→ 404)."""
+    return partner_list(user=user).get(pk=pk)
+
+
+def partner_ancestors(*, partner: Partner) -> list[Partner]:
+    ids = [int(pk) for pk in partner.path.strip("/").split("/")[:-1] if pk]
+    by_id = {p.pk: p for p in Partner.objects.filter(pk__in=ids)}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def partner_children(*, user: Any, partner: Partner) -> QuerySet[Partner]:
+    return partner_list(user=user).filter(parent=partner)
+
+
+def partner_territories(*, user: Any, partner: Partner) -> QuerySet[PartnerTerritory]:
+    return PartnerTerritory.objects.restrict(user).filter(partner=partner).select_related("region")
+
+
+def partner_contacts(*, user: Any, partner: Partner) -> QuerySet[Contact]:
+    return Contact.objects.restrict(user).filter(partner=partner)
+
+
+def target_list(*, user: Any) -> QuerySet[Target]:
+    return Target.objects.restrict(user).select_related("partner", "category")

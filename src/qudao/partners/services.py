@@ -1,0 +1,106 @@
+"""Writes for partners, their territories, contacts and targets."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qudao.core.periods import Period
+from qudao.core.services import model_create, model_update
+from qudao.core.trees import tree_check_parent, tree_parent_in, tree_refresh_paths
+from qudao.partners.choices import ALLOWED_TRANSITIONS, PartnerErrorCode, PartnerStatus
+from qudao.partners.models import ChannelModel, Contact, Grade, Partner, PartnerTerritory, Target
+
+
+@transaction.atomic
+def partner_create(*, actor: Any | None = None, **data: Any) -> Partner:
+    """Create a partner. A new partner starts as a prospect unless a status is given."""
+    partner = model_create(model=Partner, data=data, actor=actor)
+    tree_refresh_paths(node=partner)
+    return partner
+
+
+@transaction.atomic
+def partner_update(*, partner: Partner, actor: Any | None = None, **data: Any) -> Partner:
+    """Update a partner's profile. Status changes go through ``partner_change_status``."""
+    status = data.pop("status", partner.status)
+    sets_parent, parent = tree_parent_in(data, type(partner))
+    if sets_parent:
+        tree_check_parent(node=partner, parent=parent)
+    partner, _changed = model_update(instance=partner, data=data, actor=actor)
+    tree_refresh_paths(node=partner)
+    if status != partner.status:
+        partner_change_status(partner=partner, status=status, actor=actor)
+    return partner
+
+
+@transaction.atomic
+def partner_change_status(
+    *, partner: Partner, status: str, actor: Any | None = None, on: date | None = None
+) -> Partner:
+    """Move a partner along its lifecycle; only the allowed transitions are accepted."""
+    if status == partner.status:
+        return partner
+    if status not in ALLOWED_TRANSITIONS.get(partner.status, frozenset()):
+        raise ValidationError(
+            {
+                "status": _("A partner cannot go from “%(from)s” to “%(to)s”.")
+                % {
+                    "from": PartnerStatus(partner.status).label,
+                    "to": PartnerStatus(status).label if status in PartnerStatus.values else status,
+                }
+            },
+            code=PartnerErrorCode.INVALID_TRANSITION,
+        )
+    today = on or timezone.localdate()
+    data: dict[str, Any] = {"status": status}
+    if status == PartnerStatus.ACTIVE and partner.joined_on is None:
+        data["joined_on"] = today
+    if status == PartnerStatus.TERMINATED:
+        data["terminated_on"] = today
+    return model_update(instance=partner, data=data, actor=actor)[0]
+
+
+@transaction.atomic
+def partner_territory_create(*, actor: Any | None = None, **data: Any) -> PartnerTerritory:
+    return model_create(model=PartnerTerritory, data=data, actor=actor)
+
+
+@transaction.atomic
+def contact_create(*, actor: Any | None = None, **data: Any) -> Contact:
+    return model_create(model=Contact, data=data, actor=actor)
+
+
+def _target_period_fields(period: str) -> dict[str, Any]:
+    try:
+        parsed = Period.parse(period)
+    except ValueError as exc:
+        raise ValidationError({"period": str(exc)}, code=PartnerErrorCode.INVALID_PERIOD) from exc
+    return {"period": parsed.key, "period_start": parsed.start, "period_end": parsed.end}
+
+
+@transaction.atomic
+def target_create(*, actor: Any | None = None, period: str, **data: Any) -> Target:
+    return model_create(model=Target, data={**data, **_target_period_fields(period)}, actor=actor)
+
+
+@transaction.atomic
+def target_update(*, target: Target, actor: Any | None = None, **data: Any) -> Target:
+    if "period" in data:
+        data.update(_target_period_fields(data.pop("period")))
+    return model_update(instance=target, data=data, actor=actor)[0]
+
+
+@transaction.atomic
+def channel_model_create(*, actor: Any | None = None, **data: Any) -> ChannelModel:
+    return model_create(model=ChannelModel, data=data, actor=actor)
+
+
+@transaction.atomic
+def grade_create(*, actor: Any | None = None, **data: Any) -> Grade:
+    return model_create(model=Grade, data=data, actor=actor)

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from qudao.core.selectors import history_for
+from qudao.core.views import ObjectEditView, ObjectListView
+from qudao.partners import selectors
+from qudao.partners.filtersets import PartnerFilterSet, TargetFilterSet
+from qudao.partners.forms import PartnerForm, PartnerStatusForm, TargetForm
+from qudao.partners.models import Partner, Target
+from qudao.partners.services import (
+    partner_change_status,
+    partner_create,
+    partner_update,
+    target_create,
+    target_update,
+)
+from qudao.partners.tables import PartnerTable, TargetTable
+
+TABS = (
+    ("profile", gettext_lazy("Profile")),
+    ("hierarchy", gettext_lazy("Hierarchy")),
+    ("territories", gettext_lazy("Territories")),
+    ("contacts", gettext_lazy("Contacts")),
+    ("targets", gettext_lazy("Targets")),
+    ("history", gettext_lazy("History")),
+)
+
+
+class PartnerListView(ObjectListView):
+    selector = staticmethod(selectors.partner_list)
+    filterset_class = PartnerFilterSet
+    table_class = PartnerTable
+    model = Partner
+    title = gettext_lazy("Partners")
+    add_url_name = "partners:partner_add"
+    empty_hint = gettext_lazy(
+        "No partners yet — add one, or import a partner list with “qudao import partners FILE”.")
+
+
+@login_required
+def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        partner = selectors.partner_get(user=request.user, pk=pk)
+    except Partner.DoesNotExist:
+        raise Http404 from None
+    tab = request.GET.get("tab", "profile")
+    if tab not in dict(TABS):
+        tab = "profile"
+    context = {
+        "partner": partner, "tabs": TABS, "tab": tab, "title": partner.name,
+        "can_edit": selectors.partner_list(user=request.user).restrict(
+            request.user, "change").filter(pk=pk).exists(),
+    }
+    if tab == "profile":
+        context["segments"] = partner.segments.all()
+    elif tab == "hierarchy":
+        context["ancestors"] = selectors.partner_ancestors(partner=partner)
+        context["children"] = selectors.partner_children(user=request.user, partner=partner)
+    elif tab == "territories":
+        context["territories"] = selectors.partner_territories(user=request.user, partner=partner)
+    elif tab == "contacts":
+        context["contacts"] = selectors.partner_contacts(user=request.user, partner=partner)
+    elif tab == "targets":
+        context["targets"] = selectors.target_list(user=request.user).filter(partner=partner)
+    elif tab == "history":
+        context["history"] = history_for(partner)
+    if context["can_edit"]:
+        context["status_form"] = PartnerStatusForm(partner=partner)
+    return render(request, "partners/partner_detail.html", context)
+
+
+class PartnerEditView(ObjectEditView):
+    model = Partner
+    form_class = PartnerForm
+    create_service = staticmethod(partner_create)
+    update_service = staticmethod(partner_update)
+    instance_kw = "partner"
+
+
+@login_required
+@require_POST
+def partner_status(request: HttpRequest, pk: int) -> HttpResponse:
+    partner = get_object_or_404(Partner.objects.restrict(request.user, "change"), pk=pk)
+    form = PartnerStatusForm(request.POST, partner=partner)
+    if form.is_valid():
+        try:
+            partner_change_status(partner=partner, status=form.cleaned_data["status"],
+                                  actor=request.user)
+            messages.success(request, _("Status changed to %(status)s.") % {
+                "status": partner.get_status_display()})
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, _("This status change is not allowed."))
+    return redirect(partner.get_absolute_url())
+
+
+class TargetListView(ObjectListView):
+    selector = staticmethod(selectors.target_list)
+    filterset_class = TargetFilterSet
+    table_class = TargetTable
+    model = Target
+    title = gettext_lazy("Targets")
+    add_url_name = "partners:target_add"
+    empty_hint = gettext_lazy(
+        "No targets yet — add one, or import them with “qudao import targets FILE”.")
+
+
+class TargetEditView(ObjectEditView):
+    model = Target
+    form_class = TargetForm
+    create_service = staticmethod(target_create)
+    update_service = staticmethod(target_update)
+    instance_kw = "target"
+
+

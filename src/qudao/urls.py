@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from qudao.core import views as core_views
+from qudao.core.api import api
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", core_views.set_language, name="set_language"),
+    path("partners/", include("qudao.partners.urls")),
+    path("regions/", include("qudao.territories.urls")),
+    path("products/", include("qudao.catalog.urls")),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+]
