@@ -5,7 +5,6 @@ the browser session works too. Every handler reads through the same selectors an
 filtersets as the pages, so the API sees exactly what the user sees in the console.
 """
 
-from __future__ import annotations
 
 from typing import Any
 

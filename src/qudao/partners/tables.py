@@ -39,7 +39,10 @@ class PartnerTable(tables.Table):
 
 
 class TargetTable(tables.Table):
-    partner = tables.Column(linkify=True, order_by="partner__code")
+    partner = tables.Column(accessor="partner__code", verbose_name=_("Partner code"),
+                            linkify=lambda record: record.partner.get_absolute_url())
+    partner_name = tables.Column(accessor="partner__name", order_by="partner__name_en",
+                                 verbose_name=_("Partner"))
     period = tables.Column(order_by=("period_start", "period"))
     category = tables.Column(accessor="category__name", order_by="category__code",
                              verbose_name=_("Product category"), default=_("All categories"))
@@ -50,7 +53,7 @@ class TargetTable(tables.Table):
 
     class Meta:
         model = Target
-        fields = ("partner", "period", "category", "amount", "quantity")
+        fields = ("partner", "partner_name", "period", "category", "amount", "quantity")
         order_by = ("partner", "period")
 
     def render_period(self, value: str) -> str:

@@ -1,0 +1,165 @@
+"""Every page and API route × every role: what is visible answers 200, what is not answers 404,
+anonymous visitors are sent to the login page (pages) or get 401 (API)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from qudao.core.services import api_token_create
+from tests.conftest import World
+
+ROLES = ["director", "manager", "finance", "sales", "partner_admin", "partner_user", "no_role"]
+
+# Which of the world's partners each role may see, and which it may edit.
+SEES = {
+    "director": {"P-DE", "P-DE-SUB", "P-US"},
+    "manager": {"P-DE", "P-DE-SUB"},
+    "finance": {"P-DE", "P-DE-SUB", "P-US"},
+    "sales": {"P-DE", "P-DE-SUB", "P-US"},
+    "partner_admin": {"P-DE", "P-DE-SUB"},
+    "partner_user": {"P-DE", "P-DE-SUB"},
+    "no_role": set(),
+}
+EDITS = {"director": {"P-DE", "P-DE-SUB", "P-US"}, "manager": {"P-DE", "P-DE-SUB"}}
+SEES_REFERENCE = {r for r in ROLES if r != "no_role"}  # regions and products
+ALL_PARTNERS = ("P-DE", "P-DE-SUB", "P-US")
+
+
+def _partner(world: World, code: str):
+    return {"P-DE": world.p_de, "P-DE-SUB": world.p_de_sub, "P-US": world.p_us}[code]
+
+
+def _client(world: World, role: str) -> Client:
+    client = Client()
+    client.force_login(world.users[role])
+    return client
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("code", ALL_PARTNERS)
+def test_partner_detail_and_tabs(world: World, role: str, code: str) -> None:
+    # Given a user of this role, when they open each tab of a partner's page
+    client = _client(world, role)
+    partner = _partner(world, code)
+    for tab in ("profile", "hierarchy", "territories", "contacts", "targets", "history"):
+        response = client.get(reverse("partners:partner_detail", args=[partner.pk]), {"tab": tab})
+        # then they see it only when it is in their scope, else 404
+        assert response.status_code == (200 if code in SEES[role] else 404), (role, code, tab)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("code", ALL_PARTNERS)
+def test_partner_edit_and_status(world: World, role: str, code: str) -> None:
+    client = _client(world, role)
+    partner = _partner(world, code)
+    expected = 200 if code in EDITS.get(role, set()) else 404
+    assert client.get(reverse("partners:partner_edit", args=[partner.pk])).status_code == expected
+    response = client.post(reverse("partners:partner_status", args=[partner.pk]),
+                           {"status": "probation"})
+    assert response.status_code == (302 if expected == 200 else 404)
+    partner.refresh_from_db()
+    assert (partner.status == "probation") == (expected == 200)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_partner_list_and_export_show_only_scope(world: World, role: str) -> None:
+    client = _client(world, role)
+    page = client.get(reverse("partners:partner_list")).content.decode()
+    csv = client.get(reverse("partners:partner_list"), {"export": "csv"}).content.decode("utf-8-sig")
+    for code in ALL_PARTNERS:
+        visible = code in SEES[role]
+        assert (f">{code}<" in page) == visible, (role, code)
+        assert (f"\n{code}," in csv) == visible, (role, code)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_target_pages(world: World, role: str) -> None:
+    client = _client(world, role)
+    listing = client.get(reverse("partners:target_list")).content.decode()
+    assert ("P-DE<" in listing) == ("P-DE" in SEES[role])
+    assert ("P-US<" in listing) == ("P-US" in SEES[role])
+    for target, code in ((world.target_de, "P-DE"), (world.target_us, "P-US")):
+        response = client.get(reverse("partners:target_edit", args=[target.pk]))
+        assert response.status_code == (200 if code in EDITS.get(role, set()) else 404)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_reference_pages(world: World, role: str) -> None:
+    client = _client(world, role)
+    expected = 200 if role in SEES_REFERENCE else 404
+    assert client.get(reverse("territories:region_detail", args=[world.de.pk])).status_code == expected
+    assert client.get(reverse("catalog:product_detail", args=[world.product.pk])).status_code == expected
+    # price list entries apply to every scope here (no channel model, grade or region)
+    assert client.get(reverse("catalog:price_detail", args=[world.price.pk])).status_code == expected
+    for name in ("territories:region_list", "catalog:product_list", "catalog:price_list",
+                 "partners:partner_list", "partners:target_list", "home"):
+        assert client.get(reverse(name)).status_code == 200
+    editable = 200 if role == "director" else 404
+    assert client.get(reverse("catalog:product_edit", args=[world.product.pk])).status_code == editable
+    assert client.get(reverse("territories:region_edit", args=[world.de.pk])).status_code == editable
+
+
+@pytest.mark.parametrize("role", ["finance", "sales", "partner_admin", "partner_user", "no_role"])
+def test_add_pages_forbidden_without_edit_role(world: World, role: str) -> None:
+    client = _client(world, role)
+    for name in ("partners:partner_add", "catalog:product_add", "catalog:price_add"):
+        assert client.get(reverse(name)).status_code == 403
+
+
+def test_anonymous_is_sent_to_login(world: World) -> None:
+    client = Client()
+    urls = [
+        reverse("home"), reverse("partners:partner_list"),
+        reverse("partners:partner_detail", args=[world.p_de.pk]),
+        reverse("partners:partner_edit", args=[world.p_de.pk]),
+        reverse("partners:target_list"), reverse("territories:region_list"),
+        reverse("territories:region_detail", args=[world.de.pk]),
+        reverse("catalog:product_list"), reverse("catalog:price_list"),
+        reverse("catalog:product_detail", args=[world.product.pk]),
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 302 and "/login/" in response["Location"], url
+
+
+# --- API -------------------------------------------------------------------------------------
+
+def _api(world: World, role: str) -> Client:
+    _token, key = api_token_create(user=world.users[role], name="test")
+    return Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_partners(world: World, role: str) -> None:
+    client = _api(world, role)
+    listed = {p["code"] for p in client.get("/api/partners/").json()["items"]}
+    assert listed == SEES[role]
+    for code in ALL_PARTNERS:
+        response = client.get(f"/api/partners/{_partner(world, code).pk}")
+        assert response.status_code == (200 if code in SEES[role] else 404), (role, code)
+        patch = client.patch(f"/api/partners/{_partner(world, code).pk}",
+                             {"name_zh": "新名字"}, content_type="application/json")
+        assert patch.status_code == (200 if code in EDITS.get(role, set()) else 404), (role, code)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_targets_and_reference(world: World, role: str) -> None:
+    client = _api(world, role)
+    partners = {t["partner"] for t in client.get("/api/partners/targets/").json()["items"]}
+    assert partners == SEES[role] - {"P-DE-SUB"}
+    for target, code in ((world.target_de, "P-DE"), (world.target_us, "P-US")):
+        status = client.get(f"/api/partners/targets/{target.pk}").status_code
+        assert status == (200 if code in SEES[role] else 404)
+    expected = 200 if role in SEES_REFERENCE else 404
+    assert client.get(f"/api/regions/{world.de.pk}").status_code == expected
+    assert client.get(f"/api/catalog/products/{world.product.pk}").status_code == expected
+    assert client.get(f"/api/catalog/prices/{world.price.pk}").status_code == expected
+
+
+def test_api_anonymous_and_bad_token(world: World) -> None:
+    for path in ("/api/partners/", f"/api/partners/{world.p_de.pk}", "/api/regions/",
+                 "/api/catalog/products/", "/api/catalog/prices/", "/api/partners/targets/"):
+        assert Client().get(path).status_code == 401
+        assert Client(HTTP_AUTHORIZATION="Bearer nope").get(path).status_code == 401
