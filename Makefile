@@ -1,0 +1,47 @@
+# Qudao — the two commands a newcomer needs: `make demo` and `make test`.
+SHELL := /bin/bash
+export PATH := $(HOME)/.local/bin:$(PATH)
+UV ?= uv
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/qudao
+BIND ?= 127.0.0.1:8000
+
+.PHONY: setup demo serve test test-sqlite test-postgres lint messages bench clean
+
+setup:  ## install system packages, uv and the Python environment
+	@bash scripts/setup-system.sh
+	@$(UV) sync --all-extras --frozen --quiet
+	@$(UV) run qudao compilemessages --ignore=.venv -v 0
+
+demo: setup  ## build the AdventureWorks demo and serve it
+	$(UV) run qudao demo --bind $(BIND)
+
+serve: setup
+	$(UV) run qudao serve --bind $(BIND)
+
+test: setup lint-check test-sqlite test-postgres  ## lint, then the whole suite on SQLite and on PostgreSQL
+
+test-sqlite:
+	QUDAO_HOME=$$(mktemp -d) $(UV) run pytest
+
+test-postgres:
+	@bash scripts/ensure-postgres.sh
+	QUDAO_HOME=$$(mktemp -d) DATABASE_URL=$(POSTGRES_URL) $(UV) run pytest
+
+lint: setup
+	$(UV) run ruff check src tests
+	$(UV) run ruff format --check src tests
+	$(UV) run mypy
+
+messages:  ## refresh the catalogues after changing strings
+	cd src/qudao && $(UV) run qudao makemessages -l zh_Hans --no-obsolete --no-location
+	$(UV) run qudao compilemessages --ignore=.venv
+
+bench: setup
+	$(UV) run python bench/run.py
+
+clean:
+	rm -rf var .pytest_cache .mypy_cache .ruff_cache
+
+lint-check:
+	$(UV) run ruff check src tests
+	$(UV) run mypy

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install what Qudao needs from the operating system and PyPI, once per machine:
+# uv (Python environments), Debian's chromium (browser tests), fonts-noto-cjk
+# (Chinese glyphs in screenshots, charts and PDFs) and gettext (translations).
+set -euo pipefail
+
+need_apt=()
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need_apt+=(fonts-noto-cjk)
+command -v msgfmt >/dev/null 2>&1 || need_apt+=(gettext)
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    echo "setup: installing ${need_apt[*]} with apt-get"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "setup: please install ${need_apt[*]} with your package manager" >&2
+    exit 1
+  fi
+fi
+
+if ! command -v uv >/dev/null 2>&1; then
+  echo "setup: installing uv with pip"
+  python3 -m pip install --quiet --user uv 2>/dev/null || python3 -m pip install --quiet uv
+fi
