@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -83,7 +83,7 @@ def create_product(request: HttpRequest, payload: ProductIn) -> Any:
     data = payload.dict()
     data["category"] = resolve_code(Category, data["category"], user=request.user,
                                     field="category")
-    return 201, product_create(actor=request.user, **data)
+    return Status(201, product_create(actor=request.user, **data))
 
 
 @router.patch("/products/{int:product_id}", response=ProductOut)
@@ -175,7 +175,7 @@ def create_price(request: HttpRequest, payload: PriceIn) -> Any:
     data = payload.dict()
     for name, model in _PRICE_REFS.items():
         data[name] = resolve_code(model, data[name], user=request.user, field=name)
-    return 201, price_entry_create(actor=request.user, **data)
+    return Status(201, price_entry_create(actor=request.user, **data))
 
 
 @router.patch("/prices/{int:entry_id}", response=PriceOut)

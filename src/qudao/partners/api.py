@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -117,7 +117,7 @@ def create_partner(request: HttpRequest, payload: PartnerIn) -> Any:
     if not can_change(request.user, Partner):
         raise HttpError(403, "You may not create partners.")
     partner = partner_create(actor=request.user, **_resolve(payload.dict(), request.user))
-    return 201, partner
+    return Status(201, partner)
 
 
 @router.patch("/{int:partner_id}", response=PartnerOut)
@@ -181,7 +181,7 @@ def create_target(request: HttpRequest, payload: TargetIn) -> Any:
                                 code=data.pop("partner"))
     data["category"] = resolve_code(Category, data["category"], user=request.user,
                                     field="category")
-    return 201, target_create(actor=request.user, partner=partner, **data)
+    return Status(201, target_create(actor=request.user, partner=partner, **data))
 
 
 @router.patch("/targets/{int:target_id}", response=TargetOut)

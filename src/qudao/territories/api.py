@@ -2,7 +2,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination, paginate
 
@@ -73,7 +73,7 @@ def create_region(request: HttpRequest, payload: RegionIn) -> Any:
         raise HttpError(403, "You may not create regions.")
     data = payload.dict()
     data["parent"] = resolve_code(Region, data["parent"], user=request.user, field="parent")
-    return 201, region_create(actor=request.user, **data)
+    return Status(201, region_create(actor=request.user, **data))
 
 
 @router.patch("/{int:region_id}", response=RegionOut)

@@ -1,0 +1,213 @@
+"""Master-data import: encodings, Excel, mappings, row errors, all-or-nothing, dry runs, upserts."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from qudao.core.importing.errors import MappingError, SourceError
+from qudao.core.importing.mapping import parse_mapping
+from qudao.core.importing.master import import_file, run_master_import
+from qudao.core.importing.registry import master_target
+from qudao.partners.models import Partner
+from qudao.territories.models import Region
+from tests.conftest import World
+
+CHINESE_MAPPING = """
+target = "partners"
+[source]
+encoding = "auto"
+null_values = ["", "无"]
+[columns]
+code = "伙伴编码"
+name_en = "英文名称"
+name_zh = "中文名称"
+channel_model = "渠道模式"
+home_region = "所在区域"
+parent = "上级伙伴"
+credit_limit = "信用额度"
+joined_on = "加入日期"
+[values.channel_model]
+"经销商" = "reseller"
+"分销商" = "distributor"
+"""
+
+HEADER = ["伙伴编码", "英文名称", "中文名称", "渠道模式", "所在区域", "上级伙伴", "信用额度", "加入日期"]
+
+
+def _csv(rows: list[list[str]], encoding: str, header: list[str] = HEADER) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode(encoding)
+
+
+def _write(tmp_path: Path, name: str, data: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+GOOD_ROWS = [
+    ["CN-001", "Shanghai Bikes", "上海单车", "分销商", "BER", "无", "￥1,200,000.50", "2020年1月5日"],
+    ["CN-002", "Pudong Cycles", "浦东车行", "经销商", "DE", "CN-001", "３０００", "2020/2/1"],
+]
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "gbk", "utf-8", "utf-8-sig"])
+def test_chinese_headers_in_any_encoding(world: World, tmp_path: Path, encoding: str) -> None:
+    # Given a partner list with Chinese headers, saved by Excel in this encoding
+    path = _write(tmp_path, "partners.csv", _csv(GOOD_ROWS, encoding))
+    # when it is imported through a mapping
+    result = import_file(target=master_target("partners"), path=path,
+                         mapping=parse_mapping(CHINESE_MAPPING))
+    # then both partners exist, the child below the parent defined a row earlier
+    assert result.errors == [] and result.created == 2
+    parent, child = Partner.objects.get(code="CN-001"), Partner.objects.get(code="CN-002")
+    assert parent.name_zh == "上海单车" and parent.channel_model.code == "distributor"
+    assert parent.credit_limit == Decimal("1200000.50")
+    assert child.parent == parent and child.depth == 2 and child.credit_limit == Decimal("3000")
+    assert str(parent.joined_on) == "2020-01-05" and str(child.joined_on) == "2020-02-01"
+
+
+def test_any_bad_row_rejects_the_whole_file(world: World, tmp_path: Path) -> None:
+    rows = GOOD_ROWS + [
+        ["CN-003", "", "", "经销商", "BER", "", "", ""],                 # missing name
+        ["CN-004", "Bad Region", "", "经销商", "NOWHERE", "", "", ""],    # unknown region
+        ["CN-005", "Bad Money", "", "经销商", "BER", "", "12,3x", ""],    # not a number
+        ["CN-006", "Bad Date", "", "经销商", "BER", "", "", "2020-02-30"],  # no such day
+        ["CN-007", "Bad Model", "", "批发", "BER", "", "", ""],            # unknown channel model
+        ["CN-008", "Negative", "", "经销商", "BER", "", "-5", ""],        # below minimum
+    ]
+    path = _write(tmp_path, "partners.csv", _csv(rows, "gb18030"))
+    result = import_file(target=master_target("partners"), path=path,
+                         mapping=parse_mapping(CHINESE_MAPPING))
+    # every bad row is reported with its spreadsheet row number, column, value and reason
+    found = {(e.row, e.column, e.value) for e in result.errors}
+    assert found == {
+        (4, "英文名称", ""), (5, "所在区域", "NOWHERE"), (6, "信用额度", "12,3x"),
+        (7, "加入日期", "2020-02-30"), (8, "渠道模式", "批发"), (9, "信用额度", "-5"),
+    }
+    assert all(e.reason for e in result.errors)
+    # and nothing at all was written, not even the good rows
+    assert not Partner.objects.filter(code__startswith="CN-").exists()
+    assert result.report_path is not None and result.report_path.exists()
+    report = result.report_path.read_text(encoding="utf-8-sig")
+    assert report.splitlines()[0] == "row,column,value,reason" and "NOWHERE" in report
+
+
+def test_errors_are_translated(world: World, tmp_path: Path) -> None:
+    from django.utils import translation
+
+    path = _write(tmp_path, "p.csv", _csv([["X", "", "", "经销商", "BER", "", "", ""]], "utf-8"))
+    with translation.override("zh-hans"):
+        result = import_file(target=master_target("partners"), path=path,
+                             mapping=parse_mapping(CHINESE_MAPPING))
+    assert result.errors[0].reason == "此项必填。"
+
+
+def test_dry_run_validates_but_writes_nothing(world: World, tmp_path: Path) -> None:
+    path = _write(tmp_path, "partners.csv", _csv(GOOD_ROWS, "utf-8"))
+    result = import_file(target=master_target("partners"), path=path,
+                         mapping=parse_mapping(CHINESE_MAPPING), dry_run=True)
+    assert result.errors == [] and result.created == 2 and not result.committed
+    assert not Partner.objects.filter(code__startswith="CN-").exists()
+
+
+def test_reimport_is_an_upsert(world: World, tmp_path: Path) -> None:
+    mapping = parse_mapping(CHINESE_MAPPING)
+    path = _write(tmp_path, "partners.csv", _csv(GOOD_ROWS, "utf-8"))
+    import_file(target=master_target("partners"), path=path, mapping=mapping)
+    again = import_file(target=master_target("partners"), path=path, mapping=mapping)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 2)
+    changed = [GOOD_ROWS[0][:2] + ["上海单车集团"] + GOOD_ROWS[0][3:], GOOD_ROWS[1]]
+    path = _write(tmp_path, "partners2.csv", _csv(changed, "utf-8"))
+    third = import_file(target=master_target("partners"), path=path, mapping=mapping)
+    assert (third.created, third.updated, third.unchanged) == (0, 1, 1)
+    assert Partner.objects.get(code="CN-001").name_zh == "上海单车集团"
+
+
+def test_xlsx_with_named_sheet(world: World, tmp_path: Path) -> None:
+    path = tmp_path / "regions.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    book.add_worksheet("说明").write(0, 0, "ignore me")
+    sheet = book.add_worksheet("区域")
+    for r, row in enumerate([["编码", "名称", "上级"], ["HH", "Hamburg", "DE"], [123, "Numeric", "DE"]]):
+        sheet.write_row(r, 0, row)
+    book.close()
+    mapping = parse_mapping('target = "regions"\n[source]\nsheet = "区域"\n'
+                            '[columns]\ncode = "编码"\nname_en = "名称"\nparent = "上级"\n')
+    result = import_file(target=master_target("regions"), path=path, mapping=mapping)
+    assert result.errors == [] and result.created == 2
+    assert Region.objects.get(code="HH").parent == world.de
+    assert Region.objects.get(code="123").depth == 3
+
+
+@pytest.mark.parametrize(("mapping", "message"), [
+    ('target = "partners"\n[columns]\nname_en = "n"\n', "code"),
+    ('target = "partners"\n[columns]\ncode = "c"\nname_en = "n"\nchannel_model = "m"\n'
+     'home_region = "r"\nshoe_size = "s"\n', "shoe_size"),
+    ('target = "partners"\n[source]\nencoding = "latin-9"\n', "latin-9"),
+    ('[columns]\ncode = "c"\n', "target"),
+    ('target = "partners"\n[columns\n', "TOML"),
+    ('target = "partners"\n[colums]\n', "colums"),
+])
+def test_mapping_is_validated_before_any_row_is_read(world: World, tmp_path: Path,
+                                                     mapping: str, message: str) -> None:
+    # The file does not even exist: the mapping is refused first.
+    with pytest.raises(MappingError, match=message):
+        import_file(target=master_target("partners"), path=tmp_path / "absent.csv",
+                    mapping=parse_mapping(mapping))
+
+
+@pytest.mark.parametrize(("name", "data", "message"), [
+    ("empty.csv", b"", "empty"),
+    ("latin1.csv", "code,name_en\nX,Caf\xe9\xff\xfe".encode("utf-16"), "UTF-8"),
+    ("partners.pdf", b"%PDF", "Unsupported"),
+    ("broken.xlsx", b"PK\x03\x04 not really a zip", "Excel"),
+])
+def test_unreadable_files_are_refused(world: World, tmp_path: Path, name: str, data: bytes,
+                                      message: str) -> None:
+    with pytest.raises(SourceError, match=message):
+        import_file(target=master_target("partners"), path=_write(tmp_path, name, data))
+
+
+def test_missing_mapped_column_is_named(world: World, tmp_path: Path) -> None:
+    path = _write(tmp_path, "p.csv", _csv(GOOD_ROWS, "utf-8", header=HEADER[:-1] + ["日期"]))
+    with pytest.raises(SourceError, match="加入日期"):
+        import_file(target=master_target("partners"), path=path,
+                    mapping=parse_mapping(CHINESE_MAPPING))
+
+
+def test_export_reimports_unchanged(world: World, tmp_path: Path) -> None:
+    from django.core.management import call_command
+
+    for name in ("regions", "partners", "products", "price_list", "targets"):
+        out = tmp_path / f"{name}.csv"
+        call_command("export", name, format="csv", output=out)
+        result = import_file(target=master_target(name), path=out)
+        assert result.errors == [] and result.created == result.updated == 0, name
+        assert result.unchanged == result.rows_read > 0, name
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cells=st.lists(st.text(max_size=12), min_size=1, max_size=8))
+def test_accepted_plus_rejected_rows_equal_rows_read(world: World, cells: list[str]) -> None:
+    # Whatever lands in the credit-limit column, every row is either accepted or rejected.
+    rows = [(i + 2, {"code": f"H{i}", "name_en": "n", "channel_model": "reseller",
+                     "home_region": "BER", "credit_limit": c}) for i, c in enumerate(cells)]
+    target = master_target("partners")
+    from qudao.core.importing.mapping import Mapping
+
+    mapping = Mapping.identity("partners", ["code", "name_en", "channel_model", "home_region",
+                                            "credit_limit"])
+    result = run_master_import(target=target, mapping=mapping, rows=rows, dry_run=True)
+    assert result.accepted + len({e.row for e in result.errors}) == result.rows_read == len(cells)
