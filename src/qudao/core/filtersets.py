@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 
 class SearchFilterSet(django_filters.FilterSet):
     search_fields: tuple[str, ...] = ("code", "name_en", "name_zh")
-    q = django_filters.CharFilter(method="search", label=_("Search"))
+    q = django_filters.CharFilter(method="search", label=_("Search"),
+                                  widget=forms.TextInput(attrs={"type": "search"}))
 
     def search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         value = value.strip()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -83,7 +84,9 @@ class ObjectListView(LoginRequiredMixin, View):
             return export_response(headers=[str(h) for h in values[0]], rows=values[1:],
                                    fmt=export, filename=name or "export")
         RequestConfig(request, paginate={"per_page": self.per_page}).configure(table)
-        template = "core/_table_region.html" if request.htmx else self.template_name
+        # The filter form swaps only the table; boosted navigation gets the whole page.
+        partial = request.htmx and request.htmx.target == "table-region"
+        template = "core/_table_region.html" if partial else self.template_name
         return render(request, template, {
             "title": self.title,
             "table": table,
@@ -117,7 +120,10 @@ class ObjectEditView(LoginRequiredMixin, View):
 
     def get_form(self, request: HttpRequest, instance: models.Model | None,
                  data: Any = None) -> BaseForm:
-        return self.form_class(data, instance=instance, user=request.user)  # type: ignore[call-arg]
+        # A ModelForm writes cleaned values onto its instance while validating; give it a
+        # copy, so the service still sees the stored values and records a true before/after.
+        form_instance = copy.copy(instance) if instance is not None else None
+        return self.form_class(data, instance=form_instance, user=request.user)  # type: ignore[call-arg]
 
     def render_form(self, request: HttpRequest, form: BaseForm,
                     instance: models.Model | None) -> HttpResponse:

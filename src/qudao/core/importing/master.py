@@ -235,13 +235,21 @@ def import_file(
     *, target: MasterTarget, path: Path, mapping: Mapping | None = None, dry_run: bool = False,
     actor: Any | None = None,
 ) -> ImportResult:
-    """Import a CSV or XLSX file; write the error report under ``$QUDAO_HOME/reports``."""
-    mapping = mapping or Mapping.identity(target.name, target.field_names)
-    if mapping.target != target.name:
-        raise MappingError(_("This mapping is for “%(mapped)s”, not “%(target)s”.") % {
-            "mapped": mapping.target, "target": target.name})
-    validate_mapping(mapping, target)
-    table = open_table(path, encoding=mapping.encoding, sheet=mapping.sheet)
+    """Import a CSV or XLSX file; write the error report under ``$QUDAO_HOME/reports``.
+
+    Without a mapping, the file's headers are the canonical field names; the
+    optional fields it leaves out keep their current values.
+    """
+    if mapping is not None:
+        if mapping.target != target.name:
+            raise MappingError(_("This mapping is for “%(mapped)s”, not “%(target)s”.") % {
+                "mapped": mapping.target, "target": target.name})
+        validate_mapping(mapping, target)
+    table = open_table(path, encoding=mapping.encoding if mapping else "auto",
+                       sheet=mapping.sheet if mapping else "")
+    if mapping is None:
+        present = [f for f in target.field_names if f in table.headers]
+        mapping = Mapping.identity(target.name, present)
     result = run_master_import(target=target, mapping=mapping, rows=table.rows,
                                headers=table.headers, dry_run=dry_run, actor=actor)
     if result.errors:
@@ -249,4 +257,3 @@ def import_file(
         report = Path(settings.QUDAO_HOME) / "reports" / f"import-{target.name}-{stamp}-errors.csv"
         result.report_path = write_error_report(result.errors, report)
     return result
-

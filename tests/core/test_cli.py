@@ -1,0 +1,115 @@
+"""The ``qudao`` commands as a person runs them: exit codes, summaries, files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.core.management import CommandError, call_command
+
+from qudao.partners.models import Partner
+from tests.conftest import World
+
+DEMO_DIR = Path(__file__).resolve().parents[2] / "src/qudao/demo"
+
+
+def test_import_reports_and_exits_non_zero_on_bad_rows(world: World, tmp_path: Path) -> None:
+    source = tmp_path / "partners.csv"
+    source.write_text("code,name_en,channel_model,home_region\nOK-1,Fine,agent,DE\n"
+                      "BAD-1,Broken,agent,ATLANTIS\n", encoding="utf-8")
+    out = StringIO()
+    with pytest.raises(CommandError, match="nothing was written"):
+        call_command("import", "partners", str(source), stdout=out, stderr=StringIO())
+    text = out.getvalue()
+    assert "1 rejected" in text and "error report:" in text
+    assert not Partner.objects.filter(code="OK-1").exists()
+
+
+def test_import_dry_run_then_real(world: World, tmp_path: Path) -> None:
+    source = tmp_path / "partners.csv"
+    source.write_text("code,name_en,channel_model,home_region\nOK-1,Fine,agent,DE\n",
+                      encoding="utf-8")
+    out = StringIO()
+    call_command("import", "partners", str(source), "--dry-run", stdout=out, stderr=StringIO())
+    assert "dry run" in out.getvalue() and not Partner.objects.filter(code="OK-1").exists()
+    call_command("import", "partners", str(source), stdout=StringIO(), stderr=StringIO())
+    assert Partner.objects.get(code="OK-1").home_region == world.de
+
+
+def test_bad_mapping_and_unknown_target_exit_with_message(world: World, tmp_path: Path) -> None:
+    mapping = tmp_path / "m.toml"
+    mapping.write_text('target = "partners"\n[columns]\ncolour = "x"\n', encoding="utf-8")
+    with pytest.raises(CommandError, match="colour"):
+        call_command("import", "partners", str(tmp_path / "x.csv"), mapping=str(mapping))
+    with pytest.raises(CommandError, match="Unknown target"):
+        call_command("import", "customers", str(tmp_path / "x.csv"))
+
+
+def test_export_formats_and_scope(world: World, tmp_path: Path, capsysbinary) -> None:
+    out = tmp_path / "partners.xlsx"
+    call_command("export", "partners", format="xlsx", output=out, stderr=StringIO())
+    sheet = openpyxl.load_workbook(out).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("code", "name_en", "name_zh") and len(rows) == 4
+    call_command("export", "partners", format="json", user="manager")
+    records = json.loads(capsysbinary.readouterr().out)
+    assert {r["code"] for r in records} == {"P-DE", "P-DE-SUB"}
+
+
+def test_qudao_help_lists_our_commands() -> None:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "qudao.settings"}
+    result = subprocess.run([sys.executable, "-m", "qudao.cli", "help"], capture_output=True,
+                            text=True, env=env, check=True)
+    for name in ("demo", "serve", "import", "export", "token"):
+        assert name in result.stdout
+
+
+def test_token_command_prints_a_working_key(world: World, client) -> None:
+    out = StringIO()
+    call_command("token", "finance", stdout=out)
+    key = out.getvalue().strip()
+    response = client.get("/api/partners/", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert response.status_code == 200 and response.json()["count"] == 3
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "qudao.settings", "QUDAO_HOME": str(tmp_path),
+           "SECRET_KEY": "x" * 64 + "-production-secret-key-0123456789", "QUDAO_HTTPS": "1",
+           "ALLOWED_HOSTS": "qudao.example.com", "DEBUG": "0"}
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run([sys.executable, "-m", "qudao.cli", "check", "--deploy",
+                             "--fail-level", "WARNING"], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.django_db
+def test_demo_builds_the_real_channel_idempotently() -> None:
+    from qudao.catalog.models import Product
+    from qudao.core.models import User
+    from qudao.demo.build import build_demo
+    from qudao.territories.models import Region
+
+    results = build_demo(progress=lambda step: None)
+    assert results["partners"].created == 701
+    assert Partner.objects.count() == 701 and Product.objects.count() == 397
+    # group → country → territory → city
+    assert Region.objects.filter(kind="group").count() == 3
+    assert Region.objects.get(code="G637").depth == 4
+    assert Partner.objects.filter(channel_model__code="distributor").count() == 232
+    manager = User.objects.get(username="manager.eu")
+    europe = Partner.objects.restrict(manager)
+    assert europe.count() > 0
+    assert set(europe.values_list("home_region__path", flat=True)) <= {
+        p for p in Partner.objects.values_list("home_region__path", flat=True)
+        if p.startswith(Region.objects.get(code="EU").path)}
+    partner_user = User.objects.get(username="partner")
+    assert list(Partner.objects.restrict(partner_user).values_list("code", flat=True)) == [
+        "AW00000001"]
+    again = build_demo(progress=lambda step: None)
+    assert again["partners"].unchanged == 701 and again["regions"].unchanged == 674
