@@ -59,7 +59,9 @@ def world(db: Any) -> World:
     berlin = RegionFactory(code="BER", name_en="Berlin", kind="city", parent=de)
     na = RegionFactory(code="NA", name_en="North America", kind="group")
     us = RegionFactory(code="US", name_en="United States", kind="country", parent=na)
-    p_de = PartnerFactory(code="P-DE", name_en="Berlin Bikes", name_zh="柏林单车", home_region=berlin)
+    p_de = PartnerFactory(
+        code="P-DE", name_en="Berlin Bikes", name_zh="柏林单车", home_region=berlin
+    )
     p_de_sub = PartnerFactory(code="P-DE-SUB", name_en="Potsdam Rad", home_region=de, parent=p_de)
     p_us = PartnerFactory(code="P-US", name_en="Austin Cycles", home_region=us)
     product = ProductFactory(code="BIKE-1", name_en="Road Bike")
@@ -74,5 +76,18 @@ def world(db: Any) -> World:
         "no_role": make_user("no_role", None),
     }
     users["manager"].managed_regions.set([eu])
-    return World(eu, de, berlin, na, us, p_de, p_de_sub, p_us, product, price,
-                 TargetFactory(partner=p_de), TargetFactory(partner=p_us), users)
+    return World(
+        eu,
+        de,
+        berlin,
+        na,
+        us,
+        p_de,
+        p_de_sub,
+        p_us,
+        product,
+        price,
+        TargetFactory(partner=p_de),
+        TargetFactory(partner=p_us),
+        users,
+    )

@@ -92,8 +92,12 @@ class TargetFactory(ServiceFactory):
 
 
 SERVICES: dict[type, Any] = {
-    Region: region_create, Partner: partner_create, Category: category_create,
-    Product: product_create, PriceListEntry: price_entry_create, Target: target_create,
+    Region: region_create,
+    Partner: partner_create,
+    Category: category_create,
+    Product: product_create,
+    PriceListEntry: price_entry_create,
+    Target: target_create,
 }
 
 

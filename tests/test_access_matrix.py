@@ -56,8 +56,9 @@ def test_partner_edit_and_status(world: World, role: str, code: str) -> None:
     partner = _partner(world, code)
     expected = 200 if code in EDITS.get(role, set()) else 404
     assert client.get(reverse("partners:partner_edit", args=[partner.pk])).status_code == expected
-    response = client.post(reverse("partners:partner_status", args=[partner.pk]),
-                           {"status": "probation"})
+    response = client.post(
+        reverse("partners:partner_status", args=[partner.pk]), {"status": "probation"}
+    )
     assert response.status_code == (302 if expected == 200 else 404)
     partner.refresh_from_db()
     assert (partner.status == "probation") == (expected == 200)
@@ -67,7 +68,9 @@ def test_partner_edit_and_status(world: World, role: str, code: str) -> None:
 def test_partner_list_and_export_show_only_scope(world: World, role: str) -> None:
     client = _client(world, role)
     page = client.get(reverse("partners:partner_list")).content.decode()
-    csv = client.get(reverse("partners:partner_list"), {"export": "csv"}).content.decode("utf-8-sig")
+    csv = client.get(reverse("partners:partner_list"), {"export": "csv"}).content.decode(
+        "utf-8-sig"
+    )
     for code in ALL_PARTNERS:
         visible = code in SEES[role]
         assert (f">{code}<" in page) == visible, (role, code)
@@ -89,16 +92,33 @@ def test_target_pages(world: World, role: str) -> None:
 def test_reference_pages(world: World, role: str) -> None:
     client = _client(world, role)
     expected = 200 if role in SEES_REFERENCE else 404
-    assert client.get(reverse("territories:region_detail", args=[world.de.pk])).status_code == expected
-    assert client.get(reverse("catalog:product_detail", args=[world.product.pk])).status_code == expected
+    assert (
+        client.get(reverse("territories:region_detail", args=[world.de.pk])).status_code == expected
+    )
+    assert (
+        client.get(reverse("catalog:product_detail", args=[world.product.pk])).status_code
+        == expected
+    )
     # price list entries apply to every scope here (no channel model, grade or region)
-    assert client.get(reverse("catalog:price_detail", args=[world.price.pk])).status_code == expected
-    for name in ("territories:region_list", "catalog:product_list", "catalog:price_list",
-                 "partners:partner_list", "partners:target_list", "home"):
+    assert (
+        client.get(reverse("catalog:price_detail", args=[world.price.pk])).status_code == expected
+    )
+    for name in (
+        "territories:region_list",
+        "catalog:product_list",
+        "catalog:price_list",
+        "partners:partner_list",
+        "partners:target_list",
+        "home",
+    ):
         assert client.get(reverse(name)).status_code == 200
     editable = 200 if role == "director" else 404
-    assert client.get(reverse("catalog:product_edit", args=[world.product.pk])).status_code == editable
-    assert client.get(reverse("territories:region_edit", args=[world.de.pk])).status_code == editable
+    assert (
+        client.get(reverse("catalog:product_edit", args=[world.product.pk])).status_code == editable
+    )
+    assert (
+        client.get(reverse("territories:region_edit", args=[world.de.pk])).status_code == editable
+    )
 
 
 @pytest.mark.parametrize("role", ["finance", "sales", "partner_admin", "partner_user", "no_role"])
@@ -111,12 +131,15 @@ def test_add_pages_forbidden_without_edit_role(world: World, role: str) -> None:
 def test_anonymous_is_sent_to_login(world: World) -> None:
     client = Client()
     urls = [
-        reverse("home"), reverse("partners:partner_list"),
+        reverse("home"),
+        reverse("partners:partner_list"),
         reverse("partners:partner_detail", args=[world.p_de.pk]),
         reverse("partners:partner_edit", args=[world.p_de.pk]),
-        reverse("partners:target_list"), reverse("territories:region_list"),
+        reverse("partners:target_list"),
+        reverse("territories:region_list"),
         reverse("territories:region_detail", args=[world.de.pk]),
-        reverse("catalog:product_list"), reverse("catalog:price_list"),
+        reverse("catalog:product_list"),
+        reverse("catalog:price_list"),
         reverse("catalog:product_detail", args=[world.product.pk]),
     ]
     for url in urls:
@@ -125,6 +148,7 @@ def test_anonymous_is_sent_to_login(world: World) -> None:
 
 
 # --- API -------------------------------------------------------------------------------------
+
 
 def _api(world: World, role: str) -> Client:
     _token, key = api_token_create(user=world.users[role], name="test")
@@ -139,8 +163,11 @@ def test_api_partners(world: World, role: str) -> None:
     for code in ALL_PARTNERS:
         response = client.get(f"/api/partners/{_partner(world, code).pk}")
         assert response.status_code == (200 if code in SEES[role] else 404), (role, code)
-        patch = client.patch(f"/api/partners/{_partner(world, code).pk}",
-                             {"name_zh": "新名字"}, content_type="application/json")
+        patch = client.patch(
+            f"/api/partners/{_partner(world, code).pk}",
+            {"name_zh": "新名字"},
+            content_type="application/json",
+        )
         assert patch.status_code == (200 if code in EDITS.get(role, set()) else 404), (role, code)
 
 
@@ -159,7 +186,39 @@ def test_api_targets_and_reference(world: World, role: str) -> None:
 
 
 def test_api_anonymous_and_bad_token(world: World) -> None:
-    for path in ("/api/partners/", f"/api/partners/{world.p_de.pk}", "/api/regions/",
-                 "/api/catalog/products/", "/api/catalog/prices/", "/api/partners/targets/"):
+    for path in (
+        "/api/partners/",
+        f"/api/partners/{world.p_de.pk}",
+        "/api/regions/",
+        "/api/catalog/products/",
+        "/api/catalog/prices/",
+        "/api/partners/targets/",
+    ):
         assert Client().get(path).status_code == 401
         assert Client(HTTP_AUTHORIZATION="Bearer nope").get(path).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"page": "99999999999999999999999"},
+        {"page": "-3"},
+        {"sort": "no_such_column"},
+        {"channel_model": "99999999999999999999999"},
+        {"region": "-1"},
+        {"level": "abc"},
+        {"level": "1e400"},
+        {"q": "\x00%_'\""},
+        {"export": "pdf"},
+    ],
+)
+def test_hostile_query_strings_never_fail(world: World, query: dict[str, str]) -> None:
+    client = _client(world, "director")
+    for name in (
+        "partners:partner_list",
+        "territories:region_list",
+        "catalog:product_list",
+        "catalog:price_list",
+        "partners:target_list",
+    ):
+        assert client.get(reverse(name), query).status_code in (200, 404), (name, query)

@@ -34,54 +34,85 @@ def test_openapi_document_is_3_1(client: Client) -> None:
 
 @pytest.mark.django_db
 @schema.include(method="GET").parametrize()
-@settings(max_examples=15, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.filter_too_much])
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
 def test_get_operations_conform_to_schema(case: Any, world: World) -> None:
     # Whatever the query, a signed-in director never gets a server error, and every
     # documented response has the documented shape.
     _token, key = api_token_create(user=world.users["director"], name="fuzz")
-    case.call_and_validate(headers={"Authorization": f"Bearer {key}"},
-                           checks=[not_a_server_error, response_schema_conformance])
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {key}"},
+        checks=[not_a_server_error, response_schema_conformance],
+    )
 
 
 def test_create_and_update_partner(world: World) -> None:
     client = _client(world, "manager")
-    created = client.post("/api/partners/", {
-        "code": "API-1", "name_en": "Api Bikes", "channel_model": "agent",
-        "home_region": "DE", "parent": "P-DE", "credit_limit": "1000.50"},
-        content_type="application/json")
+    created = client.post(
+        "/api/partners/",
+        {
+            "code": "API-1",
+            "name_en": "Api Bikes",
+            "channel_model": "agent",
+            "home_region": "DE",
+            "parent": "P-DE",
+            "credit_limit": "1000.50",
+        },
+        content_type="application/json",
+    )
     assert created.status_code == 201, created.content
     body = created.json()
     assert (body["parent"], body["level"], body["status"]) == ("P-DE", 2, "prospect")
     assert Decimal(body["credit_limit"]) == Decimal("1000.50")
     partner = Partner.objects.get(code="API-1")
     assert partner.history.first().history_user == world.users["manager"]
-    moved = client.patch(f"/api/partners/{partner.pk}", {"status": "screening"},
-                         content_type="application/json")
+    moved = client.patch(
+        f"/api/partners/{partner.pk}", {"status": "screening"}, content_type="application/json"
+    )
     assert moved.json()["status"] == "screening"
-    refused = client.patch(f"/api/partners/{partner.pk}", {"status": "terminated"},
-                           content_type="application/json")
+    refused = client.patch(
+        f"/api/partners/{partner.pk}", {"status": "terminated"}, content_type="application/json"
+    )
     assert refused.status_code == 200  # screening → terminated is allowed
-    back = client.patch(f"/api/partners/{partner.pk}", {"status": "active"},
-                        content_type="application/json")
+    back = client.patch(
+        f"/api/partners/{partner.pk}", {"status": "active"}, content_type="application/json"
+    )
     assert back.status_code == 422 and "status" in back.json()["detail"]
 
 
 def test_create_refuses_bad_references_and_roles(world: World) -> None:
     client = _client(world)
-    response = client.post("/api/partners/", {
-        "code": "API-2", "name_en": "X", "channel_model": "nope", "home_region": "DE"},
-        content_type="application/json")
+    response = client.post(
+        "/api/partners/",
+        {"code": "API-2", "name_en": "X", "channel_model": "nope", "home_region": "DE"},
+        content_type="application/json",
+    )
     assert response.status_code == 422 and "channel_model" in response.json()["detail"]
     # a manager cannot hang a partner below one outside their scope
-    response = _client(world, "manager").post("/api/partners/", {
-        "code": "API-3", "name_en": "X", "channel_model": "agent", "home_region": "DE",
-        "parent": "P-US"}, content_type="application/json")
+    response = _client(world, "manager").post(
+        "/api/partners/",
+        {
+            "code": "API-3",
+            "name_en": "X",
+            "channel_model": "agent",
+            "home_region": "DE",
+            "parent": "P-US",
+        },
+        content_type="application/json",
+    )
     assert response.status_code == 422 and "parent" in response.json()["detail"]
-    response = _client(world, "finance").post("/api/partners/", {
-        "code": "API-4", "name_en": "X", "channel_model": "agent", "home_region": "DE"},
-        content_type="application/json")
+    response = _client(world, "finance").post(
+        "/api/partners/",
+        {"code": "API-4", "name_en": "X", "channel_model": "agent", "home_region": "DE"},
+        content_type="application/json",
+    )
     assert response.status_code == 403
     assert not Partner.objects.filter(code__in=["API-2", "API-3", "API-4"]).exists()
 
@@ -97,11 +128,21 @@ def test_filters_match_the_list_page(world: World) -> None:
 
 def test_prices_and_targets(world: World) -> None:
     client = _client(world)
-    response = client.post("/api/catalog/prices/", {
-        "product": "BIKE-1", "list_price": "10", "partner_price": "8", "floor_price": "7",
-        "valid_from": "2020-06-01"}, content_type="application/json")
+    response = client.post(
+        "/api/catalog/prices/",
+        {
+            "product": "BIKE-1",
+            "list_price": "10",
+            "partner_price": "8",
+            "floor_price": "7",
+            "valid_from": "2020-06-01",
+        },
+        content_type="application/json",
+    )
     assert response.status_code == 422 and "valid_from" in response.json()["detail"]
-    target = client.post("/api/partners/targets/", {"partner": "P-US", "period": "2022Q3",
-                                                    "amount": "5000"},
-                         content_type="application/json")
+    target = client.post(
+        "/api/partners/targets/",
+        {"partner": "P-US", "period": "2022Q3", "amount": "5000"},
+        content_type="application/json",
+    )
     assert target.status_code == 201 and target.json()["period"] == "2022Q3"

@@ -13,8 +13,13 @@ from tests.conftest import World
 
 
 def _entry(world: World, **kw):
-    data = {"product": world.product, "list_price": Decimal("100"), "partner_price": Decimal("80"),
-            "floor_price": Decimal("70"), "valid_from": date(2021, 1, 1)}
+    data = {
+        "product": world.product,
+        "list_price": Decimal("100"),
+        "partner_price": Decimal("80"),
+        "floor_price": Decimal("70"),
+        "valid_from": date(2021, 1, 1),
+    }
     data.update(kw)
     return price_entry_create(**data)
 
@@ -40,12 +45,19 @@ def test_adjacent_periods_do_not_overlap(world: World) -> None:
         _entry(world, valid_from=date(2020, 12, 31))
 
 
-@pytest.mark.parametrize(("lp", "pp", "fp", "field"), [
-    ("100", "80", "90", "floor_price"), ("100", "120", "70", "partner_price")])
+@pytest.mark.parametrize(
+    ("lp", "pp", "fp", "field"),
+    [("100", "80", "90", "floor_price"), ("100", "120", "70", "partner_price")],
+)
 def test_price_ladder_is_consistent(world: World, lp: str, pp: str, fp: str, field: str) -> None:
     with pytest.raises(ValidationError) as err:
-        _entry(world, channel_model=ChannelModel.objects.get(code="agent"),
-               list_price=Decimal(lp), partner_price=Decimal(pp), floor_price=Decimal(fp))
+        _entry(
+            world,
+            channel_model=ChannelModel.objects.get(code="agent"),
+            list_price=Decimal(lp),
+            partner_price=Decimal(pp),
+            floor_price=Decimal(fp),
+        )
     assert field in err.value.message_dict
 
 

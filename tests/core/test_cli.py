@@ -21,8 +21,10 @@ DEMO_DIR = Path(__file__).resolve().parents[2] / "src/qudao/demo"
 
 def test_import_reports_and_exits_non_zero_on_bad_rows(world: World, tmp_path: Path) -> None:
     source = tmp_path / "partners.csv"
-    source.write_text("code,name_en,channel_model,home_region\nOK-1,Fine,agent,DE\n"
-                      "BAD-1,Broken,agent,ATLANTIS\n", encoding="utf-8")
+    source.write_text(
+        "code,name_en,channel_model,home_region\nOK-1,Fine,agent,DE\nBAD-1,Broken,agent,ATLANTIS\n",
+        encoding="utf-8",
+    )
     out = StringIO()
     with pytest.raises(CommandError, match="nothing was written"):
         call_command("import", "partners", str(source), stdout=out, stderr=StringIO())
@@ -33,8 +35,9 @@ def test_import_reports_and_exits_non_zero_on_bad_rows(world: World, tmp_path: P
 
 def test_import_dry_run_then_real(world: World, tmp_path: Path) -> None:
     source = tmp_path / "partners.csv"
-    source.write_text("code,name_en,channel_model,home_region\nOK-1,Fine,agent,DE\n",
-                      encoding="utf-8")
+    source.write_text(
+        "code,name_en,channel_model,home_region\nOK-1,Fine,agent,DE\n", encoding="utf-8"
+    )
     out = StringIO()
     call_command("import", "partners", str(source), "--dry-run", stdout=out, stderr=StringIO())
     assert "dry run" in out.getvalue() and not Partner.objects.filter(code="OK-1").exists()
@@ -64,8 +67,13 @@ def test_export_formats_and_scope(world: World, tmp_path: Path, capsysbinary) ->
 
 def test_qudao_help_lists_our_commands() -> None:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "qudao.settings"}
-    result = subprocess.run([sys.executable, "-m", "qudao.cli", "help"], capture_output=True,
-                            text=True, env=env, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "qudao.cli", "help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
     for name in ("demo", "serve", "import", "export", "token"):
         assert name in result.stdout
 
@@ -79,12 +87,23 @@ def test_token_command_prints_a_working_key(world: World, client) -> None:
 
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path: Path) -> None:
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "qudao.settings", "QUDAO_HOME": str(tmp_path),
-           "SECRET_KEY": "x" * 64 + "-production-secret-key-0123456789", "QUDAO_HTTPS": "1",
-           "ALLOWED_HOSTS": "qudao.example.com", "DEBUG": "0"}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "qudao.settings",
+        "QUDAO_HOME": str(tmp_path),
+        "SECRET_KEY": "x" * 64 + "-production-secret-key-0123456789",
+        "QUDAO_HTTPS": "1",
+        "ALLOWED_HOSTS": "qudao.example.com",
+        "DEBUG": "0",
+    }
     env.pop("DATABASE_URL", None)
-    result = subprocess.run([sys.executable, "-m", "qudao.cli", "check", "--deploy",
-                             "--fail-level", "WARNING"], capture_output=True, text=True, env=env)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests only
+    result = subprocess.run(
+        [sys.executable, "-m", "qudao.cli", "check", "--deploy", "--fail-level", "WARNING"],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -106,10 +125,13 @@ def test_demo_builds_the_real_channel_idempotently() -> None:
     europe = Partner.objects.restrict(manager)
     assert europe.count() > 0
     assert set(europe.values_list("home_region__path", flat=True)) <= {
-        p for p in Partner.objects.values_list("home_region__path", flat=True)
-        if p.startswith(Region.objects.get(code="EU").path)}
+        p
+        for p in Partner.objects.values_list("home_region__path", flat=True)
+        if p.startswith(Region.objects.get(code="EU").path)
+    }
     partner_user = User.objects.get(username="partner")
     assert list(Partner.objects.restrict(partner_user).values_list("code", flat=True)) == [
-        "AW00000001"]
+        "AW00000001"
+    ]
     again = build_demo(progress=lambda step: None)
     assert again["partners"].unchanged == 701 and again["regions"].unchanged == 674

@@ -19,23 +19,27 @@ def test_formula_cells_are_neutralised() -> None:
         assert neutralise(dangerous).startswith("'")
     assert neutralise("Berlin Bikes") == "Berlin Bikes"
     assert neutralise(-5) == -5  # numbers stay numbers
-    assert to_csv(["a"], [["=HYPERLINK(\"x\")"]]).decode("utf-8-sig").splitlines()[1].startswith(
-        "\"'=HYPERLINK")
+    assert (
+        to_csv(["a"], [['=HYPERLINK("x")']])
+        .decode("utf-8-sig")
+        .splitlines()[1]
+        .startswith("\"'=HYPERLINK")
+    )
 
 
 def test_excel_export_follows_filters_and_spans_pages(world: World) -> None:
     # Given 60 more partners in Germany (more than one page) and a formula-looking name
     for i in range(60):
         PartnerFactory(code=f"DE-{i:02d}", home_region=world.de)
-    partner_update(partner=world.p_de, name_en="=cmd|' /C calc'!A0",
-                   credit_limit=Decimal("1234.5"))
+    partner_update(partner=world.p_de, name_en="=cmd|' /C calc'!A0", credit_limit=Decimal("1234.5"))
     client = Client()
     client.force_login(world.users["director"])
     # when the director exports the list filtered to Europe
     response = client.get("/partners/", {"region": world.eu.pk, "export": "xlsx"})
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(
-        values_only=True))
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True)
+    )
     # then every matching row is there, on one sheet, and nothing else
     codes = {r[0] for r in rows[1:]}
     assert len(codes) == 62 and "P-US" not in codes and {"P-DE", "P-DE-SUB"} <= codes

@@ -29,8 +29,10 @@ def _untranslated(po_text: str) -> list[str]:
     return problems
 
 
-@pytest.mark.skipif(shutil.which("xgettext") is None,
-                    reason="GNU gettext is installed by `make test` (scripts/setup-system.sh)")
+@pytest.mark.skipif(
+    shutil.which("xgettext") is None,
+    reason="GNU gettext is installed by `make test` (scripts/setup-system.sh)",
+)
 def test_makemessages_leaves_nothing_untranslated(tmp_path: Path, monkeypatch) -> None:
     # Given a copy of the source tree with its Chinese catalogue
     copy = tmp_path / "qudao"
@@ -38,8 +40,9 @@ def test_makemessages_leaves_nothing_untranslated(tmp_path: Path, monkeypatch) -
     monkeypatch.chdir(copy)
     # when makemessages collects every string in it
     with override_settings(LOCALE_PATHS=[copy / "locale"]):
-        call_command("makemessages", locale=["zh_Hans"], no_obsolete=True, no_location=True,
-                     verbosity=0)
+        call_command(
+            "makemessages", locale=["zh_Hans"], no_obsolete=True, no_location=True, verbosity=0
+        )
     # then every entry has a translation
     po = (copy / "locale/zh_Hans/LC_MESSAGES/django.po").read_text(encoding="utf-8")
     assert _untranslated(po) == []

@@ -39,7 +39,16 @@ joined_on = "加入日期"
 "分销商" = "distributor"
 """
 
-HEADER = ["伙伴编码", "英文名称", "中文名称", "渠道模式", "所在区域", "上级伙伴", "信用额度", "加入日期"]
+HEADER = [
+    "伙伴编码",
+    "英文名称",
+    "中文名称",
+    "渠道模式",
+    "所在区域",
+    "上级伙伴",
+    "信用额度",
+    "加入日期",
+]
 
 
 def _csv(rows: list[list[str]], encoding: str, header: list[str] = HEADER) -> bytes:
@@ -57,7 +66,16 @@ def _write(tmp_path: Path, name: str, data: bytes) -> Path:
 
 
 GOOD_ROWS = [
-    ["CN-001", "Shanghai Bikes", "上海单车", "分销商", "BER", "无", "￥1,200,000.50", "2020年1月5日"],
+    [
+        "CN-001",
+        "Shanghai Bikes",
+        "上海单车",
+        "分销商",
+        "BER",
+        "无",
+        "￥1,200,000.50",
+        "2020年1月5日",
+    ],
     ["CN-002", "Pudong Cycles", "浦东车行", "经销商", "DE", "CN-001", "３０００", "2020/2/1"],
 ]
 
@@ -67,8 +85,9 @@ def test_chinese_headers_in_any_encoding(world: World, tmp_path: Path, encoding:
     # Given a partner list with Chinese headers, saved by Excel in this encoding
     path = _write(tmp_path, "partners.csv", _csv(GOOD_ROWS, encoding))
     # when it is imported through a mapping
-    result = import_file(target=master_target("partners"), path=path,
-                         mapping=parse_mapping(CHINESE_MAPPING))
+    result = import_file(
+        target=master_target("partners"), path=path, mapping=parse_mapping(CHINESE_MAPPING)
+    )
     # then both partners exist, the child below the parent defined a row earlier
     assert result.errors == [] and result.created == 2
     parent, child = Partner.objects.get(code="CN-001"), Partner.objects.get(code="CN-002")
@@ -80,21 +99,26 @@ def test_chinese_headers_in_any_encoding(world: World, tmp_path: Path, encoding:
 
 def test_any_bad_row_rejects_the_whole_file(world: World, tmp_path: Path) -> None:
     rows = GOOD_ROWS + [
-        ["CN-003", "", "", "经销商", "BER", "", "", ""],                 # missing name
-        ["CN-004", "Bad Region", "", "经销商", "NOWHERE", "", "", ""],    # unknown region
-        ["CN-005", "Bad Money", "", "经销商", "BER", "", "12,3x", ""],    # not a number
+        ["CN-003", "", "", "经销商", "BER", "", "", ""],  # missing name
+        ["CN-004", "Bad Region", "", "经销商", "NOWHERE", "", "", ""],  # unknown region
+        ["CN-005", "Bad Money", "", "经销商", "BER", "", "12,3x", ""],  # not a number
         ["CN-006", "Bad Date", "", "经销商", "BER", "", "", "2020-02-30"],  # no such day
-        ["CN-007", "Bad Model", "", "批发", "BER", "", "", ""],            # unknown channel model
-        ["CN-008", "Negative", "", "经销商", "BER", "", "-5", ""],        # below minimum
+        ["CN-007", "Bad Model", "", "批发", "BER", "", "", ""],  # unknown channel model
+        ["CN-008", "Negative", "", "经销商", "BER", "", "-5", ""],  # below minimum
     ]
     path = _write(tmp_path, "partners.csv", _csv(rows, "gb18030"))
-    result = import_file(target=master_target("partners"), path=path,
-                         mapping=parse_mapping(CHINESE_MAPPING))
+    result = import_file(
+        target=master_target("partners"), path=path, mapping=parse_mapping(CHINESE_MAPPING)
+    )
     # every bad row is reported with its spreadsheet row number, column, value and reason
     found = {(e.row, e.column, e.value) for e in result.errors}
     assert found == {
-        (4, "英文名称", ""), (5, "所在区域", "NOWHERE"), (6, "信用额度", "12,3x"),
-        (7, "加入日期", "2020-02-30"), (8, "渠道模式", "批发"), (9, "信用额度", "-5"),
+        (4, "英文名称", ""),
+        (5, "所在区域", "NOWHERE"),
+        (6, "信用额度", "12,3x"),
+        (7, "加入日期", "2020-02-30"),
+        (8, "渠道模式", "批发"),
+        (9, "信用额度", "-5"),
     }
     assert all(e.reason for e in result.errors)
     # and nothing at all was written, not even the good rows
@@ -109,15 +133,20 @@ def test_errors_are_translated(world: World, tmp_path: Path) -> None:
 
     path = _write(tmp_path, "p.csv", _csv([["X", "", "", "经销商", "BER", "", "", ""]], "utf-8"))
     with translation.override("zh-hans"):
-        result = import_file(target=master_target("partners"), path=path,
-                             mapping=parse_mapping(CHINESE_MAPPING))
+        result = import_file(
+            target=master_target("partners"), path=path, mapping=parse_mapping(CHINESE_MAPPING)
+        )
     assert result.errors[0].reason == "此项必填。"
 
 
 def test_dry_run_validates_but_writes_nothing(world: World, tmp_path: Path) -> None:
     path = _write(tmp_path, "partners.csv", _csv(GOOD_ROWS, "utf-8"))
-    result = import_file(target=master_target("partners"), path=path,
-                         mapping=parse_mapping(CHINESE_MAPPING), dry_run=True)
+    result = import_file(
+        target=master_target("partners"),
+        path=path,
+        mapping=parse_mapping(CHINESE_MAPPING),
+        dry_run=True,
+    )
     assert result.errors == [] and result.created == 2 and not result.committed
     assert not Partner.objects.filter(code__startswith="CN-").exists()
 
@@ -140,42 +169,60 @@ def test_xlsx_with_named_sheet(world: World, tmp_path: Path) -> None:
     book = xlsxwriter.Workbook(str(path))
     book.add_worksheet("说明").write(0, 0, "ignore me")
     sheet = book.add_worksheet("区域")
-    for r, row in enumerate([["编码", "名称", "上级"], ["HH", "Hamburg", "DE"], [123, "Numeric", "DE"]]):
+    for r, row in enumerate(
+        [["编码", "名称", "上级"], ["HH", "Hamburg", "DE"], [123, "Numeric", "DE"]]
+    ):
         sheet.write_row(r, 0, row)
     book.close()
-    mapping = parse_mapping('target = "regions"\n[source]\nsheet = "区域"\n'
-                            '[columns]\ncode = "编码"\nname_en = "名称"\nparent = "上级"\n')
+    mapping = parse_mapping(
+        'target = "regions"\n[source]\nsheet = "区域"\n'
+        '[columns]\ncode = "编码"\nname_en = "名称"\nparent = "上级"\n'
+    )
     result = import_file(target=master_target("regions"), path=path, mapping=mapping)
     assert result.errors == [] and result.created == 2
     assert Region.objects.get(code="HH").parent == world.de
     assert Region.objects.get(code="123").depth == 3
 
 
-@pytest.mark.parametrize(("mapping", "message"), [
-    ('target = "partners"\n[columns]\nname_en = "n"\n', "code"),
-    ('target = "partners"\n[columns]\ncode = "c"\nname_en = "n"\nchannel_model = "m"\n'
-     'home_region = "r"\nshoe_size = "s"\n', "shoe_size"),
-    ('target = "partners"\n[source]\nencoding = "latin-9"\n', "latin-9"),
-    ('[columns]\ncode = "c"\n', "target"),
-    ('target = "partners"\n[columns\n', "TOML"),
-    ('target = "partners"\n[colums]\n', "colums"),
-])
-def test_mapping_is_validated_before_any_row_is_read(world: World, tmp_path: Path,
-                                                     mapping: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        ('target = "partners"\n[columns]\nname_en = "n"\n', "code"),
+        (
+            'target = "partners"\n[columns]\ncode = "c"\nname_en = "n"\nchannel_model = "m"\n'
+            'home_region = "r"\nshoe_size = "s"\n',
+            "shoe_size",
+        ),
+        ('target = "partners"\n[source]\nencoding = "latin-9"\n', "latin-9"),
+        ('[columns]\ncode = "c"\n', "target"),
+        ('target = "partners"\n[columns\n', "TOML"),
+        ('target = "partners"\n[colums]\n', "colums"),
+    ],
+)
+def test_mapping_is_validated_before_any_row_is_read(
+    world: World, tmp_path: Path, mapping: str, message: str
+) -> None:
     # The file does not even exist: the mapping is refused first.
     with pytest.raises(MappingError, match=message):
-        import_file(target=master_target("partners"), path=tmp_path / "absent.csv",
-                    mapping=parse_mapping(mapping))
+        import_file(
+            target=master_target("partners"),
+            path=tmp_path / "absent.csv",
+            mapping=parse_mapping(mapping),
+        )
 
 
-@pytest.mark.parametrize(("name", "data", "message"), [
-    ("empty.csv", b"", "empty"),
-    ("latin1.csv", "code,name_en\nX,Caf\xe9\xff\xfe".encode("utf-16"), "UTF-8"),
-    ("partners.pdf", b"%PDF", "Unsupported"),
-    ("broken.xlsx", b"PK\x03\x04 not really a zip", "Excel"),
-])
-def test_unreadable_files_are_refused(world: World, tmp_path: Path, name: str, data: bytes,
-                                      message: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("empty.csv", b"", "empty"),
+        ("latin1.csv", "code,name_en\nX,Caf\xe9\xff\xfe".encode("utf-16"), "UTF-8"),
+        ("partners.pdf", b"%PDF", "Unsupported"),
+        ("broken.xlsx", b"PK\x03\x04 not really a zip", "Excel"),
+    ],
+)
+def test_unreadable_files_are_refused(
+    world: World, tmp_path: Path, name: str, data: bytes, message: str
+) -> None:
     with pytest.raises(SourceError, match=message):
         import_file(target=master_target("partners"), path=_write(tmp_path, name, data))
 
@@ -183,8 +230,9 @@ def test_unreadable_files_are_refused(world: World, tmp_path: Path, name: str, d
 def test_missing_mapped_column_is_named(world: World, tmp_path: Path) -> None:
     path = _write(tmp_path, "p.csv", _csv(GOOD_ROWS, "utf-8", header=HEADER[:-1] + ["日期"]))
     with pytest.raises(SourceError, match="加入日期"):
-        import_file(target=master_target("partners"), path=path,
-                    mapping=parse_mapping(CHINESE_MAPPING))
+        import_file(
+            target=master_target("partners"), path=path, mapping=parse_mapping(CHINESE_MAPPING)
+        )
 
 
 def test_export_reimports_unchanged(world: World, tmp_path: Path) -> None:
@@ -198,16 +246,30 @@ def test_export_reimports_unchanged(world: World, tmp_path: Path) -> None:
         assert result.unchanged == result.rows_read > 0, name
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(cells=st.lists(st.text(max_size=12), min_size=1, max_size=8))
 def test_accepted_plus_rejected_rows_equal_rows_read(world: World, cells: list[str]) -> None:
     # Whatever lands in the credit-limit column, every row is either accepted or rejected.
-    rows = [(i + 2, {"code": f"H{i}", "name_en": "n", "channel_model": "reseller",
-                     "home_region": "BER", "credit_limit": c}) for i, c in enumerate(cells)]
+    rows = [
+        (
+            i + 2,
+            {
+                "code": f"H{i}",
+                "name_en": "n",
+                "channel_model": "reseller",
+                "home_region": "BER",
+                "credit_limit": c,
+            },
+        )
+        for i, c in enumerate(cells)
+    ]
     target = master_target("partners")
     from qudao.core.importing.mapping import Mapping
 
-    mapping = Mapping.identity("partners", ["code", "name_en", "channel_model", "home_region",
-                                            "credit_limit"])
+    mapping = Mapping.identity(
+        "partners", ["code", "name_en", "channel_model", "home_region", "credit_limit"]
+    )
     result = run_master_import(target=target, mapping=mapping, rows=rows, dry_run=True)
     assert result.accepted + len({e.row for e in result.errors}) == result.rows_read == len(cells)

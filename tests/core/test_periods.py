@@ -8,13 +8,16 @@ from django.utils import translation
 from qudao.core.periods import Period
 
 
-@pytest.mark.parametrize(("text", "start", "end", "key"), [
-    ("2020", date(2020, 1, 1), date(2020, 12, 31), "2020"),
-    ("2020Q1", date(2020, 1, 1), date(2020, 3, 31), "2020Q1"),
-    ("2019q4", date(2019, 10, 1), date(2019, 12, 31), "2019Q4"),
-    ("2020-02", date(2020, 2, 1), date(2020, 2, 29), "2020-02"),
-    ("2021-2", date(2021, 2, 1), date(2021, 2, 28), "2021-02"),
-])
+@pytest.mark.parametrize(
+    ("text", "start", "end", "key"),
+    [
+        ("2020", date(2020, 1, 1), date(2020, 12, 31), "2020"),
+        ("2020Q1", date(2020, 1, 1), date(2020, 3, 31), "2020Q1"),
+        ("2019q4", date(2019, 10, 1), date(2019, 12, 31), "2019Q4"),
+        ("2020-02", date(2020, 2, 1), date(2020, 2, 29), "2020-02"),
+        ("2021-2", date(2021, 2, 1), date(2021, 2, 28), "2021-02"),
+    ],
+)
 def test_parse(text: str, start: date, end: date, key: str) -> None:
     period = Period.parse(text)
     assert (period.start, period.end, period.key) == (start, end, key)
@@ -29,10 +32,14 @@ def test_bad_periods_are_refused(text: str) -> None:
 def test_fiscal_year_offset(settings) -> None:
     # Given a fiscal year starting in April, named by the year it ends in
     settings.QUDAO = {**settings.QUDAO, "FISCAL_YEAR_START_MONTH": 4}
-    assert (Period.parse("2020").start, Period.parse("2020").end) == (date(2019, 4, 1),
-                                                                      date(2020, 3, 31))
-    assert (Period.parse("2020Q1").start, Period.parse("2020Q4").end) == (date(2019, 4, 1),
-                                                                          date(2020, 3, 31))
+    assert (Period.parse("2020").start, Period.parse("2020").end) == (
+        date(2019, 4, 1),
+        date(2020, 3, 31),
+    )
+    assert (Period.parse("2020Q1").start, Period.parse("2020Q4").end) == (
+        date(2019, 4, 1),
+        date(2020, 3, 31),
+    )
     # Months stay calendar months
     assert Period.parse("2020-04").start == date(2020, 4, 1)
 

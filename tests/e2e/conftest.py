@@ -27,18 +27,27 @@ def browser() -> Iterator[object]:
 
     assert Path(CHROMIUM).exists(), "install Debian's chromium: bash scripts/setup-system.sh"
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--no-first-run"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         yield browser
         browser.close()
 
 
 @pytest.fixture
 def page(browser, live_server) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1366, "height": 768},
-                                  locale="en-US", accept_downloads=True)
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 768}, locale="en-US", accept_downloads=True
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page

@@ -11,7 +11,7 @@ import pytest
 from qudao.demo.build import DEMO_PASSWORD, build_demo
 from qudao.partners.models import Partner
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def _login(page, live_server, username: str) -> None:  # type: ignore[no-untyped-def]
@@ -42,10 +42,13 @@ def test_director_works_in_chinese(page, live_server, shots: Path) -> None:  # t
     page.wait_for_function("document.querySelector('.pager').innerText.includes('共 232 条')")
     page.fill("#id_q", "Bike")
     page.wait_for_url("**q=Bike**")
-    page.wait_for_function("!document.querySelector('.pager') || "
-                           "!document.querySelector('.pager').innerText.includes('共 232 条')")
-    expected = Partner.objects.filter(channel_model__code="distributor",
-                                      name_en__icontains="Bike").count()
+    page.wait_for_function(
+        "!document.querySelector('.pager') || "
+        "!document.querySelector('.pager').innerText.includes('共 232 条')"
+    )
+    expected = Partner.objects.filter(
+        channel_model__code="distributor", name_en__icontains="Bike"
+    ).count()
     assert f"共 {expected} 条" in page.inner_text(".pager")
     page.screenshot(path=str(shots / "partners-zh.png"))
 

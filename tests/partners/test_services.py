@@ -28,8 +28,9 @@ def test_levels_and_paths_follow_the_tiers(world: World) -> None:
     # then the whole subtree follows, paths and levels included
     assert store.path.startswith(world.p_us.path)
     assert store.depth == 3
-    assert set(Partner.objects.filter(path__startswith=world.p_us.path).values_list(
-        "code", flat=True)) == {"P-US", "P-DE-SUB", "STORE"}
+    assert set(
+        Partner.objects.filter(path__startswith=world.p_us.path).values_list("code", flat=True)
+    ) == {"P-US", "P-DE-SUB", "STORE"}
 
 
 def test_a_partner_cannot_move_below_itself(world: World) -> None:
@@ -40,14 +41,24 @@ def test_a_partner_cannot_move_below_itself(world: World) -> None:
     assert world.p_de.parent is None
 
 
-@pytest.mark.parametrize(("start", "to", "allowed"), [
-    ("prospect", "screening", True), ("screening", "pilot", True), ("pilot", "active", True),
-    ("active", "probation", True), ("probation", "active", True), ("active", "suspended", True),
-    ("prospect", "active", False), ("terminated", "active", False), ("pilot", "probation", False),
-    ("active", "prospect", False),
-])
-def test_lifecycle_allows_only_listed_transitions(world: World, start: str, to: str,
-                                                  allowed: bool) -> None:
+@pytest.mark.parametrize(
+    ("start", "to", "allowed"),
+    [
+        ("prospect", "screening", True),
+        ("screening", "pilot", True),
+        ("pilot", "active", True),
+        ("active", "probation", True),
+        ("probation", "active", True),
+        ("active", "suspended", True),
+        ("prospect", "active", False),
+        ("terminated", "active", False),
+        ("pilot", "probation", False),
+        ("active", "prospect", False),
+    ],
+)
+def test_lifecycle_allows_only_listed_transitions(
+    world: World, start: str, to: str, allowed: bool
+) -> None:
     Partner.objects.filter(pk=world.p_us.pk).update(status=start)
     world.p_us.refresh_from_db()
     if allowed:
@@ -75,13 +86,17 @@ def test_every_change_is_in_the_history_with_who(world: World) -> None:
     delta = latest.diff_against(older)
     assert latest.history_user == director
     assert [(c.field, c.old, c.new) for c in delta.changes] == [
-        ("credit_limit", Decimal("0.00"), Decimal("50000.00"))]
+        ("credit_limit", Decimal("0.00"), Decimal("50000.00"))
+    ]
 
 
 def test_targets_normalise_periods_and_stay_unique(world: World) -> None:
     target = target_create(partner=world.p_us, period="2021q2", amount=Decimal("10"))
     assert (target.period, target.period_start, target.period_end) == (
-        "2021Q2", date(2021, 4, 1), date(2021, 6, 30))
+        "2021Q2",
+        date(2021, 4, 1),
+        date(2021, 6, 30),
+    )
     target_update(target=target, period="2021-05")
     assert (target.period_start, target.period_end) == (date(2021, 5, 1), date(2021, 5, 31))
     with pytest.raises(ValidationError):

@@ -9,11 +9,17 @@ from tests.conftest import World
 
 def _form_data(partner: Partner, **changes: object) -> dict[str, object]:
     data = {
-        "code": partner.code, "name_en": partner.name_en, "name_zh": partner.name_zh,
-        "channel_model": partner.channel_model_id, "parent": partner.parent_id or "",
-        "grade": partner.grade_id or "", "home_region": partner.home_region_id,
-        "owner": partner.owner_id or "", "credit_limit": partner.credit_limit,
-        "joined_on": "", "notes": "",
+        "code": partner.code,
+        "name_en": partner.name_en,
+        "name_zh": partner.name_zh,
+        "channel_model": partner.channel_model_id,
+        "parent": partner.parent_id or "",
+        "grade": partner.grade_id or "",
+        "home_region": partner.home_region_id,
+        "owner": partner.owner_id or "",
+        "credit_limit": partner.credit_limit,
+        "joined_on": "",
+        "notes": "",
     }
     data.update(changes)
     return data
@@ -48,11 +54,13 @@ def test_edit_form_shows_errors_next_to_fields(world: World) -> None:
 def test_manager_cannot_choose_a_parent_outside_scope(world: World) -> None:
     client = Client()
     client.force_login(world.users["manager"])
-    response = client.post(reverse("partners:partner_add"), _form_data(
-        world.p_de, code="NEW", parent=world.p_us.pk))
+    response = client.post(
+        reverse("partners:partner_add"), _form_data(world.p_de, code="NEW", parent=world.p_us.pk)
+    )
     assert response.status_code == 200 and not Partner.objects.filter(code="NEW").exists()
-    response = client.post(reverse("partners:partner_add"), _form_data(
-        world.p_de, code="NEW", parent=world.p_de.pk))
+    response = client.post(
+        reverse("partners:partner_add"), _form_data(world.p_de, code="NEW", parent=world.p_de.pk)
+    )
     assert response.status_code == 302
     assert Partner.objects.get(code="NEW").depth == 2
 

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from qudao.catalog import selectors
 from qudao.catalog.filtersets import PriceListFilterSet, ProductFilterSet
@@ -17,7 +17,7 @@ from qudao.catalog.services import (
     product_create,
     product_update,
 )
-from qudao.core.api import filtered, resolve_code
+from qudao.core.api import Pagination, filtered, resolve_code
 from qudao.core.permissions import can_change
 from qudao.partners.models import ChannelModel, Grade
 from qudao.territories.models import Region
@@ -66,7 +66,7 @@ class ProductFilters(Schema):
 
 
 @router.get("/products/", response=list[ProductOut])
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_products(request: HttpRequest, filters: Query[ProductFilters]) -> Any:
     return filtered(ProductFilterSet, filters.dict(), selectors.product_list(user=request.user))
 
@@ -81,8 +81,7 @@ def create_product(request: HttpRequest, payload: ProductIn) -> Any:
     if not can_change(request.user, Product):
         raise HttpError(403, "You may not create products.")
     data = payload.dict()
-    data["category"] = resolve_code(Category, data["category"], user=request.user,
-                                    field="category")
+    data["category"] = resolve_code(Category, data["category"], user=request.user, field="category")
     return Status(201, product_create(actor=request.user, **data))
 
 
@@ -91,8 +90,9 @@ def update_product(request: HttpRequest, product_id: int, payload: ProductPatch)
     product = get_object_or_404(Product.objects.restrict(request.user, "change"), pk=product_id)
     data = payload.dict(exclude_unset=True)
     if "category" in data:
-        data["category"] = resolve_code(Category, data["category"], user=request.user,
-                                        field="category")
+        data["category"] = resolve_code(
+            Category, data["category"], user=request.user, field="category"
+        )
     return product_update(product=product, actor=request.user, **data)
 
 
@@ -153,12 +153,11 @@ class PriceFilters(Schema):
     valid_on: date | None = None
 
 
-_PRICE_REFS = {"product": Product, "channel_model": ChannelModel, "grade": Grade,
-               "region": Region}
+_PRICE_REFS = {"product": Product, "channel_model": ChannelModel, "grade": Grade, "region": Region}
 
 
 @router.get("/prices/", response=list[PriceOut])
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_prices(request: HttpRequest, filters: Query[PriceFilters]) -> Any:
     return filtered(PriceListFilterSet, filters.dict(), selectors.price_list(user=request.user))
 
@@ -180,6 +179,5 @@ def create_price(request: HttpRequest, payload: PriceIn) -> Any:
 
 @router.patch("/prices/{int:entry_id}", response=PriceOut)
 def update_price(request: HttpRequest, entry_id: int, payload: PricePatch) -> Any:
-    entry = get_object_or_404(PriceListEntry.objects.restrict(request.user, "change"),
-                              pk=entry_id)
+    entry = get_object_or_404(PriceListEntry.objects.restrict(request.user, "change"), pk=entry_id)
     return price_entry_update(entry=entry, actor=request.user, **payload.dict(exclude_unset=True))

@@ -4,13 +4,14 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from qudao.catalog.models import Category, PriceListEntry, Product
-from qudao.core.filtersets import SearchFilterSet
+from qudao.core.filtersets import ModelChoiceFilter, SearchFilterSet
 from qudao.partners.models import ChannelModel
 
 
 class ProductFilterSet(SearchFilterSet):
-    category = django_filters.ModelChoiceFilter(
-        queryset=Category.objects.all(), method="in_category", label=_("Category"))
+    category = ModelChoiceFilter(
+        queryset=Category.objects.all(), method="in_category", label=_("Category")
+    )
     is_active = django_filters.BooleanFilter(label=_("Active"))
 
     class Meta:
@@ -23,8 +24,7 @@ class ProductFilterSet(SearchFilterSet):
 
 class PriceListFilterSet(SearchFilterSet):
     search_fields = ("product__code", "product__name_en", "product__name_zh")
-    channel_model = django_filters.ModelChoiceFilter(
-        queryset=ChannelModel.objects.all(), label=_("Channel model"))
+    channel_model = ModelChoiceFilter(queryset=ChannelModel.objects.all(), label=_("Channel model"))
     valid_on = django_filters.DateFilter(method="valid_on_date", label=_("Valid on"))
 
     class Meta:
@@ -34,5 +34,6 @@ class PriceListFilterSet(SearchFilterSet):
     def valid_on_date(self, queryset, name, value):  # type: ignore[no-untyped-def]
         from django.db.models import Q
 
-        return queryset.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=value),
-                               valid_from__lte=value)
+        return queryset.filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=value), valid_from__lte=value
+        )

@@ -15,6 +15,16 @@ class ProductForm(ScopedModelForm):
 class PriceListEntryForm(ScopedModelForm):
     class Meta:
         model = PriceListEntry
-        fields = ["product", "channel_model", "grade", "region", "currency", "list_price",
-                  "partner_price", "floor_price", "valid_from", "valid_to"]
+        fields = [
+            "product",
+            "channel_model",
+            "grade",
+            "region",
+            "currency",
+            "list_price",
+            "partner_price",
+            "floor_price",
+            "valid_from",
+            "valid_to",
+        ]
         widgets = {"valid_from": forms.DateInput(), "valid_to": forms.DateInput()}

@@ -21,7 +21,6 @@ from qudao.core.importing.upsert import upsert_by
 from qudao.partners.models import ChannelModel, Grade
 from qudao.territories.models import Region
 
-
 CATEGORIES = MasterTarget(
     name="categories",
     label=_("Product categories"),
@@ -33,11 +32,20 @@ CATEGORIES = MasterTarget(
         Field("name_zh", as_text()),
         Field("parent", reference=Category),
     ],
-    upsert=upsert_by(model=Category, key=("code",), create=category_create,
-                     update=category_update, instance_kw="category"),
+    upsert=upsert_by(
+        model=Category,
+        key=("code",),
+        create=category_create,
+        update=category_update,
+        instance_kw="category",
+    ),
     export_queryset=lambda: Category.objects.select_related("parent"),
-    export_row=lambda c: {"code": c.code, "name_en": c.name_en, "name_zh": c.name_zh,
-                          "parent": c.parent.code if c.parent else ""},
+    export_row=lambda c: {
+        "code": c.code,
+        "name_en": c.name_en,
+        "name_zh": c.name_zh,
+        "parent": c.parent.code if c.parent else "",
+    },
 )
 
 PRODUCTS = MasterTarget(
@@ -54,13 +62,23 @@ PRODUCTS = MasterTarget(
         Field("standard_cost", as_decimal(places=4, minimum=Decimal(0))),
         Field("is_active", as_bool),
     ],
-    upsert=upsert_by(model=Product, key=("code",), create=product_create, update=product_update,
-                     instance_kw="product"),
+    upsert=upsert_by(
+        model=Product,
+        key=("code",),
+        create=product_create,
+        update=product_update,
+        instance_kw="product",
+    ),
     export_queryset=lambda: Product.objects.select_related("category"),
-    export_row=lambda p: {"code": p.code, "name_en": p.name_en, "name_zh": p.name_zh,
-                          "category": p.category.code if p.category else "", "unit": p.unit,
-                          "standard_cost": p.standard_cost,
-                          "is_active": "yes" if p.is_active else "no"},
+    export_row=lambda p: {
+        "code": p.code,
+        "name_en": p.name_en,
+        "name_zh": p.name_zh,
+        "category": p.category.code if p.category else "",
+        "unit": p.unit,
+        "standard_cost": p.standard_cost,
+        "is_active": "yes" if p.is_active else "no",
+    },
 )
 
 _price = as_decimal(places=4, minimum=Decimal(0))
@@ -82,17 +100,25 @@ PRICE_LIST = MasterTarget(
         Field("valid_from", required=True),
         Field("valid_to"),
     ],
-    upsert=upsert_by(model=PriceListEntry,
-                     key=("product", "channel_model", "grade", "region", "valid_from"),
-                     create=price_entry_create, update=price_entry_update, instance_kw="entry"),
+    upsert=upsert_by(
+        model=PriceListEntry,
+        key=("product", "channel_model", "grade", "region", "valid_from"),
+        create=price_entry_create,
+        update=price_entry_update,
+        instance_kw="entry",
+    ),
     export_queryset=lambda: PriceListEntry.objects.select_related(
-        "product", "channel_model", "grade", "region"),
+        "product", "channel_model", "grade", "region"
+    ),
     export_row=lambda e: {
         "product": e.product.code,
         "channel_model": e.channel_model.code if e.channel_model else "",
-        "grade": e.grade.code if e.grade else "", "region": e.region.code if e.region else "",
-        "currency": e.currency, "list_price": e.list_price,
-        "partner_price": e.partner_price, "floor_price": e.floor_price,
+        "grade": e.grade.code if e.grade else "",
+        "region": e.region.code if e.region else "",
+        "currency": e.currency,
+        "list_price": e.list_price,
+        "partner_price": e.partner_price,
+        "floor_price": e.floor_price,
         "valid_from": e.valid_from,
         "valid_to": e.valid_to,
     },

@@ -136,9 +136,7 @@ class PriceListEntry(TimeStampedModel):
                 name="price_entry_valid_range",
             ),
             models.CheckConstraint(
-                condition=Q(list_price__gte=0)
-                & Q(partner_price__gte=0)
-                & Q(floor_price__gte=0),
+                condition=Q(list_price__gte=0) & Q(partner_price__gte=0) & Q(floor_price__gte=0),
                 name="price_entry_non_negative",
             ),
         ]

@@ -13,4 +13,5 @@ def product_list(*, user: Any) -> QuerySet[Product]:
 
 def price_list(*, user: Any) -> QuerySet[PriceListEntry]:
     return PriceListEntry.objects.restrict(user).select_related(
-        "product", "channel_model", "grade", "region")
+        "product", "channel_model", "grade", "region"
+    )

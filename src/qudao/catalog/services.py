@@ -43,13 +43,12 @@ def product_update(*, product: Product, actor: Any | None = None, **data: Any) -
 
 def _check_prices(entry: PriceListEntry) -> None:
     """Floor ≤ partner price ≤ list price, and no overlap with the same product and scope."""
+    # Runs after full_clean(), so all three prices are present.
     errors: dict[str, str] = {}
-    if entry.floor_price is not None and entry.partner_price is not None:
-        if entry.floor_price > entry.partner_price:
-            errors["floor_price"] = _("The floor price cannot exceed the partner price.")
-    if entry.partner_price is not None and entry.list_price is not None:
-        if entry.partner_price > entry.list_price:
-            errors["partner_price"] = _("The partner price cannot exceed the list price.")
+    if entry.floor_price > entry.partner_price:
+        errors["floor_price"] = _("The floor price cannot exceed the partner price.")
+    if entry.partner_price > entry.list_price:
+        errors["partner_price"] = _("The partner price cannot exceed the list price.")
     if errors:
         raise ValidationError(errors)
     overlapping = (
@@ -70,7 +69,8 @@ def _check_prices(entry: PriceListEntry) -> None:
         raise ValidationError(
             {
                 "valid_from": _(
-                    "Overlaps the entry valid from %(from)s to %(to)s for the same product and scope."
+                    "Overlaps the entry valid from %(from)s to %(to)s for the same product and "
+                    "scope."
                 )
                 % {"from": clash.valid_from.isoformat(), "to": clash.valid_to or "…"}
             }

@@ -10,8 +10,9 @@ from qudao.core.tables import MoneyColumn, NameColumn
 class ProductTable(tables.Table):
     code = tables.Column(linkify=True)
     name = NameColumn(verbose_name=_("Name"))
-    category = tables.Column(accessor="category__name", order_by="category__code",
-                             verbose_name=_("Category"))
+    category = tables.Column(
+        accessor="category__name", order_by="category__code", verbose_name=_("Category")
+    )
     unit = tables.Column()
     standard_cost = MoneyColumn()
     is_active = tables.BooleanColumn()
@@ -23,14 +24,21 @@ class ProductTable(tables.Table):
 
 
 class PriceListTable(tables.Table):
-    product = tables.Column(linkify=lambda record: record.get_absolute_url(),
-                            order_by="product__code")
-    channel_model = tables.Column(accessor="channel_model__name", default=_("Any"),
-                                  order_by="channel_model__code", verbose_name=_("Channel model"))
-    grade = tables.Column(accessor="grade__name", default=_("Any"), order_by="grade__rank",
-                          verbose_name=_("Grade"))
-    region = tables.Column(accessor="region__name", default=_("Any"), order_by="region__code",
-                           verbose_name=_("Region"))
+    product = tables.Column(
+        linkify=lambda record: record.get_absolute_url(), order_by="product__code"
+    )
+    channel_model = tables.Column(
+        accessor="channel_model__name",
+        default=_("Any"),
+        order_by="channel_model__code",
+        verbose_name=_("Channel model"),
+    )
+    grade = tables.Column(
+        accessor="grade__name", default=_("Any"), order_by="grade__rank", verbose_name=_("Grade")
+    )
+    region = tables.Column(
+        accessor="region__name", default=_("Any"), order_by="region__code", verbose_name=_("Region")
+    )
     currency = tables.Column()
     list_price = MoneyColumn()
     partner_price = MoneyColumn()
@@ -40,6 +48,16 @@ class PriceListTable(tables.Table):
 
     class Meta:
         model = PriceListEntry
-        fields = ("product", "channel_model", "grade", "region", "currency", "list_price",
-                  "partner_price", "floor_price", "valid_from", "valid_to")
+        fields = (
+            "product",
+            "channel_model",
+            "grade",
+            "region",
+            "currency",
+            "list_price",
+            "partner_price",
+            "floor_price",
+            "valid_from",
+            "valid_to",
+        )
         order_by = ("product", "valid_from")

@@ -28,7 +28,9 @@ class ProductListView(ObjectListView):
     model = Product
     title = gettext_lazy("Products")
     add_url_name = "catalog:product_add"
-    empty_hint = gettext_lazy("No products yet — import the catalogue with “qudao import products FILE”.")
+    empty_hint = gettext_lazy(
+        "No products yet — import the catalogue with “qudao import products FILE”."
+    )
 
 
 class PriceListView(ObjectListView):
@@ -39,26 +41,39 @@ class PriceListView(ObjectListView):
     title = gettext_lazy("Price list")
     add_url_name = "catalog:price_add"
     empty_hint = gettext_lazy(
-        "No prices yet — add an entry, or import a price list with “qudao import price_list FILE”.")
+        "No prices yet — add an entry, or import a price list with “qudao import price_list FILE”."
+    )
 
 
 @login_required
 def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
     product = get_object_or_404(selectors.product_list(user=request.user), pk=pk)
-    return render(request, "catalog/product_detail.html", {
-        "product": product, "title": product.name,
-        "prices": selectors.price_list(user=request.user).filter(product=product),
-        "history": history_for(product), "can_edit": can_change(request.user, Product),
-    })
+    return render(
+        request,
+        "catalog/product_detail.html",
+        {
+            "product": product,
+            "title": product.name,
+            "prices": selectors.price_list(user=request.user).filter(product=product),
+            "history": history_for(product),
+            "can_edit": can_change(request.user, Product),
+        },
+    )
 
 
 @login_required
 def price_detail(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(selectors.price_list(user=request.user), pk=pk)
-    return render(request, "catalog/price_detail.html", {
-        "entry": entry, "title": str(entry), "history": history_for(entry),
-        "can_edit": can_change(request.user, PriceListEntry),
-    })
+    return render(
+        request,
+        "catalog/price_detail.html",
+        {
+            "entry": entry,
+            "title": str(entry),
+            "history": history_for(entry),
+            "can_edit": can_change(request.user, PriceListEntry),
+        },
+    )
 
 
 class ProductEditView(ObjectEditView):

@@ -5,15 +5,15 @@ the browser session works too. Every handler reads through the same selectors an
 filtersets as the pages, so the API sees exactly what the user sees in the console.
 """
 
-
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import NinjaAPI
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import HttpError
+from ninja.pagination import PageNumberPagination
 from ninja.security import HttpBearer, django_auth
 
 from qudao.core.models import ApiToken
@@ -23,7 +23,8 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         try:
             api_token = ApiToken.objects.select_related("user").get(
-                key_hash=ApiToken.hash_key(token))
+                key_hash=ApiToken.hash_key(token)
+            )
         except ApiToken.DoesNotExist:
             return None
         if not api_token.user.is_active:
@@ -64,6 +65,14 @@ def filtered(filterset_class: type, params: dict[str, Any], queryset: Any) -> An
     if not filterset.is_valid():
         raise HttpError(422, str(dict(filterset.errors)))
     return filterset.qs
+
+
+class Pagination(PageNumberPagination):
+    """Page-number pagination whose page and size stay within what a database can offset."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=1_000_000)
+        page_size: int | None = Field(None, ge=1, le=500)
 
 
 def register_routers() -> None:

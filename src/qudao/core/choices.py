@@ -15,7 +15,5 @@ class Role(models.TextChoices):
     PARTNER_USER = "partner_user", _("Partner user")
 
 
-INTERNAL_ROLES = frozenset(
-    {Role.CHANNEL_DIRECTOR, Role.CHANNEL_MANAGER, Role.FINANCE, Role.SALES}
-)
+INTERNAL_ROLES = frozenset({Role.CHANNEL_DIRECTOR, Role.CHANNEL_MANAGER, Role.FINANCE, Role.SALES})
 PARTNER_ROLES = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_USER})

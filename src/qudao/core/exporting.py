@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -51,8 +51,9 @@ def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet: str
     import xlsxwriter
 
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                        "strings_to_urls": False})
+    book = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
     ws = book.add_worksheet(sheet[:31])
     bold = book.add_format({"bold": True, "bg_color": "#EEF2F7", "border": 1})
     money = book.add_format({"num_format": "#,##0.00"})
@@ -84,10 +85,14 @@ def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet: str
 
 def to_json(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     records = [
-        {h: (str(v) if isinstance(v, Decimal) else _plain(v)) for h, v in zip(headers, row, strict=True)}
+        {
+            h: (str(v) if isinstance(v, Decimal) else _plain(v))
+            for h, v in zip(headers, row, strict=True)
+        }
         for row in rows
     ]
     return json.dumps(records, ensure_ascii=False, indent=2).encode("utf-8")
 
 
-WRITERS = {"csv": to_csv, "xlsx": to_xlsx, "json": to_json}
+Writer = Callable[[Sequence[str], Iterable[Sequence[Any]]], bytes]
+WRITERS: dict[str, Writer] = {"csv": to_csv, "xlsx": to_xlsx, "json": to_json}

@@ -9,11 +9,36 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+MAX_DATABASE_ID = 2**63 - 1
+
+
+class BoundedModelChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """Refuses ids no database column can hold, instead of letting the query fail (a 500)."""
+
+    def to_python(self, value: Any) -> Any:
+        if value not in self.empty_values:
+            text = str(value).strip()
+            if not text.isdigit() or not 0 < int(text) <= MAX_DATABASE_ID:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice"
+                )
+        return super().to_python(value)
+
+
+class ModelChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = BoundedModelChoiceField
+
+
+def LevelFilter(**kwargs: Any) -> django_filters.NumberFilter:  # noqa: N802 - reads like a class
+    """A tree level: a small positive whole number."""
+    return django_filters.NumberFilter(min_value=1, max_value=99, **kwargs)
+
 
 class SearchFilterSet(django_filters.FilterSet):
     search_fields: tuple[str, ...] = ("code", "name_en", "name_zh")
-    q = django_filters.CharFilter(method="search", label=_("Search"),
-                                  widget=forms.TextInput(attrs={"type": "search"}))
+    q = django_filters.CharFilter(
+        method="search", label=_("Search"), widget=forms.TextInput(attrs={"type": "search"})
+    )
 
     def search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         value = value.strip()

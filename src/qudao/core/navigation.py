@@ -27,18 +27,24 @@ class NavGroup:
 INTERNAL = frozenset({Role.CHANNEL_DIRECTOR, Role.CHANNEL_MANAGER, Role.FINANCE, Role.SALES})
 
 NAVIGATION: tuple[NavGroup, ...] = (
-    NavGroup("plan", _("Plan"), (
-        NavItem(_("Partners"), "partners:partner_list"),
-        NavItem(_("Regions"), "territories:region_list"),
-        NavItem(_("Segments"), "territories:segment_list", INTERNAL),
-    )),
-    NavGroup("manage", _("Manage"), (
-        NavItem(_("Products"), "catalog:product_list"),
-        NavItem(_("Price list"), "catalog:price_list"),
-    )),
-    NavGroup("performance", _("Performance"), (
-        NavItem(_("Targets"), "partners:target_list"),
-    )),
+    NavGroup(
+        "plan",
+        _("Plan"),
+        (
+            NavItem(_("Partners"), "partners:partner_list"),
+            NavItem(_("Regions"), "territories:region_list"),
+            NavItem(_("Segments"), "territories:segment_list", INTERNAL),
+        ),
+    ),
+    NavGroup(
+        "manage",
+        _("Manage"),
+        (
+            NavItem(_("Products"), "catalog:product_list"),
+            NavItem(_("Price list"), "catalog:price_list"),
+        ),
+    ),
+    NavGroup("performance", _("Performance"), (NavItem(_("Targets"), "partners:target_list"),)),
 )
 
 
@@ -46,8 +52,11 @@ def navigation_for(user: Any) -> list[tuple[NavGroup, list[NavItem]]]:
     """The groups and items ``user`` may open; empty groups are left out."""
     visible = []
     for group in NAVIGATION:
-        items = [i for i in group.items
-                 if i.roles is None or user.is_superuser or user.has_role(*i.roles)]
+        items = [
+            i
+            for i in group.items
+            if i.roles is None or user.is_superuser or user.has_role(*i.roles)
+        ]
         if items:
             visible.append((group, items))
     return visible

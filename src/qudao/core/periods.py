@@ -36,7 +36,7 @@ def _add_months(year: int, month: int, months: int) -> tuple[int, int]:
 
 
 def _fiscal_start_month() -> int:
-    return int(settings.QUDAO.get("FISCAL_YEAR_START_MONTH", 1))
+    return int(getattr(settings, "QUDAO", {}).get("FISCAL_YEAR_START_MONTH", 1))
 
 
 @dataclass(frozen=True, order=True)
@@ -48,29 +48,41 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> Period:
-        """Parse ``2020``, ``2020Q1`` or ``2020-03``; raise ``ValueError`` with a translated reason."""
+        """Parse ``2020``, ``2020Q1`` or ``2020-03``; ``ValueError`` says why not (translated)."""
         value = (text or "").strip()
         if m := _PATTERNS["month"].match(value):
             year, month = int(m[1]), int(m[2])
             if not 1 <= month <= 12:
                 raise ValueError(_("“%(value)s” is not a valid period.") % {"value": text})
             last = calendar.monthrange(year, month)[1]
-            return cls(date(year, month, 1), date(year, month, last), PeriodKind.MONTH,
-                       f"{year}-{month:02d}")
+            return cls(
+                date(year, month, 1),
+                date(year, month, last),
+                PeriodKind.MONTH,
+                f"{year}-{month:02d}",
+            )
         fiscal = _fiscal_start_month()
         offset = -(13 - fiscal) if fiscal > 1 else 0
         if m := _PATTERNS["quarter"].match(value):
             year, quarter = int(m[1]), int(m[2])
             sy, sm = _add_months(year, 1, offset + (quarter - 1) * 3)
             ey, em = _add_months(sy, sm, 2)
-            return cls(date(sy, sm, 1), date(ey, em, calendar.monthrange(ey, em)[1]),
-                       PeriodKind.QUARTER, f"{year}Q{quarter}")
+            return cls(
+                date(sy, sm, 1),
+                date(ey, em, calendar.monthrange(ey, em)[1]),
+                PeriodKind.QUARTER,
+                f"{year}Q{quarter}",
+            )
         if m := _PATTERNS["year"].match(value):
             year = int(m[1])
             sy, sm = _add_months(year, 1, offset)
             ey, em = _add_months(sy, sm, 11)
-            return cls(date(sy, sm, 1), date(ey, em, calendar.monthrange(ey, em)[1]),
-                       PeriodKind.YEAR, str(year))
+            return cls(
+                date(sy, sm, 1),
+                date(ey, em, calendar.monthrange(ey, em)[1]),
+                PeriodKind.YEAR,
+                str(year),
+            )
         raise ValueError(
             _("“%(value)s” is not a valid period: use 2020, 2020Q1 or 2020-03.") % {"value": text}
         )

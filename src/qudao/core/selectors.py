@@ -35,7 +35,7 @@ def history_for(instance: models.Model, *, limit: int = 50) -> list[HistoryEntry
             : limit + 1
         ]
     )
-    entries = []
+    entries: list[HistoryEntry] = []
     for newer, older in zip(records, [*records[1:], None], strict=True):
         if len(entries) == limit:
             break
@@ -45,6 +45,7 @@ def history_for(instance: models.Model, *, limit: int = 50) -> list[HistoryEntry
             for change in delta.changes:
                 verbose = newer.instance_type._meta.get_field(change.field).verbose_name
                 changes.append(FieldChange(str(verbose), change.old, change.new))
-        entries.append(HistoryEntry(newer.history_date, newer.history_user,
-                                    newer.history_type, changes))
+        entries.append(
+            HistoryEntry(newer.history_date, newer.history_user, newer.history_type, changes)
+        )
     return entries

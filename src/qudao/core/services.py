@@ -33,7 +33,9 @@ def model_update(*, instance: M, data: dict[str, Any], actor: Any | None = None)
         instance.full_clean()
         if actor is not None:
             instance._history_user = actor  # type: ignore[attr-defined]
-        instance.save(update_fields=[*changed, "updated_at"] if _has_updated_at(instance) else changed)
+        instance.save(
+            update_fields=[*changed, "updated_at"] if _has_updated_at(instance) else changed
+        )
     for name, value in m2m_data.items():
         getattr(instance, name).set(value)
     return instance, bool(changed or m2m_data)
@@ -57,12 +59,13 @@ def _has_updated_at(instance: models.Model) -> bool:
 
 
 def api_token_create(*, user: Any, name: str) -> tuple[Any, str]:
-    """Create an API token; returns it and its key, which is not stored and cannot be shown again."""
+    """Create an API token; return it with its key, which is never stored or shown again."""
     from qudao.core.models import ApiToken
 
     key = ApiToken.generate_key()
-    token = ApiToken.objects.create(user=user, name=name, key_hash=ApiToken.hash_key(key),
-                                    prefix=key[3:11])
+    token = ApiToken.objects.create(
+        user=user, name=name, key_hash=ApiToken.hash_key(key), prefix=key[3:11]
+    )
     return token, key
 
 

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
 from qudao.core.exporting import CONTENT_TYPES, to_csv, to_xlsx
-from qudao.core.permissions import can_change
+from qudao.core.permissions import can_change, restrict
 
 
 @require_POST
@@ -36,8 +36,9 @@ def set_language(request: HttpRequest) -> HttpResponse:
     if check_for_language(language):
         from django.conf import settings
 
-        response.set_cookie(settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600,
-                            samesite="Lax")
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax"
+        )
         if request.user.is_authenticated:
             from qudao.core.services import user_set_language
 
@@ -45,8 +46,9 @@ def set_language(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def export_response(*, headers: list[str], rows: list[list[Any]], fmt: str,
-                    filename: str) -> HttpResponse:
+def export_response(
+    *, headers: list[str], rows: list[list[Any]], fmt: str, filename: str
+) -> HttpResponse:
     data = to_xlsx(headers, rows) if fmt == "xlsx" else to_csv(headers, rows)
     response = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
@@ -81,21 +83,30 @@ class ObjectListView(LoginRequiredMixin, View):
         if export in ("csv", "xlsx"):
             values = list(table.as_values())
             name = slugify(str(self.model._meta.verbose_name_plural), allow_unicode=False)
-            return export_response(headers=[str(h) for h in values[0]], rows=values[1:],
-                                   fmt=export, filename=name or "export")
+            return export_response(
+                headers=[str(h) for h in values[0]],
+                rows=values[1:],
+                fmt=export,
+                filename=name or "export",
+            )
         RequestConfig(request, paginate={"per_page": self.per_page}).configure(table)
         # The filter form swaps only the table; boosted navigation gets the whole page.
-        partial = request.htmx and request.htmx.target == "table-region"
+        htmx = getattr(request, "htmx", None)
+        partial = htmx is not None and htmx.target == "table-region"
         template = "core/_table_region.html" if partial else self.template_name
-        return render(request, template, {
-            "title": self.title,
-            "table": table,
-            "filter": filterset,
-            "model": self.model,
-            "can_add": bool(self.add_url_name) and editable,
-            "add_url_name": self.add_url_name,
-            "empty_hint": self.empty_hint,
-        })
+        return render(
+            request,
+            template,
+            {
+                "title": self.title,
+                "table": table,
+                "filter": filterset,
+                "model": self.model,
+                "can_add": bool(self.add_url_name) and editable,
+                "add_url_name": self.add_url_name,
+                "empty_hint": self.empty_hint,
+            },
+        )
 
 
 class ObjectEditView(LoginRequiredMixin, View):
@@ -115,23 +126,32 @@ class ObjectEditView(LoginRequiredMixin, View):
             return None
         # Out of scope, or not editable by this user: 404, never 403.
         return get_object_or_404(
-            self.model._default_manager.restrict(request.user, "change"), pk=pk  # type: ignore[attr-defined]
+            restrict(self.model._default_manager.all(), request.user, "change"), pk=pk
         )
 
-    def get_form(self, request: HttpRequest, instance: models.Model | None,
-                 data: Any = None) -> BaseForm:
+    def get_form(
+        self, request: HttpRequest, instance: models.Model | None, data: Any = None
+    ) -> BaseForm:
         # A ModelForm writes cleaned values onto its instance while validating; give it a
         # copy, so the service still sees the stored values and records a true before/after.
         form_instance = copy.copy(instance) if instance is not None else None
         return self.form_class(data, instance=form_instance, user=request.user)  # type: ignore[call-arg]
 
-    def render_form(self, request: HttpRequest, form: BaseForm,
-                    instance: models.Model | None) -> HttpResponse:
-        return render(request, self.template_name, {
-            "form": form, "object": instance, "model": self.model,
-            "title": (_("Edit %(name)s") % {"name": instance}) if instance
-            else _("New %(model)s") % {"model": self.model._meta.verbose_name},
-        })
+    def render_form(
+        self, request: HttpRequest, form: BaseForm, instance: models.Model | None
+    ) -> HttpResponse:
+        return render(
+            request,
+            self.template_name,
+            {
+                "form": form,
+                "object": instance,
+                "model": self.model,
+                "title": (_("Edit %(name)s") % {"name": instance})
+                if instance
+                else _("New %(model)s") % {"model": self.model._meta.verbose_name},
+            },
+        )
 
     def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
         instance = self.get_object(request, pk)
@@ -147,7 +167,8 @@ class ObjectEditView(LoginRequiredMixin, View):
                     obj = type(self).create_service(actor=request.user, **data)
                 else:
                     obj = type(self).update_service(
-                        **{self.instance_kw: instance}, actor=request.user, **data)
+                        **{self.instance_kw: instance}, actor=request.user, **data
+                    )
             except ValidationError as exc:
                 if hasattr(exc, "error_dict"):
                     for field, errors in exc.error_dict.items():

@@ -1,4 +1,7 @@
-"""Build the demo instance from the bundled AdventureWorks data (MIT; see adventureworks/LICENSE.txt).
+"""Build the demo instance from the bundled AdventureWorks data.
+
+The data is Microsoft's AdventureWorks sample under the MIT licence
+(adventureworks/LICENSE.txt).
 
 Idempotent: every step upserts by code, so running it twice changes nothing.
 """
@@ -21,27 +24,67 @@ from qudao.core.importing.master import ImportResult, import_file, run_master_im
 from qudao.core.importing.registry import master_target
 from qudao.core.models import User
 from qudao.partners.models import Partner
+from qudao.partners.seeds import reference_data_ensure
 from qudao.territories.models import Region
 
 DATA = Path(__file__).resolve().parent / "adventureworks"
 
 GROUP_CODES = {"North America": "NA", "Europe": "EU", "Pacific": "PAC"}
 ZH_NAMES = {
-    "North America": "北美洲", "Europe": "欧洲", "Pacific": "太平洋地区",
-    "United States": "美国", "Canada": "加拿大", "France": "法国", "Germany": "德国",
-    "United Kingdom": "英国", "Australia": "澳大利亚",
-    "Northwest": "西北区", "Northeast": "东北区", "Central": "中部区", "Southwest": "西南区",
+    "North America": "北美洲",
+    "Europe": "欧洲",
+    "Pacific": "太平洋地区",
+    "United States": "美国",
+    "Canada": "加拿大",
+    "France": "法国",
+    "Germany": "德国",
+    "United Kingdom": "英国",
+    "Australia": "澳大利亚",
+    "Northwest": "西北区",
+    "Northeast": "东北区",
+    "Central": "中部区",
+    "Southwest": "西南区",
     "Southeast": "东南区",
-    "Bikes": "自行车", "Components": "零部件", "Clothing": "服装", "Accessories": "配件",
-    "Road Bikes": "公路自行车", "Mountain Bikes": "山地自行车", "Touring Bikes": "旅行自行车",
-    "Road Frames": "公路车架", "Mountain Frames": "山地车架", "Touring Frames": "旅行车架",
-    "Jerseys": "骑行衫", "Handlebars": "车把", "Wheels": "车轮", "Tires and Tubes": "轮胎和内胎",
-    "Helmets": "头盔", "Gloves": "手套", "Saddles": "车座", "Shorts": "短裤", "Pedals": "脚踏",
-    "Socks": "袜子", "Caps": "帽子", "Forks": "前叉", "Headsets": "车头碗组", "Lights": "车灯",
-    "Tights": "紧身裤", "Bib-Shorts": "背带短裤", "Vests": "马甲", "Bottles and Cages": "水壶和水壶架",
-    "Cranksets": "牙盘", "Bottom Brackets": "中轴", "Pumps": "打气筒", "Derailleurs": "变速器",
-    "Brakes": "刹车", "Panniers": "驮包", "Locks": "车锁", "Bike Racks": "车架托架",
-    "Cleaners": "清洁剂", "Fenders": "挡泥板", "Bike Stands": "停车架", "Hydration Packs": "水袋背包",
+    "Bikes": "自行车",
+    "Components": "零部件",
+    "Clothing": "服装",
+    "Accessories": "配件",
+    "Road Bikes": "公路自行车",
+    "Mountain Bikes": "山地自行车",
+    "Touring Bikes": "旅行自行车",
+    "Road Frames": "公路车架",
+    "Mountain Frames": "山地车架",
+    "Touring Frames": "旅行车架",
+    "Jerseys": "骑行衫",
+    "Handlebars": "车把",
+    "Wheels": "车轮",
+    "Tires and Tubes": "轮胎和内胎",
+    "Helmets": "头盔",
+    "Gloves": "手套",
+    "Saddles": "车座",
+    "Shorts": "短裤",
+    "Pedals": "脚踏",
+    "Socks": "袜子",
+    "Caps": "帽子",
+    "Forks": "前叉",
+    "Headsets": "车头碗组",
+    "Lights": "车灯",
+    "Tights": "紧身裤",
+    "Bib-Shorts": "背带短裤",
+    "Vests": "马甲",
+    "Bottles and Cages": "水壶和水壶架",
+    "Cranksets": "牙盘",
+    "Bottom Brackets": "中轴",
+    "Pumps": "打气筒",
+    "Derailleurs": "变速器",
+    "Brakes": "刹车",
+    "Panniers": "驮包",
+    "Locks": "车锁",
+    "Bike Racks": "车架托架",
+    "Cleaners": "清洁剂",
+    "Fenders": "挡泥板",
+    "Bike Stands": "停车架",
+    "Hydration Packs": "水袋背包",
     "Chains": "链条",
 }
 
@@ -82,35 +125,61 @@ def region_rows() -> Iterator[dict[str, str]]:
         for code, name, kind, parent in (
             (GROUP_CODES[group], group, "group", ""),
             (country_codes[country], country, "country", GROUP_CODES[group]),
-            (f"T{t['SalesTerritoryKey']}", t["SalesTerritoryRegion"], "territory",
-             country_codes[country]),
+            (
+                f"T{t['SalesTerritoryKey']}",
+                t["SalesTerritoryRegion"],
+                "territory",
+                country_codes[country],
+            ),
         ):
             if code not in seen:
                 seen.add(code)
-                yield {"code": code, "name_en": name, "name_zh": ZH_NAMES.get(name, ""),
-                       "kind": kind, "parent": parent}
+                yield {
+                    "code": code,
+                    "name_en": name,
+                    "name_zh": ZH_NAMES.get(name, ""),
+                    "kind": kind,
+                    "parent": parent,
+                }
     for g in geography:
-        yield {"code": f"G{g['GeographyKey']}", "name_en": f"{g['City']}, {g['StateProvinceName']}",
-               "name_zh": "", "kind": "city", "parent": f"T{g['SalesTerritoryKey']}"}
+        yield {
+            "code": f"G{g['GeographyKey']}",
+            "name_en": f"{g['City']}, {g['StateProvinceName']}",
+            "name_zh": "",
+            "kind": "city",
+            "parent": f"T{g['SalesTerritoryKey']}",
+        }
 
 
 def category_rows() -> Iterator[dict[str, str]]:
     seen: set[str] = set()
     for p in _read("products.csv"):
         category, sub = p["EnglishProductCategoryName"], p["Subcategory"]
-        for code, name, parent in ((_slug(category), category, ""),
-                                   (_slug(sub), sub, _slug(category))):
+        for code, name, parent in (
+            (_slug(category), category, ""),
+            (_slug(sub), sub, _slug(category)),
+        ):
             if code not in seen:
                 seen.add(code)
-                yield {"code": code, "name_en": name, "name_zh": ZH_NAMES.get(name, ""),
-                       "parent": parent}
+                yield {
+                    "code": code,
+                    "name_en": name,
+                    "name_zh": ZH_NAMES.get(name, ""),
+                    "parent": parent,
+                }
 
 
 def product_rows() -> Iterator[dict[str, str]]:
     for p in _read("products.csv"):
-        yield {"code": p["ProductKey"], "name_en": p["Product"], "name_zh": "",
-               "category": _slug(p["Subcategory"]), "unit": "pcs",
-               "standard_cost": p["StandardCost"], "is_active": "yes"}
+        yield {
+            "code": p["ProductKey"],
+            "name_en": p["Product"],
+            "name_zh": "",
+            "category": _slug(p["Subcategory"]),
+            "unit": "pcs",
+            "standard_cost": p["StandardCost"],
+            "is_active": "yes",
+        }
 
 
 def _import_rows(target_name: str, rows: Iterator[dict[str, str]]) -> ImportResult:
@@ -119,7 +188,9 @@ def _import_rows(target_name: str, rows: Iterator[dict[str, str]]) -> ImportResu
     mapping = Mapping.identity(target.name, target.field_names)
     result = run_master_import(target=target, mapping=mapping, rows=numbered)
     if result.errors:
-        raise RuntimeError(f"demo {target_name}: " + "; ".join(e.as_text() for e in result.errors[:5]))
+        raise RuntimeError(
+            f"demo {target_name}: " + "; ".join(e.as_text() for e in result.errors[:5])
+        )
     return result
 
 
@@ -136,6 +207,7 @@ def _ensure_user(login: DemoLogin) -> User:
 @transaction.atomic
 def build_demo(progress: Callable[[str], Any] = print) -> dict[str, ImportResult]:
     results: dict[str, ImportResult] = {}
+    reference_data_ensure()
     progress("regions …")
     results["regions"] = _import_rows("regions", region_rows())
     progress("product categories …")
@@ -143,8 +215,11 @@ def build_demo(progress: Callable[[str], Any] = print) -> dict[str, ImportResult
     progress("products …")
     results["products"] = _import_rows("products", product_rows())
     progress("partners …")
-    result = import_file(target=master_target("partners"), path=DATA / "resellers.csv",
-                         mapping=load_mapping(Path(__file__).parent / "resellers.toml"))
+    result = import_file(
+        target=master_target("partners"),
+        path=DATA / "resellers.csv",
+        mapping=load_mapping(Path(__file__).parent / "resellers.toml"),
+    )
     if result.errors:
         raise RuntimeError("demo partners: " + "; ".join(e.as_text() for e in result.errors[:5]))
     results["partners"] = result

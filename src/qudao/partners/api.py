@@ -6,10 +6,10 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from qudao.catalog.models import Category
-from qudao.core.api import filtered, resolve_code
+from qudao.core.api import Pagination, filtered, resolve_code
 from qudao.core.permissions import can_change
 from qudao.partners import selectors
 from qudao.partners.choices import PartnerStatus
@@ -102,7 +102,7 @@ def _resolve(data: dict[str, Any], user: Any) -> dict[str, Any]:
 
 
 @router.get("/", response=list[PartnerOut])
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_partners(request: HttpRequest, filters: Query[PartnerFilters]) -> Any:
     return filtered(PartnerFilterSet, filters.dict(), selectors.partner_list(user=request.user))
 
@@ -164,7 +164,7 @@ class TargetFilters(Schema):
 
 
 @router.get("/targets/", response=list[TargetOut])
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_targets(request: HttpRequest, filters: Query[TargetFilters]) -> Any:
     return filtered(TargetFilterSet, filters.dict(), selectors.target_list(user=request.user))
 
@@ -177,10 +177,10 @@ def get_target(request: HttpRequest, target_id: int) -> Any:
 @router.post("/targets/", response={201: TargetOut})
 def create_target(request: HttpRequest, payload: TargetIn) -> Any:
     data = payload.dict()
-    partner = get_object_or_404(Partner.objects.restrict(request.user, "change"),
-                                code=data.pop("partner"))
-    data["category"] = resolve_code(Category, data["category"], user=request.user,
-                                    field="category")
+    partner = get_object_or_404(
+        Partner.objects.restrict(request.user, "change"), code=data.pop("partner")
+    )
+    data["category"] = resolve_code(Category, data["category"], user=request.user, field="category")
     return Status(201, target_create(actor=request.user, partner=partner, **data))
 
 

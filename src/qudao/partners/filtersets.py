@@ -3,7 +3,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from qudao.core.filtersets import SearchFilterSet
+from qudao.core.filtersets import LevelFilter, ModelChoiceFilter, SearchFilterSet
 from qudao.partners.choices import PartnerStatus
 from qudao.partners.models import ChannelModel, Grade, Partner, Target
 from qudao.territories.models import Region
@@ -11,12 +11,10 @@ from qudao.territories.models import Region
 
 class PartnerFilterSet(SearchFilterSet):
     status = django_filters.ChoiceFilter(choices=PartnerStatus.choices, label=_("Status"))
-    channel_model = django_filters.ModelChoiceFilter(
-        queryset=ChannelModel.objects.all(), label=_("Channel model"))
-    grade = django_filters.ModelChoiceFilter(queryset=Grade.objects.all(), label=_("Grade"))
-    region = django_filters.ModelChoiceFilter(
-        queryset=Region.objects.all(), method="in_region", label=_("Region"))
-    level = django_filters.NumberFilter(field_name="depth", label=_("Level"))
+    channel_model = ModelChoiceFilter(queryset=ChannelModel.objects.all(), label=_("Channel model"))
+    grade = ModelChoiceFilter(queryset=Grade.objects.all(), label=_("Grade"))
+    region = ModelChoiceFilter(queryset=Region.objects.all(), method="in_region", label=_("Region"))
+    level = LevelFilter(field_name="depth", label=_("Level"))
 
     class Meta:
         model = Partner

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -15,18 +15,32 @@ from qudao.partners.models import Partner, Target
 class PartnerForm(ScopedModelForm):
     class Meta:
         model = Partner
-        fields = ["code", "name_en", "name_zh", "channel_model", "parent", "grade", "home_region",
-                  "segments", "owner", "credit_limit", "joined_on", "notes"]
+        fields = [
+            "code",
+            "name_en",
+            "name_zh",
+            "channel_model",
+            "parent",
+            "grade",
+            "home_region",
+            "segments",
+            "owner",
+            "credit_limit",
+            "joined_on",
+            "notes",
+        ]
         widgets = {"joined_on": forms.DateInput()}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = User.objects.filter(  # type: ignore[attr-defined]
-            groups__name__in=[r.value for r in INTERNAL_ROLES]).distinct()
+            groups__name__in=[r.value for r in INTERNAL_ROLES]
+        ).distinct()
         if self.instance.pk:
             # A partner cannot become its own ancestor.
             self.fields["parent"].queryset = self.fields["parent"].queryset.exclude(  # type: ignore[attr-defined]
-                path__startswith=self.instance.path)
+                path__startswith=self.instance.path
+            )
 
 
 class PartnerStatusForm(forms.Form):
@@ -35,13 +49,16 @@ class PartnerStatusForm(forms.Form):
     def __init__(self, *args: Any, partner: Partner, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         allowed = ALLOWED_TRANSITIONS[partner.status]
-        self.fields["status"].choices = [(v, label) for v, label in PartnerStatus.choices
-                                         if v in allowed]
+        status_field = cast(forms.ChoiceField, self.fields["status"])
+        status_field.choices = [(v, label) for v, label in PartnerStatus.choices if v in allowed]
 
 
 class TargetForm(ScopedModelForm):
-    period = forms.CharField(label=_("Period"), max_length=10,
-                             help_text=_("A year (2020), quarter (2020Q1) or month (2020-03)."))
+    period = forms.CharField(
+        label=_("Period"),
+        max_length=10,
+        help_text=_("A year (2020), quarter (2020Q1) or month (2020-03)."),
+    )
 
     class Meta:
         model = Target

@@ -42,15 +42,26 @@ PARTNERS = MasterTarget(
         Field("terminated_on"),
         Field("notes", as_text(2000)),
     ],
-    upsert=upsert_by(model=Partner, key=("code",), create=partner_create, update=partner_update,
-                     instance_kw="partner"),
+    upsert=upsert_by(
+        model=Partner,
+        key=("code",),
+        create=partner_create,
+        update=partner_update,
+        instance_kw="partner",
+    ),
     export_queryset=lambda: Partner.objects.select_related(
-        "channel_model", "parent", "grade", "home_region"),
+        "channel_model", "parent", "grade", "home_region"
+    ),
     export_row=lambda p: {
-        "code": p.code, "name_en": p.name_en, "name_zh": p.name_zh,
-        "channel_model": p.channel_model.code, "parent": p.parent.code if p.parent else "",
-        "grade": p.grade.code if p.grade else "", "status": p.status,
-        "home_region": p.home_region.code, "credit_limit": p.credit_limit,
+        "code": p.code,
+        "name_en": p.name_en,
+        "name_zh": p.name_zh,
+        "channel_model": p.channel_model.code,
+        "parent": p.parent.code if p.parent else "",
+        "grade": p.grade.code if p.grade else "",
+        "status": p.status,
+        "home_region": p.home_region.code,
+        "credit_limit": p.credit_limit,
         "joined_on": p.joined_on,
         "terminated_on": p.terminated_on,
         "notes": p.notes,
@@ -61,8 +72,13 @@ PARTNERS = MasterTarget(
 def _target_upsert(*, data: dict[str, Any], actor: Any) -> tuple[Any, bool | None]:
     # Blank cells mean "no value" here, not "leave as is": a target is replaced whole.
     data.setdefault("category_id", None)
-    return upsert_by(model=Target, key=("partner", "period", "category"), create=target_create,
-                     update=target_update, instance_kw="target")(data=data, actor=actor)
+    return upsert_by(
+        model=Target,
+        key=("partner", "period", "category"),
+        create=target_create,
+        update=target_update,
+        instance_kw="target",
+    )(data=data, actor=actor)
 
 
 TARGETS = MasterTarget(
@@ -80,8 +96,10 @@ TARGETS = MasterTarget(
     upsert=_target_upsert,
     export_queryset=lambda: Target.objects.select_related("partner", "category"),
     export_row=lambda t: {
-        "partner": t.partner.code, "period": t.period,
+        "partner": t.partner.code,
+        "period": t.period,
         "category": t.category.code if t.category else "",
-        "amount": t.amount, "quantity": t.quantity,
+        "amount": t.amount,
+        "quantity": t.quantity,
     },
 )

@@ -14,42 +14,70 @@ from qudao.partners.models import Partner, Target
 class PartnerTable(tables.Table):
     code = tables.Column(linkify=True)
     name = NameColumn(verbose_name=_("Name"))
-    channel_model = tables.Column(accessor="channel_model__name", order_by="channel_model__code",
-                                  verbose_name=_("Channel model"))
+    channel_model = tables.Column(
+        accessor="channel_model__name",
+        order_by="channel_model__code",
+        verbose_name=_("Channel model"),
+    )
     grade = tables.Column(accessor="grade__name", order_by="grade__rank", verbose_name=_("Grade"))
     status = tables.Column()
-    home_region = tables.Column(accessor="home_region__name", order_by="home_region__name_en",
-                                verbose_name=_("Home region"))
+    home_region = tables.Column(
+        accessor="home_region__name", order_by="home_region__name_en", verbose_name=_("Home region")
+    )
     depth = tables.Column(verbose_name=_("Level"), attrs=NUMERIC)
     owner = tables.Column()
     credit_limit = MoneyColumn()
 
     class Meta:
         model = Partner
-        fields = ("code", "name", "channel_model", "grade", "status", "home_region", "depth",
-                  "owner", "credit_limit")
+        fields = (
+            "code",
+            "name",
+            "channel_model",
+            "grade",
+            "status",
+            "home_region",
+            "depth",
+            "owner",
+            "credit_limit",
+        )
         order_by = "code"
 
     def render_status(self, record: Partner) -> str:
-        return format_html('<span class="badge {}">{}</span>', record.status,
-                           record.get_status_display())
+        return format_html(
+            '<span class="badge {}">{}</span>', record.status, record.get_status_display()
+        )
 
     def value_status(self, record: Partner) -> Any:
         return record.get_status_display()
 
 
 class TargetTable(tables.Table):
-    partner = tables.Column(accessor="partner__code", verbose_name=_("Partner code"),
-                            linkify=lambda record: record.partner.get_absolute_url())
-    partner_name = tables.Column(accessor="partner__name", order_by="partner__name_en",
-                                 verbose_name=_("Partner"))
+    partner = tables.Column(
+        accessor="partner__code",
+        verbose_name=_("Partner code"),
+        linkify=lambda record: record.partner.get_absolute_url(),
+    )
+    partner_name = tables.Column(
+        accessor="partner__name", order_by="partner__name_en", verbose_name=_("Partner")
+    )
     period = tables.Column(order_by=("period_start", "period"))
-    category = tables.Column(accessor="category__name", order_by="category__code",
-                             verbose_name=_("Product category"), default=_("All categories"))
+    category = tables.Column(
+        accessor="category__name",
+        order_by="category__code",
+        verbose_name=_("Product category"),
+        default=_("All categories"),
+    )
     amount = MoneyColumn()
     quantity = tables.Column(attrs=NUMERIC)
-    edit = tables.LinkColumn("partners:target_edit", args=[tables.A("pk")], text=_("Edit"),
-                             orderable=False, verbose_name="", exclude_from_export=True)
+    edit = tables.LinkColumn(
+        "partners:target_edit",
+        args=[tables.A("pk")],
+        text=_("Edit"),
+        orderable=False,
+        verbose_name="",
+        exclude_from_export=True,
+    )
 
     class Meta:
         model = Target

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from qudao.core.permissions import restrict
 from qudao.core.selectors import history_for
 from qudao.core.views import ObjectEditView, ObjectListView
 from qudao.partners import selectors
@@ -42,7 +43,8 @@ class PartnerListView(ObjectListView):
     title = gettext_lazy("Partners")
     add_url_name = "partners:partner_add"
     empty_hint = gettext_lazy(
-        "No partners yet — add one, or import a partner list with “qudao import partners FILE”.")
+        "No partners yet — add one, or import a partner list with “qudao import partners FILE”."
+    )
 
 
 @login_required
@@ -55,9 +57,11 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if tab not in dict(TABS):
         tab = "profile"
     context = {
-        "partner": partner, "tabs": TABS, "tab": tab, "title": partner.name,
-        "can_edit": selectors.partner_list(user=request.user).restrict(
-            request.user, "change").filter(pk=pk).exists(),
+        "partner": partner,
+        "tabs": TABS,
+        "tab": tab,
+        "title": partner.name,
+        "can_edit": restrict(Partner.objects.filter(pk=pk), request.user, "change").exists(),
     }
     if tab == "profile":
         context["segments"] = partner.segments.all()
@@ -92,10 +96,13 @@ def partner_status(request: HttpRequest, pk: int) -> HttpResponse:
     form = PartnerStatusForm(request.POST, partner=partner)
     if form.is_valid():
         try:
-            partner_change_status(partner=partner, status=form.cleaned_data["status"],
-                                  actor=request.user)
-            messages.success(request, _("Status changed to %(status)s.") % {
-                "status": partner.get_status_display()})
+            partner_change_status(
+                partner=partner, status=form.cleaned_data["status"], actor=request.user
+            )
+            messages.success(
+                request,
+                _("Status changed to %(status)s.") % {"status": partner.get_status_display()},
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
     else:
@@ -111,7 +118,8 @@ class TargetListView(ObjectListView):
     title = gettext_lazy("Targets")
     add_url_name = "partners:target_add"
     empty_hint = gettext_lazy(
-        "No targets yet — add one, or import them with “qudao import targets FILE”.")
+        "No targets yet — add one, or import them with “qudao import targets FILE”."
+    )
 
 
 class TargetEditView(ObjectEditView):
@@ -120,5 +128,3 @@ class TargetEditView(ObjectEditView):
     create_service = staticmethod(target_create)
     update_service = staticmethod(target_update)
     instance_kw = "target"
-
-

@@ -4,9 +4,9 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
-from qudao.core.api import filtered, resolve_code
+from qudao.core.api import Pagination, filtered, resolve_code
 from qudao.core.permissions import can_change
 from qudao.territories import selectors
 from qudao.territories.choices import RegionKind
@@ -57,7 +57,7 @@ class RegionFilters(Schema):
 
 
 @router.get("/", response=list[RegionOut])
-@paginate(PageNumberPagination)
+@paginate(Pagination)
 def list_regions(request: HttpRequest, filters: Query[RegionFilters]) -> Any:
     return filtered(RegionFilterSet, filters.dict(), selectors.region_list(user=request.user))
 

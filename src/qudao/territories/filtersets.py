@@ -3,14 +3,14 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from qudao.core.filtersets import SearchFilterSet
+from qudao.core.filtersets import LevelFilter, SearchFilterSet
 from qudao.territories.choices import RegionKind, SegmentKind
 from qudao.territories.models import Region, Segment
 
 
 class RegionFilterSet(SearchFilterSet):
     kind = django_filters.ChoiceFilter(choices=RegionKind.choices, label=_("Kind"))
-    depth = django_filters.NumberFilter(label=_("Level"))
+    depth = LevelFilter(label=_("Level"))
 
     class Meta:
         model = Region

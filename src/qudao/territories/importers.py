@@ -32,11 +32,21 @@ REGIONS = MasterTarget(
         Field("kind", as_choice(_choices(RegionKind))),
         Field("parent", reference=Region),
     ],
-    upsert=upsert_by(model=Region, key=("code",), create=region_create, update=region_update,
-                     instance_kw="region"),
+    upsert=upsert_by(
+        model=Region,
+        key=("code",),
+        create=region_create,
+        update=region_update,
+        instance_kw="region",
+    ),
     export_queryset=lambda: Region.objects.select_related("parent"),
-    export_row=lambda r: {"code": r.code, "name_en": r.name_en, "name_zh": r.name_zh,
-                          "kind": r.kind, "parent": r.parent.code if r.parent else ""},
+    export_row=lambda r: {
+        "code": r.code,
+        "name_en": r.name_en,
+        "name_zh": r.name_zh,
+        "kind": r.kind,
+        "parent": r.parent.code if r.parent else "",
+    },
 )
 
 SEGMENTS = MasterTarget(
@@ -50,9 +60,18 @@ SEGMENTS = MasterTarget(
         Field("name_zh", as_text()),
         Field("kind", as_choice(_choices(SegmentKind)), required=True),
     ],
-    upsert=upsert_by(model=Segment, key=("code",), create=segment_create, update=segment_update,
-                     instance_kw="segment"),
+    upsert=upsert_by(
+        model=Segment,
+        key=("code",),
+        create=segment_create,
+        update=segment_update,
+        instance_kw="segment",
+    ),
     export_queryset=lambda: Segment.objects.all(),
-    export_row=lambda s: {"code": s.code, "name_en": s.name_en, "name_zh": s.name_zh,
-                          "kind": s.kind},
+    export_row=lambda s: {
+        "code": s.code,
+        "name_en": s.name_en,
+        "name_zh": s.name_zh,
+        "kind": s.kind,
+    },
 )

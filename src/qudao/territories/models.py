@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from qudao.core.permissions import AccessPolicy
 from qudao.core.models import BilingualNamed, TimeStampedModel, TreeNode
+from qudao.core.permissions import AccessPolicy
 from qudao.core.querysets import RestrictedQuerySet
 from qudao.territories.choices import RegionKind, SegmentKind
 

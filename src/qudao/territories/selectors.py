@@ -8,8 +8,11 @@ from qudao.territories.models import Region, Segment
 
 
 def region_list(*, user: Any) -> QuerySet[Region]:
-    return Region.objects.restrict(user).select_related("parent").annotate(
-        partner_count=Count("home_partners"))
+    return (
+        Region.objects.restrict(user)
+        .select_related("parent")
+        .annotate(partner_count=Count("home_partners"))
+    )
 
 
 def segment_list(*, user: Any) -> QuerySet[Segment]:

@@ -11,8 +11,9 @@ class RegionTable(tables.Table):
     code = tables.Column(linkify=True)
     name = NameColumn(verbose_name=_("Name"))
     kind = tables.Column()
-    parent = tables.Column(accessor="parent__name", order_by="parent__code",
-                           verbose_name=_("Parent region"))
+    parent = tables.Column(
+        accessor="parent__name", order_by="parent__code", verbose_name=_("Parent region")
+    )
     depth = tables.Column(verbose_name=_("Level"), attrs=NUMERIC)
     partner_count = tables.Column(verbose_name=_("Partners based here"), attrs=NUMERIC)
 

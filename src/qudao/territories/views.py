@@ -24,7 +24,9 @@ class RegionListView(ObjectListView):
     model = Region
     title = gettext_lazy("Regions")
     add_url_name = "territories:region_add"
-    empty_hint = gettext_lazy("No regions yet — import the territory tree with “qudao import regions FILE”.")
+    empty_hint = gettext_lazy(
+        "No regions yet — import the territory tree with “qudao import regions FILE”."
+    )
 
 
 class SegmentListView(ObjectListView):
@@ -40,14 +42,23 @@ class SegmentListView(ObjectListView):
 def region_detail(request: HttpRequest, pk: int) -> HttpResponse:
     region = get_object_or_404(Region.objects.restrict(request.user), pk=pk)
     ancestors = Region.objects.filter(
-        pk__in=[int(p) for p in region.path.strip("/").split("/")[:-1] if p]).order_by("depth")
+        pk__in=[int(p) for p in region.path.strip("/").split("/")[:-1] if p]
+    ).order_by("depth")
     partners = partner_list(user=request.user).filter(home_region__path__startswith=region.path)
-    return render(request, "territories/region_detail.html", {
-        "region": region, "title": region.name, "ancestors": ancestors,
-        "children": region.children.all(), "partner_count": partners.count(),
-        "partners": partners[:50], "history": history_for(region),
-        "can_edit": can_change(request.user, Region),
-    })
+    return render(
+        request,
+        "territories/region_detail.html",
+        {
+            "region": region,
+            "title": region.name,
+            "ancestors": ancestors,
+            "children": region.children.all(),
+            "partner_count": partners.count(),
+            "partners": partners[:50],
+            "history": history_for(region),
+            "can_edit": can_change(request.user, Region),
+        },
+    )
 
 
 class RegionEditView(ObjectEditView):

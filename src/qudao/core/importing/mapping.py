@@ -64,8 +64,9 @@ def load_mapping(path: Path | str) -> Mapping:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise MappingError(_("Cannot read the mapping %(path)s: %(error)s") % {
-            "path": path, "error": exc.strerror}) from exc
+        raise MappingError(
+            _("Cannot read the mapping %(path)s: %(error)s") % {"path": path, "error": exc.strerror}
+        ) from exc
     return parse_mapping(text)
 
 
@@ -77,16 +78,19 @@ def parse_mapping(text: str) -> Mapping:
     allowed = {"target", "source", "columns", "constants", "values"}
     unknown = set(data) - allowed
     if unknown:
-        raise MappingError(_("Unknown mapping section(s): %(names)s") % {
-            "names": ", ".join(sorted(unknown))})
+        raise MappingError(
+            _("Unknown mapping section(s): %(names)s") % {"names": ", ".join(sorted(unknown))}
+        )
     target = data.get("target")
     if not isinstance(target, str) or not target:
-        raise MappingError(_("The mapping must name its target, e.g. target = \"partners\"."))
+        raise MappingError(_('The mapping must name its target, e.g. target = "partners".'))
     source = data.get("source", {})
     encoding = str(source.get("encoding", "auto")).lower()
     if encoding not in ENCODINGS:
-        raise MappingError(_("Unknown encoding “%(value)s”; use one of %(choices)s.") % {
-            "value": encoding, "choices": ", ".join(sorted(ENCODINGS))})
+        raise MappingError(
+            _("Unknown encoding “%(value)s”; use one of %(choices)s.")
+            % {"value": encoding, "choices": ", ".join(sorted(ENCODINGS))}
+        )
     columns: dict[str, ColumnSpec] = {}
     for name, spec in data.get("columns", {}).items():
         if isinstance(spec, str):
@@ -94,12 +98,15 @@ def parse_mapping(text: str) -> Mapping:
         elif isinstance(spec, dict) and isinstance(spec.get("column"), str):
             template = str(spec.get("template", ""))
             if template and "{}" not in template:
-                raise MappingError(_("The template of “%(field)s” must contain {}.") % {
-                    "field": name})
+                raise MappingError(
+                    _("The template of “%(field)s” must contain {}.") % {"field": name}
+                )
             columns[name] = ColumnSpec(spec["column"], template)
         else:
-            raise MappingError(_("Column “%(field)s” must be a header name or "
-                                 "{ column = …, template = … }.") % {"field": name})
+            raise MappingError(
+                _("Column “%(field)s” must be a header name or { column = …, template = … }.")
+                % {"field": name}
+            )
     values = {k: {str(a): str(b) for a, b in v.items()} for k, v in data.get("values", {}).items()}
     return Mapping(
         target=target,

@@ -48,9 +48,10 @@ class MasterTarget:
     model: type[models.Model]
     fields: list[Field]
     key: tuple[str, ...]
-    upsert: Callable[..., tuple[models.Model, bool]]
-    export_row: Callable[[Any], dict[str, Any]] = field(default=lambda obj: {})
-    export_queryset: Callable[[], Any] = field(default=lambda: None)
+    # Returns the record and whether it was created (True), updated (False) or unchanged (None).
+    upsert: Callable[..., tuple[models.Model, bool | None]]
+    export_row: Callable[[Any], dict[str, Any]]
+    export_queryset: Callable[[], Any]
 
     @property
     def field_names(self) -> list[str]:
@@ -78,17 +79,24 @@ class ImportResult:
 
     def summary(self) -> str:
         status = (
-            _("dry run, nothing written") if self.dry_run and not self.errors
-            else _("rejected, nothing written") if self.errors
+            _("dry run, nothing written")
+            if self.dry_run and not self.errors
+            else _("rejected, nothing written")
+            if self.errors
             else _("committed")
         )
         return _(
             "%(target)s: %(read)d rows read, %(accepted)d accepted (%(created)d new, "
             "%(updated)d updated, %(unchanged)d unchanged), %(rejected)d rejected — %(status)s"
         ) % {
-            "target": self.target, "read": self.rows_read, "accepted": self.accepted,
-            "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-            "rejected": len({e.row for e in self.errors}), "status": status,
+            "target": self.target,
+            "read": self.rows_read,
+            "accepted": self.accepted,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": len({e.row for e in self.errors}),
+            "status": status,
         }
 
 
@@ -98,13 +106,21 @@ def validate_mapping(mapping: Mapping, target: MasterTarget) -> None:
     unknown = (set(mapping.columns) | set(mapping.constants) | set(mapping.values)) - known
     if unknown:
         raise MappingError(
-            _("The mapping names fields that %(target)s does not have: %(names)s. "
-              "Known fields: %(known)s.")
-            % {"target": target.name, "names": ", ".join(sorted(unknown)),
-               "known": ", ".join(target.field_names)}
+            _(
+                "The mapping names fields that %(target)s does not have: %(names)s. "
+                "Known fields: %(known)s."
+            )
+            % {
+                "target": target.name,
+                "names": ", ".join(sorted(unknown)),
+                "known": ", ".join(target.field_names),
+            }
         )
-    missing = [f.name for f in target.fields
-               if f.required and f.name not in mapping.columns and f.name not in mapping.constants]
+    missing = [
+        f.name
+        for f in target.fields
+        if f.required and f.name not in mapping.columns and f.name not in mapping.constants
+    ]
     if missing:
         raise MappingError(
             _("The mapping does not say where the required field(s) %(names)s come from.")
@@ -115,13 +131,17 @@ def validate_mapping(mapping: Mapping, target: MasterTarget) -> None:
 def _references(target: MasterTarget) -> dict[str, dict[str, int]]:
     return {
         f.name: dict(f.reference._default_manager.values_list("code", "pk"))  # type: ignore[misc]
-        for f in target.fields if f.reference is not None
+        for f in target.fields
+        if f.reference is not None
     }
 
 
 def _parse_row(
-    cells: dict[str, Any], mapping: Mapping, target: MasterTarget,
-    refs: dict[str, dict[str, int]], row: int,
+    cells: dict[str, Any],
+    mapping: Mapping,
+    target: MasterTarget,
+    refs: dict[str, dict[str, int]],
+    row: int,
 ) -> tuple[dict[str, Any], list[RowError]]:
     data: dict[str, Any] = {}
     errors: list[RowError] = []
@@ -151,8 +171,10 @@ def _parse_row(
             if f.reference is not None:
                 code = str(raw).strip()
                 if code not in refs[f.name]:
-                    raise ValueError(_("No %(what)s with code “%(code)s”.") % {
-                        "what": f.reference._meta.verbose_name, "code": code})
+                    raise ValueError(
+                        _("No %(what)s with code “%(code)s”.")
+                        % {"what": f.reference._meta.verbose_name, "code": code}
+                    )
                 data[f.name + "_id"] = refs[f.name][code]
             else:
                 data[f.name] = (f.parser or date_parser)(raw)
@@ -164,6 +186,8 @@ def _parse_row(
 def _set_empty(data: dict[str, Any], model: type[models.Model], f: Field) -> None:
     """An empty cell clears a nullable field, blanks a text field, keeps other defaults."""
     model_field = model._meta.get_field(f.name)
+    if not isinstance(model_field, models.Field):
+        return
     if f.reference is not None:
         data[f.name + "_id"] = None
     elif model_field.null:
@@ -172,8 +196,9 @@ def _set_empty(data: dict[str, Any], model: type[models.Model], f: Field) -> Non
         data[f.name] = ""
 
 
-def _validation_errors(exc: ValidationError, mapping: Mapping, data: dict[str, Any],
-                       row: int) -> list[RowError]:
+def _validation_errors(
+    exc: ValidationError, mapping: Mapping, data: dict[str, Any], row: int
+) -> list[RowError]:
     errors = []
     if hasattr(exc, "error_dict"):
         for name, messages in exc.message_dict.items():
@@ -188,16 +213,23 @@ def _validation_errors(exc: ValidationError, mapping: Mapping, data: dict[str, A
 
 
 def run_master_import(
-    *, target: MasterTarget, mapping: Mapping, rows: Iterable[tuple[int, dict[str, Any]]],
-    headers: list[str] | None = None, dry_run: bool = False, actor: Any | None = None,
+    *,
+    target: MasterTarget,
+    mapping: Mapping,
+    rows: Iterable[tuple[int, dict[str, Any]]],
+    headers: list[str] | None = None,
+    dry_run: bool = False,
+    actor: Any | None = None,
 ) -> ImportResult:
     validate_mapping(mapping, target)
     if headers is not None:
         wanted = {s.column for n, s in mapping.columns.items() if n not in mapping.constants}
         absent = sorted(wanted - set(headers))
         if absent:
-            raise SourceError(_("The file lacks the column(s) %(names)s named in the mapping.")
-                              % {"names": ", ".join(absent)})
+            raise SourceError(
+                _("The file lacks the column(s) %(names)s named in the mapping.")
+                % {"names": ", ".join(absent)}
+            )
     result = ImportResult(target=target.name, dry_run=dry_run)
     try:
         with transaction.atomic():
@@ -232,7 +264,11 @@ def run_master_import(
 
 
 def import_file(
-    *, target: MasterTarget, path: Path, mapping: Mapping | None = None, dry_run: bool = False,
+    *,
+    target: MasterTarget,
+    path: Path,
+    mapping: Mapping | None = None,
+    dry_run: bool = False,
     actor: Any | None = None,
 ) -> ImportResult:
     """Import a CSV or XLSX file; write the error report under ``$QUDAO_HOME/reports``.
@@ -242,16 +278,27 @@ def import_file(
     """
     if mapping is not None:
         if mapping.target != target.name:
-            raise MappingError(_("This mapping is for “%(mapped)s”, not “%(target)s”.") % {
-                "mapped": mapping.target, "target": target.name})
+            raise MappingError(
+                _("This mapping is for “%(mapped)s”, not “%(target)s”.")
+                % {"mapped": mapping.target, "target": target.name}
+            )
         validate_mapping(mapping, target)
-    table = open_table(path, encoding=mapping.encoding if mapping else "auto",
-                       sheet=mapping.sheet if mapping else "")
+    table = open_table(
+        path,
+        encoding=mapping.encoding if mapping else "auto",
+        sheet=mapping.sheet if mapping else "",
+    )
     if mapping is None:
         present = [f for f in target.field_names if f in table.headers]
         mapping = Mapping.identity(target.name, present)
-    result = run_master_import(target=target, mapping=mapping, rows=table.rows,
-                               headers=table.headers, dry_run=dry_run, actor=actor)
+    result = run_master_import(
+        target=target,
+        mapping=mapping,
+        rows=table.rows,
+        headers=table.headers,
+        dry_run=dry_run,
+        actor=actor,
+    )
     if result.errors:
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
         report = Path(settings.QUDAO_HOME) / "reports" / f"import-{target.name}-{stamp}-errors.csv"

@@ -63,11 +63,14 @@ def read_xlsx(path_or_bytes: Path | bytes, sheet: str = "") -> Table:
     try:
         book = load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise SourceError(_("The file is not a readable Excel workbook: %(error)s") % {
-            "error": exc}) from exc
+        raise SourceError(
+            _("The file is not a readable Excel workbook: %(error)s") % {"error": exc}
+        ) from exc
     if sheet and sheet not in book.sheetnames:
-        raise SourceError(_("The workbook has no sheet “%(sheet)s” (it has: %(names)s).") % {
-            "sheet": sheet, "names": ", ".join(book.sheetnames)})
+        raise SourceError(
+            _("The workbook has no sheet “%(sheet)s” (it has: %(names)s).")
+            % {"sheet": sheet, "names": ", ".join(book.sheetnames)}
+        )
     ws = book[sheet] if sheet else book.worksheets[0]
     it = ws.iter_rows(values_only=True)
     try:
@@ -93,5 +96,6 @@ def open_table(path: Path, *, encoding: str = "auto", sheet: str = "") -> Table:
         return read_xlsx(path, sheet)
     if suffix in {".csv", ".txt", ".tsv"}:
         return read_csv(path.read_bytes(), encoding)
-    raise SourceError(_("Unsupported file type “%(suffix)s”: use .csv or .xlsx.") % {
-        "suffix": suffix})
+    raise SourceError(
+        _("Unsupported file type “%(suffix)s”: use .csv or .xlsx.") % {"suffix": suffix}
+    )

@@ -14,8 +14,12 @@ def differs(instance: models.Model, data: dict[str, Any]) -> bool:
 
 
 def upsert_by(
-    *, model: type[models.Model], key: tuple[str, ...],
-    create: Callable[..., models.Model], update: Callable[..., models.Model], instance_kw: str,
+    *,
+    model: type[models.Model],
+    key: tuple[str, ...],
+    create: Callable[..., models.Model],
+    update: Callable[..., models.Model],
+    instance_kw: str,
 ) -> Callable[..., tuple[models.Model, bool | None]]:
     """An upsert that finds the row by ``key``; returns (object, created) — created is
     ``None`` when the row already held exactly these values."""

@@ -33,7 +33,11 @@ def compact_money(value: Any) -> str:
             if abs(number) >= size:
                 return f"{floatformat(number / size, '1g')}{unit}"
     else:
-        for size, unit in ((Decimal(10) ** 9, "B"), (Decimal(10) ** 6, "M"), (Decimal(10) ** 3, "K")):
+        for size, unit in (
+            (Decimal(10) ** 9, "B"),
+            (Decimal(10) ** 6, "M"),
+            (Decimal(10) ** 3, "K"),
+        ):
             if abs(number) >= size:
                 return f"{floatformat(number / size, '1g')}{unit}"
     return str(floatformat(number, "0g"))

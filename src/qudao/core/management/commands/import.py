@@ -15,13 +15,17 @@ from qudao.core.models import User
 
 
 class Command(BaseCommand):
-    help = "Import master data (regions, segments, partners, categories, products, price_list, " \
-           "targets) from CSV (UTF-8, UTF-8 BOM, GBK/GB18030) or XLSX, all or nothing."
+    help = (
+        "Import master data (regions, segments, partners, categories, products, price_list, "
+        "targets) from CSV (UTF-8, UTF-8 BOM, GBK/GB18030) or XLSX, all or nothing."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("target", help=", ".join(master_targets()))
         parser.add_argument("file", type=Path)
-        parser.add_argument("--mapping", type=Path, help="TOML mapping (default: canonical headers)")
+        parser.add_argument(
+            "--mapping", type=Path, help="TOML mapping (default: canonical headers)"
+        )
         parser.add_argument("--dry-run", action="store_true", help="validate only, write nothing")
         parser.add_argument("--user", help="record changes in the history as this user")
 
@@ -31,8 +35,13 @@ class Command(BaseCommand):
             mapping = load_mapping(opts["mapping"]) if opts["mapping"] else None
             actor = User.objects.get(username=opts["user"]) if opts["user"] else None
             self.stderr.write(f"importing {opts['file']} as {target.name} …")
-            result = import_file(target=target, path=opts["file"], mapping=mapping,
-                                 dry_run=opts["dry_run"], actor=actor)
+            result = import_file(
+                target=target,
+                path=opts["file"],
+                mapping=mapping,
+                dry_run=opts["dry_run"],
+                actor=actor,
+            )
         except (MappingError, SourceError) as exc:
             raise CommandError(str(exc)) from exc
         except User.DoesNotExist as exc:
