@@ -5,7 +5,7 @@ UV ?= uv
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/qudao
 BIND ?= 127.0.0.1:8000
 
-.PHONY: setup demo serve test test-sqlite test-postgres lint messages bench clean
+.PHONY: setup demo serve test test-sqlite test-postgres lint lint-check messages bench screenshots clean
 
 setup:  ## install system packages, uv and the Python environment
 	@bash scripts/setup-system.sh
@@ -45,3 +45,6 @@ clean:
 lint-check:
 	$(UV) run ruff check src tests
 	$(UV) run mypy
+
+screenshots: setup  ## refresh docs/screenshots from the browser tests
+	QUDAO_HOME=$$(mktemp -d) QUDAO_UPDATE_SCREENSHOTS=1 $(UV) run pytest tests/e2e -q

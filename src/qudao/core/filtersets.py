@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 import django_filters
 from django import forms
@@ -39,6 +40,16 @@ class SearchFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="search", label=_("Search"), widget=forms.TextInput(attrs={"type": "search"})
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.form.fields.values():
+            if hasattr(field, "empty_label"):
+                field.empty_label = _("All")
+            if isinstance(field, forms.ChoiceField) and field.choices:
+                choices = list(cast(Iterable[Any], field.choices))
+                if choices and choices[0][0] == "":
+                    field.choices = [("", _("All")), *choices[1:]]
 
     def search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         value = value.strip()
