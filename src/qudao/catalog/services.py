@@ -41,7 +41,7 @@ def product_update(*, product: Product, actor: Any | None = None, **data: Any) -
     return model_update(instance=product, data=data, actor=actor)[0]
 
 
-def _check_prices(entry: PriceListEntry) -> None:
+def price_entry_check(entry: PriceListEntry) -> None:
     """Floor ≤ partner price ≤ list price, and no overlap with the same product and scope."""
     # Runs after full_clean(), so all three prices are present.
     errors: dict[str, str] = {}
@@ -81,7 +81,7 @@ def _check_prices(entry: PriceListEntry) -> None:
 def price_entry_create(*, actor: Any | None = None, **data: Any) -> PriceListEntry:
     entry = PriceListEntry(**data)
     entry.full_clean()
-    _check_prices(entry)
+    price_entry_check(entry)
     if actor is not None:
         entry._history_user = actor  # type: ignore[attr-defined]
     entry.save()
@@ -95,7 +95,7 @@ def price_entry_update(
     for name, value in data.items():
         setattr(entry, name, value)
     entry.full_clean()
-    _check_prices(entry)
+    price_entry_check(entry)
     if actor is not None:
         entry._history_user = actor  # type: ignore[attr-defined]
     entry.save()

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from qudao.core.models import ApiToken, User
+from qudao.core.trees import tree_check_parent, tree_refresh_paths
+
+
+@admin.register(User)
+class QudaoUserAdmin(UserAdmin):
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        (_("Channel scope"), {"fields": ("partner", "managed_regions", "language")}),
+    )
+    list_display = ("username", "first_name", "last_name", "partner", "is_active")
+    list_filter = ("groups", "is_active")
+    autocomplete_fields = ("partner",)
+    filter_horizontal = ("groups", "user_permissions", "managed_regions")
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("name", "user", "prefix", "created_at", "last_used_at")
+    readonly_fields = ("prefix", "created_at", "last_used_at")
+    fields = ("user", "name", "prefix", "created_at", "last_used_at")
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False  # keys are created with `qudao token USER`, which shows the key once
+
+
+class TreeAdmin(SimpleHistoryAdmin):
+    """Admin for a tree model: keeps materialised paths right when a parent changes."""
+
+    readonly_fields = ("depth",)
+
+    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+        tree_check_parent(node=obj, parent=obj.parent)
+        super().save_model(request, obj, form, change)
+        tree_refresh_paths(node=obj)
