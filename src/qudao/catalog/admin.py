@@ -39,7 +39,7 @@ class PriceListEntryAdminForm(forms.ModelForm):  # type: ignore[type-arg]
         ]
 
     def _post_clean(self) -> None:
-        super()._post_clean()  # fills self.instance from the cleaned data
+        super()._post_clean()  # type: ignore[misc]  # fills self.instance from cleaned data
         if not self.errors:
             try:
                 price_entry_check(self.instance)  # same rules as the console and the API

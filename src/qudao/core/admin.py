@@ -14,7 +14,7 @@ from qudao.core.trees import tree_check_parent, tree_refresh_paths
 @admin.register(User)
 class QudaoUserAdmin(UserAdmin):
     fieldsets = (
-        *UserAdmin.fieldsets,
+        *(UserAdmin.fieldsets or ()),
         (_("Channel scope"), {"fields": ("partner", "managed_regions", "language")}),
     )
     list_display = ("username", "first_name", "last_name", "partner", "is_active")
@@ -36,7 +36,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 class TreeAdmin(SimpleHistoryAdmin):
     """Admin for a tree model: keeps materialised paths right when a parent changes."""
 
-    readonly_fields = ("depth",)
+    readonly_fields: tuple[str, ...] = ("depth",)
 
     def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
         tree_check_parent(node=obj, parent=obj.parent)
