@@ -37,7 +37,7 @@ messages:  ## refresh the catalogues after changing strings
 	$(UV) run qudao compilemessages --ignore=.venv
 
 bench: setup
-	$(UV) run python bench/run.py
+	$(UV) run python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
