@@ -6,7 +6,8 @@ set -euo pipefail
 
 need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
-fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || need_apt+=(fonts-noto-cjk)
+# (grep reads all of fc-list: with -q it would quit early and pipefail would see SIGPIPE)
+fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || need_apt+=(fonts-noto-cjk)
 command -v msgfmt >/dev/null 2>&1 || need_apt+=(gettext)
 
 if [ ${#need_apt[@]} -gt 0 ]; then

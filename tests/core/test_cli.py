@@ -135,3 +135,20 @@ def test_demo_builds_the_real_channel_idempotently() -> None:
     ]
     again = build_demo(progress=lambda step: None)
     assert again["partners"].unchanged == 701 and again["regions"].unchanged == 674
+
+
+def test_sqlite_runs_in_wal_mode_under_qudao_home(tmp_path: Path) -> None:
+    # The web server, the worker and the CLI share one SQLite file: WAL lets them read
+    # while one of them writes.
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "qudao.settings", "QUDAO_HOME": str(tmp_path)}
+    env.pop("DATABASE_URL", None)
+    script = (
+        "import django; django.setup();"
+        "from django.db import connection;"
+        "c = connection.cursor(); c.execute('PRAGMA journal_mode'); print(c.fetchone()[0])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, check=True
+    )
+    assert result.stdout.strip() == "wal"
+    assert (tmp_path / "qudao.sqlite3").exists()

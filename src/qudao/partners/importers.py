@@ -8,14 +8,13 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from qudao.catalog.models import Category
-from qudao.core.importing.fields import as_choice, as_decimal, as_text
+from qudao.core.importing.fields import as_choice, as_decimal, as_text, choices_of
 from qudao.core.importing.master import Field, MasterTarget
 from qudao.core.importing.upsert import upsert_by
 from qudao.core.periods import Period
 from qudao.partners.choices import PartnerStatus
 from qudao.partners.models import ChannelModel, Grade, Partner, Target
 from qudao.partners.services import partner_create, partner_update, target_create, target_update
-from qudao.territories.importers import _choices
 from qudao.territories.models import Region
 
 
@@ -35,7 +34,7 @@ PARTNERS = MasterTarget(
         Field("channel_model", reference=ChannelModel, required=True),
         Field("parent", reference=Partner),
         Field("grade", reference=Grade),
-        Field("status", as_choice(_choices(PartnerStatus))),
+        Field("status", as_choice(choices_of(PartnerStatus))),
         Field("home_region", reference=Region, required=True),
         Field("credit_limit", as_decimal(places=2, minimum=Decimal(0))),
         Field("joined_on"),

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils.translation import gettext_lazy as _
 
-from qudao.core.importing.fields import as_choice, as_text
+from qudao.core.importing.fields import as_choice, as_text, choices_of
 from qudao.core.importing.master import Field, MasterTarget
 from qudao.core.importing.upsert import upsert_by
 from qudao.territories.choices import RegionKind, SegmentKind
 from qudao.territories.models import Region, Segment
 from qudao.territories.services import region_create, region_update, segment_create, segment_update
-
-
-def _choices(enum: Any) -> dict[str, str]:
-    mapping = {str(v): str(v) for v in enum.values}
-    mapping.update({str(label): str(v) for v, label in enum.choices})
-    return mapping
-
 
 REGIONS = MasterTarget(
     name="regions",
@@ -29,7 +20,7 @@ REGIONS = MasterTarget(
         Field("code", as_text(50), required=True),
         Field("name_en", as_text(), required=True),
         Field("name_zh", as_text()),
-        Field("kind", as_choice(_choices(RegionKind))),
+        Field("kind", as_choice(choices_of(RegionKind))),
         Field("parent", reference=Region),
     ],
     upsert=upsert_by(
@@ -58,7 +49,7 @@ SEGMENTS = MasterTarget(
         Field("code", as_text(50), required=True),
         Field("name_en", as_text(), required=True),
         Field("name_zh", as_text()),
-        Field("kind", as_choice(_choices(SegmentKind)), required=True),
+        Field("kind", as_choice(choices_of(SegmentKind)), required=True),
     ],
     upsert=upsert_by(
         model=Segment,

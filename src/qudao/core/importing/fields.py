@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 _FULLWIDTH = str.maketrans("０１２３４５６７８９．，－＋", "0123456789.,-+")
@@ -82,6 +83,14 @@ def as_date(formats: Sequence[str]) -> Parser:
         raise ValueError(_("Not a date (expected e.g. 2020-01-31)."))
 
     return parse
+
+
+def choices_of(enum: Any) -> dict[str, str]:
+    """A ``TextChoices`` enum's accepted spellings: each value, and each English label."""
+    accepted = {str(v): str(v) for v in enum.values}
+    with translation.override("en"):
+        accepted.update({str(label): str(v) for v, label in enum.choices})
+    return accepted
 
 
 def as_choice(choices: dict[str, Any]) -> Parser:
