@@ -222,3 +222,37 @@ def test_hostile_query_strings_never_fail(world: World, query: dict[str, str]) -
         "partners:target_list",
     ):
         assert client.get(reverse(name), query).status_code in (200, 404), (name, query)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("code", ALL_PARTNERS)
+def test_contacts_and_territories_of_a_partner(world: World, role: str, code: str) -> None:
+    # Given a partner with a contact and a territory
+    from qudao.partners.services import contact_create, partner_territory_create
+
+    partner = _partner(world, code)
+    contact = contact_create(partner=partner, name="Wang Li")
+    territory = partner_territory_create(
+        partner=partner,
+        region=world.berlin if code != "P-US" else world.us,
+        valid_from="2020-01-01",
+    )
+    client = _client(world, role)
+    editable = code in EDITS.get(role, set())
+    expected = 200 if editable else 404
+    # then only those who may change the partner may add or edit them
+    assert client.get(reverse("partners:contact_add", args=[partner.pk])).status_code == expected
+    assert client.get(reverse("partners:contact_edit", args=[contact.pk])).status_code == expected
+    assert client.get(reverse("partners:territory_add", args=[partner.pk])).status_code == expected
+    assert (
+        client.get(reverse("partners:territory_edit", args=[territory.pk])).status_code == expected
+    )
+    response = client.post(
+        reverse("partners:contact_add", args=[partner.pk]),
+        {"name": "Zhao Min", "title": "", "phone": "", "email": "", "wechat": ""},
+    )
+    assert response.status_code == (302 if editable else 404)
+    assert partner.contacts.filter(name="Zhao Min").exists() == editable
+    # and the contacts tab shows them to whoever may see the partner
+    page = client.get(reverse("partners:partner_detail", args=[partner.pk]), {"tab": "contacts"})
+    assert ("Wang Li" in page.content.decode()) == (code in SEES[role])

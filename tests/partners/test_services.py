@@ -105,3 +105,44 @@ def test_targets_normalise_periods_and_stay_unique(world: World) -> None:
         target_create(partner=world.p_us, period="2021-05", amount=None, quantity=None)
     with pytest.raises((ValidationError, IntegrityError)), transaction.atomic():
         target_create(partner=world.p_us, period="2021-05", amount=Decimal("5"))
+
+
+def test_exclusive_territories_are_protected(world: World) -> None:
+    from qudao.partners.services import partner_territory_create, partner_territory_update
+
+    # Given P-DE holds Germany exclusively from 2020
+    partner_territory_create(
+        partner=world.p_de, region=world.de, exclusive=True, valid_from=date(2020, 1, 1)
+    )
+    # then no other partner may be authorised in Germany, or in Berlin below it, meanwhile
+    for region in (world.de, world.berlin, world.eu):
+        with pytest.raises(ValidationError) as err:
+            partner_territory_create(partner=world.p_us, region=region, valid_from=date(2021, 1, 1))
+        assert "region" in err.value.message_dict
+    # elsewhere is fine, and so is its own second authorisation
+    partner_territory_create(partner=world.p_us, region=world.us, valid_from=date(2021, 1, 1))
+    partner_territory_create(partner=world.p_de, region=world.berlin, valid_from=date(2021, 1, 1))
+    # a non-exclusive authorisation blocks a later exclusive one for the same region
+    shared = partner_territory_create(
+        partner=world.p_de_sub,
+        region=world.na,
+        valid_from=date(2019, 1, 1),
+        valid_to=date(2019, 12, 31),
+    )
+    with pytest.raises(ValidationError):
+        partner_territory_create(
+            partner=world.p_us,
+            region=world.us,
+            exclusive=True,
+            valid_from=date(2019, 6, 1),
+            valid_to=date(2019, 6, 30),
+        )
+    # ending the shared one earlier makes room
+    partner_territory_update(territory=shared, valid_to=date(2019, 5, 31))
+    partner_territory_create(
+        partner=world.p_us,
+        region=world.us,
+        exclusive=True,
+        valid_from=date(2019, 6, 1),
+        valid_to=date(2019, 6, 30),
+    )

@@ -153,6 +153,10 @@ class ObjectEditView(LoginRequiredMixin, View):
             },
         )
 
+    def create_data(self, request: HttpRequest) -> dict[str, Any]:
+        """Fields a new object gets from the URL rather than the form (e.g. its partner)."""
+        return {}
+
     def get(self, request: HttpRequest, pk: int | None = None) -> HttpResponse:
         instance = self.get_object(request, pk)
         return self.render_form(request, self.get_form(request, instance), instance)
@@ -164,6 +168,7 @@ class ObjectEditView(LoginRequiredMixin, View):
             data = dict(form.cleaned_data)
             try:
                 if instance is None:
+                    data.update(self.create_data(request))
                     obj = type(self).create_service(actor=request.user, **data)
                 else:
                     obj = type(self).update_service(

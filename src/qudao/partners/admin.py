@@ -1,8 +1,11 @@
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
 from qudao.core.admin import TreeAdmin
 from qudao.partners.models import ChannelModel, Contact, Grade, Partner, PartnerTerritory, Target
+from qudao.partners.services import partner_territory_check
 
 
 @admin.register(ChannelModel)
@@ -17,8 +20,23 @@ class GradeAdmin(SimpleHistoryAdmin):
     search_fields = ("code", "name_en", "name_zh")
 
 
+class PartnerTerritoryAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = PartnerTerritory
+        fields = ["region", "exclusive", "valid_from", "valid_to"]
+
+    def _post_clean(self) -> None:
+        super()._post_clean()  # type: ignore[misc]  # fills self.instance from cleaned data
+        if not self.errors and self.instance.partner_id:
+            try:
+                partner_territory_check(self.instance)  # territory protection, as everywhere
+            except ValidationError as exc:
+                self.add_error(None, exc)
+
+
 class PartnerTerritoryInline(admin.TabularInline):
     model = PartnerTerritory
+    form = PartnerTerritoryAdminForm
     extra = 0
     autocomplete_fields = ("region",)
 

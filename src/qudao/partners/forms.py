@@ -9,7 +9,7 @@ from qudao.core.choices import INTERNAL_ROLES
 from qudao.core.forms import ScopedModelForm
 from qudao.core.models import User
 from qudao.partners.choices import ALLOWED_TRANSITIONS, PartnerStatus
-from qudao.partners.models import Partner, Target
+from qudao.partners.models import Contact, Partner, PartnerTerritory, Target
 
 
 class PartnerForm(ScopedModelForm):
@@ -63,3 +63,16 @@ class TargetForm(ScopedModelForm):
     class Meta:
         model = Target
         fields = ["partner", "period", "category", "amount", "quantity"]
+
+
+class PartnerTerritoryForm(ScopedModelForm):
+    class Meta:
+        model = PartnerTerritory
+        fields = ["region", "exclusive", "valid_from", "valid_to"]
+        widgets = {"valid_from": forms.DateInput(), "valid_to": forms.DateInput()}
+
+
+class ContactForm(ScopedModelForm):
+    class Meta:
+        model = Contact
+        fields = ["name", "title", "phone", "email", "wechat", "is_primary"]

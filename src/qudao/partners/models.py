@@ -163,6 +163,9 @@ class PartnerTerritory(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.partner.code} → {self.region.code}"
 
+    def get_absolute_url(self) -> str:
+        return self.partner.get_absolute_url() + "?tab=territories"
+
 
 class Contact(TimeStampedModel):
     """A person at a partner."""
@@ -187,6 +190,9 @@ class Contact(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return self.partner.get_absolute_url() + "?tab=contacts"
 
 
 class Target(TimeStampedModel):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -66,14 +68,67 @@ def partner_change_status(
     return model_update(instance=partner, data=data, actor=actor)[0]
 
 
+def partner_territory_check(territory: PartnerTerritory) -> None:
+    """Territory protection: an exclusive authorisation admits no other partner in the same
+    region — or a region above or below it — at an overlapping time."""
+    region_path = territory.region.path
+    ancestors = [int(pk) for pk in region_path.strip("/").split("/") if pk]
+    overlapping = (
+        PartnerTerritory.objects.select_related("partner", "region")
+        .exclude(partner_id=territory.partner_id)
+        .filter(Q(region_id__in=ancestors) | Q(region__path__startswith=region_path))
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=territory.valid_from))
+    )
+    if territory.valid_to is not None:
+        overlapping = overlapping.filter(valid_from__lte=territory.valid_to)
+    if not territory.exclusive:
+        overlapping = overlapping.filter(exclusive=True)
+    clash = overlapping.first()
+    if clash is not None:
+        raise ValidationError(
+            {
+                "region": _(
+                    "%(partner)s holds %(region)s from %(from)s (exclusive: %(exclusive)s); "
+                    "the two authorisations would overlap."
+                )
+                % {
+                    "partner": clash.partner,
+                    "region": clash.region.name,
+                    "from": clash.valid_from.isoformat(),
+                    "exclusive": _("yes") if clash.exclusive else _("no"),
+                }
+            }
+        )
+
+
 @transaction.atomic
 def partner_territory_create(*, actor: Any | None = None, **data: Any) -> PartnerTerritory:
+    territory = PartnerTerritory(**data)
+    territory.full_clean()
+    partner_territory_check(territory)
     return model_create(model=PartnerTerritory, data=data, actor=actor)
+
+
+@transaction.atomic
+def partner_territory_update(
+    *, territory: PartnerTerritory, actor: Any | None = None, **data: Any
+) -> PartnerTerritory:
+    candidate = copy.copy(territory)
+    for name, value in data.items():
+        setattr(candidate, name, value)
+    candidate.full_clean()
+    partner_territory_check(candidate)
+    return model_update(instance=territory, data=data, actor=actor)[0]
 
 
 @transaction.atomic
 def contact_create(*, actor: Any | None = None, **data: Any) -> Contact:
     return model_create(model=Contact, data=data, actor=actor)
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, actor: Any | None = None, **data: Any) -> Contact:
+    return model_update(instance=contact, data=data, actor=actor)[0]
 
 
 def _target_period_fields(period: str) -> dict[str, Any]:

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -14,11 +16,21 @@ from qudao.core.selectors import history_for
 from qudao.core.views import ObjectEditView, ObjectListView
 from qudao.partners import selectors
 from qudao.partners.filtersets import PartnerFilterSet, TargetFilterSet
-from qudao.partners.forms import PartnerForm, PartnerStatusForm, TargetForm
-from qudao.partners.models import Partner, Target
+from qudao.partners.forms import (
+    ContactForm,
+    PartnerForm,
+    PartnerStatusForm,
+    PartnerTerritoryForm,
+    TargetForm,
+)
+from qudao.partners.models import Contact, Partner, PartnerTerritory, Target
 from qudao.partners.services import (
+    contact_create,
+    contact_update,
     partner_change_status,
     partner_create,
+    partner_territory_create,
+    partner_territory_update,
     partner_update,
     target_create,
     target_update,
@@ -128,3 +140,40 @@ class TargetEditView(ObjectEditView):
     create_service = staticmethod(target_create)
     update_service = staticmethod(target_update)
     instance_kw = "target"
+
+
+class PartnerChildEditView(ObjectEditView):
+    """Add or edit something that belongs to one partner (a contact, a territory).
+
+    Adding needs the right to change that partner: a partner outside the user's scope
+    answers 404, like everything else out of scope.
+    """
+
+    partner: Partner | None = None
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        partner_pk = kwargs.pop("partner_pk", None)
+        if partner_pk is not None and request.user.is_authenticated:
+            self.partner = get_object_or_404(
+                restrict(Partner.objects.all(), request.user, "change"), pk=partner_pk
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def create_data(self, request: HttpRequest) -> dict[str, Any]:
+        return {"partner": self.partner}
+
+
+class ContactEditView(PartnerChildEditView):
+    model = Contact
+    form_class = ContactForm
+    create_service = staticmethod(contact_create)
+    update_service = staticmethod(contact_update)
+    instance_kw = "contact"
+
+
+class PartnerTerritoryEditView(PartnerChildEditView):
+    model = PartnerTerritory
+    form_class = PartnerTerritoryForm
+    create_service = staticmethod(partner_territory_create)
+    update_service = staticmethod(partner_territory_update)
+    instance_kw = "territory"
