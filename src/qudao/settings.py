@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "qudao.territories",
     "qudao.partners",
     "qudao.catalog",
+    "qudao.facts",
 ]
 
 MIDDLEWARE = [

@@ -19,6 +19,7 @@ status = "active"
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,10 +34,29 @@ DEFAULT_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y%m%d", "%d
 ENCODINGS = {"auto", "utf-8", "utf-8-sig", "gb18030", "gbk"}
 
 
+TEMPLATE = re.compile(r"^(?P<before>[^{}]*)\{(?::0>(?P<width>\d{1,2}))?\}(?P<after>[^{}]*)$")
+
+
 @dataclass(frozen=True)
 class ColumnSpec:
+    """Where a canonical field comes from.
+
+    ``template`` wraps the cell: ``"G{}"`` turns 637 into G637, ``"AW{:0>8}"`` pads it to
+    AW00000637. ``number_within`` (facts only) numbers the rows 1, 2, 3 … within each
+    value of ``column``, in file order — e.g. order lines when the export has no line number.
+    """
+
     column: str
     template: str = ""
+    number_within: bool = False
+
+    def apply_template(self, value: str) -> str:
+        if not self.template:
+            return value
+        match = TEMPLATE.match(self.template)
+        assert match is not None  # checked when the mapping was parsed
+        width = int(match["width"] or 0)
+        return f"{match['before']}{value.zfill(width) if width else value}{match['after']}"
 
 
 @dataclass(frozen=True)
@@ -95,11 +115,13 @@ def parse_mapping(text: str) -> Mapping:
     for name, spec in data.get("columns", {}).items():
         if isinstance(spec, str):
             columns[name] = ColumnSpec(spec)
+        elif isinstance(spec, dict) and isinstance(spec.get("number_within"), str):
+            columns[name] = ColumnSpec(spec["number_within"], number_within=True)
         elif isinstance(spec, dict) and isinstance(spec.get("column"), str):
             template = str(spec.get("template", ""))
-            if template and "{}" not in template:
+            if template and not TEMPLATE.match(template):
                 raise MappingError(
-                    _("The template of “%(field)s” must contain {}.") % {"field": name}
+                    _("The template of “%(field)s” must contain {} or {:0>N}.") % {"field": name}
                 )
             columns[name] = ColumnSpec(spec["column"], template)
         else:

@@ -116,6 +116,12 @@ def validate_mapping(mapping: Mapping, target: MasterTarget) -> None:
                 "known": ", ".join(target.field_names),
             }
         )
+    numbered = [name for name, spec in mapping.columns.items() if spec.number_within]
+    if numbered:
+        raise MappingError(
+            _("number_within is for facts only (used for %(names)s).")
+            % {"names": ", ".join(numbered)}
+        )
     missing = [
         f.name
         for f in target.fields
@@ -164,7 +170,7 @@ def _parse_row(
             continue
         spec = mapping.columns.get(f.name)
         if spec and spec.template and f.name not in mapping.constants:
-            raw = spec.template.replace("{}", str(raw))
+            raw = spec.apply_template(str(raw))
         if f.name in mapping.values:
             raw = mapping.values[f.name].get(str(raw), raw)
         try:

@@ -20,8 +20,11 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
         results = build_demo(progress=lambda step: self.stderr.write(f"demo: {step}"))
-        for result in results.values():
-            self.stdout.write(result.summary())
+        for name, result in results.items():
+            if name == "sell_in":
+                self.stdout.write(f"sell_in: batch {result.pk}, {result.rows_accepted:,} lines")
+            else:
+                self.stdout.write(result.summary())
         self.stdout.write(f"Logins (password “{DEMO_PASSWORD}”):")
         for login in DEMO_LOGINS:
             self.stdout.write(f"  {login.username:<12} {login.role:<18} {login.scope}")

@@ -1,0 +1,85 @@
+"""Import batches: the catalogue of the fact store.
+
+A batch's Parquet files exist for readers only while its status is COMMITTED.
+Nothing is ever updated in place: a correction is a new batch, an undo is a revert.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from qudao.core.choices import Role
+from qudao.core.models import TimeStampedModel
+from qudao.core.permissions import AccessPolicy
+from qudao.core.querysets import RestrictedQuerySet
+from qudao.facts.choices import FACT_CHOICES, BatchStatus, ImportMode
+
+IMPORTERS = frozenset({Role.CHANNEL_DIRECTOR, Role.CHANNEL_MANAGER, Role.FINANCE})
+
+
+class Batch(TimeStampedModel):
+    """One imported file of one fact."""
+
+    fact = models.CharField(_("fact"), max_length=30, choices=FACT_CHOICES)
+    status = models.CharField(
+        _("status"), max_length=20, choices=BatchStatus.choices, default=BatchStatus.PENDING
+    )
+    mode = models.CharField(
+        _("mode"), max_length=20, choices=ImportMode.choices, default=ImportMode.ALL_OR_NOTHING
+    )
+    source_name = models.CharField(_("file name"), max_length=255)
+    checksum = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    size_bytes = models.BigIntegerField(_("size (bytes)"), default=0)
+    mapping = models.TextField(_("mapping"), blank=True)
+    rows_read = models.BigIntegerField(_("rows read"), default=0)
+    rows_accepted = models.BigIntegerField(_("rows accepted"), default=0)
+    rows_rejected = models.BigIntegerField(_("rows rejected"), default=0)
+    first_date = models.DateField(_("first date"), null=True, blank=True)
+    last_date = models.DateField(_("last date"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
+    reverted_at = models.DateTimeField(_("reverted at"), null=True, blank=True)
+    reverted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reverted by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    error_report = models.CharField(_("error report"), max_length=255, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    worker_pid = models.IntegerField(null=True, blank=True, editable=False)
+    elapsed_seconds = models.FloatField(_("seconds"), null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["worker_pid"])
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(editor_roles=IMPORTERS)
+
+    class Meta:
+        verbose_name = _("import batch")
+        verbose_name_plural = _("import batches")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rows_read__gte=0) & Q(rows_accepted__gte=0) & Q(rows_rejected__gte=0),
+                name="batch_counts_non_negative",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.fact} {self.source_name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("facts:batch_detail", args=[self.pk])

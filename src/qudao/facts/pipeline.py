@@ -1,0 +1,405 @@
+"""Reading, parsing and validating fact files, column by column (Polars), in chunks.
+
+A source (CSV in any of our encodings, XLSX, Parquet) is read as text chunks of
+``CHUNK_ROWS`` rows; each chunk is parsed with vectorised expressions into canonical
+columns and checked. Memory is bounded by the chunk size, whatever the file size.
+Every problem becomes one error row: source row number, column, value, reason.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+from django.utils.translation import gettext as _
+
+from qudao.core.importing.errors import SourceError
+from qudao.core.importing.mapping import TEMPLATE, Mapping
+from qudao.facts.schemas import DECIMAL_PRECISION, MONEY_SCALE, FactField, FactSchema, Kind
+
+CHUNK_ROWS = 500_000
+ROW = "_row"
+ERROR_COLUMNS = ["row", "column", "value", "reason"]
+DATETIME_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M",
+    "%Y-%m-%d %H:%M:%S%.f",
+)
+_FULLWIDTH = ("０１２３４５６７８９．，－＋％", "0123456789.,-+%")
+_EXCEL_EPOCH = pl.date(1899, 12, 30)
+
+
+def polars_type(f: FactField) -> pl.DataType:
+    return {
+        Kind.TEXT: pl.String(),
+        Kind.DATE: pl.Date(),
+        Kind.DATETIME: pl.Datetime("us"),
+        Kind.DECIMAL: pl.Decimal(DECIMAL_PRECISION, MONEY_SCALE),
+        Kind.INTEGER: pl.Int64(),
+    }[f.kind]
+
+
+def arrow_schema(schema: FactSchema) -> pa.Schema:
+    types = {
+        Kind.TEXT: pa.string(),
+        Kind.DATE: pa.date32(),
+        Kind.DATETIME: pa.timestamp("us"),
+        Kind.DECIMAL: pa.decimal128(DECIMAL_PRECISION, MONEY_SCALE),
+        Kind.INTEGER: pa.int64(),
+    }
+    return pa.schema([(f.name, types[f.kind]) for f in schema.fields])
+
+
+# --- sources ---------------------------------------------------------------------------
+
+
+@dataclass
+class Source:
+    headers: list[str]
+    chunks: Iterator[pa.Table]  # every column as text
+    size_bytes: int
+
+
+def detect_encoding(path: Path, declared: str) -> str:
+    if declared != "auto":
+        return {"utf-8": "utf-8-sig", "gbk": "gb18030"}.get(declared, declared)
+    with path.open("rb") as fh:
+        sample = fh.read(1 << 20)
+    try:
+        sample.decode("utf-8-sig")
+        return "utf-8-sig"
+    except UnicodeDecodeError as exc:
+        if len(sample) == 1 << 20 and exc.start >= len(sample) - 3:  # cut at the sample's end
+            return "utf-8-sig"
+    try:
+        sample.decode("gb18030")
+    except UnicodeDecodeError:
+        raise SourceError(_("The file is neither UTF-8 nor GB18030/GBK text.")) from None
+    return "gb18030"
+
+
+def _csv_source(path: Path, encoding: str) -> Source:
+    import pyarrow.csv as pacsv
+
+    encoding = detect_encoding(path, encoding)
+    with path.open("r", encoding=encoding, newline="") as fh:
+        try:
+            header_row = next(csv.reader(fh))
+        except StopIteration:
+            raise SourceError(_("The file is empty.")) from None
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise SourceError(_("The file is not valid CSV: %(error)s") % {"error": exc}) from exc
+    headers = [h.strip().lstrip("\ufeff") for h in header_row]
+    if len(set(headers)) != len(headers):
+        raise SourceError(
+            _("The file has repeated column names: %(names)s")
+            % {"names": ", ".join(sorted({h for h in headers if headers.count(h) > 1}))}
+        )
+    names = [f"c{i}" for i in range(len(headers))]  # pyarrow needs unique, plain names
+    broken = _("The file could not be read past a broken line: %(error)s")
+    try:
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                column_names=names,
+                skip_rows=1,
+                block_size=32 << 20,
+                encoding="utf8" if encoding == "utf-8-sig" else encoding,
+            ),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise SourceError(broken % {"error": str(exc)[:300]}) from exc
+
+    def chunks() -> Iterator[pa.Table]:
+        try:
+            for batch in reader:
+                yield pa.Table.from_batches([batch]).rename_columns(headers)
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            raise SourceError(broken % {"error": str(exc)[:300]}) from exc
+
+    return Source(headers, chunks(), path.stat().st_size)
+
+
+def _xlsx_source(path: Path, sheet: str) -> Source:
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(str(path))
+        names = reader.sheet_names
+        if sheet and sheet not in names:
+            raise SourceError(
+                _("The workbook has no sheet “%(sheet)s” (it has: %(names)s).")
+                % {"sheet": sheet, "names": ", ".join(names)}
+            )
+        loaded = reader.load_sheet(sheet or 0, dtypes="string")
+        table = loaded.to_arrow()
+    except SourceError:
+        raise
+    except Exception as exc:  # fastexcel raises its own kinds for broken workbooks
+        raise SourceError(
+            _("The file is not a readable Excel workbook: %(error)s") % {"error": str(exc)[:300]}
+        ) from exc
+    headers = [str(h).strip() for h in table.column_names]
+    table = table.rename_columns(headers).cast(pa.schema([(h, pa.string()) for h in headers]))
+
+    def chunks() -> Iterator[pa.Table]:
+        for start in range(0, table.num_rows, CHUNK_ROWS):
+            yield table.slice(start, CHUNK_ROWS)
+
+    return Source(headers, chunks(), path.stat().st_size)
+
+
+def _parquet_source(path: Path) -> Source:
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise SourceError(
+            _("The file is not a readable Parquet file: %(error)s") % {"error": str(exc)[:300]}
+        ) from exc
+    headers = parquet.schema_arrow.names
+
+    def chunks() -> Iterator[pa.Table]:
+        for batch in parquet.iter_batches(batch_size=CHUNK_ROWS):
+            table = pa.Table.from_batches([batch])
+            yield (
+                pl.from_arrow(table)
+                .select(  # type: ignore[union-attr]
+                    pl.all().cast(pl.String)
+                )
+                .to_arrow()
+            )
+
+    return Source(headers, chunks(), path.stat().st_size)
+
+
+def open_source(path: Path, mapping: Mapping) -> Source:
+    if not path.exists():
+        raise SourceError(_("No such file: %(path)s") % {"path": path})
+    suffix = path.suffix.lower()
+    if suffix in {".csv", ".txt", ".tsv"}:
+        return _csv_source(path, mapping.encoding)
+    if suffix in {".xlsx", ".xlsm"}:
+        return _xlsx_source(path, mapping.sheet)
+    if suffix == ".parquet":
+        return _parquet_source(path)
+    raise SourceError(
+        _("Unsupported file type “%(suffix)s”: use .csv, .xlsx or .parquet.") % {"suffix": suffix}
+    )
+
+
+# --- parsing ---------------------------------------------------------------------------
+
+
+def _raw(f: FactField, mapping: Mapping) -> pl.Expr:
+    """The source text for one canonical field, after null tokens, templates and value maps."""
+    if f.name in mapping.constants:
+        expr = pl.lit(str(mapping.constants[f.name]), dtype=pl.String)
+    elif mapping.columns[f.name].number_within:
+        expr = pl.col(f"__seq_{f.name}").cast(pl.String)
+    else:
+        spec = mapping.columns[f.name]
+        expr = pl.col(spec.column).str.strip_chars()
+        expr = pl.when(expr.is_in(list(mapping.null_values))).then(None).otherwise(expr)
+        if spec.template:
+            match = TEMPLATE.match(spec.template)
+            assert match is not None  # checked when the mapping was parsed
+            if match["width"]:
+                expr = expr.str.zfill(int(match["width"]))
+            expr = pl.lit(match["before"]) + expr + pl.lit(match["after"])
+    if f.name in mapping.values:
+        table = mapping.values[f.name]
+        expr = expr.replace(list(table), list(table.values()))
+    return expr.alias(f.name)
+
+
+def _number_text(raw: pl.Expr) -> pl.Expr:
+    return raw.str.replace_many(list(_FULLWIDTH[0]), list(_FULLWIDTH[1])).str.replace_all(
+        r"[,\s¥￥$€£]", ""
+    )
+
+
+def _parsed(f: FactField, mapping: Mapping) -> pl.Expr:
+    raw = pl.col(f.name)
+    if f.kind is Kind.TEXT:
+        return raw
+    if f.kind is Kind.DATE:
+        texts = [raw.str.strptime(pl.Date, fmt, strict=False) for fmt in mapping.date_formats]
+        stamps = [
+            raw.str.strptime(pl.Datetime("us"), fmt, strict=False).dt.date()
+            for fmt in DATETIME_FORMATS
+        ]
+        serial = (
+            pl.when(raw.str.contains(r"^\d{4,5}(\.0+)?$"))
+            .then(
+                _EXCEL_EPOCH
+                + pl.duration(days=raw.str.replace(r"\..*$", "").cast(pl.Int64, strict=False))
+            )
+            .otherwise(None)
+        )
+        return pl.coalesce([*texts, *stamps, serial])
+    if f.kind is Kind.DATETIME:
+        return pl.coalesce(
+            [raw.str.strptime(pl.Datetime("us"), fmt, strict=False) for fmt in DATETIME_FORMATS]
+        )
+    text = _number_text(raw)
+    if f.kind is Kind.INTEGER:
+        return text.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)
+    percent = text.str.ends_with("%")
+    number = text.str.strip_chars_end("%").cast(
+        pl.Decimal(DECIMAL_PRECISION, MONEY_SCALE + 2), strict=False
+    )
+    scaled = pl.when(percent).then(number / 100).otherwise(number)
+    return scaled.cast(pl.Decimal(DECIMAL_PRECISION, MONEY_SCALE), strict=False)
+
+
+def _reason_unparsed(f: FactField) -> str:
+    return {
+        Kind.DATE: _("Not a date (expected e.g. 2020-01-31)."),
+        Kind.DATETIME: _("Not a date and time (expected e.g. 2020-01-31 08:30:00)."),
+        Kind.DECIMAL: _("Not a number."),
+        Kind.INTEGER: _("Not a whole number."),
+        Kind.TEXT: "",
+    }[f.kind]
+
+
+@dataclass
+class CheckedChunk:
+    valid: pl.DataFrame  # canonical columns + _row
+    errors: pl.DataFrame  # row, column, value, reason
+    rows: int
+
+
+class Sequences:
+    """Running row numbers within groups, carried from chunk to chunk (``number_within``)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, pl.DataFrame] = {}
+
+    def number(self, frame: pl.DataFrame, field_name: str, column: str) -> pl.Series:
+        group = pl.col(column)
+        local = frame.select(group.alias("g"), (pl.int_range(pl.len()).over(group) + 1).alias("n"))
+        before = self.seen.get(field_name)
+        if before is not None:
+            local = local.join(before, on="g", how="left", maintain_order="left")
+            numbers = local.get_column("n") + local.get_column("count").fill_null(0)
+        else:
+            numbers = local.get_column("n")
+        counts = local.group_by("g").agg(pl.len().alias("count"))
+        if before is not None:
+            counts = pl.concat([before, counts]).group_by("g").agg(pl.col("count").sum())
+        self.seen[field_name] = counts
+        return numbers.alias(f"__seq_{field_name}")
+
+
+def check_chunk(
+    table: pa.Table,
+    *,
+    schema: FactSchema,
+    mapping: Mapping,
+    first_row: int,
+    codes: dict[str, pl.Series],
+    sequences: Sequences | None = None,
+) -> CheckedChunk:
+    """Parse and check one chunk; ``codes`` holds the known codes of each reference kind."""
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    rows = frame.height
+    for name, spec in mapping.columns.items():
+        if spec.number_within and name not in mapping.constants:
+            sequences = sequences or Sequences()
+            frame = frame.with_columns(sequences.number(frame, name, spec.column))
+    mapped = [f for f in schema.fields if f.name in mapping.columns or f.name in mapping.constants]
+    raw = frame.select(
+        pl.int_range(first_row, first_row + rows, dtype=pl.Int64).alias(ROW),
+        *[_raw(f, mapping) for f in mapped],
+    )
+    parsed = raw.select(pl.col(ROW), *[_parsed(f, mapping).alias(f"{f.name}__p") for f in mapped])
+    both = pl.concat([raw, parsed.drop(ROW)], how="horizontal")
+    checks: list[pl.DataFrame] = []
+
+    def add(condition: pl.Expr, f: FactField, reason: str) -> None:
+        bad = both.filter(condition)
+        if bad.height:
+            checks.append(
+                bad.select(
+                    pl.col(ROW).alias("row"),
+                    pl.lit(
+                        mapping.header_for(f.name) if f.name not in mapping.constants else f.name
+                    ).alias("column"),
+                    pl.col(f.name).fill_null("").alias("value"),
+                    pl.lit(reason).alias("reason"),
+                )
+            )
+
+    for f in mapped:
+        value, result = pl.col(f.name), pl.col(f"{f.name}__p")
+        if f.required:
+            add(value.is_null() | (value == ""), f, _("A value is required."))
+        if f.kind is not Kind.TEXT:
+            add(value.is_not_null() & (value != "") & result.is_null(), f, _reason_unparsed(f))
+        else:
+            add(
+                value.str.len_chars() > f.max_length,
+                f,
+                _("Longer than %(n)d characters.") % {"n": f.max_length},
+            )
+        if f.minimum is not None:
+            add(result < pl.lit(f.minimum), f, _("Must be at least %(min)s.") % {"min": f.minimum})
+        if f.kind is Kind.DECIMAL:
+            add(
+                result.abs() >= pl.lit(Decimal(10) ** (DECIMAL_PRECISION - MONEY_SCALE - 1)),
+                f,
+                _("Too large."),
+            )
+        if f.reference is not None:
+            label = {"partner": _("partner"), "product": _("product"), "region": _("region")}[
+                f.reference.value
+            ]
+            add(
+                value.is_not_null()
+                & (value != "")
+                & ~value.is_in(codes[f.reference.value].implode()),
+                f,
+                _("No %(what)s with this code.") % {"what": label},
+            )
+    missing = [f for f in schema.fields if f.required and f not in mapped]
+    assert not missing, "validate_fact_mapping lets no required field go unmapped"
+
+    errors = (
+        pl.concat(checks)
+        if checks
+        else pl.DataFrame(
+            schema={"row": pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String}
+        )
+    )
+    bad_rows = errors.get_column("row").unique()
+    valid = both.filter(~pl.col(ROW).is_in(bad_rows.implode())).select(
+        pl.col(ROW),
+        *[
+            (pl.col(f"{f.name}__p") if f in mapped else pl.lit(None))
+            .cast(polars_type(f))
+            .alias(f.name)
+            for f in schema.fields
+        ],
+    )
+    return CheckedChunk(valid, errors.sort("row"), rows)
+
+
+ProgressCallback = Callable[[float, int], Any]

@@ -1,0 +1,453 @@
+"""Writes for the fact store: import a file as a batch, revert a batch."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qudao.core.exporting import to_xlsx
+from qudao.core.importing.errors import MappingError, SourceError
+from qudao.core.importing.mapping import Mapping
+from qudao.facts import store
+from qudao.facts.choices import BatchStatus, ImportMode
+from qudao.facts.models import Batch
+from qudao.facts.pipeline import ROW, ProgressCallback, Sequences, check_chunk, open_source
+from qudao.facts.schemas import FACTS, FactSchema
+
+XLSX_MAX_ROWS = 1_048_575
+
+
+class DuplicateBatchError(ValueError):
+    """The same file content was imported before (and is still committed)."""
+
+
+@dataclass
+class FactImportResult:
+    fact: str
+    batch: Batch | None
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    errors: pl.DataFrame = field(default_factory=pl.DataFrame)
+    report_path: Path | None = None
+    dry_run: bool = False
+
+    @property
+    def committed(self) -> bool:
+        return self.batch is not None and self.batch.status == BatchStatus.COMMITTED
+
+    def summary(self) -> str:
+        label = f"batch {self.batch.pk}" if self.batch else _("dry run")
+        return _("%(label)s: %(accepted)d accepted, %(rejected)d rejected") % {
+            "label": label,
+            "accepted": self.rows_accepted,
+            "rejected": self.rows_rejected,
+        }
+
+
+def fact_schema(name: str) -> FactSchema:
+    if name not in FACTS:
+        raise MappingError(
+            _("Unknown fact “%(name)s”; use one of: %(names)s.")
+            % {"name": name, "names": ", ".join(FACTS)}
+        )
+    return FACTS[name]
+
+
+def validate_fact_mapping(mapping: Mapping, schema: FactSchema) -> None:
+    """Check a mapping against a fact before any row is read."""
+    if mapping.target != schema.name:
+        raise MappingError(
+            _("This mapping is for “%(mapped)s”, not “%(target)s”.")
+            % {"mapped": mapping.target, "target": schema.name}
+        )
+    known = set(schema.field_names)
+    unknown = (set(mapping.columns) | set(mapping.constants) | set(mapping.values)) - known
+    if unknown:
+        raise MappingError(
+            _(
+                "The mapping names fields that %(target)s does not have: %(names)s. "
+                "Known fields: %(known)s."
+            )
+            % {
+                "target": schema.name,
+                "names": ", ".join(sorted(unknown)),
+                "known": ", ".join(schema.field_names),
+            }
+        )
+    missing = [
+        f.name
+        for f in schema.fields
+        if f.required and f.name not in mapping.columns and f.name not in mapping.constants
+    ]
+    if missing:
+        raise MappingError(
+            _("The mapping does not say where the required field(s) %(names)s come from.")
+            % {"names": ", ".join(missing)}
+        )
+
+
+def file_checksum(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _reference_codes() -> dict[str, pl.Series]:
+    from qudao.catalog.models import Product
+    from qudao.partners.models import Partner
+    from qudao.territories.models import Region
+
+    return {
+        name: pl.Series(name, list(model.objects.values_list("code", flat=True)), dtype=pl.String)
+        for name, model in (("partner", Partner), ("product", Product), ("region", Region))
+    }
+
+
+def _duplicate_errors(schema: FactSchema, staged: list[Path]) -> pl.DataFrame:
+    """Rows whose key repeats an earlier row of this file or a row of a committed batch.
+
+    The SQL is assembled only from the schema's own field names (constants in code);
+    file names and texts travel as parameters.
+    """
+    import duckdb
+
+    empty = pl.DataFrame(
+        schema={"row": pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String}
+    )
+    if not staged:
+        return empty
+    keys = ", ".join(f'"{k}"' for k in schema.key)
+    key_text = " || ' / ' || ".join(f"coalesce(CAST(s.\"{k}\" AS VARCHAR), '')" for k in schema.key)
+    column = " + ".join(schema.key)
+    con = duckdb.connect()
+    con.execute("SET threads TO 2; SET preserve_insertion_order = false")
+    # Identifiers come from the schema (constants in code); values are parameters.
+    within_sql = (
+        f'SELECT s."{ROW}" AS row, $column AS column, {key_text} AS value, first_row '  # noqa: S608
+        f'FROM (SELECT *, min("{ROW}") OVER (PARTITION BY {keys}) AS first_row '
+        f"FROM read_parquet($staged)) s "
+        f'WHERE s."{ROW}" <> first_row'
+    )
+    within = _frame(
+        con.sql(
+            within_sql, params={"column": column, "staged": [str(p) for p in staged]}
+        ).to_arrow_table()
+    )
+    frames = []
+    if within.height:
+        frames.append(
+            within.select(
+                "row",
+                "column",
+                "value",
+                pl.format(
+                    _("Repeats row {} of this file (same {})."), pl.col("first_row"), pl.lit(column)
+                ).alias("reason"),
+            )
+        )
+    committed = store.committed_files(schema.name)
+    if committed:
+        before_sql = (
+            f'SELECT s."{ROW}" AS row, $column AS column, {key_text} AS value, '  # noqa: S608
+            f"regexp_extract(c.filename, 'batch=(\\d+)', 1) AS batch "
+            f"FROM read_parquet($staged) s "
+            f"JOIN (SELECT {keys}, filename FROM read_parquet($committed, filename = true)) c "
+            f"USING ({keys})"
+        )
+        before = _frame(
+            con.sql(
+                before_sql,
+                params={
+                    "column": column,
+                    "staged": [str(p) for p in staged],
+                    "committed": [str(p) for p in committed],
+                },
+            ).to_arrow_table()
+        )
+        if before.height:
+            frames.append(
+                before.select(
+                    "row",
+                    "column",
+                    "value",
+                    pl.format(_("Already imported in batch {}."), pl.col("batch")).alias("reason"),
+                )
+            )
+    con.close()
+    return pl.concat(frames) if frames else empty
+
+
+def _frame(table: Any) -> pl.DataFrame:
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+def _write_report(batch_label: str, errors: pl.DataFrame) -> Path:
+    reports = Path(settings.QUDAO_HOME) / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    path = reports / f"{batch_label}-errors.csv"
+    ordered = errors.sort("row")
+    with path.open("w", encoding="utf-8-sig", newline="") as fh:
+        fh.write(ordered.write_csv())
+    if ordered.height <= XLSX_MAX_ROWS:
+        path.with_suffix(".xlsx").write_bytes(
+            to_xlsx(list(ordered.columns), ordered.iter_rows(), sheet="errors")
+        )
+    return path
+
+
+def fact_import(
+    *,
+    fact: str,
+    path: Path,
+    mapping: Mapping | None = None,
+    mode: str = ImportMode.ALL_OR_NOTHING,
+    dry_run: bool = False,
+    actor: Any | None = None,
+    progress: ProgressCallback | None = None,
+    source_name: str | None = None,
+) -> FactImportResult:
+    """Import a file of one fact as a new batch; see ``qudao.facts.store`` for the protocol."""
+    schema = fact_schema(fact)
+    if mapping is not None:
+        validate_fact_mapping(mapping, schema)
+    store.store_recover()
+    started = time.perf_counter()
+    checksum = file_checksum(path) if path.exists() else ""
+    if not dry_run:
+        earlier = Batch.objects.filter(
+            fact=fact, checksum=checksum, status=BatchStatus.COMMITTED
+        ).first()
+        if earlier is not None:
+            raise DuplicateBatchError(
+                _(
+                    "This file was already imported as batch %(id)d (%(name)s, %(when)s); "
+                    "revert that batch first to import it again."
+                )
+                % {
+                    "id": earlier.pk,
+                    "name": earlier.source_name,
+                    "when": timezone.localtime(earlier.created_at).strftime("%Y-%m-%d %H:%M"),
+                }
+            )
+    source = open_source(path, mapping or Mapping.identity(fact, schema.field_names))
+    if mapping is None:
+        mapping = Mapping.identity(fact, [f for f in schema.field_names if f in source.headers])
+        validate_fact_mapping(mapping, schema)
+    wanted = {s.column for n, s in mapping.columns.items() if n not in mapping.constants}
+    absent = sorted(wanted - set(source.headers))
+    if absent:
+        raise SourceError(
+            _("The file lacks the column(s) %(names)s named in the mapping.")
+            % {"names": ", ".join(absent)}
+        )
+
+    batch = None
+    if dry_run:
+        staging = Path(tempfile.mkdtemp(prefix="qudao-dry-run-"))
+    else:
+        batch = Batch.objects.create(
+            fact=fact,
+            mode=mode,
+            source_name=source_name or path.name,
+            checksum=checksum,
+            size_bytes=source.size_bytes,
+            mapping=_mapping_text(mapping),
+            created_by=actor,
+            worker_pid=os.getpid(),
+        )
+        staging = store.staging_dir(batch.pk)
+    staging.mkdir(parents=True, exist_ok=True)
+    try:
+        result = _run(
+            schema=schema,
+            mapping=mapping,
+            source=source,
+            staging=staging,
+            mode=mode,
+            batch=batch,
+            progress=progress,
+        )
+    except BaseException:
+        if batch is not None:
+            Batch.objects.filter(pk=batch.pk).update(status=BatchStatus.FAILED)
+            store.discard(fact=fact, batch_id=batch.pk)
+        raise
+    finally:
+        if dry_run:
+            shutil.rmtree(staging, ignore_errors=True)
+    result.dry_run = dry_run
+    if batch is not None:
+        Batch.objects.filter(pk=batch.pk).update(elapsed_seconds=time.perf_counter() - started)
+        batch.refresh_from_db()
+    return result
+
+
+def _mapping_text(mapping: Mapping) -> str:
+    lines = [f'target = "{mapping.target}"', "[columns]"]
+    lines += [
+        f'{name} = "{spec.column}"' + (f"  # template {spec.template}" if spec.template else "")
+        for name, spec in mapping.columns.items()
+    ]
+    if mapping.constants:
+        lines += ["[constants]"] + [f'{k} = "{v}"' for k, v in mapping.constants.items()]
+    return "\n".join(lines)
+
+
+def _run(
+    *,
+    schema: FactSchema,
+    mapping: Mapping,
+    source: Any,
+    staging: Path,
+    mode: str,
+    batch: Batch | None,
+    progress: ProgressCallback | None,
+) -> FactImportResult:
+    import duckdb
+
+    codes = _reference_codes()
+    sequences = Sequences()
+    staged: list[Path] = []
+    error_frames: list[pl.DataFrame] = []
+    rows_read, bytes_seen, next_row = 0, 0, 2
+    for number, chunk in enumerate(source.chunks):
+        checked = check_chunk(
+            chunk,
+            schema=schema,
+            mapping=mapping,
+            first_row=next_row,
+            codes=codes,
+            sequences=sequences,
+        )
+        next_row += checked.rows
+        rows_read += checked.rows
+        if checked.valid.height:
+            part = staging / f"part-{number:05d}.parquet"
+            checked.valid.write_parquet(part, compression="zstd")
+            staged.append(part)
+        if checked.errors.height:
+            error_frames.append(checked.errors)
+        bytes_seen += chunk.nbytes
+        if progress:
+            progress(min(0.95, bytes_seen / max(source.size_bytes, 1)), rows_read)
+    if rows_read == 0:
+        raise SourceError(_("The file has a header but no rows."))
+    _fault_point("staged")
+    duplicates = _duplicate_errors(schema, staged)
+    if duplicates.height:
+        error_frames.append(duplicates)
+    errors = (
+        pl.concat(error_frames)
+        if error_frames
+        else pl.DataFrame(
+            schema={"row": pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String}
+        )
+    )
+    rejected_rows = errors.get_column("row").n_unique()
+    result = FactImportResult(
+        fact=schema.name,
+        batch=batch,
+        rows_read=rows_read,
+        rows_rejected=rejected_rows,
+        errors=errors,
+    )
+    label = f"batch-{batch.pk}" if batch else f"dry-run-{schema.name}"
+    if errors.height:
+        result.report_path = _write_report(label, errors)
+    if errors.height and mode == ImportMode.ALL_OR_NOTHING:
+        if batch is not None:
+            Batch.objects.filter(pk=batch.pk).update(
+                status=BatchStatus.REJECTED,
+                rows_read=rows_read,
+                rows_accepted=0,
+                rows_rejected=rejected_rows,
+                error_report=str(result.report_path or ""),
+            )
+            store.discard(fact=schema.name, batch_id=batch.pk)
+        return result
+    if duplicates.height and staged:
+        # accept-valid: drop the repeated rows from the staged parts before publishing
+        con = duckdb.connect()
+        con.register("drop_rows", duplicates.select("row").to_arrow())
+        kept = staging / "part-kept.parquet"
+        con.sql(
+            f'SELECT * FROM read_parquet($staged) WHERE "{ROW}" NOT IN (SELECT row FROM drop_rows) '  # noqa: S608
+            f'ORDER BY "{ROW}"',
+            params={"staged": [str(p) for p in staged]},
+        ).write_parquet(str(kept), compression="zstd")
+        con.close()
+        for part in staged:
+            part.unlink()
+        staged = [kept.rename(staging / "part-00000.parquet")]
+    result.rows_accepted = rows_read - rejected_rows
+    if batch is None:
+        return result
+    first, last = _date_range(schema, staged)
+    store.publish(fact=schema.name, batch_id=batch.pk)
+    _fault_point("published")
+    with transaction.atomic():
+        Batch.objects.filter(pk=batch.pk).update(
+            status=BatchStatus.COMMITTED,
+            rows_read=rows_read,
+            rows_accepted=result.rows_accepted,
+            rows_rejected=rejected_rows,
+            first_date=first,
+            last_date=last,
+            committed_at=timezone.now(),
+            error_report=str(result.report_path or ""),
+        )
+    if progress:
+        progress(1.0, rows_read)
+    return result
+
+
+def _fault_point(name: str) -> None:
+    """Crash here when the tests ask for it (QUDAO_FAULT_INJECTION=<name>): the kill tests
+    prove that a process dying at any step leaves nothing visible."""
+    if os.environ.get("QUDAO_FAULT_INJECTION") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _date_range(schema: FactSchema, staged: list[Path]) -> tuple[Any, Any]:
+    if not staged:
+        return None, None
+    column = pl.col(schema.date_field)
+    frame = pl.scan_parquet(staged).select(column.min().alias("a"), column.max().alias("b"))
+    first, last = frame.collect().row(0)
+    if hasattr(first, "date"):
+        first, last = first.date(), last.date()
+    return first, last
+
+
+@transaction.atomic
+def batch_revert(*, batch: Batch, actor: Any | None = None) -> Batch:
+    """Take a committed batch out of every reader. Its files stay; the revert is audited."""
+    locked = Batch.objects.select_for_update().get(pk=batch.pk)
+    if locked.status != BatchStatus.COMMITTED:
+        raise ValidationError(_("Only a committed batch can be reverted."))
+    locked.status = BatchStatus.REVERTED
+    locked.reverted_at = timezone.now()
+    locked.reverted_by = actor
+    if actor is not None:
+        locked._history_user = actor  # type: ignore[attr-defined]
+    locked.save(update_fields=["status", "reverted_at", "reverted_by", "updated_at"])
+    return locked

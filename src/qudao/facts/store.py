@@ -1,0 +1,134 @@
+"""The fact store: immutable Parquet files under ``$QUDAO_HOME/facts/<fact>/``.
+
+Layout::
+
+    facts/<fact>/batch=<id>/part-00000.parquet   files of a batch (visible once committed)
+    facts/_staging/<id>/...                       being written; never read
+
+Protocol (why a killed process leaves nothing visible):
+
+1. the batch row is created as PENDING, with the writer's pid;
+2. parts are written into the staging folder;
+3. the staging folder is renamed to ``batch=<id>`` (atomic on one file system);
+4. one database transaction marks the batch COMMITTED.
+
+Readers list the files of COMMITTED batches only, so whatever a kill interrupts stays
+invisible; ``store_recover`` (run before every import and by ``qudao serve``) marks
+PENDING batches whose process is gone as FAILED and deletes their files.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from qudao.facts.choices import BatchStatus
+
+
+def store_root() -> Path:
+    return Path(settings.QUDAO_HOME) / "facts"
+
+
+def staging_dir(batch_id: int) -> Path:
+    return store_root() / "_staging" / str(batch_id)
+
+
+def batch_dir(fact: str, batch_id: int) -> Path:
+    return store_root() / fact / f"batch={batch_id}"
+
+
+def batch_files(fact: str, batch_id: int) -> list[Path]:
+    return sorted(batch_dir(fact, batch_id).glob("part-*.parquet"))
+
+
+def committed_batch_ids(fact: str) -> list[int]:
+    from qudao.facts.models import Batch
+
+    return list(
+        Batch.objects.filter(fact=fact, status=BatchStatus.COMMITTED)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def committed_files(fact: str, batch_ids: Iterable[int] | None = None) -> list[Path]:
+    """The Parquet files of the committed batches of ``fact`` (optionally only these ids)."""
+    ids = committed_batch_ids(fact) if batch_ids is None else list(batch_ids)
+    return [path for batch_id in ids for path in batch_files(fact, batch_id)]
+
+
+def publish(*, fact: str, batch_id: int) -> Path:
+    """Move a batch's staged parts to their final place (step 3 of the protocol)."""
+    target = batch_dir(fact, batch_id)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(staging_dir(batch_id), target)
+    return target
+
+
+def discard(*, fact: str, batch_id: int) -> None:
+    shutil.rmtree(staging_dir(batch_id), ignore_errors=True)
+    shutil.rmtree(batch_dir(fact, batch_id), ignore_errors=True)
+
+
+def _process_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def store_recover() -> list[int]:
+    """Fail PENDING batches whose writer is gone; delete files no committed batch owns."""
+    from qudao.facts.models import Batch
+
+    recovered = []
+    for batch in Batch.objects.filter(status=BatchStatus.PENDING):
+        if batch.worker_pid != os.getpid() and not _process_alive(batch.worker_pid):
+            Batch.objects.filter(pk=batch.pk, status=BatchStatus.PENDING).update(
+                status=BatchStatus.FAILED, message="interrupted; files removed"
+            )
+            discard(fact=batch.fact, batch_id=batch.pk)
+            recovered.append(batch.pk)
+    live: dict[str, set[int]] = {}
+    for fact, pk, status in Batch.objects.values_list("fact", "pk", "status"):
+        if status in (BatchStatus.COMMITTED, BatchStatus.PENDING, BatchStatus.REVERTED):
+            live.setdefault(fact, set()).add(pk)
+    root = store_root()
+    if root.exists():
+        for folder in root.glob("*/batch=*"):
+            fact, batch_id = folder.parent.name, int(folder.name.split("=", 1)[1])
+            if batch_id not in live.get(fact, set()):
+                shutil.rmtree(folder, ignore_errors=True)
+        for folder in (root / "_staging").glob("*"):
+            if int(folder.name) not in {pk for ids in live.values() for pk in ids}:
+                shutil.rmtree(folder, ignore_errors=True)
+    return recovered
+
+
+def fact_table(fact: str, *, connection: Any | None = None) -> Any:
+    """The committed rows of ``fact`` as an Ibis table — the one reader for everything downstream.
+
+    Files never change once committed, so any number of processes may read at once.
+    """
+    import ibis
+
+    from qudao.facts.pipeline import arrow_schema
+    from qudao.facts.schemas import FACTS
+
+    con = connection or ibis.duckdb.connect()
+    files = committed_files(fact)
+    schema = arrow_schema(FACTS[fact])
+    if not files:
+        return ibis.memtable(schema.empty_table())
+    table = con.read_parquet([str(f) for f in files])
+    return table.select(*schema.names)

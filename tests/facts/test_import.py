@@ -1,0 +1,334 @@
+"""Fact import: sources, parsing, errors, modes, duplicates, the store's visibility rules."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import polars as pl
+import pytest
+import xlsxwriter
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from qudao.core.importing.errors import MappingError, SourceError
+from qudao.core.importing.mapping import parse_mapping
+from qudao.facts.choices import BatchStatus
+from qudao.facts.models import Batch
+from qudao.facts.services import DuplicateBatchError, batch_revert, fact_import
+from qudao.facts.store import committed_files, fact_table
+from tests.conftest import World
+
+CN_MAPPING = """
+target = "sell_through"
+[source]
+null_values = ["", "无"]
+[columns]
+date = "日期"
+partner = "经销商编码"
+customer = "客户"
+customer_region = "客户区域"
+product = "产品编码"
+quantity = "数量"
+unit_price = "单价"
+amount = "金额"
+document_id = "单据号"
+"""
+CN_HEADER = ["日期", "经销商编码", "客户", "客户区域", "产品编码", "数量", "单价", "金额", "单据号"]
+
+
+def _csv(
+    tmp_path: Path,
+    rows: list[list[str]],
+    *,
+    header: list[str] = CN_HEADER,
+    encoding: str = "gb18030",
+    name: str = "flow.csv",
+) -> Path:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    path = tmp_path / name
+    path.write_bytes(buffer.getvalue().encode(encoding))
+    return path
+
+
+def _rows(fact: str) -> pl.DataFrame:
+    return fact_table(fact).to_polars().sort(by=fact_table(fact).columns)
+
+
+GOOD = [
+    ["2020-01-05", "P-DE", "C001", "BER", "BIKE-1", "2", "￥1,200.50", "2,401.00", "D1"],
+    ["2020/1/6", "P-DE", "C002", "无", "BIKE-1", "３", "100", "300", "D2"],
+    ["2020年1月7日", "P-DE-SUB", "C003", "DE", "BIKE-1", "-1", "100", "-100", "D3"],
+    ["43838", "P-DE", "C004", "", "BIKE-1", "1.5", "10%", "0.15", "D4"],
+]
+
+
+def test_chinese_gbk_file_reads_back_exactly(world: World, tmp_path: Path) -> None:
+    # Given a GBK sell-through report with Chinese headers and Chinese number habits
+    path = _csv(tmp_path, GOOD)
+    # when it is imported
+    result = fact_import(
+        fact="sell_through",
+        path=path,
+        mapping=parse_mapping(CN_MAPPING),
+        actor=world.users["director"],
+    )
+    # then it is one committed batch with every row, read back with exact values
+    assert result.committed and result.rows_accepted == 4 and result.rows_rejected == 0
+    batch = result.batch
+    assert (batch.first_date, batch.last_date) == (date(2020, 1, 5), date(2020, 1, 8))
+    rows = fact_table("sell_through").to_polars().sort("document_id")
+    assert rows.get_column("date").to_list() == [
+        date(2020, 1, 5),
+        date(2020, 1, 6),
+        date(2020, 1, 7),
+        date(2020, 1, 8),
+    ]
+    assert rows.get_column("unit_price").to_list() == [
+        Decimal("1200.5"),
+        Decimal("100"),
+        Decimal("100"),
+        Decimal("0.1"),
+    ]
+    assert rows.get_column("quantity").to_list() == [
+        Decimal(2),
+        Decimal(3),
+        Decimal(-1),
+        Decimal("1.5"),
+    ]
+    assert rows.get_column("customer_region").to_list() == ["BER", None, "DE", None]
+
+
+def test_all_or_nothing_rejects_the_file_and_reports_every_problem(
+    world: World, tmp_path: Path
+) -> None:
+    rows = GOOD + [
+        ["2020-02-30", "P-DE", "C9", "", "BIKE-1", "1", "1", "1", "E1"],  # row 6: no such day
+        ["2020-02-01", "NOPE", "C9", "", "BIKE-1", "1", "1", "1", "E2"],  # row 7: unknown partner
+        ["2020-02-01", "P-DE", "", "", "BIKE-1", "1", "1", "1", "E3"],  # row 8: no customer
+        ["2020-02-01", "P-DE", "C9", "", "BIKE-1", "abc", "1", "1", "E4"],  # row 9: not a number
+        ["2020-02-01", "P-DE", "C9", "", "BIKE-1", "1", "-1", "1", "E5"],  # row 10: price < 0
+        ["2020-01-05", "P-DE", "C9", "", "BIKE-1", "1", "1", "1", "D1"],  # row 11: repeats row 2
+    ]
+    result = fact_import(
+        fact="sell_through", path=_csv(tmp_path, rows), mapping=parse_mapping(CN_MAPPING)
+    )
+    found = {(r["row"], r["column"]) for r in result.errors.iter_rows(named=True)}
+    assert found == {
+        (6, "日期"),
+        (7, "经销商编码"),
+        (8, "客户"),
+        (9, "数量"),
+        (10, "单价"),
+        (11, "partner + document_id + product"),
+    }
+    assert result.rows_rejected == 6 and result.rows_accepted == 0
+    assert result.batch.status == BatchStatus.REJECTED
+    assert fact_table("sell_through").count().execute() == 0
+    assert committed_files("sell_through") == []
+    report = result.report_path.read_text(encoding="utf-8-sig").splitlines()
+    assert report[0] == "row,column,value,reason" and len(report) == 7
+    sheet = openpyxl.load_workbook(result.report_path.with_suffix(".xlsx")).active
+    assert sheet.max_row == 7
+
+
+def test_accept_valid_commits_the_good_rows(world: World, tmp_path: Path) -> None:
+    rows = GOOD + [["2020-02-01", "NOPE", "C9", "", "BIKE-1", "1", "1", "1", "E2"]]
+    result = fact_import(
+        fact="sell_through",
+        path=_csv(tmp_path, rows),
+        mapping=parse_mapping(CN_MAPPING),
+        mode="accept-valid",
+    )
+    assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (5, 4, 1)
+    assert result.committed and fact_table("sell_through").count().execute() == 4
+
+
+def test_duplicates_across_batches_and_identical_files(world: World, tmp_path: Path) -> None:
+    mapping = parse_mapping(CN_MAPPING)
+    first = fact_import(fact="sell_through", path=_csv(tmp_path, GOOD), mapping=mapping)
+    # the very same file again: refused by checksum, naming the earlier batch
+    with pytest.raises(DuplicateBatchError, match=f"batch {first.batch.pk}"):
+        fact_import(fact="sell_through", path=_csv(tmp_path, GOOD), mapping=mapping)
+    # a different file repeating one line: that line is rejected, naming the batch
+    again = GOOD[:1] + [["2020-03-01", "P-DE", "C5", "", "BIKE-1", "1", "1", "1", "D9"]]
+    second = fact_import(
+        fact="sell_through",
+        path=_csv(tmp_path, again, name="b.csv"),
+        mapping=mapping,
+        mode="accept-valid",
+    )
+    assert second.rows_accepted == 1 and second.rows_rejected == 1
+    assert f"batch {first.batch.pk}" in second.errors.get_column("reason")[0]
+    assert fact_table("sell_through").count().execute() == 5
+    # after a revert the first file may come in again, and readers no longer see it
+    batch_revert(batch=first.batch, actor=world.users["director"])
+    assert fact_table("sell_through").count().execute() == 1
+    third = fact_import(fact="sell_through", path=_csv(tmp_path, GOOD), mapping=mapping)
+    assert third.committed and fact_table("sell_through").count().execute() == 5
+    reverted = Batch.objects.get(pk=first.batch.pk)
+    assert reverted.status == BatchStatus.REVERTED
+    assert reverted.history.first().history_user == world.users["director"]
+
+
+def test_dry_run_leaves_no_trace(world: World, tmp_path: Path) -> None:
+    result = fact_import(
+        fact="sell_through",
+        path=_csv(tmp_path, GOOD),
+        mapping=parse_mapping(CN_MAPPING),
+        dry_run=True,
+    )
+    assert result.rows_accepted == 4 and result.batch is None
+    assert not Batch.objects.exists() and fact_table("sell_through").count().execute() == 0
+
+
+def test_xlsx_and_parquet_sources(world: World, tmp_path: Path) -> None:
+    workbook = tmp_path / "inventory.xlsx"
+    book = xlsxwriter.Workbook(str(workbook))
+    sheet = book.add_worksheet("库存")
+    sheet.write_row(0, 0, ["snapshot_date", "partner", "product", "quantity_on_hand"])
+    sheet.write_datetime(
+        1,
+        0,
+        __import__("datetime").datetime(2020, 3, 31),
+        book.add_format({"num_format": "yyyy-mm-dd"}),
+    )
+    sheet.write_row(1, 1, ["P-DE", "BIKE-1"])
+    sheet.write_number(1, 3, 12)
+    sheet.write_row(2, 0, ["2020-03-31", "P-US", "BIKE-1", "-3"])
+    book.close()
+    result = fact_import(fact="inventory", path=workbook, mode="accept-valid")
+    assert result.rows_accepted == 1 and result.errors.get_column("row").to_list() == [3]
+    assert fact_table("inventory").to_polars().row(0) == (
+        date(2020, 3, 31),
+        "P-DE",
+        "BIKE-1",
+        Decimal("12"),
+    )
+    parquet = tmp_path / "spend.parquet"
+    pl.DataFrame(
+        {
+            "date": [date(2020, 1, 1)],
+            "partner": ["P-US"],
+            "campaign": ["Spring"],
+            "amount": [Decimal("500.25")],
+        }
+    ).write_parquet(parquet)
+    spend = fact_import(fact="marketing_spend", path=parquet)
+    assert spend.committed and fact_table("marketing_spend").to_polars().get_column(
+        "amount"
+    ).to_list() == [Decimal("500.25")]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty"),
+        (b"date,partner\n", "required field"),
+        (b"snapshot_date,partner,product,quantity_on_hand\n", "no rows"),
+        (b'snapshot_date,partner,product,quantity_on_hand\n2020-01-01,P-DE,"BIKE-1,3\n', "broken"),
+        (
+            "snapshot_date,partner,product,quantity_on_hand\n2020-01-01,P-DE,BIKE-1,\xff\n".encode(
+                "latin-1"
+            ),
+            "GB18030",
+        ),
+    ],
+)
+def test_hostile_files_are_refused_with_a_reason(
+    world: World, tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "inventory.csv"
+    path.write_bytes(content)
+    with pytest.raises((SourceError, MappingError), match=message):
+        fact_import(fact="inventory", path=path)
+    assert fact_table("inventory").count().execute() == 0
+
+
+def test_formula_looking_and_long_cells_are_kept_as_text_or_refused(
+    world: World, tmp_path: Path
+) -> None:
+    rows = [
+        ["2020-01-05", "P-DE", '=HYPERLINK("x")', "", "BIKE-1", "1", "1", "1", "F1"],
+        ["2020-01-05", "P-DE", "x" * 101, "", "BIKE-1", "1", "1", "1", "F2"],
+    ]
+    result = fact_import(
+        fact="sell_through",
+        path=_csv(tmp_path, rows, encoding="utf-8"),
+        mapping=parse_mapping(CN_MAPPING),
+        mode="accept-valid",
+    )
+    assert result.rows_accepted == 1 and result.errors.get_column("row").to_list() == [3]
+    assert fact_table("sell_through").to_polars().get_column("customer").to_list() == [
+        '=HYPERLINK("x")'
+    ]
+
+
+def test_line_numbers_within_orders_and_padded_codes(world: World, tmp_path: Path) -> None:
+    mapping = parse_mapping("""
+target = "sell_in"
+[columns]
+order_date = "d"
+order_id = "o"
+line_no = { number_within = "o" }
+partner = { column = "p", template = "P-{}" }
+product = "sku"
+quantity = "q"
+amount = "a"
+""")
+    path = _csv(
+        tmp_path,
+        [
+            ["2020-01-01", "A", "DE", "BIKE-1", "1", "1"],
+            ["2020-01-01", "B", "US", "BIKE-1", "1", "1"],
+            ["2020-01-01", "A", "DE", "BIKE-1", "2", "2"],
+        ],
+        header=["d", "o", "p", "sku", "q", "a"],
+        encoding="utf-8",
+    )
+    fact_import(fact="sell_in", path=path, mapping=mapping)
+    rows = fact_table("sell_in").to_polars().sort("order_id", "line_no")
+    assert rows.select("order_id", "line_no", "partner").rows() == [
+        ("A", 1, "P-DE"),
+        ("A", 2, "P-DE"),
+        ("B", 1, "P-US"),
+    ]
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    quantities=st.lists(
+        st.one_of(
+            st.integers(-(10**6), 10**6).map(str), st.text(alphabet="0123456789.,-x ", max_size=8)
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_every_row_is_accepted_or_rejected_and_reads_back(
+    world: World, tmp_path_factory, quantities: list[str]
+) -> None:
+    tmp_path = tmp_path_factory.mktemp("h")
+    rows = [
+        ["2020-01-01", "P-DE", f"C{i}", "", "BIKE-1", q, "1", "1", f"H{i}"]
+        for i, q in enumerate(quantities)
+    ]
+    result = fact_import(
+        fact="sell_through",
+        path=_csv(tmp_path, rows, encoding="utf-8"),
+        mapping=parse_mapping(CN_MAPPING),
+        mode="accept-valid",
+        dry_run=True,
+    )
+    assert result.rows_accepted + result.rows_rejected == result.rows_read == len(quantities)
+    for row in result.errors.iter_rows(named=True):
+        assert row["column"] == "数量" and row["reason"]
