@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_htmx",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     "qudao.core",
     "qudao.territories",
     "qudao.partners",
@@ -160,6 +162,16 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = True
+
+# Background work (imports from the web and the API): a database-backed queue, so no
+# extra server is needed; `qudao serve` runs a worker beside the web server.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("QUDAO_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 DJANGO_TABLES2_TEMPLATE = "core/table.html"
 NINJA_PAGINATION_PER_PAGE = 50

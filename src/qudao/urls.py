@@ -13,6 +13,7 @@ urlpatterns = [
     path("partners/", include("qudao.partners.urls")),
     path("regions/", include("qudao.territories.urls")),
     path("products/", include("qudao.catalog.urls")),
+    path("imports/", include("qudao.facts.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -45,6 +45,7 @@ NAVIGATION: tuple[NavGroup, ...] = (
         ),
     ),
     NavGroup("performance", _("Performance"), (NavItem(_("Targets"), "partners:target_list"),)),
+    NavGroup("insights", _("Insights"), (NavItem(_("Imports"), "facts:batch_list", INTERNAL),)),
 )
 
 

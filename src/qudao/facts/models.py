@@ -61,9 +61,11 @@ class Batch(TimeStampedModel):
     )
     error_report = models.CharField(_("error report"), max_length=255, blank=True)
     message = models.TextField(_("message"), blank=True)
+    progress = models.FloatField(_("progress"), default=0.0)
+    upload = models.CharField(max_length=255, blank=True, editable=False)  # file awaiting import
     worker_pid = models.IntegerField(null=True, blank=True, editable=False)
     elapsed_seconds = models.FloatField(_("seconds"), null=True, blank=True)
-    history = HistoricalRecords(excluded_fields=["worker_pid"])
+    history = HistoricalRecords(excluded_fields=["worker_pid", "progress", "upload"])
     objects = RestrictedQuerySet.as_manager()
     access_policy = AccessPolicy(editor_roles=IMPORTERS)
 
@@ -83,3 +85,36 @@ class Batch(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("facts:batch_detail", args=[self.pk])
+
+
+class SavedMapping(TimeStampedModel):
+    """A mapping kept for reuse: per source (a partner's monthly report, an ERP export)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    fact = models.CharField(_("fact"), max_length=30, choices=FACT_CHOICES)
+    partner = models.ForeignKey(
+        "partners.Partner",
+        verbose_name=_("partner"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        help_text=_("Leave empty for a mapping that serves any partner."),
+    )
+    toml = models.TextField(_("mapping (TOML)"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords()
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(editor_roles=IMPORTERS)
+
+    class Meta:
+        verbose_name = _("saved mapping")
+        verbose_name_plural = _("saved mappings")
+        ordering = ["fact", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["fact", "name"], name="saved_mapping_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

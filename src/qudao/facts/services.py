@@ -224,6 +224,7 @@ def fact_import(
     actor: Any | None = None,
     progress: ProgressCallback | None = None,
     source_name: str | None = None,
+    batch: Batch | None = None,
 ) -> FactImportResult:
     """Import a file of one fact as a new batch; see ``qudao.facts.store`` for the protocol."""
     schema = fact_schema(fact)
@@ -233,21 +234,7 @@ def fact_import(
     started = time.perf_counter()
     checksum = file_checksum(path) if path.exists() else ""
     if not dry_run:
-        earlier = Batch.objects.filter(
-            fact=fact, checksum=checksum, status=BatchStatus.COMMITTED
-        ).first()
-        if earlier is not None:
-            raise DuplicateBatchError(
-                _(
-                    "This file was already imported as batch %(id)d (%(name)s, %(when)s); "
-                    "revert that batch first to import it again."
-                )
-                % {
-                    "id": earlier.pk,
-                    "name": earlier.source_name,
-                    "when": timezone.localtime(earlier.created_at).strftime("%Y-%m-%d %H:%M"),
-                }
-            )
+        _refuse_identical(fact=fact, checksum=checksum, exclude=batch)
     source = open_source(path, mapping or Mapping.identity(fact, schema.field_names))
     if mapping is None:
         mapping = Mapping.identity(fact, [f for f in schema.field_names if f in source.headers])
@@ -260,10 +247,10 @@ def fact_import(
             % {"names": ", ".join(absent)}
         )
 
-    batch = None
     if dry_run:
+        batch = None
         staging = Path(tempfile.mkdtemp(prefix="qudao-dry-run-"))
-    else:
+    elif batch is None:
         batch = Batch.objects.create(
             fact=fact,
             mode=mode,
@@ -274,6 +261,9 @@ def fact_import(
             created_by=actor,
             worker_pid=os.getpid(),
         )
+        staging = store.staging_dir(batch.pk)
+    else:  # queued from the web or the API: this worker takes it over
+        Batch.objects.filter(pk=batch.pk).update(worker_pid=os.getpid(), mode=mode)
         staging = store.staging_dir(batch.pk)
     staging.mkdir(parents=True, exist_ok=True)
     try:
@@ -299,6 +289,67 @@ def fact_import(
         Batch.objects.filter(pk=batch.pk).update(elapsed_seconds=time.perf_counter() - started)
         batch.refresh_from_db()
     return result
+
+
+def _refuse_identical(*, fact: str, checksum: str, exclude: Batch | None = None) -> None:
+    earlier = (
+        Batch.objects.filter(fact=fact, checksum=checksum, status=BatchStatus.COMMITTED)
+        .exclude(pk=exclude.pk if exclude else None)
+        .first()
+    )
+    if earlier is not None:
+        raise DuplicateBatchError(
+            _(
+                "This file was already imported as batch %(id)d (%(name)s, %(when)s); "
+                "revert that batch first to import it again."
+            )
+            % {
+                "id": earlier.pk,
+                "name": earlier.source_name,
+                "when": timezone.localtime(earlier.created_at).strftime("%Y-%m-%d %H:%M"),
+            }
+        )
+
+
+def upload_enqueue(*, fact: str, uploaded: Any, mapping_toml: str, mode: str, actor: Any) -> Batch:
+    """Keep an uploaded file, queue its import, and return the batch to follow.
+
+    The mapping and the identical-file rule are checked now, so a person learns at once.
+    """
+    from qudao.core.importing.mapping import parse_mapping
+    from qudao.facts.tasks import import_batch
+
+    schema = fact_schema(fact)
+    if mapping_toml.strip():
+        validate_fact_mapping(parse_mapping(mapping_toml), schema)
+    folder = Path(settings.QUDAO_HOME) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = Path(uploaded.name).name
+    handle, temp_name = tempfile.mkstemp(dir=folder, suffix=Path(name).suffix.lower())
+    digest = hashlib.sha256()
+    size = 0
+    with os.fdopen(handle, "wb") as out:
+        for block in uploaded.chunks():
+            digest.update(block)
+            size += len(block)
+            out.write(block)
+    try:
+        _refuse_identical(fact=fact, checksum=digest.hexdigest())
+    except DuplicateBatchError:
+        os.unlink(temp_name)
+        raise
+    batch = Batch.objects.create(
+        fact=fact,
+        mode=mode,
+        source_name=name,
+        checksum=digest.hexdigest(),
+        size_bytes=size,
+        mapping=mapping_toml,
+        created_by=actor,
+        upload=temp_name,
+    )
+    transaction.on_commit(lambda: import_batch.enqueue(batch.pk))
+    return batch
 
 
 def _mapping_text(mapping: Mapping) -> str:

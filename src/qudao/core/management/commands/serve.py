@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -15,12 +17,34 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default="127.0.0.1:8000")
         parser.add_argument("--workers", type=int, default=2)
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="do not start the background worker (run `qudao db_worker` apart)",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         from gunicorn.app.wsgiapp import WSGIApplication
 
         call_command("migrate", interactive=False, verbosity=0)
         settings.QUDAO_HOME.mkdir(parents=True, exist_ok=True)
+        from qudao.facts.store import store_recover
+
+        store_recover()  # what an earlier, killed import left behind
+        worker = None
+        if not opts["no_worker"]:
+            # The embedded default: one background worker beside the web server.
+            worker = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "qudao.cli",
+                    "db_worker",
+                    "--interval",
+                    "1",
+                    "--no-startup-delay",
+                ]
+            )
         self.stdout.write(f"Qudao at http://{opts['bind']}/  (Ctrl+C stops)")
 
         class Server(WSGIApplication):
@@ -34,4 +58,9 @@ class Command(BaseCommand):
 
                 return application
 
-        Server("%(prog)s").run()
+        try:
+            Server("%(prog)s").run()
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=10)

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from qudao.facts.choices import FACT_CHOICES, ImportMode
+from qudao.facts.models import SavedMapping
+
+ALLOWED_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".parquet")
+
+
+class UploadForm(forms.Form):
+    fact = forms.ChoiceField(label=_("What the file holds"), choices=FACT_CHOICES)
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_(
+            "CSV (UTF-8 or GBK), Excel (.xlsx) or Parquet. Any size: it is read in chunks."
+        ),
+    )
+    saved_mapping = forms.ModelChoiceField(
+        label=_("Saved mapping"),
+        queryset=SavedMapping.objects.none(),
+        required=False,
+        empty_label=_("None: the file uses the canonical column names"),
+    )
+    mapping = forms.CharField(
+        label=_("Or a mapping (TOML)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Which column feeds which field; see the import mapping guide."),
+    )
+    mode = forms.ChoiceField(
+        label=_("If some rows are wrong"),
+        choices=ImportMode.choices,
+        initial=ImportMode.ALL_OR_NOTHING,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        queryset = SavedMapping.objects.restrict(user)
+        self.fields["saved_mapping"].queryset = queryset  # type: ignore[attr-defined]
+
+    def clean_file(self) -> Any:
+        uploaded = self.cleaned_data["file"]
+        if not uploaded.name.lower().endswith(ALLOWED_SUFFIXES):
+            raise forms.ValidationError(_("Use a .csv, .xlsx or .parquet file."))
+        return uploaded
+
+    def mapping_toml(self) -> str:
+        saved = self.cleaned_data.get("saved_mapping")
+        return saved.toml if saved else self.cleaned_data.get("mapping", "")

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from typing import Any
+
+import django_tables2 as tables
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from qudao.core.tables import NUMERIC
+from qudao.facts.models import Batch
+
+
+class BatchTable(tables.Table):
+    id = tables.Column(verbose_name=_("Batch"), linkify=True)
+    fact = tables.Column()
+    source_name = tables.Column()
+    status = tables.Column()
+    rows_read = tables.Column(attrs=NUMERIC)
+    rows_accepted = tables.Column(attrs=NUMERIC)
+    rows_rejected = tables.Column(attrs=NUMERIC)
+    first_date = tables.DateColumn()
+    last_date = tables.DateColumn()
+    created_by = tables.Column()
+    created_at = tables.DateTimeColumn(verbose_name=_("Imported at"))
+
+    class Meta:
+        model = Batch
+        fields = (
+            "id",
+            "fact",
+            "source_name",
+            "status",
+            "rows_read",
+            "rows_accepted",
+            "rows_rejected",
+            "first_date",
+            "last_date",
+            "created_by",
+            "created_at",
+        )
+        order_by = "-id"
+
+    def render_status(self, record: Batch) -> str:
+        return format_html(
+            '<span class="badge {}">{}</span>', record.status, record.get_status_display()
+        )
+
+    def value_status(self, record: Batch) -> Any:
+        return record.get_status_display()

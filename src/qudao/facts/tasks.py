@@ -1,0 +1,48 @@
+"""Background work for the fact store (django-tasks; `qudao serve` runs the worker)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django_tasks import task
+
+from qudao.core.importing.errors import MappingError, SourceError
+from qudao.core.importing.mapping import parse_mapping
+from qudao.facts.choices import BatchStatus
+from qudao.facts.models import Batch
+
+
+@task()
+def import_batch(batch_id: int) -> str:
+    """Import a queued upload; progress and the outcome are written to the batch."""
+    from qudao.facts.services import DuplicateBatchError, fact_import
+
+    batch = Batch.objects.get(pk=batch_id)
+    if batch.status != BatchStatus.PENDING or not batch.upload:
+        return batch.status
+    upload = Path(batch.upload)
+
+    def progress(fraction: float, rows: int) -> None:
+        Batch.objects.filter(pk=batch_id).update(progress=fraction, rows_read=rows)
+
+    try:
+        mapping = parse_mapping(batch.mapping) if batch.mapping.strip() else None
+        # The identical-file rule is checked again: another upload may have committed since.
+        fact_import(
+            fact=batch.fact,
+            path=upload,
+            mapping=mapping,
+            mode=batch.mode,
+            actor=batch.created_by,
+            progress=progress,
+            source_name=batch.source_name,
+            batch=batch,
+        )
+    except (MappingError, SourceError, DuplicateBatchError) as exc:
+        Batch.objects.filter(pk=batch_id).update(status=BatchStatus.FAILED, message=str(exc))
+    finally:
+        Batch.objects.filter(pk=batch_id).update(upload="", progress=1.0)
+        if upload.exists():
+            os.unlink(upload)
+    return Batch.objects.get(pk=batch_id).status

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from qudao.core.importing.errors import MappingError
+from qudao.core.permissions import can_change, restrict
+from qudao.core.selectors import history_for
+from qudao.core.views import ObjectListView
+from qudao.facts import selectors
+from qudao.facts.choices import BatchStatus
+from qudao.facts.filtersets import BatchFilterSet
+from qudao.facts.forms import UploadForm
+from qudao.facts.models import Batch
+from qudao.facts.schemas import FACTS
+from qudao.facts.services import DuplicateBatchError, batch_revert, upload_enqueue
+from qudao.facts.tables import BatchTable
+
+
+class BatchListView(ObjectListView):
+    selector = staticmethod(selectors.batch_list)
+    filterset_class = BatchFilterSet
+    table_class = BatchTable
+    model = Batch
+    title = gettext_lazy("Imports")
+    add_url_name = "facts:upload"
+    empty_hint = gettext_lazy(
+        "Nothing imported yet — upload a file, or run “qudao import sell_in FILE”."
+    )
+
+
+@login_required
+def upload(request: HttpRequest) -> HttpResponse:
+    if not can_change(request.user, Batch):
+        raise PermissionDenied
+    form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = upload_enqueue(
+                fact=form.cleaned_data["fact"],
+                uploaded=form.cleaned_data["file"],
+                mapping_toml=form.mapping_toml(),
+                mode=form.cleaned_data["mode"],
+                actor=request.user,
+            )
+        except (MappingError, DuplicateBatchError) as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect(batch.get_absolute_url())
+    return render(
+        request,
+        "facts/upload.html",
+        {"form": form, "title": _("Import a file"), "facts": FACTS.values()},
+    )
+
+
+@login_required
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(selectors.batch_list(user=request.user), pk=pk)
+    template = (
+        "facts/_batch_status.html"
+        if getattr(request, "htmx", None) and request.htmx.target == "batch-status"  # type: ignore[attr-defined]
+        else "facts/batch_detail.html"
+    )
+    errors, error_count = selectors.batch_errors(batch)
+    return render(
+        request,
+        template,
+        {
+            "batch": batch,
+            "title": str(batch),
+            "schema": FACTS[batch.fact],
+            "errors": errors,
+            "error_count": error_count,
+            "running": batch.status == BatchStatus.PENDING,
+            "can_revert": batch.status == BatchStatus.COMMITTED and can_change(request.user, Batch),
+            "history": history_for(batch),
+        },
+    )
+
+
+@login_required
+def batch_report(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
+    batch = get_object_or_404(selectors.batch_list(user=request.user), pk=pk)
+    if not batch.error_report or fmt not in ("csv", "xlsx"):
+        raise Http404
+    path = Path(batch.error_report).with_suffix(f".{fmt}")
+    if not path.exists():
+        raise Http404
+    return FileResponse(
+        path.open("rb"), as_attachment=True, filename=f"batch-{batch.pk}-errors.{fmt}"
+    )
+
+
+@login_required
+@require_POST
+def batch_revert_view(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(restrict(Batch.objects.all(), request.user, "change"), pk=pk)
+    try:
+        batch_revert(batch=batch, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("Batch %(id)d reverted: its rows no longer count anywhere.") % {"id": batch.pk},
+        )
+    return redirect(batch.get_absolute_url())

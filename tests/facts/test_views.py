@@ -1,0 +1,127 @@
+"""Importing from the browser: upload, background import, result, report, revert — by role."""
+
+from __future__ import annotations
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from qudao.facts.choices import BatchStatus
+from qudao.facts.models import Batch, SavedMapping
+from qudao.facts.store import fact_table
+from tests.conftest import World
+
+CSV = (
+    "snapshot_date,partner,product,quantity_on_hand\n"
+    "2020-01-31,P-DE,BIKE-1,5\n2020-01-31,P-US,BIKE-1,oops\n2020-02-29,P-DE,BIKE-1,7\n"
+)
+
+
+def _upload(client: Client, content: str = CSV, **extra: str):
+    from django.test import TestCase
+
+    data = {
+        "fact": "inventory",
+        "mode": "all-or-nothing",
+        "mapping": "",
+        "file": SimpleUploadedFile("stock.csv", content.encode("gb18030")),
+    }
+    data.update(extra)
+    # The view queues the import when its transaction commits; the test's transaction
+    # never commits, so run those callbacks here.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(reverse("facts:upload"), data)
+
+
+def _work() -> None:
+    call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
+
+
+def test_upload_runs_in_the_background_and_shows_the_errors(world: World) -> None:
+    client = Client()
+    client.force_login(world.users["manager"])
+    # Given an upload with one bad row
+    response = _upload(client)
+    batch = Batch.objects.get()
+    assert response.status_code == 302 and response["Location"] == batch.get_absolute_url()
+    # it waits in the queue, showing progress, until the worker takes it
+    assert batch.status == BatchStatus.PENDING
+    assert 'hx-trigger="every 1s"' in client.get(batch.get_absolute_url()).content.decode()
+    _work()
+    batch.refresh_from_db()
+    # then nothing is committed, and the page lists the problem with its row and column
+    assert batch.status == BatchStatus.REJECTED and batch.rows_rejected == 1
+    page = client.get(batch.get_absolute_url()).content.decode()
+    assert "quantity_on_hand" in page and "oops" in page and "every 1s" not in page
+    report = client.get(reverse("facts:batch_report", args=[batch.pk, "xlsx"]))
+    assert report.status_code == 200 and report["Content-Disposition"].endswith('.xlsx"')
+    assert fact_table("inventory").count().execute() == 0
+
+
+def test_accept_valid_upload_then_revert(world: World) -> None:
+    client = Client()
+    client.force_login(world.users["director"])
+    _upload(client, mode="accept-valid")
+    _work()
+    batch = Batch.objects.get()
+    assert batch.status == BatchStatus.COMMITTED and batch.rows_accepted == 2
+    assert fact_table("inventory").count().execute() == 2
+    # the same file again is refused at once, naming the batch
+    again = _upload(client, mode="accept-valid")
+    assert again.status_code == 200 and f"batch {batch.pk}" in again.content.decode()
+    client.post(reverse("facts:batch_revert", args=[batch.pk]))
+    batch.refresh_from_db()
+    assert batch.status == BatchStatus.REVERTED and fact_table("inventory").count().execute() == 0
+
+
+def test_saved_mapping_with_chinese_headers(world: World) -> None:
+    SavedMapping.objects.create(
+        name="月度库存",
+        fact="inventory",
+        toml="""
+target = "inventory"
+[columns]
+snapshot_date = "日期"
+partner = "经销商"
+product = "产品"
+quantity_on_hand = "库存"
+""",
+    )
+    client = Client()
+    client.force_login(world.users["director"])
+    csv = '日期,经销商,产品,库存\n2020年3月31日,P-DE,BIKE-1,"1,200"\n'
+    _upload(client, csv, saved_mapping=str(SavedMapping.objects.get().pk))
+    _work()
+    assert Batch.objects.get().status == BatchStatus.COMMITTED
+    assert fact_table("inventory").to_polars().get_column("quantity_on_hand").to_list()[0] == 1200
+
+
+def test_who_may_import_and_see_batches(world: World) -> None:
+    director = Client()
+    director.force_login(world.users["director"])
+    _upload(director, mode="accept-valid")
+    _work()
+    batch = Batch.objects.get()
+    for role, sees, imports in (
+        ("director", 200, 200),
+        ("manager", 200, 200),
+        ("finance", 200, 200),
+        ("sales", 200, 403),
+        ("partner_admin", 404, 403),
+        ("partner_user", 404, 403),
+        ("no_role", 404, 403),
+    ):
+        client = Client()
+        client.force_login(world.users[role])
+        assert client.get(batch.get_absolute_url()).status_code == sees, role
+        assert client.get(reverse("facts:batch_report", args=[batch.pk, "csv"])).status_code in (
+            (sees,) if sees == 404 else (200,)
+        ), role
+        assert client.get(reverse("facts:upload")).status_code == imports, role
+        listed = client.get(reverse("facts:batch_list")).content.decode()
+        assert ("stock.csv" in listed) == (sees == 200), role
+    revert = Client()
+    revert.force_login(world.users["sales"])
+    assert revert.post(reverse("facts:batch_revert", args=[batch.pk])).status_code == 404
+    assert Client().get(batch.get_absolute_url()).status_code == 302
