@@ -47,6 +47,12 @@ class World:
 
 
 @pytest.fixture(autouse=True)
+def _own_qudao_home(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    # Each test gets its own fact store and reports, as its database is its own too.
+    settings.QUDAO_HOME = tmp_path_factory.mktemp("qudao-home")
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     # PBKDF2 would spend most of the suite's time hashing test passwords.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -93,7 +93,7 @@ quantity_on_hand = "库存"
     csv = '日期,经销商,产品,库存\n2020年3月31日,P-DE,BIKE-1,"1,200"\n'
     _upload(client, csv, saved_mapping=str(SavedMapping.objects.get().pk))
     _work()
-    assert Batch.objects.get().status == BatchStatus.COMMITTED
+    assert Batch.objects.values_list("status", "message").get() == (BatchStatus.COMMITTED, "")
     assert fact_table("inventory").to_polars().get_column("quantity_on_hand").to_list()[0] == 1200
 
 
@@ -125,3 +125,66 @@ def test_who_may_import_and_see_batches(world: World) -> None:
     revert.force_login(world.users["sales"])
     assert revert.post(reverse("facts:batch_revert", args=[batch.pk])).status_code == 404
     assert Client().get(batch.get_absolute_url()).status_code == 302
+
+
+def test_api_upload_and_poll(world: World) -> None:
+    from django.test import TestCase
+
+    from qudao.core.services import api_token_create
+
+    _token, key = api_token_create(user=world.users["finance"], name="erp")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = api.post(
+            "/api/imports/",
+            {
+                "fact": "inventory",
+                "mode": "accept-valid",
+                "file": SimpleUploadedFile("stock.csv", CSV.encode()),
+            },
+        )
+    assert response.status_code == 202 and response.json()["status"] == "pending"
+    batch_id = response.json()["id"]
+    _work()
+    polled = api.get(f"/api/imports/{batch_id}").json()
+    assert (polled["status"], polled["rows_accepted"], polled["rows_rejected"]) == (
+        "committed",
+        2,
+        1,
+    )
+    assert polled["errors"][0]["row"] == 3 and polled["errors"][0]["column"] == "quantity_on_hand"
+    sales = Client(
+        HTTP_AUTHORIZATION=f"Bearer {api_token_create(user=world.users['sales'], name='s')[1]}"
+    )
+    assert (
+        sales.post(
+            "/api/imports/", {"fact": "inventory", "file": SimpleUploadedFile("x.csv", b"a")}
+        ).status_code
+        == 403
+    )
+    partner = Client(
+        HTTP_AUTHORIZATION=(
+            f"Bearer {api_token_create(user=world.users['partner_user'], name='p')[1]}"
+        )
+    )
+    assert partner.get(f"/api/imports/{batch_id}").status_code == 404
+
+
+def test_a_queued_upload_survives_another_import(world: World, tmp_path) -> None:
+    from qudao.facts.services import fact_import
+
+    # Given an upload waiting in the queue
+    client = Client()
+    client.force_login(world.users["director"])
+    _upload(client, mode="accept-valid")
+    queued = Batch.objects.get()
+    # when someone imports another file from the command line (which cleans up first)
+    other = tmp_path / "spend.csv"
+    other.write_text("date,partner,campaign,amount\n2020-01-01,P-DE,Spring,10\n")
+    fact_import(fact="marketing_spend", path=other)
+    # then the queued upload is still waiting, and imports normally afterwards
+    queued.refresh_from_db()
+    assert queued.status == BatchStatus.PENDING and queued.message == ""
+    _work()
+    queued.refresh_from_db()
+    assert queued.status == BatchStatus.COMMITTED and queued.message == ""

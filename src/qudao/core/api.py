@@ -77,12 +77,14 @@ class Pagination(PageNumberPagination):
 
 def register_routers() -> None:
     from qudao.catalog.api import router as catalog_router
+    from qudao.facts.api import router as facts_router
     from qudao.partners.api import router as partners_router
     from qudao.territories.api import router as territories_router
 
     api.add_router("/partners", partners_router)
     api.add_router("/regions", territories_router)
     api.add_router("/catalog", catalog_router)
+    api.add_router("/imports", facts_router)
 
 
 register_routers()

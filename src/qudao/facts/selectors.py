@@ -21,5 +21,7 @@ def batch_errors(batch: Batch, *, limit: int = 200) -> tuple[list[dict[str, Any]
     """The first rows of a batch's error report, and how many there are in all."""
     if not batch.error_report or not Path(batch.error_report).exists():
         return [], 0
-    frame = pl.read_csv(batch.error_report, infer_schema=False, encoding="utf8")
+    frame = pl.read_csv(batch.error_report, infer_schema=False, encoding="utf8").with_columns(
+        pl.col("row").cast(pl.Int64)
+    )
     return frame.head(limit).to_dicts(), frame.height

@@ -66,6 +66,9 @@ def publish(*, fact: str, batch_id: int) -> Path:
     """Move a batch's staged parts to their final place (step 3 of the protocol)."""
     target = batch_dir(fact, batch_id)
     target.parent.mkdir(parents=True, exist_ok=True)
+    # Batch ids are never reused by the database, so anything already here is debris of an
+    # earlier installation's database (e.g. restored from a backup): it is not ours to read.
+    shutil.rmtree(target, ignore_errors=True)
     os.replace(staging_dir(batch_id), target)
     return target
 
@@ -92,7 +95,8 @@ def store_recover() -> list[int]:
     from qudao.facts.models import Batch
 
     recovered = []
-    for batch in Batch.objects.filter(status=BatchStatus.PENDING):
+    # A PENDING batch with no pid is queued, not started: it is left for the worker.
+    for batch in Batch.objects.filter(status=BatchStatus.PENDING, worker_pid__isnull=False):
         if batch.worker_pid != os.getpid() and not _process_alive(batch.worker_pid):
             Batch.objects.filter(pk=batch.pk, status=BatchStatus.PENDING).update(
                 status=BatchStatus.FAILED, message="interrupted; files removed"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from qudao.core.importing.errors import MappingError, SourceError
 from qudao.core.importing.mapping import parse_mapping
 from qudao.facts.choices import BatchStatus
 from qudao.facts.models import Batch
+
+logger = logging.getLogger(__name__)
 
 
 @task()
@@ -41,6 +44,12 @@ def import_batch(batch_id: int) -> str:
         )
     except (MappingError, SourceError, DuplicateBatchError) as exc:
         Batch.objects.filter(pk=batch_id).update(status=BatchStatus.FAILED, message=str(exc))
+    except Exception as exc:
+        logger.exception("import of batch %s failed", batch_id)
+        Batch.objects.filter(pk=batch_id).update(
+            status=BatchStatus.FAILED, message=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        raise
     finally:
         Batch.objects.filter(pk=batch_id).update(upload="", progress=1.0)
         if upload.exists():
