@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
@@ -35,7 +37,13 @@ def _upload(client: Client, content: str = CSV, **extra: str):
 
 
 def _work() -> None:
-    call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
+    """Run the real database worker over the queue, then stop.
+
+    The worker closes stale connections between tasks; inside a test that would close the
+    test's own transaction's connection (on PostgreSQL), so that one call is suspended.
+    """
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
 
 
 def test_upload_runs_in_the_background_and_shows_the_errors(world: World) -> None:

@@ -33,6 +33,7 @@ DATETIME_FORMATS = (
     "%Y-%m-%d %H:%M",
     "%Y/%m/%d %H:%M",
     "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M:%S%.f",
 )
 _FULLWIDTH = ("０１２３４５６７８９．，－＋％", "0123456789.,-+%")
 _EXCEL_EPOCH = pl.date(1899, 12, 30)

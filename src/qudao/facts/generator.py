@@ -1,0 +1,417 @@
+"""A deterministic synthetic channel for tests and benchmarks (``qudao generate``).
+
+Same seed, same files, byte for byte. The channel: a region tree (group → 10 provinces →
+100 cities), partners in three tiers (L1 distributors → L2 dealers → L3 stores) whose sizes
+follow a Pareto law, a product catalogue with list, partner and floor prices, quarterly
+targets, and eight quarters (2023–2024) of sell-in, sell-through, month-end inventory,
+product codes and their scans, marketing spend and receivables.
+
+Planted anomalies, each listed in ``ground_truth.csv`` (anomaly, partner, period, detail):
+
+- ``cross_region``: a partner sells a third of its volume to customers in other provinces;
+- ``below_floor``: a partner sells under the floor price;
+- ``channel_stuffing``: a partner's sell-in spikes in a quarter's last month while its
+  sell-through does not;
+- ``chronic_target_miss``: a partner's targets are set well above what it sells, every quarter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+START = date(2023, 1, 1)
+DAYS = (date(2024, 12, 31) - START).days + 1
+QUARTERS = [f"{y}Q{q}" for y in (2023, 2024) for q in (1, 2, 3, 4)]
+PROVINCES = 10
+CITIES_PER_PROVINCE = 10
+
+
+@dataclass(frozen=True)
+class GeneratedChannel:
+    out: Path
+    files: dict[str, Path]
+    anomalies: int
+
+
+def _money(values: np.ndarray) -> pl.Series:
+    return pl.Series(np.round(values, 2)).cast(pl.Decimal(20, 2))
+
+
+def generate_channel(
+    *, partners: int, lines: int, seed: int, out: Path, products: int = 200
+) -> GeneratedChannel:
+    """Write the channel's CSV files (canonical headers, importable as they are) to ``out``."""
+    rng = np.random.default_rng(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    files: dict[str, Path] = {}
+
+    def write(name: str, frame: pl.DataFrame) -> None:
+        path = out / f"{name}.csv"
+        frame.write_csv(path, datetime_format="%Y-%m-%d %H:%M:%S")
+        files[name] = path
+
+    # --- regions --------------------------------------------------------------------
+    provinces = [f"GP{p:02d}" for p in range(1, PROVINCES + 1)]
+    cities = [
+        f"GC{p:02d}{c:02d}"
+        for p in range(1, PROVINCES + 1)
+        for c in range(1, CITIES_PER_PROVINCE + 1)
+    ]
+    write(
+        "regions",
+        pl.DataFrame(
+            {
+                "code": ["GEN", *provinces, *cities],
+                "name_en": [
+                    "Generated channel",
+                    *[f"Province {p}" for p in range(1, PROVINCES + 1)],
+                    *[f"City {c}" for c in cities],
+                ],
+                "name_zh": [
+                    "模拟渠道",
+                    *[f"省份{p}" for p in range(1, PROVINCES + 1)],
+                    *[f"城市{c[2:]}" for c in cities],
+                ],
+                "kind": ["group", *["province"] * PROVINCES, *["city"] * len(cities)],
+                "parent": ["", *["GEN"] * PROVINCES, *[f"GP{c[2:4]}" for c in cities]],
+            }
+        ),
+    )
+    city_province = np.array([int(c[2:4]) for c in cities])
+
+    # --- partners: three tiers, Pareto sizes ------------------------------------------
+    codes = np.array([f"G{i:06d}" for i in range(partners)])
+    n1 = max(1, partners // 10)
+    n2 = max(1, (partners * 3) // 10) if partners > 2 else 0
+    tier = np.where(np.arange(partners) < n1, 1, np.where(np.arange(partners) < n1 + n2, 2, 3))
+    parent_idx = np.where(
+        tier == 2,
+        rng.integers(0, n1, partners),
+        np.where(tier == 3, n1 + rng.integers(0, max(n2, 1), partners), -1),
+    )
+    home_city = rng.integers(0, len(cities), partners)
+    size = rng.pareto(1.16, partners) + 1.0
+    model = np.where(tier == 1, "distributor", np.where(tier == 2, "reseller", "retail_store"))
+    write(
+        "partners",
+        pl.DataFrame(
+            {
+                "code": codes,
+                "name_en": [f"Generated Partner {i}" for i in range(partners)],
+                "name_zh": [f"模拟伙伴{i}" for i in range(partners)],
+                "channel_model": model,
+                "parent": np.where(parent_idx >= 0, codes[np.maximum(parent_idx, 0)], ""),
+                "status": ["active"] * partners,
+                "home_region": np.array(cities)[home_city],
+                "credit_limit": _money(size * 50_000),
+                "joined_on": ["2022-01-01"] * partners,
+            }
+        ),
+    )
+
+    # --- products and prices ------------------------------------------------------------
+    categories = ["GEN-A", "GEN-B", "GEN-C", "GEN-D"]
+    write(
+        "categories",
+        pl.DataFrame(
+            {
+                "code": categories,
+                "name_en": [f"Category {c[-1]}" for c in categories],
+                "name_zh": [f"品类{c[-1]}" for c in categories],
+                "parent": [""] * 4,
+            }
+        ),
+    )
+    skus = np.array([f"GS{i:04d}" for i in range(products)])
+    list_price = np.round(np.exp(rng.normal(5.0, 0.8, products)), 2)
+    write(
+        "products",
+        pl.DataFrame(
+            {
+                "code": skus,
+                "name_en": [f"Product {i}" for i in range(products)],
+                "name_zh": [f"产品{i}" for i in range(products)],
+                "category": np.array(categories)[np.arange(products) % 4],
+                "unit": ["pcs"] * products,
+                "standard_cost": _money(list_price * 0.55),
+                "is_active": ["yes"] * products,
+            }
+        ),
+    )
+    write(
+        "price_list",
+        pl.DataFrame(
+            {
+                "product": skus,
+                "currency": ["CNY"] * products,
+                "list_price": _money(list_price),
+                "partner_price": _money(list_price * 0.8),
+                "floor_price": _money(list_price * 0.7),
+                "valid_from": ["2023-01-01"] * products,
+            }
+        ),
+    )
+
+    # --- anomalies ----------------------------------------------------------------------
+    pick = rng.permutation(partners)
+    k = max(1, partners // 50)
+    cross, below, stuffing, missers = (
+        pick[:k],
+        pick[k : 2 * k],
+        pick[2 * k : 3 * k],
+        pick[3 * k : 4 * k],
+    )
+    truth: list[tuple[str, str, str, str]] = []
+    truth += [
+        ("cross_region", codes[i], "2023-2024", "about a third of customers in other provinces")
+        for i in cross
+    ]
+    truth += [
+        ("below_floor", codes[i], "2023-2024", "a fifth of lines at 0.6 × list price")
+        for i in below
+    ]
+    stuff_quarter = rng.integers(0, len(QUARTERS), len(stuffing))
+    truth += [
+        ("channel_stuffing", codes[i], QUARTERS[q], "sell-in × 5 in the quarter's last month")
+        for i, q in zip(stuffing, stuff_quarter, strict=True)
+    ]
+    truth += [
+        ("chronic_target_miss", codes[i], "2023-2024", "targets at 2 × actual sell-in")
+        for i in missers
+    ]
+
+    # --- sell-through ---------------------------------------------------------------------
+    weights = size / size.sum()
+    who = rng.choice(partners, lines, p=weights)
+    day = rng.integers(0, DAYS, lines)
+    sku = rng.integers(0, products, lines)
+    quantity = rng.integers(1, 6, lines)
+    price = list_price[sku]
+    is_below = np.isin(who, below) & (rng.random(lines) < 0.2)
+    price = np.where(is_below, price * 0.6, price)
+    customer_city = home_city[who]
+    moved = np.isin(who, cross) & (rng.random(lines) < 0.33)
+    other = rng.integers(0, len(cities), lines)
+    other = np.where(
+        city_province[other] == city_province[customer_city],
+        (other + CITIES_PER_PROVINCE) % len(cities),
+        other,
+    )
+    customer_city = np.where(moved, other, customer_city)
+    customer = rng.integers(0, 200, lines)
+    write(
+        "sell_through",
+        pl.DataFrame(
+            {
+                "date": pl.select(pl.lit(START) + pl.duration(days=pl.Series(day))).to_series(),
+                "partner": codes[who],
+                "customer": pl.select(
+                    pl.lit("K")
+                    + pl.Series(who).cast(pl.String)
+                    + pl.lit("-")
+                    + pl.Series(customer).cast(pl.String)
+                ).to_series(),
+                "customer_region": np.array(cities)[customer_city],
+                "product": skus[sku],
+                "quantity": quantity,
+                "unit_price": _money(price),
+                "amount": _money(price * quantity),
+                "document_id": pl.select(
+                    pl.lit("D") + pl.Series(np.arange(lines)).cast(pl.String)
+                ).to_series(),
+            }
+        ),
+    )
+
+    # --- sell-in: what partners bought, about a fifth as many lines ----------------------
+    n_in = max(1, lines // 5)
+    buyer = rng.choice(partners, n_in, p=weights)
+    in_day = rng.integers(0, DAYS, n_in)
+    in_sku = rng.integers(0, products, n_in)
+    in_qty = rng.integers(3, 20, n_in)
+    in_dates = pl.select(pl.lit(START) + pl.duration(days=pl.Series(in_day))).to_series()
+    sell_in = pl.DataFrame(
+        {
+            "order_date": in_dates,
+            "order_id": [f"O{i // 4}" for i in range(n_in)],
+            "line_no": np.arange(n_in) % 4 + 1,
+            "partner": codes[buyer],
+            "product": skus[in_sku],
+            "quantity": in_qty,
+            "unit_price": _money(list_price[in_sku] * 0.8),
+            "amount": _money(list_price[in_sku] * 0.8 * in_qty),
+            "cost": _money(list_price[in_sku] * 0.55 * in_qty),
+            "currency": ["CNY"] * n_in,
+            "ship_to_region": np.array(cities)[home_city[buyer]],
+        }
+    )
+    # channel stuffing: five times the usual orders in one quarter's last month
+    extra = []
+    for i, q in zip(stuffing, stuff_quarter, strict=True):
+        year, quarter = int(QUARTERS[q][:4]), int(QUARTERS[q][-1])
+        month_start = date(year, quarter * 3, 1)
+        rows = sell_in.filter(pl.col("partner") == codes[i]).head(20)
+        if rows.height:
+            extra.append(
+                rows.with_columns(
+                    pl.lit(month_start).alias("order_date"),
+                    (pl.lit(f"STUFF{i}-") + pl.int_range(pl.len()).cast(pl.String)).alias(
+                        "order_id"
+                    ),
+                    pl.lit(1, dtype=pl.Int64).alias("line_no"),
+                    (pl.col("quantity") * 5).alias("quantity"),
+                    (pl.col("amount") * 5).alias("amount"),
+                    (pl.col("cost") * 5).alias("cost"),
+                )
+            )
+    if extra:
+        sell_in = pl.concat([sell_in, *extra])
+    write("sell_in", sell_in)
+
+    # --- targets: quarterly, from actual sell-in (missers get twice that) ---------------
+    actual = (
+        sell_in.with_columns(
+            (
+                pl.col("order_date").dt.year().cast(pl.String)
+                + pl.lit("Q")
+                + pl.col("order_date").dt.quarter().cast(pl.String)
+            ).alias("period")
+        )
+        .group_by("partner", "period")
+        .agg(pl.col("amount").sum())
+    )
+    factor = (
+        pl.when(pl.col("partner").is_in(pl.Series(codes[missers]).implode()))
+        .then(2.0)
+        .otherwise(1.05)
+    )
+    write(
+        "targets",
+        actual.select(
+            "partner",
+            "period",
+            (pl.col("amount").cast(pl.Float64) * factor)
+            .round(2)
+            .cast(pl.Decimal(20, 2))
+            .alias("amount"),
+        ).sort("partner", "period"),
+    )
+
+    # --- month-end inventory for every partner × its 3 main products --------------------
+    months = [date(y, m, 1) for y in (2023, 2024) for m in range(1, 13)]
+    month_ends = [(date(d.year + (d.month == 12), d.month % 12 + 1, 1)) for d in months]
+    snapshot = pl.Series([pl.select(pl.lit(d) - pl.duration(days=1)).item() for d in month_ends])
+    inv_partner = np.repeat(np.arange(partners), 3 * len(months))
+    inv_sku = (
+        np.repeat(np.arange(partners) * 7, 3 * len(months))
+        + np.tile(np.repeat(np.arange(3), len(months)), partners)
+    ) % products
+    write(
+        "inventory",
+        pl.DataFrame(
+            {
+                "snapshot_date": pl.concat([snapshot] * (3 * partners)),
+                "partner": codes[inv_partner],
+                "product": skus[inv_sku],
+                "quantity_on_hand": rng.integers(0, 60, len(inv_partner)),
+            }
+        ),
+    )
+
+    # --- codes and scans --------------------------------------------------------------------
+    n_codes = max(1, lines // 20)
+    holder = rng.choice(partners, n_codes, p=weights)
+    write(
+        "code_assignment",
+        pl.DataFrame(
+            {
+                "code": [f"QR{i:09d}" for i in range(n_codes)],
+                "product": skus[rng.integers(0, products, n_codes)],
+                "partner": codes[holder],
+                "shipped_date": pl.select(
+                    pl.lit(START) + pl.duration(days=pl.Series(rng.integers(0, DAYS - 30, n_codes)))
+                ).to_series(),
+            }
+        ),
+    )
+    scan_city = np.where(
+        np.isin(holder, cross) & (rng.random(n_codes) < 0.33),
+        rng.integers(0, len(cities), n_codes),
+        home_city[holder],
+    )
+    write(
+        "code_scan",
+        pl.DataFrame(
+            {
+                "scanned_at": pl.select(
+                    pl.lit(START).cast(pl.Datetime("us"))
+                    + pl.duration(
+                        seconds=pl.Series(rng.integers(30 * 86400, DAYS * 86400, n_codes))
+                    )
+                ).to_series(),
+                "code": [f"QR{i:09d}" for i in range(n_codes)],
+                "region": np.array(cities)[scan_city],
+                "scan_type": ["consumer"] * n_codes,
+            }
+        ),
+    )
+
+    # --- marketing spend and receivables ----------------------------------------------------
+    quarter_starts = [date(int(q[:4]), (int(q[-1]) - 1) * 3 + 1, 1) for q in QUARTERS]
+    write(
+        "marketing_spend",
+        pl.DataFrame(
+            {
+                "date": quarter_starts * partners,
+                "partner": np.repeat(codes, len(QUARTERS)),
+                "campaign": ["Quarterly co-op"] * (partners * len(QUARTERS)),
+                "amount": _money(
+                    np.repeat(size, len(QUARTERS))
+                    * rng.uniform(500, 1500, partners * len(QUARTERS))
+                ),
+            }
+        ),
+    )
+    write(
+        "receivable",
+        pl.DataFrame(
+            {
+                "as_of": pl.concat([snapshot] * partners),
+                "partner": np.repeat(codes, len(months)),
+                "amount": _money(
+                    np.repeat(size, len(months)) * rng.uniform(1000, 8000, partners * len(months))
+                ),
+                "days_overdue": rng.choice(
+                    [0, 30, 60, 90], partners * len(months), p=[0.7, 0.15, 0.1, 0.05]
+                ),
+            }
+        ),
+    )
+    write(
+        "ground_truth",
+        pl.DataFrame(truth, schema=["anomaly", "partner", "period", "detail"], orient="row"),
+    )
+    return GeneratedChannel(out, files, len(truth))
+
+
+# Master data first, then facts: the order `qudao generate --load` imports them in.
+LOAD_ORDER = (
+    "regions",
+    "partners",
+    "categories",
+    "products",
+    "price_list",
+    "targets",
+    "sell_in",
+    "sell_through",
+    "inventory",
+    "code_assignment",
+    "code_scan",
+    "marketing_spend",
+    "receivable",
+)
