@@ -38,6 +38,16 @@ class GeneratedChannel:
     anomalies: int
 
 
+def _days_after(start: date, days: np.ndarray) -> pl.Series:
+    """``start`` plus each number of days, as a date column."""
+    return pl.Series(np.datetime64(start, "D") + days.astype("timedelta64[D]"))
+
+
+def _seconds_after(start: date, seconds: np.ndarray) -> pl.Series:
+    stamps = np.datetime64(start, "s") + seconds.astype("timedelta64[s]")
+    return pl.Series(stamps.astype("datetime64[us]"))
+
+
 def _money(values: np.ndarray) -> pl.Series:
     return pl.Series(np.round(values, 2)).cast(pl.Decimal(20, 2))
 
@@ -208,7 +218,7 @@ def generate_channel(
         "sell_through",
         pl.DataFrame(
             {
-                "date": pl.select(pl.lit(START) + pl.duration(days=pl.Series(day))).to_series(),
+                "date": _days_after(START, day),
                 "partner": codes[who],
                 "customer": pl.select(
                     pl.lit("K")
@@ -234,7 +244,7 @@ def generate_channel(
     in_day = rng.integers(0, DAYS, n_in)
     in_sku = rng.integers(0, products, n_in)
     in_qty = rng.integers(3, 20, n_in)
-    in_dates = pl.select(pl.lit(START) + pl.duration(days=pl.Series(in_day))).to_series()
+    in_dates = _days_after(START, in_day)
     sell_in = pl.DataFrame(
         {
             "order_date": in_dates,
@@ -333,9 +343,7 @@ def generate_channel(
                 "code": [f"QR{i:09d}" for i in range(n_codes)],
                 "product": skus[rng.integers(0, products, n_codes)],
                 "partner": codes[holder],
-                "shipped_date": pl.select(
-                    pl.lit(START) + pl.duration(days=pl.Series(rng.integers(0, DAYS - 30, n_codes)))
-                ).to_series(),
+                "shipped_date": _days_after(START, rng.integers(0, DAYS - 30, n_codes)),
             }
         ),
     )
@@ -348,12 +356,9 @@ def generate_channel(
         "code_scan",
         pl.DataFrame(
             {
-                "scanned_at": pl.select(
-                    pl.lit(START).cast(pl.Datetime("us"))
-                    + pl.duration(
-                        seconds=pl.Series(rng.integers(30 * 86400, DAYS * 86400, n_codes))
-                    )
-                ).to_series(),
+                "scanned_at": _seconds_after(
+                    START, rng.integers(30 * 86400, DAYS * 86400, n_codes)
+                ),
                 "code": [f"QR{i:09d}" for i in range(n_codes)],
                 "region": np.array(cities)[scan_city],
                 "scan_type": ["consumer"] * n_codes,
