@@ -36,8 +36,9 @@ messages:  ## refresh the catalogues after changing strings
 	cd src/qudao && $(UV) run qudao makemessages -l zh_Hans --no-obsolete --no-location
 	$(UV) run qudao compilemessages --ignore=.venv
 
-bench: setup
+bench: setup  ## benchmarks against named baselines (not part of make test)
 	$(UV) run python bench/run.py $(BENCH_ARGS)
+	$(UV) run python bench/import_facts.py $(BENCH_FACT_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

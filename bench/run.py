@@ -40,12 +40,21 @@ def _generate(path: Path, partners: int, seed: int) -> None:
     models = ["distributor", "reseller", "retail_store", "agent"]
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
-        writer.writerow(["code", "name_en", "name_zh", "channel_model", "home_region",
-                         "credit_limit", "status"])
+        writer.writerow(
+            ["code", "name_en", "name_zh", "channel_model", "home_region", "credit_limit", "status"]
+        )
         for i in range(partners):
-            writer.writerow([f"B{i:07d}", f"Bench Partner {i}", f"测试伙伴{i}",
-                             rng.choice(models), f"CITY{rng.randrange(200):03d}",
-                             f"{rng.randrange(1, 5_000_000)}.{rng.randrange(100):02d}", "active"])
+            writer.writerow(
+                [
+                    f"B{i:07d}",
+                    f"Bench Partner {i}",
+                    f"测试伙伴{i}",
+                    rng.choice(models),
+                    f"CITY{rng.randrange(200):03d}",
+                    f"{rng.randrange(1, 5_000_000)}.{rng.randrange(100):02d}",
+                    "active",
+                ]
+            )
 
 
 def _regions() -> None:
@@ -79,11 +88,20 @@ def bench_import(tmp: Path, partners: int, seed: int) -> dict[str, float]:
     started = time.perf_counter()
     with transaction.atomic():
         Partner.objects.bulk_create(
-            [Partner(code="X" + r["code"], name_en=r["name_en"], name_zh=r["name_zh"],
-                     channel_model_id=models[r["channel_model"]],
-                     home_region_id=regions[r["home_region"]],
-                     credit_limit=Decimal(r["credit_limit"]), status=r["status"])
-             for r in rows], batch_size=2000)
+            [
+                Partner(
+                    code="X" + r["code"],
+                    name_en=r["name_en"],
+                    name_zh=r["name_zh"],
+                    channel_model_id=models[r["channel_model"]],
+                    home_region_id=regions[r["home_region"]],
+                    credit_limit=Decimal(r["credit_limit"]),
+                    status=r["status"],
+                )
+                for r in rows
+            ],
+            batch_size=2000,
+        )
     baseline_s = time.perf_counter() - started
     Partner.objects.filter(code__startswith="X").delete()
     return {"qudao_s": qudao_s, "baseline_s": baseline_s}
@@ -108,8 +126,11 @@ def bench_list(repeats: int) -> dict[str, float]:
         page_times.append(time.perf_counter() - started)
         assert response.status_code == 200
         started = time.perf_counter()
-        list(Partner.objects.filter(channel_model_id=2).select_related(
-            "channel_model", "grade", "home_region", "owner").order_by("-credit_limit")[:50])
+        list(
+            Partner.objects.filter(channel_model_id=2)
+            .select_related("channel_model", "grade", "home_region", "owner")
+            .order_by("-credit_limit")[:50]
+        )
         Partner.objects.filter(channel_model_id=2).count()
         orm_times.append(time.perf_counter() - started)
     return {"page_s": statistics.median(page_times), "orm_s": statistics.median(orm_times)}
@@ -126,16 +147,22 @@ def main() -> None:
         _regions()
         imported = bench_import(Path(tmp), args.partners, args.seed)
         listed = bench_list(args.repeats)
-    print(f"machine: {os.cpu_count()} cores; SQLite in a temporary QUDAO_HOME; "
-          f"{args.partners:,} generated partners in 200 regions (seed {args.seed})")
+    print(
+        f"machine: {os.cpu_count()} cores; SQLite in a temporary QUDAO_HOME; "
+        f"{args.partners:,} generated partners in 200 regions (seed {args.seed})"
+    )
     print(f"{'benchmark':<34}{'qudao':>10}{'baseline':>10}{'ratio':>8}")
-    print(f"{'import partners (rows/s)':<34}"
-          f"{args.partners / imported['qudao_s']:>10,.0f}"
-          f"{args.partners / imported['baseline_s']:>10,.0f}"
-          f"{imported['qudao_s'] / imported['baseline_s']:>7.1f}x")
+    print(
+        f"{'import partners (rows/s)':<34}"
+        f"{args.partners / imported['qudao_s']:>10,.0f}"
+        f"{args.partners / imported['baseline_s']:>10,.0f}"
+        f"{imported['qudao_s'] / imported['baseline_s']:>7.1f}x"
+    )
     print(f"{'  baseline: bulk_create, no checks':<34}")
-    print(f"{'partner list page (ms, median)':<34}{listed['page_s'] * 1000:>10.1f}"
-          f"{listed['orm_s'] * 1000:>10.1f}{listed['page_s'] / listed['orm_s']:>7.1f}x")
+    print(
+        f"{'partner list page (ms, median)':<34}{listed['page_s'] * 1000:>10.1f}"
+        f"{listed['orm_s'] * 1000:>10.1f}{listed['page_s'] / listed['orm_s']:>7.1f}x"
+    )
     print(f"{'  baseline: bare ORM page + count':<34}")
 
 
