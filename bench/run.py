@@ -108,9 +108,8 @@ def bench_import(tmp: Path, partners: int, seed: int) -> dict[str, float]:
 
 
 def bench_list(repeats: int) -> dict[str, float]:
-    from django.test import Client
-
     from django.contrib.auth.models import Group
+    from django.test import Client
 
     from qudao.core.models import User
     from qudao.partners.models import Partner

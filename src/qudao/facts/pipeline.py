@@ -236,6 +236,32 @@ def _number_text(raw: pl.Expr) -> pl.Expr:
     )
 
 
+def _detect_format(raw: pl.DataFrame, f: FactField, mapping: Mapping) -> tuple[str, bool] | None:
+    """The one format that reads a sample of this column, if there is one: (format, is a
+    date-time format). Files almost always use one format per column, so one pass suffices;
+    rows it does not read fall back to trying every format."""
+    sample = raw.get_column(f.name).drop_nulls().head(1000)
+    if sample.len() == 0:
+        return None
+    candidates: list[tuple[str, bool]] = [(fmt, False) for fmt in mapping.date_formats]
+    if f.kind is Kind.DATETIME:
+        candidates = []
+    candidates += [(fmt, True) for fmt in DATETIME_FORMATS]
+    for fmt, is_stamp in candidates:
+        target = pl.Datetime("us") if is_stamp else pl.Date()
+        if sample.str.strptime(target, fmt, strict=False).null_count() == 0:  # type: ignore[arg-type]
+            return fmt, is_stamp
+    return None
+
+
+def _parsed_with(f: FactField, fmt: str, is_stamp: bool) -> pl.Expr:
+    raw = pl.col(f.name)
+    if not is_stamp:
+        return raw.str.strptime(pl.Date, fmt, strict=False)
+    stamp = raw.str.strptime(pl.Datetime("us"), fmt, strict=False)
+    return stamp.dt.date() if f.kind is Kind.DATE else stamp
+
+
 def _parsed(f: FactField, mapping: Mapping) -> pl.Expr:
     raw = pl.col(f.name)
     if f.kind is Kind.TEXT:
@@ -331,7 +357,30 @@ def check_chunk(
         pl.int_range(first_row, first_row + rows, dtype=pl.Int64).alias(ROW),
         *[_raw(f, mapping) for f in mapped],
     )
-    parsed = raw.select(pl.col(ROW), *[_parsed(f, mapping).alias(f"{f.name}__p") for f in mapped])
+    formats = {
+        f.name: _detect_format(raw, f, mapping)
+        for f in mapped
+        if f.kind in (Kind.DATE, Kind.DATETIME)
+    }
+    parsed = raw.select(
+        pl.col(ROW),
+        *[
+            (_parsed_with(f, *fmt) if (fmt := formats.get(f.name)) else _parsed(f, mapping)).alias(
+                f"{f.name}__p"
+            )
+            for f in mapped
+        ],
+    )
+    for f in mapped:
+        if formats.get(f.name) is None:
+            continue
+        value, result = pl.col(f.name), pl.col(f"{f.name}__p")
+        missed = pl.concat([raw, parsed.drop(ROW)], how="horizontal").filter(
+            value.is_not_null() & (value != "") & result.is_null()
+        )
+        if missed.height:  # a few rows in another format: try them all
+            slower = missed.select(pl.col(ROW), _parsed(f, mapping).alias(f"{f.name}__p"))
+            parsed = parsed.update(slower, on=ROW)
     both = pl.concat([raw, parsed.drop(ROW)], how="horizontal")
     checks: list[pl.DataFrame] = []
 
