@@ -81,6 +81,13 @@ def detect_encoding(path: Path, declared: str) -> str:
     except UnicodeDecodeError as exc:
         if len(sample) == 1 << 20 and exc.start >= len(sample) - 3:  # cut at the sample's end
             return "utf-8-sig"
+        if any(byte >= 0x80 for byte in sample[: exc.start]):
+            # Valid UTF-8 Chinese before, something else after: reading it either way
+            # would garble one part without a word, so refuse it.
+            raise SourceError(
+                _("The file mixes encodings: UTF-8 up to byte %(pos)d, then another.")
+                % {"pos": exc.start}
+            ) from None
     try:
         sample.decode("gb18030")
     except UnicodeDecodeError:
@@ -136,8 +143,32 @@ def _csv_source(path: Path, encoding: str) -> Source:
     return Source(headers, chunks(), path.stat().st_size)
 
 
+MAX_XLSX_UNPACKED = 1 << 30  # 1 GiB: far above any real sheet, far below a zip bomb
+
+
+def _refuse_zip_bomb(path: Path) -> None:
+    """An .xlsx is a zip: refuse one that would unpack to more than MAX_XLSX_UNPACKED bytes,
+    judging by its directory, before anything is decompressed."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise SourceError(
+            _("The file is not a readable Excel workbook: %(error)s") % {"error": exc}
+        ) from exc
+    if unpacked > MAX_XLSX_UNPACKED:
+        raise SourceError(
+            _("The workbook would unpack to %(size)d MB, more than the %(limit)d MB allowed.")
+            % {"size": unpacked >> 20, "limit": MAX_XLSX_UNPACKED >> 20}
+        )
+
+
 def _xlsx_source(path: Path, sheet: str) -> Source:
     import fastexcel
+
+    _refuse_zip_bomb(path)
 
     try:
         reader = fastexcel.read_excel(str(path))

@@ -139,7 +139,13 @@ def _duplicate_errors(schema: FactSchema, staged: list[Path]) -> pl.DataFrame:
     key_text = " || ' / ' || ".join(f"coalesce(CAST(s.\"{k}\" AS VARCHAR), '')" for k in schema.key)
     column = " + ".join(schema.key)
     con = duckdb.connect()
-    con.execute("SET threads TO 2; SET preserve_insertion_order = false")
+    # Bounded memory whatever the file size: DuckDB spills the key check to disk past this.
+    spill = Path(settings.QUDAO_HOME) / "tmp"
+    spill.mkdir(parents=True, exist_ok=True)
+    con.execute(
+        "SET threads TO 2; SET preserve_insertion_order = false; SET memory_limit = '768MB'"
+    )
+    con.execute("SET temp_directory = $dir", {"dir": str(spill)})
     # Identifiers come from the schema (constants in code); values are parameters.
     within_sql = (
         f'SELECT s."{ROW}" AS row, $column AS column, {key_text} AS value, first_row '  # noqa: S608
