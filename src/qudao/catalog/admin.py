@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
+from qudao.catalog.forms import PriceListEntryForm
 from qudao.catalog.models import Category, PriceListEntry, Product
 from qudao.catalog.services import price_entry_check
 from qudao.core.admin import TreeAdmin
@@ -25,18 +26,7 @@ class ProductAdmin(SimpleHistoryAdmin):
 class PriceListEntryAdminForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = PriceListEntry
-        fields = [
-            "product",
-            "channel_model",
-            "grade",
-            "region",
-            "currency",
-            "list_price",
-            "partner_price",
-            "floor_price",
-            "valid_from",
-            "valid_to",
-        ]
+        fields = PriceListEntryForm.Meta.fields
 
     def _post_clean(self) -> None:
         super()._post_clean()  # type: ignore[misc]  # fills self.instance from cleaned data
