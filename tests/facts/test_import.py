@@ -332,3 +332,62 @@ def test_every_row_is_accepted_or_rejected_and_reads_back(
     assert result.rows_accepted + result.rows_rejected == result.rows_read == len(quantities)
     for row in result.errors.iter_rows(named=True):
         assert row["column"] == "数量" and row["reason"]
+
+
+def test_a_corrected_resubmission_replaces_a_period_explicitly(
+    world: World, tmp_path: Path
+) -> None:
+    mapping = parse_mapping(CN_MAPPING)
+    first = [
+        ["2020-01-05", "P-DE", "C1", "", "BIKE-1", "1", "1", "100", "D1"],
+        ["2020-02-05", "P-DE", "C1", "", "BIKE-1", "1", "1", "200", "D2"],
+        ["2020-04-05", "P-DE", "C1", "", "BIKE-1", "1", "1", "400", "D4"],
+        ["2020-01-07", "P-US", "C9", "", "BIKE-1", "1", "1", "900", "U1"],
+    ]
+    original = fact_import(fact="sell_through", path=_csv(tmp_path, first), mapping=mapping)
+    # Without saying so, the same keys again are duplicates, never a silent replacement.
+    corrected = [
+        ["2020-01-05", "P-DE", "C1", "", "BIKE-1", "1", "1", "150", "D1"],
+        ["2020-03-01", "P-DE", "C2", "", "BIKE-1", "1", "1", "300", "D3"],
+    ]
+    silent = fact_import(
+        fact="sell_through", path=_csv(tmp_path, corrected, name="fix.csv"), mapping=mapping
+    )
+    assert not silent.committed and "batch" in silent.errors.get_column("reason")[0]
+    # Saying so: P-DE's Q1 rows are replaced; its Q2 row and P-US's rows stay.
+    fix = fact_import(
+        fact="sell_through",
+        path=_csv(tmp_path, corrected, name="fix2.csv"),
+        mapping=mapping,
+        replace=(date(2020, 1, 1), date(2020, 3, 31)),
+    )
+    assert fix.committed and fix.batch.replaced_partners == ["P-DE"]
+
+    def amounts() -> dict[str, Decimal]:
+        rows = fact_table("sell_through").to_polars()
+        return dict(zip(rows.get_column("document_id"), rows.get_column("amount"), strict=True))
+
+    assert amounts() == {
+        "D1": Decimal(150),
+        "D3": Decimal(300),
+        "D4": Decimal(400),
+        "U1": Decimal(900),
+    }
+    # A row outside the replaced period is refused.
+    outside = [["2020-04-20", "P-DE", "C3", "", "BIKE-1", "1", "1", "1", "D5"]]
+    late = fact_import(
+        fact="sell_through",
+        path=_csv(tmp_path, outside, name="late.csv"),
+        mapping=mapping,
+        replace=(date(2020, 1, 1), date(2020, 3, 31)),
+    )
+    assert not late.committed and "Outside the period" in late.errors.get_column("reason")[0]
+    # Reverting the correction brings the original rows back.
+    batch_revert(batch=fix.batch)
+    assert amounts() == {
+        "D1": Decimal(100),
+        "D2": Decimal(200),
+        "D4": Decimal(400),
+        "U1": Decimal(900),
+    }
+    assert original.committed

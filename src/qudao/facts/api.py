@@ -10,6 +10,7 @@ from ninja.pagination import paginate
 
 from qudao.core.api import Pagination, filtered
 from qudao.core.importing.errors import MappingError
+from qudao.core.periods import Period
 from qudao.core.permissions import can_change, restrict
 from qudao.facts import selectors
 from qudao.facts.choices import BatchStatus, ImportMode
@@ -71,15 +72,28 @@ def upload_batch(
     file: File[UploadedFile],
     mapping: Form[str] = "",
     mode: Form[ImportMode] = ImportMode.ALL_OR_NOTHING,
+    replace_period: Form[str] = "",
 ) -> Any:
     """Upload a file of one fact; the import runs in the background (202 + the batch)."""
     if not can_change(request.user, Batch):
         raise HttpError(403, "You may not import files.")
     if fact not in FACTS:
         raise HttpError(422, f"Unknown fact {fact!r}; use one of: {', '.join(FACTS)}.")
+    replace = None
+    if replace_period:
+        try:
+            period = Period.parse(replace_period)
+        except ValueError as exc:
+            raise HttpError(422, str(exc)) from exc
+        replace = (period.start, period.end)
     try:
         batch = upload_enqueue(
-            fact=fact, uploaded=file, mapping_toml=mapping, mode=mode, actor=request.user
+            fact=fact,
+            uploaded=file,
+            mapping_toml=mapping,
+            mode=mode,
+            actor=request.user,
+            replace=replace,
         )
     except (MappingError, DuplicateBatchError) as exc:
         raise HttpError(422, str(exc)) from exc

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from qudao.core.periods import Period
 from qudao.facts.choices import FACT_CHOICES, ImportMode
 from qudao.facts.models import SavedMapping
 
@@ -31,6 +32,15 @@ class UploadForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Which column feeds which field; see the import mapping guide."),
     )
+    replace_period = forms.CharField(
+        label=_("Replaces a period"),
+        required=False,
+        max_length=10,
+        help_text=_(
+            "For a corrected resubmission: 2024-03, 2024Q1 or 2024. Earlier rows of the same "
+            "partners in that period stop counting once this file is committed."
+        ),
+    )
     mode = forms.ChoiceField(
         label=_("If some rows are wrong"),
         choices=ImportMode.choices,
@@ -48,6 +58,16 @@ class UploadForm(forms.Form):
         if not uploaded.name.lower().endswith(ALLOWED_SUFFIXES):
             raise forms.ValidationError(_("Use a .csv, .xlsx or .parquet file."))
         return uploaded
+
+    def clean_replace_period(self) -> tuple[Any, Any] | None:
+        text = self.cleaned_data.get("replace_period", "").strip()
+        if not text:
+            return None
+        try:
+            period = Period.parse(text)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        return period.start, period.end
 
     def mapping_toml(self) -> str:
         saved = self.cleaned_data.get("saved_mapping")

@@ -61,6 +61,9 @@ class Batch(TimeStampedModel):
     )
     error_report = models.CharField(_("error report"), max_length=255, blank=True)
     message = models.TextField(_("message"), blank=True)
+    replaces_from = models.DateField(_("replaces from"), null=True, blank=True)
+    replaces_to = models.DateField(_("replaces to"), null=True, blank=True)
+    replaced_partners = models.JSONField(_("replaced partners"), default=list, blank=True)
     progress = models.FloatField(_("progress"), default=0.0)
     upload = models.CharField(max_length=255, blank=True, editable=False)  # file awaiting import
     worker_pid = models.IntegerField(null=True, blank=True, editable=False)

@@ -374,6 +374,7 @@ def check_chunk(
     first_row: int,
     codes: dict[str, pl.Series],
     sequences: Sequences | None = None,
+    within: tuple[Any, Any] | None = None,
 ) -> CheckedChunk:
     """Parse and check one chunk; ``codes`` holds the known codes of each reference kind."""
     frame = pl.from_arrow(table)
@@ -460,6 +461,15 @@ def check_chunk(
                 f,
                 _("No %(what)s with this code.") % {"what": label},
             )
+    if within is not None:
+        date_field = schema.get(schema.date_field)
+        add(
+            pl.col(f"{date_field.name}__p").is_not_null()
+            & ~pl.col(f"{date_field.name}__p").is_between(pl.lit(within[0]), pl.lit(within[1])),
+            date_field,
+            _("Outside the period being replaced (%(first)s to %(last)s).")
+            % {"first": within[0].isoformat(), "last": within[1].isoformat()},
+        )
     missing = [f for f in schema.fields if f.required and f not in mapped]
     assert not missing, "validate_fact_mapping lets no required field go unmapped"
 

@@ -9,6 +9,7 @@ import signal
 import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -122,7 +123,9 @@ def _reference_codes() -> dict[str, pl.Series]:
     }
 
 
-def _duplicate_errors(schema: FactSchema, staged: list[Path]) -> pl.DataFrame:
+def _duplicate_errors(
+    schema: FactSchema, staged: list[Path], replace: tuple[date, date] | None = None
+) -> pl.DataFrame:
     """Rows whose key repeats an earlier row of this file or a row of a committed batch.
 
     The SQL is assembled only from the schema's own field names (constants in code);
@@ -170,25 +173,24 @@ def _duplicate_errors(schema: FactSchema, staged: list[Path]) -> pl.DataFrame:
                 ).alias("reason"),
             )
         )
-    committed = store.committed_files(schema.name)
-    if committed:
+    visible = store.visible_rows_sql(schema.name)
+    if visible is not None:
+        # Rows this import replaces (its partners, inside the replaced period) are no
+        # duplicates: they are about to stop counting.
+        scope = ""
+        params: dict[str, Any] = {"column": column, "staged": [str(p) for p in staged]}
+        if replace is not None:
+            scope = (
+                "WHERE NOT (partner IN (SELECT DISTINCT partner FROM read_parquet($staged)) "  # noqa: S608
+                f'AND "{schema.date_field}" BETWEEN $first AND $last)'
+            )
+            params.update(first=replace[0], last=replace[1])
         before_sql = (
             f'SELECT s."{ROW}" AS row, $column AS column, {key_text} AS value, '  # noqa: S608
-            f"regexp_extract(c.filename, 'batch=(\\d+)', 1) AS batch "
-            f"FROM read_parquet($staged) s "
-            f"JOIN (SELECT {keys}, filename FROM read_parquet($committed, filename = true)) c "
-            f"USING ({keys})"
+            f"c._batch AS batch FROM read_parquet($staged) s "
+            f"JOIN (SELECT {keys}, _batch FROM ({visible}) {scope}) c USING ({keys})"
         )
-        before = _frame(
-            con.sql(
-                before_sql,
-                params={
-                    "column": column,
-                    "staged": [str(p) for p in staged],
-                    "committed": [str(p) for p in committed],
-                },
-            ).to_arrow_table()
-        )
+        before = _frame(con.sql(before_sql, params=params).to_arrow_table())
         if before.height:
             frames.append(
                 before.select(
@@ -233,9 +235,19 @@ def fact_import(
     progress: ProgressCallback | None = None,
     source_name: str | None = None,
     batch: Batch | None = None,
+    replace: tuple[date, date] | None = None,
 ) -> FactImportResult:
-    """Import a file of one fact as a new batch; see ``qudao.facts.store`` for the protocol."""
+    """Import a file of one fact as a new batch; see ``qudao.facts.store`` for the protocol.
+
+    ``replace`` (first day, last day) makes the batch a corrected resubmission: once it is
+    committed, earlier rows of the partners it contains, dated in that period, stop
+    counting; every row of the file must fall in the period.
+    """
     schema = fact_schema(fact)
+    if replace is not None and schema.partner_field is None:
+        raise MappingError(
+            _("%(fact)s rows have no partner, so a period cannot be replaced.") % {"fact": fact}
+        )
     if mapping is not None:
         validate_fact_mapping(mapping, schema)
     store.store_recover()
@@ -283,6 +295,7 @@ def fact_import(
             mode=mode,
             batch=batch,
             progress=progress,
+            replace=replace,
         )
     except BaseException:
         if batch is not None:
@@ -319,7 +332,15 @@ def _refuse_identical(*, fact: str, checksum: str, exclude: Batch | None = None)
         )
 
 
-def upload_enqueue(*, fact: str, uploaded: Any, mapping_toml: str, mode: str, actor: Any) -> Batch:
+def upload_enqueue(
+    *,
+    fact: str,
+    uploaded: Any,
+    mapping_toml: str,
+    mode: str,
+    actor: Any,
+    replace: tuple[date, date] | None = None,
+) -> Batch:
     """Keep an uploaded file, queue its import, and return the batch to follow.
 
     The mapping and the identical-file rule are checked now, so a person learns at once.
@@ -355,6 +376,8 @@ def upload_enqueue(*, fact: str, uploaded: Any, mapping_toml: str, mode: str, ac
         mapping=mapping_toml,
         created_by=actor,
         upload=temp_name,
+        replaces_from=replace[0] if replace else None,
+        replaces_to=replace[1] if replace else None,
     )
     transaction.on_commit(lambda: import_batch.enqueue(batch.pk))
     return batch
@@ -380,6 +403,7 @@ def _run(
     mode: str,
     batch: Batch | None,
     progress: ProgressCallback | None,
+    replace: tuple[date, date] | None = None,
 ) -> FactImportResult:
     import duckdb
 
@@ -396,6 +420,7 @@ def _run(
             first_row=next_row,
             codes=codes,
             sequences=sequences,
+            within=replace,
         )
         next_row += checked.rows
         rows_read += checked.rows
@@ -411,7 +436,7 @@ def _run(
     if rows_read == 0:
         raise SourceError(_("The file has a header but no rows."))
     _fault_point("staged")
-    duplicates = _duplicate_errors(schema, staged)
+    duplicates = _duplicate_errors(schema, staged, replace)
     if duplicates.height:
         error_frames.append(duplicates)
     errors = (
@@ -461,10 +486,19 @@ def _run(
     if batch is None:
         return result
     first, last = _date_range(schema, staged)
+    replaced: dict[str, Any] = {}
+    if replace is not None and staged:
+        partners = pl.scan_parquet(staged).select(pl.col("partner").unique().sort()).collect()
+        replaced = {
+            "replaces_from": replace[0],
+            "replaces_to": replace[1],
+            "replaced_partners": partners.get_column("partner").to_list(),
+        }
     store.publish(fact=schema.name, batch_id=batch.pk)
     _fault_point("published")
     with transaction.atomic():
         Batch.objects.filter(pk=batch.pk).update(
+            **replaced,
             status=BatchStatus.COMMITTED,
             rows_read=rows_read,
             rows_accepted=result.rows_accepted,

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -119,8 +120,53 @@ def store_recover() -> list[int]:
     return recovered
 
 
+def _literal(value: Any) -> str:
+    """A SQL string literal; the values are our own file paths, codes and ISO dates."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def visible_rows_sql(fact: str) -> str | None:
+    """DuckDB SQL for the rows of ``fact`` that count: those of committed batches, less the
+    rows a later committed batch replaced (``--replace-period``: same partner, a date in
+    the replaced period). Adds ``_batch``, the batch each row came from. None when empty.
+    """
+    from qudao.facts.models import Batch
+    from qudao.facts.schemas import FACTS
+
+    schema = FACTS[fact]
+    files = committed_files(fact)
+    if not files:
+        return None
+    listing = "[" + ", ".join(_literal(f) for f in files) + "]"
+    sql = (
+        "SELECT * EXCLUDE (filename), "  # noqa: S608 - values escaped by _literal
+        "CAST(regexp_extract(filename, 'batch=(\\d+)', 1) AS BIGINT) AS _batch "
+        f"FROM read_parquet({listing}, filename = true)"
+    )
+    replacements = [
+        (partner, batch.replaces_from, batch.replaces_to, batch.pk)
+        for batch in Batch.objects.filter(
+            fact=fact, status=BatchStatus.COMMITTED, replaces_from__isnull=False
+        ).order_by("pk")
+        for partner in batch.replaced_partners
+    ]
+    if not replacements or schema.partner_field is None:
+        return sql
+    rows = ", ".join(
+        f"({_literal(p)}, DATE {_literal(a)}, DATE {_literal(b)}, {int(n)})"
+        for p, a, b, n in replacements
+    )
+    column = f'"{schema.date_field}"'
+    return (
+        f"SELECT v.* FROM ({sql}) v WHERE NOT EXISTS (SELECT 1 FROM (VALUES {rows}) "  # noqa: S608
+        "r(partner, first_day, last_day, batch) WHERE r.partner = v.partner "
+        f"AND v._batch < r.batch AND v.{column} BETWEEN r.first_day AND r.last_day)"
+    )
+
+
 def fact_table(fact: str, *, connection: Any | None = None) -> Any:
-    """The committed rows of ``fact`` as an Ibis table — the one reader for everything downstream.
+    """The rows of ``fact`` that count, as an Ibis table — the one reader for everything
+    downstream (see ``visible_rows_sql``).
 
     Files never change once committed, so any number of processes may read at once.
     """
@@ -130,9 +176,11 @@ def fact_table(fact: str, *, connection: Any | None = None) -> Any:
     from qudao.facts.schemas import FACTS
 
     con = connection or ibis.duckdb.connect()
-    files = committed_files(fact)
     schema = arrow_schema(FACTS[fact])
-    if not files:
+    sql = visible_rows_sql(fact)
+    if sql is None:
         return ibis.memtable(schema.empty_table())
-    table = con.read_parquet([str(f) for f in files])
-    return table.select(*schema.names)
+    # A view rather than con.sql(): Ibis 12's con.sql() calls a DuckDB 2 method that is gone.
+    view = f"{fact}_visible_{uuid.uuid4().hex[:8]}"
+    con.raw_sql(f"CREATE TEMP VIEW {view} AS {sql}")
+    return con.table(view).select(*schema.names)

@@ -29,6 +29,9 @@ def import_batch(batch_id: int) -> str:
     def progress(fraction: float, rows: int) -> None:
         Batch.objects.filter(pk=batch_id).update(progress=fraction, rows_read=rows)
 
+    replace = None
+    if batch.replaces_from is not None and batch.replaces_to is not None:
+        replace = (batch.replaces_from, batch.replaces_to)
     try:
         mapping = parse_mapping(batch.mapping) if batch.mapping.strip() else None
         # The identical-file rule is checked again: another upload may have committed since.
@@ -41,6 +44,7 @@ def import_batch(batch_id: int) -> str:
             progress=progress,
             source_name=batch.source_name,
             batch=batch,
+            replace=replace,
         )
     except (MappingError, SourceError, DuplicateBatchError) as exc:
         Batch.objects.filter(pk=batch_id).update(status=BatchStatus.FAILED, message=str(exc))

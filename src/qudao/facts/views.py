@@ -49,6 +49,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                 uploaded=form.cleaned_data["file"],
                 mapping_toml=form.mapping_toml(),
                 mode=form.cleaned_data["mode"],
+                replace=form.cleaned_data["replace_period"],
                 actor=request.user,
             )
         except (MappingError, DuplicateBatchError) as exc:

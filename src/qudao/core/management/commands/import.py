@@ -18,6 +18,7 @@ from qudao.core.importing.mapping import load_mapping
 from qudao.core.importing.master import import_file
 from qudao.core.importing.registry import master_target, master_targets
 from qudao.core.models import User
+from qudao.core.periods import Period
 from qudao.facts.choices import ImportMode
 from qudao.facts.schemas import FACTS
 from qudao.facts.services import DuplicateBatchError, fact_import
@@ -46,6 +47,12 @@ class Command(BaseCommand):
             default=ImportMode.ALL_OR_NOTHING,
             help="facts: commit nothing on any error (default), or the valid rows",
         )
+        parser.add_argument(
+            "--replace-period",
+            metavar="PERIOD",
+            help="facts: a corrected resubmission for 2024-03, 2024Q1 or 2024; it replaces the "
+            "earlier rows of the same partners in that period",
+        )
         parser.add_argument("--user", help="record the import as this user")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -70,6 +77,13 @@ class Command(BaseCommand):
         self.stderr.flush()
 
     def _facts(self, opts: dict[str, Any], mapping: Any, actor: Any) -> None:
+        replace = None
+        if opts["replace_period"]:
+            try:
+                period = Period.parse(opts["replace_period"])
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
+            replace = (period.start, period.end)
         result = fact_import(
             fact=opts["target"],
             path=opts["file"],
@@ -78,6 +92,7 @@ class Command(BaseCommand):
             dry_run=opts["dry_run"],
             actor=actor,
             progress=self._progress,
+            replace=replace,
         )
         self.stderr.write("")
         for row in result.errors.sort("row").head(20).iter_rows(named=True):
