@@ -59,6 +59,10 @@ def test_upload_gbk_then_a_bad_workbook(page, live_server, shots: Path, tmp_path
     page.wait_for_url("**/imports/upload/")
     page.select_option("#id_fact", "sell_through")
     page.set_input_files("#id_file", str(good))
+    page.click("button:has-text('预览并匹配列')")
+    page.wait_for_selector("#preview table.data")
+    assert "张三" in page.inner_text("#preview")
+    assert page.eval_on_selector("#id_col_partner", "e => e.value") == "经销商编码"
     page.select_option("#id_saved_mapping", label="流向月报")
     page.screenshot(path=str(shots / "import-upload-zh.png"))
     page.click("button:has-text('导入')")

@@ -196,3 +196,45 @@ def test_a_queued_upload_survives_another_import(world: World, tmp_path) -> None
     _work()
     queued.refresh_from_db()
     assert queued.status == BatchStatus.COMMITTED and queued.message == ""
+
+
+def test_match_columns_in_the_browser_and_save_the_mapping(world: World) -> None:
+    client = Client()
+    client.force_login(world.users["manager"])
+    csv = "盘点日期,经销商编码,SKU,库存,备注\n2020-03-31,P-DE,BIKE-1,4,ok\n"
+    # Given a file whose headers are not the canonical ones, the preview proposes matches
+    preview = client.post(
+        reverse("facts:preview"),
+        {"fact": "inventory", "file": SimpleUploadedFile("stock.csv", csv.encode("gbk"))},
+    )
+    page = preview.content.decode()
+    assert preview.status_code == 200 and "<td>P-DE</td>" in page
+    assert '<option value="盘点日期" selected>' in page and '<option value="库存" selected>' in page
+    # when the person confirms the matches and names the mapping
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(
+            reverse("facts:upload"),
+            {
+                "fact": "inventory",
+                "mode": "all-or-nothing",
+                "mapping": "",
+                "save_as": "门店月报",
+                "col_snapshot_date": "盘点日期",
+                "col_partner": "经销商编码",
+                "col_product": "SKU",
+                "col_quantity_on_hand": "库存",
+                "file": SimpleUploadedFile("stock.csv", csv.encode("gbk")),
+            },
+        )
+    _work()
+    # then the file is imported with them, and the mapping waits for next month's file
+    assert Batch.objects.get().status == BatchStatus.COMMITTED
+    saved = SavedMapping.objects.get(name="门店月报")
+    assert 'quantity_on_hand = "库存"' in saved.toml
+    bad = client.post(
+        reverse("facts:preview"), {"fact": "inventory", "file": SimpleUploadedFile("x.csv", b"")}
+    )
+    assert "empty" in bad.content.decode()
+    assert Client().post(reverse("facts:preview")).status_code == 302

@@ -41,6 +41,12 @@ class UploadForm(forms.Form):
             "partners in that period stop counting once this file is committed."
         ),
     )
+    save_as = forms.CharField(
+        label=_("Save the mapping as"),
+        required=False,
+        max_length=100,
+        help_text=_("Give it a name to reuse it for the next file from this source."),
+    )
     mode = forms.ChoiceField(
         label=_("If some rows are wrong"),
         choices=ImportMode.choices,

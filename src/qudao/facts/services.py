@@ -544,3 +544,82 @@ def batch_revert(*, batch: Batch, actor: Any | None = None) -> Batch:
         locked._history_user = actor  # type: ignore[attr-defined]
     locked.save(update_fields=["status", "reverted_at", "reverted_by", "updated_at"])
     return locked
+
+
+# Header spellings a column matcher recognises at once, besides the canonical names.
+HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "date": ("日期", "单据日期", "销售日期", "Date"),
+    "order_date": ("订单日期", "下单日期", "OrderDate"),
+    "snapshot_date": ("日期", "盘点日期", "库存日期"),
+    "partner": ("经销商", "经销商编码", "伙伴编码", "渠道编码", "Partner", "ResellerKey"),
+    "product": ("产品", "产品编码", "物料编码", "SKU", "Product", "ProductKey"),
+    "customer": ("客户", "客户名称", "终端客户", "Customer"),
+    "customer_region": ("客户区域", "客户地区", "区域"),
+    "quantity": ("数量", "销量", "Quantity", "OrderQuantity"),
+    "quantity_on_hand": ("库存", "库存数量", "在库数量"),
+    "unit_price": ("单价", "价格", "UnitPrice"),
+    "amount": ("金额", "销售额", "Amount", "SalesAmount"),
+    "cost": ("成本", "Cost", "TotalProductCost"),
+    "document_id": ("单据号", "单号", "出库单号"),
+    "order_id": ("订单号", "SalesOrderNumber"),
+    "campaign": ("活动", "活动名称"),
+    "days_overdue": ("逾期天数",),
+}
+
+
+def column_guesses(schema: FactSchema, headers: list[str]) -> dict[str, str]:
+    """For each canonical field, the source header that most likely feeds it (or nothing)."""
+    guesses: dict[str, str] = {}
+    for f in schema.fields:
+        for candidate in (f.name, *HEADER_SYNONYMS.get(f.name, ())):
+            match = next((h for h in headers if h.strip().lower() == candidate.lower()), None)
+            if match is not None and match not in guesses.values():
+                guesses[f.name] = match
+                break
+    return guesses
+
+
+def mapping_from_matches(*, fact: str, matches: dict[str, str]) -> str:
+    """The TOML mapping a person built by matching columns in the browser."""
+    schema = fact_schema(fact)
+    lines = [f'target = "{fact}"', "", "[columns]"]
+    for f in schema.fields:
+        header = matches.get(f.name, "").strip()
+        if header:
+            escaped = header.replace("\\", "\\\\").replace('"', '\\"')
+            lines.append(f'{f.name} = "{escaped}"')
+    return "\n".join(lines) + "\n"
+
+
+@transaction.atomic
+def saved_mapping_save(*, name: str, fact: str, toml: str, actor: Any | None = None) -> Any:
+    """Keep a mapping under a name for the next file from the same source (upsert by name)."""
+    from qudao.core.importing.mapping import parse_mapping
+    from qudao.facts.models import SavedMapping
+
+    validate_fact_mapping(parse_mapping(toml), fact_schema(fact))
+    mapping, _created = SavedMapping.objects.update_or_create(
+        fact=fact, name=name, defaults={"toml": toml, "created_by": actor}
+    )
+    return mapping
+
+
+def file_preview(*, fact: str, uploaded: Any, rows: int = 5) -> tuple[list[str], list[list[str]]]:
+    """The headers and first rows of an uploaded file, read as the import would read it."""
+    schema = fact_schema(fact)
+    suffix = Path(uploaded.name).suffix.lower()
+    with tempfile.NamedTemporaryFile(suffix=suffix) as temp:
+        for block in uploaded.chunks():
+            temp.write(block)
+        temp.flush()
+        source = open_source(Path(temp.name), Mapping.identity(fact, schema.field_names))
+        first = next(iter(source.chunks), None)
+        body = (
+            []
+            if first is None
+            else [
+                ["" if v is None else str(v) for v in row.values()]
+                for row in first.slice(0, rows).to_pylist()
+            ]
+        )
+    return source.headers, body

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from qudao.core.importing.errors import MappingError
+from qudao.core.importing.errors import MappingError, SourceError
 from qudao.core.permissions import can_change, restrict
 from qudao.core.selectors import history_for
 from qudao.core.views import ObjectListView
@@ -21,7 +21,15 @@ from qudao.facts.filtersets import BatchFilterSet
 from qudao.facts.forms import UploadForm
 from qudao.facts.models import Batch
 from qudao.facts.schemas import FACTS
-from qudao.facts.services import DuplicateBatchError, batch_revert, upload_enqueue
+from qudao.facts.services import (
+    DuplicateBatchError,
+    batch_revert,
+    column_guesses,
+    file_preview,
+    mapping_from_matches,
+    saved_mapping_save,
+    upload_enqueue,
+)
 from qudao.facts.tables import BatchTable
 
 
@@ -43,11 +51,24 @@ def upload(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
+        fact = form.cleaned_data["fact"]
+        toml = form.mapping_toml()
+        matches = {
+            key[4:]: str(request.POST.get(key, ""))
+            for key in request.POST
+            if key.startswith("col_") and request.POST.get(key)
+        }
+        if not toml.strip() and matches:  # columns matched in the browser
+            toml = mapping_from_matches(fact=fact, matches=matches)
         try:
+            if form.cleaned_data["save_as"] and toml.strip():
+                saved_mapping_save(
+                    name=form.cleaned_data["save_as"], fact=fact, toml=toml, actor=request.user
+                )
             batch = upload_enqueue(
-                fact=form.cleaned_data["fact"],
+                fact=fact,
                 uploaded=form.cleaned_data["file"],
-                mapping_toml=form.mapping_toml(),
+                mapping_toml=toml,
                 mode=form.cleaned_data["mode"],
                 replace=form.cleaned_data["replace_period"],
                 actor=request.user,
@@ -61,6 +82,31 @@ def upload(request: HttpRequest) -> HttpResponse:
         "facts/upload.html",
         {"form": form, "title": _("Import a file"), "facts": FACTS.values()},
     )
+
+
+@login_required
+@require_POST
+def preview(request: HttpRequest) -> HttpResponse:
+    """The file's first rows, and a column matcher for each canonical field (htmx partial)."""
+    if not can_change(request.user, Batch):
+        raise PermissionDenied
+    fact, uploaded = request.POST.get("fact", ""), request.FILES.get("file")
+    context: dict[str, object] = {"fact": fact}
+    if uploaded is None or fact not in FACTS:
+        context["problem"] = _("Choose what the file holds and a file first.")
+    else:
+        try:
+            headers, rows = file_preview(fact=fact, uploaded=uploaded)
+        except (SourceError, MappingError) as exc:
+            context["problem"] = str(exc)
+        else:
+            guesses = column_guesses(FACTS[fact], headers)
+            context.update(
+                headers=headers,
+                rows=rows,
+                fields=[(f, guesses.get(f.name, "")) for f in FACTS[fact].fields],
+            )
+    return render(request, "facts/_preview.html", context)
 
 
 @login_required
