@@ -238,3 +238,43 @@ def test_match_columns_in_the_browser_and_save_the_mapping(world: World) -> None
     )
     assert "empty" in bad.content.decode()
     assert Client().post(reverse("facts:preview")).status_code == 302
+
+
+def test_saved_mappings_page(world: World) -> None:
+    client = Client()
+    client.force_login(world.users["director"])
+    add = reverse("facts:mapping_add")
+    # a mapping that names a field the fact does not have is refused next to the field
+    bad = client.post(
+        add,
+        {
+            "name": "坏的",
+            "fact": "inventory",
+            "partner": "",
+            "toml": 'target = "inventory"\n[columns]\nshoe = "x"\n',
+        },
+    )
+    assert bad.status_code == 200 and "shoe" in bad.content.decode()
+    good_toml = (
+        'target = "inventory"\n[columns]\nsnapshot_date = "日期"\npartner = "经销商"\n'
+        'product = "产品"\nquantity_on_hand = "库存"\n'
+    )
+    response = client.post(
+        add, {"name": "门店", "fact": "inventory", "partner": world.p_de.pk, "toml": good_toml}
+    )
+    assert response.status_code == 302
+    saved = SavedMapping.objects.get(name="门店")
+    assert saved.partner == world.p_de and saved.created_by == world.users["director"]
+    listing = client.get(reverse("facts:mapping_list")).content.decode()
+    assert "门店" in listing
+    edit = reverse("facts:mapping_edit", args=[saved.pk])
+    client.post(edit, {"name": "门店月报", "fact": "inventory", "partner": "", "toml": good_toml})
+    saved.refresh_from_db()
+    assert saved.name == "门店月报" and saved.partner is None
+    for role, status in (("manager", 200), ("sales", 404), ("partner_admin", 404)):
+        other = Client()
+        other.force_login(world.users[role])
+        assert other.get(edit).status_code == status, role
+        assert ("门店月报" in other.get(reverse("facts:mapping_list")).content.decode()) == (
+            role != "partner_admin"
+        ), role

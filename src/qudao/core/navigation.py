@@ -45,7 +45,14 @@ NAVIGATION: tuple[NavGroup, ...] = (
         ),
     ),
     NavGroup("performance", _("Performance"), (NavItem(_("Targets"), "partners:target_list"),)),
-    NavGroup("insights", _("Insights"), (NavItem(_("Imports"), "facts:batch_list", INTERNAL),)),
+    NavGroup(
+        "insights",
+        _("Insights"),
+        (
+            NavItem(_("Imports"), "facts:batch_list", INTERNAL),
+            NavItem(_("Saved mappings"), "facts:mapping_list", INTERNAL),
+        ),
+    ),
 )
 
 

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qudao.core.filtersets import SearchFilterSet
 from qudao.facts.choices import FACT_CHOICES, BatchStatus
-from qudao.facts.models import Batch
+from qudao.facts.models import Batch, SavedMapping
 
 
 class BatchFilterSet(SearchFilterSet):
@@ -16,3 +16,12 @@ class BatchFilterSet(SearchFilterSet):
     class Meta:
         model = Batch
         fields = ["q", "fact", "status"]
+
+
+class SavedMappingFilterSet(SearchFilterSet):
+    search_fields = ("name", "partner__code", "partner__name_en", "partner__name_zh")
+    fact = django_filters.ChoiceFilter(choices=FACT_CHOICES, label=_("Fact"))
+
+    class Meta:
+        model = SavedMapping
+        fields = ["q", "fact"]

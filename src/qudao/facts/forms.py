@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from qudao.core.forms import ScopedModelForm
 from qudao.core.periods import Period
 from qudao.facts.choices import FACT_CHOICES, ImportMode
 from qudao.facts.models import SavedMapping
@@ -78,3 +79,10 @@ class UploadForm(forms.Form):
     def mapping_toml(self) -> str:
         saved = self.cleaned_data.get("saved_mapping")
         return saved.toml if saved else self.cleaned_data.get("mapping", "")
+
+
+class SavedMappingForm(ScopedModelForm):
+    class Meta:
+        model = SavedMapping
+        fields = ["name", "fact", "partner", "toml"]
+        widgets = {"toml": forms.Textarea(attrs={"rows": 14, "class": "mono"})}

@@ -121,3 +121,6 @@ class SavedMapping(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("facts:mapping_list") + f"?q={self.name}"

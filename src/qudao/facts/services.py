@@ -623,3 +623,32 @@ def file_preview(*, fact: str, uploaded: Any, rows: int = 5) -> tuple[list[str],
             ]
         )
     return source.headers, body
+
+
+@transaction.atomic
+def saved_mapping_create(*, actor: Any | None = None, **data: Any) -> Any:
+    from qudao.core.importing.mapping import parse_mapping
+    from qudao.core.services import model_create
+    from qudao.facts.models import SavedMapping
+
+    _check_mapping_text(data.get("toml", ""), data.get("fact", ""), parse_mapping)
+    return model_create(model=SavedMapping, data={**data, "created_by": actor}, actor=actor)
+
+
+@transaction.atomic
+def saved_mapping_update(*, mapping: Any, actor: Any | None = None, **data: Any) -> Any:
+    from qudao.core.importing.mapping import parse_mapping
+    from qudao.core.services import model_update
+
+    _check_mapping_text(
+        data.get("toml", mapping.toml), data.get("fact", mapping.fact), parse_mapping
+    )
+    return model_update(instance=mapping, data=data, actor=actor)[0]
+
+
+def _check_mapping_text(toml: str, fact: str, parse: Any) -> None:
+    """A saved mapping must be valid for its fact; the error lands on the TOML field."""
+    try:
+        validate_fact_mapping(parse(toml), fact_schema(fact))
+    except MappingError as exc:
+        raise ValidationError({"toml": str(exc)}) from exc

@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from qudao.core.tables import NUMERIC
-from qudao.facts.models import Batch
+from qudao.facts.models import Batch, SavedMapping
 
 
 class BatchTable(tables.Table):
@@ -47,3 +47,23 @@ class BatchTable(tables.Table):
 
     def value_status(self, record: Batch) -> Any:
         return record.get_status_display()
+
+
+class SavedMappingTable(tables.Table):
+    name = tables.Column()
+    fact = tables.Column()
+    partner = tables.Column(default=_("Any partner"))
+    updated_at = tables.DateTimeColumn(verbose_name=_("Changed"))
+    edit = tables.LinkColumn(
+        "facts:mapping_edit",
+        args=[tables.A("pk")],
+        text=_("Edit"),
+        orderable=False,
+        verbose_name="",
+        exclude_from_export=True,
+    )
+
+    class Meta:
+        model = SavedMapping
+        fields = ("name", "fact", "partner", "updated_at")
+        order_by = ("fact", "name")

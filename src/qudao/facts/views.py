@@ -14,12 +14,12 @@ from django.views.decorators.http import require_POST
 from qudao.core.importing.errors import MappingError, SourceError
 from qudao.core.permissions import can_change, restrict
 from qudao.core.selectors import history_for
-from qudao.core.views import ObjectListView
+from qudao.core.views import ObjectEditView, ObjectListView
 from qudao.facts import selectors
 from qudao.facts.choices import BatchStatus
-from qudao.facts.filtersets import BatchFilterSet
-from qudao.facts.forms import UploadForm
-from qudao.facts.models import Batch
+from qudao.facts.filtersets import BatchFilterSet, SavedMappingFilterSet
+from qudao.facts.forms import SavedMappingForm, UploadForm
+from qudao.facts.models import Batch, SavedMapping
 from qudao.facts.schemas import FACTS
 from qudao.facts.services import (
     DuplicateBatchError,
@@ -27,10 +27,12 @@ from qudao.facts.services import (
     column_guesses,
     file_preview,
     mapping_from_matches,
+    saved_mapping_create,
     saved_mapping_save,
+    saved_mapping_update,
     upload_enqueue,
 )
-from qudao.facts.tables import BatchTable
+from qudao.facts.tables import BatchTable, SavedMappingTable
 
 
 class BatchListView(ObjectListView):
@@ -161,3 +163,23 @@ def batch_revert_view(request: HttpRequest, pk: int) -> HttpResponse:
             _("Batch %(id)d reverted: its rows no longer count anywhere.") % {"id": batch.pk},
         )
     return redirect(batch.get_absolute_url())
+
+
+class SavedMappingListView(ObjectListView):
+    selector = staticmethod(selectors.saved_mapping_list)
+    filterset_class = SavedMappingFilterSet
+    table_class = SavedMappingTable
+    model = SavedMapping
+    title = gettext_lazy("Saved mappings")
+    add_url_name = "facts:mapping_add"
+    empty_hint = gettext_lazy(
+        "No saved mappings yet — match a file's columns on the upload page and name the result."
+    )
+
+
+class SavedMappingEditView(ObjectEditView):
+    model = SavedMapping
+    form_class = SavedMappingForm
+    create_service = staticmethod(saved_mapping_create)
+    update_service = staticmethod(saved_mapping_update)
+    instance_kw = "mapping"
