@@ -273,3 +273,13 @@ def test_accepted_plus_rejected_rows_equal_rows_read(world: World, cells: list[s
     )
     result = run_master_import(target=target, mapping=mapping, rows=rows, dry_run=True)
     assert result.accepted + len({e.row for e in result.errors}) == result.rows_read == len(cells)
+
+
+def test_mapping_to_toml_reads_back_the_same(world: World) -> None:
+    from pathlib import Path as _Path
+
+    from qudao.core.importing.mapping import load_mapping
+
+    demo = _Path(__file__).resolve().parents[2] / "docs/mappings/adventureworks-sell-in.toml"
+    for mapping in (parse_mapping(CHINESE_MAPPING), load_mapping(demo)):
+        assert parse_mapping(mapping.to_toml()) == mapping

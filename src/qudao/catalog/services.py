@@ -79,24 +79,11 @@ def price_entry_check(entry: PriceListEntry) -> None:
 
 @transaction.atomic
 def price_entry_create(*, actor: Any | None = None, **data: Any) -> PriceListEntry:
-    entry = PriceListEntry(**data)
-    entry.full_clean()
-    price_entry_check(entry)
-    if actor is not None:
-        entry._history_user = actor  # type: ignore[attr-defined]
-    entry.save()
-    return entry
+    return model_create(model=PriceListEntry, data=data, actor=actor, check=price_entry_check)
 
 
 @transaction.atomic
 def price_entry_update(
     *, entry: PriceListEntry, actor: Any | None = None, **data: Any
 ) -> PriceListEntry:
-    for name, value in data.items():
-        setattr(entry, name, value)
-    entry.full_clean()
-    price_entry_check(entry)
-    if actor is not None:
-        entry._history_user = actor  # type: ignore[attr-defined]
-    entry.save()
-    return entry
+    return model_update(instance=entry, data=data, actor=actor, check=price_entry_check)[0]

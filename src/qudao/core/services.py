@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 M = TypeVar("M", bound=models.Model)
 
 
-def model_update(*, instance: M, data: dict[str, Any], actor: Any | None = None) -> tuple[M, bool]:
+Check = Callable[[Any], None]
+
+
+def model_update(
+    *, instance: M, data: dict[str, Any], actor: Any | None = None, check: Check | None = None
+) -> tuple[M, bool]:
     """Apply ``data`` to ``instance``, validate, and save only the fields that changed.
 
     Returns the instance and whether anything changed. Many-to-many fields in
     ``data`` are set after the save. ``actor`` is recorded in the change history.
+    ``check`` runs after ``full_clean()`` for rules across rows (overlaps, protection).
     """
     m2m = {f.name for f in instance._meta.many_to_many}
     changed: list[str] = []
+    before: dict[str, Any] = {}
     m2m_data: dict[str, Any] = {}
     for name, value in data.items():
         if name in m2m:
@@ -27,10 +36,18 @@ def model_update(*, instance: M, data: dict[str, Any], actor: Any | None = None)
         current = getattr(instance, attname)
         new = value.pk if isinstance(value, models.Model) and attname.endswith("_id") else value
         if current != new:
+            before[attname] = current
             setattr(instance, name, value)
             changed.append(name)
     if changed:
-        instance.full_clean()
+        try:
+            instance.full_clean()
+            if check is not None:
+                check(instance)
+        except ValidationError:
+            for attname, value in before.items():  # refused: the caller's object is unchanged
+                setattr(instance, attname, value)
+            raise
         if actor is not None:
             instance._history_user = actor  # type: ignore[attr-defined]
         instance.save(
@@ -41,11 +58,15 @@ def model_update(*, instance: M, data: dict[str, Any], actor: Any | None = None)
     return instance, bool(changed or m2m_data)
 
 
-def model_create(*, model: type[M], data: dict[str, Any], actor: Any | None = None) -> M:
-    """Build, validate and save a new ``model`` instance from ``data``."""
+def model_create(
+    *, model: type[M], data: dict[str, Any], actor: Any | None = None, check: Check | None = None
+) -> M:
+    """Build, validate (``full_clean()``, then ``check``) and save a new ``model`` instance."""
     m2m = {f.name for f in model._meta.many_to_many}
     instance = model(**{k: v for k, v in data.items() if k not in m2m})
     instance.full_clean()
+    if check is not None:
+        check(instance)
     if actor is not None:
         instance._history_user = actor  # type: ignore[attr-defined]
     instance.save()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_tables2 as tables
+from django.utils.html import format_html
 
 from qudao.core.templatetags.qudao import money
 
@@ -33,3 +34,14 @@ class NameColumn(tables.Column):
         kwargs.setdefault("order_by", ("name_en",))
         kwargs.setdefault("accessor", "name")
         super().__init__(*args, **kwargs)
+
+
+class StatusColumn(tables.Column):
+    """A status as a coloured badge on screen (the CSS class is the value), its label in exports."""
+
+    def render(self, value: Any, record: Any, bound_column: Any) -> str:
+        label = getattr(record, f"get_{bound_column.name}_display")()
+        return format_html('<span class="badge {}">{}</span>', value, label)
+
+    def value(self, value: Any, record: Any, bound_column: Any) -> Any:
+        return getattr(record, f"get_{bound_column.name}_display")()

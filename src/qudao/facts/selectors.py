@@ -21,7 +21,8 @@ def batch_errors(batch: Batch, *, limit: int = 200) -> tuple[list[dict[str, Any]
     """The first rows of a batch's error report, and how many there are in all."""
     if not batch.error_report or not Path(batch.error_report).exists():
         return [], 0
-    frame = pl.read_csv(batch.error_report, infer_schema=False, encoding="utf8").with_columns(
-        pl.col("row").cast(pl.Int64)
-    )
-    return frame.head(limit).to_dicts(), frame.height
+    # A report may hold millions of rows: read the ones shown, and only count the rest.
+    report = pl.scan_csv(batch.error_report, infer_schema=False)
+    shown = report.head(limit).with_columns(pl.col("row").cast(pl.Int64)).collect()
+    total = report.select(pl.len()).collect().item()
+    return shown.to_dicts(), total

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from qudao.core.exporting import to_xlsx
 from qudao.core.importing.errors import MappingError, SourceError
-from qudao.core.importing.mapping import Mapping
+from qudao.core.importing.mapping import ColumnSpec, Mapping
 from qudao.facts import store
 from qudao.facts.choices import BatchStatus, ImportMode
 from qudao.facts.models import Batch
@@ -277,7 +277,7 @@ def fact_import(
             source_name=source_name or path.name,
             checksum=checksum,
             size_bytes=source.size_bytes,
-            mapping=_mapping_text(mapping),
+            mapping=mapping.to_toml(),
             created_by=actor,
             worker_pid=os.getpid(),
         )
@@ -381,17 +381,6 @@ def upload_enqueue(
     )
     transaction.on_commit(lambda: import_batch.enqueue(batch.pk))
     return batch
-
-
-def _mapping_text(mapping: Mapping) -> str:
-    lines = [f'target = "{mapping.target}"', "[columns]"]
-    lines += [
-        f'{name} = "{spec.column}"' + (f"  # template {spec.template}" if spec.template else "")
-        for name, spec in mapping.columns.items()
-    ]
-    if mapping.constants:
-        lines += ["[constants]"] + [f'{k} = "{v}"' for k, v in mapping.constants.items()]
-    return "\n".join(lines)
 
 
 def _run(
@@ -582,13 +571,12 @@ def column_guesses(schema: FactSchema, headers: list[str]) -> dict[str, str]:
 def mapping_from_matches(*, fact: str, matches: dict[str, str]) -> str:
     """The TOML mapping a person built by matching columns in the browser."""
     schema = fact_schema(fact)
-    lines = [f'target = "{fact}"', "", "[columns]"]
-    for f in schema.fields:
-        header = matches.get(f.name, "").strip()
-        if header:
-            escaped = header.replace("\\", "\\\\").replace('"', '\\"')
-            lines.append(f'{f.name} = "{escaped}"')
-    return "\n".join(lines) + "\n"
+    columns = {
+        f.name: ColumnSpec(matches[f.name].strip())
+        for f in schema.fields
+        if matches.get(f.name, "").strip()
+    }
+    return Mapping(target=fact, columns=columns).to_toml()
 
 
 @transaction.atomic

@@ -1,12 +1,9 @@
 from __future__ import annotations
 
-from typing import Any
-
 import django_tables2 as tables
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from qudao.core.tables import NUMERIC
+from qudao.core.tables import NUMERIC, StatusColumn
 from qudao.facts.models import Batch, SavedMapping
 
 
@@ -14,7 +11,7 @@ class BatchTable(tables.Table):
     id = tables.Column(verbose_name=_("Batch"), linkify=True)
     fact = tables.Column()
     source_name = tables.Column()
-    status = tables.Column()
+    status = StatusColumn()
     rows_read = tables.Column(attrs=NUMERIC)
     rows_accepted = tables.Column(attrs=NUMERIC)
     rows_rejected = tables.Column(attrs=NUMERIC)
@@ -39,14 +36,6 @@ class BatchTable(tables.Table):
             "created_at",
         )
         order_by = "-id"
-
-    def render_status(self, record: Batch) -> str:
-        return format_html(
-            '<span class="badge {}">{}</span>', record.status, record.get_status_display()
-        )
-
-    def value_status(self, record: Batch) -> Any:
-        return record.get_status_display()
 
 
 class SavedMappingTable(tables.Table):

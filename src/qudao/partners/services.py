@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from datetime import date
 from typing import Any
 
@@ -103,22 +102,18 @@ def partner_territory_check(territory: PartnerTerritory) -> None:
 
 @transaction.atomic
 def partner_territory_create(*, actor: Any | None = None, **data: Any) -> PartnerTerritory:
-    territory = PartnerTerritory(**data)
-    territory.full_clean()
-    partner_territory_check(territory)
-    return model_create(model=PartnerTerritory, data=data, actor=actor)
+    return model_create(
+        model=PartnerTerritory, data=data, actor=actor, check=partner_territory_check
+    )
 
 
 @transaction.atomic
 def partner_territory_update(
     *, territory: PartnerTerritory, actor: Any | None = None, **data: Any
 ) -> PartnerTerritory:
-    candidate = copy.copy(territory)
-    for name, value in data.items():
-        setattr(candidate, name, value)
-    candidate.full_clean()
-    partner_territory_check(candidate)
-    return model_update(instance=territory, data=data, actor=actor)[0]
+    return model_update(instance=territory, data=data, actor=actor, check=partner_territory_check)[
+        0
+    ]
 
 
 @transaction.atomic

@@ -1,12 +1,9 @@
 from __future__ import annotations
 
-from typing import Any
-
 import django_tables2 as tables
-from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from qudao.core.tables import NUMERIC, MoneyColumn, NameColumn
+from qudao.core.tables import NUMERIC, MoneyColumn, NameColumn, StatusColumn
 from qudao.core.templatetags.qudao import period_label
 from qudao.partners.models import Partner, Target
 
@@ -20,7 +17,7 @@ class PartnerTable(tables.Table):
         verbose_name=_("Channel model"),
     )
     grade = tables.Column(accessor="grade__name", order_by="grade__rank", verbose_name=_("Grade"))
-    status = tables.Column()
+    status = StatusColumn()
     home_region = tables.Column(
         accessor="home_region__name", order_by="home_region__name_en", verbose_name=_("Home region")
     )
@@ -42,14 +39,6 @@ class PartnerTable(tables.Table):
             "credit_limit",
         )
         order_by = "code"
-
-    def render_status(self, record: Partner) -> str:
-        return format_html(
-            '<span class="badge {}">{}</span>', record.status, record.get_status_display()
-        )
-
-    def value_status(self, record: Partner) -> Any:
-        return record.get_status_display()
 
 
 class TargetTable(tables.Table):

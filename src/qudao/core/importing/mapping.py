@@ -19,6 +19,7 @@ status = "active"
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -78,6 +79,41 @@ class Mapping:
     def header_for(self, field_name: str) -> str:
         spec = self.columns.get(field_name)
         return spec.column if spec else field_name
+
+    def to_toml(self) -> str:
+        """This mapping as TOML that ``parse_mapping`` reads back to the same mapping."""
+
+        def text(value: Any) -> str:
+            return json.dumps(str(value), ensure_ascii=False)  # a valid TOML basic string
+
+        def array(values: tuple[str, ...]) -> str:
+            return "[" + ", ".join(text(v) for v in values) + "]"
+
+        lines = [
+            f"target = {text(self.target)}",
+            "",
+            "[source]",
+            f"encoding = {text(self.encoding)}",
+            f"sheet = {text(self.sheet)}",
+            f"null_values = {array(self.null_values)}",
+            f"date_formats = {array(self.date_formats)}",
+            "",
+            "[columns]",
+        ]
+        for name, spec in self.columns.items():
+            if spec.number_within:
+                lines.append(f"{name} = {{ number_within = {text(spec.column)} }}")
+            elif spec.template:
+                lines.append(
+                    f"{name} = {{ column = {text(spec.column)}, template = {text(spec.template)} }}"
+                )
+            else:
+                lines.append(f"{name} = {text(spec.column)}")
+        if self.constants:
+            lines += ["", "[constants]"] + [f"{k} = {text(v)}" for k, v in self.constants.items()]
+        for name, table in self.values.items():
+            lines += ["", f"[values.{name}]"] + [f"{text(a)} = {text(b)}" for a, b in table.items()]
+        return "\n".join(lines) + "\n"
 
 
 def load_mapping(path: Path | str) -> Mapping:
