@@ -38,6 +38,7 @@ def _run_imports_in_the_request(settings) -> None:  # type: ignore[no-untyped-de
 def test_upload_gbk_then_a_bad_workbook(page, live_server, shots: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     build_demo(progress=lambda step: None)
     SavedMapping.objects.create(name="流向月报", fact="sell_through", toml=MAPPING)
+    SavedMapping.objects.create(name="库存表", fact="inventory", toml=MAPPING)
     good = tmp_path / "流向2020年1月.csv"
     good.write_bytes(
         (
@@ -63,7 +64,12 @@ def test_upload_gbk_then_a_bad_workbook(page, live_server, shots: Path, tmp_path
     page.wait_for_selector("#preview table.data")
     assert "张三" in page.inner_text("#preview")
     assert page.eval_on_selector("#id_col_partner", "e => e.value") == "经销商编码"
-    page.select_option("#id_saved_mapping", label="流向月报")
+    # only the sell-through mappings are offered, each named with its fact and source
+    offered = page.eval_on_selector_all(
+        "#id_saved_mapping option:not([hidden])", "options => options.map(o => o.textContent)"
+    )
+    assert offered[1:] == ["流向月报 · 流向明细 · 任意伙伴"], offered
+    page.select_option("#id_saved_mapping", label="流向月报 · 流向明细 · 任意伙伴")
     page.screenshot(path=str(shots / "import-upload-zh.png"))
     page.click("button:has-text('导入')")
     page.wait_for_selector(".badge.committed")

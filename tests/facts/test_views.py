@@ -83,19 +83,18 @@ def test_accept_valid_upload_then_revert(world: World) -> None:
     assert batch.status == BatchStatus.REVERTED and fact_table("inventory").count().execute() == 0
 
 
-def test_saved_mapping_with_chinese_headers(world: World) -> None:
-    SavedMapping.objects.create(
-        name="月度库存",
-        fact="inventory",
-        toml="""
+INVENTORY_TOML = """
 target = "inventory"
 [columns]
 snapshot_date = "日期"
 partner = "经销商"
 product = "产品"
 quantity_on_hand = "库存"
-""",
-    )
+"""
+
+
+def test_saved_mapping_with_chinese_headers(world: World) -> None:
+    SavedMapping.objects.create(name="月度库存", fact="inventory", toml=INVENTORY_TOML)
     client = Client()
     client.force_login(world.users["director"])
     csv = '日期,经销商,产品,库存\n2020年3月31日,P-DE,BIKE-1,"1,200"\n'
@@ -103,6 +102,30 @@ quantity_on_hand = "库存"
     _work()
     assert Batch.objects.values_list("status", "message").get() == (BatchStatus.COMMITTED, "")
     assert fact_table("inventory").to_polars().get_column("quantity_on_hand").to_list()[0] == 1200
+
+
+def test_upload_offers_saved_mappings_by_fact_and_refuses_a_mismatch(world: World) -> None:
+    stock = SavedMapping.objects.create(
+        name="库存月报", fact="inventory", partner=world.p_de, toml=INVENTORY_TOML
+    )
+    SavedMapping.objects.create(
+        name="流向", fact="sell_through", toml=INVENTORY_TOML.replace("inventory", "sell_through")
+    )
+    client = Client()
+    client.force_login(world.users["director"])
+    page = client.get(reverse("facts:upload")).content.decode()
+    # each option names its fact and source, and carries the fact the page narrows by
+    assert 'data-fact="inventory"' in page and 'data-fact="sell_through"' in page
+    assert "库存月报 · " in page and " · P-DE</option>" in page
+    # choosing a sell-through mapping for an inventory file is refused, nothing is queued
+    wrong = SavedMapping.objects.get(name="流向")
+    response = _upload(client, saved_mapping=str(wrong.pk))
+    assert response.status_code == 200 and not Batch.objects.exists()
+    assert "“流向” maps sell_through files, not inventory." in response.content.decode()
+    _upload(
+        client, "日期,经销商,产品,库存\n2020-03-31,P-DE,BIKE-1,5\n", saved_mapping=str(stock.pk)
+    )
+    assert Batch.objects.get().mapping == INVENTORY_TOML
 
 
 def test_who_may_import_and_see_batches(world: World) -> None:

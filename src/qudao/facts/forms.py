@@ -13,6 +13,23 @@ from qudao.facts.models import SavedMapping
 ALLOWED_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".parquet")
 
 
+class SavedMappingSelect(forms.Select):
+    """Options carry their fact, so the page can offer only the mappings for the chosen one."""
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, *args, **kwargs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-fact"] = instance.fact
+        return option
+
+
+class SavedMappingChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        source = obj.partner.code if obj.partner_id else _("any partner")
+        return f"{obj.name} · {obj.get_fact_display()} · {source}"
+
+
 class UploadForm(forms.Form):
     fact = forms.ChoiceField(label=_("What the file holds"), choices=FACT_CHOICES)
     file = forms.FileField(
@@ -21,9 +38,10 @@ class UploadForm(forms.Form):
             "CSV (UTF-8 or GBK), Excel (.xlsx) or Parquet. Any size: it is read in chunks."
         ),
     )
-    saved_mapping = forms.ModelChoiceField(
+    saved_mapping = SavedMappingChoiceField(
         label=_("Saved mapping"),
         queryset=SavedMapping.objects.none(),
+        widget=SavedMappingSelect,
         required=False,
         empty_label=_("None: the file uses the canonical column names"),
     )
@@ -57,8 +75,19 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        queryset = SavedMapping.objects.restrict(user)
+        queryset = SavedMapping.objects.restrict(user).select_related("partner")
         self.fields["saved_mapping"].queryset = queryset  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        saved, fact = data.get("saved_mapping"), data.get("fact")
+        if saved is not None and fact and saved.fact != fact:
+            self.add_error(
+                "saved_mapping",
+                _("“%(name)s” maps %(mapped)s files, not %(fact)s.")
+                % {"name": saved.name, "mapped": saved.fact, "fact": fact},
+            )
+        return data
 
     def clean_file(self) -> Any:
         uploaded = self.cleaned_data["file"]

@@ -221,6 +221,43 @@ def _parquet_source(path: Path) -> Source:
     return Source(headers, chunks(), path.stat().st_size)
 
 
+def prefetched(chunks: Iterator[pa.Table], depth: int = 1) -> Iterator[pa.Table]:
+    """The same chunks, read ahead in a thread: the reader (which releases the GIL) parses
+    the next chunk while this one is checked. At most ``depth`` chunks wait in memory."""
+    import queue
+    import threading
+
+    done = object()
+    waiting: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        waiting.put(chunk, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            waiting.put(done)
+        except BaseException as exc:  # handed to the consumer, raised there
+            waiting.put(exc)
+
+    reader = threading.Thread(target=read, name="qudao-chunk-reader", daemon=True)
+    reader.start()
+    try:
+        while (item := waiting.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join(timeout=5)
+
+
 def open_source(path: Path, mapping: Mapping) -> Source:
     if not path.exists():
         raise SourceError(_("No such file: %(path)s") % {"path": path})
@@ -291,6 +328,22 @@ def _parsed_with(f: FactField, fmt: str, is_stamp: bool) -> pl.Expr:
         return raw.str.strptime(pl.Date, fmt, strict=False)
     stamp = raw.str.strptime(pl.Datetime("us"), fmt, strict=False)
     return stamp.dt.date() if f.kind is Kind.DATE else stamp
+
+
+def _parsed_plain(f: FactField, date_format: tuple[str, bool] | None) -> pl.Expr | None:
+    """The fast parse of a column whose values look as most files write them: dates in the
+    one format a sample showed, numbers without separators, signs or full-width digits.
+    Values it cannot read fall back to ``_parsed``, which tries every accepted spelling."""
+    raw = pl.col(f.name)
+    if f.kind in (Kind.DATE, Kind.DATETIME):
+        return _parsed_with(f, *date_format) if date_format else None
+    if f.kind is Kind.INTEGER:
+        return raw.cast(pl.Int64, strict=False)
+    if f.kind is Kind.DECIMAL:
+        return raw.cast(pl.Decimal(DECIMAL_PRECISION, MONEY_SCALE + 2), strict=False).cast(
+            pl.Decimal(DECIMAL_PRECISION, MONEY_SCALE), strict=False
+        )
+    return None
 
 
 def _parsed(f: FactField, mapping: Mapping) -> pl.Expr:
@@ -366,6 +419,50 @@ class Sequences:
         return numbers.alias(f"__seq_{field_name}")
 
 
+Check = tuple[pl.Expr, FactField, str]  # (the row fails when true, field, reason)
+
+
+def _row_checks(
+    mapped: list[FactField], *, codes: dict[str, pl.Series], mapping: Mapping
+) -> list[Check]:
+    """Every per-row check of the mapped fields, over the text and parsed columns."""
+    checks: list[Check] = []
+    for f in mapped:
+        value, result = pl.col(f.name), pl.col(f"{f.name}__p")
+        present = value.is_not_null() & (value != "")
+        if f.required:
+            checks.append((~present, f, _("A value is required.")))
+        if f.kind is not Kind.TEXT:
+            checks.append((present & result.is_null(), f, _reason_unparsed(f)))
+        else:
+            checks.append(
+                (
+                    value.str.len_chars() > f.max_length,
+                    f,
+                    _("Longer than %(n)d characters.") % {"n": f.max_length},
+                )
+            )
+        if f.minimum is not None:
+            checks.append(
+                (result < pl.lit(f.minimum), f, _("Must be at least %(min)s.") % {"min": f.minimum})
+            )
+        if f.kind is Kind.DECIMAL:
+            limit = pl.lit(Decimal(10) ** (DECIMAL_PRECISION - MONEY_SCALE - 1))
+            checks.append((result.abs() >= limit, f, _("Too large.")))
+        if f.reference is not None:
+            label = {"partner": _("partner"), "product": _("product"), "region": _("region")}[
+                f.reference.value
+            ]
+            checks.append(
+                (
+                    present & ~value.is_in(codes[f.reference.value].implode()),
+                    f,
+                    _("No %(what)s with this code.") % {"what": label},
+                )
+            )
+    return checks
+
+
 def check_chunk(
     table: pa.Table,
     *,
@@ -385,42 +482,66 @@ def check_chunk(
             sequences = sequences or Sequences()
             frame = frame.with_columns(sequences.number(frame, name, spec.column))
     mapped = [f for f in schema.fields if f.name in mapping.columns or f.name in mapping.constants]
-    raw = frame.select(
-        pl.int_range(first_row, first_row + rows, dtype=pl.Int64).alias(ROW),
-        *[_raw(f, mapping) for f in mapped],
-    )
+    raw_columns = [_raw(f, mapping) for f in mapped]
+    sample = frame.head(1000).select(raw_columns)
     formats = {
-        f.name: _detect_format(raw, f, mapping)
+        f.name: _detect_format(sample, f, mapping)
         for f in mapped
         if f.kind in (Kind.DATE, Kind.DATETIME)
     }
-    parsed = raw.select(
-        pl.col(ROW),
-        *[
-            (_parsed_with(f, *fmt) if (fmt := formats.get(f.name)) else _parsed(f, mapping)).alias(
+    fast = {f.name: _parsed_plain(f, formats.get(f.name)) for f in mapped}
+    # One plan per chunk: the text of each field and its parsed value side by side.
+    both = (
+        frame.lazy()
+        .select(pl.int_range(first_row, first_row + rows, dtype=pl.Int64).alias(ROW), *raw_columns)
+        .with_columns(
+            (parse if (parse := fast[f.name]) is not None else _parsed(f, mapping)).alias(
                 f"{f.name}__p"
             )
             for f in mapped
-        ],
-    )
-    for f in mapped:
-        if formats.get(f.name) is None:
-            continue
-        value, result = pl.col(f.name), pl.col(f"{f.name}__p")
-        missed = pl.concat([raw, parsed.drop(ROW)], how="horizontal").filter(
-            value.is_not_null() & (value != "") & result.is_null()
         )
-        if missed.height:  # a few rows in another format: try them all
-            slower = missed.select(pl.col(ROW), _parsed(f, mapping).alias(f"{f.name}__p"))
-            parsed = parsed.update(slower, on=ROW)
-    both = pl.concat([raw, parsed.drop(ROW)], how="horizontal")
-    checks: list[pl.DataFrame] = []
+        .collect()
+    )
 
-    def add(condition: pl.Expr, f: FactField, reason: str) -> None:
-        bad = both.filter(condition)
-        if bad.height:
-            checks.append(
-                bad.select(
+    def unread(f: FactField) -> pl.Expr:
+        value, result = pl.col(f.name), pl.col(f"{f.name}__p")
+        return value.is_not_null() & (value != "") & result.is_null()
+
+    retry = [f for f in mapped if fast[f.name] is not None]
+    counts = both.select(unread(f).sum().alias(f.name) for f in retry).row(0) if retry else ()
+    for f, count in zip(retry, counts, strict=True):
+        if count:  # some rows spelled otherwise: try every accepted spelling on those
+            slower = both.filter(unread(f)).select(
+                pl.col(ROW), _parsed(f, mapping).alias(f"{f.name}__p")
+            )
+            both = both.update(slower, on=ROW)
+    checks = _row_checks(mapped, codes=codes, mapping=mapping)
+    if within is not None:
+        date_field = schema.get(schema.date_field)
+        parsed_date = pl.col(f"{date_field.name}__p")
+        checks.append(
+            (
+                parsed_date.is_not_null()
+                & ~parsed_date.is_between(pl.lit(within[0]), pl.lit(within[1])),
+                date_field,
+                _("Outside the period being replaced (%(first)s to %(last)s).")
+                % {"first": within[0].isoformat(), "last": within[1].isoformat()},
+            )
+        )
+    # Every check as a column in one pass; error rows are built only from the rare hits.
+    flags = both.select(
+        condition.fill_null(False).alias(f"__check{i}")
+        for i, (condition, _f, _reason) in enumerate(checks)
+    )
+    failed = flags.select(pl.any_horizontal(pl.all()).alias("failed")).get_column("failed")
+    error_frames: list[pl.DataFrame] = []
+    if failed.any():
+        for i, (_condition, f, reason) in enumerate(checks):
+            hits = flags.get_column(f"__check{i}")
+            if not hits.any():
+                continue
+            error_frames.append(
+                both.filter(hits).select(
                     pl.col(ROW).alias("row"),
                     pl.lit(
                         mapping.header_for(f.name) if f.name not in mapping.constants else f.name
@@ -429,59 +550,17 @@ def check_chunk(
                     pl.lit(reason).alias("reason"),
                 )
             )
-
-    for f in mapped:
-        value, result = pl.col(f.name), pl.col(f"{f.name}__p")
-        if f.required:
-            add(value.is_null() | (value == ""), f, _("A value is required."))
-        if f.kind is not Kind.TEXT:
-            add(value.is_not_null() & (value != "") & result.is_null(), f, _reason_unparsed(f))
-        else:
-            add(
-                value.str.len_chars() > f.max_length,
-                f,
-                _("Longer than %(n)d characters.") % {"n": f.max_length},
-            )
-        if f.minimum is not None:
-            add(result < pl.lit(f.minimum), f, _("Must be at least %(min)s.") % {"min": f.minimum})
-        if f.kind is Kind.DECIMAL:
-            add(
-                result.abs() >= pl.lit(Decimal(10) ** (DECIMAL_PRECISION - MONEY_SCALE - 1)),
-                f,
-                _("Too large."),
-            )
-        if f.reference is not None:
-            label = {"partner": _("partner"), "product": _("product"), "region": _("region")}[
-                f.reference.value
-            ]
-            add(
-                value.is_not_null()
-                & (value != "")
-                & ~value.is_in(codes[f.reference.value].implode()),
-                f,
-                _("No %(what)s with this code.") % {"what": label},
-            )
-    if within is not None:
-        date_field = schema.get(schema.date_field)
-        add(
-            pl.col(f"{date_field.name}__p").is_not_null()
-            & ~pl.col(f"{date_field.name}__p").is_between(pl.lit(within[0]), pl.lit(within[1])),
-            date_field,
-            _("Outside the period being replaced (%(first)s to %(last)s).")
-            % {"first": within[0].isoformat(), "last": within[1].isoformat()},
-        )
     missing = [f for f in schema.fields if f.required and f not in mapped]
     assert not missing, "validate_fact_mapping lets no required field go unmapped"
 
     errors = (
-        pl.concat(checks)
-        if checks
+        pl.concat(error_frames)
+        if error_frames
         else pl.DataFrame(
             schema={"row": pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String}
         )
     )
-    bad_rows = errors.get_column("row").unique()
-    valid = both.filter(~pl.col(ROW).is_in(bad_rows.implode())).select(
+    valid = both.filter(~failed).select(
         pl.col(ROW),
         *[
             (pl.col(f"{f.name}__p") if f in mapped else pl.lit(None))
