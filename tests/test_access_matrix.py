@@ -256,3 +256,36 @@ def test_contacts_and_territories_of_a_partner(world: World, role: str, code: st
     # and the contacts tab shows them to whoever may see the partner
     page = client.get(reverse("partners:partner_detail", args=[partner.pk]), {"tab": "contacts"})
     assert ("Wang Li" in page.content.decode()) == (code in SEES[role])
+
+
+RUNS_REVIEWS = {"director", "manager"}
+SEES_RUNS = {"director", "manager", "finance", "sales"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_review_pages(world: World, role: str) -> None:
+    from qudao.analytics.services import review_run
+
+    run = review_run(period="2020Q1")
+    client = _client(world, role)
+    # scorecards: each role sees the partners in its scope, on the page and in the export
+    page = client.get(reverse("analytics:scorecard_list"), {"period": "2020Q1"})
+    csv = client.get(reverse("analytics:scorecard_list"), {"period": "2020Q1", "export": "csv"})
+    for code in ALL_PARTNERS:
+        visible = code in SEES[role]
+        assert (f">{code}<" in page.content.decode()) == visible, (role, code)
+        assert (f"\n{code}," in csv.content.decode("utf-8-sig")) == visible, (role, code)
+    # runs: internal roles only; starting one: reviewers only
+    expected = 200 if role in SEES_RUNS else 404
+    assert client.get(reverse("analytics:run_detail", args=[run.pk])).status_code == expected
+    assert client.get(reverse("analytics:run_list")).status_code == 200
+    started = client.post(reverse("analytics:review_start"), {"period": "2020Q2"})
+    assert started.status_code == (302 if role in RUNS_REVIEWS else 403), role
+    assert client.get(reverse("analytics:kpi_list")).status_code == 200
+
+
+def test_review_pages_send_anonymous_to_login(world: World) -> None:
+    client = Client()
+    for name in ("analytics:run_list", "analytics:scorecard_list", "analytics:kpi_list"):
+        response = client.get(reverse(name))
+        assert response.status_code == 302 and "/login/" in response["Location"], name

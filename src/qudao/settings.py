@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "qudao.partners",
     "qudao.catalog",
     "qudao.facts",
+    "qudao.analytics",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ urlpatterns = [
     path("regions/", include("qudao.territories.urls")),
     path("products/", include("qudao.catalog.urls")),
     path("imports/", include("qudao.facts.urls")),
+    path("review/", include("qudao.analytics.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -51,3 +51,13 @@ def test_labels_in_both_languages() -> None:
     with translation.override("en"):
         assert Period.parse("2019Q4").label == "2019 Q4"
         assert Period.parse("2019-12").label == "Dec 2019"
+
+
+def test_previous_and_year_ago_periods() -> None:
+    assert Period.parse("2020Q1").previous.key == "2019Q4"
+    assert Period.parse("2020Q1").year_ago.key == "2019Q1"
+    assert Period.parse("2020-01").previous.key == "2019-12"
+    assert Period.parse("2020-03").year_ago.key == "2019-03"
+    assert Period.parse("2020").previous.key == "2019"
+    assert Period.parse("2020Q4").shifted(2).key == "2021Q2"
+    assert Period.parse("2020Q1").days == 91  # a leap year's first quarter

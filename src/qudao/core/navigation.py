@@ -44,7 +44,16 @@ NAVIGATION: tuple[NavGroup, ...] = (
             NavItem(_("Price list"), "catalog:price_list"),
         ),
     ),
-    NavGroup("performance", _("Performance"), (NavItem(_("Targets"), "partners:target_list"),)),
+    NavGroup(
+        "performance",
+        _("Performance"),
+        (
+            NavItem(_("Scorecards"), "analytics:scorecard_list"),
+            NavItem(_("Channel reviews"), "analytics:run_list", INTERNAL),
+            NavItem(_("KPI dictionary"), "analytics:kpi_list"),
+            NavItem(_("Targets"), "partners:target_list"),
+        ),
+    ),
     NavGroup(
         "insights",
         _("Insights"),

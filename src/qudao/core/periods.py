@@ -90,6 +90,30 @@ class Period:
     def __str__(self) -> str:
         return self.key
 
+    def shifted(self, steps: int) -> Period:
+        """The period of the same kind ``steps`` periods later (earlier when negative)."""
+        year = int(self.key[:4])
+        if self.kind is PeriodKind.MONTH:
+            y, m = _add_months(year, int(self.key[5:]), steps)
+            return Period.parse(f"{y}-{m:02d}")
+        if self.kind is PeriodKind.QUARTER:
+            index = year * 4 + int(self.key[-1]) - 1 + steps
+            return Period.parse(f"{index // 4}Q{index % 4 + 1}")
+        return Period.parse(str(year + steps))
+
+    @property
+    def previous(self) -> Period:
+        return self.shifted(-1)
+
+    @property
+    def year_ago(self) -> Period:
+        per_year = {PeriodKind.MONTH: 12, PeriodKind.QUARTER: 4, PeriodKind.YEAR: 1}
+        return self.shifted(-per_year[self.kind])
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
     @property
     def label(self) -> str:
         """How the period reads on screen: "2019年第4季度" / "2019 Q4"."""

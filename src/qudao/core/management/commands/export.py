@@ -1,6 +1,7 @@
-"""``qudao export DATASET --format csv|xlsx|json [-o FILE]`` — master data in canonical columns.
+"""``qudao export DATASET [--period P] --format csv|xlsx|json [-o FILE]``.
 
-The columns are the canonical fields, so an export re-imports unchanged.
+Master data comes out in canonical columns, so an export re-imports unchanged;
+``scorecards`` are the current review results of one period (``--period``).
 """
 
 from __future__ import annotations
@@ -15,35 +16,57 @@ from qudao.core.exporting import WRITERS
 from qudao.core.importing.errors import MappingError
 from qudao.core.importing.registry import master_target, master_targets
 from qudao.core.models import User
+from qudao.core.periods import Period
 
 
 class Command(BaseCommand):
     help = "Export master data as CSV, Excel or JSON (stdout when no -o)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("dataset", help=", ".join(master_targets()))
+        parser.add_argument("dataset", help=", ".join([*master_targets(), "scorecards"]))
+        parser.add_argument("--period", help="for scorecards: 2019Q4, 2019-12 or 2019")
         parser.add_argument("--format", choices=sorted(WRITERS), default="csv")
         parser.add_argument("-o", "--output", type=Path)
         parser.add_argument("--user", help="export only what this user may see")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        try:
-            target = master_target(opts["dataset"])
-        except MappingError as exc:
-            raise CommandError(str(exc)) from exc
-        queryset = target.export_queryset()
+        user = None
         if opts["user"]:
             try:
-                queryset = queryset.restrict(User.objects.get(username=opts["user"]))
+                user = User.objects.get(username=opts["user"])
             except User.DoesNotExist as exc:
                 raise CommandError(f"no user {opts['user']!r}") from exc
-        headers = target.field_names
-        rows = [[target.export_row(obj)[h] for h in headers] for obj in queryset.iterator()]
+        if opts["dataset"] == "scorecards":
+            headers, rows, name = self._scorecards(opts["period"], user)
+        else:
+            try:
+                target = master_target(opts["dataset"])
+            except MappingError as exc:
+                raise CommandError(str(exc)) from exc
+            queryset = target.export_queryset()
+            if user is not None:
+                queryset = queryset.restrict(user)
+            headers, name = target.field_names, target.name
+            rows = [[target.export_row(obj)[h] for h in headers] for obj in queryset.iterator()]
         data = WRITERS[opts["format"]](headers, rows)
         if opts["output"]:
             opts["output"].write_bytes(data)
-            self.stderr.write(f"{target.name}: {len(rows)} rows written to {opts['output']}")
+            self.stderr.write(f"{name}: {len(rows)} rows written to {opts['output']}")
         elif opts["format"] == "xlsx":
             raise CommandError("xlsx needs -o FILE")
         else:
             sys.stdout.buffer.write(data)
+
+    def _scorecards(self, period: str | None, user: Any) -> tuple[list[str], list[Any], str]:
+        from qudao.analytics.selectors import current_run, scorecard_export_rows
+
+        if not period:
+            raise CommandError("scorecards need --period (2019Q4, 2019-12 or 2019)")
+        try:
+            key = Period.parse(period).key
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        if current_run(period=key) is None:
+            raise CommandError(f"no review of {key} yet: run “qudao review {key}” first")
+        headers, rows = scorecard_export_rows(user=user, period=key)
+        return headers, rows, "scorecards"

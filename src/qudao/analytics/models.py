@@ -1,0 +1,142 @@
+"""Review runs and their scorecards: the results people browse, compare and act on.
+
+A run computes every KPI of every scored partner for one period. Re-running a period
+supersedes the earlier run (its scorecards stay, for history); readers take the current
+run's rows. A run records what it read and how, so each figure can be reproduced.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from qudao.analytics.kpis import KPI_BY_ID, Unit
+from qudao.core.choices import Role
+from qudao.core.models import TimeStampedModel
+from qudao.core.permissions import AccessPolicy
+from qudao.core.querysets import RestrictedQuerySet
+
+REVIEWERS = frozenset({Role.CHANNEL_DIRECTOR, Role.CHANNEL_MANAGER})
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    CURRENT = "current", _("Current")
+    SUPERSEDED = "superseded", _("Superseded")
+    FAILED = "failed", _("Failed")
+
+
+class Engine(models.TextChoices):
+    DUCKDB = "duckdb", "DuckDB"
+    SPARK = "spark", "Spark"
+
+
+class ReviewRun(TimeStampedModel):
+    period = models.CharField(_("period"), max_length=10, db_index=True)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=RunStatus.choices, default=RunStatus.QUEUED
+    )
+    engine = models.CharField(_("engine"), max_length=10, choices=Engine.choices)
+    kpi_version = models.CharField(_("KPI dictionary version"), max_length=20)
+    parameters = models.JSONField(_("parameters"), default=dict)
+    input_batches = models.JSONField(_("input batches"), default=dict)
+    timings = models.JSONField(_("timings (s)"), default=dict)
+    row_counts = models.JSONField(_("row counts"), default=dict)
+    progress = models.FloatField(_("progress"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(editor_roles=REVIEWERS)
+
+    class Meta:
+        verbose_name = _("review run")
+        verbose_name_plural = _("review runs")
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.period} #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("analytics:run_detail", args=[self.pk])
+
+
+def kpi_field(kpi_id: str) -> Any:
+    """The column of one KPI, sized by its unit: money to the cent, rates to 6 places."""
+    kpi = KPI_BY_ID[kpi_id]
+    label = kpi.name_en
+    if kpi.unit is Unit.COUNT:
+        return models.IntegerField(label, null=True, blank=True)
+    places = {Unit.MONEY: 2, Unit.RATE: 6, Unit.QUANTITY: 4, Unit.DAYS: 1, Unit.TURNS: 2}[kpi.unit]
+    return models.DecimalField(label, max_digits=24, decimal_places=places, null=True, blank=True)
+
+
+class Scorecard(models.Model):
+    """Every KPI of one partner for one period, as one run computed it. Null = no data."""
+
+    run = models.ForeignKey(ReviewRun, on_delete=models.CASCADE, related_name="scorecards")
+    partner = models.ForeignKey(
+        "partners.Partner", verbose_name=_("partner"), on_delete=models.CASCADE
+    )
+    period = models.CharField(_("period"), max_length=10, db_index=True)
+    channel_model = models.ForeignKey(
+        "partners.ChannelModel",
+        verbose_name=_("channel model"),
+        on_delete=models.PROTECT,
+        null=True,
+    )
+    region = models.ForeignKey(
+        "territories.Region", verbose_name=_("region"), on_delete=models.PROTECT, null=True
+    )
+    is_current = models.BooleanField(default=True, db_index=True)
+    target = models.DecimalField(_("target"), max_digits=24, decimal_places=2, null=True)
+    rank_in_channel_model = models.IntegerField(_("rank in channel model"), null=True)
+    revenue = kpi_field("revenue")
+    quantity = kpi_field("quantity")
+    gross_margin = kpi_field("gross_margin")
+    gross_margin_rate = kpi_field("gross_margin_rate")
+    revenue_growth_qoq = kpi_field("revenue_growth_qoq")
+    revenue_growth_yoy = kpi_field("revenue_growth_yoy")
+    target_attainment = kpi_field("target_attainment")
+    channel_share = kpi_field("channel_share")
+    sell_through_revenue = kpi_field("sell_through_revenue")
+    sell_through_quantity = kpi_field("sell_through_quantity")
+    sell_through_rate = kpi_field("sell_through_rate")
+    active_customers = kpi_field("active_customers")
+    new_customers = kpi_field("new_customers")
+    churned_customers = kpi_field("churned_customers")
+    churn_rate = kpi_field("churn_rate")
+    marketing_spend = kpi_field("marketing_spend")
+    customer_acquisition_cost = kpi_field("customer_acquisition_cost")
+    inventory_on_hand = kpi_field("inventory_on_hand")
+    days_of_supply = kpi_field("days_of_supply")
+    inventory_turnover = kpi_field("inventory_turnover")
+    overdue_ratio = kpi_field("overdue_ratio")
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(partner_field="partner", editor_roles=REVIEWERS)
+
+    class Meta:
+        verbose_name = _("scorecard")
+        verbose_name_plural = _("scorecards")
+        ordering = ["period", "rank_in_channel_model", "partner_id"]
+        indexes = [models.Index(fields=["period", "is_current"])]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "partner"], name="scorecard_unique_per_run")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id} {self.period}"

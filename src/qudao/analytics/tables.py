@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import django_tables2 as tables
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+
+from qudao.analytics.kpis import KPI_BY_ID, Unit
+from qudao.analytics.models import ReviewRun, Scorecard
+from qudao.core.tables import NUMERIC, StatusColumn
+from qudao.core.templatetags.qudao import money
+
+
+class KpiColumn(tables.Column):
+    """One KPI: its dictionary name as header, its definition on hover, "—" for no data.
+
+    Rates show as percentages on screen; exports keep the exact stored value.
+    """
+
+    def __init__(self, kpi_id: str, **kwargs: Any) -> None:
+        # Built per table, so the name and definition are in the request's language.
+        self.kpi = KPI_BY_ID[kpi_id]
+        th = {"class": "num", "data-kpi": kpi_id, "title": self.kpi.definition}
+        kwargs.setdefault("attrs", {**NUMERIC, "th": th})
+        super().__init__(accessor=kpi_id, verbose_name=self.kpi.name, **kwargs)
+
+    def render(self, value: Any) -> str:
+        unit = self.kpi.unit
+        if unit is Unit.MONEY:
+            return money(value)
+        if unit is Unit.RATE:
+            return f"{number_format(Decimal(value) * 100, 1)}%"
+        if unit is Unit.COUNT:
+            return number_format(value, 0, force_grouping=True)
+        return number_format(
+            value, 1 if unit in (Unit.DAYS, Unit.TURNS) else 0, force_grouping=True
+        )
+
+    def value(self, value: Any) -> Any:
+        return value
+
+
+SCORECARD_KPIS = (
+    "revenue",
+    "gross_margin_rate",
+    "revenue_growth_qoq",
+    "revenue_growth_yoy",
+    "target_attainment",
+    "channel_share",
+    "sell_through_revenue",
+    "sell_through_rate",
+    "active_customers",
+    "new_customers",
+    "churn_rate",
+    "customer_acquisition_cost",
+    "inventory_on_hand",
+    "days_of_supply",
+    "inventory_turnover",
+    "overdue_ratio",
+    "gross_margin",
+    "quantity",
+    "marketing_spend",
+    "churned_customers",
+    "sell_through_quantity",
+)
+
+
+class ScorecardTable(tables.Table):
+    partner = tables.Column(
+        verbose_name=_("Partner"),
+        accessor="partner__code",
+        linkify=("partners:partner_detail", [tables.A("partner_id")]),
+    )
+    partner_name = tables.Column(
+        verbose_name=_("Name"), accessor="partner__name", order_by=("partner__name_en",)
+    )
+    period = tables.Column(verbose_name=_("Period"))
+    channel_model = tables.Column(verbose_name=_("Channel model"))
+    region = tables.Column(verbose_name=_("Region"), accessor="region__code")
+    rank_in_channel_model = tables.Column(verbose_name=_("Rank"), attrs=NUMERIC)
+
+    class Meta:
+        model = Scorecard
+        fields = (
+            "partner",
+            "partner_name",
+            "period",
+            "channel_model",
+            "region",
+            "rank_in_channel_model",
+        )
+        order_by = ("-revenue",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kpis = [(kpi_id, KpiColumn(kpi_id)) for kpi_id in SCORECARD_KPIS]
+        super().__init__(*args, extra_columns=kpis, **kwargs)
+
+
+class ReviewRunTable(tables.Table):
+    id = tables.Column(verbose_name=_("Run"), linkify=True)
+    period = tables.Column()
+    status = StatusColumn()
+    engine = tables.Column()
+    kpi_version = tables.Column()
+    started_by = tables.Column()
+    created_at = tables.DateTimeColumn(verbose_name=_("Started"))
+    finished_at = tables.DateTimeColumn()
+
+    class Meta:
+        model = ReviewRun
+        fields = (
+            "id",
+            "period",
+            "status",
+            "engine",
+            "kpi_version",
+            "started_by",
+            "created_at",
+            "finished_at",
+        )
+        order_by = "-id"

@@ -1,0 +1,27 @@
+"""Background review runs (django-tasks; `qudao serve` runs the worker)."""
+
+from __future__ import annotations
+
+import logging
+
+from django_tasks import task
+
+from qudao.analytics.models import ReviewRun, RunStatus
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def run_review_task(run_id: int) -> str:
+    """Run a queued review; progress and the outcome are written to the run."""
+    from qudao.analytics.services import review_run
+
+    run = ReviewRun.objects.get(pk=run_id)
+    if run.status != RunStatus.QUEUED:
+        return run.status
+    try:
+        review_run(period=run.period, run=run)
+    except Exception:
+        logger.exception("review run %s failed", run_id)
+        raise
+    return ReviewRun.objects.get(pk=run_id).status

@@ -1,0 +1,179 @@
+"""The channel review: KPIs computed by hand on a tiny channel, "no data" never 0, runs
+recorded and superseded, the export contract."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from qudao.analytics.models import ReviewRun, RunStatus, Scorecard
+from qudao.analytics.selectors import EXPORT_LEADING, scorecard_list
+from qudao.analytics.services import review_run
+from qudao.facts.services import fact_import
+from qudao.partners.models import Target
+from tests.conftest import World
+
+
+def _load(tmp_path: Path, fact: str, header: str, *lines: str) -> None:
+    path = tmp_path / f"{fact}.csv"
+    path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    result = fact_import(fact=fact, path=path)
+    assert result.committed, result.errors
+
+
+@pytest.fixture
+def channel(world: World, tmp_path: Path) -> World:
+    """P-DE buys in 2019Q4 and 2020Q1 and reports sell-through, stock, spend and debts;
+    P-US buys in 2020Q1 only and reports nothing else; P-DE-SUB never buys."""
+    _load(
+        tmp_path,
+        "sell_in",
+        "order_date,order_id,line_no,partner,product,quantity,amount,cost",
+        "2019-11-10,O1,1,P-DE,BIKE-1,10,1000,600",
+        "2020-01-15,O2,1,P-DE,BIKE-1,12,1500,900",
+        "2020-02-20,O3,1,P-DE,BIKE-1,4,500,",  # no cost: left out of the margin
+        "2020-03-01,O4,1,P-US,BIKE-1,30,3000,2000",
+        "2019-01-20,O0,1,P-DE,BIKE-1,8,800,500",
+    )
+    _load(
+        tmp_path,
+        "sell_through",
+        "date,partner,customer,product,quantity,amount,document_id",
+        "2019-12-01,P-DE,C1,BIKE-1,2,300,D1",
+        "2019-12-02,P-DE,C2,BIKE-1,1,150,D2",
+        "2020-01-10,P-DE,C1,BIKE-1,3,450,D3",
+        "2020-02-10,P-DE,C3,BIKE-1,5,750,D4",
+        "2020-03-10,P-DE,C3,BIKE-1,1,150,D5",
+    )
+    _load(
+        tmp_path,
+        "inventory",
+        "snapshot_date,partner,product,quantity_on_hand",
+        "2019-12-31,P-DE,BIKE-1,6",
+        "2020-01-31,P-DE,BIKE-1,10",
+        "2020-03-31,P-DE,BIKE-1,8",
+    )
+    _load(
+        tmp_path,
+        "marketing_spend",
+        "date,partner,campaign,amount",
+        "2020-02-01,P-DE,Spring,200",
+    )
+    _load(
+        tmp_path,
+        "receivable",
+        "as_of,partner,amount,days_overdue",
+        "2020-02-29,P-DE,1000,0",
+        "2020-03-31,P-DE,600,0",
+        "2020-03-31,P-DE,400,45",
+    )
+    return world
+
+
+def test_kpis_of_a_quarter_match_the_hand_computation(channel: World) -> None:
+    run = review_run(period="2020Q1")
+    de = Scorecard.objects.get(run=run, partner=channel.p_de)
+    # sell-in: 1500 + 500; margin only over the costed line: 1500 − 900
+    assert de.revenue == Decimal("2000.00") and de.quantity == Decimal("16")
+    assert de.gross_margin == Decimal("600.00") and de.gross_margin_rate == Decimal("0.4")
+    assert de.revenue_growth_qoq == Decimal("1")  # 2000 vs 1000 in 2019Q4
+    assert de.revenue_growth_yoy == Decimal("1.5")  # 2000 vs 800 in 2019Q1
+    assert de.target_attainment == Decimal("0.02")  # 2000 / 100,000 (the 2020Q1 target)
+    assert de.channel_share == Decimal("0.4")  # 2000 / (2000 + 3000)
+    # sell-through: 450 + 750 + 150; 9 units of 16 bought
+    assert de.sell_through_revenue == Decimal("1350.00") and de.sell_through_quantity == 9
+    assert de.sell_through_rate == Decimal("0.5625")
+    # customers: C1 and C3 now; C1 bought in the last 365 days, C3 did not → 1 new;
+    # C2 bought last quarter and not now → 1 churned of 2
+    assert (de.active_customers, de.new_customers, de.churned_customers) == (2, 1, 1)
+    assert de.churn_rate == Decimal("0.5")
+    assert de.marketing_spend == Decimal("200.00")
+    assert de.customer_acquisition_cost == Decimal("200.00")  # 200 / 1 new customer
+    # stock: closing 8 (31 Mar); average of the quarter's snapshots (10 + 8) / 2 = 9
+    assert de.inventory_on_hand == Decimal("8") and de.inventory_turnover == Decimal("1.00")
+    assert de.days_of_supply == Decimal("80.9")  # 8 / (9 units / 91 days)
+    assert de.overdue_ratio == Decimal("0.4")  # 400 of 1000 at 31 Mar
+    assert de.rank_in_channel_model == 2  # P-US bought more, in the same channel model
+
+
+def test_absent_data_is_no_data_never_zero(channel: World) -> None:
+    run = review_run(period="2020Q1")
+    us = Scorecard.objects.get(run=run, partner=channel.p_us)
+    sub = Scorecard.objects.get(run=run, partner=channel.p_de_sub)
+    # P-US reported no sell-through, stock or debts: those KPIs are no data, not 0
+    assert us.revenue == Decimal("3000.00") and us.revenue_growth_qoq is None
+    for name in ("sell_through_revenue", "active_customers", "churn_rate", "inventory_on_hand"):
+        assert getattr(us, name) is None, name
+    assert us.marketing_spend == Decimal("0.00")  # spend data exists: none went to P-US
+    assert us.customer_acquisition_cost is None
+    # an active partner that bought nothing has revenue 0 (sell-in is our own ledger)
+    assert sub.revenue == Decimal("0.00") and sub.target_attainment is None
+    # a period with no sell-in at all: revenue is no data for everyone
+    empty = review_run(period="2018Q1")
+    assert set(Scorecard.objects.filter(run=empty).values_list("revenue", flat=True)) == {None}
+
+
+def test_rerun_supersedes_and_keeps_history(channel: World) -> None:
+    first = review_run(period="2020Q1", actor=channel.users["director"])
+    Target.objects.filter(partner=channel.p_de).update(amount=Decimal("4000"))
+    second = review_run(period="2020-Q1")
+    first.refresh_from_db()
+    assert (first.status, second.status) == (RunStatus.SUPERSEDED, RunStatus.CURRENT)
+    assert Scorecard.objects.filter(run=first).count() == 3  # history kept
+    current = scorecard_list(user=channel.users["director"], period="2020Q1")
+    assert {c.run_id for c in current} == {second.pk}
+    assert current.get(partner=channel.p_de).target_attainment == Decimal("0.5")
+    # the run records what it read and how
+    assert second.kpi_version and second.engine == "duckdb"
+    assert second.input_batches["sell_in"] and second.row_counts["sell_in_rows"] == 5
+    assert second.row_counts["scorecards"] == 3 and second.timings["total"] > 0
+    assert second.parameters["sell_through_rate"] == "of_sell_in"
+
+
+def test_sell_through_rate_definition_is_a_setting(channel: World, settings: object) -> None:
+    settings.QUDAO = {**settings.QUDAO, "SELL_THROUGH_RATE": "of_available"}  # type: ignore[attr-defined]
+    run = review_run(period="2020Q1")
+    de = Scorecard.objects.get(run=run, partner=channel.p_de)
+    # 9 sold of (6 in stock at 31 Dec + 16 bought)
+    assert de.sell_through_rate == Decimal("0.409091")
+    assert run.parameters["sell_through_rate"] == "of_available"
+
+
+def test_partner_users_see_their_own_scorecards_only(channel: World) -> None:
+    review_run(period="2020Q1")
+    partner_user = channel.users["partner_admin"]
+    seen = {c.partner.code for c in scorecard_list(user=partner_user, period="2020Q1")}
+    assert seen == {"P-DE", "P-DE-SUB"}
+
+
+def test_cli_review_and_scorecard_export_contract(channel: World) -> None:
+    out = io.StringIO()
+    call_command("review", "2020Q1", stdout=out, stderr=io.StringIO())
+    assert out.getvalue().startswith("review 2020Q1 (run ")
+    exported = io.BytesIO()
+    import sys
+    from unittest import mock
+
+    with mock.patch.object(sys, "stdout", mock.Mock(buffer=exported)):
+        call_command("export", "scorecards", "--period", "2020Q1", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(exported.getvalue().decode("utf-8-sig"))))
+    assert list(rows[0])[: len(EXPORT_LEADING)] == EXPORT_LEADING
+    de = next(r for r in rows if r["partner_code"] == "P-DE")
+    assert (de["revenue"], de["gross_margin_rate"], de["revenue_growth_qoq"]) == (
+        "2000.00",
+        "0.4000",
+        "1.0000",
+    )
+    us = next(r for r in rows if r["partner_code"] == "P-US")
+    assert us["revenue_growth_qoq"] == "" and us["sell_through_revenue"] == ""
+    with pytest.raises(CommandError, match="no review of 2019Q3"):
+        call_command("export", "scorecards", "--period", "2019Q3")
+    with pytest.raises(CommandError, match="not a valid period"):
+        call_command("review", "2020Q9")
+    assert ReviewRun.objects.count() == 1

@@ -1,0 +1,71 @@
+"""Review pages: run from the web in the background, scorecards, the KPI dictionary."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+from django.core.management import call_command
+from django.test import Client, TestCase
+from django.urls import reverse
+
+from qudao.analytics.models import ReviewRun, RunStatus
+from qudao.analytics.services import review_run
+from tests.analytics.test_review import channel  # noqa: F401 - the fixture
+from tests.conftest import World
+
+
+def _work() -> None:
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
+
+
+def test_director_runs_a_review_from_the_web(channel: World) -> None:  # noqa: F811
+    client = Client()
+    client.force_login(channel.users["director"])
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(reverse("analytics:review_start"), {"period": "2020Q1"})
+    run = ReviewRun.objects.get()
+    assert response.status_code == 302 and response["Location"] == run.get_absolute_url()
+    assert 'hx-trigger="every 1s"' in client.get(run.get_absolute_url()).content.decode()
+    _work()
+    run.refresh_from_db()
+    assert run.status == RunStatus.CURRENT
+    page = client.get(run.get_absolute_url()).content.decode()
+    assert "every 1s" not in page and "2020Q1" in page and run.kpi_version in page
+    # a bad period is refused with its reason, nothing queued
+    client.post(reverse("analytics:review_start"), {"period": "2020Q7"})
+    assert ReviewRun.objects.count() == 1
+
+
+def test_scorecards_show_definitions_and_export(channel: World) -> None:  # noqa: F811
+    review_run(period="2020Q1")
+    client = Client()
+    client.force_login(channel.users["director"])
+    url = reverse("analytics:scorecard_list") + "?period=2020Q1"
+    page = client.get(url).content.decode()
+    assert "P-DE" in page and "P-US" in page
+    assert 'data-kpi="gross_margin_rate"' in page and "Gross margin as a share" in page
+    assert "40.0%" in page  # P-DE's margin rate on screen
+    export = client.get(url + "&export=csv").content.decode("utf-8-sig").splitlines()
+    assert len(export) == 4 and "Gross margin rate" in export[0]
+    client.post(reverse("set_language"), {"language": "zh-hans"})
+    zh = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "毛利率" in zh
+
+
+def test_partner_users_see_their_own_scorecards_and_cannot_run(channel: World) -> None:  # noqa: F811
+    review_run(period="2020Q1")
+    client = Client()
+    client.force_login(channel.users["partner_admin"])
+    page = client.get(reverse("analytics:scorecard_list") + "?period=2020Q1").content.decode()
+    assert "P-DE" in page and "P-US" not in page
+    assert client.post(reverse("analytics:review_start"), {"period": "2020Q1"}).status_code == 403
+    run = ReviewRun.objects.get()
+    assert client.get(run.get_absolute_url()).status_code == 404
+
+
+def test_kpi_dictionary_page(world: World) -> None:
+    client = Client()
+    client.force_login(world.users["partner_user"])
+    page = client.get(reverse("analytics:kpi_list")).content.decode()
+    assert 'id="days_of_supply"' in page and "SCOR" in page and "of_sell_in" in page
