@@ -19,6 +19,9 @@ def test_formula_cells_are_neutralised() -> None:
         assert neutralise(dangerous).startswith("'")
     assert neutralise("Berlin Bikes") == "Berlin Bikes"
     assert neutralise(-5) == -5  # numbers stay numbers
+    # a signed number written as text is no formula (exported rates: "-0.1577")
+    assert neutralise("-0.1577") == "-0.1577" and neutralise("+12") == "+12"
+    assert neutralise("-1+2").startswith("'") and neutralise("-A1").startswith("'")
     assert (
         to_csv(["a"], [['=HYPERLINK("x")']])
         .decode("utf-8-sig")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -23,8 +24,16 @@ CONTENT_TYPES = {
 }
 
 
+# A signed plain number ("-0.1577") is read as a number, never run: it stays as it is.
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+
 def neutralise(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_PREFIXES)
+        and not _PLAIN_NUMBER.match(value)
+    ):
         return "'" + value
     return value
 

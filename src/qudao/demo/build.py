@@ -12,6 +12,7 @@ import csv
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -222,6 +223,70 @@ def _import_sell_in() -> Any:
     return result.batch
 
 
+DEMO_TARGET_BASIS = "demo target: prior-year same quarter × 1.10"
+DEMO_TARGET_UPLIFT = Decimal("1.10")
+
+
+def _quarterly_sales() -> list[tuple[str, int, int, Decimal]]:
+    """(partner, year, quarter, sell-in revenue) of every partner-quarter with sales."""
+    from qudao.facts.store import fact_table
+
+    lines = fact_table("sell_in")
+    quarters = lines.group_by(
+        partner=lines.partner, year=lines.order_date.year(), quarter=lines.order_date.quarter()
+    ).aggregate(revenue=lines.amount.sum())
+    return [
+        (row["partner"], row["year"], row["quarter"], Decimal(row["revenue"]))
+        for row in quarters.to_pyarrow().to_pylist()
+    ]
+
+
+def _demo_targets(sales: list[tuple[str, int, int, Decimal]]) -> int:
+    """The dataset has no targets: each partner-quarter gets its prior-year same quarter's
+    sell-in × 1.10, labelled as a demo target (DEMO_TARGET_BASIS)."""
+    from qudao.core.periods import Period
+    from qudao.partners.models import Target
+
+    partners = dict(Partner.objects.values_list("code", "pk"))
+    revenue = {(p, y, q): amount for p, y, q, amount in sales}
+    have = set(Target.objects.values_list("partner_id", "period"))
+    targets = []
+    for (code, year, quarter), before in sorted(revenue.items()):
+        key = f"{year + 1}Q{quarter}"
+        if (partners[code], key) in have or before <= 0:
+            continue
+        period = Period.parse(key)
+        targets.append(
+            Target(
+                partner_id=partners[code],
+                period=key,
+                period_start=period.start,
+                period_end=period.end,
+                amount=(before * DEMO_TARGET_UPLIFT).quantize(Decimal("0.01")),
+                basis=DEMO_TARGET_BASIS,
+            )
+        )
+    Target.objects.bulk_create(targets, batch_size=1000)
+    return len(targets)
+
+
+def _review_every_quarter(
+    sales: list[tuple[str, int, int, Decimal]], progress: Callable[[str], Any]
+) -> list[str]:
+    from qudao.analytics.models import ReviewRun, RunStatus
+    from qudao.analytics.services import review_run
+
+    quarters = sorted({f"{y}Q{q}" for _p, y, q, _r in sales})
+    reviewed = set(
+        ReviewRun.objects.filter(status=RunStatus.CURRENT).values_list("period", flat=True)
+    )
+    for key in quarters:
+        if key not in reviewed:
+            progress(f"review {key} …")
+            review_run(period=key)
+    return quarters
+
+
 def build_demo(progress: Callable[[str], Any] = print) -> dict[str, Any]:
     results: dict[str, Any] = {}
     reference_data_ensure()
@@ -250,4 +315,8 @@ def build_demo(progress: Callable[[str], Any] = print) -> dict[str, Any]:
     partner_user = users["partner"]
     partner_user.partner = Partner.objects.get(code="AW00000001")
     partner_user.save(update_fields=["partner"])
+    progress("demo targets (prior-year same quarter × 1.10) …")
+    sales = _quarterly_sales()
+    results["targets"] = _demo_targets(sales)
+    results["reviews"] = _review_every_quarter(sales, progress)
     return results

@@ -217,6 +217,12 @@ class Target(TimeStampedModel):
     quantity = models.DecimalField(
         _("target quantity"), max_digits=18, decimal_places=3, null=True, blank=True
     )
+    basis = models.CharField(
+        _("basis"),
+        max_length=200,
+        blank=True,
+        help_text=_("How the target was set, e.g. “demo target: prior-year quarter × 1.10”."),
+    )
     history = HistoricalRecords()
     objects = RestrictedQuerySet.as_manager()
     access_policy = AccessPolicy(partner_field="partner", editor_roles=DIRECTOR_AND_MANAGER)

@@ -70,7 +70,7 @@ class TargetTable(tables.Table):
 
     class Meta:
         model = Target
-        fields = ("partner", "partner_name", "period", "category", "amount", "quantity")
+        fields = ("partner", "partner_name", "period", "category", "amount", "quantity", "basis")
         order_by = ("partner", "period")
 
     def render_period(self, value: str) -> str:
