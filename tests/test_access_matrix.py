@@ -282,10 +282,25 @@ def test_review_pages(world: World, role: str) -> None:
     started = client.post(reverse("analytics:review_start"), {"period": "2020Q2"})
     assert started.status_code == (302 if role in RUNS_REVIEWS else 403), role
     assert client.get(reverse("analytics:kpi_list")).status_code == 200
+    # grade proposals: everyone sees those of their scope; only the director decides
+    assert client.get(reverse("analytics:proposal_list")).status_code == 200
+    assert client.get(reverse("analytics:grading")).status_code == 200
+    decides = role == "director"
+    response = client.post(reverse("analytics:proposal_approve_all"))
+    assert response.status_code == (302 if decides else 403), role
+    response = client.post(reverse("analytics:grading"), {"hysteresis_periods": "1"})
+    assert response.status_code == (200 if decides else 403), role  # 200: the form's errors
 
 
 def test_review_pages_send_anonymous_to_login(world: World) -> None:
     client = Client()
-    for name in ("analytics:run_list", "analytics:scorecard_list", "analytics:kpi_list"):
+    names = (
+        "analytics:run_list",
+        "analytics:scorecard_list",
+        "analytics:kpi_list",
+        "analytics:proposal_list",
+        "analytics:grading",
+    )
+    for name in names:
         response = client.get(reverse(name))
         assert response.status_code == 302 and "/login/" in response["Location"], name

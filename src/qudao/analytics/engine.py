@@ -15,8 +15,13 @@ from typing import Any
 import ibis
 import pyarrow as pa
 
-from qudao.analytics.kpis import NEW_CUSTOMER_LOOKBACK_DAYS, sell_through_rate_definition
-from qudao.analytics.metrics import partner_kpis
+from qudao.analytics.kpis import (
+    KPIS,
+    NEW_CUSTOMER_LOOKBACK_DAYS,
+    Direction,
+    sell_through_rate_definition,
+)
+from qudao.analytics.metrics import grade_scores, partner_kpis
 from qudao.core.periods import Period, PeriodKind
 
 REVIEW_FACTS = ("sell_in", "sell_through", "inventory", "marketing_spend", "receivable")
@@ -97,8 +102,24 @@ def duckdb_connection() -> Any:
     return con
 
 
-def run_review(periods: list[Period], *, engine: str = "duckdb") -> EngineResult:
-    """Compute every KPI of every scored partner for ``periods`` on ``engine``."""
+@dataclass(frozen=True)
+class Grading:
+    weights: dict[str, float]
+    thresholds: list[tuple[str, float]]
+
+    @classmethod
+    def from_model(cls, model: Any) -> Grading:
+        return cls(
+            weights={k: float(v) for k, v in model.weights.items()},
+            thresholds=[(str(code), float(lowest)) for code, lowest in model.thresholds],
+        )
+
+
+def run_review(
+    periods: list[Period], *, engine: str = "duckdb", grading: Grading | None = None
+) -> EngineResult:
+    """Compute every KPI of every scored partner for ``periods`` on ``engine``, scored and
+    graded by ``grading`` when given."""
     import time
 
     from qudao.facts import store
@@ -117,6 +138,13 @@ def run_review(periods: list[Period], *, engine: str = "duckdb") -> EngineResult
         targets=ibis.memtable(period_targets(periods)),
         sell_through_rate=sell_through_rate_definition(),
     )
+    if grading is not None:
+        expression = grade_scores(
+            expression,
+            weights=grading.weights,
+            lower_is_better={k.id for k in KPIS if k.direction is Direction.LOWER},
+            thresholds=grading.thresholds,
+        )
     timings["prepare"] = time.perf_counter() - started
     table = con.to_pyarrow(expression)
     timings["compute"] = time.perf_counter() - started - timings["prepare"]

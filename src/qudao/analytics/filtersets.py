@@ -3,7 +3,7 @@ from __future__ import annotations
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from qudao.analytics.models import ReviewRun, RunStatus, Scorecard
+from qudao.analytics.models import GradeProposal, ProposalStatus, ReviewRun, RunStatus, Scorecard
 from qudao.core.filtersets import ModelChoiceFilter, SearchFilterSet
 from qudao.partners.models import ChannelModel
 
@@ -27,3 +27,13 @@ class ReviewRunFilterSet(SearchFilterSet):
     class Meta:
         model = ReviewRun
         fields = ["q", "status"]
+
+
+class GradeProposalFilterSet(SearchFilterSet):
+    search_fields = ("partner__code", "partner__name_en", "partner__name_zh")
+    period = django_filters.CharFilter(label=_("Period"))
+    status = django_filters.ChoiceFilter(choices=ProposalStatus.choices, label=_("Status"))
+
+    class Meta:
+        model = GradeProposal
+        fields = ["q", "period", "status"]

@@ -257,3 +257,39 @@ def _kpi_columns(t: ir.Table, sell_through_rate: SellThroughRate) -> ir.Table:
         group_by=[scored.period, scored.channel_model], order_by=ibis.desc(scored.revenue)
     )
     return scored.mutate(rank_in_channel_model=rank + 1)
+
+
+def grade_scores(
+    kpis: ir.Table,
+    *,
+    weights: dict[str, float],
+    lower_is_better: set[str],
+    thresholds: list[tuple[str, float]],
+) -> ir.Table:
+    """Score each partner within its channel model and period, and the grade it earns.
+
+    Each weighted KPI becomes a percentile rank among the partners of the same channel
+    model that have data for it (0 = worst, 1 = best; a lone partner ranks 1). The score is
+    the weighted mean of the ranks the partner has, so missing data neither helps nor
+    hurts. ``thresholds`` are (grade, lowest score), best first.
+    """
+    group = [kpis.period, kpis.channel_model]
+    weighted, weight_sum = ibis.literal(0.0), ibis.literal(0.0)
+    for kpi_id, weight in weights.items():
+        value = kpis[kpi_id].cast("float64")
+        # Missing values sort last on every engine (Spark puts nulls first by default).
+        ordering = value.desc() if kpi_id in lower_is_better else value.asc()
+        position = ibis.rank().over(group_by=group, order_by=[value.isnull(), ordering])
+        present = value.count().over(group_by=group)
+        percentile = ibis.ifelse(
+            present > 1, position.cast("float64") / (present - 1).cast("float64"), 1.0
+        )
+        percentile = ibis.ifelse(value.isnull(), ibis.null("float64"), percentile)
+        weighted = weighted + percentile.fill_null(0.0) * weight
+        weight_sum = weight_sum + ibis.ifelse(value.isnull(), 0.0, weight)
+    score = ibis.ifelse(weight_sum > 0, weighted / weight_sum, ibis.null("float64"))
+    scored = kpis.mutate(score=score)
+    grade = ibis.null("string")
+    for code, lowest in reversed(thresholds):  # best grade last, so it wins
+        grade = ibis.ifelse(scored.score >= lowest, ibis.literal(code), grade)
+    return scored.mutate(computed_grade=grade)

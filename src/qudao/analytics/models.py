@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from qudao.analytics.kpis import KPI_BY_ID, Unit
 from qudao.core.choices import Role
@@ -75,6 +76,111 @@ class ReviewRun(TimeStampedModel):
         return reverse("analytics:run_detail", args=[self.pk])
 
 
+DEFAULT_WEIGHTS = {
+    "revenue": 0.35,
+    "target_attainment": 0.2,
+    "revenue_growth_yoy": 0.15,
+    "gross_margin_rate": 0.1,
+    "sell_through_rate": 0.1,
+    "churn_rate": 0.1,
+}
+DEFAULT_THRESHOLDS = [["A", 0.75], ["B", 0.5], ["C", 0.25], ["D", 0]]
+
+
+class GradingModel(TimeStampedModel):
+    """How the review scores partners and which grade a score earns.
+
+    Each weighted KPI is turned into a percentile rank within the partner's channel model
+    (1 = best, whichever direction is better); the score is the weighted mean of the ranks
+    the partner has data for. A grade moves only after ``hysteresis_periods`` consecutive
+    reviews computed the same new grade, and then only as a proposal a director decides.
+    """
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    is_active = models.BooleanField(_("in use"), default=True)
+    weights = models.JSONField(_("KPI weights"), default=dict)
+    thresholds = models.JSONField(
+        _("grade thresholds"),
+        default=list,
+        help_text=_('[grade code, lowest score] pairs, best grade first, e.g. [["A", 0.75], …]'),
+    )
+    hysteresis_periods = models.PositiveSmallIntegerField(
+        _("periods before a grade moves"), default=2
+    )
+    history = HistoricalRecords()
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(editor_roles=frozenset({Role.CHANNEL_DIRECTOR}))
+
+    class Meta:
+        verbose_name = _("grading model")
+        verbose_name_plural = _("grading models")
+        ordering = ["-is_active", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("analytics:grading")
+
+
+class ProposalStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class GradeProposal(TimeStampedModel):
+    """A grade change the review proposes; a channel director approves or rejects it."""
+
+    partner = models.ForeignKey(
+        "partners.Partner", verbose_name=_("partner"), on_delete=models.CASCADE
+    )
+    period = models.CharField(_("period"), max_length=10)
+    run = models.ForeignKey(ReviewRun, on_delete=models.SET_NULL, null=True, related_name="+")
+    from_grade = models.ForeignKey(
+        "partners.Grade",
+        verbose_name=_("current grade"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
+    to_grade = models.ForeignKey(
+        "partners.Grade",
+        verbose_name=_("proposed grade"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    score = models.DecimalField(_("score"), max_digits=8, decimal_places=6, null=True)
+    evidence = models.JSONField(_("evidence"), default=list)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    history = HistoricalRecords()
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(
+        partner_field="partner", editor_roles=frozenset({Role.CHANNEL_DIRECTOR})
+    )
+
+    class Meta:
+        verbose_name = _("grade proposal")
+        verbose_name_plural = _("grade proposals")
+        ordering = ["-period", "partner_id"]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id}: {self.from_grade_id} → {self.to_grade_id} ({self.period})"
+
+
 def kpi_field(kpi_id: str) -> Any:
     """The column of one KPI, sized by its unit: money to the cent, rates to 6 places."""
     kpi = KPI_BY_ID[kpi_id]
@@ -105,6 +211,14 @@ class Scorecard(models.Model):
     is_current = models.BooleanField(default=True, db_index=True)
     target = models.DecimalField(_("target"), max_digits=24, decimal_places=2, null=True)
     rank_in_channel_model = models.IntegerField(_("rank in channel model"), null=True)
+    score = models.DecimalField(_("score"), max_digits=8, decimal_places=6, null=True)
+    computed_grade = models.ForeignKey(
+        "partners.Grade",
+        verbose_name=_("computed grade"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
     revenue = kpi_field("revenue")
     quantity = kpi_field("quantity")
     gross_margin = kpi_field("gross_margin")

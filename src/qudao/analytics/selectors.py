@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from qudao.analytics.kpis import KPIS, Unit
-from qudao.analytics.models import ReviewRun, RunStatus, Scorecard
+from qudao.analytics.models import GradeProposal, GradingModel, ReviewRun, RunStatus, Scorecard
 from qudao.core.permissions import restrict
 
 # The export contract: these columns first, in this order, then every other KPI.
@@ -40,7 +40,7 @@ def scorecard_list(*, user: Any | None, period: str | None = None) -> QuerySet[S
     """The current scorecards (of the current run of each period) the user may see;
     ``user=None`` is the operator at the console (``qudao export`` without ``--user``)."""
     cards = Scorecard.objects.filter(is_current=True).select_related(
-        "partner", "partner__grade", "channel_model", "region"
+        "partner", "partner__grade", "channel_model", "region", "computed_grade"
     )
     if period:
         cards = cards.filter(period=period)
@@ -72,3 +72,14 @@ def scorecard_export_rows(*, user: Any | None, period: str) -> tuple[list[str], 
         values.update({k.id: getattr(card, k.id) for k in KPIS})
         rows.append([_export_value(c, values[c]) for c in EXPORT_COLUMNS])
     return EXPORT_COLUMNS, rows
+
+
+def grade_proposal_list(*, user: Any) -> QuerySet[GradeProposal]:
+    proposals = GradeProposal.objects.select_related(
+        "partner", "from_grade", "to_grade", "decided_by"
+    )
+    return restrict(proposals, user, "view")
+
+
+def grading_model_active() -> GradingModel | None:
+    return GradingModel.objects.filter(is_active=True).first()

@@ -10,14 +10,21 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qudao.analytics.engine import run_review
+from qudao.analytics.engine import Grading, run_review
 from qudao.analytics.kpis import (
     KPI_VERSION,
     KPIS,
     NEW_CUSTOMER_LOOKBACK_DAYS,
     sell_through_rate_definition,
 )
-from qudao.analytics.models import ReviewRun, RunStatus, Scorecard
+from qudao.analytics.models import (
+    GradeProposal,
+    GradingModel,
+    ProposalStatus,
+    ReviewRun,
+    RunStatus,
+    Scorecard,
+)
 from qudao.core.periods import Period
 
 ProgressCallback = Any  # (fraction done, message) -> None
@@ -70,11 +77,13 @@ def review_run(
     scorecards stay, marked not current, so the history of a period's figures is kept.
     """
     from qudao.facts.models import Batch
-    from qudao.partners.models import ChannelModel, Partner
+    from qudao.partners.models import ChannelModel, Grade, Partner
     from qudao.territories.models import Region
 
     run = run or review_create(period=period, actor=actor, engine=engine)
     parsed = Period.parse(run.period)
+    grading_model = GradingModel.objects.filter(is_active=True).first()
+    grading = Grading.from_model(grading_model) if grading_model else None
 
     def report(fraction: float, message: str) -> None:
         ReviewRun.objects.filter(pk=run.pk).update(progress=fraction)
@@ -85,12 +94,13 @@ def review_run(
     ReviewRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING)
     report(0.05, _("reading facts"))
     try:
-        result = run_review([parsed], engine=run.engine)
+        result = run_review([parsed], engine=run.engine, grading=grading)
         report(0.7, _("writing scorecards"))
         write_started = time.perf_counter()
         partners = dict(Partner.objects.values_list("code", "pk"))
         models = dict(ChannelModel.objects.values_list("code", "pk"))
         regions = dict(Region.objects.values_list("code", "pk"))
+        grades = dict(Grade.objects.values_list("code", "pk"))
         cards = []
         for row in result.table.to_pylist():
             cards.append(
@@ -102,6 +112,8 @@ def review_run(
                     region_id=regions.get(row["region"]),
                     target=_decimal(row["target"], 2),
                     rank_in_channel_model=row["rank_in_channel_model"],
+                    score=_decimal(row.get("score"), 6),
+                    computed_grade_id=grades.get(row.get("computed_grade") or ""),
                     **{name: _field_value(name, row[name]) for name in KPI_FIELDS},
                 )
             )
@@ -112,6 +124,9 @@ def review_run(
             Scorecard.objects.filter(run__in=earlier).update(is_current=False)
             earlier.update(status=RunStatus.SUPERSEDED)
             Scorecard.objects.bulk_create(cards, batch_size=2000)
+            proposals = (
+                grade_proposals_refresh(run=run, model=grading_model) if grading_model else 0
+            )
             timings = {**result.timings, "write": time.perf_counter() - write_started}
             timings["total"] = time.perf_counter() - started
             ReviewRun.objects.filter(pk=run.pk).update(
@@ -121,10 +136,21 @@ def review_run(
                 parameters={
                     "sell_through_rate": str(sell_through_rate_definition()),
                     "new_customer_lookback_days": NEW_CUSTOMER_LOOKBACK_DAYS,
+                    **(
+                        {
+                            "grading_model": grading_model.name,
+                            "weights": grading_model.weights,
+                            "thresholds": grading_model.thresholds,
+                            "hysteresis_periods": grading_model.hysteresis_periods,
+                        }
+                        if grading_model
+                        else {}
+                    ),
                 },
                 timings={k: round(v, 3) for k, v in timings.items()},
                 row_counts={
                     "scorecards": len(cards),
+                    "grade_proposals": proposals,
                     **{
                         f"{fact}_rows": sum(
                             Batch.objects.filter(pk__in=ids).values_list("rows_accepted", flat=True)
@@ -143,3 +169,92 @@ def review_run(
         progress(1.0, _("done"))
     run.refresh_from_db()
     return run
+
+
+def grade_proposals_refresh(*, run: ReviewRun, model: GradingModel) -> int:
+    """Propose a grade change for each partner whose computed grade differed from its
+    grade in the last ``hysteresis_periods`` reviews running (this one included).
+
+    An open proposal that no longer holds is withdrawn; one that still holds is kept.
+    Returns the number of proposals open for the period after the refresh.
+    """
+    period = Period.parse(run.period)
+    window = [period.shifted(-i).key for i in range(model.hysteresis_periods)]
+    computed: dict[int, dict[str, Any]] = {}
+    for partner_id, key, grade_id, score in Scorecard.objects.filter(
+        is_current=True, period__in=window
+    ).values_list("partner_id", "period", "computed_grade_id", "score"):
+        computed.setdefault(partner_id, {})[key] = (grade_id, score)
+    from qudao.partners.models import Partner
+
+    current = dict(Partner.objects.values_list("pk", "grade_id"))
+    open_now = {
+        p.partner_id: p
+        for p in GradeProposal.objects.filter(status=ProposalStatus.PROPOSED, period=run.period)
+    }
+    count = 0
+    for partner_id, by_period in computed.items():
+        history = [by_period.get(key, (None, None)) for key in window]
+        grades = {grade for grade, _score in history}
+        target = history[0][0]
+        holds = len(grades) == 1 and target is not None and target != current.get(partner_id)
+        existing = open_now.pop(partner_id, None)
+        if existing is not None and (not holds or existing.to_grade_id != target):
+            existing.status = ProposalStatus.WITHDRAWN
+            existing.save(update_fields=["status", "updated_at"])
+            existing = None
+        if not holds:
+            continue
+        count += 1
+        evidence = [
+            {"period": key, "grade_id": grade, "score": None if score is None else str(score)}
+            for key, (grade, score) in zip(window, history, strict=True)
+        ]
+        if existing is None:
+            GradeProposal.objects.create(
+                partner_id=partner_id,
+                period=run.period,
+                run=run,
+                from_grade_id=current.get(partner_id),
+                to_grade_id=target,
+                score=history[0][1],
+                evidence=evidence,
+            )
+        else:
+            GradeProposal.objects.filter(pk=existing.pk).update(
+                run=run, score=history[0][1], evidence=evidence
+            )
+    for stale in open_now.values():
+        stale.status = ProposalStatus.WITHDRAWN
+        stale.save(update_fields=["status", "updated_at"])
+    return count
+
+
+@transaction.atomic
+def grade_proposal_decide(
+    *, proposal: GradeProposal, approve: bool, actor: Any, note: str = ""
+) -> GradeProposal:
+    """Approve (the partner's grade changes, audited) or reject a proposed grade change."""
+    from django.core.exceptions import ValidationError
+
+    from qudao.partners.services import partner_update
+
+    locked = GradeProposal.objects.select_for_update().get(pk=proposal.pk)
+    if locked.status != ProposalStatus.PROPOSED:
+        raise ValidationError(_("This proposal was already decided."))
+    if approve:
+        partner_update(partner=locked.partner, grade=locked.to_grade, actor=actor)
+    locked.status = ProposalStatus.APPROVED if approve else ProposalStatus.REJECTED
+    locked.decided_by = actor
+    locked.decided_at = timezone.now()
+    locked.note = note
+    locked._history_user = actor  # type: ignore[attr-defined]
+    locked.save()
+    return locked
+
+
+def grading_model_update(*, model: GradingModel, actor: Any | None = None, **data: Any) -> Any:
+    """Change the grading model (audited); the next review uses it."""
+    from qudao.core.services import model_update
+
+    return model_update(instance=model, data=data, actor=actor)[0]

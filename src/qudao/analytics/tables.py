@@ -8,7 +8,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from qudao.analytics.kpis import KPI_BY_ID, Unit
-from qudao.analytics.models import ReviewRun, Scorecard
+from qudao.analytics.models import GradeProposal, ReviewRun, Scorecard
 from qudao.core.tables import NUMERIC, StatusColumn
 from qudao.core.templatetags.qudao import money
 
@@ -80,6 +80,11 @@ class ScorecardTable(tables.Table):
     channel_model = tables.Column(verbose_name=_("Channel model"))
     region = tables.Column(verbose_name=_("Region"), accessor="region__code")
     rank_in_channel_model = tables.Column(verbose_name=_("Rank"), attrs=NUMERIC)
+    grade = tables.Column(verbose_name=_("Grade"), accessor="partner__grade__code", default="—")
+    computed_grade = tables.Column(
+        verbose_name=_("Computed grade"), accessor="computed_grade__code", default="—"
+    )
+    score = tables.Column(verbose_name=_("Score"), attrs=NUMERIC)
 
     class Meta:
         model = Scorecard
@@ -90,8 +95,14 @@ class ScorecardTable(tables.Table):
             "channel_model",
             "region",
             "rank_in_channel_model",
+            "grade",
+            "computed_grade",
+            "score",
         )
         order_by = ("-revenue",)
+
+    def render_score(self, value: Any) -> str:
+        return number_format(value, 3)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kpis = [(kpi_id, KpiColumn(kpi_id)) for kpi_id in SCORECARD_KPIS]
@@ -121,3 +132,43 @@ class ReviewRunTable(tables.Table):
             "finished_at",
         )
         order_by = "-id"
+
+
+class GradeProposalTable(tables.Table):
+    partner = tables.Column(
+        verbose_name=_("Partner"),
+        accessor="partner__code",
+        linkify=("partners:partner_detail", [tables.A("partner_id")]),
+    )
+    partner_name = tables.Column(
+        verbose_name=_("Name"), accessor="partner__name", order_by=("partner__name_en",)
+    )
+    period = tables.Column()
+    from_grade = tables.Column(default="—")
+    to_grade = tables.Column()
+    score = tables.Column(attrs=NUMERIC)
+    status = StatusColumn()
+    decided_by = tables.Column(default="")
+    decide = tables.TemplateColumn(
+        template_name="analytics/_proposal_decide.html",
+        verbose_name="",
+        orderable=False,
+        exclude_from_export=True,
+    )
+
+    class Meta:
+        model = GradeProposal
+        fields = (
+            "partner",
+            "partner_name",
+            "period",
+            "from_grade",
+            "to_grade",
+            "score",
+            "status",
+            "decided_by",
+        )
+        order_by = ("-period", "partner")
+
+    def render_score(self, value: Any) -> str:
+        return number_format(value, 3)

@@ -9,4 +9,8 @@ urlpatterns = [
     path("<int:pk>/", views.run_detail, name="run_detail"),
     path("scorecards/", views.ScorecardListView.as_view(), name="scorecard_list"),
     path("kpis/", views.kpi_dictionary, name="kpi_list"),
+    path("grading/", views.grading, name="grading"),
+    path("proposals/", views.GradeProposalListView.as_view(), name="proposal_list"),
+    path("proposals/approve-all/", views.proposal_approve_all, name="proposal_approve_all"),
+    path("proposals/<int:pk>/decide/", views.proposal_decide, name="proposal_decide"),
 ]

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import copy
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,13 +13,26 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from qudao.analytics import selectors
-from qudao.analytics.filtersets import ReviewRunFilterSet, ScorecardFilterSet
-from qudao.analytics.kpis import KPI_VERSION, KPIS
-from qudao.analytics.models import ReviewRun, RunStatus, Scorecard
-from qudao.analytics.services import review_create
-from qudao.analytics.tables import ReviewRunTable, ScorecardTable
-from qudao.core.permissions import can_change
+from qudao.analytics.filtersets import (
+    GradeProposalFilterSet,
+    ReviewRunFilterSet,
+    ScorecardFilterSet,
+)
+from qudao.analytics.forms import GradingModelForm
+from qudao.analytics.kpis import KPI_BY_ID, KPI_VERSION, KPIS
+from qudao.analytics.models import (
+    GradeProposal,
+    GradingModel,
+    ProposalStatus,
+    ReviewRun,
+    RunStatus,
+    Scorecard,
+)
+from qudao.analytics.services import grade_proposal_decide, grading_model_update, review_create
+from qudao.analytics.tables import GradeProposalTable, ReviewRunTable, ScorecardTable
+from qudao.core.permissions import can_change, restrict
 from qudao.core.views import ObjectListView
+from qudao.partners.models import Grade
 
 
 class ReviewRunListView(ObjectListView):
@@ -82,4 +97,97 @@ def kpi_dictionary(request: HttpRequest) -> HttpResponse:
         request,
         "analytics/kpi_list.html",
         {"title": _("KPI dictionary"), "kpis": KPIS, "version": KPI_VERSION},
+    )
+
+
+class GradeProposalListView(ObjectListView):
+    selector = staticmethod(selectors.grade_proposal_list)
+    filterset_class = GradeProposalFilterSet
+    table_class = GradeProposalTable
+    model = GradeProposal
+    title = gettext_lazy("Grade proposals")
+    template_name = "analytics/proposal_list.html"
+    empty_hint = gettext_lazy(
+        "No grade proposals — a review proposes one when a partner's computed grade has "
+        "differed from its grade for the periods the grading model asks."
+    )
+
+    def extra_context(self, request: HttpRequest) -> dict[str, object]:
+        return {
+            "can_decide": can_change(request.user, GradeProposal),
+            "grading": selectors.grading_model_active(),
+        }
+
+
+@login_required
+@require_POST
+def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    proposal = get_object_or_404(
+        restrict(GradeProposal.objects.all(), request.user, "change"), pk=pk
+    )
+    approve = request.POST.get("decision") == "approve"
+    try:
+        grade_proposal_decide(
+            proposal=proposal,
+            approve=approve,
+            actor=request.user,
+            note=request.POST.get("note", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            (
+                _("%(partner)s is now graded %(grade)s.")
+                if approve
+                else _("Proposal for %(partner)s rejected.")
+            )
+            % {"partner": proposal.partner.code, "grade": proposal.to_grade},
+        )
+    return redirect(request.META.get("HTTP_REFERER") or "analytics:proposal_list")
+
+
+@login_required
+@require_POST
+def proposal_approve_all(request: HttpRequest) -> HttpResponse:
+    """Approve every open proposal the current filters show (the director's bulk action)."""
+    if not can_change(request.user, GradeProposal):
+        raise PermissionDenied
+    rows = restrict(GradeProposal.objects.all(), request.user, "change")
+    filterset = GradeProposalFilterSet(request.POST, queryset=rows, request=request)
+    chosen = filterset.qs if filterset.is_valid() else rows.none()
+    approved = 0
+    for proposal in chosen.filter(status=ProposalStatus.PROPOSED).select_related("partner"):
+        grade_proposal_decide(proposal=proposal, approve=True, actor=request.user)
+        approved += 1
+    messages.success(request, _("%(n)d proposals approved.") % {"n": approved})
+    return redirect("analytics:proposal_list")
+
+
+@login_required
+def grading(request: HttpRequest) -> HttpResponse:
+    """The grading model in use: weights, thresholds, hysteresis; directors may edit it."""
+    model = selectors.grading_model_active()
+    form = None
+    if model is not None and can_change(request.user, GradingModel):
+        # The form gets a copy: a ModelForm writes into its instance while validating, and
+        # the service must see the stored model to know what changed.
+        form = GradingModelForm(request.POST or None, instance=copy.copy(model))
+        if request.method == "POST" and form.is_valid():
+            grading_model_update(model=model, actor=request.user, **form.cleaned_data)
+            messages.success(request, _("Grading model saved; the next review uses it."))
+            return redirect("analytics:grading")
+    elif request.method == "POST":
+        raise PermissionDenied
+    return render(
+        request,
+        "analytics/grading.html",
+        {
+            "title": _("Grading model"),
+            "model": model,
+            "form": form,
+            "weights": [(KPI_BY_ID[k], w) for k, w in (model.weights if model else {}).items()],
+            "grades": Grade.objects.order_by("rank"),
+        },
     )

@@ -50,6 +50,8 @@ NAVIGATION: tuple[NavGroup, ...] = (
         (
             NavItem(_("Scorecards"), "analytics:scorecard_list"),
             NavItem(_("Channel reviews"), "analytics:run_list", INTERNAL),
+            NavItem(_("Grade proposals"), "analytics:proposal_list", INTERNAL),
+            NavItem(_("Grading model"), "analytics:grading", INTERNAL),
             NavItem(_("KPI dictionary"), "analytics:kpi_list"),
             NavItem(_("Targets"), "partners:target_list"),
         ),

@@ -105,8 +105,13 @@ class ObjectListView(LoginRequiredMixin, View):
                 "can_add": bool(self.add_url_name) and editable,
                 "add_url_name": self.add_url_name,
                 "empty_hint": self.empty_hint,
+                **self.extra_context(request),
             },
         )
+
+    def extra_context(self, request: HttpRequest) -> dict[str, Any]:
+        """What a page adds to the shared list template (e.g. whether rows can be decided)."""
+        return {}
 
 
 class ObjectEditView(LoginRequiredMixin, View):

@@ -1,0 +1,150 @@
+"""Grading: percentile scores within the channel model, thresholds, hysteresis, decisions."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from qudao.analytics.models import GradeProposal, GradingModel, ProposalStatus, Scorecard
+from qudao.analytics.services import grade_proposal_decide, review_run
+from tests.analytics.test_review import channel  # noqa: F401 - the fixture
+from tests.conftest import World
+
+
+def _card(world: World, run: object, code: str) -> Scorecard:
+    return Scorecard.objects.select_related("computed_grade").get(run=run, partner__code=code)
+
+
+def test_scores_and_grades_by_hand(channel: World) -> None:  # noqa: F811
+    run = review_run(period="2020Q1")
+    # revenue ranks SUB 0 < DE 0.5 < US 1; attainment DE 0 < US 1; DE alone has growth,
+    # sell-through and churn (rank 1); margin rate US 1/3 < DE 0.4.
+    de, us, sub = (_card(channel, run, c) for c in ("P-DE", "P-US", "P-DE-SUB"))
+    assert de.score == Decimal("0.625") and de.computed_grade.code == "B"
+    assert us.score == Decimal("0.846154") and us.computed_grade.code == "A"  # 0.55 / 0.65
+    assert sub.score == Decimal("0") and sub.computed_grade.code == "D"
+    assert run.parameters["grading_model"] == "Standard"
+    assert run.parameters["hysteresis_periods"] == 2
+
+
+def test_a_grade_moves_only_after_two_periods_and_a_decision(channel: World) -> None:  # noqa: F811
+    review_run(period="2020Q1")
+    assert not GradeProposal.objects.exists()  # one period is not enough
+    review_run(period="2019Q4")  # DE scores A there, B in 2020Q1; SUB scores D in both
+    second = review_run(period="2020Q1")
+    proposal = GradeProposal.objects.get()
+    assert (proposal.partner, proposal.to_grade.code, proposal.from_grade) == (
+        channel.p_de_sub,
+        "D",
+        None,
+    )
+    assert [e["period"] for e in proposal.evidence] == ["2020Q1", "2019Q4"]
+    assert second.row_counts["grade_proposals"] == 1
+    # a re-run keeps the same open proposal rather than adding another
+    review_run(period="2020Q1")
+    assert GradeProposal.objects.filter(status=ProposalStatus.PROPOSED).count() == 1
+    # the director approves: the grade changes, audited, and the proposal is closed
+    director = channel.users["director"]
+    decided = grade_proposal_decide(
+        proposal=GradeProposal.objects.get(), approve=True, actor=director
+    )
+    channel.p_de_sub.refresh_from_db()
+    assert channel.p_de_sub.grade.code == "D" and decided.status == ProposalStatus.APPROVED
+    assert channel.p_de_sub.history.first().history_user == director
+    with pytest.raises(ValidationError, match="already decided"):
+        grade_proposal_decide(proposal=decided, approve=False, actor=director)
+    # now the grade matches, so the next review proposes nothing for it
+    review_run(period="2020Q1")
+    assert not GradeProposal.objects.filter(status=ProposalStatus.PROPOSED).exists()
+
+
+def test_hysteresis_and_thresholds_are_configurable(channel: World) -> None:  # noqa: F811
+    GradingModel.objects.update(hysteresis_periods=1, thresholds=[["A", 0.9], ["C", 0.5], ["D", 0]])
+    review_run(period="2020Q1")
+    proposed = dict(GradeProposal.objects.values_list("partner__code", "to_grade__code"))
+    assert proposed == {"P-DE": "C", "P-US": "C", "P-DE-SUB": "D"}
+    rejected = grade_proposal_decide(
+        proposal=GradeProposal.objects.get(partner__code="P-US"),
+        approve=False,
+        actor=channel.users["director"],
+        note="new distributor, give it a year",
+    )
+    channel.p_us.refresh_from_db()
+    assert rejected.status == ProposalStatus.REJECTED and channel.p_us.grade is None
+
+
+def test_without_a_grading_model_nothing_is_scored(channel: World) -> None:  # noqa: F811
+    GradingModel.objects.update(is_active=False)
+    run = review_run(period="2020Q1")
+    assert set(Scorecard.objects.filter(run=run).values_list("score", flat=True)) == {None}
+    assert "grading_model" not in run.parameters
+
+
+def test_proposals_page_decide_and_approve_all(channel: World) -> None:  # noqa: F811
+    from django.test import Client
+    from django.urls import reverse
+
+    GradingModel.objects.update(hysteresis_periods=1)
+    review_run(period="2020Q1")
+    director = Client()
+    director.force_login(channel.users["director"])
+    page = director.get(reverse("analytics:proposal_list")).content.decode()
+    assert page.count('value="approve"') == 3
+    one = GradeProposal.objects.get(partner__code="P-US")
+    director.post(reverse("analytics:proposal_decide", args=[one.pk]), {"decision": "reject"})
+    one.refresh_from_db()
+    assert one.status == ProposalStatus.REJECTED
+    # a manager sees the proposals of its region but cannot decide them
+    manager = Client()
+    manager.force_login(channel.users["manager"])
+    page = manager.get(reverse("analytics:proposal_list")).content.decode()
+    assert "P-DE" in page and "P-US" not in page and 'value="approve"' not in page
+    mine = GradeProposal.objects.get(partner__code="P-DE")
+    response = manager.post(
+        reverse("analytics:proposal_decide", args=[mine.pk]), {"decision": "approve"}
+    )
+    assert response.status_code == 404
+    assert manager.post(reverse("analytics:proposal_approve_all")).status_code == 403
+    # approve every open proposal the filters show: the two P-DE… partners
+    director.post(reverse("analytics:proposal_approve_all"), {"q": "P-DE", "status": "proposed"})
+    statuses = dict(GradeProposal.objects.values_list("partner__code", "status"))
+    assert statuses == {"P-US": "rejected", "P-DE": "approved", "P-DE-SUB": "approved"}
+    channel.p_de.refresh_from_db()
+    assert channel.p_de.grade.code == GradeProposal.objects.get(partner__code="P-DE").to_grade.code
+
+
+def test_grading_model_page_edits_with_validation(channel: World) -> None:  # noqa: F811
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(channel.users["director"])
+    url = reverse("analytics:grading")
+    page = client.get(url).content.decode()
+    assert "Sell-in revenue" in page and "0.35" in page
+    bad = client.post(
+        url,
+        {
+            "weights": '{"revenue": 1, "luck": 2}',
+            "thresholds": '[["A", 0.5]]',
+            "hysteresis_periods": 2,
+        },
+    )
+    assert "Not KPIs of the dictionary: luck." in bad.content.decode()
+    client.post(
+        url,
+        {
+            "weights": '{"revenue": 1}',
+            "thresholds": '[["A", 0.5], ["D", 0]]',
+            "hysteresis_periods": 3,
+        },
+    )
+    model = GradingModel.objects.get()
+    assert model.weights == {"revenue": 1} and model.hysteresis_periods == 3
+    assert model.history.first().history_user == channel.users["director"]
+    manager = Client()
+    manager.force_login(channel.users["manager"])
+    assert "Change the model" not in manager.get(url).content.decode()
+    assert manager.post(url, {"weights": "{}"}).status_code == 403
