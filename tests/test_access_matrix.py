@@ -295,6 +295,9 @@ def test_review_pages(world: World, role: str) -> None:
 def test_review_pages_send_anonymous_to_login(world: World) -> None:
     client = Client()
     names = (
+        "governance:flag_list",
+        "governance:plan_list",
+        "governance:rule_list",
         "analytics:run_list",
         "analytics:scorecard_list",
         "analytics:kpi_list",
@@ -304,3 +307,32 @@ def test_review_pages_send_anonymous_to_login(world: World) -> None:
     for name in names:
         response = client.get(reverse(name))
         assert response.status_code == 302 and "/login/" in response["Location"], name
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_risk_pages(world: World, role: str) -> None:
+    from datetime import date
+
+    from qudao.governance.models import RiskFlag
+    from qudao.governance.services import plan_create
+
+    for partner in (world.p_de, world.p_us):
+        RiskFlag.objects.create(partner=partner, period="2020Q1", rule="high_churn")
+    plan = plan_create(
+        partner=world.p_us,
+        owner=world.users["director"],
+        actions="x",
+        due_date=date(2020, 6, 30),
+        follow_up_date=date(2020, 5, 1),
+    )
+    client = _client(world, role)
+    page = client.get(reverse("governance:flag_list")).content.decode()
+    for code in ("P-DE", "P-US"):
+        assert (f">{code}<" in page) == (code in SEES[role]), (role, code)
+    visible = "P-US" in SEES[role]
+    assert client.get(plan.get_absolute_url()).status_code == (200 if visible else 404)
+    may_plan = role in ("director", "manager")
+    response = client.get(reverse("governance:plan_add"), {"partner": world.p_de.pk})
+    expected = 200 if may_plan else (403 if "P-DE" in SEES[role] else 404)
+    assert response.status_code == expected, role
+    assert client.get(reverse("governance:rule_list")).status_code == 200

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "qudao.catalog",
     "qudao.facts",
     "qudao.analytics",
+    "qudao.governance",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ urlpatterns = [
     path("products/", include("qudao.catalog.urls")),
     path("imports/", include("qudao.facts.urls")),
     path("review/", include("qudao.analytics.urls")),
+    path("risk/", include("qudao.governance.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

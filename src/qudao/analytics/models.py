@@ -212,6 +212,7 @@ class Scorecard(models.Model):
     target = models.DecimalField(_("target"), max_digits=24, decimal_places=2, null=True)
     rank_in_channel_model = models.IntegerField(_("rank in channel model"), null=True)
     score = models.DecimalField(_("score"), max_digits=8, decimal_places=6, null=True)
+    at_risk = models.BooleanField(_("at risk"), null=True)
     computed_grade = models.ForeignKey(
         "partners.Grade",
         verbose_name=_("computed grade"),

@@ -51,6 +51,8 @@ def _export_value(column: str, value: Any) -> str:
     """Money to 2 decimals, rates as decimals to 4 places, empty where there is no data."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     unit = _UNITS.get(column)
     if isinstance(value, Decimal):
         places = {Unit.RATE: 4, Unit.MONEY: 2}.get(unit) if unit else None
@@ -67,7 +69,7 @@ def scorecard_export_rows(*, user: Any | None, period: str) -> tuple[list[str], 
             "partner_code": card.partner.code,
             "period": card.period,
             "grade": card.partner.grade.code if card.partner.grade else None,
-            "at_risk": None,  # filled once the at-risk rules run with the review
+            "at_risk": card.at_risk,
         }
         values.update({k.id: getattr(card, k.id) for k in KPIS})
         rows.append([_export_value(c, values[c]) for c in EXPORT_COLUMNS])

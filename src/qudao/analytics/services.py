@@ -77,6 +77,7 @@ def review_run(
     scorecards stay, marked not current, so the history of a period's figures is kept.
     """
     from qudao.facts.models import Batch
+    from qudao.governance.services import risk_flags_refresh
     from qudao.partners.models import ChannelModel, Grade, Partner
     from qudao.territories.models import Region
 
@@ -127,6 +128,7 @@ def review_run(
             proposals = (
                 grade_proposals_refresh(run=run, model=grading_model) if grading_model else 0
             )
+            flags = risk_flags_refresh(run=run)
             timings = {**result.timings, "write": time.perf_counter() - write_started}
             timings["total"] = time.perf_counter() - started
             ReviewRun.objects.filter(pk=run.pk).update(
@@ -151,6 +153,7 @@ def review_run(
                 row_counts={
                     "scorecards": len(cards),
                     "grade_proposals": proposals,
+                    "risk_flags": flags,
                     **{
                         f"{fact}_rows": sum(
                             Batch.objects.filter(pk__in=ids).values_list("rows_accepted", flat=True)

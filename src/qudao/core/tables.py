@@ -39,9 +39,11 @@ class NameColumn(tables.Column):
 class StatusColumn(tables.Column):
     """A status as a coloured badge on screen (the CSS class is the value), its label in exports."""
 
-    def render(self, value: Any, record: Any, bound_column: Any) -> str:
+    def render(self, record: Any, bound_column: Any) -> str:
+        # The stored value, not ``value``: django-tables2 hands choice fields over as labels.
+        code = getattr(record, bound_column.name)
         label = getattr(record, f"get_{bound_column.name}_display")()
-        return format_html('<span class="badge {}">{}</span>', value, label)
+        return format_html('<span class="badge {}">{}</span>', code, label)
 
     def value(self, value: Any, record: Any, bound_column: Any) -> Any:
         return getattr(record, f"get_{bound_column.name}_display")()

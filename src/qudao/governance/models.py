@@ -1,0 +1,134 @@
+"""Risk flags the review raises, and the improvement plans people run on them.
+
+A flag carries its evidence (the numbers, period by period). It proposes an improvement
+plan; a plan that fails proposes termination; a channel director decides.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from qudao.core.choices import Role
+from qudao.core.models import TimeStampedModel
+from qudao.core.permissions import AccessPolicy
+from qudao.core.querysets import RestrictedQuerySet
+
+REVIEWERS = frozenset({Role.CHANNEL_DIRECTOR, Role.CHANNEL_MANAGER})
+
+
+class RiskRuleSetting(TimeStampedModel):
+    """Whether a rule runs with the review, and its parameters (else the rule's defaults)."""
+
+    rule = models.CharField(_("rule"), max_length=50, unique=True)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    parameters = models.JSONField(_("parameters"), default=dict, blank=True)
+    history = HistoricalRecords()
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(editor_roles=frozenset({Role.CHANNEL_DIRECTOR}))
+
+    class Meta:
+        verbose_name = _("risk rule")
+        verbose_name_plural = _("risk rules")
+        ordering = ["rule"]
+
+    def __str__(self) -> str:
+        return self.rule
+
+
+class FlagStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    IN_PLAN = "in_plan", _("In a plan")
+    CLEARED = "cleared", _("Cleared")
+    SUPERSEDED = "superseded", _("Superseded")
+
+
+class RiskFlag(TimeStampedModel):
+    partner = models.ForeignKey(
+        "partners.Partner", verbose_name=_("partner"), on_delete=models.CASCADE
+    )
+    period = models.CharField(_("period"), max_length=10, db_index=True)
+    rule = models.CharField(_("rule"), max_length=50)
+    run = models.ForeignKey(
+        "analytics.ReviewRun", on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    evidence = models.JSONField(_("evidence"), default=list)
+    status = models.CharField(
+        _("status"), max_length=20, choices=FlagStatus.choices, default=FlagStatus.OPEN
+    )
+    plan = models.ForeignKey(
+        "governance.ImprovementPlan",
+        verbose_name=_("improvement plan"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="flags",
+    )
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(partner_field="partner", editor_roles=REVIEWERS)
+
+    class Meta:
+        verbose_name = _("risk flag")
+        verbose_name_plural = _("risk flags")
+        ordering = ["-period", "partner_id", "rule"]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id} {self.rule} {self.period}"
+
+    @property
+    def rule_definition(self):  # type: ignore[no-untyped-def]
+        from qudao.governance.rules import RULE_BY_ID
+
+        return RULE_BY_ID.get(self.rule)
+
+
+class PlanStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    TERMINATION_PROPOSED = "termination_proposed", _("Failed: termination proposed")
+    TERMINATED = "terminated", _("Partner terminated")
+    KEPT = "kept", _("Failed: partner kept")
+
+
+class ImprovementPlan(TimeStampedModel):
+    partner = models.ForeignKey(
+        "partners.Partner", verbose_name=_("partner"), on_delete=models.CASCADE
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        related_name="improvement_plans",
+    )
+    actions = models.TextField(_("actions"))
+    due_date = models.DateField(_("due date"))
+    follow_up_date = models.DateField(_("follow-up date"))
+    status = models.CharField(
+        _("status"), max_length=30, choices=PlanStatus.choices, default=PlanStatus.ACTIVE
+    )
+    outcome = models.TextField(_("outcome"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(partner_field="partner", editor_roles=REVIEWERS)
+
+    class Meta:
+        verbose_name = _("improvement plan")
+        verbose_name_plural = _("improvement plans")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id} plan {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("governance:plan_detail", args=[self.pk])

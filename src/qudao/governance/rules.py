@@ -1,0 +1,171 @@
+"""At-risk and exit rules: named, parameterised, plain functions over Ibis tables.
+
+Each rule reads the scorecard history (one row per partner and reviewed period, oldest
+first, with ``step`` = 0 for the period under review, 1 for the one before, …) and returns
+one row per partner and period of its window: the value it looked at, the reference it
+compared with, and whether that period breached. A partner is flagged when every period of
+the window breached — "missed target 2 quarters running" — and the rows are its evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+from django.utils.translation import get_language
+
+Evaluate = Callable[[ir.Table, dict[str, Any]], ir.Table]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name_en: str
+    name_zh: str
+    explain_en: str  # with {parameters}
+    explain_zh: str
+    defaults: dict[str, Any]
+    evaluate: Evaluate
+    suggested_actions_en: str
+    suggested_actions_zh: str
+
+    def window(self, parameters: dict[str, Any]) -> int:
+        return int(parameters.get("periods", 1))
+
+    @property
+    def name(self) -> str:
+        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+
+    def explain(self, parameters: dict[str, Any]) -> str:
+        text = self.explain_zh if (get_language() or "").startswith("zh") else self.explain_en
+        return text.format(**{**self.defaults, **parameters})
+
+    def suggested_actions(self) -> str:
+        zh = (get_language() or "").startswith("zh")
+        return self.suggested_actions_zh if zh else self.suggested_actions_en
+
+
+def _rows(
+    history: ir.Table, periods: int, value: ir.Value, reference: ir.Value, breached: ir.Value
+) -> ir.Table:
+    recent = history.filter(history.step < periods)
+    return recent.select(
+        "partner",
+        "period",
+        "step",
+        value=value.cast("float64"),
+        reference=reference.cast("float64"),
+        breached=breached.fill_null(False),
+    )
+
+
+def target_missed(history: ir.Table, p: dict[str, Any]) -> ir.Table:
+    attainment = history.target_attainment
+    return _rows(
+        history,
+        int(p["periods"]),
+        attainment,
+        ibis.literal(float(p["below"])),
+        attainment < p["below"],
+    )
+
+
+def growth_below_channel(history: ir.Table, p: dict[str, Any]) -> ir.Table:
+    growth = history.revenue_growth_yoy
+    average = growth.mean().over(group_by=[history.period, history.channel_model])
+    with_average = history.mutate(channel_average=average)
+    return _rows(
+        with_average,
+        int(p["periods"]),
+        with_average.revenue_growth_yoy,
+        with_average.channel_average,
+        with_average.revenue_growth_yoy < with_average.channel_average,
+    )
+
+
+def high_churn(history: ir.Table, p: dict[str, Any]) -> ir.Table:
+    churn = history.churn_rate
+    return _rows(
+        history, int(p["periods"]), churn, ibis.literal(float(p["above"])), churn > p["above"]
+    )
+
+
+def low_turnover(history: ir.Table, p: dict[str, Any]) -> ir.Table:
+    turns = history.inventory_turnover
+    return _rows(
+        history, int(p["periods"]), turns, ibis.literal(float(p["below"])), turns < p["below"]
+    )
+
+
+def missing_sell_through(history: ir.Table, p: dict[str, Any]) -> ir.Table:
+    bought = history.revenue > 0
+    silent = bought & history.sell_through_revenue.isnull()
+    return _rows(history, int(p["periods"]), history.revenue, ibis.literal(0.0), silent)
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "target_missed",
+        "Target missed",
+        "未达成目标",
+        "Target attainment below {below:.0%} for {periods} periods running.",
+        "连续 {periods} 期目标达成率低于 {below:.0%}。",
+        {"periods": 2, "below": 1.0},
+        target_missed,
+        "Agree a recovery plan per month; review the target split by category; joint visits "
+        "to the top accounts.",
+        "按月制定追赶计划；复核分品类目标；对重点客户开展联合拜访。",
+    ),
+    Rule(
+        "growth_below_channel",
+        "Growth below the channel average",
+        "增长低于渠道平均",
+        "Year-on-year growth below the average of its channel model for {periods} periods running.",
+        "连续 {periods} 期同比增长低于所在渠道模式的平均水平。",
+        {"periods": 2},
+        growth_below_channel,
+        "Compare its product mix and coverage with the channel's best; a growth plan with "
+        "quarterly milestones.",
+        "与同渠道标杆对比产品结构和覆盖；制定带季度里程碑的增长计划。",
+    ),
+    Rule(
+        "high_churn",
+        "High customer churn",
+        "客户流失率高",
+        "Customer churn above {above:.0%} for {periods} period(s) running.",
+        "连续 {periods} 期客户流失率高于 {above:.0%}。",
+        {"periods": 1, "above": 0.3},
+        high_churn,
+        "Call back the lost customers; check service levels and prices against competitors.",
+        "回访流失客户；对比竞品检查服务水平与价格。",
+    ),
+    Rule(
+        "low_turnover",
+        "Low inventory turnover",
+        "库存周转慢",
+        "Inventory turnover below {below} per period for {periods} period(s) running.",
+        "连续 {periods} 期库存周转次数低于 {below}。",
+        {"periods": 1, "below": 1.0},
+        low_turnover,
+        "Stop pushing stock; agree a sell-out promotion; check for stuffing before rebates.",
+        "暂停压货；商定动销促销；返利结算前核查是否压货。",
+    ),
+    Rule(
+        "missing_sell_through",
+        "Missing sell-through reports",
+        "流向数据缺报",
+        "Bought from us but sent no sell-through (流向) for {periods} period(s) running.",
+        "连续 {periods} 期有进货但未上报流向数据。",
+        {"periods": 1},
+        missing_sell_through,
+        "Remind the partner's admin; agree a monthly upload date; offer the Excel template.",
+        "提醒伙伴数据专员；约定每月上报日期；提供 Excel 模板。",
+    ),
+)
+RULE_BY_ID = {r.id: r for r in RULES}
+
+# Asked for by the channel team, waiting for data Qudao does not hold yet.
+RULES_WAITING_FOR_DATA = ("violations", "training", "complaints")

@@ -1,0 +1,30 @@
+"""Reads of risk governance; every one goes through the access gate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from qudao.core.permissions import restrict
+from qudao.governance.models import ImprovementPlan, RiskFlag
+
+
+def risk_flag_list(*, user: Any) -> QuerySet[RiskFlag]:
+    flags = RiskFlag.objects.select_related("partner", "plan")
+    return restrict(flags, user, "view")
+
+
+def plan_list(*, user: Any) -> QuerySet[ImprovementPlan]:
+    return restrict(ImprovementPlan.objects.select_related("partner", "owner"), user, "view")
+
+
+def evidence_text(flag: RiskFlag) -> str:
+    """“2019Q4: 0.20 < 1.00 · 2020Q1: 0.02 < 1.00” — the numbers behind a flag."""
+    parts = []
+    for row in flag.evidence:
+        value, reference = row.get("value"), row.get("reference")
+        shown = "—" if value is None else f"{value:,.2f}"
+        against = "" if reference is None else f" / {reference:,.2f}"
+        parts.append(f"{row['period']}: {shown}{against}")
+    return " · ".join(parts)

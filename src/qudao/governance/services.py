@@ -1,0 +1,214 @@
+"""Writes of risk governance: evaluate the rules after a review, run improvement plans."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import ibis
+import pyarrow as pa
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from qudao.core.periods import Period
+from qudao.core.services import model_create, model_update
+from qudao.governance.models import (
+    FlagStatus,
+    ImprovementPlan,
+    PlanStatus,
+    RiskFlag,
+    RiskRuleSetting,
+)
+from qudao.governance.rules import RULES, Rule
+
+HISTORY_COLUMNS = (
+    "target_attainment",
+    "revenue_growth_yoy",
+    "churn_rate",
+    "inventory_turnover",
+    "revenue",
+    "sell_through_revenue",
+)
+
+
+def enabled_rules() -> list[tuple[Rule, dict[str, Any]]]:
+    """The rules that run with the review and their parameters (stored over defaults)."""
+    stored = {s.rule: s for s in RiskRuleSetting.objects.all()}
+    chosen = []
+    for rule in RULES:
+        setting = stored.get(rule.id)
+        if setting is not None and not setting.enabled:
+            continue
+        chosen.append((rule, {**rule.defaults, **(setting.parameters if setting else {})}))
+    return chosen
+
+
+def _history(period: Period, depth: int) -> pa.Table:
+    """Current scorecards of ``period`` and the ``depth - 1`` periods before it."""
+    from qudao.analytics.models import Scorecard
+
+    steps = {period.shifted(-i).key: i for i in range(depth)}
+    rows = Scorecard.objects.filter(is_current=True, period__in=steps).values(
+        "partner_id", "period", "channel_model__code", *HISTORY_COLUMNS
+    )
+    schema = pa.schema(
+        [("partner", pa.int64()), ("period", pa.string()), ("step", pa.int64())]
+        + [("channel_model", pa.string())]
+        + [(name, pa.float64()) for name in HISTORY_COLUMNS]
+    )
+    return pa.Table.from_pylist(
+        [
+            {
+                "partner": r["partner_id"],
+                "period": r["period"],
+                "step": steps[r["period"]],
+                "channel_model": r["channel_model__code"],
+                **{k: None if r[k] is None else float(r[k]) for k in HISTORY_COLUMNS},
+            }
+            for r in rows
+        ],
+        schema=schema,
+    )
+
+
+def risk_flags_refresh(*, run: Any) -> int:
+    """Evaluate every enabled rule for the run's period and raise flags with evidence.
+
+    Open flags of an earlier run of the period are superseded (kept for history); flags
+    already taken into an improvement plan stay as they are. Returns the flags raised.
+    """
+    from qudao.analytics.models import Scorecard
+
+    period = Period.parse(run.period)
+    rules = enabled_rules()
+    if not rules:
+        return 0
+    depth = max(rule.window(params) for rule, params in rules)
+    history = ibis.memtable(_history(period, depth))
+    RiskFlag.objects.filter(period=run.period, status=FlagStatus.OPEN).update(
+        status=FlagStatus.SUPERSEDED
+    )
+    planned = set(
+        RiskFlag.objects.filter(period=run.period, status=FlagStatus.IN_PLAN).values_list(
+            "partner_id", "rule"
+        )
+    )
+    flags = []
+    for rule, params in rules:
+        window = rule.window(params)
+        rows = rule.evaluate(history, params).to_pyarrow().to_pylist()
+        by_partner: dict[int, list[dict[str, Any]]] = {}
+        for row in rows:
+            by_partner.setdefault(row["partner"], []).append(row)
+        for partner_id, evidence in by_partner.items():
+            if len(evidence) < window or not all(r["breached"] for r in evidence):
+                continue
+            if (partner_id, rule.id) in planned:
+                continue
+            evidence.sort(key=lambda r: -r["step"])
+            flags.append(
+                RiskFlag(
+                    partner_id=partner_id,
+                    period=run.period,
+                    rule=rule.id,
+                    run=run,
+                    evidence=[
+                        {"period": r["period"], "value": r["value"], "reference": r["reference"]}
+                        for r in evidence
+                    ],
+                )
+            )
+    RiskFlag.objects.bulk_create(flags)
+    at_risk = set(
+        RiskFlag.objects.filter(
+            period=run.period, status__in=(FlagStatus.OPEN, FlagStatus.IN_PLAN)
+        ).values_list("partner_id", flat=True)
+    )
+    cards = Scorecard.objects.filter(run=run)
+    cards.update(at_risk=False)
+    cards.filter(partner_id__in=at_risk).update(at_risk=True)
+    return len(flags)
+
+
+@transaction.atomic
+def plan_create(
+    *,
+    partner: Any,
+    owner: Any,
+    actions: str,
+    due_date: date,
+    follow_up_date: date,
+    flags: list[RiskFlag] | None = None,
+    actor: Any | None = None,
+) -> ImprovementPlan:
+    """Start an improvement plan; the flags it answers move into it."""
+    if follow_up_date > due_date:
+        raise ValidationError({"follow_up_date": _("The follow-up must come before the due date.")})
+    plan = model_create(
+        model=ImprovementPlan,
+        data={
+            "partner": partner,
+            "owner": owner,
+            "actions": actions,
+            "due_date": due_date,
+            "follow_up_date": follow_up_date,
+        },
+        actor=actor,
+    )
+    for flag in flags or []:
+        if flag.partner_id != partner.pk:
+            raise ValidationError(_("A plan answers the flags of its own partner only."))
+        flag.status, flag.plan = FlagStatus.IN_PLAN, plan
+        flag.save(update_fields=["status", "plan", "updated_at"])
+    return plan
+
+
+@transaction.atomic
+def plan_close(
+    *, plan: ImprovementPlan, succeeded: bool, outcome: str, actor: Any
+) -> ImprovementPlan:
+    """Close an active plan: success clears its flags; failure proposes termination."""
+    if plan.status != PlanStatus.ACTIVE:
+        raise ValidationError(_("Only an active plan can be closed."))
+    status = PlanStatus.SUCCEEDED if succeeded else PlanStatus.TERMINATION_PROPOSED
+    plan = model_update(instance=plan, data={"status": status, "outcome": outcome}, actor=actor)[0]
+    if succeeded:
+        plan.flags.update(status=FlagStatus.CLEARED)
+    return plan
+
+
+@transaction.atomic
+def plan_decide_termination(
+    *, plan: ImprovementPlan, terminate: bool, actor: Any, note: str = ""
+) -> ImprovementPlan:
+    """A channel director ends the partnership, or keeps the partner after a failed plan."""
+    from qudao.partners.choices import PartnerStatus
+    from qudao.partners.services import partner_change_status
+
+    if plan.status != PlanStatus.TERMINATION_PROPOSED:
+        raise ValidationError(_("No termination is proposed for this plan."))
+    if terminate:
+        partner_change_status(partner=plan.partner, status=PartnerStatus.TERMINATED, actor=actor)
+    outcome = f"{plan.outcome}\n{note}".strip() if note else plan.outcome
+    return model_update(
+        instance=plan,
+        data={
+            "status": PlanStatus.TERMINATED if terminate else PlanStatus.KEPT,
+            "decided_by": actor,
+            "outcome": outcome,
+        },
+        actor=actor,
+    )[0]
+
+
+@transaction.atomic
+def rule_setting_save(
+    *, rule: str, enabled: bool, parameters: dict[str, Any], actor: Any | None = None
+) -> RiskRuleSetting:
+    """Switch a rule on or off and set its parameters (audited); the next review uses it."""
+    setting = RiskRuleSetting.objects.filter(rule=rule).first()
+    data = {"enabled": enabled, "parameters": parameters}
+    if setting is None:
+        return model_create(model=RiskRuleSetting, data={"rule": rule, **data}, actor=actor)
+    return model_update(instance=setting, data=data, actor=actor)[0]

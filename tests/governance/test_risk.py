@@ -1,0 +1,116 @@
+"""At-risk rules with evidence, improvement plans, termination decided by people."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from qudao.analytics.models import Scorecard
+from qudao.analytics.services import review_run
+from qudao.governance.models import FlagStatus, PlanStatus, RiskFlag, RiskRuleSetting
+from qudao.governance.services import plan_close, plan_create, plan_decide_termination
+from qudao.partners.services import target_create
+from tests.analytics.test_review import channel  # noqa: F401 - the fixture
+from tests.conftest import World
+
+
+@pytest.fixture
+def reviewed(channel: World) -> World:  # noqa: F811
+    target_create(partner=channel.p_de, period="2019Q4", amount=Decimal("5000"))
+    review_run(period="2019Q4")
+    review_run(period="2020Q1")
+    return channel
+
+
+def _flags(period: str = "2020Q1") -> set[tuple[str, str]]:
+    return set(
+        RiskFlag.objects.filter(period=period, status=FlagStatus.OPEN).values_list(
+            "partner__code", "rule"
+        )
+    )
+
+
+def test_rules_flag_with_evidence_period_by_period(reviewed: World) -> None:
+    # P-DE: 20 % then 2 % of target (two quarters running), churn 50 % (> 30 %);
+    # P-US bought 3,000 but sent no sell-through. Turnover 1.0 is not below 1.0.
+    assert _flags() == {
+        ("P-DE", "target_missed"),
+        ("P-DE", "high_churn"),
+        ("P-US", "missing_sell_through"),
+    }
+    missed = RiskFlag.objects.get(partner=reviewed.p_de, rule="target_missed", period="2020Q1")
+    assert missed.evidence == [
+        {"period": "2019Q4", "value": 0.2, "reference": 1.0},
+        {"period": "2020Q1", "value": 0.02, "reference": 1.0},
+    ]
+    at_risk = dict(
+        Scorecard.objects.filter(period="2020Q1", is_current=True).values_list(
+            "partner__code", "at_risk"
+        )
+    )
+    assert at_risk == {"P-DE": True, "P-US": True, "P-DE-SUB": False}
+
+
+def test_rules_are_parameterised_and_can_be_switched_off(reviewed: World) -> None:
+    RiskRuleSetting.objects.create(rule="high_churn", parameters={"above": 0.6})
+    RiskRuleSetting.objects.create(rule="missing_sell_through", enabled=False)
+    RiskRuleSetting.objects.create(rule="target_missed", parameters={"periods": 3})
+    review_run(period="2020Q1")
+    assert _flags() == set()  # 50 % churn ≤ 60 %; no 2019Q3 target; the other is off
+    assert RiskFlag.objects.filter(status=FlagStatus.SUPERSEDED).count() == 3  # history
+
+
+def test_a_failed_plan_proposes_termination_and_a_director_decides(reviewed: World) -> None:
+    manager, director = reviewed.users["manager"], reviewed.users["director"]
+    flags = list(RiskFlag.objects.filter(partner=reviewed.p_de, status=FlagStatus.OPEN))
+    plan = plan_create(
+        partner=reviewed.p_de,
+        owner=manager,
+        actions="Monthly recovery plan",
+        due_date=date(2020, 6, 30),
+        follow_up_date=date(2020, 5, 15),
+        flags=flags,
+        actor=manager,
+    )
+    assert {f.status for f in RiskFlag.objects.filter(plan=plan)} == {FlagStatus.IN_PLAN}
+    # a re-run does not raise again what a plan already answers
+    review_run(period="2020Q1")
+    assert _flags() == {("P-US", "missing_sell_through")}
+    failed = plan_close(plan=plan, succeeded=False, outcome="Still 30 % short", actor=manager)
+    assert failed.status == PlanStatus.TERMINATION_PROPOSED
+    reviewed.p_de.refresh_from_db()
+    assert reviewed.p_de.status == "active"  # nothing happens until a person decides
+    ended = plan_decide_termination(plan=failed, terminate=True, actor=director, note="agreed")
+    reviewed.p_de.refresh_from_db()
+    assert ended.status == PlanStatus.TERMINATED and reviewed.p_de.status == "terminated"
+    assert ended.decided_by == director and ended.history.count() >= 3
+    with pytest.raises(ValidationError):
+        plan_decide_termination(plan=ended, terminate=False, actor=director)
+
+
+def test_a_successful_plan_clears_its_flags(reviewed: World) -> None:
+    manager = reviewed.users["manager"]
+    flag = RiskFlag.objects.get(partner=reviewed.p_us, status=FlagStatus.OPEN)
+    with pytest.raises(ValidationError):  # flags of another partner
+        plan_create(
+            partner=reviewed.p_de,
+            owner=manager,
+            actions="x",
+            due_date=date(2020, 6, 30),
+            follow_up_date=date(2020, 5, 1),
+            flags=[flag],
+        )
+    plan = plan_create(
+        partner=reviewed.p_us,
+        owner=manager,
+        actions="Monthly upload",
+        due_date=date(2020, 6, 30),
+        follow_up_date=date(2020, 5, 1),
+        flags=[flag],
+    )
+    plan_close(plan=plan, succeeded=True, outcome="Reports arrive", actor=manager)
+    flag.refresh_from_db()
+    assert flag.status == FlagStatus.CLEARED

@@ -1,0 +1,74 @@
+"""Risk pages: the at-risk list with evidence, starting and closing a plan, the rules page."""
+
+from __future__ import annotations
+
+from django.test import Client
+from django.urls import reverse
+
+from qudao.governance.models import FlagStatus, ImprovementPlan, PlanStatus, RiskFlag
+from tests.analytics.test_review import channel  # noqa: F401 - the fixture
+from tests.conftest import World
+from tests.governance.test_risk import reviewed  # noqa: F401 - the fixture
+
+
+def test_at_risk_list_plan_and_termination_in_the_browser(reviewed: World) -> None:  # noqa: F811
+    manager = Client()
+    manager.force_login(reviewed.users["manager"])
+    page = manager.get(reverse("governance:flag_list"), {"status": "open"}).content.decode()
+    # the manager (Europe) sees P-DE's flags with their numbers, not P-US's
+    assert "Target missed" in page and "2019Q4: 0.20 / 1.00 · 2020Q1: 0.02 / 1.00" in page
+    assert "P-US" not in page and "Start a plan" in page
+    form = manager.get(reverse("governance:plan_add"), {"partner": reviewed.p_de.pk})
+    text = form.content.decode()
+    assert "Agree a recovery plan per month" in text  # the rules' suggested actions
+    flags = RiskFlag.objects.filter(partner=reviewed.p_de, status=FlagStatus.OPEN)
+    response = manager.post(
+        reverse("governance:plan_add") + f"?partner={reviewed.p_de.pk}",
+        {
+            "flags": [f.pk for f in flags],
+            "owner": reviewed.users["manager"].pk,
+            "actions": "Weekly call",
+            "due_date": "2020-06-30",
+            "follow_up_date": "2020-07-15",  # after the due date: refused
+        },
+    )
+    assert "The follow-up must come before the due date." in response.content.decode()
+    response = manager.post(
+        reverse("governance:plan_add") + f"?partner={reviewed.p_de.pk}",
+        {
+            "flags": [f.pk for f in flags],
+            "owner": reviewed.users["manager"].pk,
+            "actions": "Weekly call",
+            "due_date": "2020-06-30",
+            "follow_up_date": "2020-05-15",
+        },
+    )
+    plan = ImprovementPlan.objects.get()
+    assert response["Location"] == plan.get_absolute_url()
+    manager.post(plan.get_absolute_url(), {"action": "failed", "outcome": "no progress"})
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.TERMINATION_PROPOSED
+    # only the director may end the partnership
+    assert manager.post(plan.get_absolute_url(), {"action": "terminate"}).status_code == 403
+    director = Client()
+    director.force_login(reviewed.users["director"])
+    assert "Terminate the partner" in director.get(plan.get_absolute_url()).content.decode()
+    director.post(plan.get_absolute_url(), {"action": "keep", "outcome": "new owner"})
+    plan.refresh_from_db()
+    reviewed.p_de.refresh_from_db()
+    assert plan.status == PlanStatus.KEPT and reviewed.p_de.status == "active"
+
+
+def test_rules_page_edits_parameters(reviewed: World) -> None:  # noqa: F811
+    director = Client()
+    director.force_login(reviewed.users["director"])
+    url = reverse("governance:rule_list")
+    assert "Customer churn above 30% for 1 period(s) running." in director.get(url).content.decode()
+    director.post(url, {"rule": "high_churn", "enabled": "on", "parameters": '{"above": 0.6}'})
+    page = director.get(url).content.decode()
+    assert "Customer churn above 60%" in page
+    bad = director.post(url, {"rule": "high_churn", "parameters": '{"colour": 1}'}, follow=True)
+    assert "Unknown parameter(s) colour" in bad.content.decode()
+    sales = Client()
+    sales.force_login(reviewed.users["sales"])
+    assert sales.post(url, {"rule": "high_churn", "parameters": "{}"}).status_code == 403
