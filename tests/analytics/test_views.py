@@ -69,3 +69,39 @@ def test_kpi_dictionary_page(world: World) -> None:
     client.force_login(world.users["partner_user"])
     page = client.get(reverse("analytics:kpi_list")).content.decode()
     assert 'id="days_of_supply"' in page and "SCOR" in page and "of_sell_in" in page
+
+
+def test_overview_and_partner_scorecard_pages(channel: World) -> None:  # noqa: F811
+    review_run(period="2019Q4")
+    review_run(period="2020Q1")
+    client = Client()
+    client.force_login(channel.users["director"])
+    page = client.get(reverse("analytics:overview"), {"period": "2020Q1"}).content.decode()
+    # channel totals: 2,000 + 3,000 this quarter against 1,000 the one before (▲ 400%);
+    # margin (600 + 1,000) over the revenue of the lines with a cost (1,500 + 3,000)
+    assert "2020 Q1" in page and "5.0K" in page and "▲ 400.0%" in page
+    assert "35.6%" in page
+    assert page.count("<svg") >= 2  # the trend and the channel-model bars
+    assert "P-US" in page and "P-DE" in page
+    scorecard = client.get(reverse("analytics:partner_scorecard", args=[channel.p_de.pk]))
+    text = scorecard.content.decode()
+    assert scorecard.status_code == 200 and text.count("<svg") == 2
+    assert "2019 Q4" in text and "40.0%" in text  # the margin rate of 2020Q1
+    # in Chinese: periods, labels and the chart titles follow the language
+    client.post(reverse("set_language"), {"language": "zh-hans"})
+    zh = client.get(reverse("analytics:overview"), {"period": "2020Q1"}).content.decode()
+    assert "2020年第1季度" in zh and "按渠道模式" in zh
+    # a partner user sees only its own partners, in the overview and on scorecards
+    partner = Client()
+    partner.force_login(channel.users["partner_user"])
+    own = partner.get(reverse("analytics:overview"), {"period": "2020Q1"}).content.decode()
+    assert "P-US" not in own and "P-DE" in own
+    other = reverse("analytics:partner_scorecard", args=[channel.p_us.pk])
+    assert partner.get(other).status_code == 404
+
+
+def test_overview_without_reviews_says_what_to_do(world: World) -> None:
+    client = Client()
+    client.force_login(world.users["director"])
+    page = client.get(reverse("analytics:overview")).content.decode()
+    assert "No review yet" in page

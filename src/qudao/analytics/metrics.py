@@ -232,6 +232,7 @@ def _kpi_columns(t: ir.Table, sell_through_rate: SellThroughRate) -> ir.Table:
         revenue=revenue,
         quantity=quantity,
         gross_margin=margin,
+        costed_revenue=when(si & t.cost.notnull(), t.costed_revenue),
         gross_margin_rate=_ratio(margin, t.costed_revenue),
         revenue_growth_qoq=_ratio(revenue, t.prev_revenue) - 1,
         revenue_growth_yoy=_ratio(revenue, t.ya_revenue) - 1,

@@ -210,6 +210,11 @@ class Scorecard(models.Model):
     )
     is_current = models.BooleanField(default=True, db_index=True)
     target = models.DecimalField(_("target"), max_digits=24, decimal_places=2, null=True)
+    # The revenue of the lines with a cost: the base of the margin rate, so channel totals
+    # can be built from scorecards exactly.
+    costed_revenue = models.DecimalField(
+        _("revenue with a cost"), max_digits=24, decimal_places=2, null=True
+    )
     rank_in_channel_model = models.IntegerField(_("rank in channel model"), null=True)
     score = models.DecimalField(_("score"), max_digits=8, decimal_places=6, null=True)
     at_risk = models.BooleanField(_("at risk"), null=True)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from qudao.analytics.kpis import KPIS, Unit
 from qudao.analytics.models import GradeProposal, GradingModel, ReviewRun, RunStatus, Scorecard
+from qudao.core.periods import Period
 from qudao.core.permissions import restrict
 
 # The export contract: these columns first, in this order, then every other KPI.
@@ -85,3 +86,157 @@ def grade_proposal_list(*, user: Any) -> QuerySet[GradeProposal]:
 
 def grading_model_active() -> GradingModel | None:
     return GradingModel.objects.filter(is_active=True).first()
+
+
+def reviewed_periods() -> list[str]:
+    """Periods that have a current review, latest first."""
+    keys = ReviewRun.objects.filter(status=RunStatus.CURRENT).values_list("period", flat=True)
+    return sorted(set(keys), key=lambda k: (Period.parse(k).end, k), reverse=True)
+
+
+def _ratio(numerator: Decimal | None, denominator: Decimal | None) -> Decimal | None:
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator
+
+
+def _totals(cards: QuerySet[Scorecard]) -> dict[str, Any]:
+    sums = cards.aggregate(
+        revenue_total=Sum("revenue"),
+        target_total=Sum("target"),
+        margin=Sum("gross_margin"),
+        margin_revenue=Sum("costed_revenue"),
+        partners=Count("pk"),
+        at_risk=Count("pk", filter=Q(at_risk=True)),
+        sell_through=Sum("sell_through_revenue"),
+    )
+    sums["margin_rate"] = _ratio(sums["margin"], sums["margin_revenue"])
+    sums["attainment"] = _ratio(
+        cards.filter(target__isnull=False).aggregate(r=Sum("revenue"))["r"], sums["target_total"]
+    )
+    return sums
+
+
+def review_overview(*, user: Any, period: str) -> dict[str, Any]:
+    """Channel totals, breakdowns, top and bottom partners and changes for one period,
+    over the partners the user may see."""
+    current = Period.parse(period)
+    cards = scorecard_list(user=user, period=current.key)
+    before = scorecard_list(user=user, period=current.previous.key)
+    year_ago = scorecard_list(user=user, period=current.year_ago.key)
+    totals = _totals(cards)
+    previous, last_year = _totals(before), _totals(year_ago)
+    totals["growth_previous"] = _growth(totals["revenue_total"], previous["revenue_total"])
+    totals["growth_year"] = _growth(totals["revenue_total"], last_year["revenue_total"])
+    by_model = list(
+        cards.values("channel_model__code", "channel_model__name_en", "channel_model__name_zh")
+        .annotate(
+            revenue_total=Sum("revenue"),
+            partners=Count("pk"),
+            at_risk_count=Count("pk", filter=Q(at_risk=True)),
+        )
+        .order_by("-revenue_total")
+    )
+    by_grade = list(
+        cards.values("partner__grade__code")
+        .annotate(revenue_total=Sum("revenue"), partners=Count("pk"))
+        .order_by("partner__grade__code")
+    )
+    ranked = cards.filter(revenue__isnull=False)
+    order = "score" if cards.filter(score__isnull=False).exists() else "revenue"
+    previous_revenue = dict(before.values_list("partner_id", "revenue"))
+    movers = []
+    for card in ranked:
+        earlier = previous_revenue.get(card.partner_id)
+        if earlier is not None and card.revenue is not None:
+            movers.append((card.revenue - earlier, card))
+    movers.sort(key=lambda m: m[0])
+    trend = []
+    for step in range(7, -1, -1):
+        key = current.shifted(-step).key
+        sums = scorecard_list(user=user, period=key).aggregate(
+            revenue_total=Sum("revenue"), target_total=Sum("target")
+        )
+        if sums["revenue_total"] is not None:
+            trend.append(
+                {
+                    "period": key,
+                    "revenue": float(sums["revenue_total"]),
+                    "target": _float(sums["target_total"]),
+                }
+            )
+    return {
+        "totals": totals,
+        "by_model": by_model,
+        "by_region": _by_top_region(cards),
+        "by_grade": by_grade,
+        "top": list(ranked.order_by(F(order).desc(nulls_last=True))[:10]),
+        "bottom": list(ranked.order_by(F(order).asc(nulls_last=True))[:10]),
+        "risers": [m for m in reversed(movers[-5:]) if m[0] > 0],
+        "fallers": [m for m in movers[:5] if m[0] < 0],
+        "trend": trend,
+        "proposals": GradeProposal.objects.filter(period=current.key, status="proposed")
+        .filter(partner__in=cards.values("partner"))
+        .count(),
+    }
+
+
+def _growth(now: Decimal | None, before: Decimal | None) -> Decimal | None:
+    ratio = _ratio(now, before)
+    return None if ratio is None else ratio - 1
+
+
+def _float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _by_top_region(cards: QuerySet[Scorecard]) -> list[dict[str, Any]]:
+    """Revenue by top-level region (the first step of each partner's region path)."""
+    from qudao.territories.models import Region
+
+    tops = {r.pk: r for r in Region.objects.filter(depth=0)}
+    sums: dict[int, dict[str, Any]] = {}
+    for path, revenue in cards.values_list("region__path", "revenue"):
+        if not path:
+            continue
+        top = int(path.strip("/").split("/")[0])
+        row = sums.setdefault(top, {"region": tops.get(top), "revenue": Decimal(0), "partners": 0})
+        row["revenue"] += revenue or 0
+        row["partners"] += 1
+    return sorted(sums.values(), key=lambda r: r["revenue"], reverse=True)
+
+
+def partner_scorecard(*, user: Any, partner: Any, periods: int = 8) -> dict[str, Any]:
+    """A partner's current scorecards of its last ``periods`` reviewed quarters, its flags
+    and its grade history (only if the user may see the partner: the caller checks)."""
+    from qudao.governance.models import RiskFlag
+
+    cards = list(
+        scorecard_list(user=user)
+        .filter(partner=partner, period__regex=r"^\d{4}Q[1-4]$")
+        .order_by("-period")[:periods]
+    )
+    cards.reverse()
+    grades = [
+        (h.history_date, h.history_user, h.grade_id)
+        for h in partner.history.order_by("history_date")
+    ]
+    from qudao.partners.models import Grade
+
+    names = {g.pk: g for g in Grade.objects.all()}
+    changes = []
+    last: object = object()
+    for when, who, grade_id in grades:
+        if grade_id != last:
+            changes.append((when, who, names.get(grade_id)))
+            last = grade_id
+    return {
+        "cards": cards,
+        "flags": list(RiskFlag.objects.filter(partner=partner).exclude(status="superseded")[:20]),
+        "proposals": list(
+            GradeProposal.objects.filter(partner=partner).select_related(
+                "from_grade", "to_grade", "decided_by"
+            )[:20]
+        ),
+        "grade_changes": changes,
+    }

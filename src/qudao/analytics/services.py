@@ -112,6 +112,7 @@ def review_run(
                     channel_model_id=models.get(row["channel_model"]),
                     region_id=regions.get(row["region"]),
                     target=_decimal(row["target"], 2),
+                    costed_revenue=_decimal(row["costed_revenue"], 2),
                     rank_in_channel_model=row["rank_in_channel_model"],
                     score=_decimal(row.get("score"), 6),
                     computed_grade_id=grades.get(row.get("computed_grade") or ""),

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import django_tables2 as tables
@@ -10,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from qudao.analytics.kpis import KPI_BY_ID, Unit
 from qudao.analytics.models import GradeProposal, ReviewRun, Scorecard
 from qudao.core.tables import NUMERIC, StatusColumn
-from qudao.core.templatetags.qudao import money
+from qudao.core.templatetags.qudao import money, percent, rounded
 
 
 class KpiColumn(tables.Column):
@@ -31,12 +30,11 @@ class KpiColumn(tables.Column):
         if unit is Unit.MONEY:
             return money(value)
         if unit is Unit.RATE:
-            return f"{number_format(Decimal(value) * 100, 1)}%"
+            return percent(value)
         if unit is Unit.COUNT:
             return number_format(value, 0, force_grouping=True)
-        return number_format(
-            value, 1 if unit in (Unit.DAYS, Unit.TURNS) else 0, force_grouping=True
-        )
+        places = 1 if unit in (Unit.DAYS, Unit.TURNS) else 0
+        return number_format(rounded(value, places), places, force_grouping=True)
 
     def value(self, value: Any) -> Any:
         return value
@@ -71,7 +69,7 @@ class ScorecardTable(tables.Table):
     partner = tables.Column(
         verbose_name=_("Partner"),
         accessor="partner__code",
-        linkify=("partners:partner_detail", [tables.A("partner_id")]),
+        linkify=("analytics:partner_scorecard", [tables.A("partner_id")]),
     )
     partner_name = tables.Column(
         verbose_name=_("Name"), accessor="partner__name", order_by=("partner__name_en",)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from qudao.analytics import selectors
+from qudao.analytics import charts, selectors
 from qudao.analytics.filtersets import (
     GradeProposalFilterSet,
     ReviewRunFilterSet,
@@ -29,7 +29,13 @@ from qudao.analytics.models import (
     Scorecard,
 )
 from qudao.analytics.services import grade_proposal_decide, grading_model_update, review_create
-from qudao.analytics.tables import GradeProposalTable, ReviewRunTable, ScorecardTable
+from qudao.analytics.tables import (
+    SCORECARD_KPIS,
+    GradeProposalTable,
+    ReviewRunTable,
+    ScorecardTable,
+)
+from qudao.core.periods import Period
 from qudao.core.permissions import can_change, restrict
 from qudao.core.views import ObjectListView
 from qudao.partners.models import Grade
@@ -191,3 +197,87 @@ def grading(request: HttpRequest) -> HttpResponse:
             "grades": Grade.objects.order_by("rank"),
         },
     )
+
+
+@login_required
+def overview(request: HttpRequest) -> HttpResponse:
+    """The review of one period at a glance, over the partners the user may see."""
+    periods = selectors.reviewed_periods()
+    period = request.GET.get("period") or (periods[0] if periods else "")
+    context: dict[str, object] = {"title": _("Review overview"), "periods": periods}
+    if period and period in periods:
+        data = selectors.review_overview(user=request.user, period=period)
+        context.update(data, period=Period.parse(period), run=selectors.current_run(period=period))
+        if data["trend"]:
+            context["trend_chart"] = charts.revenue_trend(
+                data["trend"], title=_("Sell-in revenue against target, last 8 quarters")
+            )
+        models = [
+            {
+                "label": str(r["channel_model__name_zh"] if _zh() else r["channel_model__name_en"]),
+                "revenue": float(r["revenue_total"] or 0),
+            }
+            for r in data["by_model"]
+        ]
+        if models:
+            context["model_chart"] = charts.ranking_bars(
+                models, label="label", value="revenue", title=_("Which channel models sell most")
+            )
+    return render(request, "analytics/overview.html", context)
+
+
+def _zh() -> bool:
+    from django.utils.translation import get_language
+
+    return (get_language() or "").startswith("zh")
+
+
+@login_required
+def partner_scorecard(request: HttpRequest, pk: int) -> HttpResponse:
+    """One partner: KPI trends over its last 8 reviewed quarters, rank, flags, grades."""
+    from qudao.partners.models import Partner
+
+    partner = get_object_or_404(restrict(Partner.objects.all(), request.user, "view"), pk=pk)
+    data = selectors.partner_scorecard(user=request.user, partner=partner)
+    cards = data["cards"]
+    context: dict[str, object] = {
+        "title": f"{partner.code} {partner.name}",
+        "partner": partner,
+        "kpis": [KPI_BY_ID[k] for k in SCORECARD_KPIS],
+        **data,
+    }
+    if cards:
+        rows = [
+            {
+                "period": c.period,
+                "revenue": float(c.revenue or 0),
+                "target": None if c.target is None else float(c.target),
+            }
+            for c in cards
+        ]
+        context["trend_chart"] = charts.revenue_trend(
+            rows, title=_("Sell-in revenue against target")
+        )
+        rates = [
+            {
+                "period": c.period,
+                "target_attainment": None
+                if c.target_attainment is None
+                else float(c.target_attainment),
+                "gross_margin_rate": None
+                if c.gross_margin_rate is None
+                else float(c.gross_margin_rate),
+                "churn_rate": None if c.churn_rate is None else float(c.churn_rate),
+            }
+            for c in cards
+        ]
+        context["rate_chart"] = charts.rate_trend(
+            rates,
+            fields={
+                k: KPI_BY_ID[k].name
+                for k in ("target_attainment", "gross_margin_rate", "churn_rate")
+            },
+            title=_("Attainment, margin and churn"),
+        )
+        context["rows"] = [(KPI_BY_ID[k], [getattr(c, k) for c in cards]) for k in SCORECARD_KPIS]
+    return render(request, "analytics/partner_scorecard.html", context)

@@ -51,6 +51,7 @@ NAVIGATION: tuple[NavGroup, ...] = (
         "performance",
         _("Performance"),
         (
+            NavItem(_("Review overview"), "analytics:overview"),
             NavItem(_("Scorecards"), "analytics:scorecard_list"),
             NavItem(_("Channel reviews"), "analytics:run_list", INTERNAL),
             NavItem(_("Grade proposals"), "analytics:proposal_list", INTERNAL),

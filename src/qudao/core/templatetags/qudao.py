@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django import template
 from django.template.defaultfilters import floatformat
+from django.utils.formats import number_format
+from django.utils.html import format_html
 from django.utils.translation import get_language
 
 from qudao.core.periods import Period
@@ -61,3 +63,32 @@ def query_with(context: Any, **kwargs: Any) -> str:
         else:
             query[key] = value
     return "?" + query.urlencode() if query else "?"
+
+
+def rounded(value: Any, places: int) -> Decimal:
+    """Half-up to ``places``: Django's number_format cuts decimals off rather than rounding."""
+    return Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+@register.filter
+def percent(value: Any, places: int = 1) -> str:
+    """A rate stored as a decimal (0.1234) shown as 12.3%; "—" for no data."""
+    if value is None or value == "":
+        return "—"
+    return f"{number_format(rounded(Decimal(value) * 100, places), places)}%"
+
+
+@register.filter
+def delta(value: Any) -> str:
+    """A change as a rate with its arrow and the deployment's up/down colours (never colour
+    alone): ▲ 12.3% / ▼ 4.0%; "—" for no data."""
+    if value is None or value == "":
+        return "—"
+    number = Decimal(value)
+    css, arrow = ("up", "▲") if number > 0 else ("down", "▼") if number < 0 else ("", "■")
+    return format_html(
+        '<span class="{}">{} {}%</span>',
+        css,
+        arrow,
+        number_format(rounded(abs(number) * 100, 1), 1),
+    )
