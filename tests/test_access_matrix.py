@@ -193,6 +193,9 @@ def test_api_anonymous_and_bad_token(world: World) -> None:
         "/api/catalog/products/",
         "/api/catalog/prices/",
         "/api/partners/targets/",
+        "/api/review/scorecards",
+        "/api/review/runs",
+        "/api/review/kpis",
     ):
         assert Client().get(path).status_code == 401
         assert Client(HTTP_AUTHORIZATION="Bearer nope").get(path).status_code == 401
@@ -336,3 +339,25 @@ def test_risk_pages(world: World, role: str) -> None:
     expected = 200 if may_plan else (403 if "P-DE" in SEES[role] else 404)
     assert response.status_code == expected, role
     assert client.get(reverse("governance:rule_list")).status_code == 200
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_api_review(world: World, role: str) -> None:
+    from django.test import TestCase
+
+    from qudao.analytics.services import review_run
+
+    run = review_run(period="2020Q1")
+    client = _api(world, role)
+    cards = client.get("/api/review/scorecards", {"period": "2020Q1"}).json()["items"]
+    assert {c["partner_code"] for c in cards} == SEES[role], role
+    assert client.get(f"/api/review/runs/{run.pk}").status_code == (
+        200 if role in SEES_RUNS else 404
+    )
+    with TestCase.captureOnCommitCallbacks(execute=False):
+        started = client.post(
+            "/api/review/runs", {"period": "2020Q2"}, content_type="application/json"
+        )
+    assert started.status_code == (202 if role in RUNS_REVIEWS else 403), role
+    kpis = client.get("/api/review/kpis").json()
+    assert kpis["version"] and {k["id"] for k in kpis["kpis"]} >= {"revenue", "churn_rate"}

@@ -105,3 +105,24 @@ def test_overview_without_reviews_says_what_to_do(world: World) -> None:
     client.force_login(world.users["director"])
     page = client.get(reverse("analytics:overview")).content.decode()
     assert "No review yet" in page
+
+
+def test_api_start_poll_and_read_scorecards(channel: World) -> None:  # noqa: F811
+    from qudao.core.services import api_token_create
+
+    _token, key = api_token_create(user=channel.users["director"], name="bi")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        started = api.post(
+            "/api/review/runs", {"period": "2020Q1"}, content_type="application/json"
+        )
+    assert started.status_code == 202 and started.json()["status"] == "queued"
+    _work()
+    run = api.get(f"/api/review/runs/{started.json()['id']}").json()
+    assert run["status"] == "current" and run["row_counts"]["scorecards"] == 3
+    cards = api.get("/api/review/scorecards", {"period": "2020Q1", "q": "P-DE"}).json()["items"]
+    de = next(c for c in cards if c["partner_code"] == "P-DE")
+    assert de["kpis"]["revenue"] == "2000.00" and de["kpis"]["gross_margin_rate"] == "0.400000"
+    assert de["kpis"]["sell_through_revenue"] == "1350.00" and de["at_risk"] is True
+    bad = api.post("/api/review/runs", {"period": "2020Q5"}, content_type="application/json")
+    assert bad.status_code == 422 and "2020Q5" in bad.json()["detail"]

@@ -76,6 +76,7 @@ class Pagination(PageNumberPagination):
 
 
 def register_routers() -> None:
+    from qudao.analytics.api import router as review_router
     from qudao.catalog.api import router as catalog_router
     from qudao.facts.api import router as facts_router
     from qudao.partners.api import router as partners_router
@@ -85,6 +86,7 @@ def register_routers() -> None:
     api.add_router("/regions", territories_router)
     api.add_router("/catalog", catalog_router)
     api.add_router("/imports", facts_router)
+    api.add_router("/review", review_router)
 
 
 register_routers()
