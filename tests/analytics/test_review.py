@@ -89,7 +89,7 @@ def test_kpis_of_a_quarter_match_the_hand_computation(channel: World) -> None:
     # sell-through: 450 + 750 + 150; 9 units of 16 bought
     assert de.sell_through_revenue == Decimal("1350.00") and de.sell_through_quantity == 9
     assert de.sell_through_rate == Decimal("0.5625")
-    # customers: C1 and C3 now; C1 bought in the last 365 days, C3 did not → 1 new;
+    # customers: C1 and C3 now; C1 bought in the 12 months before, C3 did not → 1 new;
     # C2 bought last quarter and not now → 1 churned of 2
     assert (de.active_customers, de.new_customers, de.churned_customers) == (2, 1, 1)
     assert de.churn_rate == Decimal("0.5")

@@ -23,7 +23,7 @@ def _login(page, live_server, username: str) -> None:  # type: ignore[no-untyped
 
 
 def test_director_works_in_chinese(page, live_server, shots: Path) -> None:  # type: ignore[no-untyped-def]
-    build_demo(progress=lambda step: None)
+    build_demo(progress=lambda step: None, review=False)
     page.goto(f"{live_server.url}/login/")
     page.screenshot(path=str(shots / "login.png"))
     _login(page, live_server, "director")
@@ -86,7 +86,7 @@ def test_director_works_in_chinese(page, live_server, shots: Path) -> None:  # t
 
 
 def test_partner_user_sees_only_its_own_partner(page, live_server, shots: Path) -> None:  # type: ignore[no-untyped-def]
-    build_demo(progress=lambda step: None)
+    build_demo(progress=lambda step: None, review=False)
     _login(page, live_server, "partner")
     page.goto(f"{live_server.url}/partners/")
     assert "1–1 of 1" in page.inner_text(".pager")

@@ -36,7 +36,7 @@ def _run_imports_in_the_request(settings) -> None:  # type: ignore[no-untyped-de
 
 
 def test_upload_gbk_then_a_bad_workbook(page, live_server, shots: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    build_demo(progress=lambda step: None)
+    build_demo(progress=lambda step: None, review=False)
     SavedMapping.objects.create(name="流向月报", fact="sell_through", toml=MAPPING)
     SavedMapping.objects.create(name="库存表", fact="inventory", toml=MAPPING)
     good = tmp_path / "流向2020年1月.csv"

@@ -13,10 +13,11 @@ from enum import StrEnum
 from django.conf import settings
 from django.utils.translation import get_language
 
-KPI_VERSION = "2026.11-1"
+KPI_VERSION = "2026.11-2"
 
-# How many days before a period a customer must have been silent to count as new.
-NEW_CUSTOMER_LOOKBACK_DAYS = 365
+# How many whole months before a period a customer must have been silent to count as new
+# (months, not days: the review reads monthly roll-ups, and a year is 12 of them).
+NEW_CUSTOMER_LOOKBACK_MONTHS = 12
 
 
 class Unit(StrEnum):
@@ -217,10 +218,10 @@ KPIS: tuple[Kpi, ...] = (
         "新客户数",
         Unit.COUNT,
         H,
-        f"active customers with no purchase in the {NEW_CUSTOMER_LOOKBACK_DAYS} days before",
+        f"active customers with no purchase in the {NEW_CUSTOMER_LOOKBACK_MONTHS} months before",
         f"Active customers who bought nothing from the partner in the "
-        f"{NEW_CUSTOMER_LOOKBACK_DAYS} days before the period began.",
-        f"本期活跃、且期初前 {NEW_CUSTOMER_LOOKBACK_DAYS} 天内未从该伙伴购买的客户数。",
+        f"{NEW_CUSTOMER_LOOKBACK_MONTHS} calendar months before the period began.",
+        f"本期活跃、且期初前 {NEW_CUSTOMER_LOOKBACK_MONTHS} 个自然月内未从该伙伴购买的客户数。",
         ("sell_through",),
     ),
     Kpi(

@@ -5,7 +5,8 @@ default) and on Spark. Facts are first rolled up to partner × month (customers 
 partner × customer × month), so every period's KPIs read those small roll-ups, not lines.
 
 Inputs (all Ibis tables):
-- ``facts``: the committed rows of each fact (``qudao.facts.store.fact_table``);
+- ``rollups``: ``monthly_rollups`` of the committed rows of each fact
+  (``qudao.facts.store.fact_table``), which the engine may materialise first;
 - ``partners``: partner, channel_model, region, status (master data moved in as Arrow);
 - ``periods``: one row per reviewed period with its windows (``period_windows``);
 - ``targets``: partner, period, target (the target amount of each reviewed period).
@@ -29,7 +30,11 @@ def _month(column: ir.Column) -> ir.Column:
 
 
 def monthly_rollups(facts: Tables) -> Tables:
-    """Partner × month (and partner × customer × month) totals of every fact."""
+    """Partner × month (and partner × customer × month) totals of every fact.
+
+    Sell-through lines are read once: the customer roll-up carries the sums, and the
+    partner roll-up is built from it (see ``partner_months``).
+    """
     si, st = facts["sell_in"], facts["sell_through"]
     costed = si.cost.notnull()
     spend, stock, owed = facts["marketing_spend"], facts["inventory"], facts["receivable"]
@@ -40,51 +45,97 @@ def monthly_rollups(facts: Tables) -> Tables:
             costed_revenue=ibis.ifelse(costed, si.amount, 0).sum(),
             cost=si.cost.sum(),
         ),
-        "sell_through": st.group_by(partner=st.partner, month=_month(st.date)).aggregate(
-            st_revenue=st.amount.sum(), st_quantity=st.quantity.sum()
-        ),
         "customers": st.group_by(
             partner=st.partner, customer=st.customer, month=_month(st.date)
-        ).aggregate(lines=st.count()),
+        ).aggregate(st_revenue=st.amount.sum(), st_quantity=st.quantity.sum()),
         "spend": spend.group_by(partner=spend.partner, month=_month(spend.date)).aggregate(
             spend=spend.amount.sum()
         ),
-        "stock": stock.group_by(partner=stock.partner, day=stock.snapshot_date).aggregate(
-            on_hand=stock.quantity_on_hand.sum()
-        ),
-        "owed": owed.group_by(partner=owed.partner, day=owed.as_of).aggregate(
+        "stock": stock.group_by(
+            partner=stock.partner, day=stock.snapshot_date, month=_month(stock.snapshot_date)
+        ).aggregate(on_hand=stock.quantity_on_hand.sum()),
+        "owed": owed.group_by(
+            partner=owed.partner, day=owed.as_of, month=_month(owed.as_of)
+        ).aggregate(
             owed=owed.amount.sum(),
             overdue=ibis.ifelse(owed.days_overdue > 0, owed.amount, 0).sum(),
         ),
     }
 
 
+def partner_months(customers: ir.Table) -> ir.Table:
+    """Sell-through per partner and month, from the customer roll-up."""
+    return customers.group_by("partner", "month").aggregate(
+        st_revenue=customers.st_revenue.sum(), st_quantity=customers.st_quantity.sum()
+    )
+
+
 def _within(rollup: ir.Table, periods: ir.Table, column: str, start: str, end: str) -> ir.Table:
-    """Rows of ``rollup`` tagged with each reviewed period whose [start, end] holds them."""
+    """Rows of ``rollup`` tagged with each reviewed period whose [start, end] holds them
+    (a range join: only for the small daily tables)."""
     joined = rollup.cross_join(periods.select("period", lo=periods[start], hi=periods[end]))
     return joined.filter(joined[column].between(joined.lo, joined.hi)).drop("lo", "hi")
 
 
-def _sums(
-    rollup: ir.Table, periods: ir.Table, window: tuple[str, str], **measures: Any
-) -> ir.Table:
-    tagged = _within(rollup, periods, "month", *window)
+def _in_window(rollup: ir.Table, months: ir.Table, window: str) -> ir.Table:
+    """Rows of a monthly roll-up tagged with each reviewed period whose ``window`` (now,
+    prev, ya, lookback) holds their month: an equality join on the month, so each row meets
+    only the periods it belongs to."""
+    chosen = months.filter(months.window == window).select("period", window_month="month")
+    joined = rollup.join(chosen, rollup.month == chosen.window_month)
+    return joined.drop("window_month")
+
+
+def _sums(rollup: ir.Table, months: ir.Table, window: str, **measures: Any) -> ir.Table:
+    tagged = _in_window(rollup, months, window)
     return tagged.group_by("partner", "period").aggregate(
         **{name: getter(tagged) for name, getter in measures.items()}
     )
 
 
-def _customer_sets(customers: ir.Table, periods: ir.Table, window: tuple[str, str]) -> ir.Table:
-    return (
-        _within(customers, periods, "month", *window)
-        .select("partner", "period", "customer")
-        .distinct()
+def customer_counts(
+    customers: ir.Table, months: ir.Table, periods: ir.Table
+) -> tuple[ir.Table, ir.Table]:
+    """Active and new customers of each period, and the previous period's customers and
+    how many of them were lost.
+
+    Each customer's months are put in order once: the month before and after each purchase
+    month tell whether a customer was silent in the look-back window (new) and whether it
+    came back after the previous period (not churned) — no set differences over windows.
+    """
+    order = ibis.window(group_by=[customers.partner, customers.customer], order_by=customers.month)
+    marked = customers.select(
+        "partner",
+        "customer",
+        "month",
+        before=customers.month.lag().over(order),
+        after=customers.month.lead().over(order),
     )
+    bounds = periods.select("period", "lookback_start", "end")
+    now = _in_window(marked, months, "now")
+    first = now.group_by("partner", "customer", "period").aggregate(
+        before=now.before.argmin(now.month)
+    )
+    first = first.join(bounds, "period")
+    fresh = first.before.isnull() | (first.before < first.lookback_start)
+    counts = first.group_by("partner", "period").aggregate(
+        active_customers=first.count(), new_customers=ibis.ifelse(fresh, 1, 0).sum()
+    )
+    earlier = _in_window(marked, months, "prev")
+    last = earlier.group_by("partner", "customer", "period").aggregate(
+        after=earlier.after.argmax(earlier.month)
+    )
+    last = last.join(bounds, "period")
+    gone = last.after.isnull() | (last.after > last.end)
+    churn = last.group_by("partner", "period").aggregate(
+        previous_customers=last.count(), churned_customers=ibis.ifelse(gone, 1, 0).sum()
+    )
+    return counts, churn
 
 
-def _last_snapshot(daily: ir.Table, periods: ir.Table, value: str) -> ir.Table:
+def _last_snapshot(daily: ir.Table, months: ir.Table, value: str) -> ir.Table:
     """Per partner and period: the last snapshot day inside the period and its value."""
-    tagged = _within(daily, periods, "day", "start", "end")
+    tagged = _in_window(daily, months, "now")
     last = tagged.group_by("partner", "period").aggregate(
         last_day=tagged.day.max(), snapshots=tagged.count(), average=tagged[value].mean()
     )
@@ -95,9 +146,9 @@ def _last_snapshot(daily: ir.Table, periods: ir.Table, value: str) -> ir.Table:
     return closing
 
 
-def _covered(rollup: ir.Table, periods: ir.Table) -> ir.Table:
+def _covered(rollup: ir.Table, months: ir.Table) -> ir.Table:
     """Reviewed periods in which a fact has any row at all (for any partner)."""
-    tagged = _within(rollup, periods, "month", "start", "end")
+    tagged = _in_window(rollup, months, "now")
     return tagged.select("period").distinct().mutate(covered=ibis.literal(True))
 
 
@@ -112,54 +163,47 @@ def _ratio(numerator: ir.Value, denominator: ir.Value) -> ir.Value:
 
 def partner_kpis(
     *,
-    facts: Tables,
+    rollups: Tables,
     partners: ir.Table,
     periods: ir.Table,
+    months: ir.Table,
     targets: ir.Table,
     sell_through_rate: SellThroughRate = SellThroughRate.OF_SELL_IN,
 ) -> ir.Table:
-    """One row per scored partner and reviewed period, one column per KPI (see kpis.KPIS)."""
-    r = monthly_rollups(facts)
+    """One row per scored partner and reviewed period, one column per KPI (see kpis.KPIS).
+
+    ``months`` lists, for each reviewed period, the months of each window it compares:
+    ``now`` (the period), ``prev`` (the one before), ``ya`` (a year earlier), ``lookback``
+    (the months a new customer must have been silent).
+    """
+    r = {**rollups, "sell_through": partner_months(rollups["customers"])}
 
     def total(name: str) -> Any:
         return lambda t: t[name].sum()
 
-    now = ("start", "end")
+    now = "now"
     sales = _sums(
         r["sell_in"],
-        periods,
+        months,
         now,
         revenue=total("revenue"),
         quantity=total("quantity"),
         costed_revenue=total("costed_revenue"),
         cost=total("cost"),
     )
-    before = _sums(r["sell_in"], periods, ("prev_start", "prev_end"), prev_revenue=total("revenue"))
-    year_ago = _sums(r["sell_in"], periods, ("ya_start", "ya_end"), ya_revenue=total("revenue"))
+    before = _sums(r["sell_in"], months, "prev", prev_revenue=total("revenue"))
+    year_ago = _sums(r["sell_in"], months, "ya", ya_revenue=total("revenue"))
     flow = _sums(
         r["sell_through"],
-        periods,
+        months,
         now,
         st_revenue=total("st_revenue"),
         st_quantity=total("st_quantity"),
     )
-    spend = _sums(r["spend"], periods, now, spend=total("spend"))
+    spend = _sums(r["spend"], months, now, spend=total("spend"))
 
-    active = _customer_sets(r["customers"], periods, now)
-    previous = _customer_sets(r["customers"], periods, ("prev_start", "prev_end"))
-    recent = _customer_sets(r["customers"], periods, ("lookback_start", "lookback_end"))
-    keys = ["partner", "period", "customer"]
-    counts = active.group_by("partner", "period").aggregate(active_customers=active.count())
-    new = active.anti_join(recent, keys)
-    new_counts = new.group_by("partner", "period").aggregate(new_customers=new.count())
-    churned = previous.anti_join(active, keys)
-    churn_counts = churned.group_by("partner", "period").aggregate(
-        churned_customers=churned.count()
-    )
-    previous_counts = previous.group_by("partner", "period").aggregate(
-        previous_customers=previous.count()
-    )
-    stock = _last_snapshot(r["stock"], periods, "on_hand").rename(
+    counts, churn_counts = customer_counts(r["customers"], months, periods)
+    stock = _last_snapshot(r["stock"], months, "on_hand").rename(
         inventory_on_hand="closing", average_stock="average"
     )
     opening = _within(
@@ -169,13 +213,13 @@ def partner_kpis(
     opening_stock = opening.join(opening_last, ["partner", "period", "day"]).select(
         "partner", "period", opening_stock=opening.on_hand
     )
-    owed = _last_snapshot(r["owed"], periods, "owed").select("partner", "period", owed="closing")
-    overdue = _last_snapshot(r["owed"], periods, "overdue").select(
+    owed = _last_snapshot(r["owed"], months, "owed").select("partner", "period", owed="closing")
+    overdue = _last_snapshot(r["owed"], months, "overdue").select(
         "partner", "period", overdue="closing"
     )
 
-    si_covered = _covered(r["sell_in"], periods).rename(si_covered="covered")
-    spend_covered = _covered(r["spend"], periods).rename(spend_covered="covered")
+    si_covered = _covered(r["sell_in"], months).rename(si_covered="covered")
+    spend_covered = _covered(r["spend"], months).rename(spend_covered="covered")
 
     scored = partners.filter(partners.status.isin(SCORED_STATUSES)).select("partner")
     rows = (
@@ -191,9 +235,7 @@ def partner_kpis(
         flow,
         spend,
         counts,
-        new_counts,
         churn_counts,
-        previous_counts,
         stock,
         opening_stock,
         owed,

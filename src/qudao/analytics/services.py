@@ -14,7 +14,7 @@ from qudao.analytics.engine import Grading, run_review
 from qudao.analytics.kpis import (
     KPI_VERSION,
     KPIS,
-    NEW_CUSTOMER_LOOKBACK_DAYS,
+    NEW_CUSTOMER_LOOKBACK_MONTHS,
     sell_through_rate_definition,
 )
 from qudao.analytics.models import (
@@ -138,7 +138,7 @@ def review_run(
                 input_batches=result.input_batches,
                 parameters={
                     "sell_through_rate": str(sell_through_rate_definition()),
-                    "new_customer_lookback_days": NEW_CUSTOMER_LOOKBACK_DAYS,
+                    "new_customer_lookback_months": NEW_CUSTOMER_LOOKBACK_MONTHS,
                     **(
                         {
                             "grading_model": grading_model.name,

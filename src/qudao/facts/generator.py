@@ -53,7 +53,13 @@ def _money(values: np.ndarray) -> pl.Series:
 
 
 def generate_channel(
-    *, partners: int, lines: int, seed: int, out: Path, products: int = 200
+    *,
+    partners: int,
+    lines: int,
+    seed: int,
+    out: Path,
+    products: int = 200,
+    inventory_rows: int | None = None,
 ) -> GeneratedChannel:
     """Write the channel's CSV files (canonical headers, importable as they are) to ``out``."""
     rng = np.random.default_rng(seed)
@@ -312,20 +318,22 @@ def generate_channel(
         ).sort("partner", "period"),
     )
 
-    # --- month-end inventory for every partner × its 3 main products --------------------
+    # --- month-end inventory for every partner × its main products ------------------------
     months = [date(y, m, 1) for y in (2023, 2024) for m in range(1, 13)]
     month_ends = [(date(d.year + (d.month == 12), d.month % 12 + 1, 1)) for d in months]
     snapshot = pl.Series([pl.select(pl.lit(d) - pl.duration(days=1)).item() for d in month_ends])
-    inv_partner = np.repeat(np.arange(partners), 3 * len(months))
+    stocked = 3 if inventory_rows is None else max(1, inventory_rows // (partners * len(months)))
+    stocked = min(stocked, products)
+    inv_partner = np.repeat(np.arange(partners), stocked * len(months))
     inv_sku = (
-        np.repeat(np.arange(partners) * 7, 3 * len(months))
-        + np.tile(np.repeat(np.arange(3), len(months)), partners)
+        np.repeat(np.arange(partners) * 7, stocked * len(months))
+        + np.tile(np.repeat(np.arange(stocked), len(months)), partners)
     ) % products
     write(
         "inventory",
         pl.DataFrame(
             {
-                "snapshot_date": pl.concat([snapshot] * (3 * partners)),
+                "snapshot_date": pl.concat([snapshot] * (stocked * partners)),
                 "partner": codes[inv_partner],
                 "product": skus[inv_sku],
                 "quantity_on_hand": rng.integers(0, 60, len(inv_partner)),

@@ -30,6 +30,11 @@ class Command(BaseCommand):
             default=100_000,
             help="sell-through lines (sell-in gets a fifth as many)",
         )
+        parser.add_argument(
+            "--inventory-rows",
+            type=int,
+            help="about this many inventory rows (default: 3 products per partner and month)",
+        )
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--out", type=Path, required=True)
         parser.add_argument("--load", action="store_true", help="import the files here")
@@ -39,7 +44,11 @@ class Command(BaseCommand):
             raise CommandError("use at least 3 partners and 1 line")
         started = time.perf_counter()
         channel = generate_channel(
-            partners=opts["partners"], lines=opts["lines"], seed=opts["seed"], out=opts["out"]
+            partners=opts["partners"],
+            lines=opts["lines"],
+            seed=opts["seed"],
+            out=opts["out"],
+            inventory_rows=opts["inventory_rows"],
         )
         self.stderr.write(
             f"generated {len(channel.files)} files in {opts['out']} "

@@ -1,0 +1,59 @@
+"""The channel review in real Chromium: overview with charts in Chinese, a partner's
+scorecard, approving grade proposals, starting an improvement plan from a flag."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qudao.analytics.models import GradeProposal, ProposalStatus
+from qudao.analytics.services import review_run
+from qudao.demo.build import build_demo
+from qudao.governance.models import ImprovementPlan
+from tests.e2e.test_console import _login
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_director_reviews_a_quarter(page, live_server, shots: Path) -> None:  # type: ignore[no-untyped-def]
+    build_demo(progress=lambda step: None, review=False)
+    for quarter in ("2019Q4", "2020Q1", "2020Q2"):
+        review_run(period=quarter)
+    _login(page, live_server, "director")
+    page.click("button.lang:has-text('中文')")
+    page.wait_for_selector("h1:has-text('概览')")
+    page.click("a.nav-item:has-text('复盘总览')")
+    page.wait_for_selector("h1:has-text('2020年第2季度')")
+    assert page.locator("section.chart svg").count() >= 1
+    assert "按渠道模式" in page.inner_text("main")
+    page.screenshot(path=str(shots / "review-overview-zh.png"), full_page=True)
+    # the top partner's scorecard: trends and every KPI by quarter
+    page.locator("a[href*='/review/partner/']").first.click()
+    page.wait_for_selector("text=逐季度的全部指标")
+    assert page.locator("section.chart svg").count() == 2
+    page.screenshot(path=str(shots / "review-partner-zh.png"), full_page=True)
+    # scorecards: the definition is on the header
+    page.click("a.nav-item:has-text('计分卡')")
+    header = page.locator("th[data-kpi='gross_margin_rate']")
+    assert "毛利" in (header.get_attribute("title") or "")
+    page.screenshot(path=str(shots / "review-scorecards-zh.png"))
+    # grade proposals: approve those of one partner through the filter
+    open_before = GradeProposal.objects.filter(status=ProposalStatus.PROPOSED).count()
+    assert open_before > 0
+    proposal = GradeProposal.objects.filter(status=ProposalStatus.PROPOSED).first()
+    page.goto(f"{live_server.url}/review/proposals/?q={proposal.partner.code}&status=proposed")
+    page.screenshot(path=str(shots / "review-proposals-zh.png"))
+    page.click("button:has-text('批准当前显示的全部待审批建议')")
+    page.wait_for_selector(".flash")
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.APPROVED
+    # at-risk partners: start a plan from a flag, with the suggested actions filled in
+    page.click("a.nav-item:has-text('风险伙伴')")
+    page.locator("a.btn:has-text('发起计划')").first.click()
+    page.wait_for_selector("textarea[name='actions']")
+    assert page.input_value("textarea[name='actions']").startswith("- ")
+    page.screenshot(path=str(shots / "risk-plan-zh.png"))
+    page.click("button:has-text('发起计划')")
+    page.wait_for_selector("h2:has-text('关闭计划')")
+    assert ImprovementPlan.objects.count() == 1
