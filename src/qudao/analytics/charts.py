@@ -45,7 +45,7 @@ def ranking_bars(rows: list[dict[str, Any]], *, label: str, value: str, title: s
             x=alt.X(f"{value}:Q", title=_("Sell-in revenue"), axis=alt.Axis(format="~s")),
             tooltip=[label, alt.Tooltip(f"{value}:Q", format=",.2f")],
         )
-        .properties(title=title, width=420, height=max(60, 22 * len(frame)))
+        .properties(title=title, width=300, height=max(60, 22 * len(frame)))
     )
     return svg(chart)
 

@@ -171,7 +171,8 @@ def review_overview(*, user: Any, period: str) -> dict[str, Any]:
         "by_region": _by_top_region(cards),
         "by_grade": by_grade,
         "top": list(ranked.order_by(F(order).desc(nulls_last=True))[:10]),
-        "bottom": list(ranked.order_by(F(order).asc(nulls_last=True))[:10]),
+        # The weakest of those that bought: partners with no sell-in are a list of their own.
+        "bottom": list(ranked.filter(revenue__gt=0).order_by(F(order).asc(nulls_last=True))[:10]),
         "risers": [m for m in reversed(movers[-5:]) if m[0] > 0],
         "fallers": [m for m in movers[:5] if m[0] < 0],
         "trend": trend,
@@ -194,15 +195,16 @@ def _by_top_region(cards: QuerySet[Scorecard]) -> list[dict[str, Any]]:
     """Revenue by top-level region (the first step of each partner's region path)."""
     from qudao.territories.models import Region
 
-    tops = {r.pk: r for r in Region.objects.filter(depth=0)}
     sums: dict[int, dict[str, Any]] = {}
     for path, revenue in cards.values_list("region__path", "revenue"):
         if not path:
             continue
         top = int(path.strip("/").split("/")[0])
-        row = sums.setdefault(top, {"region": tops.get(top), "revenue": Decimal(0), "partners": 0})
+        row = sums.setdefault(top, {"region": None, "revenue": Decimal(0), "partners": 0})
         row["revenue"] += revenue or 0
         row["partners"] += 1
+    for region in Region.objects.filter(pk__in=sums):
+        sums[region.pk]["region"] = region
     return sorted(sums.values(), key=lambda r: r["revenue"], reverse=True)
 
 

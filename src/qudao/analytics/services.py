@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from qudao.analytics.engine import Grading, run_review
 from qudao.analytics.kpis import (
@@ -197,6 +198,7 @@ def grade_proposals_refresh(*, run: ReviewRun, model: GradingModel) -> int:
         for p in GradeProposal.objects.filter(status=ProposalStatus.PROPOSED, period=run.period)
     }
     count = 0
+    created: list[GradeProposal] = []
     for partner_id, by_period in computed.items():
         history = [by_period.get(key, (None, None)) for key in window]
         grades = {grade for grade, _score in history}
@@ -215,19 +217,23 @@ def grade_proposals_refresh(*, run: ReviewRun, model: GradingModel) -> int:
             for key, (grade, score) in zip(window, history, strict=True)
         ]
         if existing is None:
-            GradeProposal.objects.create(
-                partner_id=partner_id,
-                period=run.period,
-                run=run,
-                from_grade_id=current.get(partner_id),
-                to_grade_id=target,
-                score=history[0][1],
-                evidence=evidence,
+            created.append(
+                GradeProposal(
+                    partner_id=partner_id,
+                    period=run.period,
+                    run=run,
+                    from_grade_id=current.get(partner_id),
+                    to_grade_id=target,
+                    score=history[0][1],
+                    evidence=evidence,
+                )
             )
         else:
             GradeProposal.objects.filter(pk=existing.pk).update(
                 run=run, score=history[0][1], evidence=evidence
             )
+    # Thousands of proposals after a first review: one insert each would dominate the run.
+    bulk_create_with_history(created, GradeProposal, batch_size=1000)
     for stale in open_now.values():
         stale.status = ProposalStatus.WITHDRAWN
         stale.save(update_fields=["status", "updated_at"])

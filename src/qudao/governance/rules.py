@@ -74,8 +74,10 @@ def target_missed(history: ir.Table, p: dict[str, Any]) -> ir.Table:
 
 
 def growth_below_channel(history: ir.Table, p: dict[str, Any]) -> ir.Table:
+    # The median, not the mean: one partner growing 400-fold from a tiny base would lift a
+    # mean above everyone else and flag the whole channel model.
     growth = history.revenue_growth_yoy
-    average = growth.mean().over(group_by=[history.period, history.channel_model])
+    average = growth.median().over(group_by=[history.period, history.channel_model])
     with_average = history.mutate(channel_average=average)
     return _rows(
         with_average,
@@ -101,8 +103,10 @@ def low_turnover(history: ir.Table, p: dict[str, Any]) -> ir.Table:
 
 
 def missing_sell_through(history: ir.Table, p: dict[str, Any]) -> ir.Table:
+    # Only where sell-through is collected at all: some partner reported it that period.
+    collected = history.sell_through_revenue.count().over(group_by=history.period) > 0
     bought = history.revenue > 0
-    silent = bought & history.sell_through_revenue.isnull()
+    silent = bought & history.sell_through_revenue.isnull() & collected
     return _rows(history, int(p["periods"]), history.revenue, ibis.literal(0.0), silent)
 
 
@@ -157,8 +161,9 @@ RULES: tuple[Rule, ...] = (
         "missing_sell_through",
         "Missing sell-through reports",
         "流向数据缺报",
-        "Bought from us but sent no sell-through (流向) for {periods} period(s) running.",
-        "连续 {periods} 期有进货但未上报流向数据。",
+        "Bought from us but sent no sell-through (流向) for {periods} period(s) running, "
+        "while other partners did.",
+        "连续 {periods} 期有进货但未上报流向数据（其他伙伴已上报）。",
         {"periods": 1},
         missing_sell_through,
         "Remind the partner's admin; agree a monthly upload date; offer the Excel template.",
