@@ -46,6 +46,8 @@ def test_scorecards_show_definitions_and_export(channel: World) -> None:  # noqa
     assert "P-DE" in page and "P-US" in page
     assert 'data-kpi="gross_margin_rate"' in page and "Gross margin as a share" in page
     assert "40.0%" in page  # P-DE's margin rate on screen
+    run = ReviewRun.objects.get()
+    assert f'href="{run.get_absolute_url()}"' in page  # the run that made the figures
     export = client.get(url + "&export=csv").content.decode("utf-8-sig").splitlines()
     assert len(export) == 4 and "Gross margin rate" in export[0]
     client.post(reverse("set_language"), {"language": "zh-hans"})

@@ -114,3 +114,22 @@ def test_a_successful_plan_clears_its_flags(reviewed: World) -> None:
     plan_close(plan=plan, succeeded=True, outcome="Reports arrive", actor=manager)
     flag.refresh_from_db()
     assert flag.status == FlagStatus.CLEARED
+
+
+def test_missing_sell_through_only_where_it_is_collected(channel: World) -> None:  # noqa: F811
+    # 2019Q3: P-DE bought, and nobody sent sell-through that quarter: no flag for anyone
+    import tempfile
+    from pathlib import Path
+
+    from qudao.facts.services import fact_import
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "q3.csv"
+        path.write_text(
+            "order_date,order_id,line_no,partner,product,quantity,amount,cost\n"
+            "2019-08-01,O9,1,P-DE,BIKE-1,1,100,50\n",
+            encoding="utf-8",
+        )
+        assert fact_import(fact="sell_in", path=path).committed
+    review_run(period="2019Q3")
+    assert not RiskFlag.objects.filter(period="2019Q3", rule="missing_sell_through").exists()

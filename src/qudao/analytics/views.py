@@ -59,9 +59,16 @@ class ScorecardListView(ObjectListView):
     table_class = ScorecardTable
     model = Scorecard
     title = gettext_lazy("Scorecards")
+    template_name = "analytics/scorecard_list.html"
     empty_hint = gettext_lazy(
         "No scorecards for these filters — run the review for the period first."
     )
+
+    def extra_context(self, request: HttpRequest) -> dict[str, object]:
+        """The run that made the figures, when one period is shown (UI.md: every number
+        links to the run that made it)."""
+        period = request.GET.get("period", "").strip()
+        return {"run": selectors.current_run(period=period) if period else None}
 
 
 @login_required
