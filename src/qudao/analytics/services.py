@@ -268,3 +268,22 @@ def grading_model_update(*, model: GradingModel, actor: Any | None = None, **dat
     from qudao.core.services import model_update
 
     return model_update(instance=model, data=data, actor=actor)[0]
+
+
+def grading_model_ensure() -> GradingModel:
+    """The standard grading model, created if there is none (a fresh install gets it from a
+    migration; this restores it where the data was flushed, e.g. for the demo)."""
+    from qudao.analytics.models import DEFAULT_THRESHOLDS, DEFAULT_WEIGHTS
+
+    existing = GradingModel.objects.filter(is_active=True).first()
+    if existing is not None:
+        return existing
+    model, _created = GradingModel.objects.get_or_create(
+        name="Standard",
+        defaults={
+            "weights": DEFAULT_WEIGHTS,
+            "thresholds": DEFAULT_THRESHOLDS,
+            "hysteresis_periods": 2,
+        },
+    )
+    return model

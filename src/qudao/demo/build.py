@@ -317,6 +317,9 @@ def build_demo(progress: Callable[[str], Any] = print, *, review: bool = True) -
     partner_user = users["partner"]
     partner_user.partner = Partner.objects.get(code="AW00000001")
     partner_user.save(update_fields=["partner"])
+    from qudao.analytics.services import grading_model_ensure
+
+    grading_model_ensure()
     progress("demo targets (prior-year same quarter × 1.10) …")
     sales = _quarterly_sales()
     results["targets"] = _demo_targets(sales)
