@@ -97,3 +97,17 @@ def world(db: Any) -> World:
         TargetFactory(partner=p_us),
         users,
     )
+
+
+def run_queued_tasks() -> None:
+    """Run the real database worker over the queue, then stop.
+
+    The worker closes stale connections between tasks; inside a test that would close the
+    test's own transaction's connection (on PostgreSQL), so that one call is suspended.
+    """
+    from unittest import mock
+
+    from django.core.management import call_command
+
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)

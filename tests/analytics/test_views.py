@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from unittest import mock
-
-from django.core.management import call_command
 from django.test import Client, TestCase
 from django.urls import reverse
 
 from qudao.analytics.models import ReviewRun, RunStatus
 from qudao.analytics.services import review_run
 from tests.analytics.test_review import channel  # noqa: F401 - the fixture
-from tests.conftest import World
-
-
-def _work() -> None:
-    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
-        call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
+from tests.conftest import World, run_queued_tasks
 
 
 def test_director_runs_a_review_from_the_web(channel: World) -> None:  # noqa: F811
@@ -27,7 +19,7 @@ def test_director_runs_a_review_from_the_web(channel: World) -> None:  # noqa: F
     run = ReviewRun.objects.get()
     assert response.status_code == 302 and response["Location"] == run.get_absolute_url()
     assert 'hx-trigger="every 1s"' in client.get(run.get_absolute_url()).content.decode()
-    _work()
+    run_queued_tasks()
     run.refresh_from_db()
     assert run.status == RunStatus.CURRENT
     page = client.get(run.get_absolute_url()).content.decode()
@@ -119,7 +111,7 @@ def test_api_start_poll_and_read_scorecards(channel: World) -> None:  # noqa: F8
             "/api/review/runs", {"period": "2020Q1"}, content_type="application/json"
         )
     assert started.status_code == 202 and started.json()["status"] == "queued"
-    _work()
+    run_queued_tasks()
     run = api.get(f"/api/review/runs/{started.json()['id']}").json()
     assert run["status"] == "current" and run["row_counts"]["scorecards"] == 3
     cards = api.get("/api/review/scorecards", {"period": "2020Q1", "q": "P-DE"}).json()["items"]

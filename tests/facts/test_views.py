@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from unittest import mock
-
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
 from qudao.facts.choices import BatchStatus
 from qudao.facts.models import Batch, SavedMapping
 from qudao.facts.store import fact_table
-from tests.conftest import World
+from tests.conftest import World, run_queued_tasks
 
 CSV = (
     "snapshot_date,partner,product,quantity_on_hand\n"
@@ -36,16 +33,6 @@ def _upload(client: Client, content: str = CSV, **extra: str):
         return client.post(reverse("facts:upload"), data)
 
 
-def _work() -> None:
-    """Run the real database worker over the queue, then stop.
-
-    The worker closes stale connections between tasks; inside a test that would close the
-    test's own transaction's connection (on PostgreSQL), so that one call is suspended.
-    """
-    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
-        call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
-
-
 def test_upload_runs_in_the_background_and_shows_the_errors(world: World) -> None:
     client = Client()
     client.force_login(world.users["manager"])
@@ -56,7 +43,7 @@ def test_upload_runs_in_the_background_and_shows_the_errors(world: World) -> Non
     # it waits in the queue, showing progress, until the worker takes it
     assert batch.status == BatchStatus.PENDING
     assert 'hx-trigger="every 1s"' in client.get(batch.get_absolute_url()).content.decode()
-    _work()
+    run_queued_tasks()
     batch.refresh_from_db()
     # then nothing is committed, and the page lists the problem with its row and column
     assert batch.status == BatchStatus.REJECTED and batch.rows_rejected == 1
@@ -71,7 +58,7 @@ def test_accept_valid_upload_then_revert(world: World) -> None:
     client = Client()
     client.force_login(world.users["director"])
     _upload(client, mode="accept-valid")
-    _work()
+    run_queued_tasks()
     batch = Batch.objects.get()
     assert batch.status == BatchStatus.COMMITTED and batch.rows_accepted == 2
     assert fact_table("inventory").count().execute() == 2
@@ -99,7 +86,7 @@ def test_saved_mapping_with_chinese_headers(world: World) -> None:
     client.force_login(world.users["director"])
     csv = '日期,经销商,产品,库存\n2020年3月31日,P-DE,BIKE-1,"1,200"\n'
     _upload(client, csv, saved_mapping=str(SavedMapping.objects.get().pk))
-    _work()
+    run_queued_tasks()
     assert Batch.objects.values_list("status", "message").get() == (BatchStatus.COMMITTED, "")
     assert fact_table("inventory").to_polars().get_column("quantity_on_hand").to_list()[0] == 1200
 
@@ -132,7 +119,7 @@ def test_who_may_import_and_see_batches(world: World) -> None:
     director = Client()
     director.force_login(world.users["director"])
     _upload(director, mode="accept-valid")
-    _work()
+    run_queued_tasks()
     batch = Batch.objects.get()
     for role, sees, imports in (
         ("director", 200, 200),
@@ -176,7 +163,7 @@ def test_api_upload_and_poll(world: World) -> None:
         )
     assert response.status_code == 202 and response.json()["status"] == "pending"
     batch_id = response.json()["id"]
-    _work()
+    run_queued_tasks()
     polled = api.get(f"/api/imports/{batch_id}").json()
     assert (polled["status"], polled["rows_accepted"], polled["rows_rejected"]) == (
         "committed",
@@ -216,7 +203,7 @@ def test_a_queued_upload_survives_another_import(world: World, tmp_path) -> None
     # then the queued upload is still waiting, and imports normally afterwards
     queued.refresh_from_db()
     assert queued.status == BatchStatus.PENDING and queued.message == ""
-    _work()
+    run_queued_tasks()
     queued.refresh_from_db()
     assert queued.status == BatchStatus.COMMITTED and queued.message == ""
 
@@ -251,7 +238,7 @@ def test_match_columns_in_the_browser_and_save_the_mapping(world: World) -> None
                 "file": SimpleUploadedFile("stock.csv", csv.encode("gbk")),
             },
         )
-    _work()
+    run_queued_tasks()
     # then the file is imported with them, and the mapping waits for next month's file
     assert Batch.objects.get().status == BatchStatus.COMMITTED
     saved = SavedMapping.objects.get(name="门店月报")

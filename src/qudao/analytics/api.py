@@ -2,7 +2,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
@@ -13,7 +12,7 @@ from qudao.analytics import selectors
 from qudao.analytics.filtersets import ScorecardFilterSet
 from qudao.analytics.kpis import KPI_VERSION, KPIS
 from qudao.analytics.models import ReviewRun, RunStatus
-from qudao.analytics.services import review_create
+from qudao.analytics.services import review_enqueue
 from qudao.core.api import Pagination, filtered
 from qudao.core.permissions import can_change
 
@@ -120,15 +119,12 @@ def get_run(request: HttpRequest, run_id: int) -> Any:
 @router.post("/runs", response={202: RunOut})
 def start_run(request: HttpRequest, payload: RunIn) -> Any:
     """Run the review of a period (2019Q4, 2019-12, 2019) in the background."""
-    from qudao.analytics.tasks import run_review_task
-
     if not can_change(request.user, ReviewRun):
         raise HttpError(403, "You may not run reviews.")
     try:
-        run = review_create(period=payload.period, actor=request.user)
+        run = review_enqueue(period=payload.period, actor=request.user)
     except ValueError as exc:
         raise HttpError(422, str(exc)) from exc
-    transaction.on_commit(lambda: run_review_task.enqueue(run.pk))
     return Status(202, run)
 
 

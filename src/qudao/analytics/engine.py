@@ -41,24 +41,18 @@ def _months_before(day: date, months: int) -> date:
 
 
 def period_windows(periods: list[Period]) -> pa.Table:
-    """Each reviewed period with the windows its KPIs compare against."""
-    rows = []
-    for p in periods:
-        before, year_ago = p.previous, p.year_ago
-        rows.append(
-            {
-                "period": p.key,
-                "start": p.start,
-                "end": p.end,
-                "prev_start": before.start,
-                "prev_end": before.end,
-                "ya_start": year_ago.start,
-                "ya_end": year_ago.end,
-                "lookback_start": _months_before(p.start, NEW_CUSTOMER_LOOKBACK_MONTHS),
-                "lookback_end": p.start - timedelta(days=1),
-                "days": p.days,
-            }
-        )
+    """Each reviewed period with the bounds the metrics compare days against (the months of
+    each window are in ``window_months``)."""
+    rows = [
+        {
+            "period": p.key,
+            "end": p.end,
+            "prev_end": p.previous.end,
+            "lookback_start": _months_before(p.start, NEW_CUSTOMER_LOOKBACK_MONTHS),
+            "days": p.days,
+        }
+        for p in periods
+    ]
     return pa.Table.from_pylist(rows)
 
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from django.conf import settings
-from django.utils.translation import get_language
+
+from qudao.core.i18n import bilingual
 
 KPI_VERSION = "2026.11-2"
 
@@ -57,12 +58,11 @@ class Kpi:
 
     @property
     def name(self) -> str:
-        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+        return bilingual(self.name_en, self.name_zh)
 
     @property
     def definition(self) -> str:
-        zh = (get_language() or "").startswith("zh")
-        return self.definition_zh if zh else self.definition_en
+        return bilingual(self.definition_en, self.definition_zh)
 
 
 def sell_through_rate_definition() -> SellThroughRate:

@@ -9,6 +9,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 
 from qudao.analytics.kpis import KPIS, Unit
 from qudao.analytics.models import GradeProposal, GradingModel, ReviewRun, RunStatus, Scorecard
+from qudao.core.numbers import rounded
 from qudao.core.periods import Period
 from qudao.core.permissions import restrict
 
@@ -58,7 +59,7 @@ def _export_value(column: str, value: Any) -> str:
     if isinstance(value, Decimal):
         places = {Unit.RATE: 4, Unit.MONEY: 2}.get(unit) if unit else None
         if places is not None:
-            value = value.quantize(Decimal(1).scaleb(-places))
+            value = rounded(value, places)
         return format(value.normalize() if unit is Unit.QUANTITY else value, "f")
     return str(value)
 
@@ -151,20 +152,23 @@ def review_overview(*, user: Any, period: str) -> dict[str, Any]:
         if earlier is not None and card.revenue is not None:
             movers.append((card.revenue - earlier, card))
     movers.sort(key=lambda m: m[0])
-    trend = []
-    for step in range(7, -1, -1):
-        key = current.shifted(-step).key
-        sums = scorecard_list(user=user, period=key).aggregate(
-            revenue_total=Sum("revenue"), target_total=Sum("target")
-        )
-        if sums["revenue_total"] is not None:
-            trend.append(
-                {
-                    "period": key,
-                    "revenue": float(sums["revenue_total"]),
-                    "target": _float(sums["target_total"]),
-                }
-            )
+    keys = [current.shifted(-step).key for step in range(7, -1, -1)]
+    sums = {
+        row["period"]: row
+        for row in scorecard_list(user=user)
+        .filter(period__in=keys)
+        .values("period")
+        .annotate(revenue_total=Sum("revenue"), target_total=Sum("target"))
+    }
+    trend = [
+        {
+            "period": key,
+            "revenue": float(sums[key]["revenue_total"]),
+            "target": _float(sums[key]["target_total"]),
+        }
+        for key in keys
+        if key in sums and sums[key]["revenue_total"] is not None
+    ]
     return {
         "totals": totals,
         "by_model": by_model,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
@@ -26,6 +25,8 @@ from qudao.analytics.models import (
     RunStatus,
     Scorecard,
 )
+from qudao.analytics.selectors import grading_model_active
+from qudao.core.numbers import rounded_or_none
 from qudao.core.periods import Period
 
 ProgressCallback = Any  # (fraction done, message) -> None
@@ -33,22 +34,12 @@ ProgressCallback = Any  # (fraction done, message) -> None
 KPI_FIELDS = [k.id for k in KPIS]
 
 
-def _decimal(value: Any, places: int) -> Decimal | None:
-    """Rounded half-up to the column's places (money to the cent: DESIGN §4)."""
-    if value is None:
-        return None
-    number = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
-    if not number.is_finite():
-        return None
-    return number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-
-
 def _field_value(name: str, value: Any) -> Any:
     field = Scorecard._meta.get_field(name)
     places = getattr(field, "decimal_places", None)
     if places is None:
         return None if value is None else int(value)
-    return _decimal(value, places)
+    return rounded_or_none(value, places)
 
 
 def review_create(*, period: str, actor: Any | None = None, engine: str = "duckdb") -> ReviewRun:
@@ -62,6 +53,15 @@ def review_create(*, period: str, actor: Any | None = None, engine: str = "duckd
         kpi_version=KPI_VERSION,
         started_by=actor,
     )
+
+
+def review_enqueue(*, period: str, actor: Any | None = None) -> ReviewRun:
+    """Queue a review to run in the background once the caller's transaction commits."""
+    from qudao.analytics.tasks import run_review_task
+
+    run = review_create(period=period, actor=actor)
+    transaction.on_commit(lambda: run_review_task.enqueue(run.pk))
+    return run
 
 
 def review_run(
@@ -84,7 +84,7 @@ def review_run(
 
     run = run or review_create(period=period, actor=actor, engine=engine)
     parsed = Period.parse(run.period)
-    grading_model = GradingModel.objects.filter(is_active=True).first()
+    grading_model = grading_model_active()
     grading = Grading.from_model(grading_model) if grading_model else None
 
     def report(fraction: float, message: str) -> None:
@@ -112,10 +112,10 @@ def review_run(
                     period=row["period"],
                     channel_model_id=models.get(row["channel_model"]),
                     region_id=regions.get(row["region"]),
-                    target=_decimal(row["target"], 2),
-                    costed_revenue=_decimal(row["costed_revenue"], 2),
+                    target=rounded_or_none(row["target"], 2),
+                    costed_revenue=rounded_or_none(row["costed_revenue"], 2),
                     rank_in_channel_model=row["rank_in_channel_model"],
-                    score=_decimal(row.get("score"), 6),
+                    score=rounded_or_none(row.get("score"), 6),
                     computed_grade_id=grades.get(row.get("computed_grade") or ""),
                     **{name: _field_value(name, row[name]) for name in KPI_FIELDS},
                 )
@@ -275,7 +275,7 @@ def grading_model_ensure() -> GradingModel:
     migration; this restores it where the data was flushed, e.g. for the demo)."""
     from qudao.analytics.models import DEFAULT_THRESHOLDS, DEFAULT_WEIGHTS
 
-    existing = GradingModel.objects.filter(is_active=True).first()
+    existing = grading_model_active()
     if existing is not None:
         return existing
     model, _created = GradingModel.objects.get_or_create(

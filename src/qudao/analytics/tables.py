@@ -6,10 +6,11 @@ import django_tables2 as tables
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
-from qudao.analytics.kpis import KPI_BY_ID, Unit
+from qudao.analytics.kpis import KPI_BY_ID
 from qudao.analytics.models import GradeProposal, ReviewRun, Scorecard
+from qudao.analytics.templatetags.review import kpi_value
+from qudao.core.numbers import rounded
 from qudao.core.tables import NUMERIC, StatusColumn
-from qudao.core.templatetags.qudao import money, percent, rounded
 
 
 class KpiColumn(tables.Column):
@@ -26,15 +27,21 @@ class KpiColumn(tables.Column):
         super().__init__(accessor=kpi_id, verbose_name=self.kpi.name, **kwargs)
 
     def render(self, value: Any) -> str:
-        unit = self.kpi.unit
-        if unit is Unit.MONEY:
-            return money(value)
-        if unit is Unit.RATE:
-            return percent(value)
-        if unit is Unit.COUNT:
-            return number_format(value, 0, force_grouping=True)
-        places = 1 if unit in (Unit.DAYS, Unit.TURNS) else 0
-        return number_format(rounded(value, places), places, force_grouping=True)
+        return kpi_value(value, self.kpi)
+
+    def value(self, value: Any) -> Any:
+        return value
+
+
+class ScoreColumn(tables.Column):
+    """A grading score (0–1) to three places."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("verbose_name", _("Score"))
+        super().__init__(attrs=NUMERIC, **kwargs)
+
+    def render(self, value: Any) -> str:
+        return number_format(rounded(value, 3), 3)
 
     def value(self, value: Any) -> Any:
         return value
@@ -82,7 +89,7 @@ class ScorecardTable(tables.Table):
     computed_grade = tables.Column(
         verbose_name=_("Computed grade"), accessor="computed_grade__code", default="—"
     )
-    score = tables.Column(verbose_name=_("Score"), attrs=NUMERIC)
+    score = ScoreColumn()
 
     class Meta:
         model = Scorecard
@@ -98,9 +105,6 @@ class ScorecardTable(tables.Table):
             "score",
         )
         order_by = ("-revenue",)
-
-    def render_score(self, value: Any) -> str:
-        return number_format(value, 3)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kpis = [(kpi_id, KpiColumn(kpi_id)) for kpi_id in SCORECARD_KPIS]
@@ -144,7 +148,7 @@ class GradeProposalTable(tables.Table):
     period = tables.Column()
     from_grade = tables.Column(default="—")
     to_grade = tables.Column()
-    score = tables.Column(attrs=NUMERIC)
+    score = ScoreColumn()
     status = StatusColumn()
     decided_by = tables.Column(default="")
     decide = tables.TemplateColumn(
@@ -167,6 +171,3 @@ class GradeProposalTable(tables.Table):
             "decided_by",
         )
         order_by = ("-period", "partner")
-
-    def render_score(self, value: Any) -> str:
-        return number_format(value, 3)

@@ -5,7 +5,6 @@ import copy
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -28,13 +27,14 @@ from qudao.analytics.models import (
     RunStatus,
     Scorecard,
 )
-from qudao.analytics.services import grade_proposal_decide, grading_model_update, review_create
+from qudao.analytics.services import grade_proposal_decide, grading_model_update, review_enqueue
 from qudao.analytics.tables import (
     SCORECARD_KPIS,
     GradeProposalTable,
     ReviewRunTable,
     ScorecardTable,
 )
+from qudao.core.i18n import bilingual
 from qudao.core.periods import Period
 from qudao.core.permissions import can_change, restrict
 from qudao.core.views import ObjectListView
@@ -75,16 +75,13 @@ class ScorecardListView(ObjectListView):
 @require_POST
 def review_start(request: HttpRequest) -> HttpResponse:
     """Queue a review of the period typed in; the run page follows its progress."""
-    from qudao.analytics.tasks import run_review_task
-
     if not can_change(request.user, ReviewRun):
         raise PermissionDenied
     try:
-        run = review_create(period=request.POST.get("period", ""), actor=request.user)
+        run = review_enqueue(period=request.POST.get("period", ""), actor=request.user)
     except ValueError as exc:
         messages.error(request, str(exc))
         return redirect("analytics:run_list")
-    transaction.on_commit(lambda: run_review_task.enqueue(run.pk))
     return redirect(run.get_absolute_url())
 
 
@@ -221,7 +218,7 @@ def overview(request: HttpRequest) -> HttpResponse:
             )
         models = [
             {
-                "label": str(r["channel_model__name_zh"] if _zh() else r["channel_model__name_en"]),
+                "label": bilingual(r["channel_model__name_en"], r["channel_model__name_zh"]),
                 "revenue": float(r["revenue_total"] or 0),
             }
             for r in data["by_model"]
@@ -231,12 +228,6 @@ def overview(request: HttpRequest) -> HttpResponse:
                 models, label="label", value="revenue", title=_("Which channel models sell most")
             )
     return render(request, "analytics/overview.html", context)
-
-
-def _zh() -> bool:
-    from django.utils.translation import get_language
-
-    return (get_language() or "").startswith("zh")
 
 
 @login_required

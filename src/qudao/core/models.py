@@ -109,11 +109,9 @@ class BilingualNamed(models.Model):
 
     @property
     def name(self) -> str:
-        from django.utils.translation import get_language
+        from qudao.core.i18n import bilingual
 
-        if (get_language() or "").startswith("zh") and self.name_zh:
-            return self.name_zh
-        return self.name_en
+        return bilingual(self.name_en, self.name_zh)
 
 
 class TreeNode(models.Model):

@@ -14,8 +14,9 @@ from datetime import date
 from enum import StrEnum
 
 from django.conf import settings
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from qudao.core.i18n import in_chinese
 
 _PATTERNS = {
     "year": re.compile(r"^(\d{4})$"),
@@ -117,7 +118,7 @@ class Period:
     @property
     def label(self) -> str:
         """How the period reads on screen: "2019年第4季度" / "2019 Q4"."""
-        zh = (get_language() or "").startswith("zh")
+        zh = in_chinese()
         year = self.key[:4]
         if self.kind is PeriodKind.QUARTER:
             q = self.key[-1]

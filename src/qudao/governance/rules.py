@@ -15,7 +15,8 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
-from django.utils.translation import get_language
+
+from qudao.core.i18n import bilingual
 
 Evaluate = Callable[[ir.Table, dict[str, Any]], ir.Table]
 
@@ -37,15 +38,14 @@ class Rule:
 
     @property
     def name(self) -> str:
-        return self.name_zh if (get_language() or "").startswith("zh") else self.name_en
+        return bilingual(self.name_en, self.name_zh)
 
     def explain(self, parameters: dict[str, Any]) -> str:
-        text = self.explain_zh if (get_language() or "").startswith("zh") else self.explain_en
+        text = bilingual(self.explain_en, self.explain_zh)
         return text.format(**{**self.defaults, **parameters})
 
     def suggested_actions(self) -> str:
-        zh = (get_language() or "").startswith("zh")
-        return self.suggested_actions_zh if zh else self.suggested_actions_en
+        return bilingual(self.suggested_actions_en, self.suggested_actions_zh)
 
 
 def _rows(

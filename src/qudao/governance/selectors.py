@@ -7,7 +7,8 @@ from typing import Any
 from django.db.models import QuerySet
 
 from qudao.core.permissions import restrict
-from qudao.governance.models import ImprovementPlan, RiskFlag
+from qudao.governance.models import ImprovementPlan, RiskFlag, RiskRuleSetting
+from qudao.governance.rules import RULES, Rule
 
 
 def risk_flag_list(*, user: Any) -> QuerySet[RiskFlag]:
@@ -28,3 +29,14 @@ def evidence_text(flag: RiskFlag) -> str:
         against = "" if reference is None else f" / {reference:,.2f}"
         parts.append(f"{row['period']}: {shown}{against}")
     return " · ".join(parts)
+
+
+def rule_states() -> list[tuple[Rule, dict[str, Any], bool]]:
+    """Every rule with its parameters (stored over defaults) and whether it runs."""
+    stored = {s.rule: s for s in RiskRuleSetting.objects.all()}
+    states = []
+    for rule in RULES:
+        setting = stored.get(rule.id)
+        parameters = {**rule.defaults, **(setting.parameters if setting else {})}
+        states.append((rule, parameters, setting is None or setting.enabled))
+    return states

@@ -20,7 +20,8 @@ from qudao.governance.models import (
     RiskFlag,
     RiskRuleSetting,
 )
-from qudao.governance.rules import RULES, Rule
+from qudao.governance.rules import Rule
+from qudao.governance.selectors import rule_states
 
 HISTORY_COLUMNS = (
     "target_attainment",
@@ -34,14 +35,7 @@ HISTORY_COLUMNS = (
 
 def enabled_rules() -> list[tuple[Rule, dict[str, Any]]]:
     """The rules that run with the review and their parameters (stored over defaults)."""
-    stored = {s.rule: s for s in RiskRuleSetting.objects.all()}
-    chosen = []
-    for rule in RULES:
-        setting = stored.get(rule.id)
-        if setting is not None and not setting.enabled:
-            continue
-        chosen.append((rule, {**rule.defaults, **(setting.parameters if setting else {})}))
-    return chosen
+    return [(rule, params) for rule, params, enabled in rule_states() if enabled]
 
 
 def _history(period: Period, depth: int) -> pa.Table:

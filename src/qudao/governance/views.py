@@ -20,9 +20,8 @@ from qudao.governance import selectors
 from qudao.governance.filtersets import ImprovementPlanFilterSet, RiskFlagFilterSet
 from qudao.governance.forms import PlanForm, RuleSettingForm
 from qudao.governance.models import ImprovementPlan, PlanStatus, RiskFlag, RiskRuleSetting
-from qudao.governance.rules import RULE_BY_ID, RULES, RULES_WAITING_FOR_DATA
+from qudao.governance.rules import RULE_BY_ID, RULES_WAITING_FOR_DATA
 from qudao.governance.services import (
-    enabled_rules,
     plan_close,
     plan_create,
     plan_decide_termination,
@@ -158,20 +157,16 @@ def rule_list(request: HttpRequest) -> HttpResponse:
         else:
             messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect("governance:rule_list")
-    running = {r.id: p for r, p in enabled_rules()}
-    stored = {s.rule: s.parameters for s in RiskRuleSetting.objects.all()}
-    rows = []
-    for rule in RULES:
-        params = {**rule.defaults, **stored.get(rule.id, {})}
-        rows.append(
-            {
-                "rule": rule,
-                "enabled": rule.id in running,
-                "parameters": params,
-                "explained": rule.explain(params),
-                "parameters_json": json.dumps(params),
-            }
-        )
+    rows = [
+        {
+            "rule": rule,
+            "enabled": enabled,
+            "parameters": params,
+            "explained": rule.explain(params),
+            "parameters_json": json.dumps(params),
+        }
+        for rule, params, enabled in selectors.rule_states()
+    ]
     return render(
         request,
         "governance/rule_list.html",

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django import template
 from django.template.defaultfilters import floatformat
 from django.utils.formats import number_format
 from django.utils.html import format_html
-from django.utils.translation import get_language
 
+from qudao.core.i18n import in_chinese
+from qudao.core.numbers import rounded  # number_format cuts decimals off; round first
 from qudao.core.periods import Period
 
 register = template.Library()
@@ -30,7 +31,7 @@ def compact_money(value: Any) -> str:
     if value is None or value == "":
         return "—"
     number = Decimal(value)
-    if (get_language() or "").startswith("zh"):
+    if in_chinese():
         for size, unit in ((Decimal(10) ** 8, "亿"), (Decimal(10) ** 4, "万")):
             if abs(number) >= size:
                 return f"{floatformat(number / size, '1g')}{unit}"
@@ -63,11 +64,6 @@ def query_with(context: Any, **kwargs: Any) -> str:
         else:
             query[key] = value
     return "?" + query.urlencode() if query else "?"
-
-
-def rounded(value: Any, places: int) -> Decimal:
-    """Half-up to ``places``: Django's number_format cuts decimals off rather than rounding."""
-    return Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 @register.filter

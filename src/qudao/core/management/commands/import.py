@@ -17,6 +17,7 @@ from qudao.core.importing.errors import MappingError, SourceError
 from qudao.core.importing.mapping import load_mapping
 from qudao.core.importing.master import import_file
 from qudao.core.importing.registry import master_target, master_targets
+from qudao.core.management.progress import draw_progress
 from qudao.core.models import User
 from qudao.core.periods import Period
 from qudao.facts.choices import ImportMode
@@ -69,12 +70,7 @@ class Command(BaseCommand):
             raise CommandError(f"no user {opts['user']!r}") from exc
 
     def _progress(self, fraction: float, rows: int) -> None:
-        width = 30
-        done = int(fraction * width)
-        self.stderr.write(
-            f"\r[{'#' * done}{'.' * (width - done)}] {fraction:4.0%}  {rows:,} rows", ending=""
-        )
-        self.stderr.flush()
+        draw_progress(self.stderr, fraction, f"{rows:,} rows")
 
     def _facts(self, opts: dict[str, Any], mapping: Any, actor: Any) -> None:
         replace = None

@@ -1,0 +1,15 @@
+"""Language helpers shared by models, dictionaries and templates."""
+
+from __future__ import annotations
+
+from django.utils.translation import get_language
+
+
+def in_chinese() -> bool:
+    """Whether the active language is Chinese (zh-hans and its variants)."""
+    return (get_language() or "").startswith("zh")
+
+
+def bilingual(en: str, zh: str) -> str:
+    """The Chinese text in Chinese when there is one, else the English."""
+    return zh if zh and in_chinese() else en
