@@ -204,4 +204,6 @@ QUDAO = {
     "BASE_CURRENCY": os.environ.get("QUDAO_BASE_CURRENCY", "CNY"),
     # "red-up" (common in China) or "green-up".
     "DELTA_COLOURS": os.environ.get("QUDAO_DELTA_COLOURS", "red-up"),
+    # Engine of the channel review: "duckdb" (embedded) or "spark" (the spark extra + Java).
+    "REVIEW_ENGINE": os.environ.get("QUDAO_REVIEW_ENGINE", "duckdb"),
 }

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client, TestCase
 from django.urls import reverse
 
@@ -14,6 +17,7 @@ from tests.conftest import World, run_queued_tasks
 def test_director_runs_a_review_from_the_web(channel: World) -> None:  # noqa: F811
     client = Client()
     client.force_login(channel.users["director"])
+    assert "Run the review" in client.get(reverse("analytics:run_list")).content.decode()
     with TestCase.captureOnCommitCallbacks(execute=True):
         response = client.post(reverse("analytics:review_start"), {"period": "2020Q1"})
     run = ReviewRun.objects.get()
@@ -53,6 +57,7 @@ def test_partner_users_see_their_own_scorecards_and_cannot_run(channel: World) -
     client.force_login(channel.users["partner_admin"])
     page = client.get(reverse("analytics:scorecard_list") + "?period=2020Q1").content.decode()
     assert "P-DE" in page and "P-US" not in page
+    assert "Run the review" not in client.get(reverse("analytics:run_list")).content.decode()
     assert client.post(reverse("analytics:review_start"), {"period": "2020Q1"}).status_code == 403
     run = ReviewRun.objects.get()
     assert client.get(run.get_absolute_url()).status_code == 404
@@ -120,3 +125,33 @@ def test_api_start_poll_and_read_scorecards(channel: World) -> None:  # noqa: F8
     assert de["kpis"]["sell_through_revenue"] == "1350.00" and de["at_risk"] is True
     bad = api.post("/api/review/runs", {"period": "2020Q5"}, content_type="application/json")
     assert bad.status_code == 422 and "2020Q5" in bad.json()["detail"]
+
+
+def test_the_engine_is_chosen_per_run_and_refused_where_it_cannot_run(
+    channel: World,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from qudao.analytics import engine, views
+    from qudao.core.services import api_token_create
+
+    client = Client()
+    client.force_login(channel.users["director"])
+    for module in (engine, views):
+        monkeypatch.setattr(module, "spark_available", lambda: True)
+    page = client.get(reverse("analytics:run_list")).content.decode()
+    assert 'name="engine"' in page and 'value="spark"' in page
+    client.post(reverse("analytics:review_start"), {"period": "2020Q1", "engine": "spark"})
+    assert ReviewRun.objects.get().engine == "spark"  # queued; the run records its engine
+
+    for module in (engine, views):
+        monkeypatch.setattr(module, "spark_available", lambda: False)
+    assert 'name="engine"' not in client.get(reverse("analytics:run_list")).content.decode()
+    _token, key = api_token_create(user=channel.users["director"], name="bi")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    refused = api.post(
+        "/api/review/runs", {"period": "2020Q1", "engine": "spark"}, content_type="application/json"
+    )
+    assert refused.status_code == 422 and "spark extra" in refused.json()["detail"]
+    assert ReviewRun.objects.count() == 1  # nothing queued
+    with pytest.raises(CommandError, match="spark extra"):
+        call_command("review", "2020Q1", "--engine", "spark")

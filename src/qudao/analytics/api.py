@@ -4,14 +4,14 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from qudao.analytics import selectors
 from qudao.analytics.filtersets import ScorecardFilterSet
 from qudao.analytics.kpis import KPI_VERSION, KPIS
-from qudao.analytics.models import ReviewRun, RunStatus
+from qudao.analytics.models import Engine, ReviewRun, RunStatus
 from qudao.analytics.services import review_enqueue
 from qudao.core.api import Pagination, filtered
 from qudao.core.permissions import can_change
@@ -54,6 +54,7 @@ class RunOut(Schema):
 
 class RunIn(Schema):
     period: str
+    engine: Engine | None = Field(None, description="duckdb or spark; default: the configured")
 
 
 class ScorecardOut(Schema):
@@ -122,7 +123,7 @@ def start_run(request: HttpRequest, payload: RunIn) -> Any:
     if not can_change(request.user, ReviewRun):
         raise HttpError(403, "You may not run reviews.")
     try:
-        run = review_enqueue(period=payload.period, actor=request.user)
+        run = review_enqueue(period=payload.period, actor=request.user, engine=payload.engine)
     except ValueError as exc:
         raise HttpError(422, str(exc)) from exc
     return Status(202, run)

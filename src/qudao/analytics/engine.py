@@ -7,6 +7,7 @@ reader, ``qudao.facts.store.fact_table``.
 
 from __future__ import annotations
 
+import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -14,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 import ibis
+import ibis.expr.types as ir
 import pyarrow as pa
 
 from qudao.analytics.kpis import (
@@ -136,10 +138,121 @@ def period_targets(periods: list[Period]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema)
 
 
+ENGINES = ("duckdb", "spark")
+
+
 def duckdb_connection() -> Any:
     con = ibis.duckdb.connect()
     con.raw_sql("SET preserve_insertion_order = false; SET enable_progress_bar = false")
     return con
+
+
+def spark_session() -> Any:
+    """This process's local Spark (started once: a JVM takes seconds to start). A cluster is
+    reached the usual Spark way, e.g. ``SPARK_REMOTE`` or ``spark-defaults.conf``."""
+    from pyspark.sql import SparkSession
+
+    cores = os.cpu_count() or 2
+    session = (
+        SparkSession.builder.appName("qudao-review")
+        .master(os.environ.get("QUDAO_SPARK_MASTER", f"local[{cores}]"))
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", str(cores))
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.memory", os.environ.get("QUDAO_SPARK_MEMORY", "2g"))
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+class Backend:
+    """One engine: how inputs get in, how intermediate tables are kept, how results come
+    out. The metrics themselves (``metrics``, ``governance.rules``) know none of this."""
+
+    name = "duckdb"
+
+    def __init__(self) -> None:
+        self.con = duckdb_connection()
+
+    def load(self, table: pa.Table) -> ir.Table:
+        return ibis.memtable(table)
+
+    def materialise(self, expression: ir.Table) -> ir.Table:
+        name = f"kept_{uuid.uuid4().hex[:8]}"
+        return self.con.create_table(name, obj=expression, temp=True)
+
+    def to_arrow(self, expression: ir.Table) -> pa.Table:
+        return self.con.to_pyarrow(expression)
+
+
+class SparkBackend(Backend):
+    name = "spark"
+
+    def __init__(self) -> None:
+        self.con = ibis.pyspark.connect(spark_session())
+
+    def load(self, table: pa.Table) -> ir.Table:
+        # Ibis 12 turns Arrow into pandas for Spark and fails on null decimals; Spark 4
+        # takes Arrow as it is.
+        name = f"input_{uuid.uuid4().hex[:8]}"
+        self.con._session.createDataFrame(table).createOrReplaceTempView(name)
+        return self.con.table(name)
+
+    def materialise(self, expression: ir.Table) -> ir.Table:
+        return expression.cache()
+
+    def to_arrow(self, expression: ir.Table) -> pa.Table:
+        # Straight from Spark's Arrow output (Ibis would go through pandas: floats for
+        # integers with gaps), cast to the expression's types — Spark reads a literal like
+        # 0.9 as a decimal where Ibis means a double.
+        table = self.con._session.sql(self.con.compile(expression)).toArrow()
+        return table.cast(expression.schema().to_pyarrow())
+
+
+def backend(engine: str) -> Backend:
+    if engine == "duckdb":
+        return Backend()
+    if engine == "spark":
+        return SparkBackend()
+    raise ValueError(f"unknown engine {engine!r}")
+
+
+def spark_available() -> bool:
+    """The ``spark`` extra is installed and a Java runtime is on this machine."""
+    import importlib.util
+    import shutil
+
+    return importlib.util.find_spec("pyspark") is not None and bool(
+        os.environ.get("JAVA_HOME") or shutil.which("java")
+    )
+
+
+def default_engine() -> str:
+    """QUDAO["REVIEW_ENGINE"] (env ``QUDAO_REVIEW_ENGINE``): the engine of runs started from
+    the web and the API, and of the CLI unless ``--engine`` says otherwise."""
+    from django.conf import settings
+
+    return str(getattr(settings, "QUDAO", {}).get("REVIEW_ENGINE", "duckdb"))
+
+
+def check_engine(engine: str) -> None:
+    """Refuse, before anything is queued, an engine this installation cannot run."""
+    from django.utils.translation import gettext as _
+
+    if engine not in ENGINES:
+        raise ValueError(
+            _("Unknown engine %(engine)s: use one of %(engines)s.")
+            % {"engine": engine, "engines": ", ".join(ENGINES)}
+        )
+    if engine == "spark" and not spark_available():
+        raise ValueError(
+            _(
+                "Spark is not installed here: install the spark extra (uv sync --extra spark) "
+                "and a Java runtime (17 or later)."
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -166,23 +279,18 @@ def run_review(
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    if engine != "duckdb":
-        raise ValueError(f"unknown engine {engine!r}")
-    con = duckdb_connection()
-    facts = {name: store.fact_table(name, connection=con) for name in REVIEW_FACTS}
+    runner = backend(engine)
+    facts = {name: store.fact_table(name, connection=runner.con) for name in REVIEW_FACTS}
     batches = {name: store.committed_batch_ids(name) for name in REVIEW_FACTS}
     # The roll-ups are read several times (each window, each KPI): materialise them once.
-    rollups = {
-        name: con.create_table(f"rollup_{name}_{uuid.uuid4().hex[:8]}", obj=expr, temp=True)
-        for name, expr in monthly_rollups(facts).items()
-    }
+    rollups = {name: runner.materialise(expr) for name, expr in monthly_rollups(facts).items()}
     timings["rollups"] = time.perf_counter() - started
     expression = partner_kpis(
         rollups=rollups,
-        partners=ibis.memtable(partner_master()),
-        periods=ibis.memtable(period_windows(periods)),
-        months=ibis.memtable(window_months(periods)),
-        targets=ibis.memtable(period_targets(periods)),
+        partners=runner.load(partner_master()),
+        periods=runner.load(period_windows(periods)),
+        months=runner.load(window_months(periods)),
+        targets=runner.load(period_targets(periods)),
         sell_through_rate=sell_through_rate_definition(),
     )
     if grading is not None:
@@ -193,6 +301,6 @@ def run_review(
             thresholds=grading.thresholds,
         )
     timings["prepare"] = time.perf_counter() - started - timings["rollups"]
-    table = con.to_pyarrow(expression)
+    table = runner.to_arrow(expression)
     timings["compute"] = time.perf_counter() - started - timings["prepare"] - timings["rollups"]
     return EngineResult(table=table, input_batches=batches, timings=timings)

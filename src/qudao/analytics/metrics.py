@@ -137,7 +137,11 @@ def _last_snapshot(daily: ir.Table, months: ir.Table, value: str) -> ir.Table:
     """Per partner and period: the last snapshot day inside the period and its value."""
     tagged = _in_window(daily, months, "now")
     last = tagged.group_by("partner", "period").aggregate(
-        last_day=tagged.day.max(), snapshots=tagged.count(), average=tagged[value].mean()
+        last_day=tagged.day.max(),
+        snapshots=tagged.count(),
+        # an exact decimal sum, then one division: the same double on every engine (a mean
+        # of doubles depends on the order it adds in, a decimal mean on the engine's scale)
+        average=tagged[value].sum().cast("float64") / tagged.count().cast("float64"),
     )
     closing = tagged.join(
         last,

@@ -72,6 +72,10 @@ class ReviewRun(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.period} #{self.pk}"
 
+    @property
+    def reproduce_command(self) -> str:
+        return f"qudao review {self.period} --engine {self.engine}"
+
     def get_absolute_url(self) -> str:
         return reverse("analytics:run_detail", args=[self.pk])
 

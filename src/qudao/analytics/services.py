@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from qudao.analytics.engine import Grading, run_review
+from qudao.analytics.engine import Grading, check_engine, default_engine, run_review
 from qudao.analytics.kpis import (
     KPI_VERSION,
     KPIS,
@@ -42,9 +42,12 @@ def _field_value(name: str, value: Any) -> Any:
     return rounded_or_none(value, places)
 
 
-def review_create(*, period: str, actor: Any | None = None, engine: str = "duckdb") -> ReviewRun:
-    """Queue a review of ``period`` (parsed now, so a bad period is refused at once)."""
+def review_create(*, period: str, actor: Any | None = None, engine: str | None = None) -> ReviewRun:
+    """Queue a review of ``period`` on ``engine`` (default: the configured one); a bad
+    period or an engine not installed is refused at once."""
     parsed = Period.parse(period)
+    engine = engine or default_engine()
+    check_engine(engine)
     return ReviewRun.objects.create(
         period=parsed.key,
         period_start=parsed.start,
@@ -55,11 +58,13 @@ def review_create(*, period: str, actor: Any | None = None, engine: str = "duckd
     )
 
 
-def review_enqueue(*, period: str, actor: Any | None = None) -> ReviewRun:
+def review_enqueue(
+    *, period: str, actor: Any | None = None, engine: str | None = None
+) -> ReviewRun:
     """Queue a review to run in the background once the caller's transaction commits."""
     from qudao.analytics.tasks import run_review_task
 
-    run = review_create(period=period, actor=actor)
+    run = review_create(period=period, actor=actor, engine=engine)
     transaction.on_commit(lambda: run_review_task.enqueue(run.pk))
     return run
 
@@ -68,7 +73,7 @@ def review_run(
     *,
     period: str,
     actor: Any | None = None,
-    engine: str = "duckdb",
+    engine: str | None = None,
     run: ReviewRun | None = None,
     progress: ProgressCallback | None = None,
 ) -> ReviewRun:

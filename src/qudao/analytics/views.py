@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from qudao.analytics import charts, selectors
+from qudao.analytics.engine import default_engine, spark_available
 from qudao.analytics.filtersets import (
     GradeProposalFilterSet,
     ReviewRunFilterSet,
@@ -20,6 +21,7 @@ from qudao.analytics.filtersets import (
 from qudao.analytics.forms import GradingModelForm
 from qudao.analytics.kpis import KPI_BY_ID, KPI_VERSION, KPIS
 from qudao.analytics.models import (
+    Engine,
     GradeProposal,
     GradingModel,
     ProposalStatus,
@@ -52,6 +54,15 @@ class ReviewRunListView(ObjectListView):
         "No review yet — run one for a period above, or “qudao review 2019Q4”."
     )
 
+    def extra_context(self, request: HttpRequest) -> dict[str, object]:
+        # The engine is offered only where more than one can run.
+        engines = [Engine.DUCKDB, Engine.SPARK] if spark_available() else []
+        return {
+            "can_run": can_change(request.user, ReviewRun),
+            "engines": engines,
+            "default_engine": default_engine(),
+        }
+
 
 class ScorecardListView(ObjectListView):
     selector = staticmethod(selectors.scorecard_list)
@@ -78,7 +89,11 @@ def review_start(request: HttpRequest) -> HttpResponse:
     if not can_change(request.user, ReviewRun):
         raise PermissionDenied
     try:
-        run = review_enqueue(period=request.POST.get("period", ""), actor=request.user)
+        run = review_enqueue(
+            period=request.POST.get("period", ""),
+            actor=request.user,
+            engine=request.POST.get("engine") or None,
+        )
     except ValueError as exc:
         messages.error(request, str(exc))
         return redirect("analytics:run_list")

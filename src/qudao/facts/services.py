@@ -684,3 +684,26 @@ def _check_mapping_text(toml: str, fact: str, parse: Any) -> None:
         validate_fact_mapping(parse(toml), fact_schema(fact))
     except MappingError as exc:
         raise ValidationError({"toml": str(exc)}) from exc
+
+
+def generated_channel_load(*, files: dict[str, Path]) -> list[str]:
+    """Import a generated channel (``qudao generate``'s files) in dependency order: master
+    data first, then every fact. Returns one summary line per file; raises on the first
+    file with rejected rows (generated data is valid by construction)."""
+    from qudao.core.importing.master import import_file
+    from qudao.core.importing.registry import master_targets
+    from qudao.facts.generator import LOAD_ORDER
+
+    targets, lines = master_targets(), []
+    for name in LOAD_ORDER:
+        if name in FACTS:
+            result = fact_import(fact=name, path=files[name])
+            if not result.committed:
+                raise ValueError(f"{name}: {result.summary()}")
+            lines.append(f"{name}: {result.summary()}")
+        else:
+            master = import_file(target=targets[name], path=files[name])
+            if master.errors:
+                raise ValueError(f"{name}: {master.errors[0].as_text()}")
+            lines.append(master.summary())
+    return lines

@@ -125,24 +125,14 @@ def _literal(value: Any) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def visible_rows_sql(fact: str) -> str | None:
-    """DuckDB SQL for the rows of ``fact`` that count: those of committed batches, less the
-    rows a later committed batch replaced (``--replace-period``: same partner, a date in
-    the replaced period). Adds ``_batch``, the batch each row came from. None when empty.
-    """
+def _replaced_rows_filter(fact: str, relation: str) -> str:
+    """SQL keeping the rows of ``relation`` (the fact's committed rows, with ``_batch``) that
+    no later committed batch replaced (``--replace-period``: same partner, a date in the
+    replaced period). Plain SQL both DuckDB and Spark read."""
     from qudao.facts.models import Batch
     from qudao.facts.schemas import FACTS
 
     schema = FACTS[fact]
-    files = committed_files(fact)
-    if not files:
-        return None
-    listing = "[" + ", ".join(_literal(f) for f in files) + "]"
-    sql = (
-        "SELECT * EXCLUDE (filename), "  # noqa: S608 - values escaped by _literal
-        "CAST(regexp_extract(filename, 'batch=(\\d+)', 1) AS BIGINT) AS _batch "
-        f"FROM read_parquet({listing}, filename = true)"
-    )
     replacements = [
         (partner, batch.replaces_from, batch.replaces_to, batch.pk)
         for batch in Batch.objects.filter(
@@ -151,17 +141,57 @@ def visible_rows_sql(fact: str) -> str | None:
         for partner in batch.replaced_partners
     ]
     if not replacements or schema.partner_field is None:
-        return sql
+        return f"SELECT * FROM {relation}"  # noqa: S608 - our own relation name
     rows = ", ".join(
         f"({_literal(p)}, DATE {_literal(a)}, DATE {_literal(b)}, {int(n)})"
         for p, a, b, n in replacements
     )
-    column = f'"{schema.date_field}"'
+    column = f"v.{schema.date_field}"  # qualified: plain in both dialects, even "date"
     return (
-        f"SELECT v.* FROM ({sql}) v WHERE NOT EXISTS (SELECT 1 FROM (VALUES {rows}) "  # noqa: S608
-        "r(partner, first_day, last_day, batch) WHERE r.partner = v.partner "
-        f"AND v._batch < r.batch AND v.{column} BETWEEN r.first_day AND r.last_day)"
+        f"SELECT v.* FROM {relation} v WHERE NOT EXISTS (SELECT 1 FROM (VALUES {rows}) "  # noqa: S608
+        "AS r(partner, first_day, last_day, batch) WHERE r.partner = v.partner "
+        f"AND v._batch < r.batch AND {column} BETWEEN r.first_day AND r.last_day)"
     )
+
+
+def visible_rows_sql(fact: str) -> str | None:
+    """DuckDB SQL for the rows of ``fact`` that count: those of committed batches, less the
+    rows a later committed batch replaced. Adds ``_batch``, the batch each row came from.
+    None when empty.
+    """
+    files = committed_files(fact)
+    if not files:
+        return None
+    listing = "[" + ", ".join(_literal(f) for f in files) + "]"
+    committed = (
+        "(SELECT * EXCLUDE (filename), "  # noqa: S608 - values escaped by _literal
+        "CAST(regexp_extract(filename, 'batch=(\\d+)', 1) AS BIGINT) AS _batch "
+        f"FROM read_parquet({listing}, filename = true))"
+    )
+    return _replaced_rows_filter(fact, committed)
+
+
+def _spark_fact_table(fact: str, con: Any) -> Any:
+    """The same rows as ``visible_rows_sql``, read by Spark from the same Parquet files."""
+    from pyspark.sql import functions as F
+
+    from qudao.facts.pipeline import arrow_schema
+    from qudao.facts.schemas import FACTS
+
+    schema = arrow_schema(FACTS[fact])
+    session = con._session
+    files = committed_files(fact)
+    if not files:
+        frame = session.createDataFrame(schema.empty_table())
+    else:
+        batch = F.regexp_extract(F.input_file_name(), r"batch=(\d+)", 1).cast("bigint")
+        read = session.read.parquet(*[str(f) for f in files])
+        frame = read.select(*schema.names).withColumn("_batch", batch)
+    committed = f"{fact}_committed_{uuid.uuid4().hex[:8]}"
+    frame.createOrReplaceTempView(committed)
+    view = f"{fact}_visible_{uuid.uuid4().hex[:8]}"
+    session.sql(_replaced_rows_filter(fact, committed)).createOrReplaceTempView(view)
+    return con.table(view).select(*schema.names)
 
 
 def fact_table(fact: str, *, connection: Any | None = None) -> Any:
@@ -176,6 +206,8 @@ def fact_table(fact: str, *, connection: Any | None = None) -> Any:
     from qudao.facts.schemas import FACTS
 
     con = connection or ibis.duckdb.connect()
+    if con.name == "pyspark":
+        return _spark_fact_table(fact, con)
     schema = arrow_schema(FACTS[fact])
     sql = visible_rows_sql(fact)
     if sql is None:

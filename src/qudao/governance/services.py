@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import ibis
 import pyarrow as pa
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from qudao.analytics.engine import backend
 from qudao.core.periods import Period
 from qudao.core.services import model_create, model_update
 from qudao.governance.models import (
@@ -79,7 +79,9 @@ def risk_flags_refresh(*, run: Any) -> int:
     if not rules:
         return 0
     depth = max(rule.window(params) for rule, params in rules)
-    history = ibis.memtable(_history(period, depth))
+    # The rules run on the review's engine, like its KPIs.
+    runner = backend(run.engine)
+    history = runner.load(_history(period, depth))
     RiskFlag.objects.filter(period=run.period, status=FlagStatus.OPEN).update(
         status=FlagStatus.SUPERSEDED
     )
@@ -91,7 +93,7 @@ def risk_flags_refresh(*, run: Any) -> int:
     flags = []
     for rule, params in rules:
         window = rule.window(params)
-        rows = rule.evaluate(history, params).to_pyarrow().to_pylist()
+        rows = runner.to_arrow(rule.evaluate(history, params)).to_pylist()
         by_partner: dict[int, list[dict[str, Any]]] = {}
         for row in rows:
             by_partner.setdefault(row["partner"], []).append(row)

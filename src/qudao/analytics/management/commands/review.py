@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from qudao.analytics.engine import check_engine, default_engine
 from qudao.analytics.models import Engine
 from qudao.analytics.services import review_run
 from qudao.core.management.progress import draw_progress
@@ -18,8 +19,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("periods", nargs="+", metavar="PERIOD")
-        # Spark is a choice of the model (runs record it) but not wired yet: not offered.
-        parser.add_argument("--engine", choices=[Engine.DUCKDB], default=Engine.DUCKDB)
+        parser.add_argument(
+            "--engine", choices=Engine.values, help="default: QUDAO_REVIEW_ENGINE or duckdb"
+        )
         parser.add_argument("--user", help="record this user as the one who ran it")
 
     def _progress(self, fraction: float, message: str) -> None:
@@ -29,6 +31,7 @@ class Command(BaseCommand):
         try:
             periods = [Period.parse(p) for p in opts["periods"]]
             actor = User.objects.get(username=opts["user"]) if opts["user"] else None
+            check_engine(opts["engine"] or default_engine())
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         except User.DoesNotExist as exc:

@@ -9,11 +9,8 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from qudao.core.importing.master import import_file
-from qudao.core.importing.registry import master_targets
-from qudao.facts.generator import LOAD_ORDER, generate_channel
-from qudao.facts.schemas import FACTS
-from qudao.facts.services import fact_import
+from qudao.facts.generator import generate_channel
+from qudao.facts.services import generated_channel_load
 
 
 class Command(BaseCommand):
@@ -56,18 +53,11 @@ class Command(BaseCommand):
         )
         if opts["load"]:
             call_command("migrate", interactive=False, verbosity=0)
-            targets = master_targets()
-            for name in LOAD_ORDER:
-                path = channel.files[name]
-                if name in FACTS:
-                    result = fact_import(fact=name, path=path)
-                    line = result.summary()
-                else:
-                    master = import_file(target=targets[name], path=path)
-                    line = master.summary()
-                    if master.errors:
-                        raise CommandError(f"{name}: {master.errors[0].as_text()}")
-                self.stderr.write(f"  {name}: {line}")
+            try:
+                for line in generated_channel_load(files=channel.files):
+                    self.stderr.write(f"  {line}")
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
         self.stdout.write(
             f"{opts['out']}: {opts['partners']:,} partners, {opts['lines']:,} "
             f"sell-through lines, {channel.anomalies} planted anomalies "
