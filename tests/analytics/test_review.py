@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import TestCase
 
 from qudao.analytics.models import ReviewRun, RunStatus, Scorecard
 from qudao.analytics.selectors import EXPORT_LEADING, scorecard_list
@@ -134,6 +135,34 @@ def test_rerun_supersedes_and_keeps_history(channel: World) -> None:
     assert second.input_batches["sell_in"] and second.row_counts["sell_in_rows"] == 5
     assert second.row_counts["scorecards"] == 3 and second.timings["total"] > 0
     assert second.parameters["sell_through_rate"] == "of_sell_in"
+
+
+def test_reviews_read_rollups_that_follow_every_import_and_revert(
+    channel: World, tmp_path: Path
+) -> None:
+    from qudao.analytics.rollups import rollup_key, rollup_root
+    from qudao.facts.models import Batch
+    from qudao.facts.services import batch_revert
+    from tests.conftest import run_queued_tasks
+
+    assert review_run(period="2020Q1").row_counts["sell_in_rows"] == 5
+    key, _ids = rollup_key("sell_in")
+    assert (rollup_root() / "sell_in" / key).is_dir()  # the review built what was missing
+    late = tmp_path / "late"
+    late.mkdir()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        _load(late, "sell_in", "order_date,order_id,line_no,partner,product,quantity,amount,cost",
+              "2020-03-30,O9,1,P-DE,BIKE-1,1,100,50")  # fmt: skip
+    new_key, _ids = rollup_key("sell_in")
+    assert new_key != key and not (rollup_root() / "sell_in" / new_key).exists()
+    run_queued_tasks()  # the commit queued a refresh: the roll-up is ready before any review
+    assert (rollup_root() / "sell_in" / new_key).is_dir()
+    de = Scorecard.objects.filter(partner=channel.p_de, is_current=True)
+    assert review_run(period="2020Q1") and de.get().revenue == Decimal("2100.00")
+    assert rollup_key("sell_in")[0] != key  # a new key: the old roll-up is never read
+    batch_revert(batch=Batch.objects.get(fact="sell_in", rows_accepted=1))
+    review_run(period="2020Q1")
+    assert de.get().revenue == Decimal("2000.00") and rollup_key("sell_in")[0] == key
 
 
 def test_sell_through_rate_definition_is_a_setting(channel: World, settings: object) -> None:

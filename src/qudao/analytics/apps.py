@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -5,3 +7,18 @@ from django.utils.translation import gettext_lazy as _
 class AnalyticsConfig(AppConfig):
     name = "qudao.analytics"
     verbose_name = _("Channel review")
+
+    def ready(self) -> None:
+        from qudao.facts.signals import fact_changed
+
+        fact_changed.connect(_refresh_rollups, dispatch_uid="analytics-rollups")
+
+
+def _refresh_rollups(sender: Any, fact: str, **kwargs: Any) -> None:
+    """A batch came or went: build the review's roll-ups in the background, so that the
+    next review reads aggregates instead of lines."""
+    from qudao.analytics.metrics import ROLLUPS
+    from qudao.analytics.tasks import refresh_rollups_task
+
+    if any(source == fact for source, _build in ROLLUPS.values()):
+        refresh_rollups_task.enqueue()

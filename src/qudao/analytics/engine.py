@@ -1,8 +1,9 @@
 """Running the metrics on an engine: gather the inputs, execute, hand back Arrow.
 
-DuckDB (embedded) is the default. Master data reaches the engine as Arrow tables (DESIGN
-§6: the engines' database scanners are not available offline), facts through the one
-reader, ``qudao.facts.store.fact_table``.
+DuckDB (embedded) is the default; Spark runs the same expressions. Master data reaches the
+engine as Arrow tables (DESIGN §6: the engines' database scanners are not available
+offline); facts arrive as their roll-ups (``rollups``), built from the one reader,
+``qudao.facts.store.fact_table``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import ibis
@@ -24,10 +26,9 @@ from qudao.analytics.kpis import (
     Direction,
     sell_through_rate_definition,
 )
-from qudao.analytics.metrics import grade_scores, monthly_rollups, partner_kpis
+from qudao.analytics.metrics import grade_scores, partner_kpis
+from qudao.analytics.rollups import rollup_tables
 from qudao.core.periods import Period, PeriodKind
-
-REVIEW_FACTS = ("sell_in", "sell_through", "inventory", "marketing_spend", "receivable")
 
 
 @dataclass
@@ -48,6 +49,7 @@ def period_windows(periods: list[Period]) -> pa.Table:
     rows = [
         {
             "period": p.key,
+            "start": p.start,
             "end": p.end,
             "prev_end": p.previous.end,
             "lookback_start": _months_before(p.start, NEW_CUSTOMER_LOOKBACK_MONTHS),
@@ -186,6 +188,18 @@ class Backend:
     def to_arrow(self, expression: ir.Table) -> pa.Table:
         return self.con.to_pyarrow(expression)
 
+    def write_parquet(self, expression: ir.Table, folder: Path) -> None:
+        folder.mkdir(parents=True)
+        self.con.to_parquet(expression, folder / "part-0.parquet")
+
+    def read_parquet(self, folder: Path) -> ir.Table:
+        name = f"rollup_{uuid.uuid4().hex[:8]}"
+        files = str(folder / "*.parquet").replace("'", "''")
+        self.con.raw_sql(
+            f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet('{files}')"  # noqa: S608
+        )
+        return self.con.table(name)
+
 
 class SparkBackend(Backend):
     name = "spark"
@@ -209,6 +223,14 @@ class SparkBackend(Backend):
         # 0.9 as a decimal where Ibis means a double.
         table = self.con._session.sql(self.con.compile(expression)).toArrow()
         return table.cast(expression.schema().to_pyarrow())
+
+    def write_parquet(self, expression: ir.Table, folder: Path) -> None:
+        self.con._session.sql(self.con.compile(expression)).write.parquet(str(folder))
+
+    def read_parquet(self, folder: Path) -> ir.Table:
+        name = f"kept_{uuid.uuid4().hex[:8]}"
+        self.con._session.read.parquet(str(folder)).cache().createOrReplaceTempView(name)
+        return self.con.table(name)
 
 
 def backend(engine: str) -> Backend:
@@ -275,15 +297,10 @@ def run_review(
     graded by ``grading`` when given."""
     import time
 
-    from qudao.facts import store
-
     timings: dict[str, float] = {}
     started = time.perf_counter()
     runner = backend(engine)
-    facts = {name: store.fact_table(name, connection=runner.con) for name in REVIEW_FACTS}
-    batches = {name: store.committed_batch_ids(name) for name in REVIEW_FACTS}
-    # The roll-ups are read several times (each window, each KPI): materialise them once.
-    rollups = {name: runner.materialise(expr) for name, expr in monthly_rollups(facts).items()}
+    rollups, batches = rollup_tables(runner)
     timings["rollups"] = time.perf_counter() - started
     expression = partner_kpis(
         rollups=rollups,

@@ -14,6 +14,7 @@ Inputs (all Ibis tables):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import ibis
@@ -29,38 +30,67 @@ def _month(column: ir.Column) -> ir.Column:
     return column.truncate("M").cast("date")
 
 
-def monthly_rollups(facts: Tables) -> Tables:
-    """Partner × month (and partner × customer × month) totals of every fact.
-
-    Sell-through lines are read once: the customer roll-up carries the sums, and the
-    partner roll-up is built from it (see ``partner_months``).
-    """
-    si, st = facts["sell_in"], facts["sell_through"]
+def sell_in_months(si: ir.Table) -> ir.Table:
     costed = si.cost.notnull()
-    spend, stock, owed = facts["marketing_spend"], facts["inventory"], facts["receivable"]
-    return {
-        "sell_in": si.group_by(partner=si.partner, month=_month(si.order_date)).aggregate(
-            revenue=si.amount.sum(),
-            quantity=si.quantity.sum(),
-            costed_revenue=ibis.ifelse(costed, si.amount, 0).sum(),
-            cost=si.cost.sum(),
-        ),
-        "customers": st.group_by(
-            partner=st.partner, customer=st.customer, month=_month(st.date)
-        ).aggregate(st_revenue=st.amount.sum(), st_quantity=st.quantity.sum()),
-        "spend": spend.group_by(partner=spend.partner, month=_month(spend.date)).aggregate(
-            spend=spend.amount.sum()
-        ),
-        "stock": stock.group_by(
-            partner=stock.partner, day=stock.snapshot_date, month=_month(stock.snapshot_date)
-        ).aggregate(on_hand=stock.quantity_on_hand.sum()),
-        "owed": owed.group_by(
-            partner=owed.partner, day=owed.as_of, month=_month(owed.as_of)
-        ).aggregate(
-            owed=owed.amount.sum(),
-            overdue=ibis.ifelse(owed.days_overdue > 0, owed.amount, 0).sum(),
-        ),
-    }
+    return si.group_by(partner=si.partner, month=_month(si.order_date)).aggregate(
+        revenue=si.amount.sum(),
+        quantity=si.quantity.sum(),
+        costed_revenue=ibis.ifelse(costed, si.amount, 0).sum(),
+        cost=si.cost.sum(),
+    )
+
+
+def customer_months(st: ir.Table) -> ir.Table:
+    """Sell-through per partner, customer and month, with the customer's purchase month
+    before (``before``) and after (``after``) each one.
+
+    Those two tell, for any period, whether a customer was silent in the look-back window
+    (new) and whether it came back after the previous period (not churned) — no set
+    differences over windows. The partner roll-up is built from this one, so sell-through
+    lines are read once.
+    """
+    months = st.group_by(partner=st.partner, customer=st.customer, month=_month(st.date)).aggregate(
+        st_revenue=st.amount.sum(), st_quantity=st.quantity.sum()
+    )
+    order = ibis.window(group_by=[months.partner, months.customer], order_by=months.month)
+    return months.mutate(
+        before=months.month.lag().over(order), after=months.month.lead().over(order)
+    )
+
+
+def spend_months(spend: ir.Table) -> ir.Table:
+    return spend.group_by(partner=spend.partner, month=_month(spend.date)).aggregate(
+        spend=spend.amount.sum()
+    )
+
+
+def stock_days(stock: ir.Table) -> ir.Table:
+    return stock.group_by(
+        partner=stock.partner, day=stock.snapshot_date, month=_month(stock.snapshot_date)
+    ).aggregate(on_hand=stock.quantity_on_hand.sum())
+
+
+def owed_days(owed: ir.Table) -> ir.Table:
+    return owed.group_by(partner=owed.partner, day=owed.as_of, month=_month(owed.as_of)).aggregate(
+        owed=owed.amount.sum(),
+        overdue=ibis.ifelse(owed.days_overdue > 0, owed.amount, 0).sum(),
+    )
+
+
+# Each roll-up the review reads: its name, the fact it is made from, how. A roll-up depends
+# on its own fact only, so importing one fact leaves the others' roll-ups as they are.
+ROLLUPS: dict[str, tuple[str, Callable[[ir.Table], ir.Table]]] = {
+    "sell_in": ("sell_in", sell_in_months),
+    "customers": ("sell_through", customer_months),
+    "spend": ("marketing_spend", spend_months),
+    "stock": ("inventory", stock_days),
+    "owed": ("receivable", owed_days),
+}
+
+
+def monthly_rollups(facts: Tables) -> Tables:
+    """Every roll-up of ``ROLLUPS`` from the committed rows of each fact."""
+    return {name: build(facts[fact]) for name, (fact, build) in ROLLUPS.items()}
 
 
 def partner_months(customers: ir.Table) -> ir.Table:
@@ -97,35 +127,23 @@ def customer_counts(
     customers: ir.Table, months: ir.Table, periods: ir.Table
 ) -> tuple[ir.Table, ir.Table]:
     """Active and new customers of each period, and the previous period's customers and
-    how many of them were lost.
+    how many of them were lost (``customers`` as made by ``customer_months``).
 
-    Each customer's months are put in order once: the month before and after each purchase
-    month tell whether a customer was silent in the look-back window (new) and whether it
-    came back after the previous period (not churned) — no set differences over windows.
+    No grouping by customer: a customer's first month in a period is its one row there
+    whose previous purchase (``before``) lies before the period — new if that was before
+    the look-back window, or never. Its last month in the previous period is its one row
+    there whose next purchase (``after``) lies after that period — churned if that is
+    after this period too, or never.
     """
-    order = ibis.window(group_by=[customers.partner, customers.customer], order_by=customers.month)
-    marked = customers.select(
-        "partner",
-        "customer",
-        "month",
-        before=customers.month.lag().over(order),
-        after=customers.month.lead().over(order),
-    )
-    bounds = periods.select("period", "lookback_start", "end")
-    now = _in_window(marked, months, "now")
-    first = now.group_by("partner", "customer", "period").aggregate(
-        before=now.before.argmin(now.month)
-    )
-    first = first.join(bounds, "period")
+    bounds = periods.select("period", "start", "end", "prev_end", "lookback_start")
+    now = _in_window(customers, months, "now").join(bounds, "period")
+    first = now.filter(now.before.isnull() | (now.before < now.start))
     fresh = first.before.isnull() | (first.before < first.lookback_start)
     counts = first.group_by("partner", "period").aggregate(
         active_customers=first.count(), new_customers=ibis.ifelse(fresh, 1, 0).sum()
     )
-    earlier = _in_window(marked, months, "prev")
-    last = earlier.group_by("partner", "customer", "period").aggregate(
-        after=earlier.after.argmax(earlier.month)
-    )
-    last = last.join(bounds, "period")
+    earlier = _in_window(customers, months, "prev").join(bounds, "period")
+    last = earlier.filter(earlier.after.isnull() | (earlier.after > earlier.prev_end))
     gone = last.after.isnull() | (last.after > last.end)
     churn = last.group_by("partner", "period").aggregate(
         previous_customers=last.count(), churned_customers=ibis.ifelse(gone, 1, 0).sum()

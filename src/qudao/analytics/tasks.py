@@ -1,4 +1,4 @@
-"""Background review runs (django-tasks; `qudao serve` runs the worker)."""
+"""Background review work (django-tasks; `qudao serve` runs the worker)."""
 
 from __future__ import annotations
 
@@ -25,3 +25,12 @@ def run_review_task(run_id: int) -> str:
         logger.exception("review run %s failed", run_id)
         raise
     return ReviewRun.objects.get(pk=run_id).status
+
+
+@task()
+def refresh_rollups_task() -> str:
+    """Build the review's roll-ups for the fact store as it stands (after an import)."""
+    from qudao.analytics.rollups import rollups_refresh
+
+    rollups_refresh()
+    return "done"

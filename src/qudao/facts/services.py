@@ -36,6 +36,7 @@ from qudao.facts.pipeline import (
     prefetched,
 )
 from qudao.facts.schemas import FACTS, FactSchema
+from qudao.facts.signals import fact_changed
 
 # An Excel report of more rows than this takes longer to write than the import itself;
 # the CSV report always has every row.
@@ -541,6 +542,7 @@ def _run(
             committed_at=timezone.now(),
             error_report=str(result.report_path or ""),
         )
+        transaction.on_commit(lambda: fact_changed.send(sender=Batch, fact=schema.name))
     if progress:
         progress(1.0, rows_read)
     return result
@@ -576,6 +578,7 @@ def batch_revert(*, batch: Batch, actor: Any | None = None) -> Batch:
     if actor is not None:
         locked._history_user = actor  # type: ignore[attr-defined]
     locked.save(update_fields=["status", "reverted_at", "reverted_by", "updated_at"])
+    transaction.on_commit(lambda: fact_changed.send(sender=Batch, fact=locked.fact))
     return locked
 
 
