@@ -26,6 +26,7 @@ from qudao.analytics.models import (
     Scorecard,
 )
 from qudao.analytics.selectors import grading_model_active
+from qudao.core.bulk import bulk_insert
 from qudao.core.numbers import rounded_or_none
 from qudao.core.periods import Period
 
@@ -108,30 +109,31 @@ def review_run(
         models = dict(ChannelModel.objects.values_list("code", "pk"))
         regions = dict(Region.objects.values_list("code", "pk"))
         grades = dict(Grade.objects.values_list("code", "pk"))
-        cards = []
-        for row in result.table.to_pylist():
-            cards.append(
-                Scorecard(
-                    run=run,
-                    partner_id=partners[row["partner"]],
-                    period=row["period"],
-                    channel_model_id=models.get(row["channel_model"]),
-                    region_id=regions.get(row["region"]),
-                    target=rounded_or_none(row["target"], 2),
-                    costed_revenue=rounded_or_none(row["costed_revenue"], 2),
-                    rank_in_channel_model=row["rank_in_channel_model"],
-                    score=rounded_or_none(row.get("score"), 6),
-                    computed_grade_id=grades.get(row.get("computed_grade") or ""),
-                    **{name: _field_value(name, row[name]) for name in KPI_FIELDS},
-                )
-            )
+        cards = [
+            {
+                "run_id": run.pk,
+                "partner_id": partners[row["partner"]],
+                "period": row["period"],
+                "is_current": True,
+                "at_risk": False,
+                "channel_model_id": models.get(row["channel_model"]),
+                "region_id": regions.get(row["region"]),
+                "target": rounded_or_none(row["target"], 2),
+                "costed_revenue": rounded_or_none(row["costed_revenue"], 2),
+                "rank_in_channel_model": row["rank_in_channel_model"],
+                "score": rounded_or_none(row.get("score"), 6),
+                "computed_grade_id": grades.get(row.get("computed_grade") or ""),
+                **{name: _field_value(name, row[name]) for name in KPI_FIELDS},
+            }
+            for row in result.table.to_pylist()
+        ]
         with transaction.atomic():
             earlier = ReviewRun.objects.select_for_update().filter(
                 period=run.period, status=RunStatus.CURRENT
             )
             Scorecard.objects.filter(run__in=earlier).update(is_current=False)
             earlier.update(status=RunStatus.SUPERSEDED)
-            Scorecard.objects.bulk_create(cards, batch_size=2000)
+            bulk_insert(Scorecard, cards)
             proposals = (
                 grade_proposals_refresh(run=run, model=grading_model) if grading_model else 0
             )

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from qudao.analytics.engine import backend
+from qudao.core.bulk import bulk_insert
 from qudao.core.periods import Period
 from qudao.core.services import model_create, model_update
 from qudao.governance.models import (
@@ -104,18 +105,19 @@ def risk_flags_refresh(*, run: Any) -> int:
                 continue
             evidence.sort(key=lambda r: -r["step"])
             flags.append(
-                RiskFlag(
-                    partner_id=partner_id,
-                    period=run.period,
-                    rule=rule.id,
-                    run=run,
-                    evidence=[
+                {
+                    "partner_id": partner_id,
+                    "period": run.period,
+                    "rule": rule.id,
+                    "run_id": run.pk,
+                    "status": FlagStatus.OPEN.value,
+                    "evidence": [
                         {"period": r["period"], "value": r["value"], "reference": r["reference"]}
                         for r in evidence
                     ],
-                )
+                }
             )
-    RiskFlag.objects.bulk_create(flags)
+    bulk_insert(RiskFlag, flags)
     at_risk = set(
         RiskFlag.objects.filter(
             period=run.period, status__in=(FlagStatus.OPEN, FlagStatus.IN_PLAN)
