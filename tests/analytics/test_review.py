@@ -206,3 +206,27 @@ def test_cli_review_and_scorecard_export_contract(channel: World) -> None:
     with pytest.raises(CommandError, match="not a valid period"):
         call_command("review", "2020Q9")
     assert ReviewRun.objects.count() == 1
+
+
+def test_compiled_sql_is_reused_only_for_the_same_code_parameters_and_inputs(
+    channel: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qudao.analytics import engine, metrics
+    from qudao.analytics.models import GradingModel
+    from qudao.analytics.services import grading_model_update
+
+    builds: list[int] = []
+    original = metrics.partner_kpis
+    monkeypatch.setattr(engine, "partner_kpis", lambda **kw: builds.append(1) or original(**kw))
+    engine._COMPILED.clear()  # what earlier tests compiled in this process
+    first = review_run(period="2020Q1")
+    engine._COMPILED.clear()  # a new process: the SQL comes from $QUDAO_HOME/cache/sql
+    second = review_run(period="2020Q1")
+    assert len(builds) == 1
+    cards = Scorecard.objects.filter(partner=channel.p_de)
+    assert cards.get(run=first).score == cards.get(run=second).score is not None
+    model = GradingModel.objects.get(is_active=True)
+    grading_model_update(model=model, weights={"revenue": 1.0}, actor=None)
+    third = review_run(period="2020Q1")
+    assert len(builds) == 2  # other weights, other SQL
+    assert cards.get(run=third).score != cards.get(run=second).score

@@ -8,8 +8,13 @@ offline); facts arrive as their roll-ups (``rollups``), built from the one reade
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import os
+import sys
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -17,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import ibis
+import ibis.backends.duckdb  # noqa: F401 - the default engine, loaded with the module
 import ibis.expr.types as ir
 import pyarrow as pa
 
@@ -169,36 +175,117 @@ def spark_session() -> Any:
     return session
 
 
+def _code_digest() -> str:
+    """What the compiled SQL depends on besides its inputs: the metric code and the
+    versions of the libraries that compile and run it."""
+    global _CODE_DIGEST
+    if _CODE_DIGEST is None:
+        import duckdb
+
+        from qudao.analytics import kpis, metrics
+        from qudao.governance import rules
+
+        digest = hashlib.sha256(f"{ibis.__version__} {duckdb.__version__}".encode())
+        for module in (metrics, kpis, rules, sys.modules[__name__]):
+            digest.update(Path(str(module.__file__)).read_bytes())
+        _CODE_DIGEST = digest.hexdigest()
+    return _CODE_DIGEST
+
+
+_CODE_DIGEST: str | None = None
+_COMPILED: dict[str, tuple[str, pa.Schema]] = {}
+
+
 class Backend:
-    """One engine: how inputs get in, how intermediate tables are kept, how results come
-    out. The metrics themselves (``metrics``, ``governance.rules``) know none of this."""
+    """One engine: how inputs get in, how results come out. The metrics themselves
+    (``metrics``, ``governance.rules``) know none of this.
+
+    DuckDB keeps the SQL that Ibis compiled, by what it depends on (the code, the
+    parameters, the names and types of the inputs): building and compiling the review's
+    expression takes longer than DuckDB takes to run it on one quarter. Kept in memory and
+    under ``$QUDAO_HOME/cache/sql`` for the next process.
+    """
 
     name = "duckdb"
 
     def __init__(self) -> None:
         self.con = duckdb_connection()
 
-    def load(self, table: pa.Table) -> ir.Table:
-        return ibis.memtable(table)
-
-    def materialise(self, expression: ir.Table) -> ir.Table:
-        name = f"kept_{uuid.uuid4().hex[:8]}"
-        return self.con.create_table(name, obj=expression, temp=True)
+    def load(self, table: pa.Table, name: str) -> ir.Table:
+        """``table`` as the input ``name`` (names are part of the compiled SQL)."""
+        self.con.con.register(name, table)
+        return self.con.table(name)
 
     def to_arrow(self, expression: ir.Table) -> pa.Table:
         return self.con.to_pyarrow(expression)
+
+    def run(
+        self,
+        build: Callable[[], ir.Table],
+        *,
+        inputs: dict[str, ir.Table],
+        parameters: Any,
+    ) -> pa.Table:
+        """The result of the expression ``build()`` makes of ``inputs``, through the SQL
+        compiled for the same code, parameters and input types if there is one."""
+        key = hashlib.sha256(
+            json.dumps(
+                [
+                    _code_digest(),
+                    parameters,
+                    {name: str(table.schema()) for name, table in sorted(inputs.items())},
+                ],
+                sort_keys=True,
+                default=str,
+            ).encode()
+        ).hexdigest()[:24]
+        compiled = _COMPILED.get(key) or _read_compiled(key)
+        if compiled is None:
+            expression = build()
+            compiled = (str(self.con.compile(expression)), expression.schema().to_pyarrow())
+            _write_compiled(key, *compiled)
+        _COMPILED[key] = compiled
+        sql, schema = compiled
+        return self.con.con.sql(sql).to_arrow_table().cast(schema)
 
     def write_parquet(self, expression: ir.Table, folder: Path) -> None:
         folder.mkdir(parents=True)
         self.con.to_parquet(expression, folder / "part-0.parquet")
 
-    def read_parquet(self, folder: Path) -> ir.Table:
-        name = f"rollup_{uuid.uuid4().hex[:8]}"
+    def read_parquet(self, folder: Path, name: str) -> ir.Table:
         files = str(folder / "*.parquet").replace("'", "''")
         self.con.raw_sql(
             f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet('{files}')"  # noqa: S608
         )
         return self.con.table(name)
+
+
+def _compiled_path(key: str) -> Path:
+    from django.conf import settings
+
+    return Path(settings.QUDAO_HOME) / "cache" / "sql" / f"{key}.sql"
+
+
+def _read_compiled(key: str) -> tuple[str, pa.Schema] | None:
+    path = _compiled_path(key)
+    try:
+        schema = pa.ipc.read_schema(pa.py_buffer(path.with_suffix(".schema").read_bytes()))
+        return path.read_text(encoding="utf-8"), schema
+    except (OSError, pa.ArrowInvalid):
+        return None
+
+
+def _write_compiled(key: str, sql: str, schema: pa.Schema) -> None:
+    path = _compiled_path(key)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # schema first, SQL last: a reader that finds the SQL finds its schema
+    for target, data in (
+        (path.with_suffix(".schema"), schema.serialize().to_pybytes()),
+        (path, sql.encode("utf-8")),
+    ):
+        partial = target.with_name(f".{target.name}.{uuid.uuid4().hex}")
+        partial.write_bytes(data)
+        os.replace(partial, target)
 
 
 class SparkBackend(Backend):
@@ -207,15 +294,12 @@ class SparkBackend(Backend):
     def __init__(self) -> None:
         self.con = ibis.pyspark.connect(spark_session())
 
-    def load(self, table: pa.Table) -> ir.Table:
+    def load(self, table: pa.Table, name: str) -> ir.Table:
         # Ibis 12 turns Arrow into pandas for Spark and fails on null decimals; Spark 4
-        # takes Arrow as it is.
-        name = f"input_{uuid.uuid4().hex[:8]}"
-        self.con._session.createDataFrame(table).createOrReplaceTempView(name)
-        return self.con.table(name)
-
-    def materialise(self, expression: ir.Table) -> ir.Table:
-        return expression.cache()
+        # takes Arrow as it is. The session outlives runs: names are made unique.
+        unique = f"{name}_{uuid.uuid4().hex[:8]}"
+        self.con._session.createDataFrame(table).createOrReplaceTempView(unique)
+        return self.con.table(unique)
 
     def to_arrow(self, expression: ir.Table) -> pa.Table:
         # Straight from Spark's Arrow output (Ibis would go through pandas: floats for
@@ -224,13 +308,22 @@ class SparkBackend(Backend):
         table = self.con._session.sql(self.con.compile(expression)).toArrow()
         return table.cast(expression.schema().to_pyarrow())
 
+    def run(
+        self,
+        build: Callable[[], ir.Table],
+        *,
+        inputs: dict[str, ir.Table],
+        parameters: Any,
+    ) -> pa.Table:
+        return self.to_arrow(build())
+
     def write_parquet(self, expression: ir.Table, folder: Path) -> None:
         self.con._session.sql(self.con.compile(expression)).write.parquet(str(folder))
 
-    def read_parquet(self, folder: Path) -> ir.Table:
-        name = f"kept_{uuid.uuid4().hex[:8]}"
-        self.con._session.read.parquet(str(folder)).cache().createOrReplaceTempView(name)
-        return self.con.table(name)
+    def read_parquet(self, folder: Path, name: str) -> ir.Table:
+        unique = f"{name}_{uuid.uuid4().hex[:8]}"
+        self.con._session.read.parquet(str(folder)).cache().createOrReplaceTempView(unique)
+        return self.con.table(unique)
 
 
 def backend(engine: str) -> Backend:
@@ -302,22 +395,36 @@ def run_review(
     runner = backend(engine)
     rollups, batches = rollup_tables(runner)
     timings["rollups"] = time.perf_counter() - started
-    expression = partner_kpis(
-        rollups=rollups,
-        partners=runner.load(partner_master()),
-        periods=runner.load(period_windows(periods)),
-        months=runner.load(window_months(periods)),
-        targets=runner.load(period_targets(periods)),
-        sell_through_rate=sell_through_rate_definition(),
-    )
-    if grading is not None:
-        expression = grade_scores(
-            expression,
+    inputs = {
+        **{f"rollup_{name}": table for name, table in rollups.items()},
+        "partners": runner.load(partner_master(), "partners"),
+        "periods": runner.load(period_windows(periods), "periods"),
+        "months": runner.load(window_months(periods), "months"),
+        "targets": runner.load(period_targets(periods), "targets"),
+    }
+    lower_is_better = sorted(k.id for k in KPIS if k.direction is Direction.LOWER)
+    rate = sell_through_rate_definition()
+
+    def expression() -> ir.Table:
+        kpis = partner_kpis(
+            rollups={name: inputs[f"rollup_{name}"] for name in rollups},
+            partners=inputs["partners"],
+            periods=inputs["periods"],
+            months=inputs["months"],
+            targets=inputs["targets"],
+            sell_through_rate=rate,
+        )
+        if grading is None:
+            return kpis
+        return grade_scores(
+            kpis,
             weights=grading.weights,
-            lower_is_better={k.id for k in KPIS if k.direction is Direction.LOWER},
+            lower_is_better=set(lower_is_better),
             thresholds=grading.thresholds,
         )
+
     timings["prepare"] = time.perf_counter() - started - timings["rollups"]
-    table = runner.to_arrow(expression)
+    parameters = ["review", rate, lower_is_better, grading and dataclasses.asdict(grading)]
+    table = runner.run(expression, inputs=inputs, parameters=parameters)
     timings["compute"] = time.perf_counter() - started - timings["prepare"] - timings["rollups"]
     return EngineResult(table=table, input_batches=batches, timings=timings)

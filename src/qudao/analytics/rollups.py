@@ -91,7 +91,7 @@ def rollup_tables(runner: Backend) -> tuple[dict[str, ir.Table], dict[str, list[
             else:
                 shutil.rmtree(staging, ignore_errors=True)
                 return rollup_tables(runner)
-        tables[name] = runner.read_parquet(folder)
+        tables[name] = runner.read_parquet(folder, f"rollup_{name}")
         batches[fact] = batch_ids
     return tables, batches
 

@@ -35,9 +35,15 @@ ProgressCallback = Any  # (fraction done, message) -> None
 KPI_FIELDS = [k.id for k in KPIS]
 
 
-def _field_value(name: str, value: Any) -> Any:
-    field = Scorecard._meta.get_field(name)
-    places = getattr(field, "decimal_places", None)
+def _kpi_places() -> dict[str, int | None]:
+    """Decimal places each KPI is stored with (None: a count)."""
+    return {
+        name: getattr(Scorecard._meta.get_field(name), "decimal_places", None)
+        for name in KPI_FIELDS
+    }
+
+
+def _field_value(places: int | None, value: Any) -> Any:
     if places is None:
         return None if value is None else int(value)
     return rounded_or_none(value, places)
@@ -109,6 +115,7 @@ def review_run(
         models = dict(ChannelModel.objects.values_list("code", "pk"))
         regions = dict(Region.objects.values_list("code", "pk"))
         grades = dict(Grade.objects.values_list("code", "pk"))
+        kpi_places = list(_kpi_places().items())
         cards = [
             {
                 "run_id": run.pk,
@@ -123,7 +130,7 @@ def review_run(
                 "rank_in_channel_model": row["rank_in_channel_model"],
                 "score": rounded_or_none(row.get("score"), 6),
                 "computed_grade_id": grades.get(row.get("computed_grade") or ""),
-                **{name: _field_value(name, row[name]) for name in KPI_FIELDS},
+                **{name: _field_value(places, row[name]) for name, places in kpi_places},
             }
             for row in result.table.to_pylist()
         ]
@@ -134,11 +141,15 @@ def review_run(
             Scorecard.objects.filter(run__in=earlier).update(is_current=False)
             earlier.update(status=RunStatus.SUPERSEDED)
             bulk_insert(Scorecard, cards)
+            timings = {**result.timings, "write": time.perf_counter() - write_started}
+            step = time.perf_counter()
             proposals = (
                 grade_proposals_refresh(run=run, model=grading_model) if grading_model else 0
             )
+            timings["grades"] = time.perf_counter() - step
+            step = time.perf_counter()
             flags = risk_flags_refresh(run=run)
-            timings = {**result.timings, "write": time.perf_counter() - write_started}
+            timings["rules"] = time.perf_counter() - step
             timings["total"] = time.perf_counter() - started
             ReviewRun.objects.filter(pk=run.pk).update(
                 status=RunStatus.CURRENT,
@@ -206,6 +217,8 @@ def grade_proposals_refresh(*, run: ReviewRun, model: GradingModel) -> int:
     }
     count = 0
     created: list[GradeProposal] = []
+    kept: list[GradeProposal] = []  # still open and still holding: now from this run
+    changed: list[GradeProposal] = []  # of those, the ones whose score or evidence moved
     for partner_id, by_period in computed.items():
         history = [by_period.get(key, (None, None)) for key in window]
         grades = {grade for grade, _score in history}
@@ -236,11 +249,14 @@ def grade_proposals_refresh(*, run: ReviewRun, model: GradingModel) -> int:
                 )
             )
         else:
-            GradeProposal.objects.filter(pk=existing.pk).update(
-                run=run, score=history[0][1], evidence=evidence
-            )
-    # Thousands of proposals after a first review: one insert each would dominate the run.
+            if (existing.score, existing.evidence) != (history[0][1], evidence):
+                existing.score, existing.evidence = history[0][1], evidence
+                changed.append(existing)
+            kept.append(existing)
+    # Thousands of proposals after a review: a query each would dominate the run.
     bulk_create_with_history(created, GradeProposal, batch_size=1000)
+    GradeProposal.objects.filter(pk__in=[p.pk for p in kept]).update(run=run)
+    GradeProposal.objects.bulk_update(changed, ["score", "evidence"], batch_size=500)
     for stale in open_now.values():
         stale.status = ProposalStatus.WITHDRAWN
         stale.save(update_fields=["status", "updated_at"])

@@ -32,11 +32,13 @@ def bulk_insert(
         if not (f.primary_key and isinstance(f, models.AutoField | models.BigAutoField))
     ]
     now = timezone.now()
-    constants: dict[str, Any] = {}
+    constants: dict[str, Any] = {}  # auto timestamps: prepared once, the same for all rows
     for field in fields:
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            constants[field.attname] = now
-    prepared = {f.attname: f for f in fields if isinstance(f, _PREPARED)}
+            constants[field.attname] = field.get_db_prep_save(now, connection)
+    prepared = {
+        f.attname: f for f in fields if isinstance(f, _PREPARED) and f.attname not in constants
+    }
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608, E501 - names from the model
@@ -46,11 +48,9 @@ def bulk_insert(
         for field in fields:
             name = field.attname
             if name in constants:
-                value = constants[name]
-            elif name in row:
-                value = row[name]
-            else:
-                value = field.get_default()
+                out.append(constants[name])
+                continue
+            value = row[name] if name in row else field.get_default()
             if name in prepared:
                 value = prepared[name].get_db_prep_save(value, connection)
             out.append(value)

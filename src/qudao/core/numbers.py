@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(13)}
+
 
 def rounded(value: Any, places: int) -> Decimal:
     """Half-up to ``places``. Floats go through their shortest repr, so 0.1 stays 0.1."""
@@ -13,7 +15,8 @@ def rounded(value: Any, places: int) -> Decimal:
         if isinstance(value, Decimal)
         else Decimal(repr(value) if isinstance(value, float) else value)
     )
-    return number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    quantum = _QUANTA.get(places) or Decimal(1).scaleb(-places)
+    return number.quantize(quantum, rounding=ROUND_HALF_UP)
 
 
 def rounded_or_none(value: Any, places: int) -> Decimal | None:
@@ -21,4 +24,7 @@ def rounded_or_none(value: Any, places: int) -> Decimal | None:
     if value is None:
         return None
     number = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
-    return rounded(number, places) if number.is_finite() else None
+    if not number.is_finite():
+        return None
+    quantum = _QUANTA.get(places) or Decimal(1).scaleb(-places)
+    return number.quantize(quantum, rounding=ROUND_HALF_UP)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 from typing import Any
 
 import pyarrow as pa
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import FloatField
+from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from qudao.analytics.engine import backend
@@ -44,26 +47,25 @@ def _history(period: Period, depth: int) -> pa.Table:
     from qudao.analytics.models import Scorecard
 
     steps = {period.shifted(-i).key: i for i in range(depth)}
-    rows = Scorecard.objects.filter(is_current=True, period__in=steps).values(
-        "partner_id", "period", "channel_model__code", *HISTORY_COLUMNS
+    # Doubles straight from the database: the rules compare, they do not add money.
+    as_float = {f"{name}_": Cast(name, FloatField()) for name in HISTORY_COLUMNS}
+    rows = (
+        Scorecard.objects.filter(is_current=True, period__in=steps)
+        .annotate(**as_float)
+        .values_list("partner_id", "period", "channel_model__code", *as_float)
     )
-    schema = pa.schema(
-        [("partner", pa.int64()), ("period", pa.string()), ("step", pa.int64())]
-        + [("channel_model", pa.string())]
-        + [(name, pa.float64()) for name in HISTORY_COLUMNS]
-    )
-    return pa.Table.from_pylist(
-        [
-            {
-                "partner": r["partner_id"],
-                "period": r["period"],
-                "step": steps[r["period"]],
-                "channel_model": r["channel_model__code"],
-                **{k: None if r[k] is None else float(r[k]) for k in HISTORY_COLUMNS},
-            }
-            for r in rows
-        ],
-        schema=schema,
+    columns = list(zip(*rows, strict=True)) or [()] * (3 + len(HISTORY_COLUMNS))
+    return pa.table(
+        {
+            "partner": pa.array(columns[0], pa.int64()),
+            "period": pa.array(columns[1], pa.string()),
+            "step": pa.array([steps[key] for key in columns[1]], pa.int64()),
+            "channel_model": pa.array(columns[2], pa.string()),
+            **{
+                name: pa.array(values, pa.float64())
+                for name, values in zip(HISTORY_COLUMNS, columns[3:], strict=True)
+            },
+        }
     )
 
 
@@ -82,7 +84,7 @@ def risk_flags_refresh(*, run: Any) -> int:
     depth = max(rule.window(params) for rule, params in rules)
     # The rules run on the review's engine, like its KPIs.
     runner = backend(run.engine)
-    history = runner.load(_history(period, depth))
+    history = runner.load(_history(period, depth), "history")
     RiskFlag.objects.filter(period=run.period, status=FlagStatus.OPEN).update(
         status=FlagStatus.SUPERSEDED
     )
@@ -94,7 +96,11 @@ def risk_flags_refresh(*, run: Any) -> int:
     flags = []
     for rule, params in rules:
         window = rule.window(params)
-        rows = runner.to_arrow(rule.evaluate(history, params)).to_pylist()
+        rows = runner.run(
+            partial(rule.evaluate, history, params),
+            inputs={"history": history},
+            parameters=["rule", rule.id, params],
+        ).to_pylist()
         by_partner: dict[int, list[dict[str, Any]]] = {}
         for row in rows:
             by_partner.setdefault(row["partner"], []).append(row)
