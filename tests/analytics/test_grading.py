@@ -42,6 +42,9 @@ def test_a_grade_moves_only_after_two_periods_and_a_decision(channel: World) -> 
     )
     assert [e["period"] for e in proposal.evidence] == ["2020Q1", "2019Q4"]
     assert second.row_counts["grade_proposals"] == 1
+    created = proposal.history.get()  # written in bulk, with its "created" history row
+    assert created.history_type == "+" and created.to_grade_id == proposal.to_grade_id
+    assert created.run_id == second.pk and created.evidence == proposal.evidence
     # a re-run keeps the same open proposal rather than adding another
     review_run(period="2020Q1")
     assert GradeProposal.objects.filter(status=ProposalStatus.PROPOSED).count() == 1

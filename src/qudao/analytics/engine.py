@@ -25,6 +25,7 @@ import ibis
 import ibis.backends.duckdb  # noqa: F401 - the default engine, loaded with the module
 import ibis.expr.types as ir
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from qudao.analytics.kpis import (
     KPIS,
@@ -33,7 +34,7 @@ from qudao.analytics.kpis import (
     sell_through_rate_definition,
 )
 from qudao.analytics.metrics import grade_scores, partner_kpis
-from qudao.analytics.rollups import rollup_tables
+from qudao.analytics.rollups import rollup_folders
 from qudao.core.periods import Period, PeriodKind
 
 
@@ -210,34 +211,31 @@ class Backend:
 
     def __init__(self) -> None:
         self.con = duckdb_connection()
+        self.schemas: dict[str, pa.Schema] = {}  # of every input, for the cache key
 
-    def load(self, table: pa.Table, name: str) -> ir.Table:
+    def register(self, name: str, table: pa.Table) -> None:
         """``table`` as the input ``name`` (names are part of the compiled SQL)."""
         self.con.con.register(name, table)
+        self.schemas[name] = table.schema
+
+    def register_parquet(self, name: str, folder: Path) -> None:
+        files = sorted(folder.glob("*.parquet"))
+        listing = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+        self.con.raw_sql(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet([{listing}])")  # noqa: S608 - our paths, escaped
+        self.schemas[name] = pq.read_schema(files[0])
+
+    def table(self, name: str) -> ir.Table:
         return self.con.table(name)
 
     def to_arrow(self, expression: ir.Table) -> pa.Table:
         return self.con.to_pyarrow(expression)
 
-    def run(
-        self,
-        build: Callable[[], ir.Table],
-        *,
-        inputs: dict[str, ir.Table],
-        parameters: Any,
-    ) -> pa.Table:
-        """The result of the expression ``build()`` makes of ``inputs``, through the SQL
-        compiled for the same code, parameters and input types if there is one."""
+    def run(self, build: Callable[[], ir.Table], *, parameters: Any) -> pa.Table:
+        """The result of the expression ``build()`` makes of the registered inputs, through
+        the SQL compiled for the same code, parameters and input types if there is one."""
+        inputs = {name: str(schema) for name, schema in sorted(self.schemas.items())}
         key = hashlib.sha256(
-            json.dumps(
-                [
-                    _code_digest(),
-                    parameters,
-                    {name: str(table.schema()) for name, table in sorted(inputs.items())},
-                ],
-                sort_keys=True,
-                default=str,
-            ).encode()
+            json.dumps([_code_digest(), parameters, inputs], sort_keys=True, default=str).encode()
         ).hexdigest()[:24]
         compiled = _COMPILED.get(key) or _read_compiled(key)
         if compiled is None:
@@ -251,13 +249,6 @@ class Backend:
     def write_parquet(self, expression: ir.Table, folder: Path) -> None:
         folder.mkdir(parents=True)
         self.con.to_parquet(expression, folder / "part-0.parquet")
-
-    def read_parquet(self, folder: Path, name: str) -> ir.Table:
-        files = str(folder / "*.parquet").replace("'", "''")
-        self.con.raw_sql(
-            f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet('{files}')"  # noqa: S608
-        )
-        return self.con.table(name)
 
 
 def _compiled_path(key: str) -> Path:
@@ -293,13 +284,21 @@ class SparkBackend(Backend):
 
     def __init__(self) -> None:
         self.con = ibis.pyspark.connect(spark_session())
+        self.views: dict[str, str] = {}
 
-    def load(self, table: pa.Table, name: str) -> ir.Table:
+    def register(self, name: str, table: pa.Table) -> None:
         # Ibis 12 turns Arrow into pandas for Spark and fails on null decimals; Spark 4
-        # takes Arrow as it is. The session outlives runs: names are made unique.
-        unique = f"{name}_{uuid.uuid4().hex[:8]}"
-        self.con._session.createDataFrame(table).createOrReplaceTempView(unique)
-        return self.con.table(unique)
+        # takes Arrow as it is. The session outlives runs: view names are made unique.
+        self.views[name] = f"{name}_{uuid.uuid4().hex[:8]}"
+        self.con._session.createDataFrame(table).createOrReplaceTempView(self.views[name])
+
+    def register_parquet(self, name: str, folder: Path) -> None:
+        self.views[name] = f"{name}_{uuid.uuid4().hex[:8]}"
+        frame = self.con._session.read.parquet(str(folder)).cache()
+        frame.createOrReplaceTempView(self.views[name])
+
+    def table(self, name: str) -> ir.Table:
+        return self.con.table(self.views[name])
 
     def to_arrow(self, expression: ir.Table) -> pa.Table:
         # Straight from Spark's Arrow output (Ibis would go through pandas: floats for
@@ -308,22 +307,11 @@ class SparkBackend(Backend):
         table = self.con._session.sql(self.con.compile(expression)).toArrow()
         return table.cast(expression.schema().to_pyarrow())
 
-    def run(
-        self,
-        build: Callable[[], ir.Table],
-        *,
-        inputs: dict[str, ir.Table],
-        parameters: Any,
-    ) -> pa.Table:
+    def run(self, build: Callable[[], ir.Table], *, parameters: Any) -> pa.Table:
         return self.to_arrow(build())
 
     def write_parquet(self, expression: ir.Table, folder: Path) -> None:
         self.con._session.sql(self.con.compile(expression)).write.parquet(str(folder))
-
-    def read_parquet(self, folder: Path, name: str) -> ir.Table:
-        unique = f"{name}_{uuid.uuid4().hex[:8]}"
-        self.con._session.read.parquet(str(folder)).cache().createOrReplaceTempView(unique)
-        return self.con.table(unique)
 
 
 def backend(engine: str) -> Backend:
@@ -393,25 +381,24 @@ def run_review(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     runner = backend(engine)
-    rollups, batches = rollup_tables(runner)
+    folders, batches = rollup_folders(runner)
+    for name, folder in folders.items():
+        runner.register_parquet(f"rollup_{name}", folder)
     timings["rollups"] = time.perf_counter() - started
-    inputs = {
-        **{f"rollup_{name}": table for name, table in rollups.items()},
-        "partners": runner.load(partner_master(), "partners"),
-        "periods": runner.load(period_windows(periods), "periods"),
-        "months": runner.load(window_months(periods), "months"),
-        "targets": runner.load(period_targets(periods), "targets"),
-    }
+    runner.register("partners", partner_master())
+    runner.register("periods", period_windows(periods))
+    runner.register("months", window_months(periods))
+    runner.register("targets", period_targets(periods))
     lower_is_better = sorted(k.id for k in KPIS if k.direction is Direction.LOWER)
     rate = sell_through_rate_definition()
 
     def expression() -> ir.Table:
         kpis = partner_kpis(
-            rollups={name: inputs[f"rollup_{name}"] for name in rollups},
-            partners=inputs["partners"],
-            periods=inputs["periods"],
-            months=inputs["months"],
-            targets=inputs["targets"],
+            rollups={name: runner.table(f"rollup_{name}") for name in folders},
+            partners=runner.table("partners"),
+            periods=runner.table("periods"),
+            months=runner.table("months"),
+            targets=runner.table("targets"),
             sell_through_rate=rate,
         )
         if grading is None:
@@ -425,6 +412,6 @@ def run_review(
 
     timings["prepare"] = time.perf_counter() - started - timings["rollups"]
     parameters = ["review", rate, lower_is_better, grading and dataclasses.asdict(grading)]
-    table = runner.run(expression, inputs=inputs, parameters=parameters)
+    table = runner.run(expression, parameters=parameters)
     timings["compute"] = time.perf_counter() - started - timings["prepare"] - timings["rollups"]
     return EngineResult(table=table, input_batches=batches, timings=timings)

@@ -29,12 +29,10 @@ from django.conf import settings
 from qudao.analytics.metrics import ROLLUPS
 
 if TYPE_CHECKING:
-    import ibis.expr.types as ir
-
     from qudao.analytics.engine import Backend
 
 # Bump when a roll-up's definition changes: every stored roll-up is then rebuilt.
-ROLLUP_VERSION = "2026.11-1"
+ROLLUP_VERSION = "2026.11-2"
 KEEP_SUPERSEDED_SECONDS = 3600
 
 
@@ -67,19 +65,21 @@ def _prune(folder: Path, keep: str) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def rollup_tables(runner: Backend) -> tuple[dict[str, ir.Table], dict[str, list[int]]]:
-    """Every roll-up on ``runner``'s engine (built first where missing or stale), and the
-    committed batches they were made from, by fact."""
+def rollup_folders(runner: Backend) -> tuple[dict[str, Path], dict[str, list[int]]]:
+    """The folder of every roll-up (built first on ``runner``'s engine where missing or
+    stale), and the committed batches they were made from, by fact."""
     from qudao.facts import store
 
-    tables, batches = {}, {}
+    folders, batches = {}, {}
     for name, (fact, build) in ROLLUPS.items():
         key, batch_ids = rollup_key(fact)
         folder = rollup_root() / name / key
         if not folder.exists():
             staging = rollup_root() / "_staging" / f"{name}-{uuid.uuid4().hex}"
             staging.parent.mkdir(parents=True, exist_ok=True)
-            runner.write_parquet(build(store.fact_table(fact, connection=runner.con)), staging)
+            rollup = build(store.fact_table(fact, connection=runner.con))
+            # in month order, so a review of a few months skips the rest of the file
+            runner.write_parquet(rollup.order_by("month"), staging)
             # A batch committed meanwhile would make this roll-up newer than its key says.
             if rollup_key(fact)[0] == key:
                 folder.parent.mkdir(parents=True, exist_ok=True)
@@ -90,10 +90,10 @@ def rollup_tables(runner: Backend) -> tuple[dict[str, ir.Table], dict[str, list[
                 _prune(folder.parent, keep=key)
             else:
                 shutil.rmtree(staging, ignore_errors=True)
-                return rollup_tables(runner)
-        tables[name] = runner.read_parquet(folder, f"rollup_{name}")
+                return rollup_folders(runner)
+        folders[name] = folder
         batches[fact] = batch_ids
-    return tables, batches
+    return folders, batches
 
 
 def rollups_refresh() -> None:
@@ -101,4 +101,4 @@ def rollups_refresh() -> None:
     revert), so the next review reads aggregates only."""
     from qudao.analytics.engine import backend
 
-    rollup_tables(backend("duckdb"))
+    rollup_folders(backend("duckdb"))

@@ -8,7 +8,6 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
 from qudao.analytics.engine import Grading, check_engine, default_engine, run_review
 from qudao.analytics.kpis import (
@@ -26,7 +25,7 @@ from qudao.analytics.models import (
     Scorecard,
 )
 from qudao.analytics.selectors import grading_model_active
-from qudao.core.bulk import bulk_insert
+from qudao.core.bulk import bulk_insert, bulk_insert_with_history
 from qudao.core.numbers import rounded_or_none
 from qudao.core.periods import Period
 
@@ -216,7 +215,7 @@ def grade_proposals_refresh(*, run: ReviewRun, model: GradingModel) -> int:
         for p in GradeProposal.objects.filter(status=ProposalStatus.PROPOSED, period=run.period)
     }
     count = 0
-    created: list[GradeProposal] = []
+    created: list[dict[str, Any]] = []
     kept: list[GradeProposal] = []  # still open and still holding: now from this run
     changed: list[GradeProposal] = []  # of those, the ones whose score or evidence moved
     for partner_id, by_period in computed.items():
@@ -238,15 +237,17 @@ def grade_proposals_refresh(*, run: ReviewRun, model: GradingModel) -> int:
         ]
         if existing is None:
             created.append(
-                GradeProposal(
-                    partner_id=partner_id,
-                    period=run.period,
-                    run=run,
-                    from_grade_id=current.get(partner_id),
-                    to_grade_id=target,
-                    score=history[0][1],
-                    evidence=evidence,
-                )
+                {
+                    "partner_id": partner_id,
+                    "period": run.period,
+                    "run_id": run.pk,
+                    "status": ProposalStatus.PROPOSED.value,
+                    "note": "",
+                    "from_grade_id": current.get(partner_id),
+                    "to_grade_id": target,
+                    "score": history[0][1],
+                    "evidence": evidence,
+                }
             )
         else:
             if (existing.score, existing.evidence) != (history[0][1], evidence):
@@ -254,7 +255,7 @@ def grade_proposals_refresh(*, run: ReviewRun, model: GradingModel) -> int:
                 changed.append(existing)
             kept.append(existing)
     # Thousands of proposals after a review: a query each would dominate the run.
-    bulk_create_with_history(created, GradeProposal, batch_size=1000)
+    bulk_insert_with_history(GradeProposal, created, marker={"run_id": run.pk})
     GradeProposal.objects.filter(pk__in=[p.pk for p in kept]).update(run=run)
     GradeProposal.objects.bulk_update(changed, ["score", "evidence"], batch_size=500)
     for stale in open_now.values():

@@ -32,28 +32,29 @@ def bulk_insert(
         if not (f.primary_key and isinstance(f, models.AutoField | models.BigAutoField))
     ]
     now = timezone.now()
-    constants: dict[str, Any] = {}  # auto timestamps: prepared once, the same for all rows
+    # One plan per field, made once: (attname, value when the row has none, field to
+    # prepare the row's value with). Auto timestamps ignore the row: now, for every row.
+    plan: list[tuple[str, Any, models.Field[Any, Any] | None, bool]] = []
     for field in fields:
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            constants[field.attname] = field.get_db_prep_save(now, connection)
-    prepared = {
-        f.attname: f for f in fields if isinstance(f, _PREPARED) and f.attname not in constants
-    }
+            plan.append((field.attname, field.get_db_prep_save(now, connection), None, True))
+        else:
+            default = field.get_db_prep_save(field.get_default(), connection)
+            prepare = field if isinstance(field, _PREPARED) else None
+            plan.append((field.attname, default, prepare, False))
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608, E501 - names from the model
 
     def values(row: Mapping[str, Any]) -> tuple[Any, ...]:
         out = []
-        for field in fields:
-            name = field.attname
-            if name in constants:
-                out.append(constants[name])
-                continue
-            value = row[name] if name in row else field.get_default()
-            if name in prepared:
-                value = prepared[name].get_db_prep_save(value, connection)
-            out.append(value)
+        for name, fallback, prepare, fixed in plan:
+            if fixed or name not in row:
+                out.append(fallback)
+            elif prepare is not None:
+                out.append(prepare.get_db_prep_save(row[name], connection))
+            else:
+                out.append(row[name])
         return tuple(out)
 
     count, batch = 0, []
@@ -66,4 +67,41 @@ def bulk_insert(
         if batch:
             cursor.executemany(sql, batch)
             count += len(batch)
+    return count
+
+
+def bulk_insert_with_history(
+    model: type[models.Model],
+    rows: list[dict[str, Any]],
+    *,
+    marker: dict[str, Any],
+    user_id: int | None = None,
+) -> int:
+    """``bulk_insert``, then one "created" row per inserted row in the model's
+    django-simple-history table, as ``bulk_create_with_history`` writes them.
+
+    ``marker`` picks this call's rows among those inserted since it began (e.g. the run
+    that proposed them), since ``executemany`` hands back no primary keys.
+    """
+    if not rows:
+        return 0
+    before = model._default_manager.aggregate(last=models.Max("pk"))["last"] or 0
+    count = bulk_insert(model, rows)
+    names = [f.attname for f in model._meta.concrete_fields]
+    inserted = model._default_manager.filter(pk__gt=before, **marker).values(*names)
+    now = timezone.now()
+    history_model = model.history.model  # type: ignore[attr-defined]
+    bulk_insert(
+        history_model,
+        (
+            {
+                **row,
+                "history_date": now,
+                "history_type": "+",
+                "history_user_id": user_id,
+                "history_change_reason": None,
+            }
+            for row in inserted
+        ),
+    )
     return count

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from functools import partial
 from typing import Any
 
 import pyarrow as pa
@@ -13,7 +13,7 @@ from django.db.models import FloatField
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
-from qudao.analytics.engine import backend
+from qudao.analytics.engine import Backend, backend
 from qudao.core.bulk import bulk_insert
 from qudao.core.periods import Period
 from qudao.core.services import model_create, model_update
@@ -69,6 +69,11 @@ def _history(period: Period, depth: int) -> pa.Table:
     )
 
 
+def _evaluation(runner: Backend, rule: Rule, params: dict[str, Any]) -> Callable[[], Any]:
+    """The rule's expression over the history registered on ``runner``, built on demand."""
+    return lambda: rule.evaluate(runner.table("history"), params)
+
+
 def risk_flags_refresh(*, run: Any) -> int:
     """Evaluate every enabled rule for the run's period and raise flags with evidence.
 
@@ -84,7 +89,7 @@ def risk_flags_refresh(*, run: Any) -> int:
     depth = max(rule.window(params) for rule, params in rules)
     # The rules run on the review's engine, like its KPIs.
     runner = backend(run.engine)
-    history = runner.load(_history(period, depth), "history")
+    runner.register("history", _history(period, depth))
     RiskFlag.objects.filter(period=run.period, status=FlagStatus.OPEN).update(
         status=FlagStatus.SUPERSEDED
     )
@@ -97,9 +102,7 @@ def risk_flags_refresh(*, run: Any) -> int:
     for rule, params in rules:
         window = rule.window(params)
         rows = runner.run(
-            partial(rule.evaluate, history, params),
-            inputs={"history": history},
-            parameters=["rule", rule.id, params],
+            _evaluation(runner, rule, params), parameters=["rule", rule.id, params]
         ).to_pylist()
         by_partner: dict[int, list[dict[str, Any]]] = {}
         for row in rows:
