@@ -255,7 +255,13 @@ def grade_proposals_refresh(*, run: ReviewRun, model: GradingModel) -> int:
                 changed.append(existing)
             kept.append(existing)
     # Thousands of proposals after a review: a query each would dominate the run.
-    bulk_insert_with_history(GradeProposal, created, marker={"run_id": run.pk})
+    bulk_insert_with_history(
+        GradeProposal,
+        created,
+        marker={"run_id": run.pk},
+        key="partner_id",
+        user_id=run.started_by_id,
+    )
     GradeProposal.objects.filter(pk__in=[p.pk for p in kept]).update(run=run)
     GradeProposal.objects.bulk_update(changed, ["score", "evidence"], batch_size=500)
     for stale in open_now.values():

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.utils import timezone
 
 # Field types whose Python values the database drivers cannot take as they are.
@@ -31,6 +31,7 @@ def bulk_insert(
         for f in model._meta.concrete_fields
         if not (f.primary_key and isinstance(f, models.AutoField | models.BigAutoField))
     ]
+    connection = connections[DEFAULT_DB_ALIAS]  # the object itself: the proxy costs per call
     now = timezone.now()
     # One plan per field, made once: (attname, value when the row has none, field to
     # prepare the row's value with). Auto timestamps ignore the row: now, for every row.
@@ -75,33 +76,41 @@ def bulk_insert_with_history(
     rows: list[dict[str, Any]],
     *,
     marker: dict[str, Any],
+    key: str,
     user_id: int | None = None,
 ) -> int:
     """``bulk_insert``, then one "created" row per inserted row in the model's
     django-simple-history table, as ``bulk_create_with_history`` writes them.
 
-    ``marker`` picks this call's rows among those inserted since it began (e.g. the run
-    that proposed them), since ``executemany`` hands back no primary keys.
+    ``executemany`` hands back no primary keys: they are read back for the rows inserted
+    since this call began that carry ``marker`` (e.g. the run that made them), matched to
+    ``rows`` by ``key``, a field unique among them.
     """
     if not rows:
         return 0
     before = model._default_manager.aggregate(last=models.Max("pk"))["last"] or 0
     count = bulk_insert(model, rows)
-    names = [f.attname for f in model._meta.concrete_fields]
-    inserted = model._default_manager.filter(pk__gt=before, **marker).values(*names)
+    ids = dict(model._default_manager.filter(pk__gt=before, **marker).values_list(key, "pk"))
     now = timezone.now()
+    stamps = {
+        f.attname: now
+        for f in model._meta.concrete_fields
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    }
     history_model = model.history.model  # type: ignore[attr-defined]
     bulk_insert(
         history_model,
         (
             {
                 **row,
+                **stamps,
+                model._meta.pk.attname: ids[row[key]],
                 "history_date": now,
                 "history_type": "+",
                 "history_user_id": user_id,
                 "history_change_reason": None,
             }
-            for row in inserted
+            for row in rows
         ),
     )
     return count
