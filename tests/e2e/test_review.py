@@ -71,3 +71,28 @@ def test_director_reviews_a_quarter(page, live_server, shots: Path) -> None:  # 
     page.click("button:has-text('发起计划')")
     page.wait_for_selector("h2:has-text('关闭计划')")
     assert ImprovementPlan.objects.count() == 1
+
+
+def test_director_reviews_and_approves_in_english(page, live_server, shots: Path) -> None:  # type: ignore[no-untyped-def]
+    build_demo(progress=lambda step: None, review=False)
+    for quarter in ("2019Q4", "2020Q1", "2020Q2"):
+        review_run(period=quarter)
+    _login(page, live_server, "director")
+    page.click("a.nav-item:has-text('Review overview')")
+    page.wait_for_selector("h1:has-text('2020 Q2')")
+    assert page.locator("section.chart svg").count() >= 1
+    assert "By channel model" in page.inner_text("main")
+    page.locator("a[href*='/review/partner/']").first.click()
+    page.wait_for_selector("text=Every KPI, quarter by quarter")
+    page.screenshot(path=str(shots / "review-partner-en.png"), full_page=True)
+    page.click("a.nav-item:has-text('Scorecards')")
+    header = page.locator("th[data-kpi='gross_margin_rate']")
+    assert "Gross margin" in (header.get_attribute("title") or "")
+    proposal = GradeProposal.objects.filter(status=ProposalStatus.PROPOSED).first()
+    page.goto(f"{live_server.url}/review/proposals/?q={proposal.partner.code}&status=proposed")
+    page.click("button:has-text('Approve every open proposal shown')")
+    page.wait_for_selector(".flash")
+    proposal.refresh_from_db()
+    proposal.partner.refresh_from_db()
+    assert proposal.status == ProposalStatus.APPROVED
+    assert proposal.partner.grade_id == proposal.to_grade_id

@@ -24,6 +24,7 @@ from typing import Any
 import ibis
 import ibis.backends.duckdb  # noqa: F401 - the default engine, loaded with the module
 import ibis.expr.types as ir
+import pandas  # noqa: F401 - pyarrow imports it at its first array whenever it is installed
 import pyarrow as pa
 import pyarrow.parquet as pq
 
