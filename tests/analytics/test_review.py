@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -145,7 +147,11 @@ def test_reviews_read_rollups_that_follow_every_import_and_revert(
     from qudao.facts.services import batch_revert
     from tests.conftest import run_queued_tasks
 
+    abandoned = rollup_root() / "_staging" / "sell_in-killed"  # a build killed long ago
+    abandoned.mkdir(parents=True)
+    os.utime(abandoned, (time.time() - 7200, time.time() - 7200))
     assert review_run(period="2020Q1").row_counts["sell_in_rows"] == 5
+    assert not abandoned.exists()
     key, _ids = rollup_key("sell_in")
     assert (rollup_root() / "sell_in" / key).is_dir()  # the review built what was missing
     late = tmp_path / "late"

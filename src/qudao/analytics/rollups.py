@@ -58,7 +58,8 @@ def rollup_key(fact: str) -> tuple[str, list[int]]:
 
 
 def _prune(folder: Path, keep: str) -> None:
-    """Remove roll-ups superseded more than an hour ago (readers may still be on them)."""
+    """Remove what in ``folder`` is not ``keep`` and older than an hour: superseded
+    roll-ups (a review that began before may still read them), abandoned builds."""
     cutoff = time.time() - KEEP_SUPERSEDED_SECONDS
     for old in folder.iterdir():
         if old.name != keep and old.stat().st_mtime < cutoff:
@@ -77,6 +78,7 @@ def rollup_folders(runner: Backend) -> tuple[dict[str, Path], dict[str, list[int
         if not folder.exists():
             staging = rollup_root() / "_staging" / f"{name}-{uuid.uuid4().hex}"
             staging.parent.mkdir(parents=True, exist_ok=True)
+            _prune(staging.parent, keep="")  # builds a killed process left behind
             rollup = build(store.fact_table(fact, connection=runner.con))
             # in month order, so a review of a few months skips the rest of the file
             runner.write_parquet(rollup.order_by("month"), staging)
