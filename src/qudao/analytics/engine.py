@@ -228,9 +228,6 @@ class Backend:
     def table(self, name: str) -> ir.Table:
         return self.con.table(name)
 
-    def to_arrow(self, expression: ir.Table) -> pa.Table:
-        return self.con.to_pyarrow(expression)
-
     def run(self, build: Callable[[], ir.Table], *, parameters: Any) -> pa.Table:
         """The result of the expression ``build()`` makes of the registered inputs, through
         the SQL compiled for the same code, parameters and input types if there is one."""
