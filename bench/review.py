@@ -47,6 +47,16 @@ CONTENDERS = {
         "table = run_review(periods, grading=grading).table",
         "import pyarrow.parquet as pq; pq.write_table(table, OUT / 'qudao.parquet')",
     ),
+    # (b) one quarter, the same scope as (a): the KPI table with scores and grades
+    "qudao (b) 1 quarter": (
+        DJANGO
+        + "from qudao.analytics.engine import Grading, run_review\n"
+        + "from qudao.analytics.models import GradingModel\n"
+        + "from qudao.core.periods import Period\n"
+        + "grading = Grading.from_model(GradingModel.objects.get(is_active=True))\n",
+        "table = run_review([Period.parse('2024Q4')], grading=grading).table",
+        "",
+    ),
     # (b) one quarter end to end: engine, scorecards written, grades proposed, rules run
     "qudao (b) 1 quarter, full": (
         DJANGO + "from qudao.analytics.services import review_run\n",
