@@ -292,8 +292,8 @@ class SparkBackend(Backend):
 
     def register_parquet(self, name: str, folder: Path) -> None:
         self.views[name] = f"{name}_{uuid.uuid4().hex[:8]}"
-        frame = self.con._session.read.parquet(str(folder)).cache()
-        frame.createOrReplaceTempView(self.views[name])
+        # Not cached: the session outlives the run, and nothing would release the memory.
+        self.con._session.read.parquet(str(folder)).createOrReplaceTempView(self.views[name])
 
     def table(self, name: str) -> ir.Table:
         return self.con.table(self.views[name])
