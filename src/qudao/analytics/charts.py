@@ -25,8 +25,19 @@ def revenue_trend(rows: list[dict[str, Any]], *, title: str) -> SafeString:
         .encode(
             x=alt.X("period:N", title=None, sort=list(frame["period"])),
             y=alt.Y("value:Q", title=_("Amount"), axis=alt.Axis(format="~s")),
-            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="top")),
-            strokeDash=alt.StrokeDash("series:N", legend=None),
+            # Fixed order: revenue solid in the first colour, target dashed — in every
+            # language (sorting the translated names would swap them).
+            color=alt.Color(
+                "series:N",
+                title=None,
+                legend=alt.Legend(orient="top"),
+                scale=alt.Scale(domain=list(names.values())),
+            ),
+            strokeDash=alt.StrokeDash(
+                "series:N",
+                legend=None,
+                scale=alt.Scale(domain=list(names.values()), range=[[1, 0], [5, 4]]),
+            ),
             tooltip=["period", "series", alt.Tooltip("value:Q", format=",.2f")],
         )
         .properties(title=title, width=520, height=220)
@@ -61,7 +72,12 @@ def rate_trend(rows: list[dict[str, Any]], *, fields: dict[str, str], title: str
         .encode(
             x=alt.X("period:N", title=None, sort=list(frame["period"])),
             y=alt.Y("value:Q", title=None, axis=alt.Axis(format="%")),
-            color=alt.Color("kpi:N", title=None, legend=alt.Legend(orient="top")),
+            color=alt.Color(
+                "kpi:N",
+                title=None,
+                legend=alt.Legend(orient="top"),
+                scale=alt.Scale(domain=list(fields.values())),  # same colours in every language
+            ),
             tooltip=["period", "kpi", alt.Tooltip("value:Q", format=".1%")],
         )
         .properties(title=title, width=520, height=200)
