@@ -236,3 +236,26 @@ def test_compiled_sql_is_reused_only_for_the_same_code_parameters_and_inputs(
     third = review_run(period="2020Q1")
     assert len(builds) == 2  # other weights, other SQL
     assert cards.get(run=third).score != cards.get(run=second).score
+
+
+def test_sell_through_report_delay_and_the_late_reports_rule(channel: World) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from qudao.facts.models import Batch
+    from qudao.governance.models import RiskFlag, RiskRuleSetting
+
+    # The sell-through file (Dec 2019 – Mar 2020) came in on 20 April 2020.
+    arrived = datetime(2020, 4, 20, 10, 0, tzinfo=timezone(timedelta(hours=8)))
+    Batch.objects.filter(fact="sell_through").update(committed_at=arrived)
+    run = review_run(period="2020Q1")
+    de = Scorecard.objects.get(run=run, partner=channel.p_de)
+    us = Scorecard.objects.get(run=run, partner=channel.p_us)
+    # January's rows came 80 days after 31 Jan (Feb: 51, Mar: 20): the latest month counts
+    assert de.sell_through_report_delay == Decimal("80")
+    assert us.sell_through_report_delay is None  # reported nothing: no data, not 0
+    assert not RiskFlag.objects.filter(rule="late_sell_through").exists()  # off by default
+    RiskRuleSetting.objects.create(rule="late_sell_through", parameters={"days": 30})
+    review_run(period="2020Q1")
+    flag = RiskFlag.objects.get(rule="late_sell_through", status="open")
+    assert flag.partner == channel.p_de
+    assert flag.evidence == [{"period": "2020Q1", "value": 80.0, "reference": 30.0}]

@@ -27,6 +27,7 @@ import ibis.expr.types as ir
 import pandas  # noqa: F401 - pyarrow imports it at its first array whenever it is installed
 import pyarrow as pa
 import pyarrow.parquet as pq
+from django.utils import timezone
 
 from qudao.analytics.kpis import (
     KPIS,
@@ -149,6 +150,35 @@ def period_targets(periods: list[Period]) -> pa.Table:
 
 
 ENGINES = ("duckdb", "spark")
+
+
+def report_delay_days() -> pa.Table:
+    """For every committed sell-through batch and every month its rows span: the days from
+    the month's end to the batch's commit (negative: it came in before the month ended)."""
+    from qudao.facts.choices import BatchStatus
+    from qudao.facts.models import Batch
+
+    rows = []
+    batches = Batch.objects.filter(
+        fact="sell_through", status=BatchStatus.COMMITTED, first_date__isnull=False
+    ).values_list("pk", "first_date", "last_date", "committed_at")
+    for pk, first, last, committed in batches:
+        if committed is None:
+            continue
+        arrived = timezone.localdate(committed)
+        for month in _months(first, last):
+            month_end = _months_before(month, -1) - timedelta(days=1)
+            rows.append(
+                {
+                    "report_batch": pk,
+                    "report_month": month,
+                    "delay_days": (arrived - month_end).days,
+                }
+            )
+    schema = pa.schema(
+        [("report_batch", pa.int64()), ("report_month", pa.date32()), ("delay_days", pa.int64())]
+    )
+    return pa.Table.from_pylist(rows, schema=schema)
 
 
 def duckdb_connection() -> Any:
@@ -387,6 +417,7 @@ def run_review(
     runner.register("periods", period_windows(periods))
     runner.register("months", window_months(periods))
     runner.register("targets", period_targets(periods))
+    runner.register("delays", report_delay_days())
     lower_is_better = sorted(k.id for k in KPIS if k.direction is Direction.LOWER)
     rate = sell_through_rate_definition()
 
@@ -397,6 +428,7 @@ def run_review(
             periods=runner.table("periods"),
             months=runner.table("months"),
             targets=runner.table("targets"),
+            delays=runner.table("delays"),
             sell_through_rate=rate,
         )
         if grading is None:

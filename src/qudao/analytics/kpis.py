@@ -14,7 +14,7 @@ from django.conf import settings
 
 from qudao.core.i18n import bilingual
 
-KPI_VERSION = "2026.11-2"
+KPI_VERSION = "2026.11-3"
 
 # How many whole months before a period a customer must have been silent to count as new
 # (months, not days: the review reads monthly roll-ups, and a year is 12 of them).
@@ -316,6 +316,21 @@ KPIS: tuple[Kpi, ...] = (
         "receivables snapshot in the period.",
         "本期最后一次应收快照中，逾期金额占应收总额的比例。",
         ("receivable",),
+    ),
+    Kpi(
+        "sell_through_report_delay",
+        "Sell-through report delay",
+        "流向上报延迟",
+        Unit.DAYS,
+        L,
+        "max over the period's months of (commit date of the batch that first brought the "
+        "month's sell-through − the month's last day)",
+        "How late the partner's sell-through (流向) came in: for each month of the period "
+        "it reported, the days from the month's end to the import that first brought it; "
+        "the period shows the latest month. Negative: reported before the month ended.",
+        "流向数据上报得有多晚：对本期内已上报的每个月，从月末到首次导入该月流向的天数；"
+        "本期取最晚的那个月。负数表示月末前已上报。",
+        ("sell_through",),
     ),
 )
 

@@ -9,7 +9,9 @@ Inputs (all Ibis tables):
   (``qudao.facts.store.fact_table``), which the engine may materialise first;
 - ``partners``: partner, channel_model, region, status (master data moved in as Arrow);
 - ``periods``: one row per reviewed period with its windows (``period_windows``);
-- ``targets``: partner, period, target (the target amount of each reviewed period).
+- ``targets``: partner, period, target (the target amount of each reviewed period);
+- ``delays``: report_batch, report_month, delay_days — how many days after each month's
+  end each sell-through batch covering it was committed.
 """
 
 from __future__ import annotations
@@ -50,7 +52,9 @@ def customer_months(st: ir.Table) -> ir.Table:
     lines are read once.
     """
     months = st.group_by(partner=st.partner, customer=st.customer, month=_month(st.date)).aggregate(
-        st_revenue=st.amount.sum(), st_quantity=st.quantity.sum()
+        st_revenue=st.amount.sum(),
+        st_quantity=st.quantity.sum(),
+        first_batch=st._batch.min(),  # the batch that first brought the month (report delay)
     )
     order = ibis.window(group_by=[months.partner, months.customer], order_by=months.month)
     return months.mutate(
@@ -96,8 +100,22 @@ def monthly_rollups(facts: Tables) -> Tables:
 def partner_months(customers: ir.Table) -> ir.Table:
     """Sell-through per partner and month, from the customer roll-up."""
     return customers.group_by("partner", "month").aggregate(
-        st_revenue=customers.st_revenue.sum(), st_quantity=customers.st_quantity.sum()
+        st_revenue=customers.st_revenue.sum(),
+        st_quantity=customers.st_quantity.sum(),
+        first_batch=customers.first_batch.min(),
     )
+
+
+def report_delays(flow: ir.Table, months: ir.Table, delays: ir.Table) -> ir.Table:
+    """Per partner and period, the most days any of its months' sell-through took to
+    arrive after the month ended (``delays``: batch, month → days, from the batches'
+    commit times)."""
+    tagged = _in_window(flow, months, "now")
+    joined = tagged.join(
+        delays,
+        [tagged.first_batch == delays.report_batch, tagged.month == delays.report_month],
+    )
+    return joined.group_by("partner", "period").aggregate(report_delay=joined.delay_days.max())
 
 
 def _within(rollup: ir.Table, periods: ir.Table, column: str, start: str, end: str) -> ir.Table:
@@ -190,6 +208,7 @@ def partner_kpis(
     periods: ir.Table,
     months: ir.Table,
     targets: ir.Table,
+    delays: ir.Table,
     sell_through_rate: SellThroughRate = SellThroughRate.OF_SELL_IN,
 ) -> ir.Table:
     """One row per scored partner and reviewed period, one column per KPI (see kpis.KPIS).
@@ -223,6 +242,7 @@ def partner_kpis(
         st_quantity=total("st_quantity"),
     )
     spend = _sums(r["spend"], months, now, spend=total("spend"))
+    delay = report_delays(r["sell_through"], months, delays)
 
     counts, churn_counts = customer_counts(r["customers"], months, periods)
     stock = _last_snapshot(r["stock"], months, "on_hand").rename(
@@ -263,6 +283,7 @@ def partner_kpis(
         owed,
         overdue,
         targets,
+        delay,
     ):
         rows = rows.left_join(part, ["partner", "period"]).drop("partner_right", "period_right")
     for covered in (si_covered, spend_covered):
@@ -316,6 +337,7 @@ def _kpi_columns(t: ir.Table, sell_through_rate: SellThroughRate) -> ir.Table:
         days_of_supply=_ratio(t.inventory_on_hand, daily_flow),
         inventory_turnover=_ratio(t.st_quantity, t.average_stock),
         overdue_ratio=_ratio(t.overdue, t.owed),
+        sell_through_report_delay=t.report_delay,
     )
     # 1 = the largest sell-in revenue of its channel model in the period
     rank = ibis.rank().over(

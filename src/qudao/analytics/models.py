@@ -250,6 +250,7 @@ class Scorecard(models.Model):
     days_of_supply = kpi_field("days_of_supply")
     inventory_turnover = kpi_field("inventory_turnover")
     overdue_ratio = kpi_field("overdue_ratio")
+    sell_through_report_delay = kpi_field("sell_through_report_delay")
     objects = RestrictedQuerySet.as_manager()
     access_policy = AccessPolicy(partner_field="partner", editor_roles=REVIEWERS)
 

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from qudao.analytics.engine import Backend
 
 # Bump when a roll-up's definition changes: every stored roll-up is then rebuilt.
-ROLLUP_VERSION = "2026.11-2"
+ROLLUP_VERSION = "2026.11-3"
 KEEP_SUPERSEDED_SECONDS = 3600
 
 
@@ -79,7 +79,7 @@ def rollup_folders(runner: Backend) -> tuple[dict[str, Path], dict[str, list[int
             staging = rollup_root() / "_staging" / f"{name}-{uuid.uuid4().hex}"
             staging.parent.mkdir(parents=True, exist_ok=True)
             _prune(staging.parent, keep="")  # builds a killed process left behind
-            rollup = build(store.fact_table(fact, connection=runner.con))
+            rollup = build(store.fact_table(fact, connection=runner.con, with_batch=True))
             # in month order, so a review of a few months skips the rest of the file
             runner.write_parquet(rollup.order_by("month"), staging)
             # A batch committed meanwhile would make this roll-up newer than its key says.

@@ -69,6 +69,7 @@ SCORECARD_KPIS = (
     "marketing_spend",
     "churned_customers",
     "sell_through_quantity",
+    "sell_through_report_delay",
 )
 
 

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 from django.conf import settings
 
 from qudao.facts.choices import BatchStatus
@@ -182,7 +183,7 @@ def _spark_fact_table(fact: str, con: Any) -> Any:
     session = con._session
     files = committed_files(fact)
     if not files:
-        frame = session.createDataFrame(schema.empty_table())
+        frame = session.createDataFrame(schema.append(pa.field("_batch", pa.int64())).empty_table())
     else:
         batch = F.regexp_extract(F.input_file_name(), r"batch=(\d+)", 1).cast("bigint")
         read = session.read.parquet(*[str(f) for f in files])
@@ -191,10 +192,10 @@ def _spark_fact_table(fact: str, con: Any) -> Any:
     frame.createOrReplaceTempView(committed)
     view = f"{fact}_visible_{uuid.uuid4().hex[:8]}"
     session.sql(_replaced_rows_filter(fact, committed)).createOrReplaceTempView(view)
-    return con.table(view).select(*schema.names)
+    return con.table(view)
 
 
-def fact_table(fact: str, *, connection: Any | None = None) -> Any:
+def fact_table(fact: str, *, connection: Any | None = None, with_batch: bool = False) -> Any:
     """The rows of ``fact`` that count, as an Ibis table — the one reader for everything
     downstream (see ``visible_rows_sql``).
 
@@ -206,13 +207,16 @@ def fact_table(fact: str, *, connection: Any | None = None) -> Any:
     from qudao.facts.schemas import FACTS
 
     con = connection or ibis.duckdb.connect()
-    if con.name == "pyspark":
-        return _spark_fact_table(fact, con)
     schema = arrow_schema(FACTS[fact])
+    columns = [*schema.names, *(["_batch"] if with_batch else [])]
+    if con.name == "pyspark":
+        return _spark_fact_table(fact, con).select(*columns)
     sql = visible_rows_sql(fact)
     if sql is None:
-        return ibis.memtable(schema.empty_table())
+        return ibis.memtable(schema.append(pa.field("_batch", pa.int64())).empty_table()).select(
+            *columns
+        )
     # A view rather than con.sql(): Ibis 12's con.sql() calls a DuckDB 2 method that is gone.
     view = f"{fact}_visible_{uuid.uuid4().hex[:8]}"
     con.raw_sql(f"CREATE TEMP VIEW {view} AS {sql}")
-    return con.table(view).select(*schema.names)
+    return con.table(view).select(*columns)

@@ -32,6 +32,7 @@ class Rule:
     evaluate: Evaluate
     suggested_actions_en: str
     suggested_actions_zh: str
+    enabled_by_default: bool = True
 
     def window(self, parameters: dict[str, Any]) -> int:
         return int(parameters.get("periods", 1))
@@ -110,6 +111,13 @@ def missing_sell_through(history: ir.Table, p: dict[str, Any]) -> ir.Table:
     return _rows(history, int(p["periods"]), history.revenue, ibis.literal(0.0), silent)
 
 
+def late_sell_through(history: ir.Table, p: dict[str, Any]) -> ir.Table:
+    delay = history.sell_through_report_delay
+    return _rows(
+        history, int(p["periods"]), delay, ibis.literal(float(p["days"])), delay > p["days"]
+    )
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         "target_missed",
@@ -168,6 +176,21 @@ RULES: tuple[Rule, ...] = (
         missing_sell_through,
         "Remind the partner's admin; agree a monthly upload date; offer the Excel template.",
         "提醒伙伴数据专员；约定每月上报日期；提供 Excel 模板。",
+    ),
+    Rule(
+        "late_sell_through",
+        "Late sell-through reports",
+        "流向数据迟报",
+        "Sell-through (流向) came in more than {days} days after a month's end, in "
+        "{periods} period(s) running.",
+        "连续 {periods} 期有月份的流向数据在月末 {days} 天之后才上报。",
+        {"periods": 1, "days": 15},
+        late_sell_through,
+        "Agree the monthly deadline in writing; a reminder a few days before it; check "
+        "whether the partner's system can export automatically.",
+        "书面约定每月上报截止日；截止前几天发送提醒；确认伙伴系统能否自动导出。",
+        # Off until switched on: history loaded in bulk would count as late everywhere.
+        enabled_by_default=False,
     ),
 )
 RULE_BY_ID = {r.id: r for r in RULES}

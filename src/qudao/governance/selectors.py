@@ -38,5 +38,6 @@ def rule_states() -> list[tuple[Rule, dict[str, Any], bool]]:
     for rule in RULES:
         setting = stored.get(rule.id)
         parameters = {**rule.defaults, **(setting.parameters if setting else {})}
-        states.append((rule, parameters, setting is None or setting.enabled))
+        enabled = rule.enabled_by_default if setting is None else setting.enabled
+        states.append((rule, parameters, enabled))
     return states

@@ -34,6 +34,7 @@ HISTORY_COLUMNS = (
     "inventory_turnover",
     "revenue",
     "sell_through_revenue",
+    "sell_through_report_delay",
 )
 
 
