@@ -9,6 +9,7 @@ offline); facts arrive as their roll-ups (``rollups``), built from the one reade
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -238,8 +239,6 @@ class Backend:
     under ``$QUDAO_HOME/cache/sql`` for the next process.
     """
 
-    name = "duckdb"
-
     def __init__(self) -> None:
         self.con = duckdb_connection()
         self.schemas: dict[str, pa.Schema] = {}  # of every input, for the cache key
@@ -308,8 +307,6 @@ def _write_compiled(key: str, sql: str, schema: pa.Schema) -> None:
 
 
 class SparkBackend(Backend):
-    name = "spark"
-
     def __init__(self) -> None:
         self.con = ibis.pyspark.connect(spark_session())
         self.views: dict[str, str] = {}
@@ -350,6 +347,7 @@ def backend(engine: str) -> Backend:
     raise ValueError(f"unknown engine {engine!r}")
 
 
+@functools.cache  # asked on every page that offers the engine; an install does not change
 def spark_available() -> bool:
     """The ``spark`` extra is installed and a Java runtime is on this machine."""
     import importlib.util

@@ -5,8 +5,8 @@ default) and on Spark. Facts are first rolled up to partner × month (customers 
 partner × customer × month), so every period's KPIs read those small roll-ups, not lines.
 
 Inputs (all Ibis tables):
-- ``rollups``: ``monthly_rollups`` of the committed rows of each fact
-  (``qudao.facts.store.fact_table``), which the engine may materialise first;
+- ``rollups``: each roll-up of ``ROLLUPS``, built from the committed rows of its fact
+  (``qudao.facts.store.fact_table``) and kept as Parquet (``analytics.rollups``);
 - ``partners``: partner, channel_model, region, status (master data moved in as Arrow);
 - ``periods``: one row per reviewed period with its windows (``period_windows``);
 - ``targets``: partner, period, target (the target amount of each reviewed period);
@@ -90,11 +90,6 @@ ROLLUPS: dict[str, tuple[str, Callable[[ir.Table], ir.Table]]] = {
     "stock": ("inventory", stock_days),
     "owed": ("receivable", owed_days),
 }
-
-
-def monthly_rollups(facts: Tables) -> Tables:
-    """Every roll-up of ``ROLLUPS`` from the committed rows of each fact."""
-    return {name: build(facts[fact]) for name, (fact, build) in ROLLUPS.items()}
 
 
 def partner_months(customers: ir.Table) -> ir.Table:

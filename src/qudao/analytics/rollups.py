@@ -42,19 +42,19 @@ def rollup_root() -> Path:
 
 def rollup_key(fact: str) -> tuple[str, list[int]]:
     """The key of ``fact``'s roll-ups as the store stands now, and its committed batches."""
-    from qudao.facts import store
+    from qudao.facts.choices import BatchStatus
     from qudao.facts.models import Batch
 
-    batch_ids = store.committed_batch_ids(fact)
+    committed = Batch.objects.filter(fact=fact, status=BatchStatus.COMMITTED).order_by("pk")
     # Checksum and creation time beside the id: a database restored from a backup may
     # hand out an id again, for other rows.
     batches = [
         (b.pk, b.checksum, b.created_at.isoformat(), str(b.replaces_from), str(b.replaces_to),
          sorted(b.replaced_partners) if b.replaces_from else [])
-        for b in Batch.objects.filter(pk__in=batch_ids).order_by("pk")
+        for b in committed
     ]  # fmt: skip
     digest = hashlib.sha256(json.dumps([ROLLUP_VERSION, fact, batches]).encode()).hexdigest()
-    return digest[:20], batch_ids
+    return digest[:20], [b[0] for b in batches]
 
 
 def _prune(folder: Path, keep: str) -> None:

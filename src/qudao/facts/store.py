@@ -31,6 +31,9 @@ from django.conf import settings
 
 from qudao.facts.choices import BatchStatus
 
+# The column readers may ask for beside a fact's own: the batch each row came from.
+BATCH_FIELD = pa.field("_batch", pa.int64())
+
 
 def store_root() -> Path:
     return Path(settings.QUDAO_HOME) / "facts"
@@ -183,7 +186,7 @@ def _spark_fact_table(fact: str, con: Any) -> Any:
     session = con._session
     files = committed_files(fact)
     if not files:
-        frame = session.createDataFrame(schema.append(pa.field("_batch", pa.int64())).empty_table())
+        frame = session.createDataFrame(schema.append(BATCH_FIELD).empty_table())
     else:
         batch = F.regexp_extract(F.input_file_name(), r"batch=(\d+)", 1).cast("bigint")
         read = session.read.parquet(*[str(f) for f in files])
@@ -213,9 +216,7 @@ def fact_table(fact: str, *, connection: Any | None = None, with_batch: bool = F
         return _spark_fact_table(fact, con).select(*columns)
     sql = visible_rows_sql(fact)
     if sql is None:
-        return ibis.memtable(schema.append(pa.field("_batch", pa.int64())).empty_table()).select(
-            *columns
-        )
+        return ibis.memtable(schema.append(BATCH_FIELD).empty_table()).select(*columns)
     # A view rather than con.sql(): Ibis 12's con.sql() calls a DuckDB 2 method that is gone.
     view = f"{fact}_visible_{uuid.uuid4().hex[:8]}"
     con.raw_sql(f"CREATE TEMP VIEW {view} AS {sql}")
