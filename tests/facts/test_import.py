@@ -391,3 +391,48 @@ def test_a_corrected_resubmission_replaces_a_period_explicitly(
         "U1": Decimal(900),
     }
     assert original.committed
+
+
+def test_cells_are_cleaned_alike_in_clean_and_spaced_columns(world: World, tmp_path: Path) -> None:
+    # The quick pass reads number and date cells as they are and strips only columns whose
+    # bytes may hold white space; every other cell must come out as the full way reads it.
+    rows = [
+        ["2020-01-05", "P-DE", "C1", "BER", "BIKE-1", "2", "10", "20", "D1"],
+        ["2020-01-05", " P-DE", "C2\u3000", "无", "BIKE-1", " 3 ", "无", "30", "D2"],
+        ["2020-01-05 ", "P-DE", "C3", "", "BIKE-1", "４", "", "1,000", "D3\t"],
+    ]
+    result = fact_import(
+        fact="sell_through",
+        path=_csv(tmp_path, rows, encoding="utf-8"),
+        mapping=parse_mapping(CN_MAPPING),
+    )
+    assert result.committed, result.errors
+    stored = _rows("sell_through").select(
+        "partner", "customer", "customer_region", "quantity", "unit_price", "amount", "document_id"
+    )
+    assert stored.rows() == [
+        ("P-DE", "C1", "BER", Decimal(2), Decimal(10), Decimal(20), "D1"),
+        ("P-DE", "C2", None, Decimal(3), None, Decimal(30), "D2"),
+        ("P-DE", "C3", None, Decimal(4), None, Decimal(1000), "D3"),
+    ]
+    assert _rows("sell_through").get_column("date").to_list() == [date(2020, 1, 5)] * 3
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        (["abc", "G0001", "北京"], False),
+        (["abc", " G0001"], True),
+        (["abc", "x\u3000"], True),
+        (["a\tb"], True),
+        (["x\u00a0"], True),
+        ([], False),
+    ],
+)
+def test_white_space_is_found_from_the_bytes(cells: list[str], expected: bool) -> None:
+    import pyarrow as pa
+
+    from qudao.facts.pipeline import may_hold_spaces
+
+    assert may_hold_spaces(pa.chunked_array([pa.array(cells, pa.string())])) is expected
+    assert may_hold_spaces(pa.array(cells, pa.large_string())) is expected

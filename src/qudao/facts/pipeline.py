@@ -120,7 +120,8 @@ def _csv_source(path: Path, encoding: str) -> Source:
             read_options=pacsv.ReadOptions(
                 column_names=names,
                 skip_rows=1,
-                block_size=32 << 20,
+                # Small blocks parse faster (they stay in cache); chunks() joins them.
+                block_size=4 << 20,
                 encoding="utf8" if encoding == "utf-8-sig" else encoding,
             ),
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
@@ -135,8 +136,14 @@ def _csv_source(path: Path, encoding: str) -> Source:
 
     def chunks() -> Iterator[pa.Table]:
         try:
+            waiting: list[pa.RecordBatch] = []
             for batch in reader:
-                yield pa.Table.from_batches([batch]).rename_columns(headers)
+                waiting.append(batch)
+                if sum(b.num_rows for b in waiting) >= CHUNK_ROWS:
+                    yield pa.Table.from_batches(waiting).rename_columns(headers)
+                    waiting = []
+            if waiting:
+                yield pa.Table.from_batches(waiting).rename_columns(headers)
         except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
             raise SourceError(broken % {"error": str(exc)[:300]}) from exc
 
@@ -276,15 +283,35 @@ def open_source(path: Path, mapping: Mapping) -> Source:
 # --- parsing ---------------------------------------------------------------------------
 
 
-def _raw(f: FactField, mapping: Mapping) -> pl.Expr:
-    """The source text for one canonical field, after null tokens, templates and value maps."""
+# Every byte that can begin a Unicode white space in UTF-8: ASCII spaces and controls, and
+# the lead bytes of U+0085/U+00A0, U+1680, U+2000–U+205F and U+3000.
+_SPACE_BYTES = bytes(range(9, 14)) + b" \xc2\xe1\xe2\xe3"
+_OTHER_BYTES = bytes(b for b in range(256) if b not in _SPACE_BYTES)
+
+
+def may_hold_spaces(column: pa.ChunkedArray | pa.Array) -> bool:
+    """False when no cell of this text column can hold white space, so stripping it would
+    change nothing; decided from the column's bytes at a fraction of a strip's cost."""
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
+    for chunk in chunks:
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return True  # another layout: assume it may
+        data = chunk.buffers()[2]
+        if data is not None and bytes(data).translate(None, _OTHER_BYTES):
+            return True
+    return False
+
+
+def _raw(f: FactField, mapping: Mapping, *, strip: bool = True) -> pl.Expr:
+    """The source text for one canonical field, after null tokens, templates and value maps;
+    ``strip=False`` where the column is known to hold no white space."""
     if f.name in mapping.constants:
         expr = pl.lit(str(mapping.constants[f.name]), dtype=pl.String)
     elif mapping.columns[f.name].number_within:
         expr = pl.col(f"__seq_{f.name}").cast(pl.String)
     else:
         spec = mapping.columns[f.name]
-        expr = pl.col(spec.column).str.strip_chars()
+        expr = pl.col(spec.column).str.strip_chars() if strip else pl.col(spec.column)
         expr = pl.when(expr.is_in(list(mapping.null_values))).then(None).otherwise(expr)
         if spec.template:
             match = TEMPLATE.match(spec.template)
@@ -422,6 +449,11 @@ class Sequences:
 Check = tuple[pl.Expr, FactField, str]  # (the row fails when true, field, reason)
 
 
+def _present(name: str) -> pl.Expr:
+    value = pl.col(name)
+    return value.is_not_null() & (value != "")
+
+
 def _row_checks(
     mapped: list[FactField], *, codes: dict[str, pl.Series], mapping: Mapping
 ) -> list[Check]:
@@ -429,7 +461,7 @@ def _row_checks(
     checks: list[Check] = []
     for f in mapped:
         value, result = pl.col(f.name), pl.col(f"{f.name}__p")
-        present = value.is_not_null() & (value != "")
+        present = _present(f.name)
         if f.required:
             checks.append((~present, f, _("A value is required.")))
         if f.kind is not Kind.TEXT:
@@ -463,6 +495,21 @@ def _row_checks(
     return checks
 
 
+def _read_as_is(f: FactField, mapping: Mapping) -> bool:
+    """Whether the field's fast parse may read its cell as it is: a plain mapped column of
+    numbers or dates (no constant, numbering, template or value map). Cells the fast parse
+    cannot read — spaces, null tokens, other spellings — are cleaned and read again."""
+    spec = mapping.columns.get(f.name)
+    return (
+        f.kind is not Kind.TEXT
+        and spec is not None
+        and f.name not in mapping.constants
+        and not spec.number_within
+        and not spec.template
+        and f.name not in mapping.values
+    )
+
+
 def check_chunk(
     table: pa.Table,
     *,
@@ -473,48 +520,32 @@ def check_chunk(
     sequences: Sequences | None = None,
     within: tuple[Any, Any] | None = None,
 ) -> CheckedChunk:
-    """Parse and check one chunk; ``codes`` holds the known codes of each reference kind."""
+    """Parse and check one chunk; ``codes`` holds the known codes of each reference kind.
+
+    One plan reads every row the quick way (number and date cells as they are, in the
+    format a sample showed) and evaluates every check; only rows with a cell it could not
+    read go through the full way (cleaned text, every accepted spelling). Both ways give
+    the same values: the full way tries the quick parse first.
+    """
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
     rows = frame.height
+    frame = frame.with_columns(pl.int_range(first_row, first_row + rows, dtype=pl.Int64).alias(ROW))
     for name, spec in mapping.columns.items():
         if spec.number_within and name not in mapping.constants:
             sequences = sequences or Sequences()
             frame = frame.with_columns(sequences.number(frame, name, spec.column))
     mapped = [f for f in schema.fields if f.name in mapping.columns or f.name in mapping.constants]
-    raw_columns = [_raw(f, mapping) for f in mapped]
-    sample = frame.head(1000).select(raw_columns)
+    missing = [f for f in schema.fields if f.required and f not in mapped]
+    assert not missing, "validate_fact_mapping lets no required field go unmapped"
+    cleaned = {f.name: _raw(f, mapping) for f in mapped}
+    sample = frame.head(1000).select(cleaned.values())
     formats = {
         f.name: _detect_format(sample, f, mapping)
         for f in mapped
         if f.kind in (Kind.DATE, Kind.DATETIME)
     }
     fast = {f.name: _parsed_plain(f, formats.get(f.name)) for f in mapped}
-    # One plan per chunk: the text of each field and its parsed value side by side.
-    both = (
-        frame.lazy()
-        .select(pl.int_range(first_row, first_row + rows, dtype=pl.Int64).alias(ROW), *raw_columns)
-        .with_columns(
-            (parse if (parse := fast[f.name]) is not None else _parsed(f, mapping)).alias(
-                f"{f.name}__p"
-            )
-            for f in mapped
-        )
-        .collect()
-    )
-
-    def unread(f: FactField) -> pl.Expr:
-        value, result = pl.col(f.name), pl.col(f"{f.name}__p")
-        return value.is_not_null() & (value != "") & result.is_null()
-
-    retry = [f for f in mapped if fast[f.name] is not None]
-    counts = both.select(unread(f).sum().alias(f.name) for f in retry).row(0) if retry else ()
-    for f, count in zip(retry, counts, strict=True):
-        if count:  # some rows spelled otherwise: try every accepted spelling on those
-            slower = both.filter(unread(f)).select(
-                pl.col(ROW), _parsed(f, mapping).alias(f"{f.name}__p")
-            )
-            both = both.update(slower, on=ROW)
     checks = _row_checks(mapped, codes=codes, mapping=mapping)
     if within is not None:
         date_field = schema.get(schema.date_field)
@@ -528,16 +559,69 @@ def check_chunk(
                 % {"first": within[0].isoformat(), "last": within[1].isoformat()},
             )
         )
-    # Every check as a column in one pass; error rows are built only from the rare hits.
-    flags = both.select(
-        condition.fill_null(False).alias(f"__check{i}")
-        for i, (condition, _f, _reason) in enumerate(checks)
+    flags = [f"__check{i}" for i in range(len(checks))]
+
+    def checked(
+        source: pl.DataFrame, texts: dict[str, pl.Expr], parses: dict[str, pl.Expr]
+    ) -> pl.LazyFrame:
+        """The text of each field, its parsed value, every check and whether any failed."""
+        return (
+            source.lazy()
+            .select(pl.col(ROW), *(text.alias(name) for name, text in texts.items()))
+            .with_columns(parse.alias(f"{name}__p") for name, parse in parses.items())
+            .with_columns(
+                condition.fill_null(False).alias(flag)
+                for flag, (condition, _f, _reason) in zip(flags, checks, strict=True)
+            )
+            .with_columns(
+                pl.any_horizontal(flags).alias("__failed")
+                if flags
+                else pl.lit(False).alias("__failed")
+            )
+        )
+
+    quick_texts: dict[str, pl.Expr] = {}
+    for f in mapped:
+        column = mapping.columns.get(f.name)
+        if _read_as_is(f, mapping):
+            assert column is not None
+            quick_texts[f.name] = pl.col(column.column)
+        elif column is not None and f.name not in mapping.constants and not column.number_within:
+            # stripped only where some cell may hold white space
+            strip = may_hold_spaces(table.column(column.column))
+            quick_texts[f.name] = _raw(f, mapping, strip=strip)
+        else:
+            quick_texts[f.name] = cleaned[f.name]
+    quick_parses = {
+        f.name: parse if (parse := fast[f.name]) is not None else _parsed(f, mapping)
+        for f in mapped
+    }
+    unread = [
+        _present(name) & pl.col(f"{name}__p").is_null()
+        for name, parse in fast.items()
+        if parse is not None
+    ]
+    both = (
+        checked(frame, quick_texts, quick_parses)
+        .with_columns((pl.any_horizontal(unread) if unread else pl.lit(False)).alias("__redo"))
+        .collect()
     )
-    failed = flags.select(pl.any_horizontal(pl.all()).alias("failed")).get_column("failed")
+    redo = both.get_column("__redo")
+    both = both.drop("__redo")
+    if redo.any():  # some cells spelled otherwise: those rows again, the full way
+        full_parses = {
+            f.name: pl.coalesce(parse, _parsed(f, mapping))
+            if (parse := fast[f.name]) is not None
+            else _parsed(f, mapping)
+            for f in mapped
+        }
+        again = checked(frame.filter(redo), cleaned, full_parses).collect()
+        both = pl.concat([both.filter(~redo), again]).sort(ROW)
+    failed = both.get_column("__failed")
     error_frames: list[pl.DataFrame] = []
     if failed.any():
-        for i, (_condition, f, reason) in enumerate(checks):
-            hits = flags.get_column(f"__check{i}")
+        for flag, (_condition, f, reason) in zip(flags, checks, strict=True):
+            hits = both.get_column(flag)
             if not hits.any():
                 continue
             error_frames.append(
@@ -550,9 +634,7 @@ def check_chunk(
                     pl.lit(reason).alias("reason"),
                 )
             )
-    missing = [f for f in schema.fields if f.required and f not in mapped]
-    assert not missing, "validate_fact_mapping lets no required field go unmapped"
-
+        both = both.filter(~failed)
     errors = (
         pl.concat(error_frames)
         if error_frames
@@ -560,7 +642,7 @@ def check_chunk(
             schema={"row": pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String}
         )
     )
-    valid = both.filter(~failed).select(
+    valid = both.select(
         pl.col(ROW),
         *[
             (pl.col(f"{f.name}__p") if f in mapped else pl.lit(None))

@@ -132,20 +132,27 @@ def _reference_codes() -> dict[str, pl.Series]:
     }
 
 
-def _key_hashes(files: list[Path], schema: FactSchema, *, with_rows: bool) -> pl.DataFrame:
-    """One 64-bit hash of each row's uniqueness key (and the row number, for staged files).
+def _key_hash(schema: FactSchema) -> pl.Expr:
+    """One 64-bit hash of each row's uniqueness key.
 
     Hashes only narrow the search: rows whose hash repeats are checked exactly in DuckDB,
     so a collision costs a little time, never a wrong verdict.
     """
-    columns = [pl.struct(list(schema.key)).hash(seed=0).alias("h")]
-    if with_rows:
-        columns.insert(0, pl.col(ROW))
-    return pl.scan_parquet(files).select(columns).collect()
+    return pl.struct(list(schema.key)).hash(seed=0).alias("h")
+
+
+def _write_part(valid: pl.DataFrame, part: Path, schema: FactSchema) -> pl.DataFrame:
+    """Write one checked chunk as a staged part; return its rows' key hashes, taken while
+    the rows are in memory rather than read back later."""
+    valid.write_parquet(part, compression="zstd")
+    return valid.select(pl.col(ROW), _key_hash(schema))
 
 
 def _duplicate_errors(
-    schema: FactSchema, staged: list[Path], replace: tuple[date, date] | None = None
+    schema: FactSchema,
+    staged: list[Path],
+    hashes: pl.DataFrame,
+    replace: tuple[date, date] | None = None,
 ) -> pl.DataFrame:
     """Rows whose key repeats an earlier row of this file or a row of a committed batch.
 
@@ -157,15 +164,15 @@ def _duplicate_errors(
     )
     if not staged:
         return empty
-    hashes = _key_hashes(staged, schema, with_rows=True)
     ordered = hashes.get_column("h").sort()  # sorting beats a hash table here, by 3x
     twice = ordered.filter(ordered == ordered.shift(1)).unique()
     repeated = hashes.filter(pl.col("h").is_in(twice.implode())).get_column(ROW)
     committed_files = store.committed_files(schema.name)
     clashing = pl.Series(ROW, [], dtype=pl.Int64)
     if committed_files:
-        earlier = _key_hashes(committed_files, schema, with_rows=False).get_column("h")
-        clashing = hashes.filter(pl.col("h").is_in(earlier.implode())).get_column(ROW)
+        earlier = pl.scan_parquet(committed_files).select(_key_hash(schema)).collect()
+        earlier_hashes = earlier.get_column("h")
+        clashing = hashes.filter(pl.col("h").is_in(earlier_hashes.implode())).get_column(ROW)
     if repeated.is_empty() and clashing.is_empty():
         return empty
     import duckdb
@@ -439,7 +446,7 @@ def _run(
     rows_read, bytes_seen, next_row = 0, 0, 2
     # Parts are written by one background thread while the next chunk is read and checked.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qudao-part-writer") as writer:
-        writes: list[Future[None]] = []
+        writes: list[Future[pl.DataFrame]] = []
         for number, chunk in enumerate(prefetched(source.chunks)):
             checked = check_chunk(
                 chunk,
@@ -456,19 +463,23 @@ def _run(
                 part = staging / f"part-{number:05d}.parquet"
                 if len(writes) > 1:
                     writes[-2].result()  # at most two checked chunks wait to be written
-                writes.append(writer.submit(checked.valid.write_parquet, part, compression="zstd"))
+                writes.append(writer.submit(_write_part, checked.valid, part, schema))
                 staged.append(part)
             if checked.errors.height:
                 error_frames.append(checked.errors)
             bytes_seen += chunk.nbytes
             if progress:
                 progress(min(0.95, bytes_seen / max(source.size_bytes, 1)), rows_read)
-        for write in writes:
-            write.result()
+        hash_frames = [write.result() for write in writes]
     if rows_read == 0:
         raise SourceError(_("The file has a header but no rows."))
     _fault_point("staged")
-    duplicates = _duplicate_errors(schema, staged, replace)
+    hashes = (
+        pl.concat(hash_frames)
+        if hash_frames
+        else pl.DataFrame(schema={ROW: pl.Int64, "h": pl.UInt64})
+    )
+    duplicates = _duplicate_errors(schema, staged, hashes, replace)
     if duplicates.height:
         error_frames.append(duplicates)
     errors = (
