@@ -66,8 +66,26 @@ def arrow_schema(schema: FactSchema) -> pa.Schema:
 @dataclass
 class Source:
     headers: list[str]
-    chunks: Iterator[pa.Table]  # every column as text
+    # every column as text, plus ROW: the row's number as a spreadsheet shows it (header = 1)
+    chunks: Iterator[pl.DataFrame]
     size_bytes: int
+    rows_expected: int  # exact for workbooks and Parquet, estimated for CSV (progress only)
+
+
+def _as_frame(table: pa.Table) -> pl.DataFrame:
+    frame = pl.from_arrow(table)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+def _numbered(frames: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+    """Text frames with their rows numbered on from 2 (row 1 is the header)."""
+    next_row = 2
+    for frame in frames:
+        yield frame.with_columns(
+            pl.int_range(next_row, next_row + frame.height, dtype=pl.Int64).alias(ROW)
+        )
+        next_row += frame.height
 
 
 def detect_encoding(path: Path, declared: str) -> str:
@@ -95,10 +113,7 @@ def detect_encoding(path: Path, declared: str) -> str:
     return "gb18030"
 
 
-def _csv_source(path: Path, encoding: str) -> Source:
-    import pyarrow.csv as pacsv
-
-    encoding = detect_encoding(path, encoding)
+def _csv_headers(path: Path, encoding: str) -> list[str]:
     with path.open("r", encoding=encoding, newline="") as fh:
         try:
             header_row = next(csv.reader(fh))
@@ -112,17 +127,54 @@ def _csv_source(path: Path, encoding: str) -> Source:
             _("The file has repeated column names: %(names)s")
             % {"names": ", ".join(sorted({h for h in headers if headers.count(h) > 1}))}
         )
+    return headers
+
+
+def _rows_in(path: Path) -> int:
+    """About how many rows a CSV file holds, from the line length of its first megabyte."""
+    with path.open("rb") as fh:
+        sample = fh.read(1 << 20)
+    lines = max(sample.count(b"\n"), 1)
+    return max(int(path.stat().st_size / (len(sample) / lines)) - 1, 1)
+
+
+def _broken(exc: Exception) -> SourceError:
+    return SourceError(
+        _("The file could not be read past a broken line: %(error)s") % {"error": str(exc)[:300]}
+    )
+
+
+def _utf8_csv_chunks(path: Path, headers: list[str]) -> Iterator[pl.DataFrame]:
+    """UTF-8 text read by Polars' CSV reader, which parses on every core. A row with more
+    cells than the header stops the import; one with fewer reads the missing cells as
+    empty (reported where a value is required); rows with every cell empty (blank lines,
+    a sheet's trailing ``,,,``) are skipped, their numbers kept so later rows keep theirs."""
+    scan = pl.scan_csv(
+        path,
+        infer_schema=False,
+        empty_string_is_null=False,
+        new_columns=headers,
+        row_index_name=ROW,
+        row_index_offset=2,
+    ).with_columns(pl.col(ROW).cast(pl.Int64))
+    if headers:
+        scan = scan.filter(~pl.all_horizontal(pl.col(h) == "" for h in headers))
+    try:
+        yield from scan.collect_batches(chunk_size=CHUNK_ROWS)
+    except pl.exceptions.PolarsError as exc:
+        raise _broken(exc) from exc
+
+
+def _other_csv_chunks(path: Path, headers: list[str], encoding: str) -> Iterator[pl.DataFrame]:
+    """Text in other encodings (GB18030/GBK) read by Arrow's reader, which decodes them."""
+    import pyarrow.csv as pacsv
+
     names = [f"c{i}" for i in range(len(headers))]  # pyarrow needs unique, plain names
-    broken = _("The file could not be read past a broken line: %(error)s")
     try:
         reader = pacsv.open_csv(
             path,
             read_options=pacsv.ReadOptions(
-                column_names=names,
-                skip_rows=1,
-                # Small blocks parse faster (they stay in cache); chunks() joins them.
-                block_size=4 << 20,
-                encoding="utf8" if encoding == "utf-8-sig" else encoding,
+                column_names=names, skip_rows=1, block_size=4 << 20, encoding=encoding
             ),
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
@@ -132,22 +184,33 @@ def _csv_source(path: Path, encoding: str) -> Source:
             ),
         )
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise SourceError(broken % {"error": str(exc)[:300]}) from exc
+        raise _broken(exc) from exc
 
-    def chunks() -> Iterator[pa.Table]:
-        try:
-            waiting: list[pa.RecordBatch] = []
-            for batch in reader:
-                waiting.append(batch)
-                if sum(b.num_rows for b in waiting) >= CHUNK_ROWS:
-                    yield pa.Table.from_batches(waiting).rename_columns(headers)
-                    waiting = []
-            if waiting:
+    def tables() -> Iterator[pa.Table]:
+        waiting: list[pa.RecordBatch] = []
+        for batch in reader:  # small blocks parse faster (they stay in cache): join them
+            waiting.append(batch)
+            if sum(b.num_rows for b in waiting) >= CHUNK_ROWS:
                 yield pa.Table.from_batches(waiting).rename_columns(headers)
-        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-            raise SourceError(broken % {"error": str(exc)[:300]}) from exc
+                waiting = []
+        if waiting:
+            yield pa.Table.from_batches(waiting).rename_columns(headers)
 
-    return Source(headers, chunks(), path.stat().st_size)
+    try:
+        yield from _numbered(_as_frame(table) for table in tables())
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise _broken(exc) from exc
+
+
+def _csv_source(path: Path, encoding: str) -> Source:
+    encoding = detect_encoding(path, encoding)
+    headers = _csv_headers(path, encoding)
+    chunks = (
+        _utf8_csv_chunks(path, headers)
+        if encoding == "utf-8-sig"
+        else _other_csv_chunks(path, headers, encoding)
+    )
+    return Source(headers, chunks, path.stat().st_size, _rows_in(path))
 
 
 MAX_XLSX_UNPACKED = 1 << 30  # 1 GiB: far above any real sheet, far below a zip bomb
@@ -200,7 +263,8 @@ def _xlsx_source(path: Path, sheet: str) -> Source:
         for start in range(0, table.num_rows, CHUNK_ROWS):
             yield table.slice(start, CHUNK_ROWS)
 
-    return Source(headers, chunks(), path.stat().st_size)
+    frames = (_as_frame(chunk) for chunk in chunks())
+    return Source(headers, _numbered(frames), path.stat().st_size, table.num_rows)
 
 
 def _parquet_source(path: Path) -> Source:
@@ -214,21 +278,14 @@ def _parquet_source(path: Path) -> Source:
         ) from exc
     headers = parquet.schema_arrow.names
 
-    def chunks() -> Iterator[pa.Table]:
+    def chunks() -> Iterator[pl.DataFrame]:
         for batch in parquet.iter_batches(batch_size=CHUNK_ROWS):
-            table = pa.Table.from_batches([batch])
-            yield (
-                pl.from_arrow(table)
-                .select(  # type: ignore[union-attr]
-                    pl.all().cast(pl.String)
-                )
-                .to_arrow()
-            )
+            yield _as_frame(pa.Table.from_batches([batch])).select(pl.all().cast(pl.String))
 
-    return Source(headers, chunks(), path.stat().st_size)
+    return Source(headers, _numbered(chunks()), path.stat().st_size, parquet.metadata.num_rows)
 
 
-def prefetched(chunks: Iterator[pa.Table], depth: int = 1) -> Iterator[pa.Table]:
+def prefetched(chunks: Iterator[pl.DataFrame], depth: int = 1) -> Iterator[pl.DataFrame]:
     """The same chunks, read ahead in a thread: the reader (which releases the GIL) parses
     the next chunk while this one is checked. At most ``depth`` chunks wait in memory."""
     import queue
@@ -283,23 +340,23 @@ def open_source(path: Path, mapping: Mapping) -> Source:
 # --- parsing ---------------------------------------------------------------------------
 
 
-# Every byte that can begin a Unicode white space in UTF-8: ASCII spaces and controls, and
-# the lead bytes of U+0085/U+00A0, U+1680, U+2000–U+205F and U+3000.
-_SPACE_BYTES = bytes(range(9, 14)) + b" \xc2\xe1\xe2\xe3"
-_OTHER_BYTES = bytes(b for b in range(256) if b not in _SPACE_BYTES)
+# Every Unicode White_Space character: what ``str.strip_chars()`` removes.
+_WHITE_SPACE = [
+    *"\t\n\x0b\x0c\r \x85\xa0\u1680",
+    *(chr(c) for c in range(0x2000, 0x200B)),
+    *"\u2028\u2029\u202f\u205f\u3000",
+]
 
 
-def may_hold_spaces(column: pa.ChunkedArray | pa.Array) -> bool:
-    """False when no cell of this text column can hold white space, so stripping it would
-    change nothing; decided from the column's bytes at a fraction of a strip's cost."""
-    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
-    for chunk in chunks:
-        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
-            return True  # another layout: assume it may
-        data = chunk.buffers()[2]
-        if data is not None and bytes(data).translate(None, _OTHER_BYTES):
-            return True
-    return False
+def columns_with_spaces(frame: pl.DataFrame, columns: list[str]) -> set[str]:
+    """The columns where some cell holds white space: only those need stripping, and
+    finding them costs a third of a strip."""
+    if not columns:
+        return set()
+    found = frame.select(
+        pl.col(c).str.contains_any(_WHITE_SPACE).any().alias(str(i)) for i, c in enumerate(columns)
+    ).row(0)
+    return {c for c, spaced in zip(columns, found, strict=True) if spaced}
 
 
 def _raw(f: FactField, mapping: Mapping, *, strip: bool = True) -> pl.Expr:
@@ -366,10 +423,8 @@ def _parsed_plain(f: FactField, date_format: tuple[str, bool] | None) -> pl.Expr
         return _parsed_with(f, *date_format) if date_format else None
     if f.kind is Kind.INTEGER:
         return raw.cast(pl.Int64, strict=False)
-    if f.kind is Kind.DECIMAL:
-        return raw.cast(pl.Decimal(DECIMAL_PRECISION, MONEY_SCALE + 2), strict=False).cast(
-            pl.Decimal(DECIMAL_PRECISION, MONEY_SCALE), strict=False
-        )
+    if f.kind is Kind.DECIMAL:  # rounded once, to the stored scale
+        return raw.cast(pl.Decimal(DECIMAL_PRECISION, MONEY_SCALE), strict=False)
     return None
 
 
@@ -399,11 +454,14 @@ def _parsed(f: FactField, mapping: Mapping) -> pl.Expr:
     text = _number_text(raw)
     if f.kind is Kind.INTEGER:
         return text.str.replace(r"\.0+$", "").cast(pl.Int64, strict=False)
+    # A percentage keeps two more places until it is divided; a plain number is rounded
+    # once, straight to the stored scale.
     percent = text.str.ends_with("%")
-    number = text.str.strip_chars_end("%").cast(
+    hundredths = text.str.strip_chars_end("%").cast(
         pl.Decimal(DECIMAL_PRECISION, MONEY_SCALE + 2), strict=False
     )
-    scaled = pl.when(percent).then(number / 100).otherwise(number)
+    number = text.cast(pl.Decimal(DECIMAL_PRECISION, MONEY_SCALE), strict=False)
+    scaled = pl.when(percent).then(hundredths / 100).otherwise(number)
     return scaled.cast(pl.Decimal(DECIMAL_PRECISION, MONEY_SCALE), strict=False)
 
 
@@ -455,9 +513,19 @@ def _present(name: str) -> pl.Expr:
 
 
 def _row_checks(
-    mapped: list[FactField], *, codes: dict[str, pl.Series], mapping: Mapping
+    mapped: list[FactField],
+    *,
+    codes: dict[str, pl.Series],
+    mapping: Mapping,
+    schema: FactSchema,
+    within: tuple[Any, Any] | None = None,
+    quick: bool = False,
 ) -> list[Check]:
-    """Every per-row check of the mapped fields, over the text and parsed columns."""
+    """Every per-row check of the mapped fields, over the text and parsed columns.
+
+    ``quick`` checks may flag a row wrongly, never pass one wrongly (lengths in bytes, not
+    characters): every row they flag is checked again with the exact ones.
+    """
     checks: list[Check] = []
     for f in mapped:
         value, result = pl.col(f.name), pl.col(f"{f.name}__p")
@@ -467,9 +535,10 @@ def _row_checks(
         if f.kind is not Kind.TEXT:
             checks.append((present & result.is_null(), f, _reason_unparsed(f)))
         else:
+            length = value.str.len_bytes() if quick else value.str.len_chars()
             checks.append(
                 (
-                    value.str.len_chars() > f.max_length,
+                    length > f.max_length,
                     f,
                     _("Longer than %(n)d characters.") % {"n": f.max_length},
                 )
@@ -492,6 +561,18 @@ def _row_checks(
                     _("No %(what)s with this code.") % {"what": label},
                 )
             )
+    if within is not None:
+        date_field = schema.get(schema.date_field)
+        parsed_date = pl.col(f"{date_field.name}__p")
+        checks.append(
+            (
+                parsed_date.is_not_null()
+                & ~parsed_date.is_between(pl.lit(within[0]), pl.lit(within[1])),
+                date_field,
+                _("Outside the period being replaced (%(first)s to %(last)s).")
+                % {"first": within[0].isoformat(), "last": within[1].isoformat()},
+            )
+        )
     return checks
 
 
@@ -511,11 +592,10 @@ def _read_as_is(f: FactField, mapping: Mapping) -> bool:
 
 
 def check_chunk(
-    table: pa.Table,
+    frame: pl.DataFrame,
     *,
     schema: FactSchema,
     mapping: Mapping,
-    first_row: int,
     codes: dict[str, pl.Series],
     sequences: Sequences | None = None,
     within: tuple[Any, Any] | None = None,
@@ -527,10 +607,7 @@ def check_chunk(
     read go through the full way (cleaned text, every accepted spelling). Both ways give
     the same values: the full way tries the quick parse first.
     """
-    frame = pl.from_arrow(table)
-    assert isinstance(frame, pl.DataFrame)
     rows = frame.height
-    frame = frame.with_columns(pl.int_range(first_row, first_row + rows, dtype=pl.Int64).alias(ROW))
     for name, spec in mapping.columns.items():
         if spec.number_within and name not in mapping.constants:
             sequences = sequences or Sequences()
@@ -546,50 +623,41 @@ def check_chunk(
         if f.kind in (Kind.DATE, Kind.DATETIME)
     }
     fast = {f.name: _parsed_plain(f, formats.get(f.name)) for f in mapped}
-    checks = _row_checks(mapped, codes=codes, mapping=mapping)
-    if within is not None:
-        date_field = schema.get(schema.date_field)
-        parsed_date = pl.col(f"{date_field.name}__p")
-        checks.append(
-            (
-                parsed_date.is_not_null()
-                & ~parsed_date.is_between(pl.lit(within[0]), pl.lit(within[1])),
-                date_field,
-                _("Outside the period being replaced (%(first)s to %(last)s).")
-                % {"first": within[0].isoformat(), "last": within[1].isoformat()},
-            )
-        )
-    flags = [f"__check{i}" for i in range(len(checks))]
+    checks = _row_checks(mapped, codes=codes, mapping=mapping, within=within, schema=schema)
+    quick_checks = _row_checks(
+        mapped, codes=codes, mapping=mapping, within=within, schema=schema, quick=True
+    )
 
-    def checked(
+    def parsed(
         source: pl.DataFrame, texts: dict[str, pl.Expr], parses: dict[str, pl.Expr]
     ) -> pl.LazyFrame:
-        """The text of each field, its parsed value, every check and whether any failed."""
         return (
             source.lazy()
             .select(pl.col(ROW), *(text.alias(name) for name, text in texts.items()))
             .with_columns(parse.alias(f"{name}__p") for name, parse in parses.items())
-            .with_columns(
-                condition.fill_null(False).alias(flag)
-                for flag, (condition, _f, _reason) in zip(flags, checks, strict=True)
-            )
-            .with_columns(
-                pl.any_horizontal(flags).alias("__failed")
-                if flags
-                else pl.lit(False).alias("__failed")
-            )
         )
 
+    # The quick way: number and date cells as they are; text stripped only in columns that
+    # hold white space, except reference codes (a padded code is not found, so its row is
+    # flagged and taken the full way).
+    cleaned_columns = {
+        f.name: column.column
+        for f in mapped
+        if (column := mapping.columns.get(f.name)) is not None
+        and f.name not in mapping.constants
+        and not column.number_within
+        and not _read_as_is(f, mapping)
+    }
+    spaced = columns_with_spaces(
+        frame,
+        sorted({c for name, c in cleaned_columns.items() if schema.get(name).reference is None}),
+    )
     quick_texts: dict[str, pl.Expr] = {}
     for f in mapped:
-        column = mapping.columns.get(f.name)
         if _read_as_is(f, mapping):
-            assert column is not None
-            quick_texts[f.name] = pl.col(column.column)
-        elif column is not None and f.name not in mapping.constants and not column.number_within:
-            # stripped only where some cell may hold white space
-            strip = may_hold_spaces(table.column(column.column))
-            quick_texts[f.name] = _raw(f, mapping, strip=strip)
+            quick_texts[f.name] = pl.col(mapping.columns[f.name].column)
+        elif f.name in cleaned_columns:
+            quick_texts[f.name] = _raw(f, mapping, strip=cleaned_columns[f.name] in spaced)
         else:
             quick_texts[f.name] = cleaned[f.name]
     quick_parses = {
@@ -601,48 +669,50 @@ def check_chunk(
         for name, parse in fast.items()
         if parse is not None
     ]
-    both = (
-        checked(frame, quick_texts, quick_parses)
-        .with_columns((pl.any_horizontal(unread) if unread else pl.lit(False)).alias("__redo"))
+    suspects = [condition.fill_null(False) for condition, _f, _reason in quick_checks] + unread
+    quick = (
+        parsed(frame, quick_texts, quick_parses)
+        .with_columns((pl.any_horizontal(suspects) if suspects else pl.lit(False)).alias("__redo"))
         .collect()
     )
-    redo = both.get_column("__redo")
-    both = both.drop("__redo")
-    if redo.any():  # some cells spelled otherwise: those rows again, the full way
+    redo = quick.get_column("__redo")
+    valid = quick.drop("__redo")
+    errors = pl.DataFrame(
+        schema={"row": pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String}
+    )
+    if redo.any():
+        # The full way, for the rows the quick way flagged or could not read: cleaned text,
+        # every accepted spelling, exact checks. Its verdict is the one reported.
         full_parses = {
             f.name: pl.coalesce(parse, _parsed(f, mapping))
             if (parse := fast[f.name]) is not None
             else _parsed(f, mapping)
             for f in mapped
         }
-        again = checked(frame.filter(redo), cleaned, full_parses).collect()
-        both = pl.concat([both.filter(~redo), again]).sort(ROW)
-    failed = both.get_column("__failed")
-    error_frames: list[pl.DataFrame] = []
-    if failed.any():
-        for flag, (_condition, f, reason) in zip(flags, checks, strict=True):
-            hits = both.get_column(flag)
-            if not hits.any():
-                continue
-            error_frames.append(
-                both.filter(hits).select(
-                    pl.col(ROW).alias("row"),
-                    pl.lit(
-                        mapping.header_for(f.name) if f.name not in mapping.constants else f.name
-                    ).alias("column"),
-                    pl.col(f.name).fill_null("").alias("value"),
-                    pl.lit(reason).alias("reason"),
-                )
+        flags = [f"__check{i}" for i in range(len(checks))]
+        again = (
+            parsed(frame.filter(redo), cleaned, full_parses)
+            .with_columns(
+                condition.fill_null(False).alias(flag)
+                for flag, (condition, _f, _reason) in zip(flags, checks, strict=True)
             )
-        both = both.filter(~failed)
-    errors = (
-        pl.concat(error_frames)
-        if error_frames
-        else pl.DataFrame(
-            schema={"row": pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String}
+            .collect()
         )
-    )
-    valid = both.select(
+        error_frames = [
+            again.filter(pl.col(flag)).select(
+                pl.col(ROW).alias("row"),
+                pl.lit(
+                    mapping.header_for(f.name) if f.name not in mapping.constants else f.name
+                ).alias("column"),
+                pl.col(f.name).fill_null("").alias("value"),
+                pl.lit(reason).alias("reason"),
+            )
+            for flag, (_condition, f, reason) in zip(flags, checks, strict=True)
+        ]
+        errors = pl.concat([errors, *error_frames])
+        passed = again.filter(~pl.any_horizontal(flags)) if flags else again
+        valid = pl.concat([valid.filter(~redo), passed.select(valid.columns)]).sort(ROW)
+    valid = valid.select(
         pl.col(ROW),
         *[
             (pl.col(f"{f.name}__p") if f in mapped else pl.lit(None))

@@ -296,9 +296,11 @@ def fact_import(
         validate_fact_mapping(mapping, schema)
     store.store_recover()
     started = time.perf_counter()
-    checksum = file_checksum(path) if path.exists() else ""
-    if not dry_run:
-        _refuse_identical(fact=fact, checksum=checksum, exclude=batch)
+    checksum = _checksum_soon(
+        path, fact=fact, known=batch.checksum if batch else "", needed=not dry_run
+    )
+    if not dry_run and checksum.done():
+        _refuse_identical(fact=fact, checksum=checksum.result(), exclude=batch)
     source = open_source(path, mapping or Mapping.identity(fact, schema.field_names))
     if mapping is None:
         mapping = Mapping.identity(fact, [f for f in schema.field_names if f in source.headers])
@@ -319,7 +321,7 @@ def fact_import(
             fact=fact,
             mode=mode,
             source_name=source_name or path.name,
-            checksum=checksum,
+            checksum=checksum.result() if checksum.done() else "",
             size_bytes=source.size_bytes,
             mapping=mapping.to_toml(),
             created_by=actor,
@@ -340,6 +342,7 @@ def fact_import(
             batch=batch,
             progress=progress,
             replace=replace,
+            checksum=checksum,
         )
     except BaseException:
         if batch is not None:
@@ -351,9 +354,30 @@ def fact_import(
             shutil.rmtree(staging, ignore_errors=True)
     result.dry_run = dry_run
     if batch is not None:
-        Batch.objects.filter(pk=batch.pk).update(elapsed_seconds=time.perf_counter() - started)
+        Batch.objects.filter(pk=batch.pk).update(
+            elapsed_seconds=time.perf_counter() - started, checksum=checksum.result()
+        )
         batch.refresh_from_db()
     return result
+
+
+def _checksum_soon(path: Path, *, fact: str, known: str, needed: bool) -> Future[str]:
+    """The file's SHA-256, which refuses identical re-imports. Known already for uploads;
+    computed at once when a committed batch of this fact has the file's size (it may be
+    the same file: refuse it before reading a row); otherwise computed in a thread while
+    the rows are checked (hashing releases the GIL), and awaited before the commit."""
+    ready: Future[str] = Future()
+    if known or not needed or not path.exists():
+        ready.set_result(known)
+        return ready
+    size = path.stat().st_size
+    if Batch.objects.filter(fact=fact, size_bytes=size, status=BatchStatus.COMMITTED).exists():
+        ready.set_result(file_checksum(path))
+        return ready
+    hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qudao-checksum")
+    later = hashing.submit(file_checksum, path)
+    hashing.shutdown(wait=False)
+    return later
 
 
 def _refuse_identical(*, fact: str, checksum: str, exclude: Batch | None = None) -> None:
@@ -437,13 +461,14 @@ def _run(
     batch: Batch | None,
     progress: ProgressCallback | None,
     replace: tuple[date, date] | None = None,
+    checksum: Future[str],
 ) -> FactImportResult:
 
     codes = _reference_codes()
     sequences = Sequences()
     staged: list[Path] = []
     error_frames: list[pl.DataFrame] = []
-    rows_read, bytes_seen, next_row = 0, 0, 2
+    rows_read = 0
     # Parts are written by one background thread while the next chunk is read and checked.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qudao-part-writer") as writer:
         writes: list[Future[pl.DataFrame]] = []
@@ -452,12 +477,10 @@ def _run(
                 chunk,
                 schema=schema,
                 mapping=mapping,
-                first_row=next_row,
                 codes=codes,
                 sequences=sequences,
                 within=replace,
             )
-            next_row += checked.rows
             rows_read += checked.rows
             if checked.valid.height:
                 part = staging / f"part-{number:05d}.parquet"
@@ -467,9 +490,8 @@ def _run(
                 staged.append(part)
             if checked.errors.height:
                 error_frames.append(checked.errors)
-            bytes_seen += chunk.nbytes
             if progress:
-                progress(min(0.95, bytes_seen / max(source.size_bytes, 1)), rows_read)
+                progress(min(0.95, rows_read / max(source.rows_expected, 1)), rows_read)
         hash_frames = [write.result() for write in writes]
     if rows_read == 0:
         raise SourceError(_("The file has a header but no rows."))
@@ -539,6 +561,9 @@ def _run(
             "replaces_to": replace[1],
             "replaced_partners": partners.get_column("partner").to_list(),
         }
+    # Asked again at the last moment: the file may have been hashed while its rows were
+    # checked, and an identical file may have been committed meanwhile.
+    _refuse_identical(fact=schema.name, checksum=checksum.result(), exclude=batch)
     store.publish(fact=schema.name, batch_id=batch.pk)
     _fault_point("published")
     with transaction.atomic():
@@ -665,7 +690,7 @@ def file_preview(*, fact: str, uploaded: Any, rows: int = 5) -> tuple[list[str],
             if first is None
             else [
                 ["" if v is None else str(v) for v in row.values()]
-                for row in first.slice(0, rows).to_pylist()
+                for row in first.head(rows).drop(ROW).iter_rows(named=True)
             ]
         )
     return source.headers, body
