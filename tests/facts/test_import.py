@@ -443,3 +443,71 @@ def test_white_space_is_found_where_a_strip_would_remove_it(
     assert columns_with_spaces(frame, ["a", "b"]) == ({"a"} if expected else set())
     stripped = frame.get_column("a").str.strip_chars()
     assert (stripped.to_list() != cells) is expected or "a\tb" in cells
+
+
+def test_utf8_rows_keep_their_line_numbers_around_blank_and_short_rows(
+    world: World, tmp_path: Path
+) -> None:
+    header = ",".join(CN_HEADER)
+    lines = [
+        header,
+        "2020-01-05,P-DE,C1,BER,BIKE-1,2,10,20,D1",  # row 2
+        "",  # row 3: a blank line, skipped
+        ",,,,,,,,",  # row 4: every cell empty (a sheet's trailing row), skipped
+        "2020-01-05,NOPE,C2,BER,BIKE-1,2,10,20,D2",  # row 5: unknown partner
+        "2020-01-05,P-DE,C3,BER,BIKE-1,2,10,20",  # row 6: one cell short, a required one
+    ]
+    path = tmp_path / "flow.csv"
+    path.write_text("\n".join(lines) + "\n\n", encoding="utf-8")
+    result = fact_import(
+        fact="sell_through", path=path, mapping=parse_mapping(CN_MAPPING), mode="accept-valid"
+    )
+    assert (result.rows_read, result.rows_accepted) == (3, 1)
+    found = {(r["row"], r["column"]) for r in result.errors.iter_rows(named=True)}
+    assert found == {(5, "经销商编码"), (6, "单据号")}
+
+
+def test_utf8_files_broken_after_the_first_megabyte_are_refused(
+    world: World, tmp_path: Path
+) -> None:
+    good = "2020-01-05,P-DE,C1,BER,BIKE-1,2,10,20,D{}\n"
+    body = "".join(good.format(i) for i in range(40_000))  # ~1.6 MB
+    for name, tail, message in (
+        ("long.csv", b"2020-01-05,P-DE,C1,BER,BIKE-1,2,10,20,X1,extra\n", "broken line"),
+        ("latin.csv", b"2020-01-05,P-DE,C\xff,BER,BIKE-1,2,10,20,X2\n", "broken line"),
+    ):
+        path = tmp_path / name
+        path.write_bytes((",".join(CN_HEADER) + "\n" + body).encode() + tail)
+        with pytest.raises(SourceError, match=message):
+            fact_import(fact="sell_through", path=path, mapping=parse_mapping(CN_MAPPING))
+        assert fact_table("sell_through").count().execute() == 0
+
+
+def test_progress_rises_to_the_end(world: World, tmp_path: Path) -> None:
+    seen: list[float] = []
+    rows = [
+        ["2020-01-05", "P-DE", f"C{i}", "BER", "BIKE-1", "1", "1", "1", f"D{i}"]
+        for i in range(2_000)
+    ]
+    fact_import(
+        fact="sell_through",
+        path=_csv(tmp_path, rows, encoding="utf-8"),
+        mapping=parse_mapping(CN_MAPPING),
+        progress=lambda fraction, _rows: seen.append(fraction),
+    )
+    assert seen == sorted(seen) and seen[0] > 0 and seen[-1] == 1.0
+
+
+def test_an_identical_file_hashed_during_the_import_is_refused_before_commit(
+    world: World, tmp_path: Path
+) -> None:
+    mapping = parse_mapping(CN_MAPPING)
+    first = fact_import(fact="sell_through", path=_csv(tmp_path, GOOD), mapping=mapping)
+    # No committed batch of this size: the file is hashed while its rows are checked, and
+    # the refusal comes after the checks, before anything is published.
+    Batch.objects.filter(pk=first.batch.pk).update(size_bytes=1)
+    with pytest.raises(DuplicateBatchError, match=f"batch {first.batch.pk}"):
+        fact_import(fact="sell_through", path=_csv(tmp_path, GOOD), mapping=mapping)
+    assert fact_table("sell_through").count().execute() == len(GOOD)
+    assert Batch.objects.filter(status=BatchStatus.COMMITTED).count() == 1
+    assert len(committed_files("sell_through")) == 1  # the first batch's one part

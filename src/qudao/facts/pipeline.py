@@ -591,6 +591,69 @@ def _read_as_is(f: FactField, mapping: Mapping) -> bool:
     )
 
 
+def _parsed_frame(
+    source: pl.DataFrame, texts: dict[str, pl.Expr], parses: dict[str, pl.Expr]
+) -> pl.LazyFrame:
+    """Each field's text beside its parsed value (``<field>__p``), with the row number."""
+    return (
+        source.lazy()
+        .select(pl.col(ROW), *(text.alias(name) for name, text in texts.items()))
+        .with_columns(parse.alias(f"{name}__p") for name, parse in parses.items())
+    )
+
+
+def _quick_texts(
+    frame: pl.DataFrame, mapped: list[FactField], mapping: Mapping, schema: FactSchema
+) -> dict[str, pl.Expr]:
+    """The text of each field for the quick way: number and date cells as they are; other
+    cells stripped only in columns that hold white space — except reference codes, which
+    are never stripped here (a padded code is not found, so its row goes the full way)."""
+    cleaned_columns = {
+        f.name: column.column
+        for f in mapped
+        if (column := mapping.columns.get(f.name)) is not None
+        and f.name not in mapping.constants
+        and not column.number_within
+        and not _read_as_is(f, mapping)
+    }
+    spaced = columns_with_spaces(
+        frame,
+        sorted({c for name, c in cleaned_columns.items() if schema.get(name).reference is None}),
+    )
+    texts: dict[str, pl.Expr] = {}
+    for f in mapped:
+        if _read_as_is(f, mapping):
+            texts[f.name] = pl.col(mapping.columns[f.name].column)
+        elif f.name in cleaned_columns:
+            texts[f.name] = _raw(f, mapping, strip=cleaned_columns[f.name] in spaced)
+        else:
+            texts[f.name] = _raw(f, mapping)
+    return texts
+
+
+def _error_rows(checked: pl.DataFrame, checks: list[Check], mapping: Mapping) -> pl.DataFrame:
+    """One error row per failed check of each row: row, column, value, reason."""
+    frames = [
+        checked.filter(pl.col(f"__check{i}")).select(
+            pl.col(ROW).alias("row"),
+            pl.lit(mapping.header_for(f.name) if f.name not in mapping.constants else f.name).alias(
+                "column"
+            ),
+            pl.col(f.name).fill_null("").alias("value"),
+            pl.lit(reason).alias("reason"),
+        )
+        for i, (_condition, f, reason) in enumerate(checks)
+    ]
+    return pl.concat([no_errors(), *frames])
+
+
+def no_errors() -> pl.DataFrame:
+    """An empty error table: row, column, value, reason."""
+    return pl.DataFrame(
+        schema={"row": pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String}
+    )
+
+
 def check_chunk(
     frame: pl.DataFrame,
     *,
@@ -602,10 +665,11 @@ def check_chunk(
 ) -> CheckedChunk:
     """Parse and check one chunk; ``codes`` holds the known codes of each reference kind.
 
-    One plan reads every row the quick way (number and date cells as they are, in the
-    format a sample showed) and evaluates every check; only rows with a cell it could not
-    read go through the full way (cleaned text, every accepted spelling). Both ways give
-    the same values: the full way tries the quick parse first.
+    Every row goes the quick way first: cells read as they are (dates in the format a
+    sample showed), text stripped only where needed, checks that may flag a row wrongly
+    but never pass one wrongly. Rows it flags or cannot read go the full way — cleaned
+    text, every accepted spelling, exact checks — whose verdict alone is reported. Both
+    ways store the same values: the full way tries the quick parse first.
     """
     rows = frame.height
     for name, spec in mapping.columns.items():
@@ -624,42 +688,7 @@ def check_chunk(
     }
     fast = {f.name: _parsed_plain(f, formats.get(f.name)) for f in mapped}
     checks = _row_checks(mapped, codes=codes, mapping=mapping, within=within, schema=schema)
-    quick_checks = _row_checks(
-        mapped, codes=codes, mapping=mapping, within=within, schema=schema, quick=True
-    )
 
-    def parsed(
-        source: pl.DataFrame, texts: dict[str, pl.Expr], parses: dict[str, pl.Expr]
-    ) -> pl.LazyFrame:
-        return (
-            source.lazy()
-            .select(pl.col(ROW), *(text.alias(name) for name, text in texts.items()))
-            .with_columns(parse.alias(f"{name}__p") for name, parse in parses.items())
-        )
-
-    # The quick way: number and date cells as they are; text stripped only in columns that
-    # hold white space, except reference codes (a padded code is not found, so its row is
-    # flagged and taken the full way).
-    cleaned_columns = {
-        f.name: column.column
-        for f in mapped
-        if (column := mapping.columns.get(f.name)) is not None
-        and f.name not in mapping.constants
-        and not column.number_within
-        and not _read_as_is(f, mapping)
-    }
-    spaced = columns_with_spaces(
-        frame,
-        sorted({c for name, c in cleaned_columns.items() if schema.get(name).reference is None}),
-    )
-    quick_texts: dict[str, pl.Expr] = {}
-    for f in mapped:
-        if _read_as_is(f, mapping):
-            quick_texts[f.name] = pl.col(mapping.columns[f.name].column)
-        elif f.name in cleaned_columns:
-            quick_texts[f.name] = _raw(f, mapping, strip=cleaned_columns[f.name] in spaced)
-        else:
-            quick_texts[f.name] = cleaned[f.name]
     quick_parses = {
         f.name: parse if (parse := fast[f.name]) is not None else _parsed(f, mapping)
         for f in mapped
@@ -669,20 +698,19 @@ def check_chunk(
         for name, parse in fast.items()
         if parse is not None
     ]
+    quick_checks = _row_checks(
+        mapped, codes=codes, mapping=mapping, within=within, schema=schema, quick=True
+    )
     suspects = [condition.fill_null(False) for condition, _f, _reason in quick_checks] + unread
     quick = (
-        parsed(frame, quick_texts, quick_parses)
+        _parsed_frame(frame, _quick_texts(frame, mapped, mapping, schema), quick_parses)
         .with_columns((pl.any_horizontal(suspects) if suspects else pl.lit(False)).alias("__redo"))
         .collect()
     )
     redo = quick.get_column("__redo")
     valid = quick.drop("__redo")
-    errors = pl.DataFrame(
-        schema={"row": pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String}
-    )
+    errors = no_errors()
     if redo.any():
-        # The full way, for the rows the quick way flagged or could not read: cleaned text,
-        # every accepted spelling, exact checks. Its verdict is the one reported.
         full_parses = {
             f.name: pl.coalesce(parse, _parsed(f, mapping))
             if (parse := fast[f.name]) is not None
@@ -691,25 +719,14 @@ def check_chunk(
         }
         flags = [f"__check{i}" for i in range(len(checks))]
         again = (
-            parsed(frame.filter(redo), cleaned, full_parses)
+            _parsed_frame(frame.filter(redo), cleaned, full_parses)
             .with_columns(
                 condition.fill_null(False).alias(flag)
                 for flag, (condition, _f, _reason) in zip(flags, checks, strict=True)
             )
             .collect()
         )
-        error_frames = [
-            again.filter(pl.col(flag)).select(
-                pl.col(ROW).alias("row"),
-                pl.lit(
-                    mapping.header_for(f.name) if f.name not in mapping.constants else f.name
-                ).alias("column"),
-                pl.col(f.name).fill_null("").alias("value"),
-                pl.lit(reason).alias("reason"),
-            )
-            for flag, (_condition, f, reason) in zip(flags, checks, strict=True)
-        ]
-        errors = pl.concat([errors, *error_frames])
+        errors = _error_rows(again, checks, mapping)
         passed = again.filter(~pl.any_horizontal(flags)) if flags else again
         valid = pl.concat([valid.filter(~redo), passed.select(valid.columns)]).sort(ROW)
     valid = valid.select(

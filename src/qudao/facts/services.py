@@ -32,6 +32,7 @@ from qudao.facts.pipeline import (
     ProgressCallback,
     Sequences,
     check_chunk,
+    no_errors,
     open_source,
     prefetched,
 )
@@ -159,9 +160,7 @@ def _duplicate_errors(
     The SQL is assembled only from the schema's own field names (constants in code);
     file names and texts travel as parameters.
     """
-    empty = pl.DataFrame(
-        schema={"row": pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String}
-    )
+    empty = no_errors()
     if not staged:
         return empty
     ordered = hashes.get_column("h").sort()  # sorting beats a hash table here, by 3x
@@ -496,6 +495,8 @@ def _run(
     if rows_read == 0:
         raise SourceError(_("The file has a header but no rows."))
     _fault_point("staged")
+    if batch is not None:  # hashed while the rows were checked: an identical file is refused
+        _refuse_identical(fact=schema.name, checksum=checksum.result(), exclude=batch)
     hashes = (
         pl.concat(hash_frames)
         if hash_frames
@@ -504,13 +505,7 @@ def _run(
     duplicates = _duplicate_errors(schema, staged, hashes, replace)
     if duplicates.height:
         error_frames.append(duplicates)
-    errors = (
-        pl.concat(error_frames)
-        if error_frames
-        else pl.DataFrame(
-            schema={"row": pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String}
-        )
-    )
+    errors = pl.concat(error_frames) if error_frames else no_errors()
     rejected_rows = errors.get_column("row").n_unique()
     result = FactImportResult(
         fact=schema.name,
@@ -561,9 +556,6 @@ def _run(
             "replaces_to": replace[1],
             "replaced_partners": partners.get_column("partner").to_list(),
         }
-    # Asked again at the last moment: the file may have been hashed while its rows were
-    # checked, and an identical file may have been committed meanwhile.
-    _refuse_identical(fact=schema.name, checksum=checksum.result(), exclude=batch)
     store.publish(fact=schema.name, batch_id=batch.pk)
     _fault_point("published")
     with transaction.atomic():
