@@ -511,3 +511,67 @@ def test_an_identical_file_hashed_during_the_import_is_refused_before_commit(
     assert fact_table("sell_through").count().execute() == len(GOOD)
     assert Batch.objects.filter(status=BatchStatus.COMMITTED).count() == 1
     assert len(committed_files("sell_through")) == 1  # the first batch's one part
+
+
+@pytest.mark.parametrize("in_memory", [True, False], ids=["in-memory", "duckdb-spilling"])
+def test_duplicates_are_found_alike_in_memory_and_in_duckdb(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_memory: bool
+) -> None:
+    from qudao.facts import keys
+
+    if not in_memory:  # as a file or store too large for memory would be checked
+        monkeypatch.setattr(keys, "KEYS_IN_MEMORY", 0)
+    mapping = parse_mapping(CN_MAPPING)
+    fact_import(fact="sell_through", path=_csv(tmp_path, GOOD), mapping=mapping)
+    rows = [
+        ["2020-03-01", "P-DE", "C5", "", "BIKE-1", "1", "1", "1", "N1"],  # row 2: new
+        GOOD[1],  # row 3: in the committed batch
+        ["2020-03-02", "P-DE", "C6", "", "BIKE-1", "1", "1", "1", "N1"],  # row 4: repeats row 2
+        ["2020-03-03", "P-DE", "C7", "", "BIKE-1", "1", "1", "1", "N2"],  # row 5: new
+    ]
+    result = fact_import(
+        fact="sell_through",
+        path=_csv(tmp_path, rows, name="b.csv"),
+        mapping=mapping,
+        mode="accept-valid",
+    )
+    reasons = {r["row"]: r["reason"] for r in result.errors.iter_rows(named=True)}
+    assert set(reasons) == {3, 4}
+    assert "batch" in reasons[3] and "row 2" in reasons[4]
+    assert result.rows_accepted == 2 and fact_table("sell_through").count().execute() == 6
+
+
+def test_every_part_has_its_key_file_and_old_batches_get_theirs_again(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import polars as pl
+
+    from qudao.facts import keys
+    from qudao.facts.store import batch_dir, batch_files
+
+    mapping = parse_mapping(CN_MAPPING)
+    dropped = GOOD + [GOOD[0]]  # accept-valid drops the repeat and rewrites the part
+    first = fact_import(
+        fact="sell_through",
+        path=_csv(tmp_path, dropped),
+        mapping=mapping,
+        mode="accept-valid",
+    )
+    folder = batch_dir("sell_through", first.batch.pk)
+    key_files = sorted(folder.glob(f"keys-{keys.KEY_TAG}-*.parquet"))
+    assert len(key_files) == len(batch_files("sell_through", first.batch.pk)) == 1
+    assert pl.read_parquet(key_files[0]).height == len(GOOD)
+    # After a Polars upgrade (another tag) the batch's hashes are made again, into the
+    # cache, and a repeat of its rows is still caught.
+    monkeypatch.setattr(keys, "KEY_TAG", "upgraded")
+    again = fact_import(
+        fact="sell_through",
+        path=_csv(tmp_path, GOOD[:1], name="b.csv"),
+        mapping=mapping,
+        mode="accept-valid",
+    )
+    assert again.rows_rejected == 1 and f"batch {first.batch.pk}" in again.errors["reason"][0]
+    from django.conf import settings
+
+    cached = Path(settings.QUDAO_HOME) / "cache" / "keys" / "upgraded" / "sell_through"
+    assert pl.read_parquet(cached / f"{first.batch.pk}.parquet").height == len(GOOD)

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from qudao.core.exporting import to_xlsx
 from qudao.core.importing.errors import MappingError, SourceError
 from qudao.core.importing.mapping import ColumnSpec, Mapping
-from qudao.facts import store
+from qudao.facts import keys, store
 from qudao.facts.choices import BatchStatus, ImportMode
 from qudao.facts.models import Batch
 from qudao.facts.pipeline import (
@@ -133,27 +133,21 @@ def _reference_codes() -> dict[str, pl.Series]:
     }
 
 
-def _key_hash(schema: FactSchema) -> pl.Expr:
-    """One 64-bit hash of each row's uniqueness key.
-
-    Hashes only narrow the search: rows whose hash repeats are checked exactly in DuckDB,
-    so a collision costs a little time, never a wrong verdict.
-    """
-    return pl.struct(list(schema.key)).hash(seed=0).alias("h")
-
-
-def _write_part(valid: pl.DataFrame, part: Path, schema: FactSchema) -> pl.DataFrame:
-    """Write one checked chunk as a staged part; return its rows' key hashes, taken while
-    the rows are in memory rather than read back later."""
+def _write_part(
+    valid: pl.DataFrame, staging: Path, number: int, schema: FactSchema
+) -> tuple[Path, Path]:
+    """Write one checked chunk as a staged part, with its key file beside it."""
+    part, key_file = staging / f"part-{number:05d}.parquet", keys.key_file(staging, number)
     # zstd's fastest level: on channel data its files are within 2 % of the default's size
     valid.write_parquet(part, compression="zstd", compression_level=1)
-    return valid.select(pl.col(ROW), _key_hash(schema))
+    keys.write_keys(valid, key_file, schema)
+    return part, key_file
 
 
 def _duplicate_errors(
     schema: FactSchema,
     staged: list[Path],
-    hashes: pl.DataFrame,
+    staged_keys: list[Path],
     replace: tuple[date, date] | None = None,
 ) -> pl.DataFrame:
     """Rows whose key repeats an earlier row of this file or a row of a committed batch.
@@ -164,20 +158,14 @@ def _duplicate_errors(
     empty = no_errors()
     if not staged:
         return empty
-    ordered = hashes.get_column("h").sort()  # sorting beats a hash table here, by 3x
-    twice = ordered.filter(ordered == ordered.shift(1)).unique()
-    repeated = hashes.filter(pl.col("h").is_in(twice.implode())).get_column(ROW)
-    committed_files = store.committed_files(schema.name)
-    clashing = pl.Series(ROW, [], dtype=pl.Int64)
-    if committed_files:
-        earlier = pl.scan_parquet(committed_files).select(_key_hash(schema)).collect()
-        earlier_hashes = earlier.get_column("h")
-        clashing = hashes.filter(pl.col("h").is_in(earlier_hashes.implode())).get_column(ROW)
+    repeated, clashing = keys.duplicate_candidates(
+        staged, staged_keys, keys.committed_key_files(schema)
+    )
     if repeated.is_empty() and clashing.is_empty():
         return empty
     import duckdb
 
-    keys = ", ".join(f'"{k}"' for k in schema.key)
+    key_columns = ", ".join(f'"{k}"' for k in schema.key)
     key_text = " || ' / ' || ".join(f"coalesce(CAST(s.\"{k}\" AS VARCHAR), '')" for k in schema.key)
     column = " + ".join(schema.key)
     con = duckdb.connect()
@@ -195,7 +183,7 @@ def _duplicate_errors(
         # Identifiers come from the schema (constants in code); values are parameters.
         within_sql = (
             f'SELECT s."{ROW}" AS row, $column AS column, {key_text} AS value, first_row '  # noqa: S608
-            f'FROM (SELECT *, min("{ROW}") OVER (PARTITION BY {keys}) AS first_row '
+            f'FROM (SELECT *, min("{ROW}") OVER (PARTITION BY {key_columns}) AS first_row '
             f'FROM read_parquet($staged) WHERE "{ROW}" IN (SELECT row FROM candidates)) s '
             f'WHERE s."{ROW}" <> first_row'
         )
@@ -232,7 +220,7 @@ def _duplicate_errors(
             f'SELECT s."{ROW}" AS row, $column AS column, {key_text} AS value, '  # noqa: S608
             f"c._batch AS batch FROM (SELECT * FROM read_parquet($staged) "
             f'WHERE "{ROW}" IN (SELECT row FROM clashing)) s '
-            f"JOIN (SELECT {keys}, _batch FROM ({visible}) {scope}) c USING ({keys})"
+            f"JOIN (SELECT {key_columns}, _batch FROM ({visible}) {scope}) c USING ({key_columns})"
         )
         before = _frame(con.sql(before_sql, params=params).to_arrow_table())
         if before.height:
@@ -365,7 +353,7 @@ def _checksum_soon(path: Path, *, fact: str, known: str, needed: bool) -> Future
     """The file's SHA-256, which refuses identical re-imports. Known already for uploads;
     computed at once when a committed batch of this fact has the file's size (it may be
     the same file: refuse it before reading a row); otherwise computed in a thread while
-    the rows are checked (hashing releases the GIL), and awaited before the commit."""
+    the rows are checked (hashing releases the GIL), and awaited once they are read."""
     ready: Future[str] = Future()
     if known or not needed or not path.exists():
         ready.set_result(known)
@@ -466,12 +454,11 @@ def _run(
 
     codes = _reference_codes()
     sequences = Sequences()
-    staged: list[Path] = []
     error_frames: list[pl.DataFrame] = []
     rows_read = 0
     # Parts are written by one background thread while the next chunk is read and checked.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qudao-part-writer") as writer:
-        writes: list[Future[pl.DataFrame]] = []
+        writes: list[Future[tuple[Path, Path]]] = []
         for number, chunk in enumerate(prefetched(source.chunks)):
             checked = check_chunk(
                 chunk,
@@ -483,27 +470,22 @@ def _run(
             )
             rows_read += checked.rows
             if checked.valid.height:
-                part = staging / f"part-{number:05d}.parquet"
                 if len(writes) > 1:
                     writes[-2].result()  # at most two checked chunks wait to be written
-                writes.append(writer.submit(_write_part, checked.valid, part, schema))
-                staged.append(part)
+                writes.append(writer.submit(_write_part, checked.valid, staging, number, schema))
             if checked.errors.height:
                 error_frames.append(checked.errors)
             if progress:
                 progress(min(0.95, rows_read / max(source.rows_expected, 1)), rows_read)
-        hash_frames = [write.result() for write in writes]
+        written = [write.result() for write in writes]
+    staged = [part for part, _key_file in written]
+    staged_keys = [key_file for _part, key_file in written]
     if rows_read == 0:
         raise SourceError(_("The file has a header but no rows."))
     _fault_point("staged")
     if batch is not None:  # hashed while the rows were checked: an identical file is refused
         _refuse_identical(fact=schema.name, checksum=checksum.result(), exclude=batch)
-    hashes = (
-        pl.concat(hash_frames)
-        if hash_frames
-        else pl.DataFrame(schema={ROW: pl.Int64, "h": pl.UInt64})
-    )
-    duplicates = _duplicate_errors(schema, staged, hashes, replace)
+    duplicates = _duplicate_errors(schema, staged, staged_keys, replace)
     if duplicates.height:
         error_frames.append(duplicates)
     errors = pl.concat(error_frames) if error_frames else no_errors()
@@ -542,9 +524,10 @@ def _run(
             params={"staged": [str(p) for p in staged]},
         ).write_parquet(str(kept), compression="zstd")
         con.close()
-        for part in staged:
-            part.unlink()
+        for path in [*staged, *staged_keys]:
+            path.unlink()
         staged = [kept.rename(staging / "part-00000.parquet")]
+        keys.write_keys(pl.read_parquet(staged[0]), keys.key_file(staging, 0), schema)
     result.rows_accepted = rows_read - rejected_rows
     if batch is None:
         return result

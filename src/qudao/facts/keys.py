@@ -1,0 +1,129 @@
+"""Key hashes: one 64-bit hash of each row's uniqueness key, kept beside the rows.
+
+Every batch holds, next to each ``part-N.parquet``, a ``keys-<tag>-N.parquet`` with the key
+hash of each of its rows, in the same order (8 bytes a row, stored plain: hashes do not
+compress). The duplicate check reads these rather than the key columns, and finds repeats
+in memory while they fit under ``KEYS_IN_MEMORY``, else in DuckDB, which spills to disk:
+memory stays bounded whatever the size of the file or of the store.
+
+Hashes only narrow the search: rows whose hash repeats are compared exactly on their keys,
+so a collision costs a little time, never a wrong verdict. Polars may change its hash
+between releases, so the tag names the version that made the files; batches without
+files of the current tag have theirs computed again, once, into the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from pathlib import Path
+
+import polars as pl
+import pyarrow.parquet as pq
+from django.conf import settings
+
+from qudao.facts import store
+from qudao.facts.pipeline import ROW
+from qudao.facts.schemas import FactSchema
+
+KEY_TAG = hashlib.sha256(f"polars {pl.__version__} struct-hash seed 0".encode()).hexdigest()[:8]
+KEYS_IN_MEMORY = 32_000_000  # hashes: 256 MB, 512 MB with the row numbers of the file's
+
+
+def key_hash(schema: FactSchema) -> pl.Expr:
+    return pl.struct(list(schema.key)).hash(seed=0).alias("h")
+
+
+def key_file(folder: Path, number: int) -> Path:
+    return folder / f"keys-{KEY_TAG}-{number:05d}.parquet"
+
+
+def write_keys(rows: pl.DataFrame, path: Path, schema: FactSchema) -> None:
+    """The key hashes of ``rows`` (a part's rows, in its order), as one key file."""
+    rows.select(key_hash(schema)).write_parquet(path, compression="uncompressed", statistics=False)
+
+
+def _cached_keys(fact: str, batch_id: int, schema: FactSchema) -> Path:
+    """A committed batch's key hashes made by this Polars, computed from its parts once."""
+    path = Path(settings.QUDAO_HOME) / "cache" / "keys" / KEY_TAG / fact / f"{batch_id}.parquet"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{uuid.uuid4().hex[:8]}.tmp")
+        pl.scan_parquet(store.batch_files(fact, batch_id)).select(key_hash(schema)).sink_parquet(
+            partial, compression="uncompressed", statistics=False
+        )
+        os.replace(partial, path)  # whole or absent, whoever else is computing it
+    return path
+
+
+def committed_key_files(schema: FactSchema) -> list[Path]:
+    """The key files of every committed batch of the fact."""
+    files: list[Path] = []
+    for batch_id in store.committed_batch_ids(schema.name):
+        if not store.batch_files(schema.name, batch_id):
+            continue
+        own = sorted(store.batch_dir(schema.name, batch_id).glob(f"keys-{KEY_TAG}-*.parquet"))
+        files += own or [_cached_keys(schema.name, batch_id, schema)]
+    return files
+
+
+def _rows_in(files: list[Path]) -> int:
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+
+
+def duplicate_candidates(
+    parts: list[Path], part_keys: list[Path], committed: list[Path]
+) -> tuple[pl.Series, pl.Series]:
+    """Rows of the staged parts whose key hash (1) repeats among them, (2) is found among
+    the committed key files: the rows to compare exactly. ``part_keys`` are the parts' key
+    files, in the same order."""
+    if not parts:
+        empty = pl.Series(ROW, [], dtype=pl.Int64)
+        return empty, empty
+    if _rows_in(part_keys) + _rows_in(committed) > KEYS_IN_MEMORY:
+        return _candidates_in_duckdb(parts, part_keys, committed)
+    hashes = pl.concat(
+        [pl.read_parquet(parts, columns=[ROW]), pl.read_parquet(part_keys)], how="horizontal"
+    )
+    ordered = hashes.get_column("h").sort()  # sorting beats a hash table here, by 3x
+    twice = ordered.filter(ordered == ordered.shift(1)).unique()
+    repeated = hashes.filter(pl.col("h").is_in(twice.implode())).get_column(ROW)
+    clashing = pl.Series(ROW, [], dtype=pl.Int64)
+    if committed:
+        earlier = pl.read_parquet(committed).get_column("h")
+        clashing = hashes.filter(pl.col("h").is_in(earlier.implode())).get_column(ROW)
+    return repeated, clashing
+
+
+def _candidates_in_duckdb(
+    parts: list[Path], part_keys: list[Path], committed: list[Path]
+) -> tuple[pl.Series, pl.Series]:
+    import duckdb
+
+    spill = Path(settings.QUDAO_HOME) / "tmp"
+    spill.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    # insertion order kept: the positional join pairs each part's rows with its hashes
+    con.execute("SET threads TO 2; SET preserve_insertion_order = true")
+    con.execute("SET memory_limit = '768MB'")
+    con.execute("SET temp_directory = $dir", {"dir": str(spill)})
+    staged = (
+        f'(SELECT p."{ROW}", k.h FROM (SELECT "{ROW}" FROM read_parquet($parts)) p '  # noqa: S608
+        "POSITIONAL JOIN read_parquet($keys) k)"
+    )
+    params = {"parts": [str(p) for p in parts], "keys": [str(p) for p in part_keys]}
+    repeated = con.sql(
+        f'SELECT "{ROW}" FROM {staged} WHERE h IN '  # noqa: S608 - our own SQL
+        "(SELECT h FROM read_parquet($keys) GROUP BY h HAVING count(*) > 1)",
+        params=params,
+    ).pl()
+    clashing = pl.DataFrame({ROW: pl.Series([], dtype=pl.Int64)})
+    if committed:
+        clashing = con.sql(
+            f'SELECT s."{ROW}" FROM {staged} s '  # noqa: S608 - our own SQL
+            "SEMI JOIN read_parquet($committed) c USING (h)",
+            params={**params, "committed": [str(p) for p in committed]},
+        ).pl()
+    con.close()
+    return repeated.get_column(ROW), clashing.get_column(ROW)
