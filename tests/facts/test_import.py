@@ -558,9 +558,11 @@ def test_every_part_has_its_key_file_and_old_batches_get_theirs_again(
         mode="accept-valid",
     )
     folder = batch_dir("sell_through", first.batch.pk)
-    key_files = sorted(folder.glob(f"keys-{keys.KEY_TAG}-*.parquet"))
+    key_files = sorted(folder.glob(f"_keys-{keys.KEY_TAG}-*.hashes"))
     assert len(key_files) == len(batch_files("sell_through", first.batch.pk)) == 1
     assert pl.read_parquet(key_files[0]).height == len(GOOD)
+    # a glob for the facts' Parquet, as DuckDB or any tool would use, finds rows only
+    assert sorted(folder.glob("*.parquet")) == batch_files("sell_through", first.batch.pk)
     # After a Polars upgrade (another tag) the batch's hashes are made again, into the
     # cache, and a repeat of its rows is still caught.
     monkeypatch.setattr(keys, "KEY_TAG", "upgraded")
@@ -574,4 +576,4 @@ def test_every_part_has_its_key_file_and_old_batches_get_theirs_again(
     from django.conf import settings
 
     cached = Path(settings.QUDAO_HOME) / "cache" / "keys" / "upgraded" / "sell_through"
-    assert pl.read_parquet(cached / f"{first.batch.pk}.parquet").height == len(GOOD)
+    assert pl.read_parquet(cached / f"{first.batch.pk}.hashes").height == len(GOOD)

@@ -1,8 +1,9 @@
 """Key hashes: one 64-bit hash of each row's uniqueness key, kept beside the rows.
 
-Every batch holds, next to each ``part-N.parquet``, a ``keys-<tag>-N.parquet`` with the key
+Every batch holds, next to each ``part-N.parquet``, a ``_keys-<tag>-N.hashes`` with the key
 hash of each of its rows, in the same order (8 bytes a row, stored plain: hashes do not
-compress). The duplicate check reads these rather than the key columns, and finds repeats
+compress). They are Parquet too, named so that a glob for the facts' ``*.parquet`` (or a
+Spark or Arrow dataset, which skip ``_`` names) never takes them for rows. The duplicate check reads these rather than the key columns, and finds repeats
 in memory while they fit under ``KEYS_IN_MEMORY``, else in DuckDB, which spills to disk:
 memory stays bounded whatever the size of the file or of the store.
 
@@ -36,7 +37,7 @@ def key_hash(schema: FactSchema) -> pl.Expr:
 
 
 def key_file(folder: Path, number: int) -> Path:
-    return folder / f"keys-{KEY_TAG}-{number:05d}.parquet"
+    return folder / f"_keys-{KEY_TAG}-{number:05d}.hashes"
 
 
 def write_keys(rows: pl.DataFrame, path: Path, schema: FactSchema) -> None:
@@ -46,7 +47,7 @@ def write_keys(rows: pl.DataFrame, path: Path, schema: FactSchema) -> None:
 
 def _cached_keys(fact: str, batch_id: int, schema: FactSchema) -> Path:
     """A committed batch's key hashes made by this Polars, computed from its parts once."""
-    path = Path(settings.QUDAO_HOME) / "cache" / "keys" / KEY_TAG / fact / f"{batch_id}.parquet"
+    path = Path(settings.QUDAO_HOME) / "cache" / "keys" / KEY_TAG / fact / f"{batch_id}.hashes"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_suffix(f".{uuid.uuid4().hex[:8]}.tmp")
@@ -63,7 +64,7 @@ def committed_key_files(schema: FactSchema) -> list[Path]:
     for batch_id in store.committed_batch_ids(schema.name):
         if not store.batch_files(schema.name, batch_id):
             continue
-        own = sorted(store.batch_dir(schema.name, batch_id).glob(f"keys-{KEY_TAG}-*.parquet"))
+        own = sorted(store.batch_dir(schema.name, batch_id).glob(f"_keys-{KEY_TAG}-*.hashes"))
         files += own or [_cached_keys(schema.name, batch_id, schema)]
     return files
 

@@ -3,7 +3,7 @@
 Layout::
 
     facts/<fact>/batch=<id>/part-00000.parquet   files of a batch (visible once committed)
-    facts/<fact>/batch=<id>/keys-<tag>-00000.parquet   their key hashes (``facts.keys``)
+    facts/<fact>/batch=<id>/_keys-<tag>-00000.hashes   their key hashes (``facts.keys``)
     facts/_staging/<id>/...                       being written; never read
 
 Protocol (why a killed process leaves nothing visible):
