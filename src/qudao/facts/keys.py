@@ -3,9 +3,11 @@
 Every batch holds, next to each ``part-N.parquet``, a ``_keys-<tag>-N.hashes`` with the key
 hash of each of its rows, in the same order (8 bytes a row, stored plain: hashes do not
 compress). They are Parquet too, named so that a glob for the facts' ``*.parquet`` (or a
-Spark or Arrow dataset, which skip ``_`` names) never takes them for rows. The duplicate check reads these rather than the key columns, and finds repeats
-in memory while they fit under ``KEYS_IN_MEMORY``, else in DuckDB, which spills to disk:
-memory stays bounded whatever the size of the file or of the store.
+Spark or Arrow dataset, which skip ``_`` names) never takes them for rows.
+
+The duplicate check reads these rather than the key columns, and finds repeats in memory
+while they fit under ``KEYS_IN_MEMORY``, else in DuckDB, which spills to disk: memory
+stays bounded whatever the size of the file or of the store.
 
 Hashes only narrow the search: rows whose hash repeats are compared exactly on their keys,
 so a collision costs a little time, never a wrong verdict. Polars may change its hash
