@@ -283,3 +283,12 @@ def test_mapping_to_toml_reads_back_the_same(world: World) -> None:
     demo = _Path(__file__).resolve().parents[2] / "docs/mappings/adventureworks-sell-in.toml"
     for mapping in (parse_mapping(CHINESE_MAPPING), load_mapping(demo)):
         assert parse_mapping(mapping.to_toml()) == mapping
+
+
+def test_tab_separated_text_is_read_as_columns() -> None:
+    from qudao.core.importing.sources import read_csv
+
+    table = read_csv("代码\t名称, 全称\t区域\nP1\tA, Ltd\tDE\n".encode("gb18030"))
+    assert table.headers == ["代码", "名称, 全称", "区域"]
+    assert list(table.rows) == [(2, {"代码": "P1", "名称, 全称": "A, Ltd", "区域": "DE"})]
+    assert read_csv(b"a,b\n1,2\n").headers == ["a", "b"]

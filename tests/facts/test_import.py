@@ -577,3 +577,18 @@ def test_every_part_has_its_key_file_and_old_batches_get_theirs_again(
 
     cached = Path(settings.QUDAO_HOME) / "cache" / "keys" / "upgraded" / "sell_through"
     assert pl.read_parquet(cached / f"{first.batch.pk}.hashes").height == len(GOOD)
+
+
+@pytest.mark.parametrize(("name", "encoding"), [("flow.tsv", "utf-8"), ("flow.txt", "gb18030")])
+def test_tab_separated_files_import_in_either_encoding(
+    world: World, tmp_path: Path, name: str, encoding: str
+) -> None:
+    lines = ["\t".join(CN_HEADER), "\t".join(GOOD[0]), "\t".join(GOOD[1])]
+    path = tmp_path / name
+    path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    result = fact_import(fact="sell_through", path=path, mapping=parse_mapping(CN_MAPPING))
+    assert result.committed and result.rows_accepted == 2, result.errors
+    assert _rows("sell_through").get_column("unit_price").to_list() == [
+        Decimal("1200.5"),  # ￥1,200.50, dated 2020-01-05
+        Decimal("100"),
+    ]

@@ -10,7 +10,7 @@ from qudao.core.periods import Period
 from qudao.facts.choices import FACT_CHOICES, ImportMode
 from qudao.facts.models import SavedMapping
 
-ALLOWED_SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".parquet")
+ALLOWED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet")
 
 
 class SavedMappingSelect(forms.Select):

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from qudao.core.importing.errors import SourceError
 from qudao.core.importing.mapping import TEMPLATE, Mapping
+from qudao.core.importing.sources import delimiter_of
 from qudao.facts.schemas import DECIMAL_PRECISION, MONEY_SCALE, FactField, FactSchema, Kind
 
 CHUNK_ROWS = 500_000
@@ -113,10 +114,15 @@ def detect_encoding(path: Path, declared: str) -> str:
     return "gb18030"
 
 
-def _csv_headers(path: Path, encoding: str) -> list[str]:
+def _delimiter(path: Path, encoding: str) -> str:
+    with path.open("r", encoding=encoding, newline="", errors="replace") as fh:
+        return delimiter_of(fh.readline())
+
+
+def _csv_headers(path: Path, encoding: str, delimiter: str) -> list[str]:
     with path.open("r", encoding=encoding, newline="") as fh:
         try:
-            header_row = next(csv.reader(fh))
+            header_row = next(csv.reader(fh, delimiter=delimiter))
         except StopIteration:
             raise SourceError(_("The file is empty.")) from None
         except (csv.Error, UnicodeDecodeError) as exc:
@@ -144,13 +150,14 @@ def _broken(exc: Exception) -> SourceError:
     )
 
 
-def _utf8_csv_chunks(path: Path, headers: list[str]) -> Iterator[pl.DataFrame]:
+def _utf8_csv_chunks(path: Path, headers: list[str], delimiter: str) -> Iterator[pl.DataFrame]:
     """UTF-8 text read by Polars' CSV reader, which parses on every core. A row with more
     cells than the header stops the import; one with fewer reads the missing cells as
     empty (reported where a value is required); rows with every cell empty (blank lines,
     a sheet's trailing ``,,,``) are skipped, their numbers kept so later rows keep theirs."""
     scan = pl.scan_csv(
         path,
+        separator=delimiter,
         infer_schema=False,
         empty_string_is_null=False,
         new_columns=headers,
@@ -168,7 +175,9 @@ def _utf8_csv_chunks(path: Path, headers: list[str]) -> Iterator[pl.DataFrame]:
         raise _broken(exc) from exc
 
 
-def _other_csv_chunks(path: Path, headers: list[str], encoding: str) -> Iterator[pl.DataFrame]:
+def _other_csv_chunks(
+    path: Path, headers: list[str], encoding: str, delimiter: str
+) -> Iterator[pl.DataFrame]:
     """Text in other encodings (GB18030/GBK) read by Arrow's reader, which decodes them."""
     import pyarrow.csv as pacsv
 
@@ -179,7 +188,7 @@ def _other_csv_chunks(path: Path, headers: list[str], encoding: str) -> Iterator
             read_options=pacsv.ReadOptions(
                 column_names=names, skip_rows=1, block_size=4 << 20, encoding=encoding
             ),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()),
                 strings_can_be_null=False,
@@ -207,11 +216,12 @@ def _other_csv_chunks(path: Path, headers: list[str], encoding: str) -> Iterator
 
 def _csv_source(path: Path, encoding: str) -> Source:
     encoding = detect_encoding(path, encoding)
-    headers = _csv_headers(path, encoding)
+    delimiter = _delimiter(path, encoding)
+    headers = _csv_headers(path, encoding, delimiter)
     chunks = (
-        _utf8_csv_chunks(path, headers)
+        _utf8_csv_chunks(path, headers, delimiter)
         if encoding == "utf-8-sig"
-        else _other_csv_chunks(path, headers, encoding)
+        else _other_csv_chunks(path, headers, encoding, delimiter)
     )
     return Source(headers, chunks, path.stat().st_size, _rows_in(path))
 

@@ -33,13 +33,20 @@ def decode(raw: bytes, encoding: str = "auto") -> str:
     raise SourceError(_("The file is neither UTF-8 nor GB18030/GBK text."))
 
 
+def delimiter_of(header_line: str) -> str:
+    """Tab when the header line holds more tabs than commas (a .tsv, or text copied out of
+    a spreadsheet), else comma."""
+    return "\t" if header_line.count("\t") > header_line.count(",") else ","
+
+
 def _clean_header(value: Any) -> str:
     return str(value if value is not None else "").strip().lstrip("\ufeff")
 
 
 def read_csv(raw: bytes, encoding: str = "auto") -> Table:
     text = decode(raw, encoding)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    first_line = text.split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_of(first_line))
     try:
         headers = [_clean_header(h) for h in next(reader)]
     except StopIteration:
