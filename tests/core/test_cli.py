@@ -114,8 +114,13 @@ def test_demo_builds_the_real_channel_idempotently() -> None:
     from qudao.demo.build import build_demo
     from qudao.territories.models import Region
 
-    results = build_demo(progress=lambda step: None)
-    assert results["partners"].created == 701
+    # through the command `make demo` runs (it once crashed after building, on printing)
+    out = StringIO()
+    call_command("demo", "--no-serve", stdout=out, stderr=StringIO())
+    printed = out.getvalue()
+    assert "partners: 701 rows read, 701 accepted (701 new" in printed
+    assert "sell_in: batch" in printed and "demo targets:" in printed
+    assert "reviews: " in printed and "quarters (" in printed and "manager.eu" in printed
     assert Partner.objects.count() == 701 and Product.objects.count() == 397
     # group → country → territory → city
     assert Region.objects.filter(kind="group").count() == 3
@@ -135,6 +140,7 @@ def test_demo_builds_the_real_channel_idempotently() -> None:
     ]
     again = build_demo(progress=lambda step: None)
     assert again["partners"].unchanged == 701 and again["regions"].unchanged == 674
+    assert again["reviews"] == sorted(again["reviews"]) and len(again["reviews"]) >= 8
 
 
 def test_sqlite_runs_in_wal_mode_under_qudao_home(tmp_path: Path) -> None:

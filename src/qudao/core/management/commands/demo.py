@@ -23,6 +23,11 @@ class Command(BaseCommand):
         for name, result in results.items():
             if name == "sell_in":
                 self.stdout.write(f"sell_in: batch {result.pk}, {result.rows_accepted:,} lines")
+            elif name == "targets":
+                self.stdout.write(f"demo targets: {result:,} partner-quarters")
+            elif name == "reviews":
+                span = f" ({result[0]} to {result[-1]})" if result else ""
+                self.stdout.write(f"reviews: {len(result)} quarters{span}")
             else:
                 self.stdout.write(result.summary())
         self.stdout.write(f"Logins (password “{DEMO_PASSWORD}”):")
