@@ -5,9 +5,10 @@ hash of each of its rows, in the same order (8 bytes a row, stored plain: hashes
 compress). They are Parquet too, named so that a glob for the facts' ``*.parquet`` (or a
 Spark or Arrow dataset, which skip ``_`` names) never takes them for rows.
 
-The duplicate check reads these rather than the key columns, and finds repeats in memory
-while they fit under ``KEYS_IN_MEMORY``, else in DuckDB, which spills to disk: memory
-stays bounded whatever the size of the file or of the store.
+The duplicate check reads these rather than the key columns. It holds the file's hashes in
+memory while there are at most ``KEYS_IN_MEMORY`` and streams the store's past them, so
+memory does not grow with the store; a larger file is checked in DuckDB, which spills to
+disk. Memory stays bounded whatever the size of the file or of the store.
 
 Hashes only narrow the search: rows whose hash repeats are compared exactly on their keys,
 so a collision costs a little time, never a wrong verdict. Polars may change its hash
@@ -31,7 +32,7 @@ from qudao.facts.pipeline import ROW
 from qudao.facts.schemas import FactSchema
 
 KEY_TAG = hashlib.sha256(f"polars {pl.__version__} struct-hash seed 0".encode()).hexdigest()[:8]
-KEYS_IN_MEMORY = 32_000_000  # hashes: 256 MB, 512 MB with the row numbers of the file's
+KEYS_IN_MEMORY = 32_000_000  # the file's hashes with their rows: 512 MB
 
 
 def key_hash(schema: FactSchema) -> pl.Expr:
@@ -84,7 +85,7 @@ def duplicate_candidates(
     if not parts:
         empty = pl.Series(ROW, [], dtype=pl.Int64)
         return empty, empty
-    if _rows_in(part_keys) + _rows_in(committed) > KEYS_IN_MEMORY:
+    if _rows_in(part_keys) > KEYS_IN_MEMORY:
         return _candidates_in_duckdb(parts, part_keys, committed)
     hashes = pl.concat(
         [pl.read_parquet(parts, columns=[ROW]), pl.read_parquet(part_keys)], how="horizontal"
@@ -93,9 +94,14 @@ def duplicate_candidates(
     twice = ordered.filter(ordered == ordered.shift(1)).unique()
     repeated = hashes.filter(pl.col("h").is_in(twice.implode())).get_column(ROW)
     clashing = pl.Series(ROW, [], dtype=pl.Int64)
-    if committed:
-        earlier = pl.read_parquet(committed).get_column("h")
-        clashing = hashes.filter(pl.col("h").is_in(earlier.implode())).get_column(ROW)
+    if committed:  # the store's hashes stream past the file's: memory holds the file's only
+        met = (
+            pl.scan_parquet(committed)
+            .join(hashes.lazy().select("h"), on="h", how="semi")
+            .collect(engine="streaming")
+            .get_column("h")
+        )
+        clashing = hashes.filter(pl.col("h").is_in(met.implode())).get_column(ROW)
     return repeated, clashing
 
 
