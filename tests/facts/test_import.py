@@ -496,6 +496,17 @@ def test_progress_rises_to_the_end(world: World, tmp_path: Path) -> None:
         progress=lambda fraction, _rows: seen.append(fraction),
     )
     assert seen == sorted(seen) and seen[0] > 0 and seen[-1] == 1.0
+    # a dry run and a rejected file end at 100 % too
+    for mode_rows, dry_run in (([*rows[:2], rows[0]], False), (rows[:2], True)):
+        seen.clear()
+        fact_import(
+            fact="sell_through",
+            path=_csv(tmp_path, mode_rows, encoding="utf-8", name=f"p{dry_run}.csv"),
+            mapping=parse_mapping(CN_MAPPING),
+            dry_run=dry_run,
+            progress=lambda fraction, _rows: seen.append(fraction),
+        )
+        assert seen[-1] == 1.0
 
 
 def test_an_identical_file_hashed_during_the_import_is_refused_before_commit(

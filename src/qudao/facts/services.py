@@ -341,6 +341,8 @@ def fact_import(
         if dry_run:
             shutil.rmtree(staging, ignore_errors=True)
     result.dry_run = dry_run
+    if progress:  # done, whatever the outcome: committed, rejected or a dry run
+        progress(1.0, result.rows_read)
     if batch is not None:
         Batch.objects.filter(pk=batch.pk).update(
             elapsed_seconds=time.perf_counter() - started, checksum=checksum.result()
@@ -555,8 +557,6 @@ def _run(
             error_report=str(result.report_path or ""),
         )
         transaction.on_commit(lambda: fact_changed.send(sender=Batch, fact=schema.name))
-    if progress:
-        progress(1.0, rows_read)
     return result
 
 
