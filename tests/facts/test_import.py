@@ -445,8 +445,9 @@ def test_white_space_is_found_where_a_strip_would_remove_it(
     assert (stripped.to_list() != cells) is expected or "a\tb" in cells
 
 
-def test_utf8_rows_keep_their_line_numbers_around_blank_and_short_rows(
-    world: World, tmp_path: Path
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_rows_keep_their_line_numbers_around_blank_and_short_rows(
+    world: World, tmp_path: Path, encoding: str
 ) -> None:
     header = ",".join(CN_HEADER)
     lines = [
@@ -458,13 +459,17 @@ def test_utf8_rows_keep_their_line_numbers_around_blank_and_short_rows(
         "2020-01-05,P-DE,C3,BER,BIKE-1,2,10,20",  # row 6: one cell short, a required one
     ]
     path = tmp_path / "flow.csv"
-    path.write_text("\n".join(lines) + "\n\n", encoding="utf-8")
+    path.write_text("\n".join(lines) + "\n\n", encoding=encoding)
     result = fact_import(
         fact="sell_through", path=path, mapping=parse_mapping(CN_MAPPING), mode="accept-valid"
     )
     assert (result.rows_read, result.rows_accepted) == (3, 1)
     found = {(r["row"], r["column"]) for r in result.errors.iter_rows(named=True)}
     assert found == {(5, "经销商编码"), (6, "单据号")}
+    from django.conf import settings
+
+    # a GBK file is read through a UTF-8 copy, which is gone afterwards
+    assert not list((Path(settings.QUDAO_HOME) / "tmp").glob("*.csv"))
 
 
 def test_utf8_files_broken_after_the_first_megabyte_are_refused(
@@ -475,9 +480,11 @@ def test_utf8_files_broken_after_the_first_megabyte_are_refused(
     for name, tail, message in (
         ("long.csv", b"2020-01-05,P-DE,C1,BER,BIKE-1,2,10,20,X1,extra\n", "broken line"),
         ("latin.csv", b"2020-01-05,P-DE,C\xff,BER,BIKE-1,2,10,20,X2\n", "broken line"),
+        ("gbk.csv", b"2020-01-05,P-DE,C\xff,BER,BIKE-1,2,10,20,X3\n", "broken line"),
     ):
         path = tmp_path / name
-        path.write_bytes((",".join(CN_HEADER) + "\n" + body).encode() + tail)
+        encoding = "gb18030" if name == "gbk.csv" else "utf-8"
+        path.write_bytes((",".join(CN_HEADER) + "\n" + body).encode(encoding) + tail)
         with pytest.raises(SourceError, match=message):
             fact_import(fact="sell_through", path=path, mapping=parse_mapping(CN_MAPPING))
         assert fact_table("sell_through").count().execute() == 0

@@ -175,54 +175,49 @@ def _utf8_csv_chunks(path: Path, headers: list[str], delimiter: str) -> Iterator
         raise _broken(exc) from exc
 
 
-def _other_csv_chunks(
-    path: Path, headers: list[str], encoding: str, delimiter: str
+def _transcoded(path: Path, encoding: str) -> Path:
+    """A UTF-8 copy of a file in another encoding (GB18030/GBK), for Polars' reader, which
+    reads UTF-8 only; under ``$QUDAO_HOME/tmp``, removed by the caller."""
+    import codecs
+    import os
+    import tempfile
+
+    from django.conf import settings
+
+    folder = Path(settings.QUDAO_HOME) / "tmp"
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=folder, suffix=".csv")
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        with path.open("rb") as source, os.fdopen(handle, "wb") as copy:
+            while block := source.read(4 << 20):
+                copy.write(decoder.decode(block).encode())
+            copy.write(decoder.decode(b"", final=True).encode())
+    except UnicodeDecodeError as exc:
+        Path(name).unlink(missing_ok=True)
+        raise _broken(exc) from exc
+    return Path(name)
+
+
+def _csv_chunks(
+    path: Path, headers: list[str], delimiter: str, encoding: str
 ) -> Iterator[pl.DataFrame]:
-    """Text in other encodings (GB18030/GBK) read by Arrow's reader, which decodes them."""
-    import pyarrow.csv as pacsv
-
-    names = [f"c{i}" for i in range(len(headers))]  # pyarrow needs unique, plain names
+    """Every CSV is read by Polars' reader; other encodings through a UTF-8 copy, so a GBK
+    file from Chinese Excel meets exactly the rules a UTF-8 one does."""
+    utf8 = path if encoding == "utf-8-sig" else None
     try:
-        reader = pacsv.open_csv(
-            path,
-            read_options=pacsv.ReadOptions(
-                column_names=names, skip_rows=1, block_size=4 << 20, encoding=encoding
-            ),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise _broken(exc) from exc
-
-    def tables() -> Iterator[pa.Table]:
-        waiting: list[pa.RecordBatch] = []
-        for batch in reader:  # small blocks parse faster (they stay in cache): join them
-            waiting.append(batch)
-            if sum(b.num_rows for b in waiting) >= CHUNK_ROWS:
-                yield pa.Table.from_batches(waiting).rename_columns(headers)
-                waiting = []
-        if waiting:
-            yield pa.Table.from_batches(waiting).rename_columns(headers)
-
-    try:
-        yield from _numbered(_as_frame(table) for table in tables())
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise _broken(exc) from exc
+        utf8 = utf8 or _transcoded(path, encoding)
+        yield from _utf8_csv_chunks(utf8, headers, delimiter)
+    finally:
+        if utf8 is not None and utf8 != path:
+            utf8.unlink(missing_ok=True)
 
 
 def _csv_source(path: Path, encoding: str) -> Source:
     encoding = detect_encoding(path, encoding)
     delimiter = _delimiter(path, encoding)
     headers = _csv_headers(path, encoding, delimiter)
-    chunks = (
-        _utf8_csv_chunks(path, headers, delimiter)
-        if encoding == "utf-8-sig"
-        else _other_csv_chunks(path, headers, encoding, delimiter)
-    )
+    chunks = _csv_chunks(path, headers, delimiter, encoding)
     return Source(headers, chunks, path.stat().st_size, _rows_in(path))
 
 
