@@ -610,3 +610,21 @@ def test_tab_separated_files_import_in_either_encoding(
         Decimal("1200.5"),  # ￥1,200.50, dated 2020-01-05
         Decimal("100"),
     ]
+
+
+def test_utf8_copies_left_by_killed_imports_are_removed(world: World) -> None:
+    import os
+
+    from django.conf import settings
+
+    from qudao.facts.store import store_recover
+
+    folder = Path(settings.QUDAO_HOME) / "tmp"
+    folder.mkdir(parents=True, exist_ok=True)
+    orphan = folder / "utf8-999999999-x1.csv"  # no such process
+    running = folder / f"utf8-{os.getpid()}-x2.csv"  # an import in this process
+    for path in (orphan, running):
+        path.write_text("date\n", encoding="utf-8")
+    store_recover()
+    assert not orphan.exists() and running.exists()
+    running.unlink()

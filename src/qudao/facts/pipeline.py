@@ -186,7 +186,8 @@ def _transcoded(path: Path, encoding: str) -> Path:
 
     folder = Path(settings.QUDAO_HOME) / "tmp"
     folder.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=folder, suffix=".csv")
+    # the pid in the name lets ``store_recover`` remove the copy of a killed import
+    handle, name = tempfile.mkstemp(dir=folder, prefix=f"utf8-{os.getpid()}-", suffix=".csv")
     decoder = codecs.getincrementaldecoder(encoding)()
     try:
         with path.open("rb") as source, os.fdopen(handle, "wb") as copy:

@@ -122,6 +122,11 @@ def store_recover() -> list[int]:
         for folder in (root / "_staging").glob("*"):
             if int(folder.name) not in {pk for ids in live.values() for pk in ids}:
                 shutil.rmtree(folder, ignore_errors=True)
+    # UTF-8 copies of GBK files (``pipeline._transcoded``) whose import was killed
+    for copy in (Path(settings.QUDAO_HOME) / "tmp").glob("utf8-*-*.csv"):
+        pid = copy.name.split("-")[1]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            copy.unlink(missing_ok=True)
     return recovered
 
 
