@@ -48,8 +48,9 @@ def write_keys(rows: pl.DataFrame, path: Path, schema: FactSchema) -> None:
     rows.select(key_hash(schema)).write_parquet(path, compression="uncompressed", statistics=False)
 
 
-def _cached_keys(fact: str, batch_id: int, schema: FactSchema) -> Path:
+def _cached_keys(schema: FactSchema, batch_id: int) -> Path:
     """A committed batch's key hashes made by this Polars, computed from its parts once."""
+    fact = schema.name
     path = Path(settings.QUDAO_HOME) / "cache" / "keys" / KEY_TAG / fact / f"{batch_id}.hashes"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -68,7 +69,7 @@ def committed_key_files(schema: FactSchema) -> list[Path]:
         if not store.batch_files(schema.name, batch_id):
             continue
         own = sorted(store.batch_dir(schema.name, batch_id).glob(f"_keys-{KEY_TAG}-*.hashes"))
-        files += own or [_cached_keys(schema.name, batch_id, schema)]
+        files += own or [_cached_keys(schema, batch_id)]
     return files
 
 
