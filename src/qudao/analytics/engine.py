@@ -249,8 +249,10 @@ class Backend:
         self.schemas[name] = table.schema
 
     def register_parquet(self, name: str, folder: Path) -> None:
+        from qudao.facts.store import sql_literal
+
         files = sorted(folder.glob("*.parquet"))
-        listing = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+        listing = ", ".join(sql_literal(f) for f in files)
         self.con.raw_sql(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet([{listing}])")  # noqa: S608 - our paths, escaped
         self.schemas[name] = pq.read_schema(files[0])
 

@@ -8,6 +8,11 @@ from typing import Any
 _QUANTA = {places: Decimal(1).scaleb(-places) for places in range(13)}
 
 
+def _half_up(number: Decimal, places: int) -> Decimal:
+    quantum = _QUANTA.get(places) or Decimal(1).scaleb(-places)
+    return number.quantize(quantum, rounding=ROUND_HALF_UP)
+
+
 def rounded(value: Any, places: int) -> Decimal:
     """Half-up to ``places``. Floats go through their shortest repr, so 0.1 stays 0.1."""
     number = (
@@ -15,8 +20,7 @@ def rounded(value: Any, places: int) -> Decimal:
         if isinstance(value, Decimal)
         else Decimal(repr(value) if isinstance(value, float) else value)
     )
-    quantum = _QUANTA.get(places) or Decimal(1).scaleb(-places)
-    return number.quantize(quantum, rounding=ROUND_HALF_UP)
+    return _half_up(number, places)
 
 
 def rounded_or_none(value: Any, places: int) -> Decimal | None:
@@ -24,7 +28,4 @@ def rounded_or_none(value: Any, places: int) -> Decimal | None:
     if value is None:
         return None
     number = value if isinstance(value, Decimal) else Decimal(repr(float(value)))
-    if not number.is_finite():
-        return None
-    quantum = _QUANTA.get(places) or Decimal(1).scaleb(-places)
-    return number.quantize(quantum, rounding=ROUND_HALF_UP)
+    return _half_up(number, places) if number.is_finite() else None

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from qudao.core.importing.errors import SourceError
 from qudao.core.importing.mapping import TEMPLATE, Mapping
-from qudao.core.importing.sources import delimiter_of
+from qudao.core.importing.sources import clean_header, delimiter_of
 from qudao.facts.schemas import DECIMAL_PRECISION, MONEY_SCALE, FactField, FactSchema, Kind
 
 CHUNK_ROWS = 500_000
@@ -73,7 +73,8 @@ class Source:
     rows_expected: int  # exact for workbooks and Parquet, estimated for CSV (progress only)
 
 
-def _as_frame(table: pa.Table) -> pl.DataFrame:
+def as_frame(table: pa.Table) -> pl.DataFrame:
+    """An Arrow table as a Polars frame."""
     frame = pl.from_arrow(table)
     assert isinstance(frame, pl.DataFrame)
     return frame
@@ -114,29 +115,27 @@ def detect_encoding(path: Path, declared: str) -> str:
     return "gb18030"
 
 
-def _delimiter(path: Path, encoding: str) -> str:
-    with path.open("r", encoding=encoding, newline="", errors="replace") as fh:
-        return delimiter_of(fh.readline())
-
-
-def _csv_headers(path: Path, encoding: str, delimiter: str) -> list[str]:
+def _csv_headers(path: Path, encoding: str) -> tuple[list[str], str]:
+    """The file's column names and its delimiter (comma or tab, by the header line)."""
     with path.open("r", encoding=encoding, newline="") as fh:
         try:
+            delimiter = delimiter_of(fh.readline())
+            fh.seek(0)
             header_row = next(csv.reader(fh, delimiter=delimiter))
         except StopIteration:
             raise SourceError(_("The file is empty.")) from None
         except (csv.Error, UnicodeDecodeError) as exc:
             raise SourceError(_("The file is not valid CSV: %(error)s") % {"error": exc}) from exc
-    headers = [h.strip().lstrip("\ufeff") for h in header_row]
+    headers = [clean_header(h) for h in header_row]
     if len(set(headers)) != len(headers):
         raise SourceError(
             _("The file has repeated column names: %(names)s")
             % {"names": ", ".join(sorted({h for h in headers if headers.count(h) > 1}))}
         )
-    return headers
+    return headers, delimiter
 
 
-def _rows_in(path: Path) -> int:
+def _rows_estimate(path: Path) -> int:
     """About how many rows a CSV file holds, from the line length of its first megabyte."""
     with path.open("rb") as fh:
         sample = fh.read(1 << 20)
@@ -177,17 +176,13 @@ def _utf8_csv_chunks(path: Path, headers: list[str], delimiter: str) -> Iterator
 
 def _transcoded(path: Path, encoding: str) -> Path:
     """A UTF-8 copy of a file in another encoding (GB18030/GBK), for Polars' reader, which
-    reads UTF-8 only; under ``$QUDAO_HOME/tmp``, removed by the caller."""
+    reads UTF-8 only; a scratch file of the store, removed by the caller."""
     import codecs
     import os
-    import tempfile
 
-    from django.conf import settings
+    from qudao.facts import store
 
-    folder = Path(settings.QUDAO_HOME) / "tmp"
-    folder.mkdir(parents=True, exist_ok=True)
-    # the pid in the name lets ``store_recover`` remove the copy of a killed import
-    handle, name = tempfile.mkstemp(dir=folder, prefix=f"utf8-{os.getpid()}-", suffix=".csv")
+    handle, name = store.scratch_file(".csv")
     decoder = codecs.getincrementaldecoder(encoding)()
     try:
         with path.open("rb") as source, os.fdopen(handle, "wb") as copy:
@@ -216,10 +211,9 @@ def _csv_chunks(
 
 def _csv_source(path: Path, encoding: str) -> Source:
     encoding = detect_encoding(path, encoding)
-    delimiter = _delimiter(path, encoding)
-    headers = _csv_headers(path, encoding, delimiter)
+    headers, delimiter = _csv_headers(path, encoding)
     chunks = _csv_chunks(path, headers, delimiter, encoding)
-    return Source(headers, chunks, path.stat().st_size, _rows_in(path))
+    return Source(headers, chunks, path.stat().st_size, _rows_estimate(path))
 
 
 MAX_XLSX_UNPACKED = 1 << 30  # 1 GiB: far above any real sheet, far below a zip bomb
@@ -272,7 +266,7 @@ def _xlsx_source(path: Path, sheet: str) -> Source:
         for start in range(0, table.num_rows, CHUNK_ROWS):
             yield table.slice(start, CHUNK_ROWS)
 
-    frames = (_as_frame(chunk) for chunk in chunks())
+    frames = (as_frame(chunk) for chunk in chunks())
     return Source(headers, _numbered(frames), path.stat().st_size, table.num_rows)
 
 
@@ -289,7 +283,7 @@ def _parquet_source(path: Path) -> Source:
 
     def chunks() -> Iterator[pl.DataFrame]:
         for batch in parquet.iter_batches(batch_size=CHUNK_ROWS):
-            yield _as_frame(pa.Table.from_batches([batch])).select(pl.all().cast(pl.String))
+            yield as_frame(pa.Table.from_batches([batch])).select(pl.all().cast(pl.String))
 
     return Source(headers, _numbered(chunks()), path.stat().st_size, parquet.metadata.num_rows)
 
@@ -696,8 +690,6 @@ def check_chunk(
         if f.kind in (Kind.DATE, Kind.DATETIME)
     }
     fast = {f.name: _parsed_plain(f, formats.get(f.name)) for f in mapped}
-    checks = _row_checks(mapped, codes=codes, mapping=mapping, within=within, schema=schema)
-
     quick_parses = {
         f.name: parse if (parse := fast[f.name]) is not None else _parsed(f, mapping)
         for f in mapped
@@ -720,6 +712,7 @@ def check_chunk(
     valid = quick.drop("__redo")
     errors = no_errors()
     if redo.any():
+        checks = _row_checks(mapped, codes=codes, mapping=mapping, within=within, schema=schema)
         full_parses = {
             f.name: pl.coalesce(parse, _parsed(f, mapping))
             if (parse := fast[f.name]) is not None

@@ -31,6 +31,7 @@ from qudao.facts.pipeline import (
     ROW,
     ProgressCallback,
     Sequences,
+    as_frame,
     check_chunk,
     no_errors,
     open_source,
@@ -187,7 +188,7 @@ def _duplicate_errors(
             f'FROM read_parquet($staged) WHERE "{ROW}" IN (SELECT row FROM candidates)) s '
             f'WHERE s."{ROW}" <> first_row'
         )
-        within = _frame(
+        within = as_frame(
             con.sql(within_sql, params={"column": column, "staged": staged_list}).to_arrow_table()
         )
         if within.height:
@@ -222,7 +223,7 @@ def _duplicate_errors(
             f'WHERE "{ROW}" IN (SELECT row FROM clashing)) s '
             f"JOIN (SELECT {key_columns}, _batch FROM ({visible}) {scope}) c USING ({key_columns})"
         )
-        before = _frame(con.sql(before_sql, params=params).to_arrow_table())
+        before = as_frame(con.sql(before_sql, params=params).to_arrow_table())
         if before.height:
             frames.append(
                 before.select(
@@ -234,12 +235,6 @@ def _duplicate_errors(
             )
     con.close()
     return pl.concat(frames) if frames else empty
-
-
-def _frame(table: Any) -> pl.DataFrame:
-    frame = pl.from_arrow(table)
-    assert isinstance(frame, pl.DataFrame)
-    return frame
 
 
 def _write_report(batch_label: str, errors: pl.DataFrame) -> Path:

@@ -122,15 +122,29 @@ def store_recover() -> list[int]:
         for folder in (root / "_staging").glob("*"):
             if int(folder.name) not in {pk for ids in live.values() for pk in ids}:
                 shutil.rmtree(folder, ignore_errors=True)
-    # UTF-8 copies of GBK files (``pipeline._transcoded``) whose import was killed
-    for copy in (Path(settings.QUDAO_HOME) / "tmp").glob("utf8-*-*.csv"):
-        pid = copy.name.split("-")[1]
+    for scratch in _scratch_dir().glob("utf8-*-*"):  # left by a killed import
+        pid = scratch.name.split("-")[1]
         if pid.isdigit() and not _process_alive(int(pid)):
-            copy.unlink(missing_ok=True)
+            scratch.unlink(missing_ok=True)
     return recovered
 
 
-def _literal(value: Any) -> str:
+def _scratch_dir() -> Path:
+    return Path(settings.QUDAO_HOME) / "tmp"
+
+
+def scratch_file(suffix: str) -> tuple[int, str]:
+    """A new temporary file for an import (e.g. the UTF-8 copy of a GBK file), as
+    ``tempfile.mkstemp`` gives it; the writer's pid in its name lets ``store_recover``
+    remove it once that process is gone."""
+    import tempfile
+
+    folder = _scratch_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    return tempfile.mkstemp(dir=folder, prefix=f"utf8-{os.getpid()}-", suffix=suffix)
+
+
+def sql_literal(value: Any) -> str:
     """A SQL string literal; the values are our own file paths, codes and ISO dates."""
     return "'" + str(value).replace("'", "''") + "'"
 
@@ -153,7 +167,7 @@ def _replaced_rows_filter(fact: str, relation: str) -> str:
     if not replacements or schema.partner_field is None:
         return f"SELECT * FROM {relation}"  # noqa: S608 - our own relation name
     rows = ", ".join(
-        f"({_literal(p)}, DATE {_literal(a)}, DATE {_literal(b)}, {int(n)})"
+        f"({sql_literal(p)}, DATE {sql_literal(a)}, DATE {sql_literal(b)}, {int(n)})"
         for p, a, b, n in replacements
     )
     column = f"v.{schema.date_field}"  # qualified: plain in both dialects, even "date"
@@ -172,9 +186,9 @@ def visible_rows_sql(fact: str) -> str | None:
     files = committed_files(fact)
     if not files:
         return None
-    listing = "[" + ", ".join(_literal(f) for f in files) + "]"
+    listing = "[" + ", ".join(sql_literal(f) for f in files) + "]"
     committed = (
-        "(SELECT * EXCLUDE (filename), "  # noqa: S608 - values escaped by _literal
+        "(SELECT * EXCLUDE (filename), "  # noqa: S608 - values escaped by sql_literal
         "CAST(regexp_extract(filename, 'batch=(\\d+)', 1) AS BIGINT) AS _batch "
         f"FROM read_parquet({listing}, filename = true))"
     )

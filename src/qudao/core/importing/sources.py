@@ -39,16 +39,17 @@ def delimiter_of(header_line: str) -> str:
     return "\t" if header_line.count("\t") > header_line.count(",") else ","
 
 
-def _clean_header(value: Any) -> str:
+def clean_header(value: Any) -> str:
+    """A header cell as a column name: trimmed, without a byte-order mark."""
     return str(value if value is not None else "").strip().lstrip("\ufeff")
 
 
 def read_csv(raw: bytes, encoding: str = "auto") -> Table:
     text = decode(raw, encoding)
-    first_line = text.split("\n", 1)[0]
+    first_line = io.StringIO(text).readline()  # not text.split: that copies the whole file
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_of(first_line))
     try:
-        headers = [_clean_header(h) for h in next(reader)]
+        headers = [clean_header(h) for h in next(reader)]
     except StopIteration:
         raise SourceError(_("The file is empty.")) from None
     except csv.Error as exc:
@@ -81,7 +82,7 @@ def read_xlsx(path_or_bytes: Path | bytes, sheet: str = "") -> Table:
     ws = book[sheet] if sheet else book.worksheets[0]
     it = ws.iter_rows(values_only=True)
     try:
-        headers = [_clean_header(h) for h in next(it)]
+        headers = [clean_header(h) for h in next(it)]
     except StopIteration:
         raise SourceError(_("The file is empty.")) from None
 
