@@ -206,4 +206,8 @@ QUDAO = {
     "DELTA_COLOURS": os.environ.get("QUDAO_DELTA_COLOURS", "red-up"),
     # Engine of the channel review: "duckdb" (embedded) or "spark" (the spark extra + Java).
     "REVIEW_ENGINE": os.environ.get("QUDAO_REVIEW_ENGINE", "duckdb"),
+    # A background job queued longer than this is shown as waiting on the pages.
+    "TASK_WAIT_WARNING_SECONDS": int(os.environ.get("QUDAO_TASK_WAIT_WARNING_SECONDS", "60")),
+    # A worker silent this long is taken for dead: its task goes back to the queue.
+    "WORKER_STALE_SECONDS": float(os.environ.get("QUDAO_WORKER_STALE_SECONDS", "20")),
 }

@@ -15,6 +15,7 @@ from qudao.analytics.models import Engine, ReviewRun, RunStatus
 from qudao.analytics.services import review_enqueue
 from qudao.core.api import Pagination, filtered
 from qudao.core.permissions import can_change
+from qudao.core.workers import waiting_note
 
 router = Router(tags=["review"])
 
@@ -50,6 +51,12 @@ class RunOut(Schema):
     message: str
     created_at: datetime
     finished_at: datetime | None
+    # Why a queued run may not move (no worker, long queue); empty otherwise.
+    waiting_note: str
+
+    @staticmethod
+    def resolve_waiting_note(run: ReviewRun) -> str:
+        return waiting_note(active=run.status in (RunStatus.QUEUED, RunStatus.RUNNING))
 
 
 class RunIn(Schema):

@@ -17,6 +17,12 @@ def run_review_task(run_id: int) -> str:
     from qudao.analytics.services import review_run
 
     run = ReviewRun.objects.get(pk=run_id)
+    if run.status == RunStatus.RUNNING:
+        # An earlier attempt died (its worker was killed; core.workers queued this task
+        # again). A run writes its results in one transaction at the end, so nothing of
+        # it is stored: start again.
+        ReviewRun.objects.filter(pk=run_id).update(status=RunStatus.QUEUED, progress=0)
+        run.refresh_from_db()
     if run.status != RunStatus.QUEUED:
         return run.status
     try:

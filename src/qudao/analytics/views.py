@@ -59,6 +59,7 @@ class ReviewRunListView(ObjectListView):
         engines = [Engine.DUCKDB, Engine.SPARK] if spark_available() else []
         return {
             "can_run": can_change(request.user, ReviewRun),
+            "show_worker_health": True,
             "engines": engines,
             "default_engine": default_engine(),
         }
@@ -105,15 +106,20 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(selectors.review_run_list(user=request.user), pk=pk)
     htmx = getattr(request, "htmx", None)
     partial = htmx is not None and htmx.target == "run-status"
-    return render(
+    running = run.status in (RunStatus.QUEUED, RunStatus.RUNNING)
+    response = render(
         request,
         "analytics/_run_status.html" if partial else "analytics/run_detail.html",
         {
             "run": run,
             "title": _("Review of %(period)s (run %(id)d)") % {"period": run.period, "id": run.pk},
-            "running": run.status in (RunStatus.QUEUED, RunStatus.RUNNING),
+            "running": running,
         },
     )
+    if partial and not running:
+        # Finished while the page polled: the whole page changes (status, inputs, counts).
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @login_required

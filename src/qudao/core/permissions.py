@@ -87,7 +87,11 @@ def restrict(queryset: QS, user: Any, action: Action = "view") -> QS:
     if user.has_role(Role.CHANNEL_MANAGER):
         if policy.partner_field is None:
             return queryset
-        return queryset.filter(manager_scope_q(policy.partner_field, user)).distinct()
+        # No .distinct(): every partner_field is a chain of foreign keys and the scope
+        # follows two more (owner, home region), so no row can repeat — and DISTINCT
+        # would pull the model's default ordering into every GROUP BY built on top
+        # (a manager's trend summed per partner, not per period).
+        return queryset.filter(manager_scope_q(policy.partner_field, user))
     if user.has_role(Role.FINANCE, Role.SALES):
         return queryset if action == "view" else queryset.none()
     if user.has_role(Role.PARTNER_ADMIN, Role.PARTNER_USER) and user.partner_id:

@@ -12,6 +12,7 @@ from qudao.core.api import Pagination, filtered
 from qudao.core.importing.errors import MappingError
 from qudao.core.periods import Period
 from qudao.core.permissions import can_change, restrict
+from qudao.core.workers import waiting_note
 from qudao.facts import selectors
 from qudao.facts.choices import BatchStatus, ImportMode
 from qudao.facts.filtersets import BatchFilterSet
@@ -40,6 +41,12 @@ class BatchOut(Schema):
     reverted_at: datetime | None
     message: str
     errors: list[dict[str, Any]]
+    # Why a pending import may not move (no worker, long queue); empty otherwise.
+    waiting_note: str
+
+    @staticmethod
+    def resolve_waiting_note(batch: Batch) -> str:
+        return waiting_note(active=batch.status == BatchStatus.PENDING)
 
     @staticmethod
     def resolve_errors(batch: Batch) -> list[dict[str, Any]]:

@@ -104,10 +104,15 @@ def store_recover() -> list[int]:
     # A PENDING batch with no pid is queued, not started: it is left for the worker.
     for batch in Batch.objects.filter(status=BatchStatus.PENDING, worker_pid__isnull=False):
         if batch.worker_pid != os.getpid() and not _process_alive(batch.worker_pid):
-            Batch.objects.filter(pk=batch.pk, status=BatchStatus.PENDING).update(
-                status=BatchStatus.FAILED, message="interrupted; files removed"
-            )
             discard(fact=batch.fact, batch_id=batch.pk)
+            if batch.upload:
+                # Queued from the web or the API: the upload is still there and the task
+                # goes back to the queue (core.workers), so the import starts again.
+                batch_requeue(batch.pk)
+            else:
+                Batch.objects.filter(pk=batch.pk, status=BatchStatus.PENDING).update(
+                    status=BatchStatus.FAILED, message="interrupted; files removed"
+                )
             recovered.append(batch.pk)
     live: dict[str, set[int]] = {}
     for fact, pk, status in Batch.objects.values_list("fact", "pk", "status"):
@@ -127,6 +132,16 @@ def store_recover() -> list[int]:
         if pid.isdigit() and not _process_alive(int(pid)):
             scratch.unlink(missing_ok=True)
     return recovered
+
+
+def batch_requeue(batch_id: int) -> None:
+    """Make a queued batch whose import was interrupted ready to start again (its
+    partial files must already be gone)."""
+    from qudao.facts.models import Batch
+
+    Batch.objects.filter(pk=batch_id, status=BatchStatus.PENDING).update(
+        worker_pid=None, progress=0, rows_read=0
+    )
 
 
 def _scratch_dir() -> Path:

@@ -12,6 +12,7 @@ from qudao.core.importing.errors import MappingError, SourceError
 from qudao.core.importing.mapping import parse_mapping
 from qudao.facts.choices import BatchStatus
 from qudao.facts.models import Batch
+from qudao.facts.store import batch_requeue, discard
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +25,12 @@ def import_batch(batch_id: int) -> str:
     batch = Batch.objects.get(pk=batch_id)
     if batch.status != BatchStatus.PENDING or not batch.upload:
         return batch.status
+    if batch.worker_pid is not None and batch.worker_pid != os.getpid():
+        # An earlier attempt died mid-way (the worker was killed; core.workers queued this
+        # task again): its partial files go, and the import starts from the first row.
+        discard(fact=batch.fact, batch_id=batch.pk)
+        batch_requeue(batch.pk)
+        batch.refresh_from_db()
     upload = Path(batch.upload)
 
     def progress(fraction: float, rows: int) -> None:

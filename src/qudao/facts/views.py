@@ -46,6 +46,9 @@ class BatchListView(ObjectListView):
         "Nothing imported yet — upload a file, or run “qudao import sell_in FILE”."
     )
 
+    def extra_context(self, request: HttpRequest) -> dict[str, object]:
+        return {"show_worker_health": True}
+
 
 @login_required
 def upload(request: HttpRequest) -> HttpResponse:
@@ -120,7 +123,8 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
         else "facts/batch_detail.html"
     )
     errors, error_count = selectors.batch_errors(batch)
-    return render(
+    running = batch.status == BatchStatus.PENDING
+    response = render(
         request,
         template,
         {
@@ -129,11 +133,15 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "schema": FACTS[batch.fact],
             "errors": errors,
             "error_count": error_count,
-            "running": batch.status == BatchStatus.PENDING,
+            "running": running,
             "can_revert": batch.status == BatchStatus.COMMITTED and can_change(request.user, Batch),
             "history": history_for(batch),
         },
     )
+    if template == "facts/_batch_status.html" and not running:
+        # Finished while the page polled: the whole page changes (status, errors, actions).
+        response["HX-Refresh"] = "true"
+    return response
 
 
 @login_required

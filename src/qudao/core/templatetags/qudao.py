@@ -9,6 +9,7 @@ from django import template
 from django.template.defaultfilters import floatformat
 from django.utils.formats import number_format
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from qudao.core.i18n import in_chinese
 from qudao.core.numbers import rounded  # number_format cuts decimals off; round first
@@ -88,3 +89,25 @@ def delta(value: Any) -> str:
         arrow,
         number_format(rounded(abs(number) * 100, 1), 1),
     )
+
+
+@register.inclusion_tag("core/_worker_health.html")
+def worker_health() -> dict[str, Any]:
+    """A warning where background work would wait: no worker, or a job queued too long."""
+    from qudao.core.workers import worker_health as health
+
+    return {"health": health()}
+
+
+@register.filter
+def timedelta_label(value: Any) -> str:
+    """A waiting time as people say it: 45 s, 3 min, 2 h 5 min (秒, 分钟, 小时 in Chinese)."""
+    if value is None:
+        return "—"
+    seconds = int(value.total_seconds())
+    if seconds < 60:
+        return _("%(n)d s") % {"n": seconds}
+    minutes = seconds // 60
+    if minutes < 60:
+        return _("%(n)d min") % {"n": minutes}
+    return _("%(h)d h %(m)d min") % {"h": minutes // 60, "m": minutes % 60}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
 from django.core.management import call_command
@@ -34,4 +36,9 @@ class Command(BaseCommand):
         for login in DEMO_LOGINS:
             self.stdout.write(f"  {login.username:<12} {login.role:<18} {login.scope}")
         if not opts["no_serve"]:
-            call_command("serve", bind=opts["bind"])
+            # Served by a fresh process: this one holds the build's memory and the data
+            # libraries' thread pools (see the serve command).
+            sys.stdout.flush()
+            sys.stderr.flush()
+            command = [sys.executable, "-m", "qudao.cli", "serve", "--bind", opts["bind"]]
+            os.execv(sys.executable, command)  # noqa: S606 - our own command

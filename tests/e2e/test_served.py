@@ -1,0 +1,223 @@
+"""The site as the README starts it: ``qudao demo`` (which builds the demo and then runs
+``qudao serve``: gunicorn, and the supervised background worker) in a fresh home on
+SQLite, driven by real Chromium over HTTP. No test server, no in-process tasks.
+
+Every wave-1 hang was invisible to tests that used pytest-django's live server: a preview
+that never answered under ``make demo``, a worker whose death nobody noticed.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from qudao.demo.build import DEMO_PASSWORD
+
+pytestmark = pytest.mark.e2e
+
+STALE_SECONDS = 3  # the served worker is taken for dead after this much silence
+
+
+@dataclass
+class Served:
+    url: str
+    home: Path
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def query(self, sql: str, *params: object) -> list[tuple[object, ...]]:
+        with sqlite3.connect(self.home / "qudao.sqlite3", timeout=30) as db:
+            return db.execute(sql, params).fetchall()
+
+    def worker_pids(self) -> list[int]:
+        out = subprocess.run(  # noqa: S603
+            ["pgrep", "-f", "qudao.cli worker", "-s", str(os.getpgid(self.process.pid))],  # noqa: S607
+            capture_output=True,
+            text=True,
+        ).stdout
+        return [int(pid) for pid in out.split()]
+
+    def log_tail(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    home = tmp_path_factory.mktemp("served-home")
+    log = home / "server.log"
+    url = f"http://127.0.0.1:{_free_port()}"
+    env = {
+        **os.environ,
+        "QUDAO_HOME": str(home),
+        "QUDAO_WORKER_STALE_SECONDS": str(STALE_SECONDS),
+        "QUDAO_TASK_WAIT_WARNING_SECONDS": "5",
+    }
+    for variable in ("DATABASE_URL", "QUDAO_TASK_BACKEND"):  # as on a fresh machine
+        env.pop(variable, None)
+    with log.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603 - the README's command
+            [sys.executable, "-m", "qudao.cli", "demo", "--bind", url.removeprefix("http://")],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own group: gunicorn and the worker stop with it
+        )
+    server = Served(url=url, home=home, process=process, log=log)
+    deadline = time.monotonic() + 240
+    while True:
+        assert process.poll() is None, f"qudao demo exited:\n{server.log_tail()}"
+        assert time.monotonic() < deadline, f"qudao demo never served:\n{server.log_tail()}"
+        try:
+            with urllib.request.urlopen(f"{url}/login/", timeout=5) as answer:  # noqa: S310
+                if answer.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+    yield server
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        raise
+
+
+@pytest.fixture
+def director(browser, served: Served) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{served.url}/login/")
+    page.fill("#id_username", "director")
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("button.primary")
+    page.wait_for_url(f"{served.url}/")
+    yield page
+    context.close()
+
+
+def _timed(action) -> float:  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    action()
+    return time.perf_counter() - started
+
+
+def test_preview_and_a_rejected_batch_answer_at_once(  # type: ignore[no-untyped-def]
+    director, served: Served, tmp_path: Path
+) -> None:
+    page = director
+    bad = tmp_path / "flow-with-errors.csv"
+    bad.write_text(
+        "date,partner,customer,product,quantity,amount,document_id\n"
+        "2020-01-05,AW00000001,Shop A,310,2,3578.27,D-1\n"
+        "2020-01-06,NOSUCHPARTNER,Shop B,310,1,1789.14,D-2\n"
+        "not a date,AW00000001,Shop C,310,1,1789.14,D-3\n",
+        encoding="utf-8",
+    )
+    page.goto(f"{served.url}/imports/upload/")
+    page.select_option("#id_fact", "sell_through")
+    page.set_input_files("#id_file", str(bad))
+    took = _timed(
+        lambda: (
+            page.click("button:has-text('Preview and match columns')"),
+            page.wait_for_selector("#preview table.data"),
+        )
+    )
+    assert "Shop B" in page.inner_text("#preview")
+    assert took < 1.0, f"preview took {took:.2f} s under qudao demo"
+
+    page.click("form.panel button[type=submit].primary")
+    page.wait_for_selector(".badge.rejected", timeout=30_000)
+    batch_url = page.url
+    took = _timed(lambda: page.goto(batch_url))
+    assert took < 1.0, f"the rejected batch's page took {took:.2f} s"
+    text = page.inner_text("main")
+    assert "NOSUCHPARTNER" in text and "not a date" in text
+    assert "Importing" not in text
+
+
+def _sell_through_csv(path: Path, lines: int) -> None:
+    """A sell-through file for the demo's resellers and products, big enough that its
+    import is still running when the test freezes the worker."""
+    products = ["310", "311", "312", "313", "314"]
+    with path.open("w", encoding="utf-8") as out:
+        out.write("date,partner,customer,product,quantity,amount,document_id\n")
+        for n in range(lines):
+            partner = f"AW{n % 700 + 1:08d}"
+            out.write(
+                f"2020-0{n % 5 + 1}-{n % 28 + 1:02d},{partner},C{n % 5000},"
+                f"{products[n % 5]},{n % 7 + 1},{(n % 97) * 10 + 5}.25,K{n}\n"
+            )
+
+
+def test_a_killed_worker_comes_back_and_finishes_the_import(  # type: ignore[no-untyped-def]
+    director, served: Served, tmp_path: Path
+) -> None:
+    page = director
+    big = tmp_path / "flow-big.csv"
+    lines = 1_500_000
+    _sell_through_csv(big, lines)
+    [worker] = served.worker_pids()
+
+    page.goto(f"{served.url}/imports/upload/")
+    page.select_option("#id_fact", "sell_through")
+    page.set_input_files("#id_file", str(big))
+    page.click("form.panel button[type=submit].primary")
+    page.wait_for_url("**/imports/*/")
+    batch_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+
+    # Freeze the worker as soon as it has taken the import, mid-way.
+    deadline = time.monotonic() + 30
+    while not served.query("SELECT worker_pid FROM facts_batch WHERE id = ?", batch_id)[0][0]:
+        assert time.monotonic() < deadline, "the worker never took the import"
+        time.sleep(0.01)
+    os.kill(worker, signal.SIGSTOP)
+    try:
+        status, pid = served.query(
+            "SELECT status, worker_pid FROM facts_batch WHERE id = ?", batch_id
+        )[0]
+        assert (status, pid) == ("pending", worker), "the import ended before the freeze"
+
+        # The page says that nothing moves, in so many words.
+        page.reload()
+        page.wait_for_selector("[data-worker-health]", timeout=(STALE_SECONDS + 5) * 1000)
+        assert "background worker is not running" in page.inner_text("[data-worker-health]")
+    finally:
+        os.kill(worker, signal.SIGKILL)
+
+    # The supervisor replaces the worker, which takes the interrupted import up again.
+    deadline = time.monotonic() + 120
+    while True:
+        status, rows, pid = served.query(
+            "SELECT status, rows_accepted, worker_pid FROM facts_batch WHERE id = ?", batch_id
+        )[0]
+        if status != "pending":
+            break
+        assert time.monotonic() < deadline, f"the import never finished:\n{served.log_tail()}"
+        time.sleep(0.5)
+    assert (status, rows) == ("committed", lines), served.log_tail()
+    assert pid != worker
+    assert served.worker_pids() and served.worker_pids() != [worker]
+    # one committed batch of the file, no partial files beside it
+    staging = served.home / "facts" / "_staging"
+    assert not staging.exists() or not any(staging.iterdir())
+    page.reload()
+    page.wait_for_selector(".badge.committed")
+    assert not page.query_selector("[data-worker-health]")
