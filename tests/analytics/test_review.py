@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.test import TestCase
+from django.test import Client, TestCase
+from django.urls import reverse
 
 from qudao.analytics.models import ReviewRun, RunStatus, Scorecard
 from qudao.analytics.selectors import EXPORT_LEADING, scorecard_list
@@ -21,6 +22,7 @@ from qudao.analytics.services import review_run
 from qudao.facts.services import fact_import
 from qudao.partners.models import Target
 from tests.conftest import World
+from tests.factories import ProductFactory
 
 
 def _load(tmp_path: Path, fact: str, header: str, *lines: str) -> None:
@@ -40,7 +42,7 @@ def channel(world: World, tmp_path: Path) -> World:
         "order_date,order_id,line_no,partner,product,quantity,amount,cost",
         "2019-11-10,O1,1,P-DE,BIKE-1,10,1000,600",
         "2020-01-15,O2,1,P-DE,BIKE-1,12,1500,900",
-        "2020-02-20,O3,1,P-DE,BIKE-1,4,500,",  # no cost: left out of the margin
+        "2020-02-20,O3,1,P-DE,BIKE-1,4,500,",  # no cost: 4 × the standard cost 10
         "2020-03-01,O4,1,P-US,BIKE-1,30,3000,2000",
         "2019-01-20,O0,1,P-DE,BIKE-1,8,800,500",
     )
@@ -82,9 +84,11 @@ def channel(world: World, tmp_path: Path) -> World:
 def test_kpis_of_a_quarter_match_the_hand_computation(channel: World) -> None:
     run = review_run(period="2020Q1")
     de = Scorecard.objects.get(run=run, partner=channel.p_de)
-    # sell-in: 1500 + 500; margin only over the costed line: 1500 − 900
+    # sell-in: 1500 + 500; margin (1500 − 900) + (500 − 4 × 10, the standard cost)
     assert de.revenue == Decimal("2000.00") and de.quantity == Decimal("16")
-    assert de.gross_margin == Decimal("600.00") and de.gross_margin_rate == Decimal("0.4")
+    assert de.gross_margin == Decimal("1060.00") and de.gross_margin_rate == Decimal("0.53")
+    assert run.row_counts["lines_at_standard_cost"] == 1
+    assert run.row_counts["lines_without_cost"] == 0
     assert de.revenue_growth_qoq == Decimal("1")  # 2000 vs 1000 in 2019Q4
     assert de.revenue_growth_yoy == Decimal("1.5")  # 2000 vs 800 in 2019Q1
     assert de.target_attainment == Decimal("0.02")  # 2000 / 100,000 (the 2020Q1 target)
@@ -103,6 +107,40 @@ def test_kpis_of_a_quarter_match_the_hand_computation(channel: World) -> None:
     assert de.days_of_supply == Decimal("80.9")  # 8 / (9 units / 91 days)
     assert de.overdue_ratio == Decimal("0.4")  # 400 of 1000 at 31 Mar
     assert de.rank_in_channel_model == 2  # P-US bought more, in the same channel model
+
+
+def test_lines_without_a_cost_take_the_standard_cost_or_stay_out(
+    channel: World, tmp_path: Path
+) -> None:
+    """The near misses: a missing cost is neither zero nor dropped while the product has
+    a standard cost; with none, the line leaves the margin and the rate's denominator."""
+    other = ProductFactory(code="BIKE-2", standard_cost=None)
+    _load(
+        tmp_path,
+        "sell_in",
+        "order_date,order_id,line_no,partner,product,quantity,amount,cost",
+        "2020-03-05,O5,1,P-US,BIKE-2,2,700,",  # no cost, no standard cost: left out
+        "2020-03-06,O6,1,P-US,BIKE-1,-1,-100,",  # a return without cost: −1 × 10 back
+    )
+    run = review_run(period="2020Q1")
+    us = Scorecard.objects.get(run=run, partner=channel.p_us)
+    # revenue counts every line: 3000 + 700 − 100
+    assert us.revenue == Decimal("3600.00")
+    # margin: (3000 − 2000) + (−100 − (−1 × 10)); over revenue 3000 − 100
+    assert us.gross_margin == Decimal("910.00")
+    assert us.costed_revenue == Decimal("2900.00")
+    assert us.gross_margin_rate == Decimal("0.313793")  # 910 / 2900, not 910 / 3600
+    assert run.row_counts["lines_at_standard_cost"] == 2  # O3 (P-DE) and O6
+    assert run.row_counts["lines_without_cost"] == 1  # O5
+    # a standard cost set later applies at the next review, with no re-import
+    other.standard_cost = Decimal("300")
+    other.save()
+    again = Scorecard.objects.get(run=review_run(period="2020Q1"), partner=channel.p_us)
+    assert again.gross_margin == Decimal("1010.00")  # + 700 − 2 × 300
+    client = Client()
+    client.force_login(channel.users["director"])
+    page = client.get(reverse("analytics:run_detail", args=[run.pk])).content.decode()
+    assert "2 costed at the product" in page and "1 left out of the margin" in page
 
 
 def test_absent_data_is_no_data_never_zero(channel: World) -> None:
@@ -202,7 +240,7 @@ def test_cli_review_and_scorecard_export_contract(channel: World) -> None:
     de = next(r for r in rows if r["partner_code"] == "P-DE")
     assert (de["revenue"], de["gross_margin_rate"], de["revenue_growth_qoq"]) == (
         "2000.00",
-        "0.4000",
+        "0.5300",
         "1.0000",
     )
     us = next(r for r in rows if r["partner_code"] == "P-US")

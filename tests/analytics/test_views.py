@@ -77,15 +77,15 @@ def test_overview_and_partner_scorecard_pages(channel: World) -> None:  # noqa: 
     client.force_login(channel.users["director"])
     page = client.get(reverse("analytics:overview"), {"period": "2020Q1"}).content.decode()
     # channel totals: 2,000 + 3,000 this quarter against 1,000 the one before (▲ 400%);
-    # margin (600 + 1,000) over the revenue of the lines with a cost (1,500 + 3,000)
+    # margin (600 + 460 at the standard cost + 1,000) over the costed revenue (2,000 + 3,000)
     assert "2020 Q1" in page and "5.0K" in page and "▲ 400.0%" in page
-    assert "35.6%" in page
+    assert "41.2%" in page
     assert page.count("<svg") >= 2  # the trend and the channel-model bars
     assert "P-US" in page and "P-DE" in page
     scorecard = client.get(reverse("analytics:partner_scorecard", args=[channel.p_de.pk]))
     text = scorecard.content.decode()
     assert scorecard.status_code == 200 and text.count("<svg") == 2
-    assert "2019 Q4" in text and "40.0%" in text  # the margin rate of 2020Q1
+    assert "2019 Q4" in text and "53.0%" in text  # the margin rate of 2020Q1
     # in Chinese: periods, labels and the chart titles follow the language
     client.post(reverse("set_language"), {"language": "zh-hans"})
     zh = client.get(reverse("analytics:overview"), {"period": "2020Q1"}).content.decode()
@@ -121,7 +121,7 @@ def test_api_start_poll_and_read_scorecards(channel: World) -> None:  # noqa: F8
     assert run["status"] == "current" and run["row_counts"]["scorecards"] == 3
     cards = api.get("/api/review/scorecards", {"period": "2020Q1", "q": "P-DE"}).json()["items"]
     de = next(c for c in cards if c["partner_code"] == "P-DE")
-    assert de["kpis"]["revenue"] == "2000.00" and de["kpis"]["gross_margin_rate"] == "0.400000"
+    assert de["kpis"]["revenue"] == "2000.00" and de["kpis"]["gross_margin_rate"] == "0.530000"
     assert de["kpis"]["sell_through_revenue"] == "1350.00" and de["at_risk"] is True
     bad = api.post("/api/review/runs", {"period": "2020Q5"}, content_type="application/json")
     assert bad.status_code == 422 and "2020Q5" in bad.json()["detail"]

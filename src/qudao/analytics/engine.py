@@ -113,6 +113,17 @@ def partner_master() -> pa.Table:
     )
 
 
+def product_master() -> pa.Table:
+    """Each product's standard cost: the margin's cost of sell-in lines without one."""
+    from qudao.catalog.models import Product
+
+    rows = Product.objects.values_list("code", "standard_cost")
+    return pa.Table.from_pylist(
+        [{"product": code, "standard_cost": cost} for code, cost in rows],
+        schema=pa.schema([("product", pa.string()), ("standard_cost", pa.decimal128(16, 4))]),
+    )
+
+
 def _kind(key: str) -> PeriodKind:
     return PeriodKind.QUARTER if "Q" in key else PeriodKind.MONTH if "-" in key else PeriodKind.YEAR
 
@@ -414,6 +425,7 @@ def run_review(
         runner.register_parquet(f"rollup_{name}", folder)
     timings["rollups"] = time.perf_counter() - started
     runner.register("partners", partner_master())
+    runner.register("products", product_master())
     runner.register("periods", period_windows(periods))
     runner.register("months", window_months(periods))
     runner.register("targets", period_targets(periods))
@@ -425,6 +437,7 @@ def run_review(
         kpis = partner_kpis(
             rollups={name: runner.table(f"rollup_{name}") for name in folders},
             partners=runner.table("partners"),
+            products=runner.table("products"),
             periods=runner.table("periods"),
             months=runner.table("months"),
             targets=runner.table("targets"),

@@ -14,7 +14,7 @@ from django.conf import settings
 
 from qudao.core.i18n import bilingual
 
-KPI_VERSION = "2026.11-3"
+KPI_VERSION = "2026.12-1"
 
 # How many whole months before a period a customer must have been silent to count as new
 # (months, not days: the review reads monthly roll-ups, and a year is 12 of them).
@@ -102,10 +102,14 @@ KPIS: tuple[Kpi, ...] = (
         "毛利",
         Unit.MONEY,
         H,
-        "Σ (sell_in.amount − sell_in.cost) over lines with a cost",
-        "Our margin on what the partner bought. Lines without a cost are left out (not "
-        "counted as zero cost); see the margin rate for the share they cover.",
-        "我方在该伙伴进货上的毛利。无成本的明细不计入（不当作零成本）。",
+        "Σ (sell_in.amount − cost), cost = sell_in.cost, or quantity × product standard "
+        "cost where the line has none",
+        "Our margin on what the partner bought. A line without a cost is costed at its "
+        "quantity × the product's standard cost (the run page counts those lines); a line "
+        "whose product has no standard cost either is left out (never counted as zero "
+        "cost).",
+        "我方在该伙伴进货上的毛利。明细无成本时按数量 × 产品标准成本计算（复核运行页统计这些"
+        "明细的行数）；产品也无标准成本的明细不计入（绝不当作零成本）。",
         ("sell_in",),
     ),
     Kpi(
@@ -114,9 +118,10 @@ KPIS: tuple[Kpi, ...] = (
         "毛利率",
         Unit.RATE,
         H,
-        "gross_margin ÷ Σ sell_in.amount over lines with a cost",
-        "Gross margin as a share of the revenue of the same lines (those with a cost).",
-        "毛利占同口径（有成本的明细）进货额的比例。",
+        "gross_margin ÷ Σ sell_in.amount over the same lines",
+        "Gross margin as a share of the revenue of the same lines (those with a cost, or "
+        "costed at the standard cost).",
+        "毛利占同口径（有成本或按标准成本计算的明细）进货额的比例。",
         ("sell_in",),
     ),
     Kpi(

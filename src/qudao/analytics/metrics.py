@@ -8,6 +8,7 @@ Inputs (all Ibis tables):
 - ``rollups``: each roll-up of ``ROLLUPS``, built from the committed rows of its fact
   (``qudao.facts.store.fact_table``) and kept as Parquet (``analytics.rollups``);
 - ``partners``: partner, channel_model, region, status (master data moved in as Arrow);
+- ``products``: product, standard_cost (costs the sell-in lines that have none);
 - ``periods``: one row per reviewed period with its windows (``period_windows``);
 - ``targets``: partner, period, target (the target amount of each reviewed period);
 - ``delays``: report_batch, report_month, delay_days — how many days after each month's
@@ -40,6 +41,18 @@ def sell_in_months(si: ir.Table) -> ir.Table:
         costed_revenue=ibis.ifelse(costed, si.amount, 0).sum(),
         cost=si.cost.sum(),
     )
+
+
+def uncosted_months(si: ir.Table) -> ir.Table:
+    """Sell-in lines without a cost, per partner, month and product.
+
+    The margin costs them at the product's standard cost as the review finds it (master
+    data, not the fact: a corrected standard cost applies without re-importing, and the
+    run records the one it used)."""
+    lines = si.filter(si.cost.isnull())
+    return lines.group_by(
+        partner=lines.partner, month=_month(lines.order_date), product=lines.product
+    ).aggregate(quantity=lines.quantity.sum(), amount=lines.amount.sum(), lines=lines.count())
 
 
 def customer_months(st: ir.Table) -> ir.Table:
@@ -85,6 +98,7 @@ def owed_days(owed: ir.Table) -> ir.Table:
 # on its own fact only, so importing one fact leaves the others' roll-ups as they are.
 ROLLUPS: dict[str, tuple[str, Callable[[ir.Table], ir.Table]]] = {
     "sell_in": ("sell_in", sell_in_months),
+    "uncosted": ("sell_in", uncosted_months),
     "customers": ("sell_through", customer_months),
     "spend": ("marketing_spend", spend_months),
     "stock": ("inventory", stock_days),
@@ -98,6 +112,20 @@ def partner_months(customers: ir.Table) -> ir.Table:
         st_revenue=customers.st_revenue.sum(),
         st_quantity=customers.st_quantity.sum(),
         first_batch=customers.first_batch.min(),
+    )
+
+
+def standard_costs(uncosted: ir.Table, products: ir.Table) -> ir.Table:
+    """The lines without a cost whose product has a standard cost, costed at it:
+    quantity × standard cost (a return, negative quantity, gives its cost back)."""
+    costs = products.filter(products.standard_cost.notnull())
+    joined = uncosted.join(costs, uncosted.product == costs.product)
+    return joined.select(
+        joined.partner,
+        joined.month,
+        fallback_revenue=joined.amount,
+        fallback_cost=joined.quantity * joined.standard_cost,
+        fallback_lines=joined.lines,
     )
 
 
@@ -200,6 +228,7 @@ def partner_kpis(
     *,
     rollups: Tables,
     partners: ir.Table,
+    products: ir.Table,
     periods: ir.Table,
     months: ir.Table,
     targets: ir.Table,
@@ -227,6 +256,15 @@ def partner_kpis(
         costed_revenue=total("costed_revenue"),
         cost=total("cost"),
     )
+    fallback = _sums(
+        standard_costs(r["uncosted"], products),
+        months,
+        now,
+        fallback_revenue=total("fallback_revenue"),
+        fallback_cost=total("fallback_cost"),
+        fallback_lines=total("fallback_lines"),
+    )
+    uncosted = _sums(r["uncosted"], months, now, uncosted_lines=total("lines"))
     before = _sums(r["sell_in"], months, "prev", prev_revenue=total("revenue"))
     year_ago = _sums(r["sell_in"], months, "ya", ya_revenue=total("revenue"))
     flow = _sums(
@@ -267,6 +305,8 @@ def partner_kpis(
     )
     for part in (
         sales,
+        fallback,
+        uncosted,
         before,
         year_ago,
         flow,
@@ -297,7 +337,13 @@ def _kpi_columns(t: ir.Table, sell_through_rate: SellThroughRate) -> ir.Table:
 
     revenue = when(si, t.revenue.coalesce(zero))
     quantity = when(si, t.quantity.coalesce(zero))
-    margin = when(si & t.cost.notnull(), t.costed_revenue - t.cost)
+    # Lines with a cost, and lines without one whose product has a standard cost (costed
+    # at it); lines with neither stay out of the margin and of its rate's denominator.
+    costed = si & (t.cost.notnull() | t.fallback_cost.notnull())
+    costed_revenue = when(
+        costed, t.costed_revenue.coalesce(zero) + t.fallback_revenue.coalesce(zero)
+    )
+    margin = when(costed, costed_revenue - t.cost.coalesce(zero) - t.fallback_cost.coalesce(zero))
     new_customers = when(reported, t.new_customers.coalesce(zero))
     churned = when(reported | t.previous_customers.notnull(), t.churned_customers.coalesce(zero))
     spend = when(t.spend_covered.notnull(), t.spend.coalesce(zero))
@@ -312,8 +358,8 @@ def _kpi_columns(t: ir.Table, sell_through_rate: SellThroughRate) -> ir.Table:
         revenue=revenue,
         quantity=quantity,
         gross_margin=margin,
-        costed_revenue=when(si & t.cost.notnull(), t.costed_revenue),
-        gross_margin_rate=_ratio(margin, t.costed_revenue),
+        costed_revenue=costed_revenue,
+        gross_margin_rate=_ratio(margin, costed_revenue),
         revenue_growth_qoq=_ratio(revenue, t.prev_revenue) - 1,
         revenue_growth_yoy=_ratio(revenue, t.ya_revenue) - 1,
         target=t.target,
@@ -333,6 +379,10 @@ def _kpi_columns(t: ir.Table, sell_through_rate: SellThroughRate) -> ir.Table:
         inventory_turnover=_ratio(t.st_quantity, t.average_stock),
         overdue_ratio=_ratio(t.overdue, t.owed),
         sell_through_report_delay=t.report_delay,
+        # not KPIs: what the run page counts (lines costed at the standard cost, and lines
+        # without a cost at all)
+        cost_fallback_lines=t.fallback_lines,
+        uncosted_lines=t.uncosted_lines,
     )
     # 1 = the largest sell-in revenue of its channel model in the period
     rank = ibis.rank().over(

@@ -214,8 +214,8 @@ class Scorecard(models.Model):
     )
     is_current = models.BooleanField(default=True, db_index=True)
     target = models.DecimalField(_("target"), max_digits=24, decimal_places=2, null=True)
-    # The revenue of the lines with a cost: the base of the margin rate, so channel totals
-    # can be built from scorecards exactly.
+    # The revenue of the lines with a cost (their own, or the standard cost): the base of
+    # the margin rate, so channel totals can be built from scorecards exactly.
     costed_revenue = models.DecimalField(
         _("revenue with a cost"), max_digits=24, decimal_places=2, null=True
     )

@@ -171,6 +171,7 @@ def review_run(
                 timings={k: round(v, 3) for k, v in timings.items()},
                 row_counts={
                     "scorecards": len(cards),
+                    **_cost_line_counts(result.table),
                     "grade_proposals": proposals,
                     "risk_flags": flags,
                     **{
@@ -191,6 +192,16 @@ def review_run(
         progress(1.0, _("done"))
     run.refresh_from_db()
     return run
+
+
+def _cost_line_counts(table: Any) -> dict[str, int]:
+    """Sell-in lines of the period that had no cost: costed at the product's standard cost,
+    and left out of the margin (no standard cost either)."""
+    import pyarrow.compute as pc
+
+    fallback = pc.sum(table["cost_fallback_lines"]).as_py() or 0
+    missing = pc.sum(table["uncosted_lines"]).as_py() or 0
+    return {"lines_at_standard_cost": fallback, "lines_without_cost": missing - fallback}
 
 
 def grade_proposals_refresh(*, run: ReviewRun, model: GradingModel) -> int:
