@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from qudao.analytics.models import ReviewRun
 from qudao.core.services import api_token_create
 from tests.conftest import World
 
@@ -359,5 +360,13 @@ def test_api_review(world: World, role: str) -> None:
             "/api/review/runs", {"period": "2020Q2"}, content_type="application/json"
         )
     assert started.status_code == (202 if role in RUNS_REVIEWS else 403), role
+    runs_before = ReviewRun.objects.count()
+    with TestCase.captureOnCommitCallbacks(execute=False):
+        again = client.post(f"/api/review/runs/{run.pk}/rerun")
+    expected = 202 if role in RUNS_REVIEWS else 403 if role in SEES_RUNS else 404
+    assert again.status_code == expected, role
+    assert ReviewRun.objects.count() == runs_before + (expected == 202)
+    web = _client(world, role).post(reverse("analytics:run_rerun", args=[run.pk]))
+    assert web.status_code == (302 if role in RUNS_REVIEWS else 403 if role in SEES_RUNS else 404)
     kpis = client.get("/api/review/kpis").json()
     assert kpis["version"] and {k["id"] for k in kpis["kpis"]} >= {"revenue", "churn_rate"}

@@ -12,7 +12,7 @@ from qudao.analytics import selectors
 from qudao.analytics.filtersets import ScorecardFilterSet
 from qudao.analytics.kpis import KPI_VERSION, KPIS
 from qudao.analytics.models import Engine, ReviewRun, RunStatus
-from qudao.analytics.services import review_enqueue
+from qudao.analytics.services import review_enqueue, review_rerun_enqueue
 from qudao.core.api import Pagination, filtered
 from qudao.core.permissions import can_change
 from qudao.core.workers import waiting_note
@@ -46,6 +46,8 @@ class RunOut(Schema):
     kpi_version: str
     parameters: dict[str, Any]
     input_batches: dict[str, Any]
+    input_snapshots: dict[str, str]
+    rerun_of_id: int | None
     timings: dict[str, Any]
     row_counts: dict[str, Any]
     message: str
@@ -134,6 +136,19 @@ def start_run(request: HttpRequest, payload: RunIn) -> Any:
     except ValueError as exc:
         raise HttpError(422, str(exc)) from exc
     return Status(202, run)
+
+
+@router.post("/runs/{int:run_id}/rerun", response={202: RunOut})
+def rerun_run(request: HttpRequest, run_id: int) -> Any:
+    """Make a run again from what it recorded (facts, master data, parameters)."""
+    run = get_object_or_404(selectors.review_run_list(user=request.user), pk=run_id)
+    if not can_change(request.user, ReviewRun):
+        raise HttpError(403, "You may not run reviews.")
+    try:
+        again = review_rerun_enqueue(run=run, actor=request.user)
+    except ValueError as exc:
+        raise HttpError(422, str(exc)) from exc
+    return Status(202, again)
 
 
 @router.get("/scorecards", response=list[ScorecardOut])

@@ -30,10 +30,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from django.utils import timezone
 
+from qudao.analytics.inputs import RunInputs
 from qudao.analytics.kpis import (
     KPIS,
     NEW_CUSTOMER_LOOKBACK_MONTHS,
     Direction,
+    SellThroughRate,
     sell_through_rate_definition,
 )
 from qudao.analytics.metrics import grade_scores, partner_kpis
@@ -46,6 +48,7 @@ class EngineResult:
     table: pa.Table
     input_batches: dict[str, list[int]]
     timings: dict[str, float] = field(default_factory=dict)
+    inputs: dict[str, str] = field(default_factory=dict)  # input name -> snapshot digest
 
 
 def _months_before(day: date, months: int) -> date:
@@ -105,8 +108,10 @@ def window_months(periods: list[Period]) -> pa.Table:
 def partner_master() -> pa.Table:
     from qudao.partners.models import Partner
 
-    names = ["partner", "channel_model", "region", "status"]
-    rows = Partner.objects.values_list("code", "channel_model__code", "home_region__code", "status")
+    names = ["partner", "channel_model", "region", "status", "grade"]
+    rows = Partner.objects.values_list(
+        "code", "channel_model__code", "home_region__code", "status", "grade__code"
+    )
     return pa.Table.from_pylist(
         [dict(zip(names, row, strict=True)) for row in rows],
         schema=pa.schema([(n, pa.string()) for n in names]),
@@ -411,12 +416,19 @@ class Grading:
 
 
 def run_review(
-    periods: list[Period], *, engine: str = "duckdb", grading: Grading | None = None
+    periods: list[Period],
+    *,
+    engine: str = "duckdb",
+    grading: Grading | None = None,
+    inputs: RunInputs | None = None,
+    sell_through_rate: SellThroughRate | None = None,
 ) -> EngineResult:
     """Compute every KPI of every scored partner for ``periods`` on ``engine``, scored and
-    graded by ``grading`` when given."""
+    graded by ``grading`` when given. Master data comes through ``inputs`` (recorded, or
+    replayed from an earlier run)."""
     import time
 
+    inputs = inputs if inputs is not None else RunInputs()
     timings: dict[str, float] = {}
     started = time.perf_counter()
     runner = backend(engine)
@@ -424,14 +436,14 @@ def run_review(
     for name, folder in folders.items():
         runner.register_parquet(f"rollup_{name}", folder)
     timings["rollups"] = time.perf_counter() - started
-    runner.register("partners", partner_master())
-    runner.register("products", product_master())
+    runner.register("partners", inputs.take("partners", partner_master))
+    runner.register("products", inputs.take("products", product_master))
     runner.register("periods", period_windows(periods))
     runner.register("months", window_months(periods))
-    runner.register("targets", period_targets(periods))
-    runner.register("delays", report_delay_days())
+    runner.register("targets", inputs.take("targets", lambda: period_targets(periods)))
+    runner.register("delays", inputs.take("delays", report_delay_days))
     lower_is_better = sorted(k.id for k in KPIS if k.direction is Direction.LOWER)
-    rate = sell_through_rate_definition()
+    rate = sell_through_rate or sell_through_rate_definition()
 
     def expression() -> ir.Table:
         kpis = partner_kpis(
@@ -457,4 +469,4 @@ def run_review(
     parameters = ["review", rate, lower_is_better, grading and dataclasses.asdict(grading)]
     table = runner.run(expression, parameters=parameters)
     timings["compute"] = time.perf_counter() - started - timings["prepare"] - timings["rollups"]
-    return EngineResult(table=table, input_batches=batches, timings=timings)
+    return EngineResult(table=table, input_batches=batches, timings=timings, inputs=inputs.recorded)

@@ -7,7 +7,7 @@ partner × customer × month), so every period's KPIs read those small roll-ups,
 Inputs (all Ibis tables):
 - ``rollups``: each roll-up of ``ROLLUPS``, built from the committed rows of its fact
   (``qudao.facts.store.fact_table``) and kept as Parquet (``analytics.rollups``);
-- ``partners``: partner, channel_model, region, status (master data moved in as Arrow);
+- ``partners``: partner, channel_model, region, status, grade (master data, as Arrow);
 - ``products``: product, standard_cost (costs the sell-in lines that have none);
 - ``periods``: one row per reviewed period with its windows (``period_windows``);
 - ``targets``: partner, period, target (the target amount of each reviewed period);
@@ -300,7 +300,7 @@ def partner_kpis(
     rows = (
         scored.union(sales.select("partner"), distinct=True)
         .cross_join(periods.select("period", "days"))
-        .left_join(partners.select("partner", "channel_model", "region"), "partner")
+        .left_join(partners.select("partner", "channel_model", "region", "grade"), "partner")
         .drop("partner_right")
     )
     for part in (
@@ -355,6 +355,7 @@ def _kpi_columns(t: ir.Table, sell_through_rate: SellThroughRate) -> ir.Table:
         "period",
         "channel_model",
         "region",
+        "grade",  # the grade the partner held when reviewed
         revenue=revenue,
         quantity=quantity,
         gross_margin=margin,

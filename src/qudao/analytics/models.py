@@ -48,6 +48,17 @@ class ReviewRun(TimeStampedModel):
     kpi_version = models.CharField(_("KPI dictionary version"), max_length=20)
     parameters = models.JSONField(_("parameters"), default=dict)
     input_batches = models.JSONField(_("input batches"), default=dict)
+    # Each master-data table the run read, by name: the digest of its snapshot
+    # (analytics.inputs), so a re-run reads exactly the same.
+    input_snapshots = models.JSONField(_("input snapshots"), default=dict)
+    rerun_of = models.ForeignKey(
+        "self",
+        verbose_name=_("re-run of"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reruns",
+    )
     timings = models.JSONField(_("timings (s)"), default=dict)
     row_counts = models.JSONField(_("row counts"), default=dict)
     progress = models.FloatField(_("progress"), default=0)
@@ -74,7 +85,7 @@ class ReviewRun(TimeStampedModel):
 
     @property
     def reproduce_command(self) -> str:
-        return f"qudao review {self.period} --engine {self.engine}"
+        return f"qudao review --rerun {self.pk}"
 
     def get_absolute_url(self) -> str:
         return reverse("analytics:run_detail", args=[self.pk])
@@ -225,6 +236,14 @@ class Scorecard(models.Model):
     computed_grade = models.ForeignKey(
         "partners.Grade",
         verbose_name=_("computed grade"),
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+    )
+    # The grade the partner held when the run reviewed it (the export's "grade").
+    grade = models.ForeignKey(
+        "partners.Grade",
+        verbose_name=_("grade"),
         on_delete=models.PROTECT,
         null=True,
         related_name="+",

@@ -42,7 +42,7 @@ def scorecard_list(*, user: Any | None, period: str | None = None) -> QuerySet[S
     """The current scorecards (of the current run of each period) the user may see;
     ``user=None`` is the operator at the console (``qudao export`` without ``--user``)."""
     cards = Scorecard.objects.filter(is_current=True).select_related(
-        "partner", "partner__grade", "channel_model", "region", "computed_grade"
+        "partner", "partner__grade", "channel_model", "region", "computed_grade", "grade"
     )
     if period:
         cards = cards.filter(period=period)
@@ -70,7 +70,8 @@ def scorecard_export_rows(*, user: Any | None, period: str) -> tuple[list[str], 
         values: dict[str, Any] = {
             "partner_code": card.partner.code,
             "period": card.period,
-            "grade": card.partner.grade.code if card.partner.grade else None,
+            # the grade held when reviewed: an export of the run, whatever changed since
+            "grade": card.grade.code if card.grade else None,
             "at_risk": card.at_risk,
         }
         values.update({k.id: getattr(card, k.id) for k in KPIS})

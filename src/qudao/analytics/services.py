@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import time
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qudao.analytics.engine import Grading, check_engine, default_engine, run_review
+from qudao.analytics.inputs import RunInputs
 from qudao.analytics.kpis import (
     KPI_VERSION,
     KPIS,
     NEW_CUSTOMER_LOOKBACK_MONTHS,
+    SellThroughRate,
     sell_through_rate_definition,
 )
 from qudao.analytics.models import (
@@ -28,6 +31,9 @@ from qudao.analytics.selectors import grading_model_active
 from qudao.core.bulk import bulk_insert, bulk_insert_with_history
 from qudao.core.numbers import rounded_or_none
 from qudao.core.periods import Period
+
+if TYPE_CHECKING:
+    from qudao.governance.rules import Rule
 
 ProgressCallback = Any  # (fraction done, message) -> None
 
@@ -64,6 +70,57 @@ def review_create(*, period: str, actor: Any | None = None, engine: str | None =
     )
 
 
+class RerunRefusedError(ValueError):
+    """A run cannot be made again here (its facts or its dictionary changed)."""
+
+
+def review_rerun_create(*, run: ReviewRun, actor: Any | None = None) -> ReviewRun:
+    """Queue the same review again from what ``run`` recorded: its fact batches, the
+    snapshots of the master data it read, its parameters. Refused at once where the
+    facts or the KPI dictionary are no longer those the run used."""
+    if run.status not in (RunStatus.CURRENT, RunStatus.SUPERSEDED) or not run.input_snapshots:
+        raise RerunRefusedError(
+            _("Run %(id)s recorded no inputs to re-run from (it failed, or is older than this "
+              "feature).") % {"id": run.pk}
+        )  # fmt: skip
+    if run.kpi_version != KPI_VERSION:
+        raise RerunRefusedError(
+            _("Run %(id)s used KPI dictionary %(then)s; this installation has %(now)s.")
+            % {"id": run.pk, "then": run.kpi_version, "now": KPI_VERSION}
+        )
+    _check_same_facts(run)
+    return ReviewRun.objects.create(
+        period=run.period,
+        period_start=run.period_start,
+        period_end=run.period_end,
+        engine=run.engine,
+        kpi_version=run.kpi_version,
+        started_by=actor,
+        rerun_of=run,
+    )
+
+
+def _check_same_facts(run: ReviewRun) -> None:
+    """Facts never change, but batches are added and reverted: a re-run needs the same."""
+    from qudao.analytics.rollups import rollup_key
+
+    for fact, recorded in run.input_batches.items():
+        now = rollup_key(fact)[1]
+        if sorted(now) != sorted(recorded):
+            added = sorted(set(now) - set(recorded))
+            gone = sorted(set(recorded) - set(now))
+            raise RerunRefusedError(
+                _("The %(fact)s facts changed since run %(id)s (batches added: %(added)s; "
+                  "reverted: %(gone)s): a re-run reads the same batches. Start a new review "
+                  "instead.")
+                % {"fact": fact, "id": run.pk, "added": _ids(added), "gone": _ids(gone)}
+            )  # fmt: skip
+
+
+def _ids(ids: list[int]) -> str:
+    return ", ".join(f"#{i}" for i in ids) or "—"
+
+
 def review_enqueue(
     *, period: str, actor: Any | None = None, engine: str | None = None
 ) -> ReviewRun:
@@ -73,6 +130,15 @@ def review_enqueue(
     run = review_create(period=period, actor=actor, engine=engine)
     transaction.on_commit(lambda: run_review_task.enqueue(run.pk))
     return run
+
+
+def review_rerun_enqueue(*, run: ReviewRun, actor: Any | None = None) -> ReviewRun:
+    """Queue a re-run of ``run`` in the background once the caller's transaction commits."""
+    from qudao.analytics.tasks import run_review_task
+
+    again = review_rerun_create(run=run, actor=actor)
+    transaction.on_commit(lambda: run_review_task.enqueue(again.pk))
+    return again
 
 
 def review_run(
@@ -95,8 +161,13 @@ def review_run(
 
     run = run or review_create(period=period, actor=actor, engine=engine)
     parsed = Period.parse(run.period)
-    grading_model = grading_model_active()
-    grading = Grading.from_model(grading_model) if grading_model else None
+    setup = _ReviewSetup.replaying(run.rerun_of) if run.rerun_of else _ReviewSetup.fresh()
+    inputs, grading_model, grading, rules = (
+        setup.inputs,
+        setup.grading_model,
+        setup.grading,
+        setup.rules,
+    )
 
     def report(fraction: float, message: str) -> None:
         ReviewRun.objects.filter(pk=run.pk).update(progress=fraction)
@@ -107,7 +178,13 @@ def review_run(
     ReviewRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING)
     report(0.05, _("reading facts"))
     try:
-        result = run_review([parsed], engine=run.engine, grading=grading)
+        result = run_review(
+            [parsed],
+            engine=run.engine,
+            grading=grading,
+            inputs=inputs,
+            sell_through_rate=SellThroughRate(setup.parameters["sell_through_rate"]),
+        )
         report(0.7, _("writing scorecards"))
         write_started = time.perf_counter()
         partners = dict(Partner.objects.values_list("code", "pk"))
@@ -129,6 +206,7 @@ def review_run(
                 "rank_in_channel_model": row["rank_in_channel_model"],
                 "score": rounded_or_none(row.get("score"), 6),
                 "computed_grade_id": grades.get(row.get("computed_grade") or ""),
+                "grade_id": grades.get(row["grade"] or ""),
                 **{name: _field_value(places, row[name]) for name, places in kpi_places},
             }
             for row in result.table.to_pylist()
@@ -147,27 +225,15 @@ def review_run(
             )
             timings["grades"] = time.perf_counter() - step
             step = time.perf_counter()
-            flags = risk_flags_refresh(run=run)
+            flags = risk_flags_refresh(run=run, inputs=inputs, rules=rules)
             timings["rules"] = time.perf_counter() - step
             timings["total"] = time.perf_counter() - started
             ReviewRun.objects.filter(pk=run.pk).update(
                 status=RunStatus.CURRENT,
                 progress=1.0,
                 input_batches=result.input_batches,
-                parameters={
-                    "sell_through_rate": str(sell_through_rate_definition()),
-                    "new_customer_lookback_months": NEW_CUSTOMER_LOOKBACK_MONTHS,
-                    **(
-                        {
-                            "grading_model": grading_model.name,
-                            "weights": grading_model.weights,
-                            "thresholds": grading_model.thresholds,
-                            "hysteresis_periods": grading_model.hysteresis_periods,
-                        }
-                        if grading_model
-                        else {}
-                    ),
-                },
+                input_snapshots=inputs.recorded,
+                parameters=setup.parameters,
                 timings={k: round(v, 3) for k, v in timings.items()},
                 row_counts={
                     "scorecards": len(cards),
@@ -192,6 +258,74 @@ def review_run(
         progress(1.0, _("done"))
     run.refresh_from_db()
     return run
+
+
+@dataclass(frozen=True)
+class _RecordedGrading:
+    """What grade proposals need of the grading model, as a run recorded it."""
+
+    hysteresis_periods: int
+
+
+@dataclass(frozen=True)
+class _ReviewSetup:
+    """What a run reads besides facts: master data (through ``inputs``), the grading
+    model, the rules and their parameters — live, or as an earlier run recorded them."""
+
+    inputs: RunInputs
+    grading_model: Any  # GradingModel, _RecordedGrading or None
+    grading: Grading | None
+    rules: list[tuple[Rule, dict[str, Any]]]
+    parameters: dict[str, Any]
+
+    @classmethod
+    def fresh(cls) -> _ReviewSetup:
+        from qudao.governance.services import enabled_rules
+
+        model = grading_model_active()
+        rules = enabled_rules()
+        grading_parameters = (
+            {
+                "grading_model": model.name,
+                "weights": model.weights,
+                "thresholds": model.thresholds,
+                "hysteresis_periods": model.hysteresis_periods,
+            }
+            if model
+            else {}
+        )
+        return cls(
+            inputs=RunInputs(),
+            grading_model=model,
+            grading=Grading.from_model(model) if model else None,
+            rules=rules,
+            parameters={
+                "sell_through_rate": str(sell_through_rate_definition()),
+                "new_customer_lookback_months": NEW_CUSTOMER_LOOKBACK_MONTHS,
+                **grading_parameters,
+                "rules": {rule.id: params for rule, params in rules},
+            },
+        )
+
+    @classmethod
+    def replaying(cls, original: ReviewRun) -> _ReviewSetup:
+        from qudao.governance.rules import RULE_BY_ID
+
+        _check_same_facts(original)
+        recorded = original.parameters
+        graded = "weights" in recorded
+        return cls(
+            inputs=RunInputs(replay=original.input_snapshots),
+            grading_model=_RecordedGrading(recorded["hysteresis_periods"]) if graded else None,
+            grading=Grading(
+                weights={k: float(v) for k, v in recorded["weights"].items()},
+                thresholds=[(str(code), float(low)) for code, low in recorded["thresholds"]],
+            )
+            if graded
+            else None,
+            rules=[(RULE_BY_ID[i], p) for i, p in recorded.get("rules", {}).items()],
+            parameters=dict(recorded),
+        )
 
 
 def _cost_line_counts(table: Any) -> dict[str, int]:

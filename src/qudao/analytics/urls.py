@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.ReviewRunListView.as_view(), name="run_list"),
     path("run/", views.review_start, name="review_start"),
     path("<int:pk>/", views.run_detail, name="run_detail"),
+    path("<int:pk>/rerun/", views.run_rerun, name="run_rerun"),
     path("scorecards/", views.ScorecardListView.as_view(), name="scorecard_list"),
     path("overview/", views.overview, name="overview"),
     path("partner/<int:pk>/", views.partner_scorecard, name="partner_scorecard"),

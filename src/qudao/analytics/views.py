@@ -29,7 +29,12 @@ from qudao.analytics.models import (
     RunStatus,
     Scorecard,
 )
-from qudao.analytics.services import grade_proposal_decide, grading_model_update, review_enqueue
+from qudao.analytics.services import (
+    grade_proposal_decide,
+    grading_model_update,
+    review_enqueue,
+    review_rerun_enqueue,
+)
 from qudao.analytics.tables import (
     SCORECARD_KPIS,
     GradeProposalTable,
@@ -102,6 +107,21 @@ def review_start(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def run_rerun(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue the run again from what it recorded; the new run's page follows it."""
+    run = get_object_or_404(selectors.review_run_list(user=request.user), pk=pk)
+    if not can_change(request.user, ReviewRun):
+        raise PermissionDenied
+    try:
+        again = review_rerun_enqueue(run=run, actor=request.user)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+        return redirect(run.get_absolute_url())
+    return redirect(again.get_absolute_url())
+
+
+@login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(selectors.review_run_list(user=request.user), pk=pk)
     htmx = getattr(request, "htmx", None)
@@ -114,6 +134,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "run": run,
             "title": _("Review of %(period)s (run %(id)d)") % {"period": run.period, "id": run.pk},
             "running": running,
+            "can_rerun": bool(run.input_snapshots) and can_change(request.user, ReviewRun),
         },
     )
     if partial and not running:

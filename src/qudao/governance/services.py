@@ -14,6 +14,7 @@ from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from qudao.analytics.engine import Backend, backend
+from qudao.analytics.inputs import RunInputs
 from qudao.core.bulk import bulk_insert
 from qudao.core.periods import Period
 from qudao.core.services import model_create, model_update
@@ -75,8 +76,15 @@ def _evaluation(runner: Backend, rule: Rule, params: dict[str, Any]) -> Callable
     return lambda: rule.evaluate(runner.table("history"), params)
 
 
-def risk_flags_refresh(*, run: Any) -> int:
-    """Evaluate every enabled rule for the run's period and raise flags with evidence.
+def risk_flags_refresh(
+    *,
+    run: Any,
+    inputs: RunInputs | None = None,
+    rules: list[tuple[Rule, dict[str, Any]]] | None = None,
+) -> int:
+    """Evaluate ``rules`` (default: the enabled ones) for the run's period and raise flags
+    with evidence. The scorecard history they read comes through ``inputs`` (recorded with
+    the run, or replayed from the run being re-run).
 
     Open flags of an earlier run of the period are superseded (kept for history); flags
     already taken into an improvement plan stay as they are. Returns the flags raised.
@@ -84,13 +92,14 @@ def risk_flags_refresh(*, run: Any) -> int:
     from qudao.analytics.models import Scorecard
 
     period = Period.parse(run.period)
-    rules = enabled_rules()
+    rules = enabled_rules() if rules is None else rules
+    inputs = inputs if inputs is not None else RunInputs()
     if not rules:
         return 0
     depth = max(rule.window(params) for rule, params in rules)
     # The rules run on the review's engine, like its KPIs.
     runner = backend(run.engine)
-    runner.register("history", _history(period, depth))
+    runner.register("history", inputs.take("rules.history", lambda: _history(period, depth)))
     RiskFlag.objects.filter(period=run.period, status=FlagStatus.OPEN).update(
         status=FlagStatus.SUPERSEDED
     )
