@@ -290,7 +290,11 @@ def test_review_pages(world: World, role: str) -> None:
     assert client.get(reverse("analytics:proposal_list")).status_code == 200
     assert client.get(reverse("analytics:grading")).status_code == 200
     decides = role == "director"
-    response = client.post(reverse("analytics:proposal_approve_all"))
+    response = client.post(reverse("analytics:proposal_decide_all"))
+    assert response.status_code == (200 if decides else 403), role  # 200: the confirmation
+    response = client.post(
+        reverse("analytics:proposal_decide_all"), {"confirmed": "yes", "decision": "approve"}
+    )
     assert response.status_code == (302 if decides else 403), role
     response = client.post(reverse("analytics:grading"), {"hysteresis_periods": "1"})
     assert response.status_code == (200 if decides else 403), role  # 200: the form's errors

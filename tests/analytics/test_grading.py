@@ -8,7 +8,11 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from qudao.analytics.models import GradeProposal, GradingModel, ProposalStatus, Scorecard
-from qudao.analytics.services import grade_proposal_decide, review_run
+from qudao.analytics.services import (
+    grade_proposal_decide,
+    grade_proposals_decide_all,
+    review_run,
+)
 from tests.analytics.test_review import channel  # noqa: F401 - the fixture
 from tests.conftest import World
 
@@ -94,7 +98,7 @@ def test_proposals_page_decide_and_approve_all(channel: World) -> None:  # noqa:
     director = Client()
     director.force_login(channel.users["director"])
     page = director.get(reverse("analytics:proposal_list")).content.decode()
-    assert page.count('value="approve"') == 3
+    assert page.count('value="approve"') == 3 + 1  # each row, and the bulk button
     one = GradeProposal.objects.get(partner__code="P-US")
     director.post(reverse("analytics:proposal_decide", args=[one.pk]), {"decision": "reject"})
     one.refresh_from_db()
@@ -108,14 +112,37 @@ def test_proposals_page_decide_and_approve_all(channel: World) -> None:  # noqa:
     response = manager.post(
         reverse("analytics:proposal_decide", args=[mine.pk]), {"decision": "approve"}
     )
-    assert response.status_code == 404
-    assert manager.post(reverse("analytics:proposal_approve_all")).status_code == 403
-    # approve every open proposal the filters show: the two P-DE… partners
-    director.post(reverse("analytics:proposal_approve_all"), {"q": "P-DE", "status": "proposed"})
+    assert response.status_code == 403  # it sees the proposal, it may not decide it
+    mine.refresh_from_db()
+    assert mine.status == ProposalStatus.PROPOSED
+    assert manager.post(reverse("analytics:proposal_decide_all")).status_code == 403
+    # approve every open proposal the filters show: first the count and the partners...
+    filters = {"q": "P-DE", "status": "proposed"}
+    confirm = director.post(
+        reverse("analytics:proposal_decide_all"), {**filters, "decision": "approve"}
+    )
+    text = confirm.content.decode()
+    assert confirm.status_code == 200 and "2 open proposals match the filters" in text
+    assert "Approve 2 proposals" in text and "P-DE-SUB" in text
+    assert GradeProposal.objects.filter(status=ProposalStatus.PROPOSED).count() == 2
+    # ...then, confirmed with a reason, the two P-DE… partners; back to the same filters
+    done = director.post(
+        reverse("analytics:proposal_decide_all"),
+        {**filters, "decision": "approve", "confirmed": "yes", "note": "Q1 review board"},
+    )
+    assert done.status_code == 302 and done["Location"].endswith("?q=P-DE&status=proposed")
     statuses = dict(GradeProposal.objects.values_list("partner__code", "status"))
     assert statuses == {"P-US": "rejected", "P-DE": "approved", "P-DE-SUB": "approved"}
+    assert set(GradeProposal.objects.filter(status="approved").values_list("note", flat=True)) == {
+        "Q1 review board"
+    }
     channel.p_de.refresh_from_db()
     assert channel.p_de.grade.code == GradeProposal.objects.get(partner__code="P-DE").to_grade.code
+    # the partner's change history names the grades, not their ids
+    history = director.get(
+        reverse("partners:partner_detail", args=[channel.p_de.pk]), {"tab": "history"}
+    ).content.decode()
+    assert str(channel.p_de.grade) in history
 
 
 def test_grading_model_page_edits_with_validation(channel: World) -> None:  # noqa: F811
@@ -151,3 +178,48 @@ def test_grading_model_page_edits_with_validation(channel: World) -> None:  # no
     manager.force_login(channel.users["manager"])
     assert "Change the model" not in manager.get(url).content.decode()
     assert manager.post(url, {"weights": "{}"}).status_code == 403
+
+
+def test_a_newer_proposal_supersedes_older_open_ones(channel: World) -> None:  # noqa: F811
+    from django.core.exceptions import PermissionDenied
+
+    GradingModel.objects.update(hysteresis_periods=1)
+    review_run(period="2019Q4")
+    older = set(
+        GradeProposal.objects.filter(status=ProposalStatus.PROPOSED).values_list("pk", flat=True)
+    )
+    assert older
+    review_run(period="2020Q1")
+    open_ones = GradeProposal.objects.filter(status=ProposalStatus.PROPOSED)
+    # one open proposal per partner, from its latest period
+    partners = list(open_ones.values_list("partner_id", flat=True))
+    assert len(partners) == len(set(partners))
+    assert set(open_ones.values_list("period", flat=True)) == {"2020Q1"}
+    superseded = GradeProposal.objects.filter(pk__in=older, status=ProposalStatus.SUPERSEDED)
+    assert superseded.exists()
+    with pytest.raises(ValidationError, match="newer review"):
+        grade_proposal_decide(
+            proposal=superseded.first(), approve=True, actor=channel.users["director"]
+        )
+    # re-reviewing an older period never reopens it over the newer one
+    review_run(period="2019Q4")
+    assert set(
+        GradeProposal.objects.filter(status=ProposalStatus.PROPOSED).values_list(
+            "period", flat=True
+        )
+    ) == {"2020Q1"}
+    # bulk approval applies the latest proposal of each partner, nothing older
+    decided = grade_proposals_decide_all(
+        proposals=GradeProposal.objects.all(), approve=True, actor=channel.users["director"]
+    )
+    assert decided == len(partners)
+    for proposal in GradeProposal.objects.filter(status=ProposalStatus.APPROVED):
+        assert proposal.period == "2020Q1"
+        assert proposal.partner.grade_id == proposal.to_grade_id
+    # a manager may not decide, whatever the door: nothing changes
+    with pytest.raises(PermissionDenied):
+        grade_proposal_decide(
+            proposal=GradeProposal.objects.first(),
+            approve=False,
+            actor=channel.users["manager"],
+        )

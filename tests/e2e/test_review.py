@@ -59,9 +59,16 @@ def test_director_reviews_a_quarter(page, live_server, shots: Path) -> None:  # 
     page.goto(f"{live_server.url}/review/proposals/?q={proposal.partner.code}&status=proposed")
     page.screenshot(path=str(shots / "review-proposals-zh.png"))
     page.click("button:has-text('批准当前显示的全部待审批建议')")
+    # a confirmation with the count first, and a reason
+    page.wait_for_selector("button[data-confirm-count='1']")
+    assert "1 条待审批建议符合筛选条件" in page.inner_text("main")
+    page.fill("input[name='note']", "季度复盘会决定")
+    page.screenshot(path=str(shots / "review-proposals-confirm-zh.png"))
+    page.click("button[data-confirm-count='1']")
     page.wait_for_selector(".flash")
+    assert f"q={proposal.partner.code}" in page.url  # back to the same filters
     proposal.refresh_from_db()
-    assert proposal.status == ProposalStatus.APPROVED
+    assert proposal.status == ProposalStatus.APPROVED and proposal.note == "季度复盘会决定"
     # at-risk partners: start a plan from a flag, with the suggested actions filled in
     page.click("a.nav-item:has-text('风险伙伴')")
     page.locator("a.btn:has-text('发起计划')").first.click()
@@ -91,6 +98,8 @@ def test_director_reviews_and_approves_in_english(page, live_server, shots: Path
     proposal = GradeProposal.objects.filter(status=ProposalStatus.PROPOSED).first()
     page.goto(f"{live_server.url}/review/proposals/?q={proposal.partner.code}&status=proposed")
     page.click("button:has-text('Approve every open proposal shown')")
+    page.wait_for_selector("text=1 open proposal matches the filters")
+    page.click("button[data-confirm-count='1']")
     page.wait_for_selector(".flash")
     proposal.refresh_from_db()
     proposal.partner.refresh_from_db()

@@ -143,6 +143,8 @@ class ProposalStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    # a newer proposal for the same partner (from a later period) replaced it
+    SUPERSEDED = "superseded", _("Superseded")
 
 
 class GradeProposal(TimeStampedModel):

@@ -412,19 +412,67 @@ def grade_proposals_refresh(*, run: ReviewRun, model: GradingModel) -> int:
     for stale in open_now.values():
         stale.status = ProposalStatus.WITHDRAWN
         stale.save(update_fields=["status", "updated_at"])
+    grade_proposals_supersede(user_id=run.started_by_id)
     return count
+
+
+def grade_proposals_supersede(*, user_id: int | None = None) -> int:
+    """Leave one open proposal per partner: the one of its latest period (the newest run
+    on a tie). Older open ones become superseded, so that nobody applies a grade an
+    outdated review proposed. Returns how many were superseded."""
+    from simple_history.utils import bulk_update_with_history
+
+    latest: dict[int, GradeProposal] = {}
+    older: list[GradeProposal] = []
+    for proposal in GradeProposal.objects.filter(status=ProposalStatus.PROPOSED).only(
+        "pk", "partner_id", "period", "status", "updated_at"
+    ):
+        rank = (Period.parse(proposal.period).end, proposal.pk)
+        best = latest.get(proposal.partner_id)
+        if best is None or rank > (Period.parse(best.period).end, best.pk):
+            if best is not None:
+                older.append(best)
+            latest[proposal.partner_id] = proposal
+        else:
+            older.append(proposal)
+    for proposal in older:
+        proposal.status = ProposalStatus.SUPERSEDED
+        proposal.updated_at = timezone.now()
+    if older:
+        bulk_update_with_history(
+            older,
+            GradeProposal,
+            ["status", "updated_at"],
+            batch_size=500,
+            default_user=_user(user_id),
+        )
+    return len(older)
+
+
+def _user(user_id: int | None) -> Any:
+    from qudao.core.models import User
+
+    return None if user_id is None else User.objects.filter(pk=user_id).first()
 
 
 @transaction.atomic
 def grade_proposal_decide(
     *, proposal: GradeProposal, approve: bool, actor: Any, note: str = ""
 ) -> GradeProposal:
-    """Approve (the partner's grade changes, audited) or reject a proposed grade change."""
-    from django.core.exceptions import ValidationError
+    """Approve (the partner's grade changes, audited) or reject a proposed grade change,
+    with the reason given. Only those who may change the proposal decide it."""
+    from django.core.exceptions import PermissionDenied, ValidationError
 
+    from qudao.core.permissions import restrict
     from qudao.partners.services import partner_update
 
+    if not restrict(GradeProposal.objects.filter(pk=proposal.pk), actor, "change").exists():
+        raise PermissionDenied(_("You may not decide this proposal."))
     locked = GradeProposal.objects.select_for_update().get(pk=proposal.pk)
+    if locked.status == ProposalStatus.SUPERSEDED:
+        raise ValidationError(
+            _("A newer review proposed another grade for this partner: decide that one.")
+        )
     if locked.status != ProposalStatus.PROPOSED:
         raise ValidationError(_("This proposal was already decided."))
     if approve:
@@ -436,6 +484,19 @@ def grade_proposal_decide(
     locked._history_user = actor  # type: ignore[attr-defined]
     locked.save()
     return locked
+
+
+def grade_proposals_decide_all(*, proposals: Any, approve: bool, actor: Any, note: str = "") -> int:
+    """Decide every open proposal of ``proposals`` (a queryset) the same way: the latest
+    per partner only (older ones are superseded, never applied). Returns how many."""
+    from qudao.core.permissions import restrict
+
+    chosen = restrict(proposals, actor, "change").filter(status=ProposalStatus.PROPOSED)
+    decided = 0
+    for proposal in chosen.select_related("partner", "to_grade").order_by("partner_id"):
+        grade_proposal_decide(proposal=proposal, approve=approve, actor=actor, note=note)
+        decided += 1
+    return decided
 
 
 def grading_model_update(*, model: GradingModel, actor: Any | None = None, **data: Any) -> Any:

@@ -14,6 +14,6 @@ urlpatterns = [
     path("kpis/", views.kpi_dictionary, name="kpi_list"),
     path("grading/", views.grading, name="grading"),
     path("proposals/", views.GradeProposalListView.as_view(), name="proposal_list"),
-    path("proposals/approve-all/", views.proposal_approve_all, name="proposal_approve_all"),
+    path("proposals/decide-all/", views.proposal_decide_all, name="proposal_decide_all"),
     path("proposals/<int:pk>/decide/", views.proposal_decide, name="proposal_decide"),
 ]

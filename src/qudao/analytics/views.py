@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import copy
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -31,6 +33,7 @@ from qudao.analytics.models import (
 )
 from qudao.analytics.services import (
     grade_proposal_decide,
+    grade_proposals_decide_all,
     grading_model_update,
     review_enqueue,
     review_rerun_enqueue,
@@ -174,16 +177,14 @@ class GradeProposalListView(ObjectListView):
 @login_required
 @require_POST
 def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = get_object_or_404(
-        restrict(GradeProposal.objects.all(), request.user, "change"), pk=pk
-    )
+    proposal = get_object_or_404(selectors.grade_proposal_list(user=request.user), pk=pk)
     approve = request.POST.get("decision") == "approve"
     try:
         grade_proposal_decide(
             proposal=proposal,
             approve=approve,
             actor=request.user,
-            note=request.POST.get("note", ""),
+            note=request.POST.get("note", "").strip(),
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -202,19 +203,45 @@ def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def proposal_approve_all(request: HttpRequest) -> HttpResponse:
-    """Approve every open proposal the current filters show (the director's bulk action)."""
+def proposal_decide_all(request: HttpRequest) -> HttpResponse:
+    """Approve or reject every open proposal the list's filters show: first a page that
+    says how many and which, then the decision; back to the list with its filters."""
     if not can_change(request.user, GradeProposal):
         raise PermissionDenied
-    rows = restrict(GradeProposal.objects.all(), request.user, "change")
-    filterset = GradeProposalFilterSet(request.POST, queryset=rows, request=request)
+    approve = request.POST.get("decision") != "reject"
+    filters = {k: v for k, v in request.POST.items() if k in GradeProposalFilterSet.base_filters}
+    rows = selectors.grade_proposal_list(user=request.user)
+    filterset = GradeProposalFilterSet(filters, queryset=rows, request=request)
     chosen = filterset.qs if filterset.is_valid() else rows.none()
-    approved = 0
-    for proposal in chosen.filter(status=ProposalStatus.PROPOSED).select_related("partner"):
-        grade_proposal_decide(proposal=proposal, approve=True, actor=request.user)
-        approved += 1
-    messages.success(request, _("%(n)d proposals approved.") % {"n": approved})
-    return redirect("analytics:proposal_list")
+    back = f"{reverse('analytics:proposal_list')}?{urlencode(filters)}"
+    if request.POST.get("confirmed") != "yes":
+        open_ones = chosen.filter(status=ProposalStatus.PROPOSED).select_related(
+            "partner", "from_grade", "to_grade"
+        )
+        return render(
+            request,
+            "analytics/proposal_confirm.html",
+            {
+                "title": _("Approve grade proposals") if approve else _("Reject grade proposals"),
+                "approve": approve,
+                "count": open_ones.count(),
+                "sample": list(open_ones.order_by("partner__code")[:20]),
+                "filters": filters,
+                "back": back,
+            },
+        )
+    decided = grade_proposals_decide_all(
+        proposals=chosen,
+        approve=approve,
+        actor=request.user,
+        note=request.POST.get("note", "").strip(),
+    )
+    messages.success(
+        request,
+        (_("%(n)d proposals approved.") if approve else _("%(n)d proposals rejected."))
+        % {"n": decided},
+    )
+    return redirect(back)
 
 
 @login_required
