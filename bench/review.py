@@ -223,7 +223,9 @@ def main() -> None:
         base = results["duckdb SQL"]["seconds"]
         print(f"{'contender':<30}{'seconds':>9}{'peak MB':>9}{'÷ DuckDB SQL':>14}")
         for name, r in results.items():
-            print(f"{name:<30}{r['seconds']:>9.2f}{r['peak_mb']:>9,.0f}{r['seconds'] / base:>13.2f}x")
+            print(
+                f"{name:<30}{r['seconds']:>9.2f}{r['peak_mb']:>9,.0f}{r['seconds'] / base:>13.2f}x"
+            )
         a = results["qudao (a) 8 quarters"]["seconds"]
         print(f"pandas ÷ qudao (a): {results['pandas']['seconds'] / a:.1f}x")
         print(compare(out))

@@ -136,10 +136,16 @@ def pandas_review(home: Path, data: Path) -> pd.DataFrame:
     for c in ("quantity", "amount", "cost"):
         si[c] = si[c].astype("float64")
     si["costed"] = si["amount"].where(si["cost"].notna())
-    si_q = si.groupby(["partner", "qi"]).agg(
-        rev=("amount", "sum"), qty=("quantity", "sum"), costed=("costed", "sum"),
-        cost=("cost", lambda s: s.sum(min_count=1)),
-    ).reset_index()
+    si_q = (
+        si.groupby(["partner", "qi"])
+        .agg(
+            rev=("amount", "sum"),
+            qty=("quantity", "sum"),
+            costed=("costed", "sum"),
+            cost=("cost", lambda s: s.sum(min_count=1)),
+        )
+        .reset_index()
+    )
     st = read("sell_through", ["date", "partner", "customer", "quantity", "amount"])
     st["qi"] = quarter(st.pop("date"))
     st["quantity"] = st["quantity"].astype("float64")
@@ -179,10 +185,13 @@ def pandas_review(home: Path, data: Path) -> pd.DataFrame:
     partners = pd.read_csv(data / "partners.csv", dtype=str)["code"]
     targets = pd.read_csv(data / "targets.csv", dtype={"partner": str, "period": str})
     targets = targets.groupby(["partner", "period"])["amount"].sum().rename("target")
-    grid = pd.MultiIndex.from_product([partners, [qi for qi, _ in QUARTERS]], names=["partner", "qi"])
+    grid = pd.MultiIndex.from_product(
+        [partners, [qi for qi, _ in QUARTERS]], names=["partner", "qi"]
+    )
     t = pd.DataFrame(index=grid).reset_index()
     t["period"] = t["qi"].map(dict(QUARTERS))
     t["days"] = t["period"].map(_days)
+
     def later(frame: pd.DataFrame, column: str, name: str, quarters: int) -> pd.Series:
         """``column`` of ``quarters`` earlier, keyed by the quarter that looks back at it."""
         moved = frame.reset_index().assign(qi=lambda f: f["qi"] + quarters)

@@ -108,7 +108,10 @@ def test_overview_without_reviews_says_what_to_do(world: World) -> None:
 
 def test_api_start_poll_and_read_scorecards(channel: World) -> None:  # noqa: F811
     from qudao.core.services import api_token_create
+    from qudao.governance.models import RiskRuleSetting
 
+    # P-DE lost half its customers: at risk where one period above 40 % is enough
+    RiskRuleSetting.objects.create(rule="high_churn", parameters={"above": 0.4, "periods": 1})
     _token, key = api_token_create(user=channel.users["director"], name="bi")
     api = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
     with TestCase.captureOnCommitCallbacks(execute=True):

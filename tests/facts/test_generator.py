@@ -35,6 +35,9 @@ def test_planted_anomalies_are_in_the_data(tmp_path: Path) -> None:
         "below_floor",
         "channel_stuffing",
         "chronic_target_miss",
+        "declining",
+        "churning",
+        "silent",
     }
     flows = pl.read_csv(channel.files["sell_through"])
     partners = pl.read_csv(channel.files["partners"]).select("code", "home_region")
@@ -49,7 +52,7 @@ def test_planted_anomalies_are_in_the_data(tmp_path: Path) -> None:
         .agg(pl.col("elsewhere").mean())
     )
     crossers = set(truth.filter(pl.col("anomaly") == "cross_region").get_column("partner"))
-    flagged = set(moved.filter(pl.col("elsewhere") > 0.2).get_column("partner"))
+    flagged = set(moved.filter(pl.col("elsewhere") > 0).get_column("partner"))
     assert flagged == crossers  # exactly the planted ones sell across provinces
     prices = pl.read_csv(channel.files["price_list"]).select("product", "floor_price")
     below = set(
@@ -58,6 +61,31 @@ def test_planted_anomalies_are_in_the_data(tmp_path: Path) -> None:
         .get_column("partner")
     )
     assert below == set(truth.filter(pl.col("anomaly") == "below_floor").get_column("partner"))
+
+    def planted(anomaly: str) -> set[str]:
+        return set(truth.filter(pl.col("anomaly") == anomaly).get_column("partner"))
+
+    flows = flows.with_columns(pl.col("date").str.to_date(), pl.col("partner"))
+    in_2024 = pl.col("date").dt.year() == 2024
+    # silent partners send nothing for 2024; everyone else does
+    reporting = set(flows.filter(in_2024).get_column("partner"))
+    assert planted("silent") and not planted("silent") & reporting
+    # decliners buy far less in 2024 than in 2023; the others about as much
+    bought = pl.read_csv(channel.files["sell_in"], try_parse_dates=True)
+    yearly = bought.group_by("partner").agg(
+        (pl.col("amount").filter(pl.col("order_date").dt.year() == 2024).sum()
+         / pl.col("amount").filter(pl.col("order_date").dt.year() == 2023).sum()).alias("ratio")
+    )  # fmt: skip
+    low = set(yearly.filter(pl.col("ratio") < 0.45).get_column("partner"))
+    assert planted("declining") <= low
+    others = yearly.filter(~pl.col("partner").is_in(list(planted("declining"))))
+    assert 0.8 < others.get_column("ratio").median() < 1.25  # ordinary partners hold steady
+    # churners' customers never buy in two different quarters
+    quarters = flows.group_by("partner", "customer").agg(
+        pl.col("date").dt.quarter().n_unique().alias("q")
+    )
+    repeat = set(quarters.filter(pl.col("q") > 1).get_column("partner"))
+    assert planted("churning") and not planted("churning") & repeat
 
 
 @pytest.mark.django_db

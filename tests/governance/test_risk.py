@@ -11,7 +11,9 @@ from django.core.exceptions import ValidationError
 from qudao.analytics.models import Scorecard
 from qudao.analytics.services import review_run
 from qudao.governance.models import FlagStatus, PlanStatus, RiskFlag, RiskRuleSetting
+from qudao.governance.selectors import evidence_text
 from qudao.governance.services import plan_close, plan_create, plan_decide_termination
+from qudao.partners.models import ChannelModel
 from qudao.partners.services import target_create
 from tests.analytics.test_review import channel  # noqa: F401 - the fixture
 from tests.conftest import World
@@ -34,18 +36,18 @@ def _flags(period: str = "2020Q1") -> set[tuple[str, str]]:
 
 
 def test_rules_flag_with_evidence_period_by_period(reviewed: World) -> None:
-    # P-DE: 20 % then 2 % of target (two quarters running), churn 50 % (> 30 %);
-    # P-US bought 3,000 but sent no sell-through. Turnover 1.0 is not below 1.0.
-    assert _flags() == {
-        ("P-DE", "target_missed"),
-        ("P-DE", "high_churn"),
-        ("P-US", "missing_sell_through"),
-    }
+    # P-DE: 20 % then 2 % of target (below 80 % two quarters running); P-US, a reseller
+    # (resellers owe their sell-through), bought 3,000 but sent none. P-DE's churn of 50 %
+    # is not above 50 %, and not two quarters running; turnover 1.0 is not below 1.0.
+    assert _flags() == {("P-DE", "target_missed"), ("P-US", "missing_sell_through")}
     missed = RiskFlag.objects.get(partner=reviewed.p_de, rule="target_missed", period="2020Q1")
     assert missed.evidence == [
-        {"period": "2019Q4", "value": 0.2, "reference": 1.0},
-        {"period": "2020Q1", "value": 0.02, "reference": 1.0},
+        {"period": "2019Q4", "value": 0.2, "reference": 0.8},
+        {"period": "2020Q1", "value": 0.02, "reference": 0.8},
     ]
+    assert evidence_text(missed) == "2019Q4: 20.0% / 80.0% · 2020Q1: 2.0% / 80.0%"
+    silent = RiskFlag.objects.get(partner=reviewed.p_us, rule="missing_sell_through")
+    assert evidence_text(silent) == "2020Q1: 3,000.00 / 0.00"  # what it bought, in money
     at_risk = dict(
         Scorecard.objects.filter(period="2020Q1", is_current=True).values_list(
             "partner__code", "at_risk"
@@ -54,13 +56,43 @@ def test_rules_flag_with_evidence_period_by_period(reviewed: World) -> None:
     assert at_risk == {"P-DE": True, "P-US": True, "P-DE-SUB": False}
 
 
+def test_evidence_never_rounds_a_miss_up_to_its_reference(reviewed: World) -> None:
+    flag = RiskFlag.objects.get(partner=reviewed.p_de, rule="target_missed", period="2020Q1")
+    flag.evidence = [{"period": "2020Q1", "value": 0.995, "reference": 1.0}]
+    assert evidence_text(flag) == "2020Q1: 99.5% / 100.0%"
+
+
+def test_only_partners_that_owe_sell_through_are_flagged_for_missing_it(
+    reviewed: World,
+) -> None:
+    us = reviewed.p_us
+    # the partner's own setting wins over its channel model's
+    us.reports_sell_through = False
+    us.save()
+    review_run(period="2020Q1")
+    assert ("P-US", "missing_sell_through") not in _flags()
+    # a channel model that does not owe it (e-commerce), unless the partner says it does
+    us.reports_sell_through = None
+    us.channel_model = ChannelModel.objects.get(code="ecommerce")
+    us.save()
+    review_run(period="2020Q1")
+    assert ("P-US", "missing_sell_through") not in _flags()
+    us.reports_sell_through = True
+    us.save()
+    review_run(period="2020Q1")
+    assert ("P-US", "missing_sell_through") in _flags()
+
+
 def test_rules_are_parameterised_and_can_be_switched_off(reviewed: World) -> None:
-    RiskRuleSetting.objects.create(rule="high_churn", parameters={"above": 0.6})
+    RiskRuleSetting.objects.create(rule="high_churn", parameters={"above": 0.4, "periods": 1})
+    review_run(period="2020Q1")
+    assert ("P-DE", "high_churn") in _flags()  # 50 % > 40 %, one period is enough
+    RiskRuleSetting.objects.filter(rule="high_churn").update(parameters={"above": 0.6})
     RiskRuleSetting.objects.create(rule="missing_sell_through", enabled=False)
     RiskRuleSetting.objects.create(rule="target_missed", parameters={"periods": 3})
     review_run(period="2020Q1")
     assert _flags() == set()  # 50 % churn ≤ 60 %; no 2019Q3 target; the other is off
-    assert RiskFlag.objects.filter(status=FlagStatus.SUPERSEDED).count() == 3  # history
+    assert RiskFlag.objects.filter(status=FlagStatus.SUPERSEDED).count() == 2 + 3  # history
 
 
 def test_a_failed_plan_proposes_termination_and_a_director_decides(reviewed: World) -> None:

@@ -16,7 +16,7 @@ def test_at_risk_list_plan_and_termination_in_the_browser(reviewed: World) -> No
     manager.force_login(reviewed.users["manager"])
     page = manager.get(reverse("governance:flag_list"), {"status": "open"}).content.decode()
     # the manager (Europe) sees P-DE's flags with their numbers, not P-US's
-    assert "Target missed" in page and "2019Q4: 0.20 / 1.00 · 2020Q1: 0.02 / 1.00" in page
+    assert "Target missed" in page and "2019Q4: 20.0% / 80.0% · 2020Q1: 2.0% / 80.0%" in page
     assert "P-US" not in page and "Start a plan" in page
     form = manager.get(reverse("governance:plan_add"), {"partner": reviewed.p_de.pk})
     text = form.content.decode()
@@ -63,7 +63,7 @@ def test_rules_page_edits_parameters(reviewed: World) -> None:  # noqa: F811
     director = Client()
     director.force_login(reviewed.users["director"])
     url = reverse("governance:rule_list")
-    assert "Customer churn above 30% for 1 period(s) running." in director.get(url).content.decode()
+    assert "Customer churn above 50% for 2 period(s) running." in director.get(url).content.decode()
     director.post(url, {"rule": "high_churn", "enabled": "on", "parameters": '{"above": 0.6}'})
     page = director.get(url).content.decode()
     assert "Customer churn above 60%" in page

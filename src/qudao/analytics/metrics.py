@@ -363,6 +363,7 @@ def _kpi_columns(t: ir.Table, sell_through_rate: SellThroughRate) -> ir.Table:
         gross_margin_rate=_ratio(margin, costed_revenue),
         revenue_growth_qoq=_ratio(revenue, t.prev_revenue) - 1,
         revenue_growth_yoy=_ratio(revenue, t.ya_revenue) - 1,
+        revenue_year_ago=t.ya_revenue,
         target=t.target,
         target_attainment=_ratio(revenue, t.target),
         channel_share=_ratio(revenue, revenue.sum().over(group_by=t.period)),

@@ -232,6 +232,11 @@ class Scorecard(models.Model):
     costed_revenue = models.DecimalField(
         _("revenue with a cost"), max_digits=24, decimal_places=2, null=True
     )
+    # The sell-in of the same period a year earlier: the base of the year-on-year growth,
+    # which cannot give it back when this period's revenue is 0.
+    revenue_year_ago = models.DecimalField(
+        _("revenue a year earlier"), max_digits=24, decimal_places=2, null=True
+    )
     rank_in_channel_model = models.IntegerField(_("rank in channel model"), null=True)
     score = models.DecimalField(_("score"), max_digits=8, decimal_places=6, null=True)
     at_risk = models.BooleanField(_("at risk"), null=True)

@@ -203,6 +203,7 @@ def review_run(
                 "region_id": regions.get(row["region"]),
                 "target": rounded_or_none(row["target"], 2),
                 "costed_revenue": rounded_or_none(row["costed_revenue"], 2),
+                "revenue_year_ago": rounded_or_none(row["revenue_year_ago"], 2),
                 "rank_in_channel_model": row["rank_in_channel_model"],
                 "score": rounded_or_none(row.get("score"), 6),
                 "computed_grade_id": grades.get(row.get("computed_grade") or ""),

@@ -12,7 +12,14 @@ Planted anomalies, each listed in ``ground_truth.csv`` (anomaly, partner, period
 - ``below_floor``: a partner sells under the floor price;
 - ``channel_stuffing``: a partner's sell-in spikes in a quarter's last month while its
   sell-through does not;
-- ``chronic_target_miss``: a partner's targets are set well above what it sells, every quarter.
+- ``chronic_target_miss``: a partner's targets are set well above what it sells, every quarter;
+- ``declining``: a partner sells 80 % less in 2024 than in 2023 (growth far below its peers);
+- ``churning``: a partner's customers never come back — new ones every quarter;
+- ``silent``: a distributor or reseller (they owe their sell-through) that buys in 2024 but
+  sends no sell-through for it.
+
+Ordinary partners look ordinary: targets within ±15 % of what they then buy, customers that
+come back (each partner has a pool of regulars sized to its volume).
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import polars as pl
 
 START = date(2023, 1, 1)
 DAYS = (date(2024, 12, 31) - START).days + 1
+DAYS_2023 = (date(2024, 1, 1) - START).days
 QUARTERS = [f"{y}Q{q}" for y in (2023, 2024) for q in (1, 2, 3, 4)]
 PROVINCES = 10
 CITIES_PER_PROVINCE = 10
@@ -46,6 +54,27 @@ def _days_after(start: date, days: np.ndarray) -> pl.Series:
 def _seconds_after(start: date, seconds: np.ndarray) -> pl.Series:
     stamps = np.datetime64(start, "s") + seconds.astype("timedelta64[s]")
     return pl.Series(stamps.astype("datetime64[us]"))
+
+
+def _quarter_of(days: np.ndarray) -> np.ndarray:
+    """0 for 2023Q1 … 7 for 2024Q4, from days after START."""
+    months = _days_after(START, days).dt.month().to_numpy() - 1
+    years = _days_after(START, days).dt.year().to_numpy() - START.year
+    return np.asarray(years * 4 + months // 3, dtype=np.int64)
+
+
+def _thinned(lines: np.ndarray, keep_every: int) -> np.ndarray:
+    """Of the lines marked in ``lines``, all but every ``keep_every``-th (by position): a
+    thinning without chance, so a small partner declines as much as a large one."""
+    return lines & (np.cumsum(lines) % keep_every != 0)
+
+
+def _ordinary_choice(
+    rng: np.random.Generator, weights: np.ndarray, count: int, *excluded: np.ndarray
+) -> np.ndarray:
+    """``count`` partners drawn by ``weights`` among those not in ``excluded``."""
+    allowed = np.where(np.isin(np.arange(len(weights)), np.concatenate(excluded)), 0.0, weights)
+    return rng.choice(len(weights), count, p=allowed / allowed.sum())
 
 
 def _money(values: np.ndarray) -> pl.Series:
@@ -176,12 +205,11 @@ def generate_channel(
     # --- anomalies ----------------------------------------------------------------------
     pick = rng.permutation(partners)
     k = max(1, partners // 50)
-    cross, below, stuffing, missers = (
-        pick[:k],
-        pick[k : 2 * k],
-        pick[2 * k : 3 * k],
-        pick[3 * k : 4 * k],
+    cross, below, stuffing, missers, decliners, churners = (
+        pick[i * k : (i + 1) * k] for i in range(6)
     )
+    # silent: distributors and resellers (they owe their sell-through) that stop sending it
+    silent = np.array([i for i in pick[6 * k :] if tier[i] <= 2][:k], dtype=np.int64)
     truth: list[tuple[str, str, str, str]] = []
     truth += [
         ("cross_region", codes[i], "2023-2024", "about a third of customers in other provinces")
@@ -200,11 +228,26 @@ def generate_channel(
         ("chronic_target_miss", codes[i], "2023-2024", "targets at 2 × actual sell-in")
         for i in missers
     ]
+    truth += [("declining", codes[i], "2024", "sells 80 % less than in 2023") for i in decliners]
+    truth += [
+        ("churning", codes[i], "2023-2024", "new customers every quarter, none come back")
+        for i in churners
+    ]
+    truth += [
+        ("silent", codes[i], "2024", "buys, but sends no sell-through in 2024") for i in silent
+    ]
+    # a declining partner keeps one 2024 line in this many
+    declining_keep_every = 5
 
     # --- sell-through ---------------------------------------------------------------------
     weights = size / size.sum()
     who = rng.choice(partners, lines, p=weights)
     day = rng.integers(0, DAYS, lines)
+    # A declining partner's 2024 lines mostly never happen, a silent one's all; they go to
+    # ordinary partners instead, so that the file still holds ``lines`` lines.
+    gone = _thinned(np.isin(who, decliners) & (day >= DAYS_2023), declining_keep_every)
+    gone |= np.isin(who, silent) & (day >= DAYS_2023)
+    who[gone] = _ordinary_choice(rng, weights, int(gone.sum()), decliners, silent)
     sku = rng.integers(0, products, lines)
     quantity = rng.integers(1, 6, lines)
     price = list_price[sku]
@@ -219,7 +262,12 @@ def generate_channel(
         other,
     )
     customer_city = np.where(moved, other, customer_city)
-    customer = rng.integers(0, 200, lines)
+    # Regulars: a pool per partner, about 16 purchases per customer over the two years,
+    # so an ordinary customer buys about twice a quarter and rarely lapses.
+    pool = np.maximum(5, np.round(weights * lines / 16)).astype(np.int64)
+    customer = (rng.random(lines) * pool[who]).astype(np.int64)
+    # a churning partner's customers are new each quarter (the quarter is in their id)
+    customer = np.where(np.isin(who, churners), customer + _quarter_of(day) * 1_000_000, customer)
     write(
         "sell_through",
         pl.DataFrame(
@@ -246,8 +294,13 @@ def generate_channel(
 
     # --- sell-in: what partners bought, about a fifth as many lines ----------------------
     n_in = max(1, lines // 5)
-    buyer = rng.choice(partners, n_in, p=weights)
+    # Every partner orders regularly: a floor under the Pareto weights, so that a small
+    # partner's quarter is a handful of orders, not one (whose growth would be noise).
+    buying = 0.3 * weights + 0.7 / partners
+    buyer = rng.choice(partners, n_in, p=buying)
     in_day = rng.integers(0, DAYS, n_in)
+    gone = _thinned(np.isin(buyer, decliners) & (in_day >= DAYS_2023), declining_keep_every)
+    buyer[gone] = _ordinary_choice(rng, buying, int(gone.sum()), decliners)
     in_sku = rng.integers(0, products, n_in)
     in_qty = rng.integers(3, 20, n_in)
     in_dates = _days_after(START, in_day)
@@ -301,10 +354,13 @@ def generate_channel(
         .group_by("partner", "period")
         .agg(pl.col("amount").sum())
     )
+    # an ordinary target is within ±15 % of what the partner then buys
+    spread = pl.Series(rng.uniform(0.85, 1.15, actual.height))
+    actual = actual.sort("partner", "period").with_columns(spread.alias("spread"))
     factor = (
         pl.when(pl.col("partner").is_in(pl.Series(codes[missers]).implode()))
         .then(2.0)
-        .otherwise(1.05)
+        .otherwise(pl.col("spread"))
     )
     write(
         "targets",

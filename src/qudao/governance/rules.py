@@ -32,6 +32,9 @@ class Rule:
     evaluate: Evaluate
     suggested_actions_en: str
     suggested_actions_zh: str
+    # How the evidence's value and reference read: the unit of the KPI the rule looks at
+    # (a rate reads as a percentage, money with separators, days as whole days).
+    unit: str = "number"
     enabled_by_default: bool = True
 
     def window(self, parameters: dict[str, Any]) -> int:
@@ -75,17 +78,31 @@ def target_missed(history: ir.Table, p: dict[str, Any]) -> ir.Table:
 
 
 def growth_below_channel(history: ir.Table, p: dict[str, Any]) -> ir.Table:
-    # The median, not the mean: one partner growing 400-fold from a tiny base would lift a
-    # mean above everyone else and flag the whole channel model.
-    growth = history.revenue_growth_yoy
-    average = growth.median().over(group_by=[history.period, history.channel_model])
-    with_average = history.mutate(channel_average=average)
+    """Growth over the rule's periods together (their sell-in against the same periods a
+    year earlier) far below the median of the channel model.
+
+    Together, not period by period: a small partner's single quarter swings widely, and
+    two noisy quarters would each have to clear the bar. The median, not the mean: one
+    partner growing 400-fold from a tiny base would lift a mean above everyone else. And
+    far below it (by ``margin``): half of any channel model is below its median."""
+    periods = int(p["periods"])
+    recent = history.filter(history.step < periods)
+    year_ago = recent.revenue_year_ago
+    partner = ibis.window(group_by=recent.partner)
+    before = year_ago.sum().over(partner)
+    complete = year_ago.count().over(partner) == periods
+    together = ibis.ifelse(
+        complete & (before > 0), recent.revenue.sum().over(partner) / before - 1.0, None
+    )
+    with_growth = recent.mutate(window_growth=together)
+    median = with_growth.window_growth.median().over(group_by=with_growth.channel_model)
+    with_median = with_growth.mutate(channel_median=median)
     return _rows(
-        with_average,
-        int(p["periods"]),
-        with_average.revenue_growth_yoy,
-        with_average.channel_average,
-        with_average.revenue_growth_yoy < with_average.channel_average,
+        with_median,
+        periods,
+        with_median.window_growth,
+        with_median.channel_median,
+        with_median.window_growth < with_median.channel_median - float(p["margin"]),
     )
 
 
@@ -104,10 +121,11 @@ def low_turnover(history: ir.Table, p: dict[str, Any]) -> ir.Table:
 
 
 def missing_sell_through(history: ir.Table, p: dict[str, Any]) -> ir.Table:
-    # Only where sell-through is collected at all: some partner reported it that period.
+    # Only partners that owe their sell-through (by channel model, or their own setting),
+    # and only where it is collected at all: some partner reported it that period.
     collected = history.sell_through_revenue.count().over(group_by=history.period) > 0
     bought = history.revenue > 0
-    silent = bought & history.sell_through_revenue.isnull() & collected
+    silent = history.obliged & bought & history.sell_through_revenue.isnull() & collected
     return _rows(history, int(p["periods"]), history.revenue, ibis.literal(0.0), silent)
 
 
@@ -125,23 +143,29 @@ RULES: tuple[Rule, ...] = (
         "未达成目标",
         "Target attainment below {below:.0%} for {periods} periods running.",
         "连续 {periods} 期目标达成率低于 {below:.0%}。",
-        {"periods": 2, "below": 1.0},
+        # 80 %: a missed target by a hair is the review's business, not an exit rule's
+        {"periods": 2, "below": 0.8},
         target_missed,
         "Agree a recovery plan per month; review the target split by category; joint visits "
         "to the top accounts.",
         "按月制定追赶计划；复核分品类目标；对重点客户开展联合拜访。",
+        unit="rate",
     ),
     Rule(
         "growth_below_channel",
-        "Growth below the channel average",
-        "增长低于渠道平均",
-        "Year-on-year growth below the average of its channel model for {periods} periods running.",
-        "连续 {periods} 期同比增长低于所在渠道模式的平均水平。",
-        {"periods": 2},
+        "Growth well below the channel median",
+        "增长明显低于渠道中位数",
+        "Year-on-year growth over the last {periods} periods together more than {margin:.0%} "
+        "below the median of its channel model.",
+        "最近 {periods} 期合计的同比增长比所在渠道模式的中位数低 {margin:.0%} 以上。",
+        # 50 points below the median, twice running: quarterly growth of a small partner
+        # swings widely, so a smaller margin flags noise
+        {"periods": 2, "margin": 0.5},
         growth_below_channel,
         "Compare its product mix and coverage with the channel's best; a growth plan with "
         "quarterly milestones.",
         "与同渠道标杆对比产品结构和覆盖；制定带季度里程碑的增长计划。",
+        unit="rate",
     ),
     Rule(
         "high_churn",
@@ -149,10 +173,11 @@ RULES: tuple[Rule, ...] = (
         "客户流失率高",
         "Customer churn above {above:.0%} for {periods} period(s) running.",
         "连续 {periods} 期客户流失率高于 {above:.0%}。",
-        {"periods": 1, "above": 0.3},
+        {"periods": 2, "above": 0.5},
         high_churn,
         "Call back the lost customers; check service levels and prices against competitors.",
         "回访流失客户；对比竞品检查服务水平与价格。",
+        unit="rate",
     ),
     Rule(
         "low_turnover",
@@ -169,13 +194,14 @@ RULES: tuple[Rule, ...] = (
         "missing_sell_through",
         "Missing sell-through reports",
         "流向数据缺报",
-        "Bought from us but sent no sell-through (流向) for {periods} period(s) running, "
-        "while other partners did.",
-        "连续 {periods} 期有进货但未上报流向数据（其他伙伴已上报）。",
+        "Owes its sell-through (流向), bought from us, but sent none for {periods} period(s) "
+        "running, while other partners did.",
+        "应上报流向数据，本期有进货，但连续 {periods} 期未上报（其他伙伴已上报）。",
         {"periods": 1},
         missing_sell_through,
         "Remind the partner's admin; agree a monthly upload date; offer the Excel template.",
         "提醒伙伴数据专员；约定每月上报日期；提供 Excel 模板。",
+        unit="money",
     ),
     Rule(
         "late_sell_through",
@@ -189,6 +215,7 @@ RULES: tuple[Rule, ...] = (
         "Agree the monthly deadline in writing; a reminder a few days before it; check "
         "whether the partner's system can export automatically.",
         "书面约定每月上报截止日；截止前几天发送提醒；确认伙伴系统能否自动导出。",
+        unit="days",
         # Off until switched on: history loaded in bulk would count as late everywhere.
         enabled_by_default=False,
     ),

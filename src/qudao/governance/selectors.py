@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
+from qudao.core.numbers import rounded
 from qudao.core.permissions import restrict
 from qudao.governance.models import ImprovementPlan, RiskFlag, RiskRuleSetting
-from qudao.governance.rules import RULES, Rule
+from qudao.governance.rules import RULE_BY_ID, RULES, Rule
 
 
 def risk_flag_list(*, user: Any) -> QuerySet[RiskFlag]:
@@ -21,14 +25,29 @@ def plan_list(*, user: Any) -> QuerySet[ImprovementPlan]:
 
 
 def evidence_text(flag: RiskFlag) -> str:
-    """“2019Q4: 0.20 < 1.00 · 2020Q1: 0.02 < 1.00” — the numbers behind a flag."""
+    """“2019Q4: 62.5% / 80.0% · 2020Q1: 99.5% / 100.0%” — the numbers behind a flag, each
+    in the unit of what the rule looked at (a percentage is never rounded up to its
+    reference: 99.5% does not read 100%)."""
+    rule = RULE_BY_ID.get(flag.rule)
+    unit = rule.unit if rule else "number"
     parts = []
     for row in flag.evidence:
         value, reference = row.get("value"), row.get("reference")
-        shown = "—" if value is None else f"{value:,.2f}"
-        against = "" if reference is None else f" / {reference:,.2f}"
-        parts.append(f"{row['period']}: {shown}{against}")
+        against = "" if reference is None else f" / {_formatted(reference, unit)}"
+        parts.append(f"{row['period']}: {_formatted(value, unit)}{against}")
     return " · ".join(parts)
+
+
+def _formatted(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "rate":
+        return f"{value:.1%}"
+    if unit == "money":
+        return number_format(rounded(Decimal(str(value)), 2), 2, force_grouping=True)
+    if unit == "days":
+        return _("%(n)d days") % {"n": round(value)}
+    return number_format(rounded(Decimal(str(value)), 2), 2, force_grouping=True)
 
 
 def rule_states() -> list[tuple[Rule, dict[str, Any], bool]]:

@@ -10,7 +10,7 @@ import pyarrow as pa
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import FloatField
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext as _
 
 from qudao.analytics.engine import Backend, backend
@@ -36,6 +36,7 @@ HISTORY_COLUMNS = (
     "revenue",
     "sell_through_revenue",
     "sell_through_report_delay",
+    "revenue_year_ago",
 )
 
 
@@ -51,24 +52,28 @@ def _history(period: Period, depth: int) -> pa.Table:
     steps = {period.shifted(-i).key: i for i in range(depth)}
     # Doubles straight from the database: the rules compare, they do not add money.
     as_float = {f"{name}_": Cast(name, FloatField()) for name in HISTORY_COLUMNS}
+    # Whether the partner owes its sell-through: its own setting, else its channel model's.
+    obliged = Coalesce(
+        "partner__reports_sell_through", "partner__channel_model__reports_sell_through"
+    )
     rows = (
         Scorecard.objects.filter(is_current=True, period__in=steps)
-        .annotate(**as_float)
-        .values_list("partner_id", "period", "channel_model__code", *as_float)
+        .annotate(**as_float, obliged_=obliged)
+        .values_list("partner_id", "period", "channel_model__code", "obliged_", *as_float)
     )
-    columns = list(zip(*rows, strict=True)) or [()] * (3 + len(HISTORY_COLUMNS))
-    return pa.table(
-        {
-            "partner": pa.array(columns[0], pa.int64()),
-            "period": pa.array(columns[1], pa.string()),
-            "step": pa.array([steps[key] for key in columns[1]], pa.int64()),
-            "channel_model": pa.array(columns[2], pa.string()),
-            **{
-                name: pa.array(values, pa.float64())
-                for name, values in zip(HISTORY_COLUMNS, columns[3:], strict=True)
-            },
-        }
-    )
+    columns = list(zip(*rows, strict=True)) or [()] * (4 + len(HISTORY_COLUMNS))
+    history = {
+        "partner": pa.array(columns[0], pa.int64()),
+        "period": pa.array(columns[1], pa.string()),
+        "step": pa.array([steps[key] for key in columns[1]], pa.int64()),
+        "channel_model": pa.array(columns[2], pa.string()),
+        "obliged": pa.array([bool(v) for v in columns[3]], pa.bool_()),
+        **{
+            name: pa.array(values, pa.float64())
+            for name, values in zip(HISTORY_COLUMNS, columns[4:], strict=True)
+        },
+    }
+    return pa.table(history)
 
 
 def _evaluation(runner: Backend, rule: Rule, params: dict[str, Any]) -> Callable[[], Any]:

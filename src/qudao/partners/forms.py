@@ -27,6 +27,7 @@ class PartnerForm(ScopedModelForm):
             "owner",
             "credit_limit",
             "joined_on",
+            "reports_sell_through",
             "notes",
         ]
         widgets = {"joined_on": forms.DateInput()}

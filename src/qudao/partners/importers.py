@@ -8,7 +8,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from qudao.catalog.models import Category
-from qudao.core.importing.fields import as_choice, as_decimal, as_text, choices_of
+from qudao.core.importing.fields import as_bool, as_choice, as_decimal, as_text, choices_of
 from qudao.core.importing.master import Field, MasterTarget
 from qudao.core.importing.upsert import upsert_by
 from qudao.core.periods import Period
@@ -40,6 +40,7 @@ PARTNERS = MasterTarget(
         Field("joined_on"),
         Field("terminated_on"),
         Field("notes", as_text(2000)),
+        Field("reports_sell_through", as_bool),
     ],
     upsert=upsert_by(
         model=Partner,
@@ -64,6 +65,9 @@ PARTNERS = MasterTarget(
         "joined_on": p.joined_on,
         "terminated_on": p.terminated_on,
         "notes": p.notes,
+        "reports_sell_through": ""
+        if p.reports_sell_through is None
+        else ("yes" if p.reports_sell_through else "no"),
     },
 )
 

@@ -26,6 +26,14 @@ class ChannelModel(BilingualNamed, TimeStampedModel):
 
     code = models.CharField(_("code"), max_length=50, unique=True)
     sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+    reports_sell_through = models.BooleanField(
+        _("must report sell-through"),
+        default=False,
+        help_text=_(
+            "Partners of this model send their sell-through (流向) every month; the "
+            "missing sell-through rule watches them. A partner may say otherwise."
+        ),
+    )
     history = HistoricalRecords()
     objects = RestrictedQuerySet.as_manager()
     access_policy = AccessPolicy(partner_visible=True)
@@ -105,6 +113,13 @@ class Partner(BilingualNamed, TreeNode, TimeStampedModel):
     )
     joined_on = models.DateField(_("joined on"), null=True, blank=True)
     terminated_on = models.DateField(_("terminated on"), null=True, blank=True)
+    # None: as its channel model says (ChannelModel.reports_sell_through)
+    reports_sell_through = models.BooleanField(
+        _("must report sell-through"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: as its channel model says."),
+    )
     notes = models.TextField(_("notes"), blank=True)
     history = HistoricalRecords(excluded_fields=["path", "depth"])
     objects = RestrictedQuerySet.as_manager()

@@ -11,6 +11,8 @@ from django.contrib.auth.models import Group
 from qudao.core.choices import Role
 from qudao.partners.models import ChannelModel, Grade
 
+# Models whose partners sell on to others and owe the brand their sell-through (流向).
+REPORTING_MODELS = {"distributor", "agent", "reseller"}
 CHANNEL_MODELS = [
     ("direct", "Direct", "直销", 10),
     ("distributor", "Distributor", "分销商", 20),
@@ -33,7 +35,13 @@ def reference_data_ensure() -> None:
         Group.objects.get_or_create(name=role.value)
     for code, en, zh, order in CHANNEL_MODELS:
         ChannelModel.objects.get_or_create(
-            code=code, defaults={"name_en": en, "name_zh": zh, "sort_order": order}
+            code=code,
+            defaults={
+                "name_en": en,
+                "name_zh": zh,
+                "sort_order": order,
+                "reports_sell_through": code in REPORTING_MODELS,
+            },
         )
     for code, en, zh, rank in GRADES:
         Grade.objects.get_or_create(
