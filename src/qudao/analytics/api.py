@@ -48,6 +48,15 @@ class RunOut(Schema):
     input_batches: dict[str, Any]
     input_snapshots: dict[str, str]
     rerun_of_id: int | None
+    # {fact: [first day, last day]} of the data the run read
+    data_span: dict[str, list[str]]
+    # sell-in covers only part of the period
+    partial: bool
+
+    @staticmethod
+    def resolve_partial(run: ReviewRun) -> bool:
+        return run.partial_sell_in is not None
+
     timings: dict[str, Any]
     row_counts: dict[str, Any]
     message: str

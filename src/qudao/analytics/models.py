@@ -7,6 +7,8 @@ run's rows. A run records what it read and how, so each figure can be reproduced
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.conf import settings
@@ -51,6 +53,9 @@ class ReviewRun(TimeStampedModel):
     # Each master-data table the run read, by name: the digest of its snapshot
     # (analytics.inputs), so a re-run reads exactly the same.
     input_snapshots = models.JSONField(_("input snapshots"), default=dict)
+    # How far each fact's data reached when the run read it: {fact: [first day, last day]}
+    # (ISO dates), so a period the data covers only in part says so.
+    data_span = models.JSONField(_("data span"), default=dict)
     rerun_of = models.ForeignKey(
         "self",
         verbose_name=_("re-run of"),
@@ -83,12 +88,64 @@ class ReviewRun(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.period} #{self.pk}"
 
+    def coverage(self) -> list[FactCoverage]:
+        """Each fact the run read with data, and how much of the period that data covers."""
+        found = []
+        for fact, (first, last) in sorted(self.data_span.items()):
+            found.append(
+                FactCoverage(
+                    fact=fact,
+                    first=date.fromisoformat(first),
+                    last=date.fromisoformat(last),
+                    period_start=self.period_start,
+                    period_end=self.period_end,
+                )
+            )
+        return found
+
+    @property
+    def partial_sell_in(self) -> FactCoverage | None:
+        """The sell-in coverage where it covers the period only in part (revenue, growth
+        and attainment then compare part of a period with whole ones)."""
+        return next((c for c in self.coverage() if c.fact == "sell_in" and c.partial), None)
+
     @property
     def reproduce_command(self) -> str:
         return f"qudao review --rerun {self.pk}"
 
     def get_absolute_url(self) -> str:
         return reverse("analytics:run_detail", args=[self.pk])
+
+
+@dataclass(frozen=True)
+class FactCoverage:
+    """How much of a reviewed period one fact's data covers."""
+
+    fact: str
+    first: date
+    last: date
+    period_start: date
+    period_end: date
+
+    @property
+    def label(self) -> str:
+        from qudao.facts.schemas import FACTS
+
+        schema = FACTS.get(self.fact)
+        return str(schema.label) if schema else self.fact
+
+    @property
+    def days_covered(self) -> int:
+        start, end = max(self.first, self.period_start), min(self.last, self.period_end)
+        return max(0, (end - start).days + 1)
+
+    @property
+    def days(self) -> int:
+        return (self.period_end - self.period_start).days + 1
+
+    @property
+    def partial(self) -> bool:
+        return 0 < self.days_covered < self.days
 
 
 DEFAULT_WEIGHTS = {

@@ -38,11 +38,23 @@ def current_run(*, period: str) -> ReviewRun | None:
     return ReviewRun.objects.filter(period=period, status=RunStatus.CURRENT).first()
 
 
+def period_is_partial(key: str) -> bool:
+    """Whether the current review of ``key`` had sell-in for only part of the period."""
+    run = current_run(period=key)
+    return run is not None and run.partial_sell_in is not None
+
+
 def scorecard_list(*, user: Any | None, period: str | None = None) -> QuerySet[Scorecard]:
     """The current scorecards (of the current run of each period) the user may see;
     ``user=None`` is the operator at the console (``qudao export`` without ``--user``)."""
     cards = Scorecard.objects.filter(is_current=True).select_related(
-        "partner", "partner__grade", "channel_model", "region", "computed_grade", "grade"
+        "partner",
+        "partner__grade",
+        "channel_model",
+        "region",
+        "computed_grade",
+        "grade",
+        "run",
     )
     if period:
         cards = cards.filter(period=period)

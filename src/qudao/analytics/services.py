@@ -234,6 +234,7 @@ def review_run(
                 progress=1.0,
                 input_batches=result.input_batches,
                 input_snapshots=inputs.recorded,
+                data_span=_data_span(result.input_batches),
                 parameters=setup.parameters,
                 timings={k: round(v, 3) for k, v in timings.items()},
                 row_counts={
@@ -327,6 +328,22 @@ class _ReviewSetup:
             rules=[(RULE_BY_ID[i], p) for i, p in recorded.get("rules", {}).items()],
             parameters=dict(recorded),
         )
+
+
+def _data_span(input_batches: dict[str, list[int]]) -> dict[str, list[str]]:
+    """The first and last day of each fact's data among the batches a run read."""
+    from django.db.models import Max, Min
+
+    from qudao.facts.models import Batch
+
+    span = {}
+    for fact, ids in input_batches.items():
+        found = Batch.objects.filter(pk__in=ids).aggregate(
+            first=Min("first_date"), last=Max("last_date")
+        )
+        if found["first"] and found["last"]:
+            span[fact] = [found["first"].isoformat(), found["last"].isoformat()]
+    return span
 
 
 def _cost_line_counts(table: Any) -> dict[str, int]:

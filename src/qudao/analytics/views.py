@@ -280,7 +280,16 @@ def overview(request: HttpRequest) -> HttpResponse:
     context: dict[str, object] = {"title": _("Review overview"), "periods": periods}
     if period and period in periods:
         data = selectors.review_overview(user=request.user, period=period)
-        context.update(data, period=Period.parse(period), run=selectors.current_run(period=period))
+        parsed = Period.parse(period)
+        run = selectors.current_run(period=period)
+        context.update(
+            data,
+            period=parsed,
+            run=run,
+            partial=run is not None and run.partial_sell_in is not None,
+            previous_partial=selectors.period_is_partial(parsed.previous.key),
+            year_ago_partial=selectors.period_is_partial(parsed.year_ago.key),
+        )
         if data["trend"]:
             context["trend_chart"] = charts.revenue_trend(
                 data["trend"], title=_("Sell-in revenue against target, last 8 quarters")

@@ -72,7 +72,14 @@ class Command(BaseCommand):
     def _summary(self, run: ReviewRun) -> None:
         self.stderr.write("")
         again = f", again from run {run.rerun_of_id}" if run.rerun_of_id else ""
+        partial = run.partial_sell_in
+        note = (
+            f" — partial period: sell-in reaches {partial.last.isoformat()} "
+            f"({partial.days_covered} of {partial.days} days)"
+            if partial
+            else ""
+        )
         self.stdout.write(
             f"review {run.period} (run {run.pk}{again}): {run.row_counts['scorecards']} "
-            f"partners scored in {run.timings['total']:.1f} s on {run.engine}"
+            f"partners scored in {run.timings['total']:.1f} s on {run.engine}{note}"
         )
