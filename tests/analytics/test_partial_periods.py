@@ -59,3 +59,21 @@ def test_pages_cli_and_api_mark_the_partial_period(channel: World) -> None:  # n
     runs = {r["period"]: r for r in api.get("/api/review/runs").json()["items"]}
     assert runs["2020Q1"]["partial"] is True and runs["2019Q4"]["partial"] is False
     assert runs["2020Q1"]["data_span"]["sell_in"] == ["2019-01-20", "2020-03-01"]
+
+
+def test_target_and_growth_rules_do_not_judge_a_partial_period(channel: World) -> None:  # noqa: F811
+    from decimal import Decimal
+
+    from qudao.governance.models import RiskFlag
+    from qudao.partners.services import target_create
+
+    target_create(partner=channel.p_de, period="2019Q4", amount=Decimal("5000"))
+    review_run(period="2019Q4")
+    run = review_run(period="2020Q1")  # P-DE at 2 % of target, but the data ends 1 March
+    assert not RiskFlag.objects.filter(period="2020Q1", rule="target_missed").exists()
+    assert run.row_counts["rules_not_applied_to_partial_period"] == [
+        "target_missed",
+        "growth_below_channel",
+    ]
+    # the rules that do not compare with a whole period still run
+    assert RiskFlag.objects.filter(period="2020Q1", rule="missing_sell_through").exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -15,12 +16,20 @@ from qudao.governance.selectors import evidence_text
 from qudao.governance.services import plan_close, plan_create, plan_decide_termination
 from qudao.partners.models import ChannelModel
 from qudao.partners.services import target_create
-from tests.analytics.test_review import channel  # noqa: F401 - the fixture
+from tests.analytics.test_review import _load, channel  # noqa: F401 - the fixture
 from tests.conftest import World
 
 
 @pytest.fixture
-def reviewed(channel: World) -> World:  # noqa: F811
+def reviewed(channel: World, tmp_path: Path) -> World:  # noqa: F811
+    # sell-in to the last day of 2020Q1, so that the quarter is whole (rules that judge
+    # against a target or last year skip a partial period)
+    _load(
+        tmp_path,
+        "sell_in",
+        "order_date,order_id,line_no,partner,product,quantity,amount,cost",
+        "2020-03-31,O8,1,P-US,BIKE-1,1,1,1",
+    )
     target_create(partner=channel.p_de, period="2019Q4", amount=Decimal("5000"))
     review_run(period="2019Q4")
     review_run(period="2020Q1")
@@ -47,7 +56,7 @@ def test_rules_flag_with_evidence_period_by_period(reviewed: World) -> None:
     ]
     assert evidence_text(missed) == "2019Q4: 20.0% / 80.0% · 2020Q1: 2.0% / 80.0%"
     silent = RiskFlag.objects.get(partner=reviewed.p_us, rule="missing_sell_through")
-    assert evidence_text(silent) == "2020Q1: 3,000.00 / 0.00"  # what it bought, in money
+    assert evidence_text(silent) == "2020Q1: 3,001.00 / 0.00"  # what it bought, in money
     at_risk = dict(
         Scorecard.objects.filter(period="2020Q1", is_current=True).values_list(
             "partner__code", "at_risk"

@@ -185,6 +185,7 @@ def review_run(
             inputs=inputs,
             sell_through_rate=SellThroughRate(setup.parameters["sell_through_rate"]),
         )
+        run.data_span = _data_span(result.input_batches)  # the rules ask if it is partial
         report(0.7, _("writing scorecards"))
         write_started = time.perf_counter()
         partners = dict(Partner.objects.values_list("code", "pk"))
@@ -227,6 +228,7 @@ def review_run(
             timings["grades"] = time.perf_counter() - step
             step = time.perf_counter()
             flags = risk_flags_refresh(run=run, inputs=inputs, rules=rules)
+            not_applied = [r.id for r, _p in rules if r.whole_periods_only and run.partial_sell_in]
             timings["rules"] = time.perf_counter() - step
             timings["total"] = time.perf_counter() - started
             ReviewRun.objects.filter(pk=run.pk).update(
@@ -234,7 +236,7 @@ def review_run(
                 progress=1.0,
                 input_batches=result.input_batches,
                 input_snapshots=inputs.recorded,
-                data_span=_data_span(result.input_batches),
+                data_span=run.data_span,
                 parameters=setup.parameters,
                 timings={k: round(v, 3) for k, v in timings.items()},
                 row_counts={
@@ -242,6 +244,7 @@ def review_run(
                     **_cost_line_counts(result.table),
                     "grade_proposals": proposals,
                     "risk_flags": flags,
+                    **({"rules_not_applied_to_partial_period": not_applied} if not_applied else {}),
                     **{
                         f"{fact}_rows": sum(
                             Batch.objects.filter(pk__in=ids).values_list("rows_accepted", flat=True)

@@ -36,6 +36,9 @@ class Rule:
     # (a rate reads as a percentage, money with separators, days as whole days).
     unit: str = "number"
     enabled_by_default: bool = True
+    # Judges a period's sell-in against a whole one (a target, last year): not applied to a
+    # period the data covers only in part, where nearly everyone would "miss".
+    whole_periods_only: bool = False
 
     def window(self, parameters: dict[str, Any]) -> int:
         return int(parameters.get("periods", 1))
@@ -150,6 +153,7 @@ RULES: tuple[Rule, ...] = (
         "to the top accounts.",
         "按月制定追赶计划；复核分品类目标；对重点客户开展联合拜访。",
         unit="rate",
+        whole_periods_only=True,
     ),
     Rule(
         "growth_below_channel",
@@ -166,6 +170,7 @@ RULES: tuple[Rule, ...] = (
         "quarterly milestones.",
         "与同渠道标杆对比产品结构和覆盖；制定带季度里程碑的增长计划。",
         unit="rate",
+        whole_periods_only=True,
     ),
     Rule(
         "high_churn",

@@ -98,6 +98,8 @@ def risk_flags_refresh(
 
     period = Period.parse(run.period)
     rules = enabled_rules() if rules is None else rules
+    if run.partial_sell_in is not None:
+        rules = [(rule, params) for rule, params in rules if not rule.whole_periods_only]
     inputs = inputs if inputs is not None else RunInputs()
     if not rules:
         return 0
