@@ -162,3 +162,23 @@ def test_prices_and_targets(world: World) -> None:
         content_type="application/json",
     )
     assert target.status_code == 201 and target.json()["period"] == "2022Q3"
+
+
+def test_patching_null_clears_or_is_refused_never_a_server_error(world: World) -> None:
+    """``null`` on a field that may be empty clears it; on one that must hold a value it is
+    a 422 naming the field (it was a 500: NOT NULL)."""
+    client = _client(world, "director")
+    targets = [
+        (f"/api/partners/{world.p_de.pk}", {"name_zh": None, "notes": None}, {"name_en": None}),
+        (f"/api/regions/{world.de.pk}", {"name_zh": None}, {"name_en": None}),
+        (f"/api/catalog/products/{world.product.pk}", {"name_zh": None}, {"name_en": None}),
+    ]
+    for url, clearable, required in targets:
+        cleared = client.patch(url, clearable, content_type="application/json")
+        assert cleared.status_code == 200, (url, cleared.content)
+        assert all(cleared.json().get(k, "") in ("", None) for k in clearable), url
+        refused = client.patch(url, required, content_type="application/json")
+        assert refused.status_code == 422, (url, refused.content)
+        assert list(refused.json()["detail"]) == list(required), url
+    world.p_de.refresh_from_db()
+    assert world.p_de.name_en == "Berlin Bikes" and world.p_de.name_zh == ""

@@ -43,12 +43,17 @@ def _database_from_url(url: str) -> dict[str, object]:
 
 
 DEBUG = _env_bool("DEBUG")
+# Development only: a fixed, clearly-marked insecure key; `qudao serve` refuses it unless
+# DEBUG is on. `qudao demo` makes a random key for its home ($QUDAO_HOME/secret_key).
+DEVELOPMENT_SECRET_KEY = "django-insecure-qudao-development-key-set-SECRET_KEY-in-production"  # noqa: S105
+SECRET_KEY_FILE = QUDAO_HOME / "secret_key"
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY and SECRET_KEY_FILE.exists():
+    SECRET_KEY = SECRET_KEY_FILE.read_text(encoding="utf-8").strip()
 if not SECRET_KEY:
     if not DEBUG and _env_bool("QUDAO_REQUIRE_SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in production")
-    # Development and demo only: a fixed, clearly-marked insecure key.
-    SECRET_KEY = "django-insecure-qudao-development-key-set-SECRET_KEY-in-production"  # noqa: S105
+    SECRET_KEY = DEVELOPMENT_SECRET_KEY
 
 ALLOWED_HOSTS = [
     h.strip()
@@ -90,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "qudao.core.middleware.SecurityHeadersMiddleware",
     "qudao.core.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

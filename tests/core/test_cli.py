@@ -158,3 +158,19 @@ def test_sqlite_runs_in_wal_mode_under_qudao_home(tmp_path: Path) -> None:
     )
     assert result.stdout.strip() == "wal"
     assert (tmp_path / "qudao.sqlite3").exists()
+
+
+def test_serve_refuses_the_development_secret_key(tmp_path: Path) -> None:
+    env = {**os.environ, "QUDAO_HOME": str(tmp_path), "DEBUG": "0"}
+    for variable in ("SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+        env.pop(variable, None)
+    result = subprocess.run(
+        [sys.executable, "-m", "qudao.cli", "serve", "--bind", "127.0.0.1:1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr and "qudao demo" in result.stderr
+    assert not (tmp_path / "qudao.sqlite3").exists() or "Qudao at" not in result.stdout

@@ -39,16 +39,14 @@ def test_director_works_in_chinese(page, live_server, shots: Path) -> None:  # t
 
     # Filter: distributors whose name mentions "Bike".
     page.select_option("select[name=channel_model]", label="分销商")
-    page.wait_for_function("document.querySelector('.pager').innerText.includes('共 232 条')")
+    # (locators, not wait_for_function: the page's policy forbids evaluating strings)
+    page.wait_for_selector(".pager:has-text('共 232 条')")
     page.fill("#id_q", "Bike")
     page.wait_for_url("**q=Bike**")
-    page.wait_for_function(
-        "!document.querySelector('.pager') || "
-        "!document.querySelector('.pager').innerText.includes('共 232 条')"
-    )
     expected = Partner.objects.filter(
         channel_model__code="distributor", name_en__icontains="Bike"
     ).count()
+    page.wait_for_selector(f".pager:has-text('共 {expected} 条')")
     assert f"共 {expected} 条" in page.inner_text(".pager")
     page.screenshot(path=str(shots / "partners-zh.png"))
 

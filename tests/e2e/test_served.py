@@ -104,6 +104,14 @@ def director(browser, served: Served) -> Iterator[object]:  # type: ignore[no-un
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="en-US")
     page = context.new_page()
     page.set_default_timeout(15_000)
+    # Anything the Content-Security-Policy blocks is a page that does not work.
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            blocked.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     page.goto(f"{served.url}/login/")
     page.fill("#id_username", "director")
     page.fill("#id_password", DEMO_PASSWORD)
@@ -111,6 +119,7 @@ def director(browser, served: Served) -> Iterator[object]:  # type: ignore[no-un
     page.wait_for_url(f"{served.url}/")
     yield page
     context.close()
+    assert blocked == []
 
 
 def _timed(action) -> float:  # type: ignore[no-untyped-def]
@@ -131,9 +140,17 @@ def test_preview_and_a_rejected_batch_answer_at_once(  # type: ignore[no-untyped
         "not a date,AW00000001,Shop C,310,1,1789.14,D-3\n",
         encoding="utf-8",
     )
+    # the period picker submits on change (app.js, under the policy)
+    page.goto(f"{served.url}/review/overview/")
+    choice = page.locator("select[data-autosubmit] option").nth(1).get_attribute("value")
+    page.select_option("select[data-autosubmit]", choice)
+    page.wait_for_url(f"**period={choice}")
     page.goto(f"{served.url}/imports/upload/")
     page.select_option("#id_fact", "sell_through")
+    # only the saved mappings of the chosen fact are offered (app.js)
+    assert page.locator("#id_saved_mapping option:not([hidden])").count() >= 1
     page.set_input_files("#id_file", str(bad))
+    assert page.inner_text(".dropzone-name") == bad.name
     took = _timed(
         lambda: (
             page.click("button:has-text('Preview and match columns')"),

@@ -124,7 +124,7 @@ def test_who_may_import_and_see_batches(world: World) -> None:
     for role, sees, imports in (
         ("director", 200, 200),
         ("manager", 200, 200),
-        ("finance", 200, 200),
+        ("finance", 200, 403),  # read-only: sees every batch, imports nothing
         ("sales", 200, 403),
         ("partner_admin", 404, 403),
         ("partner_user", 404, 403),
@@ -142,6 +142,30 @@ def test_who_may_import_and_see_batches(world: World) -> None:
     revert = Client()
     revert.force_login(world.users["sales"])
     assert revert.post(reverse("facts:batch_revert", args=[batch.pk])).status_code == 404
+    # a read-only role's writes are refused and change nothing, by every door
+    finance = Client()
+    finance.force_login(world.users["finance"])
+    before = (Batch.objects.count(), SavedMapping.objects.count())
+    assert _upload(finance).status_code == 403
+    added = finance.post(
+        reverse("facts:mapping_add"),
+        {"name": "mine", "fact": "inventory", "toml": INVENTORY_TOML},
+    )
+    assert added.status_code == 403
+    assert finance.post(reverse("facts:batch_revert", args=[batch.pk])).status_code in (403, 404)
+    from qudao.core.services import api_token_create
+
+    api = Client(
+        HTTP_AUTHORIZATION=f"Bearer {api_token_create(user=world.users['finance'], name='f')[1]}"
+    )
+    refused = api.post(
+        "/api/imports/", {"fact": "inventory", "file": SimpleUploadedFile("x.csv", CSV.encode())}
+    )
+    assert refused.status_code == 403
+    assert api.post(f"/api/imports/{batch.pk}/revert").status_code in (403, 404)
+    batch.refresh_from_db()
+    assert batch.status == "committed"
+    assert (Batch.objects.count(), SavedMapping.objects.count()) == before
     assert Client().get(batch.get_absolute_url()).status_code == 302
 
 
@@ -150,7 +174,7 @@ def test_api_upload_and_poll(world: World) -> None:
 
     from qudao.core.services import api_token_create
 
-    _token, key = api_token_create(user=world.users["finance"], name="erp")
+    _token, key = api_token_create(user=world.users["manager"], name="erp")
     api = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
     with TestCase.captureOnCommitCallbacks(execute=True):
         response = api.post(

@@ -17,7 +17,7 @@ from qudao.catalog.services import (
     product_create,
     product_update,
 )
-from qudao.core.api import Pagination, filtered, resolve_code
+from qudao.core.api import Pagination, filtered, patch_values, resolve_code
 from qudao.core.permissions import can_change
 from qudao.partners.models import ChannelModel, Grade
 from qudao.territories.models import Region
@@ -88,7 +88,7 @@ def create_product(request: HttpRequest, payload: ProductIn) -> Any:
 @router.patch("/products/{int:product_id}", response=ProductOut)
 def update_product(request: HttpRequest, product_id: int, payload: ProductPatch) -> Any:
     product = get_object_or_404(Product.objects.restrict(request.user, "change"), pk=product_id)
-    data = payload.dict(exclude_unset=True)
+    data = patch_values(payload, Product)
     if "category" in data:
         data["category"] = resolve_code(
             Category, data["category"], user=request.user, field="category"
@@ -180,4 +180,6 @@ def create_price(request: HttpRequest, payload: PriceIn) -> Any:
 @router.patch("/prices/{int:entry_id}", response=PriceOut)
 def update_price(request: HttpRequest, entry_id: int, payload: PricePatch) -> Any:
     entry = get_object_or_404(PriceListEntry.objects.restrict(request.user, "change"), pk=entry_id)
-    return price_entry_update(entry=entry, actor=request.user, **payload.dict(exclude_unset=True))
+    return price_entry_update(
+        entry=entry, actor=request.user, **patch_values(payload, PriceListEntry)
+    )

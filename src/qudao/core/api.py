@@ -7,7 +7,7 @@ filtersets as the pages, so the API sees exactly what the user sees in the conso
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -56,6 +56,30 @@ def resolve_code(model: type[models.Model], code: str | None, *, user: Any, fiel
     if obj is None:
         raise ValidationError({field: [f"No {model._meta.verbose_name} with code “{code}”."]})
     return obj
+
+
+def patch_values(payload: Schema, model: type[models.Model]) -> dict[str, Any]:
+    """The fields a PATCH sets. ``null`` clears a field that may be empty (text becomes
+    "", a nullable field None); for a field that must hold a value it is a 422 naming the
+    field, never a database error."""
+    data = payload.dict(exclude_unset=True)
+    refused: dict[str, list[str]] = {}
+    for name, value in data.items():
+        if value is not None:
+            continue
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:  # not a model field: its handler decides
+            field = None
+        if field is None or getattr(field, "null", False):
+            continue
+        if isinstance(field, models.CharField | models.TextField) and field.blank:
+            data[name] = ""
+        else:
+            refused[name] = ["This field cannot be empty."]
+    if refused:
+        raise ValidationError(refused)
+    return data
 
 
 def filtered(filterset_class: type, params: dict[str, Any], queryset: Any) -> Any:

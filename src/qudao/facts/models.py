@@ -19,7 +19,8 @@ from qudao.core.permissions import AccessPolicy
 from qudao.core.querysets import RestrictedQuerySet
 from qudao.facts.choices import FACT_CHOICES, BatchStatus, ImportMode
 
-IMPORTERS = frozenset({Role.CHANNEL_DIRECTOR, Role.CHANNEL_MANAGER, Role.FINANCE})
+# Finance and sales read everything and write nothing (README: read-only roles).
+IMPORTERS = frozenset({Role.CHANNEL_DIRECTOR, Role.CHANNEL_MANAGER})
 
 
 class Batch(TimeStampedModel):

@@ -9,7 +9,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from qudao.catalog.models import Category
-from qudao.core.api import Pagination, filtered, resolve_code
+from qudao.core.api import Pagination, filtered, patch_values, resolve_code
 from qudao.core.permissions import can_change
 from qudao.partners import selectors
 from qudao.partners.choices import PartnerStatus
@@ -123,7 +123,7 @@ def create_partner(request: HttpRequest, payload: PartnerIn) -> Any:
 @router.patch("/{int:partner_id}", response=PartnerOut)
 def update_partner(request: HttpRequest, partner_id: int, payload: PartnerPatch) -> Any:
     partner = get_object_or_404(Partner.objects.restrict(request.user, "change"), pk=partner_id)
-    data = _resolve(payload.dict(exclude_unset=True), request.user)
+    data = _resolve(patch_values(payload, Partner), request.user)
     return partner_update(partner=partner, actor=request.user, **data)
 
 
@@ -187,4 +187,4 @@ def create_target(request: HttpRequest, payload: TargetIn) -> Any:
 @router.patch("/targets/{int:target_id}", response=TargetOut)
 def update_target(request: HttpRequest, target_id: int, payload: TargetPatch) -> Any:
     target = get_object_or_404(Target.objects.restrict(request.user, "change"), pk=target_id)
-    return target_update(target=target, actor=request.user, **payload.dict(exclude_unset=True))
+    return target_update(target=target, actor=request.user, **patch_values(payload, Target))

@@ -6,7 +6,7 @@ from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from qudao.core.api import Pagination, filtered, resolve_code
+from qudao.core.api import Pagination, filtered, patch_values, resolve_code
 from qudao.core.permissions import can_change
 from qudao.territories import selectors
 from qudao.territories.choices import RegionKind
@@ -79,7 +79,7 @@ def create_region(request: HttpRequest, payload: RegionIn) -> Any:
 @router.patch("/{int:region_id}", response=RegionOut)
 def update_region(request: HttpRequest, region_id: int, payload: RegionPatch) -> Any:
     region = get_object_or_404(Region.objects.restrict(request.user, "change"), pk=region_id)
-    data = payload.dict(exclude_unset=True)
+    data = patch_values(payload, Region)
     if "parent" in data:
         data["parent"] = resolve_code(Region, data["parent"], user=request.user, field="parent")
     return region_update(region=region, actor=request.user, **data)

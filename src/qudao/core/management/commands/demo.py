@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from qudao.demo.build import DEMO_LOGINS, DEMO_PASSWORD, build_demo
+
+
+def secret_key_ensure() -> bool:
+    """Give the demo's home a random secret key (read by the settings of every later
+    command) unless SECRET_KEY is set or one is there; True if one was made."""
+    if os.environ.get("SECRET_KEY") or settings.SECRET_KEY_FILE.exists():
+        return False
+    settings.SECRET_KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
+    handle = os.open(settings.SECRET_KEY_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(secrets.token_urlsafe(50))
+    return True
 
 
 class Command(BaseCommand):
@@ -35,6 +49,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Logins (password “{DEMO_PASSWORD}”):")
         for login in DEMO_LOGINS:
             self.stdout.write(f"  {login.username:<12} {login.role:<18} {login.scope}")
+        key_made = secret_key_ensure()
+        if key_made:
+            self.stdout.write(f"A secret key for this home is in {settings.SECRET_KEY_FILE}")
         if not opts["no_serve"]:
             # Served by a fresh process: this one holds the build's memory and the data
             # libraries' thread pools (see the serve command).

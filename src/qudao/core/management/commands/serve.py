@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.crypto import get_random_string
 
 from qudao.core.workers import last_beat, stale_seconds
@@ -48,6 +48,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        if settings.SECRET_KEY == settings.DEVELOPMENT_SECRET_KEY and not settings.DEBUG:
+            # Anyone could sign a session cookie with the published development key.
+            raise CommandError(
+                "SECRET_KEY is not set: set it in the environment (a long random string), "
+                f"or put one in {settings.SECRET_KEY_FILE}; `qudao demo` makes one for its "
+                "home. DEBUG=1 allows the development key, for development only."
+            )
         call_command("migrate", interactive=False, verbosity=0)
         settings.QUDAO_HOME.mkdir(parents=True, exist_ok=True)
         from qudao.facts.store import store_recover
