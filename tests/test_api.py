@@ -182,3 +182,46 @@ def test_patching_null_clears_or_is_refused_never_a_server_error(world: World) -
         assert list(refused.json()["detail"]) == list(required), url
     world.p_de.refresh_from_db()
     assert world.p_de.name_en == "Berlin Bikes" and world.p_de.name_zh == ""
+
+
+def test_a_manager_writes_only_inside_its_regions(world: World) -> None:
+    """The result of a write must be inside the actor's scope too: the Europe manager can
+    neither create a partner in the US nor move one of its own there. Refused writes
+    change nothing."""
+    client = _client(world, "manager")
+    before = Partner.objects.count()
+    created = client.post(
+        "/api/partners/",
+        {"code": "US-NEW", "name_en": "Far away", "channel_model": "agent", "home_region": "US"},
+        content_type="application/json",
+    )
+    assert created.status_code == 403, created.content
+    assert "outside the partners you may change" in created.json()["detail"]
+    assert Partner.objects.count() == before
+    moved = client.patch(
+        f"/api/partners/{world.p_de.pk}", {"home_region": "US"}, content_type="application/json"
+    )
+    assert moved.status_code == 403
+    world.p_de.refresh_from_db()
+    assert world.p_de.home_region == world.berlin
+    assert world.p_de.history.count() == 1  # nothing recorded either
+    # inside its regions it may
+    ok = client.patch(
+        f"/api/partners/{world.p_de.pk}", {"home_region": "DE"}, content_type="application/json"
+    )
+    assert ok.status_code == 200
+
+
+def test_the_partner_form_offers_a_manager_its_own_regions_only(world: World) -> None:
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(world.users["manager"])
+    page = client.get(reverse("partners:partner_add")).content.decode()
+    assert ">Germany<" in page or "Germany" in page
+    assert "United States" not in page
+    response = client.post(
+        reverse("partners:partner_add"),
+        {"code": "X-1", "name_en": "X", "channel_model": "1", "home_region": world.us.pk},
+    )
+    assert response.status_code == 200 and not Partner.objects.filter(code="X-1").exists()

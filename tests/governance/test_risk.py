@@ -7,11 +7,17 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from qudao.analytics.models import Scorecard
 from qudao.analytics.services import review_run
-from qudao.governance.models import FlagStatus, PlanStatus, RiskFlag, RiskRuleSetting
+from qudao.governance.models import (
+    FlagStatus,
+    ImprovementPlan,
+    PlanStatus,
+    RiskFlag,
+    RiskRuleSetting,
+)
 from qudao.governance.selectors import evidence_text
 from qudao.governance.services import plan_close, plan_create, plan_decide_termination
 from qudao.partners.models import ChannelModel
@@ -144,15 +150,36 @@ def test_a_successful_plan_clears_its_flags(reviewed: World) -> None:
             follow_up_date=date(2020, 5, 1),
             flags=[flag],
         )
+    # the Europe manager can neither own nor start a plan for a US partner
+    with pytest.raises(ValidationError, match="may not work on this partner"):
+        plan_create(
+            partner=reviewed.p_us,
+            owner=manager,
+            actions="x",
+            due_date=date(2020, 6, 30),
+            follow_up_date=date(2020, 5, 1),
+        )
+    with pytest.raises(PermissionDenied):
+        plan_create(
+            partner=reviewed.p_us,
+            owner=reviewed.users["director"],
+            actions="x",
+            due_date=date(2020, 6, 30),
+            follow_up_date=date(2020, 5, 1),
+            actor=manager,
+        )
+    assert not ImprovementPlan.objects.exists()
+    director = reviewed.users["director"]
     plan = plan_create(
         partner=reviewed.p_us,
-        owner=manager,
+        owner=director,
         actions="Monthly upload",
         due_date=date(2020, 6, 30),
         follow_up_date=date(2020, 5, 1),
         flags=[flag],
+        actor=director,
     )
-    plan_close(plan=plan, succeeded=True, outcome="Reports arrive", actor=manager)
+    plan_close(plan=plan, succeeded=True, outcome="Reports arrive", actor=director)
     flag.refresh_from_db()
     assert flag.status == FlagStatus.CLEARED
 

@@ -7,7 +7,7 @@ filtersets as the pages, so the API sees exactly what the user sees in the conso
 
 from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -46,6 +46,12 @@ api = NinjaAPI(
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
     return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    """A refused write (outside the actor's scope, or not the actor's to make)."""
+    return api.create_response(request, {"detail": str(exc) or "Permission denied."}, status=403)
 
 
 def resolve_code(model: type[models.Model], code: str | None, *, user: Any, field: str) -> Any:

@@ -24,8 +24,10 @@ from functools import reduce
 from operator import or_
 from typing import Any, Literal, TypeVar
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from qudao.core.choices import Role
 
@@ -105,6 +107,22 @@ def restrict(queryset: QS, user: Any, action: Action = "view") -> QS:
             return queryset.filter(policy.partner_q(user))
         return queryset
     return queryset.none()
+
+
+def ensure_within_scope(instance: models.Model, user: Any) -> None:
+    """After a write, inside its transaction: the row must still be one ``user`` may change
+    (a manager may not create a partner in another region, nor move one out of theirs).
+    Raises PermissionDenied, which rolls the write back. Checked for partner data only;
+    ``user=None`` is the operator at the console."""
+    policy: AccessPolicy | None = getattr(type(instance), "access_policy", None)
+    if user is None or policy is None or policy.partner_field is None:
+        return
+    rows = type(instance)._default_manager.filter(pk=instance.pk)
+    if not restrict(rows, user, "change").exists():
+        raise PermissionDenied(
+            _("The result would be outside the partners you may change: %(object)s.")
+            % {"object": instance}
+        )
 
 
 def can_change(user: Any, model: type[models.Model]) -> bool:

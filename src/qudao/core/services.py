@@ -6,7 +6,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
+
+from qudao.core.permissions import ensure_within_scope
 
 M = TypeVar("M", bound=models.Model)
 
@@ -14,13 +16,16 @@ M = TypeVar("M", bound=models.Model)
 Check = Callable[[Any], None]
 
 
+@transaction.atomic  # the scope check after the save must be able to undo it
 def model_update(
     *, instance: M, data: dict[str, Any], actor: Any | None = None, check: Check | None = None
 ) -> tuple[M, bool]:
     """Apply ``data`` to ``instance``, validate, and save only the fields that changed.
 
     Returns the instance and whether anything changed. Many-to-many fields in
-    ``data`` are set after the save. ``actor`` is recorded in the change history.
+    ``data`` are set after the save. ``actor`` is recorded in the change history, and the
+    result must lie within what the actor may change (the caller's transaction is undone
+    otherwise).
     ``check`` runs after ``full_clean()`` for rules across rows (overlaps, protection).
     """
     m2m = {f.name for f in instance._meta.many_to_many}
@@ -53,11 +58,13 @@ def model_update(
         instance.save(
             update_fields=[*changed, "updated_at"] if _has_updated_at(instance) else changed
         )
+        ensure_within_scope(instance, actor)
     for name, value in m2m_data.items():
         getattr(instance, name).set(value)
     return instance, bool(changed or m2m_data)
 
 
+@transaction.atomic
 def model_create(
     *, model: type[M], data: dict[str, Any], actor: Any | None = None, check: Check | None = None
 ) -> M:
@@ -72,6 +79,7 @@ def model_create(
     instance.save()
     for name in m2m & data.keys():
         getattr(instance, name).set(data[name])
+    ensure_within_scope(instance, actor)
     return instance
 
 

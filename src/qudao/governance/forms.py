@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qudao.core.models import User
 from qudao.governance.models import FlagStatus, RiskFlag
+from qudao.governance.services import plan_owner_may_take
 
 
 class PlanForm(forms.Form):
@@ -30,8 +31,10 @@ class PlanForm(forms.Form):
         self.fields["flags"].label_from_instance = (  # type: ignore[attr-defined]
             lambda f: f"{f.period} · {f.rule_definition.name if f.rule_definition else f.rule}"
         )
+        # Only people who may work on the partner: an owner who cannot open the plan is none.
         internal = User.objects.filter(is_active=True, partner__isnull=True).order_by("username")
-        self.fields["owner"].queryset = internal  # type: ignore[attr-defined]
+        able = [u.pk for u in internal if plan_owner_may_take(owner=u, partner=partner)]
+        self.fields["owner"].queryset = internal.filter(pk__in=able)  # type: ignore[attr-defined]
 
 
 class RuleSettingForm(forms.Form):

@@ -166,9 +166,15 @@ def plan_create(
     flags: list[RiskFlag] | None = None,
     actor: Any | None = None,
 ) -> ImprovementPlan:
-    """Start an improvement plan; the flags it answers move into it."""
+    """Start an improvement plan; the flags it answers move into it. Its owner must be
+    someone who may work on the partner (a plan nobody can open helps nobody)."""
     if follow_up_date > due_date:
         raise ValidationError({"follow_up_date": _("The follow-up must come before the due date.")})
+    if not plan_owner_may_take(owner=owner, partner=partner):
+        raise ValidationError(
+            {"owner": _("%(user)s may not work on this partner: choose someone who may.")
+             % {"user": owner}}
+        )  # fmt: skip
     plan = model_create(
         model=ImprovementPlan,
         data={
@@ -186,6 +192,14 @@ def plan_create(
         flag.status, flag.plan = FlagStatus.IN_PLAN, plan
         flag.save(update_fields=["status", "plan", "updated_at"])
     return plan
+
+
+def plan_owner_may_take(*, owner: Any, partner: Any) -> bool:
+    """Whether ``owner`` may change ``partner``'s data (and so see and run its plan)."""
+    from qudao.core.permissions import restrict
+    from qudao.partners.models import Partner
+
+    return restrict(Partner.objects.filter(pk=partner.pk), owner, "change").exists()
 
 
 @transaction.atomic

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from functools import reduce
+from operator import or_
 from typing import Any, cast
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from qudao.core.choices import INTERNAL_ROLES
+from qudao.core.choices import INTERNAL_ROLES, Role
 from qudao.core.forms import ScopedModelForm
 from qudao.core.models import User
 from qudao.partners.choices import ALLOWED_TRANSITIONS, PartnerStatus
@@ -37,6 +40,15 @@ class PartnerForm(ScopedModelForm):
         self.fields["owner"].queryset = User.objects.filter(  # type: ignore[attr-defined]
             groups__name__in=[r.value for r in INTERNAL_ROLES]
         ).distinct()
+        user = self.user
+        if not user.is_superuser and not user.has_role(Role.CHANNEL_DIRECTOR):
+            # Offer only what keeps the partner inside the user's scope: a manager's own
+            # regions (the service refuses anything else too).
+            paths = list(user.managed_regions.values_list("path", flat=True))
+            within = reduce(or_, (Q(path__startswith=p) for p in paths), Q(pk__in=[]))
+            self.fields["home_region"].queryset = self.fields["home_region"].queryset.filter(  # type: ignore[attr-defined]
+                within
+            )
         if self.instance.pk:
             # A partner cannot become its own ancestor.
             self.fields["parent"].queryset = self.fields["parent"].queryset.exclude(  # type: ignore[attr-defined]
