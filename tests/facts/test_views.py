@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -174,7 +177,7 @@ def test_api_upload_and_poll(world: World) -> None:
 
     from qudao.core.services import api_token_create
 
-    _token, key = api_token_create(user=world.users["manager"], name="erp")
+    _token, key = api_token_create(user=world.users["director"], name="erp")
     api = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
     with TestCase.captureOnCommitCallbacks(execute=True):
         response = api.post(
@@ -312,3 +315,59 @@ def test_saved_mappings_page(world: World) -> None:
         assert ("门店月报" in other.get(reverse("facts:mapping_list")).content.decode()) == (
             role != "partner_admin"
         ), role
+
+
+def test_a_manager_imports_sees_and_reverts_only_inside_its_scope(world: World) -> None:
+    """Batches have the scope of the partners they hold: the Europe manager neither imports
+    rows of a US partner, nor sees, downloads or reverts a batch holding one."""
+    from qudao.facts.services import fact_import
+
+    manager = Client()
+    manager.force_login(world.users["manager"])
+    # the manager's own upload: the P-US row is refused with that reason, P-DE's accepted
+    _upload(
+        manager,
+        content="snapshot_date,partner,product,quantity_on_hand\n"
+        "2020-01-31,P-DE,BIKE-1,5\n2020-01-31,P-US,BIKE-1,3\n",
+        mode="accept-valid",
+    )
+    run_queued_tasks()
+    mine = Batch.objects.get()
+    assert (mine.status, mine.rows_accepted, mine.rows_rejected) == ("committed", 1, 1)
+    page = manager.get(mine.get_absolute_url()).content.decode()
+    assert "outside the partners you may import for" in page
+    # a director's batch of US rows only, and one of both regions
+    world_tmp = tempfile.mkdtemp()
+    us_only = Path(world_tmp) / "us.csv"
+    us_only.write_text(
+        "snapshot_date,partner,product,quantity_on_hand\n2020-02-29,P-US,BIKE-1,4\n",
+        encoding="utf-8",
+    )
+    us_batch = fact_import(fact="inventory", path=us_only, actor=world.users["director"]).batch
+    mixed = Path(world_tmp) / "mixed.csv"
+    mixed.write_text(
+        "snapshot_date,partner,product,quantity_on_hand\n"
+        "2020-03-31,P-US,BIKE-1,4\n2020-03-31,P-DE,BIKE-1,2\n",
+        encoding="utf-8",
+    )
+    mixed_batch = fact_import(fact="inventory", path=mixed, actor=world.users["director"]).batch
+    de_only = Path(world_tmp) / "de.csv"
+    de_only.write_text(
+        "snapshot_date,partner,product,quantity_on_hand\n2020-04-30,P-DE,BIKE-1,4\n",
+        encoding="utf-8",
+    )
+    de_batch = fact_import(fact="inventory", path=de_only, actor=world.users["director"]).batch
+    for batch, visible in ((us_batch, False), (mixed_batch, False), (de_batch, True)):
+        status = 200 if visible else 404
+        assert manager.get(batch.get_absolute_url()).status_code == status, batch
+        assert manager.get(f"/api/imports/{batch.pk}").status_code == status, batch
+        refused = manager.post(reverse("facts:batch_revert", args=[batch.pk]))
+        assert refused.status_code == (302 if visible else 404), batch
+        api_revert = manager.post(f"/api/imports/{batch.pk}/revert")
+        assert api_revert.status_code in ((200, 400, 422) if visible else (404,)), batch
+        batch.refresh_from_db()
+        assert (batch.status == "committed") == (not visible), batch
+    listed = {b["id"] for b in manager.get("/api/imports/").json()["items"]}
+    assert listed == {mine.pk, de_batch.pk}
+    # and the batch records its checksum with its commit
+    assert us_batch.checksum and len(us_batch.checksum) == 64

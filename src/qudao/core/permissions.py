@@ -49,6 +49,9 @@ class AccessPolicy:
     partner_field: str | None = None
     partner_visible: bool = False
     partner_q: Callable[[Any], Q] | None = None
+    # For rows tied to partners some other way (an import batch holds many): what a
+    # channel manager may see of them; None = all (reference data).
+    manager_q: Callable[[Any], Q] | None = None
     editor_roles: frozenset[Role] = field(
         default_factory=lambda: frozenset({Role.CHANNEL_DIRECTOR})
     )
@@ -88,7 +91,7 @@ def restrict(queryset: QS, user: Any, action: Action = "view") -> QS:
         return queryset
     if user.has_role(Role.CHANNEL_MANAGER):
         if policy.partner_field is None:
-            return queryset
+            return queryset if policy.manager_q is None else queryset.filter(policy.manager_q(user))
         # No .distinct(): every partner_field is a chain of foreign keys and the scope
         # follows two more (owner, home region), so no row can repeat — and DISTINCT
         # would pull the model's default ordering into every GROUP BY built on top

@@ -6,6 +6,8 @@ Nothing is ever updated in place: a correction is a new batch, an undo is a reve
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -21,6 +23,18 @@ from qudao.facts.choices import FACT_CHOICES, BatchStatus, ImportMode
 
 # Finance and sales read everything and write nothing (README: read-only roles).
 IMPORTERS = frozenset({Role.CHANNEL_DIRECTOR, Role.CHANNEL_MANAGER})
+
+
+def _batch_manager_q(user: Any) -> Q:
+    """A manager's batches: those it imported, and those whose rows all belong to partners
+    in its scope (a batch of no partner — rejected, or of code scans — is not)."""
+    from qudao.core.permissions import manager_scope_q
+    from qudao.partners.models import Partner
+
+    outside = Partner.objects.exclude(manager_scope_q("", user)).values("pk")
+    mixed = BatchPartner.objects.filter(partner__in=outside).values("batch")
+    held = BatchPartner.objects.values("batch")
+    return Q(created_by=user) | (Q(pk__in=held) & ~Q(pk__in=mixed))
 
 
 class Batch(TimeStampedModel):
@@ -71,7 +85,7 @@ class Batch(TimeStampedModel):
     elapsed_seconds = models.FloatField(_("seconds"), null=True, blank=True)
     history = HistoricalRecords(excluded_fields=["worker_pid", "progress", "upload"])
     objects = RestrictedQuerySet.as_manager()
-    access_policy = AccessPolicy(editor_roles=IMPORTERS)
+    access_policy = AccessPolicy(editor_roles=IMPORTERS, manager_q=_batch_manager_q)
 
     class Meta:
         verbose_name = _("import batch")
@@ -89,6 +103,21 @@ class Batch(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("facts:batch_detail", args=[self.pk])
+
+
+class BatchPartner(models.Model):
+    """A partner some committed row of a batch belongs to: the batch's scope."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="partner_links")
+    partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "partner"], name="batch_partner_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}: {self.partner_id}"
 
 
 class SavedMapping(TimeStampedModel):

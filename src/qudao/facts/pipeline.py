@@ -557,13 +557,17 @@ def _row_checks(
             label = {"partner": _("partner"), "product": _("product"), "region": _("region")}[
                 f.reference.value
             ]
-            checks.append(
-                (
-                    present & ~value.is_in(codes[f.reference.value].implode()),
-                    f,
-                    _("No %(what)s with this code.") % {"what": label},
+            known = value.is_in(codes[f.reference.value].implode())
+            checks.append((present & ~known, f, _("No %(what)s with this code.") % {"what": label}))
+            if f.reference.value == "partner" and "partner_scope" in codes:
+                # an importer limited to some partners (a channel manager) imports for those
+                checks.append(
+                    (
+                        present & known & ~value.is_in(codes["partner_scope"].implode()),
+                        f,
+                        _("This partner is outside the partners you may import for."),
+                    )
                 )
-            )
     if within is not None:
         date_field = schema.get(schema.date_field)
         parsed_date = pl.col(f"{date_field.name}__p")

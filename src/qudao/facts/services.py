@@ -26,7 +26,7 @@ from qudao.core.importing.errors import MappingError, SourceError
 from qudao.core.importing.mapping import ColumnSpec, Mapping
 from qudao.facts import keys, store
 from qudao.facts.choices import BatchStatus, ImportMode
-from qudao.facts.models import Batch
+from qudao.facts.models import Batch, BatchPartner
 from qudao.facts.pipeline import (
     ROW,
     ProgressCallback,
@@ -123,15 +123,24 @@ def file_checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _reference_codes() -> dict[str, pl.Series]:
+def _reference_codes(actor: Any | None = None) -> dict[str, pl.Series]:
+    """The known codes of each reference kind; for an importer limited to some partners
+    (a channel manager), also the partners it may import for (``partner_scope``)."""
     from qudao.catalog.models import Product
+    from qudao.core.permissions import restrict
     from qudao.partners.models import Partner
     from qudao.territories.models import Region
 
-    return {
+    codes = {
         name: pl.Series(name, list(model.objects.values_list("code", flat=True)), dtype=pl.String)
         for name, model in (("partner", Partner), ("product", Product), ("region", Region))
     }
+    if actor is not None:
+        allowed = restrict(Partner.objects.all(), actor, "change")
+        if allowed.count() < len(codes["partner"]):
+            scope = list(allowed.values_list("code", flat=True))
+            codes["partner_scope"] = pl.Series("partner_scope", scope, dtype=pl.String)
+    return codes
 
 
 def _write_part(
@@ -326,6 +335,7 @@ def fact_import(
             progress=progress,
             replace=replace,
             checksum=checksum,
+            actor=actor,
         )
     except BaseException:
         if batch is not None:
@@ -447,9 +457,10 @@ def _run(
     progress: ProgressCallback | None,
     replace: tuple[date, date] | None = None,
     checksum: Future[str],
+    actor: Any | None = None,
 ) -> FactImportResult:
 
-    codes = _reference_codes()
+    codes = _reference_codes(actor)
     sequences = Sequences()
     error_frames: list[pl.DataFrame] = []
     rows_read = 0
@@ -537,6 +548,7 @@ def _run(
             "replaces_to": replace[1],
             "replaced_partners": partners.get_column("partner").to_list(),
         }
+    partner_ids = _partners_of(schema, staged)
     store.publish(fact=schema.name, batch_id=batch.pk)
     _fault_point("published")
     with transaction.atomic():
@@ -550,9 +562,26 @@ def _run(
             last_date=last,
             committed_at=timezone.now(),
             error_report=str(result.report_path or ""),
+            # with the commit, not after it: a process killed between the two would leave
+            # a batch the same file could be imported into again
+            checksum=checksum.result(),
+        )
+        BatchPartner.objects.bulk_create(
+            [BatchPartner(batch_id=batch.pk, partner_id=pk) for pk in partner_ids]
         )
         transaction.on_commit(lambda: fact_changed.send(sender=Batch, fact=schema.name))
     return result
+
+
+def _partners_of(schema: FactSchema, staged: list[Path]) -> list[int]:
+    """The ids of the partners the staged rows belong to (a batch's scope)."""
+    from qudao.partners.models import Partner
+
+    if schema.partner_field is None or not staged:
+        return []
+    codes = pl.scan_parquet(staged).select(pl.col(schema.partner_field).unique()).collect()
+    wanted = codes.get_column(schema.partner_field).to_list()
+    return list(Partner.objects.filter(code__in=wanted).values_list("pk", flat=True))
 
 
 def _fault_point(name: str) -> None:
