@@ -53,6 +53,16 @@ def _own_qudao_home(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 @pytest.fixture(autouse=True)
+def _language_reset() -> Any:
+    # A page requested in Chinese leaves Chinese active in this thread; the next test
+    # must start in the default language, whatever ran before it.
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     # PBKDF2 would spend most of the suite's time hashing test passwords.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

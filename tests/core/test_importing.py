@@ -238,6 +238,12 @@ def test_missing_mapped_column_is_named(world: World, tmp_path: Path) -> None:
 def test_export_reimports_unchanged(world: World, tmp_path: Path) -> None:
     from django.core.management import call_command
 
+    # formula-like text is neutralised in the export and read back as it was
+    Partner.objects.filter(pk=world.p_de.pk).update(name_en="=HYPERLINK(1)", notes="@SUM(1)")
+    Region.objects.filter(pk=world.de.pk).update(name_zh="-2+3")
+    exported = tmp_path / "partners-check.csv"
+    call_command("export", "partners", format="csv", output=exported)
+    assert "'=HYPERLINK(1)" in exported.read_text(encoding="utf-8-sig")
     for name in ("regions", "partners", "products", "price_list", "targets"):
         out = tmp_path / f"{name}.csv"
         call_command("export", name, format="csv", output=out)
@@ -292,3 +298,29 @@ def test_tab_separated_text_is_read_as_columns() -> None:
     assert table.headers == ["代码", "名称, 全称", "区域"]
     assert list(table.rows) == [(2, {"代码": "P1", "名称, 全称": "A, Ltd", "区域": "DE"})]
     assert read_csv(b"a,b\n1,2\n").headers == ["a", "b"]
+
+
+def test_error_reports_neutralise_formulas(world: World, tmp_path: Path) -> None:
+    """A rejected cell that a spreadsheet would run comes back inert, in every report."""
+    from qudao.facts.services import fact_import
+
+    hostile = ['=HYPERLINK("http://x")', "@SUM(1)", "-2+3"]
+    facts = tmp_path / "flow.csv"
+    facts.write_text(
+        "date,partner,customer,product,quantity,amount,document_id\n"
+        + "".join(f"2020-01-0{i + 1},{v},C,BIKE-1,1,1,D{i}\n" for i, v in enumerate(hostile)),
+        encoding="utf-8",
+    )
+    result = fact_import(fact="sell_through", path=facts)
+    report = list(csv.reader(io.StringIO(result.report_path.read_text(encoding="utf-8-sig"))))
+    values = {row[2] for row in report[1:]}
+    assert values == {"'" + v for v in hostile}
+    master = tmp_path / "partners.csv"
+    master.write_text(
+        "code,name_en,channel_model,home_region\n"
+        + "".join(f"X{i},n,{v},DE\n" for i, v in enumerate(hostile)),
+        encoding="utf-8",
+    )
+    outcome = import_file(target=master_target("partners"), path=master)
+    report = list(csv.reader(io.StringIO(outcome.report_path.read_text(encoding="utf-8-sig"))))
+    assert {row[2] for row in report[1:]} == {"'" + v for v in hostile}

@@ -38,6 +38,29 @@ def neutralise(value: Any) -> Any:
     return value
 
 
+def unneutralise(value: str) -> str:
+    """Undo ``neutralise`` on a cell read back: "'=SUM(1)" → "=SUM(1)", so that an export
+    re-imports unchanged. Only the apostrophe we add (before a formula prefix) goes."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
+def neutralise_frame(frame: Any) -> Any:
+    """``neutralise`` over every text column of a Polars frame (reports written by Polars)."""
+    import polars as pl
+
+    starts = "^(" + "|".join(re.escape(p) for p in FORMULA_PREFIXES) + ")"
+    columns = []
+    for name, dtype in frame.schema.items():
+        if dtype != pl.String:
+            continue
+        cell = pl.col(name)
+        risky = cell.str.contains(starts) & ~cell.str.contains(_PLAIN_NUMBER.pattern)
+        columns.append(pl.when(risky).then(pl.lit("'") + cell).otherwise(cell).alias(name))
+    return frame.with_columns(columns) if columns else frame
+
+
 def _plain(value: Any) -> Any:
     if value is None:
         return ""

@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qudao.core.exporting import to_xlsx
+from qudao.core.exporting import neutralise_frame, to_xlsx
 from qudao.core.importing.errors import MappingError, SourceError
 from qudao.core.importing.mapping import ColumnSpec, Mapping
 from qudao.facts import keys, store
@@ -252,7 +252,7 @@ def _write_report(batch_label: str, errors: pl.DataFrame) -> Path:
     path = reports / f"{batch_label}-errors.csv"
     ordered = errors.sort("row")
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
-        fh.write(ordered.write_csv())
+        fh.write(neutralise_frame(ordered).write_csv())  # a rejected "=…" must not run
     shown = ordered.head(XLSX_MAX_ROWS)
     path.with_suffix(".xlsx").write_bytes(
         to_xlsx(list(shown.columns), shown.iter_rows(), sheet="errors")

@@ -6,6 +6,8 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+from qudao.core.exporting import neutralise
+
 
 class MappingError(ValueError):
     """The mapping itself is wrong; raised before any row is read."""
@@ -27,6 +29,7 @@ class RowError:
 
 
 REPORT_HEADER = ["row", "column", "value", "reason"]
+# (the cells are neutralised: a rejected "=HYPERLINK(…)" must not run in Excel)
 
 
 def write_error_report(errors: list[RowError], path: Path) -> Path:
@@ -36,5 +39,5 @@ def write_error_report(errors: list[RowError], path: Path) -> Path:
         writer = csv.writer(fh)
         writer.writerow(REPORT_HEADER)
         for e in errors:
-            writer.writerow([e.row, e.column, e.value, e.reason])
+            writer.writerow([neutralise(v) for v in (e.row, e.column, e.value, e.reason)])
     return path

@@ -19,6 +19,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qudao.core.exporting import unneutralise
 from qudao.core.importing.errors import MappingError, RowError, SourceError, write_error_report
 from qudao.core.importing.fields import Parser, as_date
 from qudao.core.importing.mapping import Mapping
@@ -161,7 +162,8 @@ def _parse_row(
         else:
             continue  # field not in this file: leave it as it is
         if isinstance(raw, str):
-            raw = raw.strip()
+            # our exports neutralise formula-like text with an apostrophe: read it back
+            raw = unneutralise(raw.strip())
         if raw is None or (isinstance(raw, str) and raw in mapping.null_values):
             if f.required:
                 errors.append(RowError(row, header, "", _("A value is required.")))
