@@ -43,8 +43,8 @@ def test_upload_gbk_then_a_bad_workbook(page, live_server, shots: Path, tmp_path
     good.write_bytes(
         (
             "日期,经销商编码,客户,产品编码,数量,金额,单据号\n"
-            '2020年1月5日,AW00000001,张三,310,2,"￥3,578.27",LX-001\n'
-            '2020/1/6,AW00000001,李四,311,1,"1,789.14",LX-002\n'
+            '2020年1月5日,AW00000013,张三,310,2,"￥3,578.27",LX-001\n'
+            '2020/1/6,AW00000013,李四,311,1,"1,789.14",LX-002\n'
         ).encode("gbk")
     )
     page.goto(f"{live_server.url}/login/")
@@ -82,7 +82,7 @@ def test_upload_gbk_then_a_bad_workbook(page, live_server, shots: Path, tmp_path
     for r, row in enumerate(
         [
             ["snapshot_date", "partner", "product", "quantity_on_hand"],
-            ["2020-01-31", "AW00000001", "310", "5"],
+            ["2020-01-31", "AW00000013", "310", "5"],
             ["2020-13-01", "NOBODY", "310", "-2"],
         ]
     ):
