@@ -115,11 +115,29 @@ def detect_encoding(path: Path, declared: str) -> str:
     return "gb18030"
 
 
+# No channel file has more columns than this, nor a header line longer: a wider one is
+# refused before anything else is read (a 400,000-column header once held a web worker
+# until it was killed).
+MAX_COLUMNS = 1000
+MAX_HEADER_CHARS = 64 * 1024
+
+
 def _csv_headers(path: Path, encoding: str) -> tuple[list[str], str]:
     """The file's column names and its delimiter (comma or tab, by the header line)."""
     with path.open("r", encoding=encoding, newline="") as fh:
         try:
-            delimiter = delimiter_of(fh.readline())
+            first_line = fh.readline(MAX_HEADER_CHARS + 1)
+            if len(first_line) > MAX_HEADER_CHARS and not first_line.endswith("\n"):
+                raise SourceError(
+                    _("The header line is longer than %(n)s characters: is this a CSV file?")
+                    % {"n": f"{MAX_HEADER_CHARS:,}"}
+                )
+            delimiter = delimiter_of(first_line)
+            if first_line.count(delimiter) >= MAX_COLUMNS:
+                raise SourceError(
+                    _("The file has %(count)s columns; at most %(max)s are read.")
+                    % {"count": f"{first_line.count(delimiter) + 1:,}", "max": f"{MAX_COLUMNS:,}"}
+                )
             fh.seek(0)
             header_row = next(csv.reader(fh, delimiter=delimiter))
         except StopIteration:
