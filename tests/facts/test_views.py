@@ -413,3 +413,36 @@ def test_a_very_wide_header_is_refused_at_once_and_in_little_memory(
     with pytest.raises(SourceError, match="5,000 columns; at most 1,000"):
         fact_import(fact="sell_through", path=many)
     assert not Batch.objects.exists()
+
+
+def test_a_huge_rejected_cell_is_echoed_cut_and_the_list_carries_no_errors(
+    world: World, tmp_path: Path
+) -> None:
+    """A rejected 5 MB cell: the report, the batch page and the API show 200 characters and
+    say it was cut; the import list holds no errors at all."""
+    from qudao.core.services import api_token_create
+    from qudao.facts.services import fact_import
+
+    huge = "x" * 5_000_000
+    path = tmp_path / "huge.csv"
+    path.write_text(
+        "snapshot_date,partner,product,quantity_on_hand\n"
+        f"2020-01-31,P-DE,BIKE-1,{huge}\n2020-01-31,P-DE,BIKE-1,1\n",
+        encoding="utf-8",
+    )
+    batch = fact_import(fact="inventory", path=path, actor=world.users["director"]).batch
+    assert batch.status == "rejected"
+    report = Path(batch.error_report)
+    assert report.stat().st_size < 10_000
+    assert "x" * 200 + "… [5000000 characters, cut]" in report.read_text(encoding="utf-8-sig")
+    client = Client()
+    client.force_login(world.users["director"])
+    page = client.get(batch.get_absolute_url())
+    assert len(page.content) < 100_000 and b"characters, cut]" in page.content
+    api = Client(
+        HTTP_AUTHORIZATION=f"Bearer {api_token_create(user=world.users['director'], name='a')[1]}"
+    )
+    detail = api.get(f"/api/imports/{batch.pk}")
+    assert len(detail.content) < 20_000
+    listed = api.get("/api/imports/").json()["items"]
+    assert listed and all("errors" not in item for item in listed)

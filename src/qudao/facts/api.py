@@ -23,6 +23,26 @@ from qudao.facts.services import DuplicateBatchError, batch_revert, upload_enque
 router = Router(tags=["imports"])
 
 
+class BatchSummaryOut(Schema):
+    """A batch in the list: its errors are read one batch at a time (``GET /{id}``)."""
+
+    id: int
+    fact: str
+    status: BatchStatus
+    mode: ImportMode
+    source_name: str
+    progress: float
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    first_date: date | None
+    last_date: date | None
+    created_at: datetime
+    committed_at: datetime | None
+    reverted_at: datetime | None
+    message: str
+
+
 class BatchOut(Schema):
     id: int
     fact: str
@@ -59,7 +79,7 @@ class BatchFilters(Schema):
     status: BatchStatus | None = None
 
 
-@router.get("/", response=list[BatchOut])
+@router.get("/", response=list[BatchSummaryOut])
 @paginate(Pagination)
 def list_batches(request: HttpRequest, filters: Query[BatchFilters]) -> Any:
     return filtered(BatchFilterSet, filters.dict(), selectors.batch_list(user=request.user))

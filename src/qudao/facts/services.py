@@ -246,11 +246,29 @@ def _duplicate_errors(
     return pl.concat(frames) if frames else empty
 
 
+# A rejected cell is echoed in reports, pages and the API up to this many characters.
+ECHO_MAX_CHARS = 200
+
+
+def _truncated_values(errors: pl.DataFrame) -> pl.DataFrame:
+    """Cut echoed values to ``ECHO_MAX_CHARS`` and say so (one rejected 60 MB cell once made
+    a 60 MB report, page and API answer)."""
+    value = pl.col("value")
+    length = value.str.len_chars()
+    note = pl.format("… [{} characters, cut]", length)
+    return errors.with_columns(
+        pl.when(length > ECHO_MAX_CHARS)
+        .then(pl.concat_str([value.str.slice(0, ECHO_MAX_CHARS), note]))
+        .otherwise(value)
+        .alias("value")
+    )
+
+
 def _write_report(batch_label: str, errors: pl.DataFrame) -> Path:
     reports = Path(settings.QUDAO_HOME) / "reports"
     reports.mkdir(parents=True, exist_ok=True)
     path = reports / f"{batch_label}-errors.csv"
-    ordered = errors.sort("row")
+    ordered = _truncated_values(errors.sort("row"))
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         fh.write(neutralise_frame(ordered).write_csv())  # a rejected "=…" must not run
     shown = ordered.head(XLSX_MAX_ROWS)
