@@ -214,6 +214,8 @@ QUDAO = {
     "REVIEW_ENGINE": os.environ.get("QUDAO_REVIEW_ENGINE", "duckdb"),
     # A background job queued longer than this is shown as waiting on the pages.
     "TASK_WAIT_WARNING_SECONDS": int(os.environ.get("QUDAO_TASK_WAIT_WARNING_SECONDS", "60")),
+    # An uploaded workbook may unpack to at most this much (bytes counted while inflating).
+    "XLSX_MAX_UNPACKED_MB": int(os.environ.get("QUDAO_XLSX_MAX_UNPACKED_MB", "512")),
     # A worker silent this long is taken for dead: its task goes back to the queue.
     "WORKER_STALE_SECONDS": float(os.environ.get("QUDAO_WORKER_STALE_SECONDS", "20")),
 }

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from qudao.core.importing.errors import SourceError
 from qudao.core.importing.mapping import TEMPLATE, Mapping
-from qudao.core.importing.sources import clean_header, delimiter_of
+from qudao.core.importing.sources import clean_header, delimiter_of, refuse_zip_bomb
 from qudao.facts.schemas import DECIMAL_PRECISION, MONEY_SCALE, FactField, FactSchema, Kind
 
 CHUNK_ROWS = 500_000
@@ -234,32 +234,10 @@ def _csv_source(path: Path, encoding: str) -> Source:
     return Source(headers, chunks, path.stat().st_size, _rows_estimate(path))
 
 
-MAX_XLSX_UNPACKED = 1 << 30  # 1 GiB: far above any real sheet, far below a zip bomb
-
-
-def _refuse_zip_bomb(path: Path) -> None:
-    """An .xlsx is a zip: refuse one that would unpack to more than MAX_XLSX_UNPACKED bytes,
-    judging by its directory, before anything is decompressed."""
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(path) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile as exc:
-        raise SourceError(
-            _("The file is not a readable Excel workbook: %(error)s") % {"error": exc}
-        ) from exc
-    if unpacked > MAX_XLSX_UNPACKED:
-        raise SourceError(
-            _("The workbook would unpack to %(size)d MB, more than the %(limit)d MB allowed.")
-            % {"size": unpacked >> 20, "limit": MAX_XLSX_UNPACKED >> 20}
-        )
-
-
 def _xlsx_source(path: Path, sheet: str) -> Source:
     import fastexcel
 
-    _refuse_zip_bomb(path)
+    refuse_zip_bomb(path)
 
     try:
         reader = fastexcel.read_excel(str(path))

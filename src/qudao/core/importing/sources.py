@@ -64,10 +64,81 @@ def read_csv(raw: bytes, encoding: str = "auto") -> Table:
     return Table(headers, rows())
 
 
+def xlsx_max_unpacked() -> int:
+    """Bytes a workbook may unpack to (QUDAO["XLSX_MAX_UNPACKED_MB"]): far above any real
+    sheet, far below what would exhaust a worker."""
+    from django.conf import settings
+
+    return int(str(settings.QUDAO.get("XLSX_MAX_UNPACKED_MB", 512))) << 20
+
+
+def refuse_zip_bomb(source: Path | io.BytesIO) -> None:
+    """An .xlsx is a zip: refuse one that unpacks to more than ``xlsx_max_unpacked()`` bytes.
+
+    The bytes are counted by inflating each member's raw stream ourselves, 1 MB of output at
+    a time — never trusting the sizes the archive declares (a 1.6 MB file declaring 2 kB once
+    inflated to 1.5 GiB in the reader) — and counting stops at the limit, so memory stays at
+    one step whatever the file."""
+    import struct
+    import zipfile
+    import zlib
+
+    limit = xlsx_max_unpacked()
+    inflated = 0
+
+    def count(size: int) -> None:
+        nonlocal inflated
+        inflated += size
+        if inflated > limit:
+            raise SourceError(
+                _("The workbook unpacks to more than the %(limit)d MB allowed.")
+                % {"limit": limit >> 20}
+            )
+
+    try:
+        with zipfile.ZipFile(source) as archive:
+            declared = sum(info.file_size for info in archive.infolist())
+            if declared > limit:  # what it says of itself is enough to refuse it
+                raise SourceError(
+                    _("The workbook would unpack to %(size)d MB, more than the %(limit)d MB "
+                      "allowed.") % {"size": declared >> 20, "limit": limit >> 20}
+                )  # fmt: skip
+            raw = archive.fp
+            assert raw is not None
+            for info in archive.infolist():
+                raw.seek(info.header_offset)
+                header = raw.read(30)
+                name_length, extra_length = struct.unpack("<HH", header[26:30])
+                raw.seek(info.header_offset + 30 + name_length + extra_length)
+                if info.compress_type == zipfile.ZIP_STORED:
+                    count(info.compress_size)
+                    continue
+                if info.compress_type != zipfile.ZIP_DEFLATED:
+                    raise zipfile.BadZipFile(f"unsupported compression {info.compress_type}")
+                inflater = zlib.decompressobj(-15)
+                left = info.compress_size
+                while left > 0 and not inflater.eof:
+                    pending = raw.read(min(left, 1 << 20))
+                    if not pending:
+                        break
+                    left -= len(pending)
+                    while pending and not inflater.eof:
+                        count(len(inflater.decompress(pending, 1 << 20)))
+                        pending = inflater.unconsumed_tail
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, struct.error, OSError) as exc:
+        raise SourceError(
+            _("The file is not a readable Excel workbook: %(error)s") % {"error": exc}
+        ) from exc
+    finally:
+        if isinstance(source, io.BytesIO):
+            source.seek(0)
+
+
 def read_xlsx(path_or_bytes: Path | bytes, sheet: str = "") -> Table:
     from openpyxl import load_workbook
 
     source = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes
+    refuse_zip_bomb(source)
     try:
         book = load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
