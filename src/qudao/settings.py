@@ -106,6 +106,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "qudao.urls"
 WSGI_APPLICATION = "qudao.wsgi.application"
 AUTH_USER_MODEL = "core.User"
+# Django's backend behind a lockout after repeated failures (core.auth).
+AUTHENTICATION_BACKENDS = ["qudao.core.auth.ThrottledModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -216,6 +218,11 @@ QUDAO = {
     "TASK_WAIT_WARNING_SECONDS": int(os.environ.get("QUDAO_TASK_WAIT_WARNING_SECONDS", "60")),
     # An uploaded workbook may unpack to at most this much (bytes counted while inflating).
     "XLSX_MAX_UNPACKED_MB": int(os.environ.get("QUDAO_XLSX_MAX_UNPACKED_MB", "512")),
+    # Sign-in lockout: this many failures of one account (or one address) within the
+    # window lock it for the window.
+    "LOGIN_FAILURES_PER_ACCOUNT": int(os.environ.get("QUDAO_LOGIN_FAILURES_PER_ACCOUNT", "5")),
+    "LOGIN_FAILURES_PER_ADDRESS": int(os.environ.get("QUDAO_LOGIN_FAILURES_PER_ADDRESS", "20")),
+    "LOGIN_LOCKOUT_MINUTES": int(os.environ.get("QUDAO_LOGIN_LOCKOUT_MINUTES", "15")),
     # A worker silent this long is taken for dead: its task goes back to the queue.
     "WORKER_STALE_SECONDS": float(os.environ.get("QUDAO_WORKER_STALE_SECONDS", "20")),
 }

@@ -4,10 +4,15 @@ from django.urls import include, path
 
 from qudao.core import views as core_views
 from qudao.core.api import api
+from qudao.core.auth import ThrottledAuthenticationForm
 
 urlpatterns = [
     path("", core_views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("partners/", include("qudao.partners.urls")),

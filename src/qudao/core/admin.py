@@ -7,7 +7,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from qudao.core.models import ApiToken, User
+from qudao.core.models import ApiToken, LoginFailure, User
 from qudao.core.trees import tree_check_parent, tree_refresh_paths
 
 
@@ -42,3 +42,18 @@ class TreeAdmin(SimpleHistoryAdmin):
         tree_check_parent(node=obj, parent=obj.parent)
         super().save_model(request, obj, form, change)
         tree_refresh_paths(node=obj)
+
+
+@admin.register(LoginFailure)
+class LoginFailureAdmin(admin.ModelAdmin):
+    """The audit trail of refused sign-ins (read-only)."""
+
+    list_display = ("at", "username", "address", "locked")
+    list_filter = ("locked",)
+    search_fields = ("username", "address")
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False

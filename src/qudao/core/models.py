@@ -127,3 +127,21 @@ class TreeNode(models.Model):
 
     class Meta:
         abstract = True
+
+
+class LoginFailure(models.Model):
+    """A refused sign-in: the throttle counts them, and they are the audit trail of
+    password guessing (who was tried, from where, when, and whether it was locked)."""
+
+    username = models.CharField(_("username"), max_length=150, db_index=True)
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True, db_index=True)
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    locked = models.BooleanField(_("refused by the lockout"), default=False)
+
+    class Meta:
+        verbose_name = _("failed sign-in")
+        verbose_name_plural = _("failed sign-ins")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.username} {self.address} {self.at:%Y-%m-%d %H:%M}"
