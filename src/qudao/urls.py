@@ -14,6 +14,19 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Every user changes their own password; the other sessions end (Django's session hash).
+    path(
+        "password/",
+        auth_views.PasswordChangeView.as_view(template_name="registration/password_change.html"),
+        name="password_change",
+    ),
+    path(
+        "password/done/",
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name="registration/password_change_done.html"
+        ),
+        name="password_change_done",
+    ),
     path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("partners/", include("qudao.partners.urls")),
     path("regions/", include("qudao.territories.urls")),

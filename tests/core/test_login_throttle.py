@@ -46,3 +46,20 @@ def test_an_address_locks_after_twenty_failures_across_accounts(world: World) ->
         _try(client, "wrong", username=f"nobody{attempt}")
     assert "Too many failed sign-ins" in _try(client, "pw-finance", "finance")
     assert _try(Client(REMOTE_ADDR="10.0.0.8"), "pw-finance", "finance") == ""
+
+
+def test_every_user_changes_their_own_password(world: World) -> None:
+    client = Client()
+    client.force_login(world.users["partner_user"])
+    assert client.get(reverse("password_change")).status_code == 200
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "pw-partner_user",
+            "new_password1": "a-Longer-secret-42",
+            "new_password2": "a-Longer-secret-42",
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("password_change_done")
+    assert Client().login(username="partner_user", password="a-Longer-secret-42")
+    assert not Client().login(username="partner_user", password="pw-partner_user")
