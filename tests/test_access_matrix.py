@@ -288,7 +288,9 @@ def test_review_pages(world: World, role: str) -> None:
     assert client.get(reverse("analytics:kpi_list")).status_code == 200
     # grade proposals: everyone sees those of their scope; only the director decides
     assert client.get(reverse("analytics:proposal_list")).status_code == 200
-    assert client.get(reverse("analytics:grading")).status_code == 200
+    # the grading model is the brand's: partners get 404
+    internal = 404 if role.startswith("partner") else 200
+    assert client.get(reverse("analytics:grading")).status_code == internal
     decides = role == "director"
     response = client.post(reverse("analytics:proposal_decide_all"))
     assert response.status_code == (200 if decides else 403), role  # 200: the confirmation
@@ -297,7 +299,8 @@ def test_review_pages(world: World, role: str) -> None:
     )
     assert response.status_code == (302 if decides else 403), role
     response = client.post(reverse("analytics:grading"), {"hysteresis_periods": "1"})
-    assert response.status_code == (200 if decides else 403), role  # 200: the form's errors
+    # 200: the form's errors; partners do not see the grading model at all
+    assert response.status_code == (200 if decides else internal if internal == 404 else 403), role
 
 
 def test_review_pages_send_anonymous_to_login(world: World) -> None:
@@ -336,14 +339,19 @@ def test_risk_pages(world: World, role: str) -> None:
     client = _client(world, role)
     page = client.get(reverse("governance:flag_list")).content.decode()
     for code in ("P-DE", "P-US"):
-        assert (f">{code}<" in page) == (code in SEES[role]), (role, code)
+        # risk flags are the brand's internal view: partners see none, not even their own
+        shown = code in SEES[role] and not role.startswith("partner")
+        assert (f">{code}<" in page) == shown, (role, code)
     visible = "P-US" in SEES[role]
     assert client.get(plan.get_absolute_url()).status_code == (200 if visible else 404)
     may_plan = role in ("director", "manager")
     response = client.get(reverse("governance:plan_add"), {"partner": world.p_de.pk})
     expected = 200 if may_plan else (403 if "P-DE" in SEES[role] else 404)
     assert response.status_code == expected, role
-    assert client.get(reverse("governance:rule_list")).status_code == 200
+    # rule thresholds are the brand's: partners get 404
+    assert client.get(reverse("governance:rule_list")).status_code == (
+        404 if role.startswith("partner") else 200
+    )
 
 
 @pytest.mark.parametrize("role", ROLES)

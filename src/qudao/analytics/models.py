@@ -243,7 +243,7 @@ class GradeProposal(TimeStampedModel):
     history = HistoricalRecords()
     objects = RestrictedQuerySet.as_manager()
     access_policy = AccessPolicy(
-        partner_field="partner", editor_roles=frozenset({Role.CHANNEL_DIRECTOR})
+        partner_field="partner", editor_roles=frozenset({Role.CHANNEL_DIRECTOR}), internal=True
     )
 
     class Meta:

@@ -251,9 +251,13 @@ def partner_scorecard(*, user: Any, partner: Any, periods: int = 8) -> dict[str,
             last = grade_id
     return {
         "cards": cards,
-        "flags": list(RiskFlag.objects.filter(partner=partner).exclude(status="superseded")[:20]),
+        "flags": list(
+            restrict(RiskFlag.objects.filter(partner=partner), user, "view").exclude(
+                status="superseded"
+            )[:20]
+        ),
         "proposals": list(
-            GradeProposal.objects.filter(partner=partner).select_related(
+            restrict(GradeProposal.objects.filter(partner=partner), user, "view").select_related(
                 "from_grade", "to_grade", "decided_by"
             )[:20]
         ),

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -46,7 +46,7 @@ from qudao.analytics.tables import (
 )
 from qudao.core.i18n import bilingual
 from qudao.core.periods import Period
-from qudao.core.permissions import can_change, restrict
+from qudao.core.permissions import can_change, is_partner_user, restrict
 from qudao.core.views import ObjectListView
 from qudao.partners.models import Grade
 
@@ -88,7 +88,11 @@ class ScorecardListView(ObjectListView):
         """The run that made the figures, when one period is shown (UI.md: every number
         links to the run that made it)."""
         period = request.GET.get("period", "").strip()
-        return {"run": selectors.current_run(period=period) if period else None}
+        return {
+            "run": selectors.current_run(period=period) if period else None,
+            # partners do not see review runs: no link that would answer 404
+            "partner_view": is_partner_user(request.user),
+        }
 
 
 @login_required
@@ -246,7 +250,10 @@ def proposal_decide_all(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def grading(request: HttpRequest) -> HttpResponse:
-    """The grading model in use: weights, thresholds, hysteresis; directors may edit it."""
+    """The grading model in use: weights, thresholds, hysteresis; directors may edit it.
+    Partners never see it (the brand's internals answer 404)."""
+    if is_partner_user(request.user):
+        raise Http404
     model = selectors.grading_model_active()
     form = None
     if model is not None and can_change(request.user, GradingModel):

@@ -18,7 +18,7 @@ from qudao.catalog.services import (
     product_update,
 )
 from qudao.core.api import Pagination, filtered, patch_values, resolve_code
-from qudao.core.permissions import can_change
+from qudao.core.permissions import can_change, is_partner_user
 from qudao.partners.models import ChannelModel, Grade
 from qudao.territories.models import Region
 
@@ -38,6 +38,11 @@ class ProductOut(Schema):
     @staticmethod
     def resolve_category(p: Product) -> str | None:
         return p.category.code if p.category else None
+
+    @staticmethod
+    def resolve_standard_cost(p: Product, context: dict[str, Any]) -> Decimal | None:
+        # the brand's cost is not for partners' eyes (docs/access.md)
+        return None if is_partner_user(context["request"].user) else p.standard_cost
 
 
 class ProductIn(Schema):

@@ -16,7 +16,7 @@ from qudao.catalog.services import (
     product_update,
 )
 from qudao.catalog.tables import PriceListTable, ProductTable
-from qudao.core.permissions import can_change
+from qudao.core.permissions import can_change, is_partner_user
 from qudao.core.selectors import history_for
 from qudao.core.views import ObjectEditView, ObjectListView
 
@@ -28,6 +28,7 @@ class ProductListView(ObjectListView):
     model = Product
     title = gettext_lazy("Products")
     add_url_name = "catalog:product_add"
+    internal_columns = ("standard_cost",)
     empty_hint = gettext_lazy(
         "No products yet — import the catalogue with “qudao import products FILE”."
     )
@@ -48,6 +49,7 @@ class PriceListView(ObjectListView):
 @login_required
 def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
     product = get_object_or_404(selectors.product_list(user=request.user), pk=pk)
+    partner_view = is_partner_user(request.user)  # no cost, no brand history for partners
     return render(
         request,
         "catalog/product_detail.html",
@@ -55,8 +57,9 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "product": product,
             "title": product.name,
             "prices": selectors.price_list(user=request.user).filter(product=product),
-            "history": history_for(product),
+            "history": [] if partner_view else history_for(product),
             "can_edit": can_change(request.user, Product),
+            "partner_view": partner_view,
         },
     )
 

@@ -52,6 +52,9 @@ class AccessPolicy:
     # For rows tied to partners some other way (an import batch holds many): what a
     # channel manager may see of them; None = all (reference data).
     manager_q: Callable[[Any], Q] | None = None
+    # The brand's internal view of a partner (risk flags, grade proposals): partner users
+    # see none of it, not even about themselves.
+    internal: bool = False
     editor_roles: frozenset[Role] = field(
         default_factory=lambda: frozenset({Role.CHANNEL_DIRECTOR})
     )
@@ -100,7 +103,7 @@ def restrict(queryset: QS, user: Any, action: Action = "view") -> QS:
     if user.has_role(Role.FINANCE, Role.SALES):
         return queryset if action == "view" else queryset.none()
     if user.has_role(Role.PARTNER_ADMIN, Role.PARTNER_USER) and user.partner_id:
-        if action != "view":
+        if action != "view" or policy.internal:
             return queryset.none()
         if policy.partner_field is not None:
             return queryset.filter(partner_subtree_q(policy.partner_field, user.partner))
@@ -126,6 +129,18 @@ def ensure_within_scope(instance: models.Model, user: Any) -> None:
             _("The result would be outside the partners you may change: %(object)s.")
             % {"object": instance}
         )
+
+
+def is_partner_user(user: Any) -> bool:
+    """A partner's own staff (not the brand's): they see their data, never the brand's
+    internals (costs, risk flags, grading, rule thresholds)."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and not user.is_superuser
+        and user.has_role(Role.PARTNER_ADMIN, Role.PARTNER_USER)
+        and not user.has_role(Role.CHANNEL_DIRECTOR, Role.CHANNEL_MANAGER, Role.FINANCE, Role.SALES)
+    )
 
 
 def can_change(user: Any, model: type[models.Model]) -> bool:

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
 from qudao.core.exporting import CONTENT_TYPES, to_csv, to_xlsx
-from qudao.core.permissions import can_change, restrict
+from qudao.core.permissions import can_change, is_partner_user, restrict
 
 
 @require_POST
@@ -72,13 +72,18 @@ class ObjectListView(LoginRequiredMixin, View):
     template_name = "core/object_list.html"
     empty_hint: Any = ""
     per_page = 50
+    # columns partner users never see (the brand's internals, e.g. costs)
+    internal_columns: tuple[str, ...] = ()
 
     def get(self, request: HttpRequest) -> HttpResponse:
         queryset = type(self).selector(user=request.user)
         filterset = self.filterset_class(request.GET or None, queryset=queryset, request=request)
         rows = filterset.qs if filterset.is_bound and filterset.is_valid() else queryset
         editable = can_change(request.user, self.model)
-        table = self.table_class(rows, request=request, exclude=() if editable else ("edit",))
+        hidden = (() if editable else ("edit",)) + (
+            self.internal_columns if is_partner_user(request.user) else ()
+        )
+        table = self.table_class(rows, request=request, exclude=hidden)
         export = request.GET.get("export")
         if export in ("csv", "xlsx"):
             values = list(table.as_values())

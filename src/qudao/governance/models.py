@@ -68,7 +68,7 @@ class RiskFlag(TimeStampedModel):
         related_name="flags",
     )
     objects = RestrictedQuerySet.as_manager()
-    access_policy = AccessPolicy(partner_field="partner", editor_roles=REVIEWERS)
+    access_policy = AccessPolicy(partner_field="partner", editor_roles=REVIEWERS, internal=True)
 
     class Meta:
         verbose_name = _("risk flag")
@@ -120,7 +120,7 @@ class ImprovementPlan(TimeStampedModel):
     )
     history = HistoricalRecords()
     objects = RestrictedQuerySet.as_manager()
-    access_policy = AccessPolicy(partner_field="partner", editor_roles=REVIEWERS)
+    access_policy = AccessPolicy(partner_field="partner", editor_roles=REVIEWERS, internal=True)
 
     class Meta:
         verbose_name = _("improvement plan")

@@ -7,14 +7,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from qudao.core.choices import Role
-from qudao.core.permissions import can_change, restrict
+from qudao.core.permissions import can_change, is_partner_user, restrict
 from qudao.core.views import ObjectListView
 from qudao.governance import selectors
 from qudao.governance.filtersets import ImprovementPlanFilterSet, RiskFlagFilterSet
@@ -144,7 +144,10 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def rule_list(request: HttpRequest) -> HttpResponse:
-    """The rules, their parameters and whether they run; directors may change them."""
+    """The rules, their parameters and whether they run; directors may change them.
+    Partners never see the thresholds (404)."""
+    if is_partner_user(request.user):
+        raise Http404
     editable = can_change(request.user, RiskRuleSetting)
     if request.method == "POST":
         rule = RULE_BY_ID.get(request.POST.get("rule", ""))
