@@ -50,3 +50,30 @@ def test_partners_never_see_the_brands_internals(channel: World, role: str) -> N
     assert client.get(reverse("governance:rule_list")).status_code == expected
     cards = client.get(reverse("analytics:scorecard_list"), {"period": "2020Q1"}).content.decode()
     assert ("/review/" in cards and "review run" in cards) == internal
+
+
+def test_a_sub_partners_staff_do_not_see_the_partner_above_them(world: World) -> None:
+    from qudao.partners.models import Partner
+    from tests.factories import make_user
+
+    sub_user = make_user("sub_staff", "partner_admin", partner=world.p_de_sub)
+    client = Client()
+    client.force_login(sub_user)
+    page = client.get(reverse("partners:partner_detail", args=[world.p_de_sub.pk])).content
+    assert b"Berlin Bikes" not in page and b"P-DE<" not in page
+    hierarchy = client.get(
+        reverse("partners:partner_detail", args=[world.p_de_sub.pk]), {"tab": "hierarchy"}
+    ).content
+    assert b"Berlin Bikes" not in hierarchy
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {api_token_create(user=sub_user, name='t')[1]}")
+    assert api.get(f"/api/partners/{world.p_de_sub.pk}").json()["parent"] is None
+    # the parent's own staff still see the tree below them
+    boss = Client()
+    boss.force_login(world.users["partner_admin"])
+    assert (
+        b"Potsdam Rad"
+        in boss.get(
+            reverse("partners:partner_detail", args=[world.p_de.pk]), {"tab": "hierarchy"}
+        ).content
+    )
+    assert Partner.objects.get(pk=world.p_de_sub.pk).parent_id == world.p_de.pk

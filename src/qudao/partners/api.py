@@ -10,7 +10,7 @@ from ninja.pagination import paginate
 
 from qudao.catalog.models import Category
 from qudao.core.api import Pagination, filtered, patch_values, resolve_code
-from qudao.core.permissions import can_change
+from qudao.core.permissions import can_change, is_partner_user
 from qudao.partners import selectors
 from qudao.partners.choices import PartnerStatus
 from qudao.partners.filtersets import PartnerFilterSet, TargetFilterSet
@@ -41,8 +41,17 @@ class PartnerOut(Schema):
         return p.channel_model.code
 
     @staticmethod
-    def resolve_parent(p: Partner) -> str | None:
-        return p.parent.code if p.parent else None
+    def resolve_parent(p: Partner, context: dict[str, Any]) -> str | None:
+        # a sub-partner's staff do not see the code of the partner above them
+        request = context["request"]
+        if p.parent is None or not is_partner_user(request.user):
+            return p.parent.code if p.parent else None
+        # the partners this user sees, once per request (a list would ask for each row)
+        if not hasattr(request, "_visible_partners"):
+            request._visible_partners = set(
+                selectors.partner_list(user=request.user).values_list("pk", flat=True)
+            )
+        return p.parent.code if p.parent_id in request._visible_partners else None
 
     @staticmethod
     def resolve_grade(p: Partner) -> str | None:

@@ -20,10 +20,19 @@ def partner_get(*, user: Any, pk: int) -> Partner:
     return partner_list(user=user).get(pk=pk)
 
 
-def partner_ancestors(*, partner: Partner) -> list[Partner]:
+def partner_ancestors(*, partner: Partner, user: Any) -> list[Partner]:
+    """The partners above ``partner`` that ``user`` may see (a sub-partner's staff do not
+    see who supplies their supplier, nor its name)."""
     ids = [int(pk) for pk in partner.path.strip("/").split("/")[:-1] if pk]
-    by_id = {p.pk: p for p in Partner.objects.filter(pk__in=ids)}
+    by_id = {p.pk: p for p in partner_list(user=user).filter(pk__in=ids)}
     return [by_id[i] for i in ids if i in by_id]
+
+
+def partner_parent_visible(*, partner: Partner, user: Any) -> Partner | None:
+    """The partner's parent if ``user`` may see it, else None."""
+    if partner.parent_id is None:
+        return None
+    return partner_list(user=user).filter(pk=partner.parent_id).first()
 
 
 def partner_children(*, user: Any, partner: Partner) -> QuerySet[Partner]:

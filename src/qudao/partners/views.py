@@ -77,8 +77,9 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if tab == "profile":
         context["segments"] = partner.segments.all()
+        context["parent"] = selectors.partner_parent_visible(partner=partner, user=request.user)
     elif tab == "hierarchy":
-        context["ancestors"] = selectors.partner_ancestors(partner=partner)
+        context["ancestors"] = selectors.partner_ancestors(partner=partner, user=request.user)
         context["children"] = selectors.partner_children(user=request.user, partner=partner)
     elif tab == "territories":
         context["territories"] = selectors.partner_territories(user=request.user, partner=partner)
