@@ -43,23 +43,10 @@ class BatchSummaryOut(Schema):
     message: str
 
 
-class BatchOut(Schema):
-    id: int
-    fact: str
-    status: BatchStatus
-    mode: ImportMode
-    source_name: str
+class BatchOut(BatchSummaryOut):
+    """One batch, with its checksum and its first 100 errors."""
+
     checksum: str
-    progress: float
-    rows_read: int
-    rows_accepted: int
-    rows_rejected: int
-    first_date: date | None
-    last_date: date | None
-    created_at: datetime
-    committed_at: datetime | None
-    reverted_at: datetime | None
-    message: str
     errors: list[dict[str, Any]]
     # Why a pending import may not move (no worker, long queue); empty otherwise.
     waiting_note: str
