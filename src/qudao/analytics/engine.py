@@ -48,7 +48,6 @@ class EngineResult:
     table: pa.Table
     input_batches: dict[str, list[int]]
     timings: dict[str, float] = field(default_factory=dict)
-    inputs: dict[str, str] = field(default_factory=dict)  # input name -> snapshot digest
 
 
 def _months_before(day: date, months: int) -> date:
@@ -469,4 +468,4 @@ def run_review(
     parameters = ["review", rate, lower_is_better, grading and dataclasses.asdict(grading)]
     table = runner.run(expression, parameters=parameters)
     timings["compute"] = time.perf_counter() - started - timings["prepare"] - timings["rollups"]
-    return EngineResult(table=table, input_batches=batches, timings=timings, inputs=inputs.recorded)
+    return EngineResult(table=table, input_batches=batches, timings=timings)

@@ -155,19 +155,13 @@ def review_run(
     scorecards stay, marked not current, so the history of a period's figures is kept.
     """
     from qudao.facts.models import Batch
-    from qudao.governance.services import risk_flags_refresh
+    from qudao.governance.services import risk_flags_refresh, rules_set_aside
     from qudao.partners.models import ChannelModel, Grade, Partner
     from qudao.territories.models import Region
 
     run = run or review_create(period=period, actor=actor, engine=engine)
     parsed = Period.parse(run.period)
     setup = _ReviewSetup.replaying(run.rerun_of) if run.rerun_of else _ReviewSetup.fresh()
-    inputs, grading_model, grading, rules = (
-        setup.inputs,
-        setup.grading_model,
-        setup.grading,
-        setup.rules,
-    )
 
     def report(fraction: float, message: str) -> None:
         ReviewRun.objects.filter(pk=run.pk).update(progress=fraction)
@@ -181,8 +175,8 @@ def review_run(
         result = run_review(
             [parsed],
             engine=run.engine,
-            grading=grading,
-            inputs=inputs,
+            grading=setup.grading,
+            inputs=setup.inputs,
             sell_through_rate=SellThroughRate(setup.parameters["sell_through_rate"]),
         )
         run.data_span = _data_span(result.input_batches)  # the rules ask if it is partial
@@ -223,19 +217,21 @@ def review_run(
             timings = {**result.timings, "write": time.perf_counter() - write_started}
             step = time.perf_counter()
             proposals = (
-                grade_proposals_refresh(run=run, model=grading_model) if grading_model else 0
+                grade_proposals_refresh(run=run, model=setup.grading_model)
+                if setup.grading_model
+                else 0
             )
             timings["grades"] = time.perf_counter() - step
             step = time.perf_counter()
-            flags = risk_flags_refresh(run=run, inputs=inputs, rules=rules)
-            not_applied = [r.id for r, _p in rules if r.whole_periods_only and run.partial_sell_in]
+            flags = risk_flags_refresh(run=run, inputs=setup.inputs, rules=setup.rules)
+            not_applied = [rule.id for rule, _p in rules_set_aside(run=run, rules=setup.rules)]
             timings["rules"] = time.perf_counter() - step
             timings["total"] = time.perf_counter() - started
             ReviewRun.objects.filter(pk=run.pk).update(
                 status=RunStatus.CURRENT,
                 progress=1.0,
                 input_batches=result.input_batches,
-                input_snapshots=inputs.recorded,
+                input_snapshots=setup.inputs.recorded,
                 data_span=run.data_span,
                 parameters=setup.parameters,
                 timings={k: round(v, 3) for k, v in timings.items()},
@@ -433,47 +429,33 @@ def grade_proposals_refresh(*, run: ReviewRun, model: GradingModel) -> int:
     for stale in open_now.values():
         stale.status = ProposalStatus.WITHDRAWN
         stale.save(update_fields=["status", "updated_at"])
-    grade_proposals_supersede(user_id=run.started_by_id)
+    grade_proposals_supersede(user=run.started_by)
     return count
 
 
-def grade_proposals_supersede(*, user_id: int | None = None) -> int:
+def grade_proposals_supersede(*, user: Any | None = None) -> int:
     """Leave one open proposal per partner: the one of its latest period (the newest run
     on a tie). Older open ones become superseded, so that nobody applies a grade an
     outdated review proposed. Returns how many were superseded."""
     from simple_history.utils import bulk_update_with_history
 
+    open_ones = list(
+        GradeProposal.objects.filter(status=ProposalStatus.PROPOSED).only(
+            "pk", "partner_id", "period", "status", "updated_at"
+        )
+    )
     latest: dict[int, GradeProposal] = {}
-    older: list[GradeProposal] = []
-    for proposal in GradeProposal.objects.filter(status=ProposalStatus.PROPOSED).only(
-        "pk", "partner_id", "period", "status", "updated_at"
-    ):
-        rank = (Period.parse(proposal.period).end, proposal.pk)
-        best = latest.get(proposal.partner_id)
-        if best is None or rank > (Period.parse(best.period).end, best.pk):
-            if best is not None:
-                older.append(best)
-            latest[proposal.partner_id] = proposal
-        else:
-            older.append(proposal)
+    for proposal in sorted(open_ones, key=lambda p: (Period.parse(p.period).end, p.pk)):
+        latest[proposal.partner_id] = proposal  # the last, the latest, wins
+    older = [p for p in open_ones if latest[p.partner_id] is not p]
+    now = timezone.now()
     for proposal in older:
-        proposal.status = ProposalStatus.SUPERSEDED
-        proposal.updated_at = timezone.now()
+        proposal.status, proposal.updated_at = ProposalStatus.SUPERSEDED, now
     if older:
         bulk_update_with_history(
-            older,
-            GradeProposal,
-            ["status", "updated_at"],
-            batch_size=500,
-            default_user=_user(user_id),
+            older, GradeProposal, ["status", "updated_at"], batch_size=500, default_user=user
         )
     return len(older)
-
-
-def _user(user_id: int | None) -> Any:
-    from qudao.core.models import User
-
-    return None if user_id is None else User.objects.filter(pk=user_id).first()
 
 
 @transaction.atomic

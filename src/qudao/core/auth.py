@@ -41,6 +41,15 @@ def lockout_active(username: str, address: str | None) -> bool:
     return address is not None and recent.filter(address=address).count() >= per_address
 
 
+def lockout_refusal(username: str, address: str | None) -> str | None:
+    """If the lockout holds: record the refused attempt and return why, in the user's
+    language; else None."""
+    if not lockout_active(username, address):
+        return None
+    LoginFailure.objects.create(username=username, address=address, locked=True)
+    return lockout_message()
+
+
 def lockout_message() -> str:
     minutes = int(_limits()[2].total_seconds() // 60)
     return _(
@@ -62,9 +71,9 @@ class ThrottledModelBackend(ModelBackend):
         if username is None:
             username = kwargs.get("username", "")
         address = client_address(request)
-        if lockout_active(username or "", address):
-            LoginFailure.objects.create(username=username or "", address=address, locked=True)
-            raise PermissionDenied(lockout_message())  # authenticate() stops: no password check
+        refusal = lockout_refusal(username or "", address)
+        if refusal:
+            raise PermissionDenied(refusal)  # authenticate() stops: no password is checked
         user = super().authenticate(request, username=username, password=password, **kwargs)
         if user is None:
             LoginFailure.objects.create(username=username or "", address=address)
@@ -75,10 +84,10 @@ class ThrottledAuthenticationForm(AuthenticationForm):
     """The login form, saying so when the lockout refused the attempt."""
 
     def clean(self) -> dict[str, Any]:
+        # Checked here as well: Django's authenticate() turns the backend's refusal into a
+        # plain "wrong password", and the user should learn the account is locked.
         username = self.cleaned_data.get("username") or ""
-        if lockout_active(username, client_address(self.request)):
-            LoginFailure.objects.create(
-                username=username, address=client_address(self.request), locked=True
-            )
-            raise forms.ValidationError(lockout_message(), code="locked")
+        refusal = lockout_refusal(username, client_address(self.request))
+        if refusal:
+            raise forms.ValidationError(refusal, code="locked")
         return super().clean()

@@ -58,9 +58,9 @@ def _seconds_after(start: date, seconds: np.ndarray) -> pl.Series:
 
 def _quarter_of(days: np.ndarray) -> np.ndarray:
     """0 for 2023Q1 … 7 for 2024Q4, from days after START."""
-    months = _days_after(START, days).dt.month().to_numpy() - 1
-    years = _days_after(START, days).dt.year().to_numpy() - START.year
-    return np.asarray(years * 4 + months // 3, dtype=np.int64)
+    dates = _days_after(START, days)
+    quarters = (dates.dt.year() - START.year) * 4 + (dates.dt.month() - 1) // 3
+    return quarters.to_numpy().astype(np.int64)
 
 
 def _thinned(lines: np.ndarray, keep_every: int) -> np.ndarray:

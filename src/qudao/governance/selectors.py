@@ -26,8 +26,8 @@ def plan_list(*, user: Any) -> QuerySet[ImprovementPlan]:
 
 def evidence_text(flag: RiskFlag) -> str:
     """“2019Q4: 62.5% / 80.0% · 2020Q1: 99.5% / 100.0%” — the numbers behind a flag, each
-    in the unit of what the rule looked at (a percentage is never rounded up to its
-    reference: 99.5% does not read 100%)."""
+    in the unit of what the rule looked at (rates to a tenth of a percent, so 99.5% no
+    longer reads as its reference)."""
     rule = RULE_BY_ID.get(flag.rule)
     unit = rule.unit if rule else "number"
     parts = []
@@ -43,11 +43,9 @@ def _formatted(value: float | None, unit: str) -> str:
         return "—"
     if unit == "rate":
         return f"{value:.1%}"
-    if unit == "money":
-        return number_format(rounded(Decimal(str(value)), 2), 2, force_grouping=True)
     if unit == "days":
         return _("%(n)d days") % {"n": round(value)}
-    return number_format(rounded(Decimal(str(value)), 2), 2, force_grouping=True)
+    return number_format(rounded(Decimal(str(value)), 2), 2, force_grouping=True)  # money too
 
 
 def rule_states() -> list[tuple[Rule, dict[str, Any], bool]]:

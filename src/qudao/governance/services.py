@@ -62,23 +62,34 @@ def _history(period: Period, depth: int) -> pa.Table:
         .values_list("partner_id", "period", "channel_model__code", "obliged_", *as_float)
     )
     columns = list(zip(*rows, strict=True)) or [()] * (4 + len(HISTORY_COLUMNS))
-    history = {
-        "partner": pa.array(columns[0], pa.int64()),
-        "period": pa.array(columns[1], pa.string()),
-        "step": pa.array([steps[key] for key in columns[1]], pa.int64()),
-        "channel_model": pa.array(columns[2], pa.string()),
-        "obliged": pa.array([bool(v) for v in columns[3]], pa.bool_()),
-        **{
-            name: pa.array(values, pa.float64())
-            for name, values in zip(HISTORY_COLUMNS, columns[4:], strict=True)
-        },
-    }
-    return pa.table(history)
+    return pa.table(
+        {
+            "partner": pa.array(columns[0], pa.int64()),
+            "period": pa.array(columns[1], pa.string()),
+            "step": pa.array([steps[key] for key in columns[1]], pa.int64()),
+            "channel_model": pa.array(columns[2], pa.string()),
+            "obliged": pa.array([bool(v) for v in columns[3]], pa.bool_()),
+            **{
+                name: pa.array(values, pa.float64())
+                for name, values in zip(HISTORY_COLUMNS, columns[4:], strict=True)
+            },
+        }
+    )
 
 
 def _evaluation(runner: Backend, rule: Rule, params: dict[str, Any]) -> Callable[[], Any]:
     """The rule's expression over the history registered on ``runner``, built on demand."""
     return lambda: rule.evaluate(runner.table("history"), params)
+
+
+def rules_set_aside(
+    *, run: Any, rules: list[tuple[Rule, dict[str, Any]]]
+) -> list[tuple[Rule, dict[str, Any]]]:
+    """The rules that do not judge this run: those comparing with whole periods, where the
+    sell-in covers the run's period only in part."""
+    if run.partial_sell_in is None:
+        return []
+    return [(rule, params) for rule, params in rules if rule.whole_periods_only]
 
 
 def risk_flags_refresh(
@@ -98,8 +109,8 @@ def risk_flags_refresh(
 
     period = Period.parse(run.period)
     rules = enabled_rules() if rules is None else rules
-    if run.partial_sell_in is not None:
-        rules = [(rule, params) for rule, params in rules if not rule.whole_periods_only]
+    aside = {rule.id for rule, _params in rules_set_aside(run=run, rules=rules)}
+    rules = [(rule, params) for rule, params in rules if rule.id not in aside]
     inputs = inputs if inputs is not None else RunInputs()
     if not rules:
         return 0
