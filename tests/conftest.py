@@ -70,6 +70,10 @@ def _fast_password_hashing(settings: Any) -> None:
 
 @pytest.fixture
 def world(db: Any) -> World:
+    return build_world()
+
+
+def build_world() -> World:
     eu = RegionFactory(code="EU", name_en="Europe", name_zh="欧洲", kind="group")
     de = RegionFactory(code="DE", name_en="Germany", name_zh="德国", kind="country", parent=eu)
     berlin = RegionFactory(code="BER", name_en="Berlin", kind="city", parent=de)

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "qudao.core.middleware.PageMethodsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -206,7 +207,20 @@ LOGGING = {
 }
 
 # Deployment settings for the channel team.
+# E-mail, for password reset: set QUDAO_EMAIL_HOST (SMTP) or QUDAO_EMAIL_BACKEND (any
+# Django mail backend). Without either, no mail is sent and "forgot password" says to ask
+# an administrator, who resets it in the admin.
+EMAIL_HOST = os.environ.get("QUDAO_EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("QUDAO_EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("QUDAO_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("QUDAO_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("QUDAO_EMAIL_TLS", "1") == "1"
+EMAIL_BACKEND = os.environ.get("QUDAO_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("QUDAO_EMAIL_FROM", "qudao@localhost")
+PASSWORD_RESET_TIMEOUT = 3 * 3600  # a reset link works for three hours
+
 QUDAO = {
+    "PASSWORD_RESET_BY_EMAIL": bool(EMAIL_HOST or os.environ.get("QUDAO_EMAIL_BACKEND")),
     # Months by which the fiscal year starts after January (0 = calendar year).
     "FISCAL_YEAR_START_MONTH": int(os.environ.get("QUDAO_FISCAL_YEAR_START_MONTH", "1")),
     "BASE_CURRENCY": os.environ.get("QUDAO_BASE_CURRENCY", "CNY"),

@@ -27,6 +27,27 @@ urlpatterns = [
         ),
         name="password_change_done",
     ),
+    # Forgotten password: a mailed link where e-mail is configured (QUDAO_EMAIL_HOST).
+    path("password/reset/", core_views.PasswordResetView.as_view(), name="password_reset"),
+    path(
+        "password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(
+            template_name="registration/password_reset_done.html"
+        ),
+        name="password_reset_done",
+    ),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        core_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="registration/password_reset_complete.html"
+        ),
+        name="password_reset_complete",
+    ),
     path("i18n/setlang/", core_views.set_language, name="set_language"),
     path("partners/", include("qudao.partners.urls")),
     path("regions/", include("qudao.territories.urls")),

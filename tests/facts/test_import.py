@@ -628,3 +628,33 @@ def test_utf8_copies_left_by_killed_imports_are_removed(world: World) -> None:
     store_recover()
     assert not orphan.exists() and running.exists()
     running.unlink()
+
+
+def test_an_import_keeps_a_bounded_list_of_problems(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Values are cut as they are rejected and only so many problems are kept; the count of
+    rejected rows stays exact and the report says how many it leaves out."""
+    import polars as pl
+
+    from qudao.facts import services
+
+    # a 60 MB rejected value takes no more than its cut echo
+    problems = services._Problems()
+    huge = pl.DataFrame(
+        {"row": [2], "column": ["partner"], "value": ["x" * (60 << 20)], "reason": ["unknown"]}
+    )
+    problems.keep(huge)
+    del huge
+    assert problems.frame().estimated_size() < 4096
+    # beyond the limit, problems are counted, not kept
+    monkeypatch.setattr(services, "REPORT_MAX_PROBLEMS", 5)
+    path = tmp_path / "stock.csv"
+    bad = "".join(f"2020-01-31,P-DE,BIKE-1,bad{n}\n" for n in range(12))
+    path.write_text("snapshot_date,partner,product,quantity_on_hand\n" + bad, encoding="utf-8")
+    result = services.fact_import(fact="inventory", path=path)
+    assert result.rows_rejected == 12 and result.errors.height == 5
+    assert result.report_path is not None
+    lines = result.report_path.read_text(encoding="utf-8-sig").splitlines()
+    assert len(lines) == 1 + 5 + 1, lines
+    assert "7 more problems, not listed" in lines[-1]

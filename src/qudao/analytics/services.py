@@ -31,6 +31,7 @@ from qudao.analytics.selectors import grading_model_active
 from qudao.core.bulk import bulk_insert, bulk_insert_with_history
 from qudao.core.numbers import rounded_or_none
 from qudao.core.periods import Period
+from qudao.core.permissions import ensure_may_change
 
 if TYPE_CHECKING:
     from qudao.governance.rules import Rule
@@ -57,6 +58,7 @@ def _field_value(places: int | None, value: Any) -> Any:
 def review_create(*, period: str, actor: Any | None = None, engine: str | None = None) -> ReviewRun:
     """Queue a review of ``period`` on ``engine`` (default: the configured one); a bad
     period or an engine not installed is refused at once."""
+    ensure_may_change(ReviewRun, actor)
     parsed = Period.parse(period)
     engine = engine or default_engine()
     check_engine(engine)
@@ -78,6 +80,7 @@ def review_rerun_create(*, run: ReviewRun, actor: Any | None = None) -> ReviewRu
     """Queue the same review again from what ``run`` recorded: its fact batches, the
     snapshots of the master data it read, its parameters. Refused at once where the
     facts or the KPI dictionary are no longer those the run used."""
+    ensure_may_change(ReviewRun, actor)
     if run.status not in (RunStatus.CURRENT, RunStatus.SUPERSEDED) or not run.input_snapshots:
         raise RerunRefusedError(
             _("Run %(id)s recorded no inputs to re-run from (it failed, or is older than this "

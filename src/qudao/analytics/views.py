@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from qudao.analytics import charts, selectors
 from qudao.analytics.engine import default_engine, spark_available
@@ -129,6 +129,7 @@ def run_rerun(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(selectors.review_run_list(user=request.user), pk=pk)
     htmx = getattr(request, "htmx", None)
@@ -151,6 +152,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def kpi_dictionary(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -280,6 +282,7 @@ def grading(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def overview(request: HttpRequest) -> HttpResponse:
     """The review of one period at a glance, over the partners the user may see."""
     periods = selectors.reviewed_periods()
@@ -316,6 +319,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def partner_scorecard(request: HttpRequest, pk: int) -> HttpResponse:
     """One partner: KPI trends over its last 8 reviewed quarters, rank, flags, grades."""
     from qudao.partners.models import Partner

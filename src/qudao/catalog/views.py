@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
 from qudao.catalog import selectors
 from qudao.catalog.filtersets import PriceListFilterSet, ProductFilterSet
@@ -47,6 +48,7 @@ class PriceListView(ObjectListView):
 
 
 @login_required
+@require_safe
 def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
     product = get_object_or_404(selectors.product_list(user=request.user), pk=pk)
     partner_view = is_partner_user(request.user)  # no cost, no brand history for partners
@@ -65,6 +67,7 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def price_detail(request: HttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(selectors.price_list(user=request.user), pk=pk)
     return render(

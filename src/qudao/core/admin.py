@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from qudao.core.models import ApiToken, LoginFailure, User
@@ -21,6 +22,20 @@ class QudaoUserAdmin(UserAdmin):
     list_filter = ("groups", "is_active")
     autocomplete_fields = ("partner",)
     filter_horizontal = ("groups", "user_permissions", "managed_regions")
+    # Setting a password here ("Reset password" on the user's page) also ends their
+    # sessions (Django's session hash); this ends them without changing it.
+    actions = ["end_sessions"]
+
+    @admin.action(description=_("Sign out everywhere (end their sessions)"))
+    def end_sessions(self, request: Any, queryset: Any) -> None:
+        from qudao.core.auth import user_sessions_end
+
+        ended = sum(user_sessions_end(user=user) for user in queryset)
+        self.message_user(
+            request,
+            ngettext("%(count)d session ended.", "%(count)d sessions ended.", ended)
+            % {"count": ended},
+        )
 
 
 @admin.register(ApiToken)

@@ -34,7 +34,63 @@ class TokenAuth(HttpBearer):
         return api_token.user
 
 
-api = NinjaAPI(
+class Problem(Schema):
+    """Every refusal: ``detail`` says why (a message, or field → messages for a 422)."""
+
+    detail: str | dict[str, Any] | list[Any]
+
+
+ERROR_DESCRIPTIONS = {
+    400: "The request could not be read (malformed JSON or form, or too large).",
+    401: "No valid token or session.",
+    403: "Not yours to change: the role may not write this, or the result would be outside "
+    "the partners you may change.",
+    404: "No such record among those you may see (or change, for a write).",
+    422: "The values were refused; ``detail`` names each field and why.",
+}
+
+
+class QudaoAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI document declares the refusals every operation can give, so
+    a client (and schemathesis) knows each status it may meet."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
+        document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        document.setdefault("components", {}).setdefault("schemas", {})["Problem"] = (
+            Problem.model_json_schema()
+        )
+        for operations in document["paths"].values():
+            for method, operation in operations.items():
+                for status in _refusals(method, operation):
+                    operation["responses"].setdefault(
+                        status,
+                        {
+                            "description": ERROR_DESCRIPTIONS[status],
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/Problem"}
+                                }
+                            },
+                        },
+                    )
+        return document
+
+
+def _refusals(method: str, operation: dict[str, Any]) -> list[int]:
+    """The error statuses an operation can answer."""
+    parameters = operation.get("parameters", [])
+    writes = method.lower() != "get"
+    statuses = [401]
+    if writes:
+        statuses += [400, 403, 404]
+    elif any(p.get("in") == "path" for p in parameters):
+        statuses.append(404)
+    if writes or parameters:
+        statuses.append(422)
+    return statuses
+
+
+api = QudaoAPI(
     title="Qudao API",
     version="1.0.0",
     description="Channel master data: partners, regions, products, price lists and targets.",

@@ -91,3 +91,25 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         if refusal:
             raise forms.ValidationError(refusal, code="locked")
         return super().clean()
+
+
+# --- password reset --------------------------------------------------------------------------
+
+
+def password_reset_by_email() -> bool:
+    """Whether this installation sends password-reset mail (an e-mail server is set)."""
+    return bool(settings.QUDAO.get("PASSWORD_RESET_BY_EMAIL"))
+
+
+def user_sessions_end(*, user: Any) -> int:
+    """Sign ``user`` out everywhere: every browser session of theirs ends (API tokens are
+    revoked separately, in the admin). Returns how many sessions ended."""
+    from django.contrib.sessions.models import Session
+
+    ended = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if str(session.get_decoded().get("_auth_user_id")) == str(user.pk)
+    ]
+    Session.objects.filter(pk__in=ended).delete()
+    return len(ended)

@@ -1,10 +1,10 @@
-"""Language follows the user's saved choice, then the browser (UI.md)."""
+"""Request-wide rules: the language a user chose, the methods pages take, security headers."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.utils import translation
 
 
@@ -48,3 +48,19 @@ class SecurityHeadersMiddleware:
         if user is not None and user.is_authenticated:
             response.headers["Cache-Control"] = "no-store"
         return response
+
+
+class PageMethodsMiddleware:
+    """Pages are HTML forms and links: they take GET, HEAD and POST (OPTIONS is harmless).
+    PUT, PATCH and DELETE belong to the API; anywhere else they are 405, before any view
+    (Django's form views would otherwise treat PUT as POST)."""
+
+    PAGE_METHODS = ("GET", "HEAD", "POST", "OPTIONS")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in self.PAGE_METHODS and not request.path.startswith("/api/"):
+            return HttpResponseNotAllowed(self.PAGE_METHODS)
+        return self.get_response(request)

@@ -115,6 +115,15 @@ def restrict(queryset: QS, user: Any, action: Action = "view") -> QS:
     return queryset.none()
 
 
+def ensure_may_change(model: type[models.Model], user: Any) -> None:
+    """Before a write: the actor's role must be one that changes ``model`` at all (finance
+    and sales read only; partners change nothing). ``user=None`` is the console operator."""
+    if user is not None and not can_change(user, model):
+        raise PermissionDenied(
+            _("You may not change %(model)s.") % {"model": model._meta.verbose_name_plural}
+        )
+
+
 def ensure_within_scope(instance: models.Model, user: Any) -> None:
     """After a write, inside its transaction: the row must still be one ``user`` may change
     (a manager may not create a partner in another region, nor move one out of theirs).
@@ -123,12 +132,23 @@ def ensure_within_scope(instance: models.Model, user: Any) -> None:
     policy: AccessPolicy | None = getattr(type(instance), "access_policy", None)
     if user is None or policy is None or policy.partner_field is None:
         return
-    rows = type(instance)._default_manager.filter(pk=instance.pk)
-    if not restrict(rows, user, "change").exists():
+    if not _changeable(instance, user):
         raise PermissionDenied(
             _("The result would be outside the partners you may change: %(object)s.")
             % {"object": instance}
         )
+
+
+def ensure_may_change_row(instance: models.Model, user: Any) -> None:
+    """Before changing an existing row (a revert, a decision): it must be one ``user`` may
+    change — 403 for a row they may see, as the services refuse it for web, API and CLI."""
+    if user is not None and not _changeable(instance, user):
+        raise PermissionDenied(_("You may not change %(object)s.") % {"object": instance})
+
+
+def _changeable(instance: models.Model, user: Any) -> bool:
+    rows = type(instance)._default_manager.filter(pk=instance.pk)
+    return restrict(rows, user, "change").exists()
 
 
 def is_partner_user(user: Any) -> bool:

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from qudao.core.permissions import ensure_within_scope
+from qudao.core.permissions import ensure_may_change, ensure_within_scope
 
 M = TypeVar("M", bound=models.Model)
 
@@ -28,6 +28,7 @@ def model_update(
     otherwise).
     ``check`` runs after ``full_clean()`` for rules across rows (overlaps, protection).
     """
+    ensure_may_change(type(instance), actor)
     m2m = {f.name for f in instance._meta.many_to_many}
     changed: list[str] = []
     before: dict[str, Any] = {}
@@ -68,7 +69,9 @@ def model_update(
 def model_create(
     *, model: type[M], data: dict[str, Any], actor: Any | None = None, check: Check | None = None
 ) -> M:
-    """Build, validate (``full_clean()``, then ``check``) and save a new ``model`` instance."""
+    """Build, validate (``full_clean()``, then ``check``) and save a new ``model`` instance;
+    the actor must be one who changes ``model``, and the result inside their scope."""
+    ensure_may_change(model, actor)
     m2m = {f.name for f in model._meta.many_to_many}
     instance = model(**{k: v for k, v in data.items() if k not in m2m})
     instance.full_clean()

@@ -7,20 +7,23 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.forms import BaseForm
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django_tables2 import RequestConfig
 
+from qudao.core.auth import password_reset_by_email
 from qudao.core.exporting import CONTENT_TYPES, to_csv, to_xlsx
 from qudao.core.permissions import can_change, is_partner_user, restrict
 
@@ -196,9 +199,33 @@ class ObjectEditView(LoginRequiredMixin, View):
         return self.render_form(request, form, instance)
 
 
+@login_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return redirect("login")
     from qudao.core.dashboard import home_summary
 
     return render(request, "core/home.html", {"summary": home_summary(request.user)})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """ "Forgot password": a mail with a link, where this installation sends mail; else a
+    page saying who can help (the administrator resets it in the admin)."""
+
+    template_name = "registration/password_reset_form.html"
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not password_reset_by_email():
+            return render(request, "registration/password_reset_unavailable.html")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "registration/password_reset_confirm.html"
+    post_reset_login = False
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not password_reset_by_email():
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)

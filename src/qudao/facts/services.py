@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from qudao.core.exporting import neutralise_frame, to_xlsx
 from qudao.core.importing.errors import MappingError, SourceError
 from qudao.core.importing.mapping import ColumnSpec, Mapping
+from qudao.core.permissions import ensure_may_change, ensure_may_change_row
 from qudao.facts import keys, store
 from qudao.facts.choices import BatchStatus, ImportMode
 from qudao.facts.models import Batch, BatchPartner
@@ -43,6 +44,10 @@ from qudao.facts.signals import fact_changed
 # An Excel report of more rows than this takes longer to write than the import itself;
 # the CSV report always has every row.
 XLSX_MAX_ROWS = 100_000
+# Problems an import keeps in memory for its report: beyond this many, the rest are counted
+# and the report says how many it leaves out (a file of millions of bad rows must not hold
+# millions of messages in a worker). Each kept value is already cut to ECHO_MAX_CHARS.
+REPORT_MAX_PROBLEMS = 200_000
 
 
 class DuplicateBatchError(ValueError):
@@ -264,11 +269,39 @@ def _truncated_values(errors: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _write_report(batch_label: str, errors: pl.DataFrame) -> Path:
+class _Problems:
+    """An import's rejected cells, in bounded memory: values cut as they arrive, at most
+    ``REPORT_MAX_PROBLEMS`` kept; the rejected-row count stays exact (a row lies in one
+    chunk, and duplicate keys are found among rows no chunk rejected)."""
+
+    def __init__(self) -> None:
+        self.frames: list[pl.DataFrame] = []
+        self.kept = 0
+        self.unlisted = 0
+        self.rejected_rows = 0
+
+    def keep(self, errors: pl.DataFrame) -> None:
+        self.rejected_rows += errors.get_column("row").n_unique()
+        room = max(REPORT_MAX_PROBLEMS - self.kept, 0)
+        if room:
+            self.frames.append(_truncated_values(errors.head(room)))
+            self.kept += min(room, errors.height)
+        self.unlisted += max(errors.height - room, 0)
+
+    def frame(self) -> pl.DataFrame:
+        return pl.concat(self.frames) if self.frames else no_errors()
+
+
+def _write_report(batch_label: str, errors: pl.DataFrame, *, unlisted: int = 0) -> Path:
     reports = Path(settings.QUDAO_HOME) / "reports"
     reports.mkdir(parents=True, exist_ok=True)
     path = reports / f"{batch_label}-errors.csv"
-    ordered = _truncated_values(errors.sort("row"))
+    ordered = errors.sort("row")
+    if unlisted:
+        note = _("… and %(count)s more problems, not listed: fix these and import again.") % {
+            "count": f"{unlisted:,}"
+        }
+        ordered = pl.concat([ordered, pl.DataFrame({"reason": [note]})], how="diagonal_relaxed")
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         fh.write(neutralise_frame(ordered).write_csv())  # a rejected "=…" must not run
     shown = ordered.head(XLSX_MAX_ROWS)
@@ -297,6 +330,7 @@ def fact_import(
     committed, earlier rows of the partners it contains, dated in that period, stop
     counting; every row of the file must fall in the period.
     """
+    ensure_may_change(Batch, actor)
     schema = fact_schema(fact)
     if replace is not None and schema.partner_field is None:
         raise MappingError(
@@ -429,6 +463,7 @@ def upload_enqueue(
     from qudao.core.importing.mapping import parse_mapping
     from qudao.facts.tasks import import_batch
 
+    ensure_may_change(Batch, actor)
     schema = fact_schema(fact)
     if mapping_toml.strip():
         validate_fact_mapping(parse_mapping(mapping_toml), schema)
@@ -480,7 +515,7 @@ def _run(
 
     codes = _reference_codes(actor)
     sequences = Sequences()
-    error_frames: list[pl.DataFrame] = []
+    problems = _Problems()
     rows_read = 0
     # Parts are written by one background thread while the next chunk is read and checked.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qudao-part-writer") as writer:
@@ -500,7 +535,7 @@ def _run(
                     writes[-2].result()  # at most two checked chunks wait to be written
                 writes.append(writer.submit(_write_part, checked.valid, staging, number, schema))
             if checked.errors.height:
-                error_frames.append(checked.errors)
+                problems.keep(checked.errors)
             if progress:
                 progress(min(0.95, rows_read / max(source.rows_expected, 1)), rows_read)
         written = [write.result() for write in writes]
@@ -513,9 +548,9 @@ def _run(
         _refuse_identical(fact=schema.name, checksum=checksum.result(), exclude=batch)
     duplicates = _duplicate_errors(schema, staged, staged_keys, replace)
     if duplicates.height:
-        error_frames.append(duplicates)
-    errors = pl.concat(error_frames) if error_frames else no_errors()
-    rejected_rows = errors.get_column("row").n_unique()
+        problems.keep(duplicates)
+    errors = problems.frame()
+    rejected_rows = problems.rejected_rows
     result = FactImportResult(
         fact=schema.name,
         batch=batch,
@@ -525,7 +560,7 @@ def _run(
     )
     label = f"batch-{batch.pk}" if batch else f"dry-run-{schema.name}"
     if errors.height:
-        result.report_path = _write_report(label, errors)
+        result.report_path = _write_report(label, errors, unlisted=problems.unlisted)
     if errors.height and mode == ImportMode.ALL_OR_NOTHING:
         if batch is not None:
             Batch.objects.filter(pk=batch.pk).update(
@@ -623,6 +658,7 @@ def _date_range(schema: FactSchema, staged: list[Path]) -> tuple[Any, Any]:
 @transaction.atomic
 def batch_revert(*, batch: Batch, actor: Any | None = None) -> Batch:
     """Take a committed batch out of every reader. Its files stay; the revert is audited."""
+    ensure_may_change_row(batch, actor)
     locked = Batch.objects.select_for_update().get(pk=batch.pk)
     if locked.status != BatchStatus.COMMITTED:
         raise ValidationError(_("Only a committed batch can be reverted."))
@@ -686,6 +722,7 @@ def saved_mapping_save(*, name: str, fact: str, toml: str, actor: Any | None = N
     from qudao.core.importing.mapping import parse_mapping
     from qudao.facts.models import SavedMapping
 
+    ensure_may_change(SavedMapping, actor)
     validate_fact_mapping(parse_mapping(toml), fact_schema(fact))
     mapping, _created = SavedMapping.objects.update_or_create(
         fact=fact, name=name, defaults={"toml": toml, "created_by": actor}

@@ -9,7 +9,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from qudao.core.importing.errors import MappingError, SourceError
 from qudao.core.permissions import can_change, restrict
@@ -115,6 +115,7 @@ def preview(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(selectors.batch_list(user=request.user), pk=pk)
     template = (
@@ -145,6 +146,7 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def batch_report(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
     batch = get_object_or_404(selectors.batch_list(user=request.user), pk=pk)
     if not batch.error_report or fmt not in ("csv", "xlsx"):

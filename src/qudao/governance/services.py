@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 import pyarrow as pa
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import FloatField
 from django.db.models.functions import Cast, Coalesce
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from qudao.analytics.engine import Backend, backend
 from qudao.analytics.inputs import RunInputs
 from qudao.core.bulk import bulk_insert
+from qudao.core.choices import Role
 from qudao.core.periods import Period
 from qudao.core.services import model_create, model_update
 from qudao.governance.models import (
@@ -235,6 +236,8 @@ def plan_decide_termination(
     from qudao.partners.choices import PartnerStatus
     from qudao.partners.services import partner_change_status
 
+    if actor is not None and not (actor.is_superuser or actor.has_role(Role.CHANNEL_DIRECTOR)):
+        raise PermissionDenied(_("Only a channel director decides on ending a partnership."))
     if plan.status != PlanStatus.TERMINATION_PROPOSED:
         raise ValidationError(_("No termination is proposed for this plan."))
     if terminate:

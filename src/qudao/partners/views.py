@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from qudao.core.permissions import restrict
 from qudao.core.selectors import history_for
@@ -60,6 +60,7 @@ class PartnerListView(ObjectListView):
 
 
 @login_required
+@require_safe
 def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         partner = selectors.partner_get(user=request.user, pk=pk)

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
 
 from qudao.core.permissions import can_change
 from qudao.core.selectors import history_for
@@ -39,6 +40,7 @@ class SegmentListView(ObjectListView):
 
 
 @login_required
+@require_safe
 def region_detail(request: HttpRequest, pk: int) -> HttpResponse:
     region = get_object_or_404(Region.objects.restrict(request.user), pk=pk)
     ancestors = Region.objects.filter(

@@ -1,0 +1,995 @@
+"""The access matrix, derived from the routes: every page and API operation × every role ×
+every method, with the status each role must get — and, for a refused write, proof that
+nothing changed (every table, every file under QUDAO_HOME).
+
+The routes come from the URL configuration and the OpenAPI document, not from this file:
+a route added without an entry here fails ``test_every_route_has_an_entry``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client, TestCase, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from qudao.analytics.models import GradeProposal, ReviewRun
+from qudao.core.api import api
+from qudao.core.services import api_token_create
+from qudao.facts.models import Batch, SavedMapping
+from qudao.facts.services import fact_import
+from qudao.governance.models import ImprovementPlan, RiskFlag
+from qudao.governance.services import plan_create
+from qudao.partners.models import Contact, Grade, PartnerTerritory
+from qudao.partners.services import contact_create, partner_territory_create
+from tests.conftest import World, build_world
+from tests.factories import make_user
+
+ROLES = (
+    "admin",
+    "director",
+    "manager",
+    "finance",
+    "sales",
+    "partner_admin",
+    "partner_user",
+    "no_role",
+    "anonymous",
+)
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+LOGIN = "login"  # a page sends an anonymous visitor to the sign-in page
+
+
+def expect(default: int | str, **by_role: int | str) -> dict[str, int | str]:
+    """Status per role: ``default`` unless named. The administrator (a superuser) defaults
+    to what the director gets; an anonymous visitor is sent to sign in (set per kind)."""
+    unknown = set(by_role) - set(ROLES)
+    assert not unknown, unknown
+    table = {role: by_role.get(role, default) for role in ROLES}
+    if "admin" not in by_role:
+        table["admin"] = table["director"]
+    return table
+
+
+def signed_in(status: int) -> dict[str, int | str]:
+    return expect(status, anonymous=LOGIN)
+
+
+def partners_blind(status: int) -> dict[str, int | str]:
+    """The brand's internal pages: partners' staff get 404 (they do not exist for them)."""
+    return expect(status, partner_admin=404, partner_user=404, anonymous=LOGIN)
+
+
+def scope_of_de(status: int) -> dict[str, int | str]:
+    """Something of P-DE: everyone who sees P-DE (not a user without a role)."""
+    return expect(status, no_role=404, anonymous=LOGIN)
+
+
+def editors(status: int, *, others: int, roles: tuple[str, ...] = ("director", "manager")) -> Any:
+    return expect(others, anonymous=LOGIN, **dict.fromkeys(roles, status))
+
+
+# --- the scene --------------------------------------------------------------------------------
+
+
+@dataclass
+class Scene:
+    world: World
+    contact: Contact
+    territory: PartnerTerritory
+    batch_de: Batch
+    batch_us: Batch
+    mapping: SavedMapping
+    run: ReviewRun
+    proposal: GradeProposal
+    plan: ImprovementPlan
+    flag: RiskFlag
+    users: dict[str, Any] = field(default_factory=dict)
+
+
+def _import(world: World, partner_code: str, tmp: Path) -> Batch:
+    path = tmp / f"stock-{partner_code}.csv"
+    path.write_text(
+        "snapshot_date,partner,product,quantity_on_hand\n"
+        f"2020-01-31,{partner_code},BIKE-1,5\n2020-01-31,{partner_code},BIKE-1,oops\n",
+        encoding="utf-8",
+    )
+    result = fact_import(fact="inventory", path=path, mode="accept-valid")
+    assert result.batch is not None
+    return result.batch
+
+
+@pytest.fixture(scope="module")
+def scene_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("matrix-home")
+
+
+@pytest.fixture(autouse=True)
+def _own_qudao_home(settings: Any, scene_home: Path) -> None:
+    # Overrides conftest's: the scene's fact store and reports are shared by this module.
+    settings.QUDAO_HOME = scene_home
+
+
+@pytest.fixture(scope="module")
+def scene(django_db_setup: Any, django_db_blocker: Any, scene_home: Path) -> Iterator[Scene]:
+    """Built once for the module, in a transaction rolled back at its end; each test runs
+    in a savepoint inside it (pytest-django's ``db``), each attempt in one more."""
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with (
+        django_db_blocker.unblock(),
+        override_settings(QUDAO_HOME=scene_home, PASSWORD_HASHERS=fast),
+        transaction.atomic(),
+    ):
+        yield _build_scene(scene_home)
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def _in_a_savepoint(db: Any) -> None:
+    """Every test of the module gets pytest-django's per-test transaction."""
+
+
+def _build_scene(tmp: Path) -> Scene:
+    from qudao.analytics.services import review_run
+
+    world = build_world()
+    users = dict(world.users)
+    users["admin"] = make_user("admin", None, is_staff=True, is_superuser=True)
+    grade_a, _ = Grade.objects.get_or_create(code="A", defaults={"name_en": "A", "rank": 1})
+    grade_b, _ = Grade.objects.get_or_create(code="B", defaults={"name_en": "B", "rank": 2})
+    batch_de, batch_us = _import(world, "P-DE", tmp), _import(world, "P-US", tmp)
+    run = review_run(period="2020Q1")  # after the imports: a re-run reads the same batches
+    return Scene(
+        world=world,
+        contact=contact_create(partner=world.p_de, name="Wang Li"),
+        territory=partner_territory_create(
+            partner=world.p_de, region=world.berlin, valid_from=date(2020, 1, 1)
+        ),
+        batch_de=batch_de,
+        batch_us=batch_us,
+        mapping=SavedMapping.objects.create(name="stock", fact="inventory", toml=STOCK_MAPPING),
+        run=run,
+        proposal=GradeProposal.objects.create(
+            partner=world.p_de, period="2020Q1", run=run, from_grade=grade_b, to_grade=grade_a
+        ),
+        plan=plan_create(
+            partner=world.p_de,
+            owner=world.users["manager"],
+            actions="Visit every month",
+            due_date=date(2020, 6, 30),
+            follow_up_date=date(2020, 5, 1),
+        ),
+        flag=RiskFlag.objects.create(partner=world.p_de, period="2020Q1", rule="high_churn"),
+        users=users,
+    )
+
+
+STOCK_MAPPING = """target = "inventory"
+[columns]
+snapshot_date = "日期"
+partner = "经销商"
+product = "产品"
+quantity_on_hand = "库存"
+"""
+
+
+# --- the matrix: pages ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page route: its arguments, what GET answers per role, and — if it takes writes —
+    a valid form for POST and what POST answers. Undeclared methods are refused."""
+
+    get: dict[str, int | str] | None
+    args: Callable[[Scene], list[Any]] = lambda s: []
+    query: Callable[[Scene], dict[str, Any]] = lambda s: {}
+    post: dict[str, int | str] | None = None
+    form: Callable[[Scene], dict[str, Any]] = lambda s: {}
+
+
+def _stock_file(s: Scene) -> dict[str, Any]:
+    content = b"snapshot_date,partner,product,quantity_on_hand\n2021-03-31,P-DE,BIKE-1,9\n"
+    return {
+        "fact": "inventory",
+        "mode": "all-or-nothing",
+        "mapping": "",
+        "file": SimpleUploadedFile("march.csv", content),
+    }
+
+
+NO_GET = None
+PAGES: dict[str, Page] = {
+    "home": Page(get=signed_in(200)),
+    "login": Page(
+        get=expect(200),
+        post=expect(200),  # a wrong password: the form again, with the reason
+        form=lambda s: {"username": "director", "password": "not-it"},
+    ),
+    "logout": Page(get=expect(405), post=expect(302)),
+    "password_change": Page(
+        get=signed_in(200),
+        post=signed_in(200),  # the old password is wrong: the form again
+        form=lambda s: {
+            "old_password": "wrong",
+            "new_password1": "Kf8#pq2!zz",
+            "new_password2": "Kf8#pq2!zz",
+        },
+    ),
+    "password_change_done": Page(get=signed_in(200)),
+    # No mail server in the tests: the reset page says to ask an administrator, links are 404
+    # (tests/core/test_password_reset.py covers the mailed link).
+    "password_reset": Page(
+        get=expect(200), post=expect(200), form=lambda s: {"email": "director@example.com"}
+    ),
+    "password_reset_done": Page(get=expect(200)),
+    "password_reset_confirm": Page(
+        get=expect(404),
+        args=lambda s: ["MQ", "set-password"],
+        post=expect(404),
+        form=lambda s: {"new_password1": "Lotus-river-88", "new_password2": "Lotus-river-88"},
+    ),
+    "password_reset_complete": Page(get=expect(200)),
+    "set_language": Page(get=expect(405), post=expect(302), form=lambda s: {"language": "zh-hans"}),
+    # partners
+    "partners:partner_list": Page(get=signed_in(200)),
+    "partners:partner_add": Page(
+        get=editors(200, others=403),
+        post=editors(302, others=403),
+        form=lambda s: {
+            "code": "NEW-1",
+            "name_en": "New Bikes",
+            "channel_model": s.world.p_de.channel_model_id,
+            "home_region": s.world.de.pk,
+            "status": "prospect",
+            "credit_limit": "0",
+        },
+    ),
+    "partners:partner_detail": Page(get=scope_of_de(200), args=lambda s: [s.world.p_de.pk]),
+    "partners:partner_edit": Page(
+        get=editors(200, others=404),
+        args=lambda s: [s.world.p_de.pk],
+        post=editors(302, others=404),
+        form=lambda s: {
+            "code": "P-DE",
+            "name_en": "Renamed",
+            "channel_model": s.world.p_de.channel_model_id,
+            "home_region": s.world.berlin.pk,
+            "status": s.world.p_de.status,
+            "credit_limit": "5000",
+        },
+    ),
+    "partners:partner_status": Page(
+        get=editors(405, others=405),
+        args=lambda s: [s.world.p_de.pk],
+        post=editors(302, others=404),
+        form=lambda s: {"status": "probation"},
+    ),
+    "partners:contact_add": Page(
+        get=editors(200, others=404),
+        args=lambda s: [s.world.p_de.pk],
+        post=editors(302, others=404),
+        form=lambda s: {"name": "Zhao Min"},
+    ),
+    "partners:contact_edit": Page(
+        get=editors(200, others=404),
+        args=lambda s: [s.contact.pk],
+        post=editors(302, others=404),
+        form=lambda s: {"name": "Wang Li II"},
+    ),
+    "partners:territory_add": Page(
+        get=editors(200, others=404),
+        args=lambda s: [s.world.p_de.pk],
+        post=editors(302, others=404),
+        form=lambda s: {"region": s.world.de.pk, "valid_from": "2021-01-01"},
+    ),
+    "partners:territory_edit": Page(
+        get=editors(200, others=404),
+        args=lambda s: [s.territory.pk],
+        post=editors(302, others=404),
+        form=lambda s: {"region": s.world.berlin.pk, "valid_from": "2019-01-01"},
+    ),
+    "partners:target_list": Page(get=signed_in(200)),
+    "partners:target_add": Page(
+        get=editors(200, others=403),
+        post=editors(302, others=403),
+        form=lambda s: {"partner": s.world.p_de.pk, "period": "2023Q1", "amount": "100"},
+    ),
+    "partners:target_edit": Page(
+        get=editors(200, others=404),
+        args=lambda s: [s.world.target_de.pk],
+        post=editors(302, others=404),
+        form=lambda s: {"partner": s.world.p_de.pk, "period": "2024Q1", "amount": "77"},
+    ),
+    # regions
+    "territories:region_list": Page(get=signed_in(200)),
+    "territories:segment_list": Page(get=signed_in(200)),
+    "territories:region_add": Page(
+        get=editors(200, others=403, roles=("director",)),
+        post=editors(302, others=403, roles=("director",)),
+        form=lambda s: {"code": "FR", "name_en": "France", "kind": "country"},
+    ),
+    "territories:region_detail": Page(get=scope_of_de(200), args=lambda s: [s.world.de.pk]),
+    "territories:region_edit": Page(
+        get=editors(200, others=404, roles=("director",)),
+        args=lambda s: [s.world.de.pk],
+        post=editors(302, others=404, roles=("director",)),
+        form=lambda s: {
+            "code": "DE",
+            "name_en": "Deutschland",
+            "kind": "country",
+            "parent": s.world.eu.pk,
+        },
+    ),
+    # products and prices
+    "catalog:product_list": Page(get=signed_in(200)),
+    "catalog:product_add": Page(
+        get=editors(200, others=403, roles=("director",)),
+        post=editors(302, others=403, roles=("director",)),
+        form=lambda s: {"code": "BIKE-9", "name_en": "Gravel", "unit": "pcs", "is_active": "on"},
+    ),
+    "catalog:product_detail": Page(get=scope_of_de(200), args=lambda s: [s.world.product.pk]),
+    "catalog:product_edit": Page(
+        get=editors(200, others=404, roles=("director",)),
+        args=lambda s: [s.world.product.pk],
+        post=editors(302, others=404, roles=("director",)),
+        form=lambda s: {"code": "BIKE-1", "name_en": "Road Bike 2", "unit": "pcs"},
+    ),
+    "catalog:price_list": Page(get=signed_in(200)),
+    "catalog:price_add": Page(
+        get=editors(200, others=403, roles=("director",)),
+        post=editors(302, others=403, roles=("director",)),
+        form=lambda s: {
+            "product": s.world.product.pk,
+            "list_price": "10",
+            "partner_price": "8",
+            "floor_price": "7",
+            "channel_model": s.world.p_de.channel_model_id,
+            "currency": "CNY",
+            "valid_from": "2030-01-01",
+        },
+    ),
+    "catalog:price_detail": Page(get=scope_of_de(200), args=lambda s: [s.world.price.pk]),
+    "catalog:price_edit": Page(
+        get=editors(200, others=404, roles=("director",)),
+        args=lambda s: [s.world.price.pk],
+        post=editors(302, others=404, roles=("director",)),
+        form=lambda s: {
+            "product": s.world.product.pk,
+            "list_price": "11",
+            "partner_price": "8",
+            "floor_price": "7",
+            "currency": s.world.price.currency,
+            "valid_from": s.world.price.valid_from.isoformat(),
+        },
+    ),
+    # imports: importers are the director and managers; finance and sales read
+    "facts:batch_list": Page(get=signed_in(200)),
+    "facts:upload": Page(
+        get=editors(200, others=403),
+        post=editors(302, others=403),
+        form=_stock_file,
+    ),
+    "facts:preview": Page(
+        get=editors(405, others=405),
+        post=editors(200, others=403),
+        form=_stock_file,
+    ),
+    "facts:mapping_list": Page(get=signed_in(200)),
+    "facts:mapping_add": Page(
+        get=editors(200, others=403),
+        post=editors(302, others=403),
+        form=lambda s: {
+            "name": "sell-in",
+            "fact": "inventory",
+            "toml": STOCK_MAPPING,
+        },
+    ),
+    "facts:mapping_edit": Page(
+        get=editors(200, others=404),
+        args=lambda s: [s.mapping.pk],
+        post=editors(302, others=404),
+        form=lambda s: {
+            "name": "stock 2",
+            "fact": "inventory",
+            "toml": STOCK_MAPPING,
+        },
+    ),
+    "facts:batch_detail": Page(
+        get=expect(200, partner_admin=404, partner_user=404, no_role=404, anonymous=LOGIN),
+        args=lambda s: [s.batch_de.pk],
+    ),
+    "facts:batch_report": Page(
+        get=expect(200, partner_admin=404, partner_user=404, no_role=404, anonymous=LOGIN),
+        args=lambda s: [s.batch_de.pk, "csv"],
+    ),
+    "facts:batch_revert": Page(
+        get=expect(405, anonymous=LOGIN),
+        args=lambda s: [s.batch_de.pk],
+        post=editors(302, others=404),  # not theirs to change: 404, as an edit page
+    ),
+    # the review
+    "analytics:run_list": Page(get=signed_in(200)),
+    "analytics:review_start": Page(
+        get=expect(405, anonymous=LOGIN),
+        post=editors(302, others=403),
+        form=lambda s: {"period": "2020Q2"},
+    ),
+    "analytics:run_detail": Page(
+        get=partners_blind(200) | {"no_role": 404}, args=lambda s: [s.run.pk]
+    ),
+    "analytics:run_rerun": Page(
+        get=expect(405, anonymous=LOGIN),
+        args=lambda s: [s.run.pk],
+        post=expect(
+            403,
+            director=302,
+            manager=302,
+            partner_admin=404,
+            partner_user=404,
+            no_role=404,
+            anonymous=LOGIN,
+        ),
+    ),
+    "analytics:scorecard_list": Page(get=signed_in(200), query=lambda s: {"period": "2020Q1"}),
+    "analytics:overview": Page(get=signed_in(200)),
+    "analytics:partner_scorecard": Page(get=scope_of_de(200), args=lambda s: [s.world.p_de.pk]),
+    "analytics:kpi_list": Page(get=signed_in(200)),
+    "analytics:grading": Page(
+        get=partners_blind(200),
+        post=expect(403, director=302, partner_admin=404, partner_user=404, anonymous=LOGIN),
+        form=lambda s: {
+            "weights": '{"revenue": 1}',
+            "thresholds": '[["A", 0.5], ["B", 0]]',
+            "hysteresis_periods": "1",
+        },
+    ),
+    "analytics:proposal_list": Page(get=signed_in(200)),
+    "analytics:proposal_decide_all": Page(
+        get=expect(405, anonymous=LOGIN),
+        post=expect(403, director=302, anonymous=LOGIN),
+        form=lambda s: {"confirmed": "yes", "decision": "approve"},
+    ),
+    "analytics:proposal_decide": Page(
+        get=expect(405, anonymous=LOGIN),
+        args=lambda s: [s.proposal.pk],
+        post=expect(
+            403,
+            director=302,
+            partner_admin=404,
+            partner_user=404,
+            no_role=404,
+            anonymous=LOGIN,
+        ),
+        form=lambda s: {"decision": "approve"},
+    ),
+    # risk
+    "governance:flag_list": Page(get=signed_in(200)),
+    "governance:rule_list": Page(
+        get=partners_blind(200),
+        post=expect(403, director=302, partner_admin=404, partner_user=404, anonymous=LOGIN),
+        form=lambda s: {"rule": "high_churn", "enabled": "on", "parameters": "{}"},
+    ),
+    "governance:plan_list": Page(get=signed_in(200)),
+    "governance:plan_add": Page(
+        get=expect(403, director=200, manager=200, no_role=404, anonymous=LOGIN),
+        query=lambda s: {"partner": s.world.p_de.pk},
+        post=expect(403, director=302, manager=302, no_role=404, anonymous=LOGIN),
+        form=lambda s: {
+            "owner": s.users["manager"].pk,
+            "actions": "Call weekly",
+            "due_date": "2031-06-30",
+            "follow_up_date": "2031-05-01",
+        },
+    ),
+    "governance:plan_detail": Page(
+        get=expect(200, partner_admin=404, partner_user=404, no_role=404, anonymous=LOGIN),
+        args=lambda s: [s.plan.pk],
+        post=expect(
+            403,
+            director=302,
+            manager=302,
+            partner_admin=404,
+            partner_user=404,
+            no_role=404,
+            anonymous=LOGIN,
+        ),
+        form=lambda s: {"action": "succeeded", "outcome": "Back on target"},
+    ),
+}
+
+
+# --- the matrix: API operations ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One API operation: its path parameters, a valid body, and the status per role."""
+
+    status: dict[str, int | str]
+    path: Callable[[Scene], dict[str, Any]] = lambda s: {}
+    body: Callable[[Scene], dict[str, Any]] | None = None
+    multipart: bool = False
+
+
+def api_expect(default: int, **by_role: int) -> dict[str, int | str]:
+    return expect(default, anonymous=401, **by_role)
+
+
+def api_editors(
+    status: int, *, others: int = 403, roles: tuple[str, ...] = ("director", "manager")
+):
+    return api_expect(others, **dict.fromkeys(roles, status))
+
+
+def _api_upload(s: Scene) -> dict[str, Any]:
+    content = b"snapshot_date,partner,product,quantity_on_hand\n2021-04-30,P-DE,BIKE-1,3\n"
+    return {"fact": "inventory", "file": SimpleUploadedFile("april.csv", content)}
+
+
+API_SEES_DE = api_expect(200, no_role=404)
+API_INTERNAL = api_expect(200, partner_admin=404, partner_user=404, no_role=404)
+OPERATIONS: dict[tuple[str, str], Operation] = {
+    ("GET", "/api/partners/"): Operation(api_expect(200)),
+    ("POST", "/api/partners/"): Operation(
+        api_editors(201),
+        body=lambda s: {
+            "code": "API-NEW",
+            "name_en": "Api Bikes",
+            "channel_model": s.world.p_de.channel_model.code,
+            "home_region": "DE",
+        },
+    ),
+    ("GET", "/api/partners/{partner_id}"): Operation(
+        API_SEES_DE, path=lambda s: {"partner_id": s.world.p_de.pk}
+    ),
+    ("PATCH", "/api/partners/{partner_id}"): Operation(
+        api_editors(200, others=404),
+        path=lambda s: {"partner_id": s.world.p_de.pk},
+        body=lambda s: {"name_zh": "新名字"},
+    ),
+    ("GET", "/api/partners/targets/"): Operation(api_expect(200)),
+    ("POST", "/api/partners/targets/"): Operation(
+        api_expect(403, director=201, manager=201, no_role=404),
+        body=lambda s: {"partner": "P-DE", "period": "2025Q1", "amount": "500"},
+    ),
+    ("GET", "/api/partners/targets/{target_id}"): Operation(
+        API_SEES_DE, path=lambda s: {"target_id": s.world.target_de.pk}
+    ),
+    ("PATCH", "/api/partners/targets/{target_id}"): Operation(
+        api_editors(200, others=404),
+        path=lambda s: {"target_id": s.world.target_de.pk},
+        body=lambda s: {"amount": "600"},
+    ),
+    ("GET", "/api/regions/"): Operation(api_expect(200)),
+    ("POST", "/api/regions/"): Operation(
+        api_editors(201, roles=("director",)),
+        body=lambda s: {"code": "FR", "name_en": "France", "kind": "country", "parent": "EU"},
+    ),
+    ("GET", "/api/regions/{region_id}"): Operation(
+        API_SEES_DE, path=lambda s: {"region_id": s.world.de.pk}
+    ),
+    ("PATCH", "/api/regions/{region_id}"): Operation(
+        api_editors(200, others=404, roles=("director",)),
+        path=lambda s: {"region_id": s.world.de.pk},
+        body=lambda s: {"name_zh": "德意志"},
+    ),
+    ("GET", "/api/catalog/products/"): Operation(api_expect(200)),
+    ("POST", "/api/catalog/products/"): Operation(
+        api_editors(201, roles=("director",)),
+        body=lambda s: {"code": "BIKE-9", "name_en": "Gravel"},
+    ),
+    ("GET", "/api/catalog/products/{product_id}"): Operation(
+        API_SEES_DE, path=lambda s: {"product_id": s.world.product.pk}
+    ),
+    ("PATCH", "/api/catalog/products/{product_id}"): Operation(
+        api_editors(200, others=404, roles=("director",)),
+        path=lambda s: {"product_id": s.world.product.pk},
+        body=lambda s: {"name_zh": "公路车"},
+    ),
+    ("GET", "/api/catalog/prices/"): Operation(api_expect(200)),
+    ("POST", "/api/catalog/prices/"): Operation(
+        api_editors(201, roles=("director",)),
+        body=lambda s: {
+            "product": "BIKE-1",
+            "channel_model": s.world.p_de.channel_model.code,
+            "list_price": "10",
+            "partner_price": "8",
+            "floor_price": "7",
+            "valid_from": "2030-01-01",
+        },
+    ),
+    ("GET", "/api/catalog/prices/{entry_id}"): Operation(
+        API_SEES_DE, path=lambda s: {"entry_id": s.world.price.pk}
+    ),
+    ("PATCH", "/api/catalog/prices/{entry_id}"): Operation(
+        api_editors(200, others=404, roles=("director",)),
+        path=lambda s: {"entry_id": s.world.price.pk},
+        body=lambda s: {"list_price": str(s.world.price.list_price + 1)},
+    ),
+    ("GET", "/api/imports/"): Operation(api_expect(200)),
+    ("POST", "/api/imports/"): Operation(api_editors(202), body=_api_upload, multipart=True),
+    ("GET", "/api/imports/{batch_id}"): Operation(
+        API_INTERNAL, path=lambda s: {"batch_id": s.batch_de.pk}
+    ),
+    ("POST", "/api/imports/{batch_id}/revert"): Operation(
+        api_editors(200, others=404),  # not theirs to change: 404, as on the page
+        path=lambda s: {"batch_id": s.batch_de.pk},
+    ),
+    ("GET", "/api/review/kpis"): Operation(api_expect(200)),
+    ("GET", "/api/review/runs"): Operation(api_expect(200)),
+    ("POST", "/api/review/runs"): Operation(api_editors(202), body=lambda s: {"period": "2020Q2"}),
+    ("GET", "/api/review/runs/{run_id}"): Operation(
+        API_INTERNAL, path=lambda s: {"run_id": s.run.pk}
+    ),
+    ("POST", "/api/review/runs/{run_id}/rerun"): Operation(
+        api_expect(
+            403, director=202, manager=202, partner_admin=404, partner_user=404, no_role=404
+        ),
+        path=lambda s: {"run_id": s.run.pk},
+    ),
+    ("GET", "/api/review/scorecards"): Operation(api_expect(200)),
+}
+
+
+# --- the same routes on P-US, outside the Europe manager's regions ----------------------------
+
+
+# Writable by the director only; readable by finance and sales; absent for everyone else.
+def _outside(*, director: int, reader: int, anonymous: int | str = LOGIN) -> dict[str, int | str]:
+    return expect(404, director=director, finance=reader, sales=reader, anonymous=anonymous)
+
+
+OUTSIDE_EUROPE: dict[str, Page] = {
+    "partners:partner_detail": Page(
+        get=_outside(director=200, reader=200), args=lambda s: [s.world.p_us.pk]
+    ),
+    "partners:partner_edit": Page(
+        get=_outside(director=200, reader=404),
+        args=lambda s: [s.world.p_us.pk],
+        post=_outside(director=302, reader=404),
+        form=lambda s: {
+            "code": "P-US",
+            "name_en": "Renamed",
+            "channel_model": s.world.p_us.channel_model_id,
+            "home_region": s.world.us.pk,
+            "status": s.world.p_us.status,
+            "credit_limit": "1",
+        },
+    ),
+    "partners:partner_status": Page(
+        get=expect(405, anonymous=LOGIN),
+        args=lambda s: [s.world.p_us.pk],
+        post=_outside(director=302, reader=404),
+        form=lambda s: {"status": "probation"},
+    ),
+    "partners:contact_add": Page(
+        get=_outside(director=200, reader=404),
+        args=lambda s: [s.world.p_us.pk],
+        post=_outside(director=302, reader=404),
+        form=lambda s: {"name": "Joe"},
+    ),
+    "partners:target_edit": Page(
+        get=_outside(director=200, reader=404),
+        args=lambda s: [s.world.target_us.pk],
+        post=_outside(director=302, reader=404),
+        form=lambda s: {"partner": s.world.p_us.pk, "period": "2024Q2", "amount": "9"},
+    ),
+    "analytics:partner_scorecard": Page(
+        get=_outside(director=200, reader=200), args=lambda s: [s.world.p_us.pk]
+    ),
+    "facts:batch_detail": Page(
+        get=_outside(director=200, reader=200), args=lambda s: [s.batch_us.pk]
+    ),
+    "facts:batch_revert": Page(
+        get=expect(405, anonymous=LOGIN),
+        args=lambda s: [s.batch_us.pk],
+        post=_outside(director=302, reader=404),
+    ),
+}
+API_OUTSIDE_EUROPE: dict[tuple[str, str], Operation] = {
+    ("GET", "/api/partners/{partner_id}"): Operation(
+        _outside(director=200, reader=200, anonymous=401),
+        path=lambda s: {"partner_id": s.world.p_us.pk},
+    ),
+    ("PATCH", "/api/partners/{partner_id}"): Operation(
+        _outside(director=200, reader=404, anonymous=401),
+        path=lambda s: {"partner_id": s.world.p_us.pk},
+        body=lambda s: {"name_zh": "奥斯汀"},
+    ),
+    ("POST", "/api/partners/targets/"): Operation(
+        _outside(director=201, reader=403, anonymous=401),
+        body=lambda s: {"partner": "P-US", "period": "2025Q1", "amount": "500"},
+    ),
+    ("GET", "/api/imports/{batch_id}"): Operation(
+        _outside(director=200, reader=200, anonymous=401),
+        path=lambda s: {"batch_id": s.batch_us.pk},
+    ),
+    ("POST", "/api/imports/{batch_id}/revert"): Operation(
+        _outside(director=200, reader=404, anonymous=401),
+        path=lambda s: {"batch_id": s.batch_us.pk},
+    ),
+}
+
+
+# --- how a request is made and judged ---------------------------------------------------------
+
+# Rows that change on any request, whoever makes it: the session, a token's last use.
+VOLATILE_MODELS = {"sessions.session", "core.apitoken"}
+# Tables no request writes (Django's own catalogue of models and permissions): not hashed.
+STATIC_MODELS = {"auth.permission", "contenttypes.contenttype"}
+
+
+def _database_fingerprint() -> str:
+    """Every row of every table the application writes, hashed."""
+    digest = hashlib.sha256()
+    for model in sorted(apps.get_models(), key=lambda m: m._meta.label_lower):
+        if model._meta.label_lower in VOLATILE_MODELS | STATIC_MODELS:
+            continue
+        rows = model._default_manager.order_by("pk").values_list()
+        digest.update(f"{model._meta.label_lower}:{list(rows)!r}".encode())
+    return digest.hexdigest()
+
+
+def _files_fingerprint() -> str:
+    """Every file under QUDAO_HOME (fact store, uploads, reports), by name and size."""
+    digest = hashlib.sha256()
+    home = Path(settings.QUDAO_HOME)
+    for root, _dirs, files in sorted(os.walk(home)):
+        for name in sorted(files):
+            path = Path(root) / name
+            digest.update(f"{path.relative_to(home)}:{path.stat().st_size}".encode())
+    return digest.hexdigest()
+
+
+def _fingerprint() -> tuple[str, str]:
+    return _database_fingerprint(), _files_fingerprint()
+
+
+@contextmanager
+def _undone() -> Iterator[None]:
+    """Each role's attempt is rolled back, so the next role meets the same scene."""
+    with transaction.atomic(), TestCase.captureOnCommitCallbacks(execute=False):
+        yield
+        transaction.set_rollback(True)
+
+
+def _client(scene: Scene, role: str, *, api: bool = False) -> Client:
+    if role == "anonymous":
+        return Client()
+    if api:
+        _token, key = api_token_create(user=scene.users[role], name="matrix")
+        return Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    client = Client()
+    client.force_login(scene.users[role])
+    return client
+
+
+def _answers(response: Any, expected: int | str) -> bool:
+    if expected == LOGIN:
+        return response.status_code == 302 and "/login/" in response["Location"]
+    return response.status_code == expected
+
+
+def _refused(expected: int | str) -> bool:
+    return expected == LOGIN or (isinstance(expected, int) and expected >= 400)
+
+
+def _request(client: Client, method: str, url: str, **kwargs: Any) -> Any:
+    return getattr(client, method.lower())(url, **kwargs)
+
+
+def _attempt(
+    client: Client, method: str, url: str, expected: int | str, baseline: str, **kwargs: Any
+) -> tuple[int, bool | str]:
+    """Make one request in a rolled-back savepoint; (status, True or why not). A refused
+    write must leave every table as ``baseline`` (the scene, as every attempt is rolled
+    back) and every file as it found it."""
+    judged = method != "GET" and _refused(expected)
+    with _undone():
+        files = _files_fingerprint() if judged else ""
+        response = _request(client, method, url, **kwargs)
+        if judged:
+            assert _database_fingerprint() == baseline, f"refused {method} {url} wrote rows"
+            assert _files_fingerprint() == files, f"refused {method} {url} wrote files"
+    return response.status_code, _answers(response, expected) or _why(response)
+
+
+def _why(response: Any) -> str:
+    """What a mismatching answer said: the form's errors, or the start of the body."""
+    form = (response.context or {}).get("form") if hasattr(response, "context") else None
+    if form is not None and form.errors:
+        return f" {dict(form.errors)}"
+    return f" {response.content[:160]!r}"
+
+
+# --- the routes, as the application declares them --------------------------------------------
+
+
+def _page_routes() -> set[str]:
+    def walk(patterns: list[Any], namespace: str | None = None) -> Iterator[str]:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.namespace in ("admin",) or str(pattern.pattern).startswith("api/"):
+                    continue
+                yield from walk(pattern.url_patterns, pattern.namespace or namespace)
+            elif isinstance(pattern, URLPattern):
+                yield f"{namespace}:{pattern.name}" if namespace else str(pattern.name)
+
+    return set(walk(get_resolver().url_patterns))
+
+
+def _api_operations() -> set[tuple[str, str]]:
+    document = api.get_openapi_schema()
+    return {
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        for method in operations
+    }
+
+
+def test_every_route_has_an_entry() -> None:
+    """A new page or API operation must say here who may use it."""
+    assert _page_routes() == set(PAGES), "pages without an entry, or entries without a page"
+    assert _api_operations() == set(OPERATIONS), "operations without an entry, or stale ones"
+
+
+# --- the checks -------------------------------------------------------------------------------
+
+
+PAGE_CASES = [(name, PAGES[name]) for name in sorted(PAGES)] + [
+    (name, OUTSIDE_EUROPE[name]) for name in sorted(OUTSIDE_EUROPE)
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "page"),
+    PAGE_CASES,
+    ids=[f"{n}@P-US" if p in OUTSIDE_EUROPE.values() else n for n, p in PAGE_CASES],
+)
+def test_page(scene: Scene, name: str, page: Page) -> None:
+    url = reverse(name, args=page.args(scene))
+    if page.query(scene):
+        url += "?" + urlencode(page.query(scene))
+    wrong: list[str] = []
+    clients = {role: _client(scene, role) for role in ROLES}  # signing in writes last_login
+    baseline = _database_fingerprint()
+    for role, client in clients.items():
+        if page.get is not None:
+            status, ok = _attempt(client, "GET", url, page.get[role], baseline)
+            if ok is not True:
+                wrong.append(f"{role} GET → {status}, expected {page.get[role]}")
+        if page.post is not None:
+            expected, form = page.post[role], page.form(scene)
+        else:
+            # A page that only shows: POST is refused (after sign-in, where it asks one).
+            expected = LOGIN if page.get is not None and page.get[role] == LOGIN else 405
+            form = {}
+        status, ok = _attempt(client, "POST", url, expected, baseline, data=form)
+        if ok is not True:
+            wrong.append(f"{role} POST → {status}, expected {expected}{ok}")
+        # Pages are forms and links: PUT, PATCH and DELETE are refused before any view,
+        # so one look at the tables after the three is enough.
+        for method in ("PUT", "PATCH", "DELETE"):
+            status = _request(client, method, url).status_code
+            if status != 405:
+                wrong.append(f"{role} {method} → {status}, expected 405")
+        assert _database_fingerprint() == baseline, f"{role}: PUT/PATCH/DELETE wrote rows"
+    assert not wrong, f"{name}: " + "; ".join(wrong)
+
+
+API_CASES = [(key, OPERATIONS[key], "") for key in sorted(OPERATIONS)] + [
+    (key, API_OUTSIDE_EUROPE[key], "@P-US") for key in sorted(API_OUTSIDE_EUROPE)
+]
+
+
+@pytest.mark.parametrize(
+    ("key", "operation", "variant"),
+    API_CASES,
+    ids=[f"{k[0]} {k[1]}{v}" for k, _o, v in API_CASES],
+)
+def test_api_operation(
+    scene: Scene, key: tuple[str, str], operation: Operation, variant: str
+) -> None:
+    method, template = key
+    url = template.format(**operation.path(scene))
+    wrong: list[str] = []
+    clients = {role: _client(scene, role, api=True) for role in ROLES}
+    baseline = _database_fingerprint()
+    for role, client in clients.items():
+        expected = operation.status[role]
+        kwargs: dict[str, Any] = {}
+        if operation.body is not None:
+            body = operation.body(scene)
+            kwargs = (
+                {"data": body}
+                if operation.multipart
+                else {"data": body, "content_type": "application/json"}
+            )
+        status, ok = _attempt(client, method, url, expected, baseline, **kwargs)
+        if ok is not True:
+            wrong.append(f"{role} → {status}, expected {expected}{ok}")
+    assert not wrong, f"{method} {template}: " + "; ".join(wrong)
+
+
+def test_api_refuses_methods_it_does_not_declare(scene: Scene) -> None:
+    declared: dict[str, set[str]] = {}
+    for method, template in OPERATIONS:
+        declared.setdefault(template, set()).add(method)
+    for template, methods in declared.items():
+        url = template.format(**next(OPERATIONS[(m, template)].path(scene) for m in methods))
+        client = _client(scene, "director", api=True)
+        baseline = _database_fingerprint()
+        for method in {"GET", *WRITES} - methods:
+            status, ok = _attempt(client, method, url, 405, baseline)
+            assert ok is True, (method, template, status, ok)
+
+
+def _admin_urls() -> list[str]:
+    """Every named admin page, with 1 for each object id it takes."""
+    from django.urls import NoReverseMatch
+
+    def names(patterns: list[Any]) -> Iterator[str]:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from names(pattern.url_patterns)
+            elif pattern.name:
+                yield pattern.name
+
+    admin_site = next(
+        p
+        for p in get_resolver().url_patterns
+        if isinstance(p, URLResolver) and p.namespace == "admin"
+    )
+    urls = []
+    for name in sorted(set(names(admin_site.url_patterns))):
+        for arity in range(3):
+            try:
+                urls.append(reverse(f"admin:{name}", args=["1"] * arity))
+                break
+            except NoReverseMatch:
+                continue
+    return urls
+
+
+def test_the_admin_site_is_for_administrators_only(scene: Scene) -> None:
+    """Every admin page × every method: only the superuser gets in; the others are sent to
+    the admin's sign-in (or refused the method) and change nothing."""
+    from django.contrib import admin
+
+    urls = _admin_urls()
+    assert len(urls) > 50  # every registered model's pages
+    for role in ROLES:
+        if role == "admin":
+            continue
+        client = _client(scene, role)
+        before = _fingerprint()
+        for url in urls:
+            if url in (reverse("admin:login"), reverse("admin:logout")):
+                continue  # the admin's own doors: anyone may knock
+            for method in ("GET", "POST"):
+                response = _request(client, method, url)
+                assert response.status_code == 302, (url, role, method)
+                assert "/admin/login/" in response["Location"], (url, role, method)
+            for method in ("PUT", "PATCH", "DELETE"):
+                assert _request(client, method, url).status_code == 405, (url, role, method)
+        assert _fingerprint() == before, role
+    client = _client(scene, "admin")
+    for model in admin.site._registry:
+        meta = model._meta
+        for page in ("changelist", "add"):
+            response = client.get(reverse(f"admin:{meta.app_label}_{meta.model_name}_{page}"))
+            assert response.status_code in (200, 403), (meta.label, page)
