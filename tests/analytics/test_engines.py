@@ -11,7 +11,13 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from qudao.analytics.engine import Grading, run_review, spark_available
+from qudao.analytics.engine import (
+    Grading,
+    run_review,
+    spark_available,
+    spark_session,
+    spark_stop,
+)
 from qudao.analytics.models import GradeProposal, GradingModel, ProposalStatus, Scorecard
 from qudao.analytics.rollups import rollup_root
 from qudao.analytics.services import review_run
@@ -90,3 +96,42 @@ def test_a_full_review_run_writes_the_same_results_on_both_engines(
     assert _scorecards(by_spark) == _scorecards(by_duckdb)
     assert _flags(by_spark) == _flags(by_duckdb) and _flags(by_duckdb)
     assert _open_proposals("2024Q4") == proposals
+
+
+def _java_children() -> list[int]:
+    """Java processes started by this one (Spark's gateway JVM), from /proc."""
+    import os
+
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :]
+        if name == "java" and int(rest.split()[1]) == os.getpid():
+            found.append(int(entry.name))
+    return found
+
+
+def test_a_worker_keeps_no_jvm_after_a_spark_review(world: Any) -> None:
+    """A Spark review started from the web or API runs in the long-lived worker: when it
+    ends, the worker's JVM (gigabytes resident) ends with it; the next one starts afresh."""
+    from django.test import TestCase
+
+    from qudao.analytics.services import review_enqueue
+    from tests.conftest import run_queued_tasks
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        run = review_enqueue(period="2020Q1", engine="spark", actor=world.users["director"])
+    run_queued_tasks()
+    run.refresh_from_db()
+    assert run.status == "current", run.message
+    assert _java_children() == []
+    # and Spark starts again for the next one
+    assert spark_session().range(3).count() == 3
+    assert len(_java_children()) == 1
+    spark_stop()
+    assert _java_children() == []

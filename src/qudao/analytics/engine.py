@@ -13,6 +13,7 @@ import functools
 import hashlib
 import json
 import os
+import subprocess
 import sys
 import uuid
 from collections.abc import Callable
@@ -221,6 +222,34 @@ def spark_session() -> Any:
     )
     session.sparkContext.setLogLevel("ERROR")
     return session
+
+
+def spark_stop() -> None:
+    """Stop this process's Spark *and its JVM*. A long-lived worker calls it after each
+    Spark review: a local JVM keeps its heap (gigabytes) resident otherwise. The next
+    review starts a fresh one (a few seconds)."""
+    if "pyspark" not in sys.modules:
+        return  # Spark never ran here
+    from pyspark import SparkContext
+    from pyspark.sql import SparkSession
+
+    session = SparkSession.getActiveSession()
+    if session is not None:
+        session.stop()
+    gateway = SparkContext._gateway
+    if gateway is None:
+        return
+    process = getattr(gateway, "proc", None)
+    gateway.shutdown()
+    SparkContext._gateway = None
+    SparkContext._jvm = None
+    if process is not None:
+        process.stdin.close()  # the gateway JVM exits when its stdin closes
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _code_digest() -> str:

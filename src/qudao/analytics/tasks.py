@@ -30,6 +30,11 @@ def run_review_task(run_id: int) -> str:
     except Exception:
         logger.exception("review run %s failed", run_id)
         raise
+    finally:
+        if run.engine == "spark":
+            from qudao.analytics.engine import spark_stop
+
+            spark_stop()  # the worker lives on; the JVM's heap must not
     return ReviewRun.objects.get(pk=run_id).status
 
 
