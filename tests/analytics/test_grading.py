@@ -223,3 +223,52 @@ def test_a_newer_proposal_supersedes_older_open_ones(channel: World) -> None:  #
             approve=False,
             actor=channel.users["manager"],
         )
+
+
+def test_the_grading_service_holds_the_rules_whoever_calls_it(world: World) -> None:
+    """Validation and authority live in the service: the page, the API and the CLI meet the
+    same refusals, and a refused change leaves the model as it was."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from qudao.analytics.services import grading_model_ensure, grading_model_update
+
+    model = grading_model_ensure()
+    before = (dict(model.weights), list(model.thresholds))
+    director = world.users["director"]
+    for data, field in (
+        ({"weights": {"no_such_kpi": 1}}, "weights"),
+        ({"weights": {"revenue": 0}}, "weights"),
+        ({"weights": {"revenue": True}}, "weights"),
+        ({"thresholds": [["ZZ", 0.5]]}, "thresholds"),
+        ({"thresholds": [["A", 0.1], ["B", 0.5]]}, "thresholds"),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            grading_model_update(model=model, actor=director, **data)
+        assert field in refused.value.message_dict, data
+    with pytest.raises(PermissionDenied):
+        grading_model_update(model=model, actor=world.users["manager"], weights={"revenue": 1})
+    model.refresh_from_db()
+    assert (model.weights, model.thresholds) == before
+
+
+def test_the_rule_service_holds_the_rules_whoever_calls_it(world: World) -> None:
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from qudao.governance.models import RiskRuleSetting
+    from qudao.governance.services import rule_setting_save
+
+    director = world.users["director"]
+    for parameters in ({"nope": 1}, {"periods": 1.5}, {"periods": -1}, [1]):
+        with pytest.raises(ValidationError):
+            rule_setting_save(
+                rule="high_churn", enabled=True, parameters=parameters, actor=director
+            )
+    with pytest.raises(ValidationError):
+        rule_setting_save(rule="no_such_rule", enabled=True, parameters={}, actor=director)
+    with pytest.raises(PermissionDenied):
+        rule_setting_save(
+            rule="high_churn", enabled=False, parameters={}, actor=world.users["finance"]
+        )
+    assert not RiskRuleSetting.objects.exists()
+    saved = rule_setting_save(rule="high_churn", enabled=False, parameters={}, actor=director)
+    assert saved.enabled is False

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from qudao.analytics.engine import Grading, check_engine, default_engine, run_review
 from qudao.analytics.inputs import RunInputs
 from qudao.analytics.kpis import (
+    KPI_BY_ID,
     KPI_VERSION,
     KPIS,
     NEW_CUSTOMER_LOOKBACK_MONTHS,
@@ -506,10 +508,54 @@ def grade_proposals_decide_all(*, proposals: Any, approve: bool, actor: Any, not
 
 
 def grading_model_update(*, model: GradingModel, actor: Any | None = None, **data: Any) -> Any:
-    """Change the grading model (audited); the next review uses it."""
+    """Change the grading model (audited); the next review uses it. Only those who may
+    change it (the director), and only to weights of known KPIs and thresholds of known
+    grades, best first."""
     from qudao.core.services import model_update
 
+    ensure_may_change(GradingModel, actor)
+    problems = {
+        **(_weight_problems(data["weights"]) if "weights" in data else {}),
+        **(_threshold_problems(data["thresholds"]) if "thresholds" in data else {}),
+    }
+    if problems:
+        raise ValidationError(problems)
     return model_update(instance=model, data=data, actor=actor)[0]
+
+
+def _weight_problems(weights: Any) -> dict[str, str]:
+    if not isinstance(weights, dict) or not weights:
+        return {"weights": _("Give at least one KPI and its weight.")}
+    unknown = sorted(set(weights) - set(KPI_BY_ID))
+    if unknown:
+        return {
+            "weights": _("Not KPIs of the dictionary: %(names)s.") % {"names": ", ".join(unknown)}
+        }
+    if any(
+        isinstance(w, bool) or not isinstance(w, int | float) or w <= 0 for w in weights.values()
+    ):
+        return {"weights": _("Every weight must be a number above 0.")}
+    return {}
+
+
+def _threshold_problems(pairs: Any) -> dict[str, str]:
+    from qudao.partners.models import Grade
+
+    shaped = isinstance(pairs, list) and all(
+        isinstance(p, list) and len(p) == 2 and isinstance(p[1], int | float) for p in pairs
+    )
+    if not shaped or not pairs:
+        return {"thresholds": _('Write pairs like [["A", 0.75], ["B", 0.5]].')}
+    known = set(Grade.objects.values_list("code", flat=True))
+    unknown = sorted({str(code) for code, _lowest in pairs} - known)
+    if unknown:
+        return {
+            "thresholds": _("No grade with the code(s) %(codes)s.") % {"codes": ", ".join(unknown)}
+        }
+    lowest = [float(p[1]) for p in pairs]
+    if lowest != sorted(lowest, reverse=True):
+        return {"thresholds": _("List the best grade first, with falling scores.")}
+    return {}
 
 
 def grading_model_ensure() -> GradingModel:

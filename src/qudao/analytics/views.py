@@ -263,9 +263,14 @@ def grading(request: HttpRequest) -> HttpResponse:
         # the service must see the stored model to know what changed.
         form = GradingModelForm(request.POST or None, instance=copy.copy(model))
         if request.method == "POST" and form.is_valid():
-            grading_model_update(model=model, actor=request.user, **form.cleaned_data)
-            messages.success(request, _("Grading model saved; the next review uses it."))
-            return redirect("analytics:grading")
+            try:
+                grading_model_update(model=model, actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, _("Grading model saved; the next review uses it."))
+                return redirect("analytics:grading")
     elif request.method == "POST":
         raise PermissionDenied
     return render(

@@ -38,29 +38,10 @@ class PlanForm(forms.Form):
 
 
 class RuleSettingForm(forms.Form):
+    """Renders and parses a rule's setting; ``governance.services.rule_setting_save`` says
+    what is valid."""
+
     enabled = forms.BooleanField(label=_("Enabled"), required=False)
     parameters = forms.JSONField(
         label=_("Parameters"), widget=forms.Textarea(attrs={"rows": 3, "class": "mono"})
     )
-
-    def __init__(self, *args: Any, defaults: dict[str, Any], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.defaults = defaults
-
-    def clean_parameters(self) -> dict[str, Any]:
-        value = self.cleaned_data["parameters"]
-        if not isinstance(value, dict):
-            raise forms.ValidationError(_('Write the parameters as {"name": value}.'))
-        unknown = sorted(set(value) - set(self.defaults))
-        if unknown:
-            raise forms.ValidationError(
-                _("Unknown parameter(s) %(names)s; this rule takes %(known)s.")
-                % {"names": ", ".join(unknown), "known": ", ".join(self.defaults)}
-            )
-        if any(not isinstance(v, int | float) or v < 0 for v in value.values()):
-            raise forms.ValidationError(_("Parameters are numbers of 0 or more."))
-        if "periods" in value and (
-            int(value["periods"]) != value["periods"] or value["periods"] < 1
-        ):
-            raise forms.ValidationError(_("“periods” is a whole number of at least 1."))
-        return value

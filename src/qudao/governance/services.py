@@ -18,6 +18,7 @@ from qudao.analytics.inputs import RunInputs
 from qudao.core.bulk import bulk_insert
 from qudao.core.choices import Role
 from qudao.core.periods import Period
+from qudao.core.permissions import ensure_may_change
 from qudao.core.services import model_create, model_update
 from qudao.governance.models import (
     FlagStatus,
@@ -26,7 +27,7 @@ from qudao.governance.models import (
     RiskFlag,
     RiskRuleSetting,
 )
-from qudao.governance.rules import Rule
+from qudao.governance.rules import RULE_BY_ID, Rule
 from qudao.governance.selectors import rule_states
 
 HISTORY_COLUMNS = (
@@ -258,9 +259,33 @@ def plan_decide_termination(
 def rule_setting_save(
     *, rule: str, enabled: bool, parameters: dict[str, Any], actor: Any | None = None
 ) -> RiskRuleSetting:
-    """Switch a rule on or off and set its parameters (audited); the next review uses it."""
+    """Switch a rule on or off and set its parameters (audited); the next review uses it.
+    Only the director; only the parameters the rule takes, as numbers of 0 or more."""
+    ensure_may_change(RiskRuleSetting, actor)
+    definition = RULE_BY_ID.get(rule)
+    if definition is None:
+        raise ValidationError({"rule": _("No rule “%(rule)s”.") % {"rule": rule}})
+    problem = _parameter_problem(parameters, definition.defaults)
+    if problem:
+        raise ValidationError({"parameters": problem})
     setting = RiskRuleSetting.objects.filter(rule=rule).first()
     data = {"enabled": enabled, "parameters": parameters}
     if setting is None:
         return model_create(model=RiskRuleSetting, data={"rule": rule, **data}, actor=actor)
     return model_update(instance=setting, data=data, actor=actor)[0]
+
+
+def _parameter_problem(value: Any, defaults: dict[str, Any]) -> str:
+    if not isinstance(value, dict):
+        return _('Write the parameters as {"name": value}.')
+    unknown = sorted(set(value) - set(defaults))
+    if unknown:
+        return _("Unknown parameter(s) %(names)s; this rule takes %(known)s.") % {
+            "names": ", ".join(unknown),
+            "known": ", ".join(defaults),
+        }
+    if any(isinstance(v, bool) or not isinstance(v, int | float) or v < 0 for v in value.values()):
+        return _("Parameters are numbers of 0 or more.")
+    if "periods" in value and (int(value["periods"]) != value["periods"] or value["periods"] < 1):
+        return _("“periods” is a whole number of at least 1.")
+    return ""

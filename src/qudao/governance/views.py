@@ -153,12 +153,15 @@ def rule_list(request: HttpRequest) -> HttpResponse:
         rule = RULE_BY_ID.get(request.POST.get("rule", ""))
         if not editable or rule is None:
             raise PermissionDenied
-        form = RuleSettingForm(request.POST, defaults=rule.defaults)
-        if form.is_valid():
+        form = RuleSettingForm(request.POST)
+        try:
+            if not form.is_valid():
+                raise ValidationError([e for errors in form.errors.values() for e in errors])
             rule_setting_save(rule=rule.id, actor=request.user, **form.cleaned_data)
-            messages.success(request, _("Rule saved; the next review uses it."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(str(m) for m in exc.messages))
         else:
-            messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
+            messages.success(request, _("Rule saved; the next review uses it."))
         return redirect("governance:rule_list")
     rows = [
         {
