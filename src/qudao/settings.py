@@ -14,7 +14,21 @@ from urllib.parse import unquote, urlparse
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
-QUDAO_HOME = Path(os.environ.get("QUDAO_HOME", "var")).resolve()
+
+
+def _home() -> Path:
+    """``$QUDAO_HOME``, else ``./var``. A command started inside the source package
+    (``make messages`` runs in ``src/qudao``) must not put a database into the source tree:
+    there the project's ``var/`` is used instead."""
+    if os.environ.get("QUDAO_HOME"):
+        return Path(os.environ["QUDAO_HOME"]).resolve()
+    home = Path("var").resolve()
+    if home.is_relative_to(BASE_DIR) and (BASE_DIR.parent.parent / "pyproject.toml").exists():
+        return BASE_DIR.parent.parent / "var"
+    return home
+
+
+QUDAO_HOME = _home()
 QUDAO_HOME.mkdir(parents=True, exist_ok=True)
 
 

@@ -174,3 +174,27 @@ def test_serve_refuses_the_development_secret_key(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr and "qudao demo" in result.stderr
     assert not (tmp_path / "qudao.sqlite3").exists() or "Qudao at" not in result.stdout
+
+
+def test_a_command_started_inside_the_package_keeps_its_home_outside_it() -> None:
+    """`make messages` runs in src/qudao: the default home must not land in the source tree."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import qudao
+
+    package = Path(qudao.__file__).resolve().parent
+    env = {k: v for k, v in os.environ.items() if k != "QUDAO_HOME"}
+    env["DJANGO_SETTINGS_MODULE"] = "qudao.settings"
+    shown = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.QUDAO_HOME)"],
+        cwd=package,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert not Path(shown).is_relative_to(package), shown
+    assert not (package / "var").exists()

@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from django.utils import timezone
 
+from qudao.analytics.choices import Engine
 from qudao.analytics.inputs import RunInputs
 from qudao.analytics.kpis import (
     KPIS,
@@ -166,7 +167,7 @@ def period_targets(periods: list[Period]) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=schema)
 
 
-ENGINES = ("duckdb", "spark")
+ENGINES = tuple(Engine.values)
 
 
 def report_delay_days() -> pa.Table:

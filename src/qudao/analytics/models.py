@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from qudao.analytics.choices import Engine
 from qudao.analytics.kpis import KPI_BY_ID, Unit
 from qudao.core.choices import Role
 from qudao.core.models import TimeStampedModel
@@ -32,11 +33,6 @@ class RunStatus(models.TextChoices):
     CURRENT = "current", _("Current")
     SUPERSEDED = "superseded", _("Superseded")
     FAILED = "failed", _("Failed")
-
-
-class Engine(models.TextChoices):
-    DUCKDB = "duckdb", "DuckDB"
-    SPARK = "spark", "Spark"
 
 
 class ReviewRun(TimeStampedModel):

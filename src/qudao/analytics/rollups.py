@@ -101,6 +101,7 @@ def rollup_folders(runner: Backend) -> tuple[dict[str, Path], dict[str, list[int
 def rollups_refresh() -> None:
     """Build whatever roll-up is missing for the store as it stands (after an import or a
     revert), so the next review reads aggregates only."""
+    from qudao.analytics.choices import Engine
     from qudao.analytics.engine import backend
 
-    rollup_folders(backend("duckdb"))
+    rollup_folders(backend(Engine.DUCKDB))

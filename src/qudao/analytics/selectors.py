@@ -8,7 +8,14 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet, Sum
 
 from qudao.analytics.kpis import KPIS, Unit
-from qudao.analytics.models import GradeProposal, GradingModel, ReviewRun, RunStatus, Scorecard
+from qudao.analytics.models import (
+    GradeProposal,
+    GradingModel,
+    ProposalStatus,
+    ReviewRun,
+    RunStatus,
+    Scorecard,
+)
 from qudao.core.numbers import rounded
 from qudao.core.periods import Period
 from qudao.core.permissions import restrict
@@ -193,7 +200,9 @@ def review_overview(*, user: Any, period: str) -> dict[str, Any]:
         "risers": [m for m in reversed(movers[-5:]) if m[0] > 0],
         "fallers": [m for m in movers[:5] if m[0] < 0],
         "trend": trend,
-        "proposals": GradeProposal.objects.filter(period=current.key, status="proposed")
+        "proposals": GradeProposal.objects.filter(
+            period=current.key, status=ProposalStatus.PROPOSED
+        )
         .filter(partner__in=cards.values("partner"))
         .count(),
     }
@@ -228,7 +237,7 @@ def _by_top_region(cards: QuerySet[Scorecard]) -> list[dict[str, Any]]:
 def partner_scorecard(*, user: Any, partner: Any, periods: int = 8) -> dict[str, Any]:
     """A partner's current scorecards of its last ``periods`` reviewed quarters, its flags
     and its grade history (only if the user may see the partner: the caller checks)."""
-    from qudao.governance.models import RiskFlag
+    from qudao.governance.models import FlagStatus, RiskFlag
 
     cards = list(
         scorecard_list(user=user)
@@ -253,7 +262,7 @@ def partner_scorecard(*, user: Any, partner: Any, periods: int = 8) -> dict[str,
         "cards": cards,
         "flags": list(
             restrict(RiskFlag.objects.filter(partner=partner), user, "view").exclude(
-                status="superseded"
+                status=FlagStatus.SUPERSEDED
             )[:20]
         ),
         "proposals": list(

@@ -6,6 +6,7 @@ import logging
 
 from django_tasks import task
 
+from qudao.analytics.choices import Engine
 from qudao.analytics.models import ReviewRun, RunStatus
 
 logger = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ def run_review_task(run_id: int) -> str:
         logger.exception("review run %s failed", run_id)
         raise
     finally:
-        if run.engine == "spark":
+        if run.engine == Engine.SPARK:
             from qudao.analytics.engine import spark_stop
 
             spark_stop()  # the worker lives on; the JVM's heap must not

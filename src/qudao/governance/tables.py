@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from qudao.core.tables import StatusColumn
-from qudao.governance.models import ImprovementPlan, RiskFlag
+from qudao.governance.models import FlagStatus, ImprovementPlan, RiskFlag
 from qudao.governance.selectors import evidence_text
 
 
@@ -51,7 +51,7 @@ class RiskFlagTable(tables.Table):
     def render_plan(self, record: RiskFlag) -> str:
         if record.plan is not None:
             return format_html('<a href="{}">{}</a>', record.plan.get_absolute_url(), _("Plan"))
-        if record.status == "open":
+        if record.status == FlagStatus.OPEN:
             url = reverse("governance:plan_add") + f"?partner={record.partner_id}"
             return format_html('<a class="btn small" href="{}">{}</a>', url, _("Start a plan"))
         return ""

@@ -19,7 +19,13 @@ from qudao.core.views import ObjectListView
 from qudao.governance import selectors
 from qudao.governance.filtersets import ImprovementPlanFilterSet, RiskFlagFilterSet
 from qudao.governance.forms import PlanForm, RuleSettingForm
-from qudao.governance.models import ImprovementPlan, PlanStatus, RiskFlag, RiskRuleSetting
+from qudao.governance.models import (
+    FlagStatus,
+    ImprovementPlan,
+    PlanStatus,
+    RiskFlag,
+    RiskRuleSetting,
+)
 from qudao.governance.rules import RULE_BY_ID, RULES_WAITING_FOR_DATA
 from qudao.governance.services import (
     plan_close,
@@ -64,7 +70,7 @@ def plan_add(request: HttpRequest) -> HttpResponse:
     if not can_change(request.user, ImprovementPlan):
         raise PermissionDenied
     today = timezone.localdate()
-    open_flags = RiskFlag.objects.filter(partner=partner, status="open")
+    open_flags = RiskFlag.objects.filter(partner=partner, status=FlagStatus.OPEN)
     rules = {f.rule: RULE_BY_ID[f.rule] for f in open_flags if f.rule in RULE_BY_ID}
     suggested = "\n".join(f"- {rule.suggested_actions()}" for rule in rules.values())
     form = PlanForm(
