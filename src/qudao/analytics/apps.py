@@ -13,6 +13,11 @@ class AnalyticsConfig(AppConfig):
 
         fact_changed.connect(_refresh_rollups, dispatch_uid="analytics-rollups")
 
+        from qudao.analytics.services import GRADE_PROPOSALS_STEP
+        from qudao.analytics.steps import register_step
+
+        register_step(GRADE_PROPOSALS_STEP)
+
 
 def _refresh_rollups(sender: Any, fact: str, **kwargs: Any) -> None:
     """A batch came or went: build the review's roll-ups in the background, so that the

@@ -261,11 +261,13 @@ def _code_digest() -> str:
         import duckdb
 
         from qudao.analytics import kpis, metrics
-        from qudao.governance import rules
+        from qudao.analytics.steps import step_versions
 
         digest = hashlib.sha256(f"{ibis.__version__} {duckdb.__version__}".encode())
-        for module in (metrics, kpis, rules, sys.modules[__name__]):
+        for module in (metrics, kpis, sys.modules[__name__]):
             digest.update(Path(str(module.__file__)).read_bytes())
+        # the registered steps' code (the rules' expressions run through this cache too)
+        digest.update(json.dumps(step_versions(), sort_keys=True).encode())
         _CODE_DIGEST = digest.hexdigest()
     return _CODE_DIGEST
 
@@ -276,7 +278,7 @@ _COMPILED: dict[str, tuple[str, pa.Schema]] = {}
 
 class Backend:
     """One engine: how inputs get in, how results come out. The metrics themselves
-    (``metrics``, ``governance.rules``) know none of this.
+    (``metrics``, and the expressions of registered review steps) know none of this.
 
     DuckDB keeps the SQL that Ibis compiled, by what it depends on (the code, the
     parameters, the names and types of the inputs): building and compiling the review's

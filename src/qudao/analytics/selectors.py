@@ -237,8 +237,6 @@ def _by_top_region(cards: QuerySet[Scorecard]) -> list[dict[str, Any]]:
 def partner_scorecard(*, user: Any, partner: Any, periods: int = 8) -> dict[str, Any]:
     """A partner's current scorecards of its last ``periods`` reviewed quarters, its flags
     and its grade history (only if the user may see the partner: the caller checks)."""
-    from qudao.governance.models import FlagStatus, RiskFlag
-
     cards = list(
         scorecard_list(user=user)
         .filter(partner=partner, period__regex=r"^\d{4}Q[1-4]$")
@@ -260,11 +258,8 @@ def partner_scorecard(*, user: Any, partner: Any, periods: int = 8) -> dict[str,
             last = grade_id
     return {
         "cards": cards,
-        "flags": list(
-            restrict(RiskFlag.objects.filter(partner=partner), user, "view").exclude(
-                status=FlagStatus.SUPERSEDED
-            )[:20]
-        ),
+        # the partner's standing risk flags (governance's, reached through the partner)
+        "flags": list(restrict(partner.risk_flags.standing(), user, "view")[:20]),
         "proposals": list(
             restrict(GradeProposal.objects.filter(partner=partner), user, "view").select_related(
                 "from_grade", "to_grade", "decided_by"

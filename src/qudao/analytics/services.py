@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -30,13 +30,11 @@ from qudao.analytics.models import (
     Scorecard,
 )
 from qudao.analytics.selectors import grading_model_active
+from qudao.analytics.steps import ReviewStep, StepContext, StepResult, review_steps, step_versions
 from qudao.core.bulk import bulk_insert, bulk_insert_with_history
 from qudao.core.numbers import rounded_or_none
 from qudao.core.periods import Period
 from qudao.core.permissions import ensure_may_change
-
-if TYPE_CHECKING:
-    from qudao.governance.rules import Rule
 
 ProgressCallback = Any  # (fraction done, message) -> None
 
@@ -160,7 +158,6 @@ def review_run(
     scorecards stay, marked not current, so the history of a period's figures is kept.
     """
     from qudao.facts.models import Batch
-    from qudao.governance.services import risk_flags_refresh, rules_set_aside
     from qudao.partners.models import ChannelModel, Grade, Partner
     from qudao.territories.models import Region
 
@@ -220,17 +217,12 @@ def review_run(
             earlier.update(status=RunStatus.SUPERSEDED)
             bulk_insert(Scorecard, cards)
             timings = {**result.timings, "write": time.perf_counter() - write_started}
-            step = time.perf_counter()
-            proposals = (
-                grade_proposals_refresh(run=run, model=setup.grading_model)
-                if setup.grading_model
-                else 0
-            )
-            timings["grades"] = time.perf_counter() - step
-            step = time.perf_counter()
-            flags = risk_flags_refresh(run=run, inputs=setup.inputs, rules=setup.rules)
-            not_applied = [rule.id for rule, _p in rules_set_aside(run=run, rules=setup.rules)]
-            timings["rules"] = time.perf_counter() - step
+            counted: dict[str, Any] = {}
+            for step in review_steps():  # grade proposals, risk flags, … (see steps.py)
+                step_started = time.perf_counter()
+                outcome = step.run(StepContext(run, setup.inputs, setup.states[step.name]))
+                counted.update(outcome.row_counts)
+                timings[step.name] = time.perf_counter() - step_started
             timings["total"] = time.perf_counter() - started
             ReviewRun.objects.filter(pk=run.pk).update(
                 status=RunStatus.CURRENT,
@@ -243,9 +235,7 @@ def review_run(
                 row_counts={
                     "scorecards": len(cards),
                     **_cost_line_counts(result.table),
-                    "grade_proposals": proposals,
-                    "risk_flags": flags,
-                    **({"rules_not_applied_to_partial_period": not_applied} if not_applied else {}),
+                    **counted,
                     **{
                         f"{fact}_rows": sum(
                             Batch.objects.filter(pk__in=ids).values_list("rows_accepted", flat=True)
@@ -276,20 +266,16 @@ class _RecordedGrading:
 @dataclass(frozen=True)
 class _ReviewSetup:
     """What a run reads besides facts: master data (through ``inputs``), the grading
-    model, the rules and their parameters — live, or as an earlier run recorded them."""
+    model, each step's settings — live, or as an earlier run recorded them."""
 
     inputs: RunInputs
-    grading_model: Any  # GradingModel, _RecordedGrading or None
     grading: Grading | None
-    rules: list[tuple[Rule, dict[str, Any]]]
+    states: dict[str, Any]  # step name → what its ``prepare`` returned
     parameters: dict[str, Any]
 
     @classmethod
     def fresh(cls) -> _ReviewSetup:
-        from qudao.governance.services import enabled_rules
-
         model = grading_model_active()
-        rules = enabled_rules()
         grading_parameters = (
             {
                 "grading_model": model.name,
@@ -300,38 +286,64 @@ class _ReviewSetup:
             if model
             else {}
         )
+        states = {step.name: step.prepare(None) for step in review_steps()}
+        recorded: dict[str, Any] = {}
+        for step in review_steps():
+            recorded.update(step.record(states[step.name]))
         return cls(
             inputs=RunInputs(),
-            grading_model=model,
             grading=Grading.from_model(model) if model else None,
-            rules=rules,
+            states=states,
             parameters={
                 "sell_through_rate": str(sell_through_rate_definition()),
                 "new_customer_lookback_months": NEW_CUSTOMER_LOOKBACK_MONTHS,
                 **grading_parameters,
-                "rules": {rule.id: params for rule, params in rules},
+                **recorded,
+                "step_versions": step_versions(),
             },
         )
 
     @classmethod
     def replaying(cls, original: ReviewRun) -> _ReviewSetup:
-        from qudao.governance.rules import RULE_BY_ID
-
         _check_same_facts(original)
         recorded = original.parameters
         graded = "weights" in recorded
         return cls(
             inputs=RunInputs(replay=original.input_snapshots),
-            grading_model=_RecordedGrading(recorded["hysteresis_periods"]) if graded else None,
             grading=Grading(
                 weights={k: float(v) for k, v in recorded["weights"].items()},
                 thresholds=[(str(code), float(low)) for code, low in recorded["thresholds"]],
             )
             if graded
             else None,
-            rules=[(RULE_BY_ID[i], p) for i, p in recorded.get("rules", {}).items()],
+            states={step.name: step.prepare(recorded) for step in review_steps()},
             parameters=dict(recorded),
         )
+
+
+def _grading_prepare(recorded: dict[str, Any] | None) -> Any:
+    """The grade-proposal step's state: the live grading model, or what a run recorded."""
+    if recorded is None:
+        return grading_model_active()
+    return _RecordedGrading(recorded["hysteresis_periods"]) if "weights" in recorded else None
+
+
+def _grading_run(context: StepContext) -> StepResult:
+    model = context.state
+    proposals = grade_proposals_refresh(run=context.run, model=model) if model else 0
+    return StepResult(row_counts={"grade_proposals": proposals})
+
+
+GRADE_PROPOSALS_STEP = ReviewStep(
+    name="grade_proposals",
+    order=20,
+    reads=("scorecards",),
+    writes=("analytics.GradeProposal",),
+    prepare=_grading_prepare,
+    record=lambda state: {},  # the grading model is recorded with the run's own setup
+    run=_grading_run,
+    code=("qudao.analytics.services",),
+)
 
 
 def _data_span(input_batches: dict[str, list[int]]) -> dict[str, list[str]]:

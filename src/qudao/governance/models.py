@@ -46,9 +46,18 @@ class FlagStatus(models.TextChoices):
     SUPERSEDED = "superseded", _("Superseded")
 
 
+class RiskFlagQuerySet(RestrictedQuerySet):
+    def standing(self) -> RiskFlagQuerySet:
+        """Flags that still speak of the partner: all but those a later run superseded."""
+        return self.exclude(status=FlagStatus.SUPERSEDED)
+
+
 class RiskFlag(TimeStampedModel):
     partner = models.ForeignKey(
-        "partners.Partner", verbose_name=_("partner"), on_delete=models.CASCADE
+        "partners.Partner",
+        verbose_name=_("partner"),
+        on_delete=models.CASCADE,
+        related_name="risk_flags",
     )
     period = models.CharField(_("period"), max_length=10, db_index=True)
     rule = models.CharField(_("rule"), max_length=50)
@@ -67,7 +76,7 @@ class RiskFlag(TimeStampedModel):
         blank=True,
         related_name="flags",
     )
-    objects = RestrictedQuerySet.as_manager()
+    objects = RiskFlagQuerySet.as_manager()
     access_policy = AccessPolicy(partner_field="partner", editor_roles=REVIEWERS, internal=True)
 
     class Meta:
