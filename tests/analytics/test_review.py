@@ -52,6 +52,9 @@ def channel(world: World, tmp_path: Path) -> World:
         "date,partner,customer,product,quantity,amount,document_id",
         "2019-12-01,P-DE,C1,BIKE-1,2,300,D1",
         "2019-12-02,P-DE,C2,BIKE-1,1,150,D2",
+        # C4 buys last quarter only: 3 customers before, 2 now — so a churn rate over the
+        # active customers (the near miss) differs from the one over the previous ones
+        "2019-12-05,P-DE,C4,BIKE-1,1,150,D6",
         "2020-01-10,P-DE,C1,BIKE-1,3,450,D3",
         "2020-02-10,P-DE,C3,BIKE-1,5,750,D4",
         "2020-03-10,P-DE,C3,BIKE-1,1,150,D5",
@@ -82,6 +85,12 @@ def channel(world: World, tmp_path: Path) -> World:
 
 
 def test_kpis_of_a_quarter_match_the_hand_computation(channel: World) -> None:
+    assert_hand_computed_kpis(channel)
+
+
+def assert_hand_computed_kpis(channel: World) -> None:
+    """Every KPI of P-DE in 2020Q1, computed by hand; tests/analytics/test_mutants.py checks
+    that a near-miss formula for each family makes this fail."""
     run = review_run(period="2020Q1")
     de = Scorecard.objects.get(run=run, partner=channel.p_de)
     # sell-in: 1500 + 500; margin (1500 − 900) + (500 − 4 × 10, the standard cost)
@@ -97,9 +106,9 @@ def test_kpis_of_a_quarter_match_the_hand_computation(channel: World) -> None:
     assert de.sell_through_revenue == Decimal("1350.00") and de.sell_through_quantity == 9
     assert de.sell_through_rate == Decimal("0.5625")
     # customers: C1 and C3 now; C1 bought in the 12 months before, C3 did not → 1 new;
-    # C2 bought last quarter and not now → 1 churned of 2
-    assert (de.active_customers, de.new_customers, de.churned_customers) == (2, 1, 1)
-    assert de.churn_rate == Decimal("0.5")
+    # C1, C2 and C4 bought last quarter; C2 and C4 not now → 2 churned of 3
+    assert (de.active_customers, de.new_customers, de.churned_customers) == (2, 1, 2)
+    assert de.churn_rate == Decimal("0.666667")
     assert de.marketing_spend == Decimal("200.00")
     assert de.customer_acquisition_cost == Decimal("200.00")  # 200 / 1 new customer
     # stock: closing 8 (31 Mar); average of the quarter's snapshots (10 + 8) / 2 = 9
