@@ -27,7 +27,7 @@ from django.test import Client, TestCase, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from qudao.analytics.models import GradeProposal, ReviewRun
-from qudao.core.api import api
+from qudao.api import api
 from qudao.core.services import api_token_create
 from qudao.facts.models import Batch, SavedMapping
 from qudao.facts.services import fact_import

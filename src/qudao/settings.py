@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "qudao.facts",
     "qudao.analytics",
     "qudao.governance",
+    "qudao.demo",
 ]
 
 MIDDLEWARE = [

@@ -2,12 +2,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from qudao import views as site_views
+from qudao.api import api
 from qudao.core import views as core_views
-from qudao.core.api import api
 from qudao.core.auth import ThrottledAuthenticationForm
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", site_views.home, name="home"),
     path(
         "login/",
         auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),

@@ -18,6 +18,11 @@ class AnalyticsConfig(AppConfig):
 
         register_step(GRADE_PROPOSALS_STEP)
 
+        from qudao.analytics.selectors import scorecards_export
+        from qudao.core.importing.registry import register_export
+
+        register_export("scorecards", scorecards_export)
+
 
 def _refresh_rollups(sender: Any, fact: str, **kwargs: Any) -> None:
     """A batch came or went: build the review's roll-ups in the background, so that the

@@ -267,3 +267,14 @@ def partner_scorecard(*, user: Any, partner: Any, periods: int = 8) -> dict[str,
         ),
         "grade_changes": changes,
     }
+
+
+def scorecards_export(period: str | None, user: Any) -> tuple[list[str], list[Any]]:
+    """``qudao export scorecards --period P``: the current review of one period, as the
+    user may see it. ValueError when there is none to export."""
+    if not period:
+        raise ValueError("scorecards need --period (2019Q4, 2019-12 or 2019)")
+    key = Period.parse(period).key
+    if current_run(period=key) is None:
+        raise ValueError(f"no review of {key} yet: run “qudao review {key}” first")
+    return scorecard_export_rows(user=user, period=key)

@@ -6,3 +6,9 @@ class CatalogConfig(AppConfig):
     name = "qudao.catalog"
     label = "catalog"
     verbose_name = _("Catalogue")
+
+    def ready(self) -> None:
+        from qudao.catalog.importers import CATEGORIES, PRICE_LIST, PRODUCTS
+        from qudao.core.importing.registry import register_master_target
+
+        register_master_target(CATEGORIES, PRODUCTS, PRICE_LIST)

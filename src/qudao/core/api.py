@@ -1,4 +1,8 @@
-"""The REST API under ``/api/`` (django-ninja, OpenAPI 3.1 at ``/api/openapi.json``).
+"""What every app's API shares (django-ninja): token authentication, the OpenAPI document's
+declared refusals, lookups by code, PATCH semantics, filters and pagination. The API itself
+is assembled at the project level (``qudao/api.py``).
+
+The REST API lives under ``/api/`` (OpenAPI 3.1 at ``/api/openapi.json``).
 
 Integrations authenticate with ``Authorization: Bearer <token>`` (``qudao token USER``);
 the browser session works too. Every handler reads through the same selectors and
@@ -7,14 +11,14 @@ filtersets as the pages, so the API sees exactly what the user sees in the conso
 
 from typing import Any
 
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer
 
 from qudao.core.models import ApiToken
 
@@ -90,26 +94,6 @@ def _refusals(method: str, operation: dict[str, Any]) -> list[int]:
     return statuses
 
 
-api = QudaoAPI(
-    title="Qudao API",
-    version="1.0.0",
-    description="Channel master data: partners, regions, products, price lists and targets.",
-    auth=[TokenAuth(), django_auth],
-)
-
-
-@api.exception_handler(ValidationError)
-def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    return api.create_response(request, {"detail": detail}, status=422)
-
-
-@api.exception_handler(PermissionDenied)
-def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    """A refused write (outside the actor's scope, or not the actor's to make)."""
-    return api.create_response(request, {"detail": str(exc) or "Permission denied."}, status=403)
-
-
 def resolve_code(model: type[models.Model], code: str | None, *, user: Any, field: str) -> Any:
     """Look a referenced record up by code, through the access gate; 422 when unknown."""
     if code is None or code == "":
@@ -159,20 +143,3 @@ class Pagination(PageNumberPagination):
     class Input(Schema):
         page: int = Field(1, ge=1, le=1_000_000)
         page_size: int | None = Field(None, ge=1, le=500)
-
-
-def register_routers() -> None:
-    from qudao.analytics.api import router as review_router
-    from qudao.catalog.api import router as catalog_router
-    from qudao.facts.api import router as facts_router
-    from qudao.partners.api import router as partners_router
-    from qudao.territories.api import router as territories_router
-
-    api.add_router("/partners", partners_router)
-    api.add_router("/regions", territories_router)
-    api.add_router("/catalog", catalog_router)
-    api.add_router("/imports", facts_router)
-    api.add_router("/review", review_router)
-
-
-register_routers()

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
@@ -20,7 +19,7 @@ from django.utils.text import slugify
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_POST
 from django_tables2 import RequestConfig
 
 from qudao.core.auth import password_reset_by_email
@@ -197,14 +196,6 @@ class ObjectEditView(LoginRequiredMixin, View):
                 messages.success(request, _("Saved %(name)s.") % {"name": obj})
                 return redirect(obj.get_absolute_url())  # type: ignore[attr-defined]
         return self.render_form(request, form, instance)
-
-
-@login_required
-@require_safe
-def home(request: HttpRequest) -> HttpResponse:
-    from qudao.core.dashboard import home_summary
-
-    return render(request, "core/home.html", {"summary": home_summary(request.user)})
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -6,3 +6,15 @@ class FactsConfig(AppConfig):
     name = "qudao.facts"
     label = "facts"
     verbose_name = _("Facts")
+
+    def ready(self) -> None:
+        from qudao.core.signals import serving_started
+
+        serving_started.connect(_recover_store, dispatch_uid="facts-store-recover")
+
+
+def _recover_store(sender: object, **kwargs: object) -> None:
+    """What an earlier, killed import left behind is put right before serving."""
+    from qudao.facts.store import store_recover
+
+    store_recover()

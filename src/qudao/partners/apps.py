@@ -6,3 +6,9 @@ class PartnersConfig(AppConfig):
     name = "qudao.partners"
     label = "partners"
     verbose_name = _("Partners")
+
+    def ready(self) -> None:
+        from qudao.core.importing.registry import register_master_target
+        from qudao.partners.importers import PARTNERS, TARGETS
+
+        register_master_target(PARTNERS, TARGETS)

@@ -6,3 +6,9 @@ class TerritoriesConfig(AppConfig):
     name = "qudao.territories"
     label = "territories"
     verbose_name = _("Territories")
+
+    def ready(self) -> None:
+        from qudao.core.importing.registry import register_master_target
+        from qudao.territories.importers import REGIONS, SEGMENTS
+
+        register_master_target(REGIONS, SEGMENTS)

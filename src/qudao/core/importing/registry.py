@@ -1,21 +1,40 @@
-"""Every importable / exportable master-data target, by name."""
+"""Every importable / exportable dataset, by name. Apps register theirs from
+``AppConfig.ready()``; the kernel knows none of them."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from django.utils.translation import gettext as _
 
 from qudao.core.importing.errors import MappingError
 from qudao.core.importing.master import MasterTarget
 
+# An export that is not master data (e.g. the review's scorecards): (period, user) →
+# (headers, rows); a ValueError says why it cannot be made.
+Exporter = Callable[[str | None, Any], tuple[list[str], list[Any]]]
+
+_TARGETS: dict[str, MasterTarget] = {}
+_EXPORTS: dict[str, Exporter] = {}
+
+
+def register_master_target(*targets: MasterTarget) -> None:
+    for target in targets:
+        _TARGETS[target.name] = target
+
+
+def register_export(name: str, produce: Exporter) -> None:
+    _EXPORTS[name] = produce
+
 
 def master_targets() -> dict[str, MasterTarget]:
-    from qudao.catalog.importers import CATEGORIES, PRICE_LIST, PRODUCTS
-    from qudao.partners.importers import PARTNERS, TARGETS
-    from qudao.territories.importers import REGIONS, SEGMENTS
+    """The master-data targets, in the order their apps registered them."""
+    return dict(_TARGETS)
 
-    return {
-        t.name: t for t in (REGIONS, SEGMENTS, PARTNERS, CATEGORIES, PRODUCTS, PRICE_LIST, TARGETS)
-    }
+
+def other_exports() -> dict[str, Exporter]:
+    return dict(_EXPORTS)
 
 
 def master_target(name: str) -> MasterTarget:

@@ -1,7 +1,7 @@
 """``qudao export DATASET [--period P] --format csv|xlsx|json [-o FILE]``.
 
-Master data comes out in canonical columns, so an export re-imports unchanged;
-``scorecards`` are the current review results of one period (``--period``).
+Master data comes out in canonical columns, so an export re-imports unchanged; the apps
+register other datasets (``scorecards``: the current review of one period, ``--period``).
 """
 
 from __future__ import annotations
@@ -14,16 +14,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qudao.core.exporting import WRITERS
 from qudao.core.importing.errors import MappingError
-from qudao.core.importing.registry import master_target, master_targets
+from qudao.core.importing.registry import master_target, master_targets, other_exports
 from qudao.core.models import User
-from qudao.core.periods import Period
 
 
 class Command(BaseCommand):
     help = "Export master data as CSV, Excel or JSON (stdout when no -o)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("dataset", help=", ".join([*master_targets(), "scorecards"]))
+        parser.add_argument("dataset", help=", ".join([*master_targets(), *other_exports()]))
         parser.add_argument("--period", help="for scorecards: 2019Q4, 2019-12 or 2019")
         parser.add_argument("--format", choices=sorted(WRITERS), default="csv")
         parser.add_argument("-o", "--output", type=Path)
@@ -36,8 +35,13 @@ class Command(BaseCommand):
                 user = User.objects.get(username=opts["user"])
             except User.DoesNotExist as exc:
                 raise CommandError(f"no user {opts['user']!r}") from exc
-        if opts["dataset"] == "scorecards":
-            headers, rows, name = self._scorecards(opts["period"], user)
+        produce = other_exports().get(opts["dataset"])
+        if produce is not None:
+            try:
+                headers, rows = produce(opts["period"], user)
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
+            name = opts["dataset"]
         else:
             try:
                 target = master_target(opts["dataset"])
@@ -56,17 +60,3 @@ class Command(BaseCommand):
             raise CommandError("xlsx needs -o FILE")
         else:
             sys.stdout.buffer.write(data)
-
-    def _scorecards(self, period: str | None, user: Any) -> tuple[list[str], list[Any], str]:
-        from qudao.analytics.selectors import current_run, scorecard_export_rows
-
-        if not period:
-            raise CommandError("scorecards need --period (2019Q4, 2019-12 or 2019)")
-        try:
-            key = Period.parse(period).key
-        except ValueError as exc:
-            raise CommandError(str(exc)) from exc
-        if current_run(period=key) is None:
-            raise CommandError(f"no review of {key} yet: run “qudao review {key}” first")
-        headers, rows = scorecard_export_rows(user=user, period=key)
-        return headers, rows, "scorecards"

@@ -24,6 +24,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.crypto import get_random_string
 
+from qudao.core.signals import serving_started
 from qudao.core.workers import last_beat, stale_seconds
 
 # A worker that dies this soon after starting is restarted after a growing pause.
@@ -57,9 +58,7 @@ class Command(BaseCommand):
             )
         call_command("migrate", interactive=False, verbosity=0)
         settings.QUDAO_HOME.mkdir(parents=True, exist_ok=True)
-        from qudao.facts.store import store_recover
-
-        store_recover()  # what an earlier, killed import left behind
+        serving_started.send(sender=type(self))  # e.g. the fact store recovers a killed import
         web = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
             [
                 sys.executable,

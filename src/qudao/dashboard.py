@@ -1,4 +1,5 @@
-"""The home page's figures: what the signed-in user's channel looks like."""
+"""The home page's figures: what the signed-in user's channel looks like (project level:
+it reads several apps)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,38 @@
+"""The REST API, assembled from the apps' routers (the kernel, ``core``, knows none of them)."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from ninja.security import django_auth
+
+from qudao.analytics.api import router as review_router
+from qudao.catalog.api import router as catalog_router
+from qudao.core.api import QudaoAPI, TokenAuth
+from qudao.facts.api import router as facts_router
+from qudao.partners.api import router as partners_router
+from qudao.territories.api import router as territories_router
+
+api = QudaoAPI(
+    title="Qudao API",
+    version="1.0.0",
+    description="Channel master data: partners, regions, products, price lists and targets.",
+    auth=[TokenAuth(), django_auth],
+)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    """A refused write (outside the actor's scope, or not the actor's to make)."""
+    return api.create_response(request, {"detail": str(exc) or "Permission denied."}, status=403)
+
+
+api.add_router("/partners", partners_router)
+api.add_router("/regions", territories_router)
+api.add_router("/catalog", catalog_router)
+api.add_router("/imports", facts_router)
+api.add_router("/review", review_router)

@@ -1,0 +1,14 @@
+"""Project-level pages: the home page reads several apps, so it lives beside ``urls.py``."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from qudao.dashboard import home_summary
+
+
+@login_required
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/home.html", {"summary": home_summary(request.user)})
