@@ -535,7 +535,7 @@ def test_an_identical_file_hashed_during_the_import_is_refused_before_commit(
 def test_duplicates_are_found_alike_in_memory_and_in_duckdb(
     world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_memory: bool
 ) -> None:
-    from qudao.facts import keys
+    from qudao.facts import duplicates as keys
 
     if not in_memory:  # as a file or store too large for memory would be checked
         monkeypatch.setattr(keys, "KEYS_IN_MEMORY", 0)
@@ -564,7 +564,7 @@ def test_every_part_has_its_key_file_and_old_batches_get_theirs_again(
 ) -> None:
     import polars as pl
 
-    from qudao.facts import keys
+    from qudao.facts import duplicates as keys
     from qudao.facts.store import batch_dir, batch_files
 
     mapping = parse_mapping(CN_MAPPING)

@@ -12,6 +12,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+import polars as pl
+import pyarrow as pa
 from django.utils.translation import gettext_lazy as _
 
 
@@ -174,3 +176,24 @@ FACTS: dict[str, FactSchema] = {
         ),
     )
 }
+
+
+def polars_type(f: FactField) -> pl.DataType:
+    return {
+        Kind.TEXT: pl.String(),
+        Kind.DATE: pl.Date(),
+        Kind.DATETIME: pl.Datetime("us"),
+        Kind.DECIMAL: pl.Decimal(DECIMAL_PRECISION, MONEY_SCALE),
+        Kind.INTEGER: pl.Int64(),
+    }[f.kind]
+
+
+def arrow_schema(schema: FactSchema) -> pa.Schema:
+    types = {
+        Kind.TEXT: pa.string(),
+        Kind.DATE: pa.date32(),
+        Kind.DATETIME: pa.timestamp("us"),
+        Kind.DECIMAL: pa.decimal128(DECIMAL_PRECISION, MONEY_SCALE),
+        Kind.INTEGER: pa.int64(),
+    }
+    return pa.schema([(f.name, types[f.kind]) for f in schema.fields])

@@ -21,25 +21,24 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qudao.catalog.models import Product
 from qudao.core.exporting import neutralise_frame, to_xlsx
 from qudao.core.importing.errors import MappingError, SourceError
-from qudao.core.importing.mapping import ColumnSpec, Mapping
-from qudao.core.permissions import ensure_may_change, ensure_may_change_row
-from qudao.facts import keys, store
+from qudao.core.importing.mapping import Mapping, parse_mapping
+from qudao.core.importing.master import import_file
+from qudao.core.importing.registry import master_targets
+from qudao.core.permissions import ensure_may_change, ensure_may_change_row, restrict
+from qudao.core.services import model_create, model_update
+from qudao.facts import duplicates, store
 from qudao.facts.choices import BatchStatus, ImportMode
-from qudao.facts.models import Batch, BatchPartner
-from qudao.facts.pipeline import (
-    ROW,
-    ProgressCallback,
-    Sequences,
-    as_frame,
-    check_chunk,
-    no_errors,
-    open_source,
-    prefetched,
-)
+from qudao.facts.mappings import check_mapping_text, fact_schema, validate_fact_mapping
+from qudao.facts.models import Batch, BatchPartner, SavedMapping
+from qudao.facts.pipeline import ProgressCallback, Sequences, check_chunk, no_errors
+from qudao.facts.readers import ROW, open_source, prefetched
 from qudao.facts.schemas import FACTS, FactSchema
 from qudao.facts.signals import fact_changed
+from qudao.partners.models import Partner
+from qudao.territories.models import Region
 
 # An Excel report of more rows than this takes longer to write than the import itself;
 # the CSV report always has every row.
@@ -78,48 +77,6 @@ class FactImportResult:
         }
 
 
-def fact_schema(name: str) -> FactSchema:
-    if name not in FACTS:
-        raise MappingError(
-            _("Unknown fact “%(name)s”; use one of: %(names)s.")
-            % {"name": name, "names": ", ".join(FACTS)}
-        )
-    return FACTS[name]
-
-
-def validate_fact_mapping(mapping: Mapping, schema: FactSchema) -> None:
-    """Check a mapping against a fact before any row is read."""
-    if mapping.target != schema.name:
-        raise MappingError(
-            _("This mapping is for “%(mapped)s”, not “%(target)s”.")
-            % {"mapped": mapping.target, "target": schema.name}
-        )
-    known = set(schema.field_names)
-    unknown = (set(mapping.columns) | set(mapping.constants) | set(mapping.values)) - known
-    if unknown:
-        raise MappingError(
-            _(
-                "The mapping names fields that %(target)s does not have: %(names)s. "
-                "Known fields: %(known)s."
-            )
-            % {
-                "target": schema.name,
-                "names": ", ".join(sorted(unknown)),
-                "known": ", ".join(schema.field_names),
-            }
-        )
-    missing = [
-        f.name
-        for f in schema.fields
-        if f.required and f.name not in mapping.columns and f.name not in mapping.constants
-    ]
-    if missing:
-        raise MappingError(
-            _("The mapping does not say where the required field(s) %(names)s come from.")
-            % {"names": ", ".join(missing)}
-        )
-
-
 def file_checksum(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
@@ -131,10 +88,6 @@ def file_checksum(path: Path) -> str:
 def _reference_codes(actor: Any | None = None) -> dict[str, pl.Series]:
     """The known codes of each reference kind; for an importer limited to some partners
     (a channel manager), also the partners it may import for (``partner_scope``)."""
-    from qudao.catalog.models import Product
-    from qudao.core.permissions import restrict
-    from qudao.partners.models import Partner
-    from qudao.territories.models import Region
 
     codes = {
         name: pl.Series(name, list(model.objects.values_list("code", flat=True)), dtype=pl.String)
@@ -152,103 +105,11 @@ def _write_part(
     valid: pl.DataFrame, staging: Path, number: int, schema: FactSchema
 ) -> tuple[Path, Path]:
     """Write one checked chunk as a staged part, with its key file beside it."""
-    part, key_file = staging / f"part-{number:05d}.parquet", keys.key_file(staging, number)
+    part, key_file = staging / f"part-{number:05d}.parquet", duplicates.key_file(staging, number)
     # zstd's fastest level: on channel data its files are within 2 % of the default's size
     valid.write_parquet(part, compression="zstd", compression_level=1)
-    keys.write_keys(valid, key_file, schema)
+    duplicates.write_keys(valid, key_file, schema)
     return part, key_file
-
-
-def _duplicate_errors(
-    schema: FactSchema,
-    staged: list[Path],
-    staged_keys: list[Path],
-    replace: tuple[date, date] | None = None,
-) -> pl.DataFrame:
-    """Rows whose key repeats an earlier row of this file or a row of a committed batch.
-
-    The SQL is assembled only from the schema's own field names (constants in code);
-    file names and texts travel as parameters.
-    """
-    empty = no_errors()
-    if not staged:
-        return empty
-    repeated, clashing = keys.duplicate_candidates(
-        staged, staged_keys, keys.committed_key_files(schema)
-    )
-    if repeated.is_empty() and clashing.is_empty():
-        return empty
-    import duckdb
-
-    key_columns = ", ".join(f'"{k}"' for k in schema.key)
-    key_text = " || ' / ' || ".join(f"coalesce(CAST(s.\"{k}\" AS VARCHAR), '')" for k in schema.key)
-    column = " + ".join(schema.key)
-    con = duckdb.connect()
-    # Bounded memory whatever the number of candidates: DuckDB spills to disk past this.
-    spill = Path(settings.QUDAO_HOME) / "tmp"
-    spill.mkdir(parents=True, exist_ok=True)
-    con.execute(
-        "SET threads TO 2; SET preserve_insertion_order = false; SET memory_limit = '768MB'"
-    )
-    con.execute("SET temp_directory = $dir", {"dir": str(spill)})
-    staged_list = [str(p) for p in staged]
-    frames = []
-    if not repeated.is_empty():
-        con.register("candidates", pl.DataFrame({"row": repeated}).to_arrow())
-        # Identifiers come from the schema (constants in code); values are parameters.
-        within_sql = (
-            f'SELECT s."{ROW}" AS row, $column AS column, {key_text} AS value, first_row '  # noqa: S608
-            f'FROM (SELECT *, min("{ROW}") OVER (PARTITION BY {key_columns}) AS first_row '
-            f'FROM read_parquet($staged) WHERE "{ROW}" IN (SELECT row FROM candidates)) s '
-            f'WHERE s."{ROW}" <> first_row'
-        )
-        within = as_frame(
-            con.sql(within_sql, params={"column": column, "staged": staged_list}).to_arrow_table()
-        )
-        if within.height:
-            frames.append(
-                within.select(
-                    "row",
-                    "column",
-                    "value",
-                    pl.format(
-                        _("Repeats row {} of this file (same {})."),
-                        pl.col("first_row"),
-                        pl.lit(column),
-                    ).alias("reason"),
-                )
-            )
-    visible = store.visible_rows_sql(schema.name)
-    if visible is not None and not clashing.is_empty():
-        con.register("clashing", pl.DataFrame({"row": clashing}).to_arrow())
-        # Rows this import replaces (its partners, inside the replaced period) are no
-        # duplicates: they are about to stop counting.
-        scope = ""
-        params: dict[str, Any] = {"column": column, "staged": staged_list}
-        if replace is not None:
-            scope = (
-                "WHERE NOT (partner IN (SELECT DISTINCT partner FROM read_parquet($staged)) "  # noqa: S608
-                f'AND "{schema.date_field}" BETWEEN $first AND $last)'
-            )
-            params.update(first=replace[0], last=replace[1])
-        before_sql = (
-            f'SELECT s."{ROW}" AS row, $column AS column, {key_text} AS value, '  # noqa: S608
-            f"c._batch AS batch FROM (SELECT * FROM read_parquet($staged) "
-            f'WHERE "{ROW}" IN (SELECT row FROM clashing)) s '
-            f"JOIN (SELECT {key_columns}, _batch FROM ({visible}) {scope}) c USING ({key_columns})"
-        )
-        before = as_frame(con.sql(before_sql, params=params).to_arrow_table())
-        if before.height:
-            frames.append(
-                before.select(
-                    "row",
-                    "column",
-                    "value",
-                    pl.format(_("Already imported in batch {}."), pl.col("batch")).alias("reason"),
-                )
-            )
-    con.close()
-    return pl.concat(frames) if frames else empty
 
 
 # A rejected cell is echoed in reports, pages and the API up to this many characters.
@@ -460,8 +321,7 @@ def upload_enqueue(
 
     The mapping and the identical-file rule are checked now, so a person learns at once.
     """
-    from qudao.core.importing.mapping import parse_mapping
-    from qudao.facts.tasks import import_batch
+    from qudao.facts.tasks import import_batch  # tasks imports this module
 
     ensure_may_change(Batch, actor)
     schema = fact_schema(fact)
@@ -546,9 +406,9 @@ def _run(
     _fault_point("staged")
     if batch is not None:  # hashed while the rows were checked: an identical file is refused
         _refuse_identical(fact=schema.name, checksum=checksum.result(), exclude=batch)
-    duplicates = _duplicate_errors(schema, staged, staged_keys, replace)
-    if duplicates.height:
-        problems.keep(duplicates)
+    repeated = duplicates.duplicate_errors(schema, staged, staged_keys, replace)
+    if repeated.height:
+        problems.keep(repeated)
     errors = problems.frame()
     rejected_rows = problems.rejected_rows
     result = FactImportResult(
@@ -572,12 +432,12 @@ def _run(
             )
             store.discard(fact=schema.name, batch_id=batch.pk)
         return result
-    if duplicates.height and staged:
+    if repeated.height and staged:
         # accept-valid: drop the repeated rows from the staged parts before publishing
         import duckdb
 
         con = duckdb.connect()
-        con.register("drop_rows", duplicates.select("row").to_arrow())
+        con.register("drop_rows", repeated.select("row").to_arrow())
         kept = staging / "part-kept.parquet"
         con.sql(
             f'SELECT * FROM read_parquet($staged) WHERE "{ROW}" NOT IN (SELECT row FROM drop_rows) '  # noqa: S608
@@ -588,7 +448,7 @@ def _run(
         for path in [*staged, *staged_keys]:
             path.unlink()
         staged = [kept.rename(staging / "part-00000.parquet")]
-        keys.write_keys(pl.read_parquet(staged[0]), keys.key_file(staging, 0), schema)
+        duplicates.write_keys(pl.read_parquet(staged[0]), duplicates.key_file(staging, 0), schema)
     result.rows_accepted = rows_read - rejected_rows
     if batch is None:
         return result
@@ -628,7 +488,6 @@ def _run(
 
 def _partners_of(schema: FactSchema, staged: list[Path]) -> list[int]:
     """The ids of the partners the staged rows belong to (a batch's scope)."""
-    from qudao.partners.models import Partner
 
     if schema.partner_field is None or not staged:
         return []
@@ -672,55 +531,9 @@ def batch_revert(*, batch: Batch, actor: Any | None = None) -> Batch:
     return locked
 
 
-# Header spellings a column matcher recognises at once, besides the canonical names.
-HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "date": ("日期", "单据日期", "销售日期", "Date"),
-    "order_date": ("订单日期", "下单日期", "OrderDate"),
-    "snapshot_date": ("日期", "盘点日期", "库存日期"),
-    "partner": ("经销商", "经销商编码", "伙伴编码", "渠道编码", "Partner", "ResellerKey"),
-    "product": ("产品", "产品编码", "物料编码", "SKU", "Product", "ProductKey"),
-    "customer": ("客户", "客户名称", "终端客户", "Customer"),
-    "customer_region": ("客户区域", "客户地区", "区域"),
-    "quantity": ("数量", "销量", "Quantity", "OrderQuantity"),
-    "quantity_on_hand": ("库存", "库存数量", "在库数量"),
-    "unit_price": ("单价", "价格", "UnitPrice"),
-    "amount": ("金额", "销售额", "Amount", "SalesAmount"),
-    "cost": ("成本", "Cost", "TotalProductCost"),
-    "document_id": ("单据号", "单号", "出库单号"),
-    "order_id": ("订单号", "SalesOrderNumber"),
-    "campaign": ("活动", "活动名称"),
-    "days_overdue": ("逾期天数",),
-}
-
-
-def column_guesses(schema: FactSchema, headers: list[str]) -> dict[str, str]:
-    """For each canonical field, the source header that most likely feeds it (or nothing)."""
-    guesses: dict[str, str] = {}
-    for f in schema.fields:
-        for candidate in (f.name, *HEADER_SYNONYMS.get(f.name, ())):
-            match = next((h for h in headers if h.strip().lower() == candidate.lower()), None)
-            if match is not None and match not in guesses.values():
-                guesses[f.name] = match
-                break
-    return guesses
-
-
-def mapping_from_matches(*, fact: str, matches: dict[str, str]) -> str:
-    """The TOML mapping a person built by matching columns in the browser."""
-    schema = fact_schema(fact)
-    columns = {
-        f.name: ColumnSpec(matches[f.name].strip())
-        for f in schema.fields
-        if matches.get(f.name, "").strip()
-    }
-    return Mapping(target=fact, columns=columns).to_toml()
-
-
 @transaction.atomic
 def saved_mapping_save(*, name: str, fact: str, toml: str, actor: Any | None = None) -> Any:
     """Keep a mapping under a name for the next file from the same source (upsert by name)."""
-    from qudao.core.importing.mapping import parse_mapping
-    from qudao.facts.models import SavedMapping
 
     ensure_may_change(SavedMapping, actor)
     validate_fact_mapping(parse_mapping(toml), fact_schema(fact))
@@ -753,40 +566,23 @@ def file_preview(*, fact: str, uploaded: Any, rows: int = 5) -> tuple[list[str],
 
 @transaction.atomic
 def saved_mapping_create(*, actor: Any | None = None, **data: Any) -> Any:
-    from qudao.core.importing.mapping import parse_mapping
-    from qudao.core.services import model_create
-    from qudao.facts.models import SavedMapping
 
-    _check_mapping_text(data.get("toml", ""), data.get("fact", ""), parse_mapping)
+    check_mapping_text(data.get("toml", ""), data.get("fact", ""))
     return model_create(model=SavedMapping, data={**data, "created_by": actor}, actor=actor)
 
 
 @transaction.atomic
 def saved_mapping_update(*, mapping: Any, actor: Any | None = None, **data: Any) -> Any:
-    from qudao.core.importing.mapping import parse_mapping
-    from qudao.core.services import model_update
 
-    _check_mapping_text(
-        data.get("toml", mapping.toml), data.get("fact", mapping.fact), parse_mapping
-    )
+    check_mapping_text(data.get("toml", mapping.toml), data.get("fact", mapping.fact))
     return model_update(instance=mapping, data=data, actor=actor)[0]
-
-
-def _check_mapping_text(toml: str, fact: str, parse: Any) -> None:
-    """A saved mapping must be valid for its fact; the error lands on the TOML field."""
-    try:
-        validate_fact_mapping(parse(toml), fact_schema(fact))
-    except MappingError as exc:
-        raise ValidationError({"toml": str(exc)}) from exc
 
 
 def generated_channel_load(*, files: dict[str, Path]) -> list[str]:
     """Import a generated channel (``qudao generate``'s files) in dependency order: master
     data first, then every fact. Returns one summary line per file; raises on the first
     file with rejected rows (generated data is valid by construction)."""
-    from qudao.core.importing.master import import_file
-    from qudao.core.importing.registry import master_targets
-    from qudao.facts.generator import LOAD_ORDER
+    from qudao.facts.generator import LOAD_ORDER  # numpy's generator: load it when used
 
     targets, lines = master_targets(), []
     for name in LOAD_ORDER:

@@ -3,7 +3,7 @@
 Layout::
 
     facts/<fact>/batch=<id>/part-00000.parquet   files of a batch (visible once committed)
-    facts/<fact>/batch=<id>/_keys-<tag>-00000.hashes   their key hashes (``facts.keys``)
+    facts/<fact>/batch=<id>/_keys-<tag>-00000.hashes   their key hashes (``facts.duplicates``)
     facts/_staging/<id>/...                       being written; never read
 
 Protocol (why a killed process leaves nothing visible):
@@ -214,8 +214,7 @@ def _spark_fact_table(fact: str, con: Any) -> Any:
     """The same rows as ``visible_rows_sql``, read by Spark from the same Parquet files."""
     from pyspark.sql import functions as F
 
-    from qudao.facts.pipeline import arrow_schema
-    from qudao.facts.schemas import FACTS
+    from qudao.facts.schemas import FACTS, arrow_schema
 
     schema = arrow_schema(FACTS[fact])
     session = con._session
@@ -241,8 +240,7 @@ def fact_table(fact: str, *, connection: Any | None = None, with_batch: bool = F
     """
     import ibis
 
-    from qudao.facts.pipeline import arrow_schema
-    from qudao.facts.schemas import FACTS
+    from qudao.facts.schemas import FACTS, arrow_schema
 
     con = connection or ibis.duckdb.connect()
     schema = arrow_schema(FACTS[fact])

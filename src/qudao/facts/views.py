@@ -19,14 +19,13 @@ from qudao.facts import selectors
 from qudao.facts.choices import BatchStatus
 from qudao.facts.filtersets import BatchFilterSet, SavedMappingFilterSet
 from qudao.facts.forms import SavedMappingForm, UploadForm
+from qudao.facts.mappings import column_guesses, mapping_from_matches
 from qudao.facts.models import Batch, SavedMapping
 from qudao.facts.schemas import FACTS
 from qudao.facts.services import (
     DuplicateBatchError,
     batch_revert,
-    column_guesses,
     file_preview,
-    mapping_from_matches,
     saved_mapping_create,
     saved_mapping_save,
     saved_mapping_update,

@@ -176,3 +176,32 @@ def parse_mapping(text: str) -> Mapping:
         null_values=tuple(str(v) for v in source.get("null_values", DEFAULT_NULLS)),
         date_formats=tuple(source.get("date_formats", DEFAULT_DATE_FORMATS)),
     )
+
+
+def check_mapping_fields(
+    mapping: Mapping, *, target: str, fields: list[str], required: list[str], numbering: bool
+) -> None:
+    """The one check of a mapping against what it fills (master data and facts alike),
+    before any row is read: no field the target lacks, every required field sourced, and
+    ``number_within`` only where the target numbers lines (facts)."""
+    unknown = (set(mapping.columns) | set(mapping.constants) | set(mapping.values)) - set(fields)
+    if unknown:
+        raise MappingError(
+            _(
+                "The mapping names fields that %(target)s does not have: %(names)s. "
+                "Known fields: %(known)s."
+            )
+            % {"target": target, "names": ", ".join(sorted(unknown)), "known": ", ".join(fields)}
+        )
+    numbered = [name for name, spec in mapping.columns.items() if spec.number_within]
+    if numbered and not numbering:
+        raise MappingError(
+            _("number_within is for facts only (used for %(names)s).")
+            % {"names": ", ".join(numbered)}
+        )
+    missing = [f for f in required if f not in mapping.columns and f not in mapping.constants]
+    if missing:
+        raise MappingError(
+            _("The mapping does not say where the required field(s) %(names)s come from.")
+            % {"names": ", ".join(missing)}
+        )

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from qudao.core.exporting import unneutralise
 from qudao.core.importing.errors import MappingError, RowError, SourceError, write_error_report
 from qudao.core.importing.fields import Parser, as_date
-from qudao.core.importing.mapping import Mapping
+from qudao.core.importing.mapping import Mapping, check_mapping_fields
 from qudao.core.importing.sources import open_table
 
 
@@ -103,36 +103,13 @@ class ImportResult:
 
 def validate_mapping(mapping: Mapping, target: MasterTarget) -> None:
     """Check the mapping against the target before any row is read."""
-    known = set(target.field_names)
-    unknown = (set(mapping.columns) | set(mapping.constants) | set(mapping.values)) - known
-    if unknown:
-        raise MappingError(
-            _(
-                "The mapping names fields that %(target)s does not have: %(names)s. "
-                "Known fields: %(known)s."
-            )
-            % {
-                "target": target.name,
-                "names": ", ".join(sorted(unknown)),
-                "known": ", ".join(target.field_names),
-            }
-        )
-    numbered = [name for name, spec in mapping.columns.items() if spec.number_within]
-    if numbered:
-        raise MappingError(
-            _("number_within is for facts only (used for %(names)s).")
-            % {"names": ", ".join(numbered)}
-        )
-    missing = [
-        f.name
-        for f in target.fields
-        if f.required and f.name not in mapping.columns and f.name not in mapping.constants
-    ]
-    if missing:
-        raise MappingError(
-            _("The mapping does not say where the required field(s) %(names)s come from.")
-            % {"names": ", ".join(missing)}
-        )
+    check_mapping_fields(
+        mapping,
+        target=target.name,
+        fields=target.field_names,
+        required=[f.name for f in target.fields if f.required],
+        numbering=False,
+    )
 
 
 def _references(target: MasterTarget) -> dict[str, dict[str, int]]:

@@ -1,4 +1,7 @@
-"""Key hashes: one 64-bit hash of each row's uniqueness key, kept beside the rows.
+"""Duplicate rows: the one place that knows uniqueness keys — their hashes, kept beside the
+rows, and the exact check (``duplicate_errors``).
+
+Key hashes: one 64-bit hash of each row's uniqueness key, kept beside the rows.
 
 Every batch holds, next to each ``part-N.parquet``, a ``_keys-<tag>-N.hashes`` with the key
 hash of each of its rows, in the same order (8 bytes a row, stored plain: hashes do not
@@ -21,14 +24,18 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pyarrow.parquet as pq
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from qudao.facts import store
-from qudao.facts.pipeline import ROW
+from qudao.facts.pipeline import no_errors
+from qudao.facts.readers import ROW, as_frame
 from qudao.facts.schemas import FactSchema
 
 KEY_TAG = hashlib.sha256(f"polars {pl.__version__} struct-hash seed 0".encode()).hexdigest()[:8]
@@ -137,3 +144,93 @@ def _candidates_in_duckdb(
         ).pl()
     con.close()
     return repeated.get_column(ROW), clashing.get_column(ROW)
+
+
+def duplicate_errors(
+    schema: FactSchema,
+    staged: list[Path],
+    staged_keys: list[Path],
+    replace: tuple[date, date] | None = None,
+) -> pl.DataFrame:
+    """Rows whose key repeats an earlier row of this file or a row of a committed batch.
+
+    The SQL is assembled only from the schema's own field names (constants in code);
+    file names and texts travel as parameters.
+    """
+    empty = no_errors()
+    if not staged:
+        return empty
+    repeated, clashing = duplicate_candidates(staged, staged_keys, committed_key_files(schema))
+    if repeated.is_empty() and clashing.is_empty():
+        return empty
+    import duckdb
+
+    key_columns = ", ".join(f'"{k}"' for k in schema.key)
+    key_text = " || ' / ' || ".join(f"coalesce(CAST(s.\"{k}\" AS VARCHAR), '')" for k in schema.key)
+    column = " + ".join(schema.key)
+    con = duckdb.connect()
+    # Bounded memory whatever the number of candidates: DuckDB spills to disk past this.
+    spill = Path(settings.QUDAO_HOME) / "tmp"
+    spill.mkdir(parents=True, exist_ok=True)
+    con.execute(
+        "SET threads TO 2; SET preserve_insertion_order = false; SET memory_limit = '768MB'"
+    )
+    con.execute("SET temp_directory = $dir", {"dir": str(spill)})
+    staged_list = [str(p) for p in staged]
+    frames = []
+    if not repeated.is_empty():
+        con.register("candidates", pl.DataFrame({"row": repeated}).to_arrow())
+        # Identifiers come from the schema (constants in code); values are parameters.
+        within_sql = (
+            f'SELECT s."{ROW}" AS row, $column AS column, {key_text} AS value, first_row '  # noqa: S608
+            f'FROM (SELECT *, min("{ROW}") OVER (PARTITION BY {key_columns}) AS first_row '
+            f'FROM read_parquet($staged) WHERE "{ROW}" IN (SELECT row FROM candidates)) s '
+            f'WHERE s."{ROW}" <> first_row'
+        )
+        within = as_frame(
+            con.sql(within_sql, params={"column": column, "staged": staged_list}).to_arrow_table()
+        )
+        if within.height:
+            frames.append(
+                within.select(
+                    "row",
+                    "column",
+                    "value",
+                    pl.format(
+                        _("Repeats row {} of this file (same {})."),
+                        pl.col("first_row"),
+                        pl.lit(column),
+                    ).alias("reason"),
+                )
+            )
+    visible = store.visible_rows_sql(schema.name)
+    if visible is not None and not clashing.is_empty():
+        con.register("clashing", pl.DataFrame({"row": clashing}).to_arrow())
+        # Rows this import replaces (its partners, inside the replaced period) are no
+        # duplicates: they are about to stop counting.
+        scope = ""
+        params: dict[str, Any] = {"column": column, "staged": staged_list}
+        if replace is not None:
+            scope = (
+                "WHERE NOT (partner IN (SELECT DISTINCT partner FROM read_parquet($staged)) "  # noqa: S608
+                f'AND "{schema.date_field}" BETWEEN $first AND $last)'
+            )
+            params.update(first=replace[0], last=replace[1])
+        before_sql = (
+            f'SELECT s."{ROW}" AS row, $column AS column, {key_text} AS value, '  # noqa: S608
+            f"c._batch AS batch FROM (SELECT * FROM read_parquet($staged) "
+            f'WHERE "{ROW}" IN (SELECT row FROM clashing)) s '
+            f"JOIN (SELECT {key_columns}, _batch FROM ({visible}) {scope}) c USING ({key_columns})"
+        )
+        before = as_frame(con.sql(before_sql, params=params).to_arrow_table())
+        if before.height:
+            frames.append(
+                before.select(
+                    "row",
+                    "column",
+                    "value",
+                    pl.format(_("Already imported in batch {}."), pl.col("batch")).alias("reason"),
+                )
+            )
+    con.close()
+    return pl.concat(frames) if frames else empty
