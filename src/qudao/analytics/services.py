@@ -456,11 +456,9 @@ def grade_proposals_supersede(*, user: Any | None = None) -> int:
     outdated review proposed. Returns how many were superseded."""
     from simple_history.utils import bulk_update_with_history
 
-    open_ones = list(
-        GradeProposal.objects.filter(status=ProposalStatus.PROPOSED).only(
-            "pk", "partner_id", "period", "status", "updated_at"
-        )
-    )
+    # Whole rows: the history records every field, and a deferred one would cost a query
+    # per row and field (820 proposals took 9 s with ``.only()``).
+    open_ones = list(GradeProposal.objects.filter(status=ProposalStatus.PROPOSED))
     latest: dict[int, GradeProposal] = {}
     for proposal in sorted(open_ones, key=lambda p: (Period.parse(p.period).end, p.pk)):
         latest[proposal.partner_id] = proposal  # the last, the latest, wins
