@@ -34,7 +34,7 @@ class StepContext:
 
 @dataclass(frozen=True)
 class StepResult:
-    """What a step reports: row counts for the run's record, and timings by name."""
+    """What a step reports: row counts for the run's record (its time is taken for it)."""
 
     row_counts: dict[str, Any] = field(default_factory=dict)
 
