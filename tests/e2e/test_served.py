@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from qudao.demo.build import DEMO_PASSWORD
 
@@ -235,6 +237,18 @@ def test_a_killed_worker_comes_back_and_finishes_the_import(  # type: ignore[no-
     # one committed batch of the file, no partial files beside it
     staging = served.home / "facts" / "_staging"
     assert not staging.exists() or not any(staging.iterdir())
-    page.reload()
-    page.wait_for_selector(".badge.committed")
+    # The page refreshes itself when the batch's status changes (HX-Refresh), as a person
+    # would see it: wait for that. Reload by hand only if it has not come — a reload that
+    # races the page's own navigation is aborted, so it is tried again.
+    try:
+        page.wait_for_selector(".badge.committed", timeout=15_000)
+    except PlaywrightTimeoutError:
+        for attempt in range(3):
+            try:
+                page.reload()
+                break
+            except PlaywrightError:
+                if attempt == 2:
+                    raise
+        page.wait_for_selector(".badge.committed")
     assert not page.query_selector("[data-worker-health]")
