@@ -13,8 +13,7 @@ class AnalyticsConfig(AppConfig):
 
         fact_changed.connect(_refresh_rollups, dispatch_uid="analytics-rollups")
 
-        from qudao.analytics.services import GRADE_PROPOSALS_STEP
-        from qudao.analytics.steps import register_step
+        from qudao.analytics.steps import GRADE_PROPOSALS_STEP, register_step
 
         register_step(GRADE_PROPOSALS_STEP)
 

@@ -30,7 +30,7 @@ from qudao.analytics.models import (
     Scorecard,
 )
 from qudao.analytics.selectors import grading_model_active
-from qudao.analytics.steps import ReviewStep, StepContext, StepResult, review_steps, step_versions
+from qudao.analytics.steps import StepContext, review_steps, step_versions
 from qudao.core.bulk import bulk_insert, bulk_insert_with_history
 from qudao.core.numbers import rounded_or_none
 from qudao.core.periods import Period
@@ -257,7 +257,7 @@ def review_run(
 
 
 @dataclass(frozen=True)
-class _RecordedGrading:
+class RecordedGrading:
     """What grade proposals need of the grading model, as a run recorded it."""
 
     hysteresis_periods: int
@@ -319,31 +319,6 @@ class _ReviewSetup:
             states={step.name: step.prepare(recorded) for step in review_steps()},
             parameters=dict(recorded),
         )
-
-
-def _grading_prepare(recorded: dict[str, Any] | None) -> Any:
-    """The grade-proposal step's state: the live grading model, or what a run recorded."""
-    if recorded is None:
-        return grading_model_active()
-    return _RecordedGrading(recorded["hysteresis_periods"]) if "weights" in recorded else None
-
-
-def _grading_run(context: StepContext) -> StepResult:
-    model = context.state
-    proposals = grade_proposals_refresh(run=context.run, model=model) if model else 0
-    return StepResult(row_counts={"grade_proposals": proposals})
-
-
-GRADE_PROPOSALS_STEP = ReviewStep(
-    name="grade_proposals",
-    order=20,
-    reads=("scorecards",),
-    writes=("analytics.GradeProposal",),
-    prepare=_grading_prepare,
-    record=lambda state: {},  # the grading model is recorded with the run's own setup
-    run=_grading_run,
-    code=("qudao.analytics.services",),
-)
 
 
 def _data_span(input_batches: dict[str, list[int]]) -> dict[str, list[str]]:

@@ -15,6 +15,8 @@ the settings of the run it repeats.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,17 +78,54 @@ def review_steps() -> list[ReviewStep]:
     return sorted(_STEPS.values(), key=lambda step: (step.order, step.name))
 
 
-def step_versions() -> dict[str, str]:
-    """Each step's version: a digest of the source of its code modules."""
-    import hashlib
+@functools.cache
+def _module_digest(module_name: str) -> str:
     import importlib
     from pathlib import Path
 
+    module = importlib.import_module(module_name)
+    return hashlib.sha256(Path(str(module.__file__)).read_bytes()).hexdigest()
+
+
+def step_versions() -> dict[str, str]:
+    """Each step's version: a digest of the source of its code modules (read once)."""
     versions = {}
     for step in review_steps():
         digest = hashlib.sha256(step.name.encode())
         for module_name in step.code:
-            module = importlib.import_module(module_name)
-            digest.update(Path(str(module.__file__)).read_bytes())
+            digest.update(_module_digest(module_name).encode())
         versions[step.name] = digest.hexdigest()[:16]
     return versions
+
+
+# --- analytics' own step ----------------------------------------------------------------------
+
+
+def _grading_prepare(recorded: dict[str, Any] | None) -> Any:
+    """The grade-proposal step's state: the live grading model, or what a run recorded."""
+    from qudao.analytics.selectors import grading_model_active
+    from qudao.analytics.services import RecordedGrading  # the services load the engine
+
+    if recorded is None:
+        return grading_model_active()
+    return RecordedGrading(recorded["hysteresis_periods"]) if "weights" in recorded else None
+
+
+def _grading_run(context: StepContext) -> StepResult:
+    from qudao.analytics.services import grade_proposals_refresh
+
+    model = context.state
+    proposals = grade_proposals_refresh(run=context.run, model=model) if model else 0
+    return StepResult(row_counts={"grade_proposals": proposals})
+
+
+GRADE_PROPOSALS_STEP = ReviewStep(
+    name="grade_proposals",
+    order=20,
+    reads=("scorecards",),
+    writes=("analytics.GradeProposal",),
+    prepare=_grading_prepare,
+    record=lambda state: {},  # the grading model is recorded with the run's own setup
+    run=_grading_run,
+    code=("qudao.analytics.services",),
+)

@@ -9,6 +9,6 @@ class GovernanceConfig(AppConfig):
     def ready(self) -> None:
         # The at-risk and exit rules run as a step of every review (analytics.steps).
         from qudao.analytics.steps import register_step
-        from qudao.governance.services import RISK_FLAGS_STEP
+        from qudao.governance.steps import RISK_FLAGS_STEP
 
         register_step(RISK_FLAGS_STEP)

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 
 from qudao.analytics.engine import Backend, backend
 from qudao.analytics.inputs import RunInputs
-from qudao.analytics.steps import ReviewStep, StepContext, StepResult
 from qudao.core.bulk import bulk_insert
 from qudao.core.choices import Role
 from qudao.core.periods import Period
@@ -290,37 +289,3 @@ def _parameter_problem(value: Any, defaults: dict[str, Any]) -> str:
     if "periods" in value and (int(value["periods"]) != value["periods"] or value["periods"] < 1):
         return _("“periods” is a whole number of at least 1.")
     return ""
-
-
-# --- the review step --------------------------------------------------------------------------
-
-
-def _rules_prepare(recorded: dict[str, Any] | None) -> list[tuple[Rule, dict[str, Any]]]:
-    """The rules a run applies: the enabled ones now, or those an earlier run recorded."""
-    if recorded is None:
-        return enabled_rules()
-    return [(RULE_BY_ID[i], p) for i, p in recorded.get("rules", {}).items()]
-
-
-def _rules_run(context: StepContext) -> StepResult:
-    rules = context.state
-    flags = risk_flags_refresh(run=context.run, inputs=context.inputs, rules=rules)
-    not_applied = [rule.id for rule, _p in rules_set_aside(run=context.run, rules=rules)]
-    return StepResult(
-        row_counts={
-            "risk_flags": flags,
-            **({"rules_not_applied_to_partial_period": not_applied} if not_applied else {}),
-        }
-    )
-
-
-RISK_FLAGS_STEP = ReviewStep(
-    name="risk_flags",
-    order=30,
-    reads=("rules.history",),
-    writes=("governance.RiskFlag", "analytics.Scorecard.at_risk"),
-    prepare=_rules_prepare,
-    record=lambda rules: {"rules": {rule.id: params for rule, params in rules}},
-    run=_rules_run,
-    code=("qudao.governance.rules", "qudao.governance.services"),
-)
