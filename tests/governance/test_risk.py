@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from qudao.analytics.models import Scorecard
+from qudao.analytics.selectors import scorecard_export_rows, scorecard_list
 from qudao.analytics.services import review_run
 from qudao.governance.models import (
     FlagStatus,
@@ -64,11 +64,37 @@ def test_rules_flag_with_evidence_period_by_period(reviewed: World) -> None:
     silent = RiskFlag.objects.get(partner=reviewed.p_us, rule="missing_sell_through")
     assert evidence_text(silent) == "2020Q1: 3,001.00 / 0.00"  # what it bought, in money
     at_risk = dict(
-        Scorecard.objects.filter(period="2020Q1", is_current=True).values_list(
-            "partner__code", "at_risk"
-        )
+        scorecard_list(user=None, period="2020Q1").values_list("partner__code", "at_risk")
     )
     assert at_risk == {"P-DE": True, "P-US": True, "P-DE-SUB": False}
+
+
+def test_a_scorecard_says_at_risk_what_its_review_said_and_only_to_the_brand(
+    reviewed: World,
+) -> None:
+    """Governance owns "at risk" (``RunAtRisk``); the scorecards join it in. Clearing a flag
+    later does not rewrite the review; the next review does. Partners' staff learn nothing."""
+    RiskFlag.objects.filter(partner=reviewed.p_de, period="2020Q1").update(
+        status=FlagStatus.CLEARED
+    )
+    columns, rows = scorecard_export_rows(user=None, period="2020Q1")
+    exported = {row[0]: row[columns.index("at_risk")] for row in rows}
+    assert exported == {"P-DE": "true", "P-US": "true", "P-DE-SUB": "false"}
+    partner_view = scorecard_list(user=reviewed.users["partner_admin"], period="2020Q1")
+    assert set(partner_view.values_list("partner__code", "at_risk")) == {
+        ("P-DE", None),
+        ("P-DE-SUB", None),
+    }
+    _columns, rows = scorecard_export_rows(user=reviewed.users["partner_admin"], period="2020Q1")
+    assert {row[columns.index("at_risk")] for row in rows} == {""}
+
+    # The next review judges afresh: with the sell-through rule off, P-US is not at risk.
+    RiskRuleSetting.objects.create(rule="missing_sell_through", enabled=False)
+    review_run(period="2020Q1")
+    at_risk = dict(
+        scorecard_list(user=None, period="2020Q1").values_list("partner__code", "at_risk")
+    )
+    assert at_risk == {"P-DE": True, "P-US": False, "P-DE-SUB": False}
 
 
 def test_evidence_never_rounds_a_miss_up_to_its_reference(reviewed: World) -> None:

@@ -7,12 +7,17 @@ be explained by the definitions that made it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
 from qudao.core.i18n import bilingual
+
+if TYPE_CHECKING:  # the measures are Ibis; this module stays light (pages read the names)
+    from qudao.analytics.metrics import Measures
 
 KPI_VERSION = "2026.12-1"
 
@@ -55,6 +60,11 @@ class Kpi:
     definition_zh: str
     facts: tuple[str, ...]  # the facts it needs; absent data shows as "no data", never 0
     grain: str = "partner × period"
+    # The formula itself, over the review's joined measures and the other KPIs (by id):
+    # ``metrics.Measures``. ``formula`` above is its text for people.
+    compute: Callable[[Measures], Any] = field(kw_only=True, repr=False)
+    # Headline KPIs lead the scorecard table; the rest (their parts) follow.
+    headline: bool = field(default=True, kw_only=True)
 
     @property
     def name(self) -> str:
@@ -84,6 +94,7 @@ KPIS: tuple[Kpi, ...] = (
         "What the partner bought from us in the period: the sum of its sell-in line amounts.",
         "本期伙伴向我方进货的金额：进货明细金额之和。",
         ("sell_in",),
+        compute=lambda m: m.when(m.sold, m.t.revenue.coalesce(m.zero)),
     ),
     Kpi(
         "quantity",
@@ -95,6 +106,8 @@ KPIS: tuple[Kpi, ...] = (
         "Units the partner bought from us in the period.",
         "本期伙伴向我方进货的数量。",
         ("sell_in",),
+        compute=lambda m: m.when(m.sold, m.t.quantity.coalesce(m.zero)),
+        headline=False,
     ),
     Kpi(
         "gross_margin",
@@ -111,6 +124,11 @@ KPIS: tuple[Kpi, ...] = (
         "我方在该伙伴进货上的毛利。明细无成本时按数量 × 产品标准成本计算（复核运行页统计这些"
         "明细的行数）；产品也无标准成本的明细不计入（绝不当作零成本）。",
         ("sell_in",),
+        compute=lambda m: m.when(
+            m.costed,
+            m.costed_revenue - m.t.cost.coalesce(m.zero) - m.t.fallback_cost.coalesce(m.zero),
+        ),
+        headline=False,
     ),
     Kpi(
         "gross_margin_rate",
@@ -123,6 +141,7 @@ KPIS: tuple[Kpi, ...] = (
         "costed at the standard cost).",
         "毛利占同口径（有成本或按标准成本计算的明细）进货额的比例。",
         ("sell_in",),
+        compute=lambda m: m.ratio(m.kpi("gross_margin"), m.costed_revenue),
     ),
     Kpi(
         "revenue_growth_qoq",
@@ -135,6 +154,7 @@ KPIS: tuple[Kpi, ...] = (
         "(the previous quarter for a quarter). No data when the previous period had none.",
         "进货额相对上一个同长度期间（季度即上季度）的变化。上期为零或无数据时显示无数据。",
         ("sell_in",),
+        compute=lambda m: m.ratio(m.kpi("revenue"), m.t.prev_revenue) - 1,
     ),
     Kpi(
         "revenue_growth_yoy",
@@ -146,6 +166,7 @@ KPIS: tuple[Kpi, ...] = (
         "Change of sell-in revenue against the same period one year earlier.",
         "进货额相对去年同期的变化。",
         ("sell_in",),
+        compute=lambda m: m.ratio(m.kpi("revenue"), m.t.ya_revenue) - 1,
     ),
     Kpi(
         "target_attainment",
@@ -158,6 +179,7 @@ KPIS: tuple[Kpi, ...] = (
         "else the sum of its quarters' or months' targets). No data without a target.",
         "进货额除以本期目标（优先取本期目标，否则取所含季度或月度目标之和）。无目标时为无数据。",
         ("sell_in",),
+        compute=lambda m: m.ratio(m.kpi("revenue"), m.t.target),
     ),
     Kpi(
         "channel_share",
@@ -169,6 +191,9 @@ KPIS: tuple[Kpi, ...] = (
         "The partner's part of all partners' sell-in revenue in the period.",
         "该伙伴进货额占全部伙伴进货额的比例。",
         ("sell_in",),
+        compute=lambda m: m.ratio(
+            m.kpi("revenue"), m.kpi("revenue").sum().over(group_by=m.t.period)
+        ),
     ),
     Kpi(
         "sell_through_revenue",
@@ -180,6 +205,7 @@ KPIS: tuple[Kpi, ...] = (
         "What the partner sold on to its customers, as it reported (流向).",
         "伙伴上报的对下游客户的销售额（流向）。",
         ("sell_through",),
+        compute=lambda m: m.t.st_revenue,
     ),
     Kpi(
         "sell_through_quantity",
@@ -191,6 +217,8 @@ KPIS: tuple[Kpi, ...] = (
         "Units the partner sold on to its customers.",
         "伙伴对下游客户销售的数量。",
         ("sell_through",),
+        compute=lambda m: m.t.st_quantity,
+        headline=False,
     ),
     Kpi(
         "sell_through_rate",
@@ -205,6 +233,7 @@ KPIS: tuple[Kpi, ...] = (
         "本期售出数量占进货数量的比例（默认口径 of_sell_in）；或占可售数量（期初库存＋本期进货）"
         "的比例（口径 of_available）。",
         ("sell_in", "sell_through"),
+        compute=lambda m: m.when(m.reported, m.ratio(m.t.st_quantity, m.sell_through_base)),
     ),
     Kpi(
         "active_customers",
@@ -216,6 +245,7 @@ KPIS: tuple[Kpi, ...] = (
         "Distinct customers the partner sold to in the period.",
         "本期有购买的不同客户数。",
         ("sell_through",),
+        compute=lambda m: m.when(m.reported, m.t.active_customers.coalesce(m.zero)),
     ),
     Kpi(
         "new_customers",
@@ -228,6 +258,7 @@ KPIS: tuple[Kpi, ...] = (
         f"{NEW_CUSTOMER_LOOKBACK_MONTHS} calendar months before the period began.",
         f"本期活跃、且期初前 {NEW_CUSTOMER_LOOKBACK_MONTHS} 个自然月内未从该伙伴购买的客户数。",
         ("sell_through",),
+        compute=lambda m: m.when(m.reported, m.t.new_customers.coalesce(m.zero)),
     ),
     Kpi(
         "churned_customers",
@@ -239,6 +270,10 @@ KPIS: tuple[Kpi, ...] = (
         "Customers who bought in the previous period of the same length and not in this one.",
         "上一同长度期间有购买、本期没有购买的客户数。",
         ("sell_through",),
+        compute=lambda m: m.when(
+            m.reported | m.t.previous_customers.notnull(), m.t.churned_customers.coalesce(m.zero)
+        ),
+        headline=False,
     ),
     Kpi(
         "churn_rate",
@@ -250,6 +285,7 @@ KPIS: tuple[Kpi, ...] = (
         "The share of the previous period's customers who did not come back this period.",
         "上期客户中本期未再购买的比例。",
         ("sell_through",),
+        compute=lambda m: m.ratio(m.kpi("churned_customers"), m.t.previous_customers),
     ),
     Kpi(
         "marketing_spend",
@@ -261,6 +297,8 @@ KPIS: tuple[Kpi, ...] = (
         "Marketing money spent with or for the partner in the period.",
         "本期投入该伙伴的市场费用。",
         ("marketing_spend",),
+        compute=lambda m: m.when(m.t.spend_covered.notnull(), m.t.spend.coalesce(m.zero)),
+        headline=False,
     ),
     Kpi(
         "customer_acquisition_cost",
@@ -272,6 +310,7 @@ KPIS: tuple[Kpi, ...] = (
         "Marketing spend per new customer. No data without spend or without new customers.",
         "每个新客户的市场费用。无费用或无新客户时为无数据。",
         ("marketing_spend", "sell_through"),
+        compute=lambda m: m.ratio(m.kpi("marketing_spend"), m.kpi("new_customers")),
     ),
     Kpi(
         "inventory_on_hand",
@@ -283,6 +322,7 @@ KPIS: tuple[Kpi, ...] = (
         "Units in the partner's stock at its last inventory snapshot in the period.",
         "本期最后一次盘点时伙伴的库存数量。",
         ("inventory",),
+        compute=lambda m: m.t.inventory_on_hand,
     ),
     Kpi(
         "days_of_supply",
@@ -295,6 +335,7 @@ KPIS: tuple[Kpi, ...] = (
         "(the SCOR days-of-supply definition, in units).",
         "按本期日均流向数量，期末库存可售的天数（SCOR 库存天数口径，按数量）。",
         ("inventory", "sell_through"),
+        compute=lambda m: m.ratio(m.t.inventory_on_hand, m.ratio(m.t.st_quantity, m.t.days)),
     ),
     Kpi(
         "inventory_turnover",
@@ -309,6 +350,7 @@ KPIS: tuple[Kpi, ...] = (
         "销售成本除以平均库存，均按数量计（伙伴成本未知）：本期流向数量除以本期各次盘点库存的平均值。"
         "未年化。",
         ("inventory", "sell_through"),
+        compute=lambda m: m.ratio(m.t.st_quantity, m.t.average_stock),
     ),
     Kpi(
         "overdue_ratio",
@@ -321,6 +363,7 @@ KPIS: tuple[Kpi, ...] = (
         "receivables snapshot in the period.",
         "本期最后一次应收快照中，逾期金额占应收总额的比例。",
         ("receivable",),
+        compute=lambda m: m.ratio(m.t.overdue, m.t.owed),
     ),
     Kpi(
         "sell_through_report_delay",
@@ -336,6 +379,8 @@ KPIS: tuple[Kpi, ...] = (
         "流向数据上报得有多晚：对本期内已上报的每个月，从月末到首次导入该月流向的天数；"
         "本期取最晚的那个月。负数表示月末前已上报。",
         ("sell_through",),
+        compute=lambda m: m.t.report_delay,
+        headline=False,
     ),
 )
 

@@ -23,7 +23,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from qudao.analytics.kpis import SellThroughRate
+from qudao.analytics.kpis import KPIS, SellThroughRate
 
 Tables = dict[str, ir.Table]
 SCORED_STATUSES = ("pilot", "active", "probation", "suspended")
@@ -326,61 +326,70 @@ def partner_kpis(
     return _kpi_columns(rows, sell_through_rate)
 
 
-def _kpi_columns(t: ir.Table, sell_through_rate: SellThroughRate) -> ir.Table:
-    """From the joined measures to the KPI columns, with "no data" as null, never 0."""
-    zero = ibis.literal(0)
-    si = t.si_covered.notnull()
-    reported = t.st_quantity.notnull()  # the partner sent sell-through for the period
+class Measures:
+    """What a KPI's ``compute`` (``kpis.Kpi``) reads: the joined measures of each partner and
+    period (``t``), the conditions and bases several KPIs share, and the other KPIs by id.
+    "No data" stays null, never 0: a KPI is 0 only where its data covers the period."""
 
+    t: ir.Table
+    zero: Any
+    sold: Any
+    reported: Any
+    costed: Any
+    costed_revenue: Any
+    sell_through_rate: SellThroughRate
+
+    def __init__(self, t: ir.Table, sell_through_rate: SellThroughRate) -> None:
+        self.t = t
+        self.zero = ibis.literal(0)
+        self.sold = t.si_covered.notnull()  # sell-in covers the period: no line is a zero
+        self.reported = t.st_quantity.notnull()  # the partner sent sell-through for it
+        # Lines with a cost, and lines without one whose product has a standard cost (costed
+        # at it); lines with neither stay out of the margin and of its rate's denominator.
+        self.costed = self.sold & (t.cost.notnull() | t.fallback_cost.notnull())
+        self.costed_revenue = self.when(
+            self.costed,
+            t.costed_revenue.coalesce(self.zero) + t.fallback_revenue.coalesce(self.zero),
+        )
+        self.sell_through_rate = sell_through_rate
+        self._kpis: dict[str, Any] = {}
+        self._by_id = {kpi.id: kpi for kpi in KPIS}
+
+    @staticmethod
     def when(condition: Any, value: Any) -> Any:
         return ibis.ifelse(condition, value, ibis.null())
 
-    revenue = when(si, t.revenue.coalesce(zero))
-    quantity = when(si, t.quantity.coalesce(zero))
-    # Lines with a cost, and lines without one whose product has a standard cost (costed
-    # at it); lines with neither stay out of the margin and of its rate's denominator.
-    costed = si & (t.cost.notnull() | t.fallback_cost.notnull())
-    costed_revenue = when(
-        costed, t.costed_revenue.coalesce(zero) + t.fallback_revenue.coalesce(zero)
-    )
-    margin = when(costed, costed_revenue - t.cost.coalesce(zero) - t.fallback_cost.coalesce(zero))
-    new_customers = when(reported, t.new_customers.coalesce(zero))
-    churned = when(reported | t.previous_customers.notnull(), t.churned_customers.coalesce(zero))
-    spend = when(t.spend_covered.notnull(), t.spend.coalesce(zero))
-    available = t.opening_stock.coalesce(zero) + quantity
-    rate_base = quantity if sell_through_rate is SellThroughRate.OF_SELL_IN else available
-    daily_flow = _ratio(t.st_quantity, t.days)
+    @staticmethod
+    def ratio(numerator: ir.Value, denominator: ir.Value) -> ir.Value:
+        return _ratio(numerator, denominator)
+
+    def kpi(self, kpi_id: str) -> Any:
+        """Another KPI's expression, built once."""
+        if kpi_id not in self._kpis:
+            self._kpis[kpi_id] = self._by_id[kpi_id].compute(self)
+        return self._kpis[kpi_id]
+
+    @property
+    def sell_through_base(self) -> Any:
+        """What the sell-through rate divides by: units bought, or units available."""
+        if self.sell_through_rate is SellThroughRate.OF_SELL_IN:
+            return self.kpi("quantity")
+        return self.t.opening_stock.coalesce(self.zero) + self.kpi("quantity")
+
+
+def _kpi_columns(t: ir.Table, sell_through_rate: SellThroughRate) -> ir.Table:
+    """From the joined measures to the KPI columns (each KPI's ``compute``)."""
+    measures = Measures(t, sell_through_rate)
     scored = t.select(
         "partner",
         "period",
         "channel_model",
         "region",
         "grade",  # the grade the partner held when reviewed
-        revenue=revenue,
-        quantity=quantity,
-        gross_margin=margin,
-        costed_revenue=costed_revenue,
-        gross_margin_rate=_ratio(margin, costed_revenue),
-        revenue_growth_qoq=_ratio(revenue, t.prev_revenue) - 1,
-        revenue_growth_yoy=_ratio(revenue, t.ya_revenue) - 1,
+        costed_revenue=measures.costed_revenue,
         revenue_year_ago=t.ya_revenue,
         target=t.target,
-        target_attainment=_ratio(revenue, t.target),
-        channel_share=_ratio(revenue, revenue.sum().over(group_by=t.period)),
-        sell_through_revenue=t.st_revenue,
-        sell_through_quantity=t.st_quantity,
-        sell_through_rate=when(reported, _ratio(t.st_quantity, rate_base)),
-        active_customers=when(reported, t.active_customers.coalesce(zero)),
-        new_customers=new_customers,
-        churned_customers=churned,
-        churn_rate=_ratio(churned, t.previous_customers),
-        marketing_spend=spend,
-        customer_acquisition_cost=_ratio(spend, new_customers),
-        inventory_on_hand=t.inventory_on_hand,
-        days_of_supply=_ratio(t.inventory_on_hand, daily_flow),
-        inventory_turnover=_ratio(t.st_quantity, t.average_stock),
-        overdue_ratio=_ratio(t.overdue, t.owed),
-        sell_through_report_delay=t.report_delay,
+        **{kpi.id: measures.kpi(kpi.id) for kpi in KPIS},
         # not KPIs: what the run page counts (lines costed at the standard cost, and lines
         # without a cost at all)
         cost_fallback_lines=t.fallback_lines,

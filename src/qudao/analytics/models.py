@@ -292,7 +292,6 @@ class Scorecard(models.Model):
     )
     rank_in_channel_model = models.IntegerField(_("rank in channel model"), null=True)
     score = models.DecimalField(_("score"), max_digits=8, decimal_places=6, null=True)
-    at_risk = models.BooleanField(_("at risk"), null=True)
     computed_grade = models.ForeignKey(
         "partners.Grade",
         verbose_name=_("computed grade"),

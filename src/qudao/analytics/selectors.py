@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet, Sum
 
+from qudao.analytics.contributions import scorecard_columns
 from qudao.analytics.kpis import KPIS, Unit
 from qudao.analytics.models import (
     GradeProposal,
@@ -52,9 +53,11 @@ def period_is_partial(key: str) -> bool:
 
 
 def scorecard_list(*, user: Any | None, period: str | None = None) -> QuerySet[Scorecard]:
-    """The current scorecards (of the current run of each period) the user may see;
-    ``user=None`` is the operator at the console (``qudao export`` without ``--user``)."""
-    cards = Scorecard.objects.filter(is_current=True).select_related(
+    """The current scorecards (of the current run of each period) the user may see, with the
+    columns other apps own joined in (``at_risk``); ``user=None`` is the operator at the
+    console (``qudao export`` without ``--user``)."""
+    cards = Scorecard.objects.filter(is_current=True).annotate(**scorecard_columns(user))
+    cards = cards.select_related(
         "partner",
         "partner__grade",
         "channel_model",
@@ -91,7 +94,7 @@ def scorecard_export_rows(*, user: Any | None, period: str) -> tuple[list[str], 
             "period": card.period,
             # the grade held when reviewed: an export of the run, whatever changed since
             "grade": card.grade.code if card.grade else None,
-            "at_risk": card.at_risk,
+            "at_risk": getattr(card, "at_risk", None),  # governance's (contributions)
         }
         values.update({k.id: getattr(card, k.id) for k in KPIS})
         rows.append([_export_value(c, values[c]) for c in EXPORT_COLUMNS])
@@ -105,8 +108,11 @@ def grade_proposal_list(*, user: Any) -> QuerySet[GradeProposal]:
     return restrict(proposals, user, "view")
 
 
-def grading_model_active() -> GradingModel | None:
-    return GradingModel.objects.filter(is_active=True).first()
+def grading_model_active(*, user: Any | None) -> GradingModel | None:
+    """The grading model in use, if ``user`` may see it (partner users may not: the brand's
+    internals); ``user=None`` is the review itself."""
+    active = GradingModel.objects.filter(is_active=True)
+    return (active if user is None else restrict(active, user, "view")).first()
 
 
 def reviewed_periods() -> list[str]:
@@ -128,7 +134,7 @@ def _totals(cards: QuerySet[Scorecard]) -> dict[str, Any]:
         margin=Sum("gross_margin"),
         margin_revenue=Sum("costed_revenue"),
         partners=Count("pk"),
-        at_risk=Count("pk", filter=Q(at_risk=True)),
+        at_risk_total=Count("pk", filter=Q(at_risk=True)),
         sell_through=Sum("sell_through_revenue"),
     )
     sums["margin_rate"] = _ratio(sums["margin"], sums["margin_revenue"])

@@ -195,7 +195,6 @@ def review_run(
                 "partner_id": partners[row["partner"]],
                 "period": row["period"],
                 "is_current": True,
-                "at_risk": False,
                 "channel_model_id": models.get(row["channel_model"]),
                 "region_id": regions.get(row["region"]),
                 "target": rounded_or_none(row["target"], 2),
@@ -275,7 +274,7 @@ class _ReviewSetup:
 
     @classmethod
     def fresh(cls) -> _ReviewSetup:
-        model = grading_model_active()
+        model = grading_model_active(user=None)
         grading_parameters = (
             {
                 "grading_model": model.name,
@@ -548,7 +547,7 @@ def grading_model_ensure() -> GradingModel:
     migration; this restores it where the data was flushed, e.g. for the demo)."""
     from qudao.analytics.models import DEFAULT_THRESHOLDS, DEFAULT_WEIGHTS
 
-    existing = grading_model_active()
+    existing = grading_model_active(user=None)
     if existing is not None:
         return existing
     model, _created = GradingModel.objects.get_or_create(

@@ -107,7 +107,7 @@ def _grading_prepare(recorded: dict[str, Any] | None) -> Any:
     from qudao.analytics.services import RecordedGrading  # the services load the engine
 
     if recorded is None:
-        return grading_model_active()
+        return grading_model_active(user=None)
     return RecordedGrading(recorded["hysteresis_periods"]) if "weights" in recorded else None
 
 

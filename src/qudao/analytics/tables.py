@@ -6,7 +6,7 @@ import django_tables2 as tables
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
-from qudao.analytics.kpis import KPI_BY_ID
+from qudao.analytics.kpis import KPI_BY_ID, KPIS
 from qudao.analytics.models import GradeProposal, ReviewRun, Scorecard
 from qudao.analytics.templatetags.review import kpi_value
 from qudao.core.numbers import rounded
@@ -47,29 +47,10 @@ class ScoreColumn(tables.Column):
         return value
 
 
-SCORECARD_KPIS = (
-    "revenue",
-    "gross_margin_rate",
-    "revenue_growth_qoq",
-    "revenue_growth_yoy",
-    "target_attainment",
-    "channel_share",
-    "sell_through_revenue",
-    "sell_through_rate",
-    "active_customers",
-    "new_customers",
-    "churn_rate",
-    "customer_acquisition_cost",
-    "inventory_on_hand",
-    "days_of_supply",
-    "inventory_turnover",
-    "overdue_ratio",
-    "gross_margin",
-    "quantity",
-    "marketing_spend",
-    "churned_customers",
-    "sell_through_quantity",
-    "sell_through_report_delay",
+# The scorecard table's KPI columns: the headline KPIs, then their parts, each in the
+# dictionary's order.
+SCORECARD_KPIS = tuple(k.id for k in KPIS if k.headline) + tuple(
+    k.id for k in KPIS if not k.headline
 )
 
 

@@ -176,7 +176,7 @@ class GradeProposalListView(ObjectListView):
     def extra_context(self, request: HttpRequest) -> dict[str, object]:
         return {
             "can_decide": can_change(request.user, GradeProposal),
-            "grading": selectors.grading_model_active(),
+            "grading": selectors.grading_model_active(user=request.user),
         }
 
 
@@ -256,7 +256,7 @@ def grading(request: HttpRequest) -> HttpResponse:
     Partners never see it (the brand's internals answer 404)."""
     if is_partner_user(request.user):
         raise Http404
-    model = selectors.grading_model_active()
+    model = selectors.grading_model_active(user=request.user)
     form = None
     if model is not None and can_change(request.user, GradingModel):
         # The form gets a copy: a ModelForm writes into its instance while validating, and

@@ -115,6 +115,13 @@ def restrict(queryset: QS, user: Any, action: Action = "view") -> QS:
     return queryset.none()
 
 
+def may_view(user: Any, model: type[models.Model]) -> bool:
+    """Whether ``user`` may see any row of ``model`` — asked of ``restrict`` itself, so that
+    a selector of reference data (settings, with no partner to scope by) can refuse even
+    when no row is stored yet."""
+    return not restrict(model._default_manager.all(), user, "view").query.is_empty()
+
+
 def ensure_may_change(model: type[models.Model], user: Any) -> None:
     """Before a write: the actor's role must be one that changes ``model`` at all (finance
     and sales read only; partners change nothing). ``user=None`` is the console operator."""

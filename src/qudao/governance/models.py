@@ -94,6 +94,28 @@ class RiskFlag(TimeStampedModel):
         return RULE_BY_ID.get(self.rule)
 
 
+class RunAtRisk(models.Model):
+    """A partner the review found at risk: when the run's rule step ran, the partner had an
+    open or planned flag for the run's period. Kept per run, so a run's scorecards keep
+    saying what that review said, whatever happens to the flags afterwards; the scorecard
+    pages, API and export join it in as ``at_risk`` (``analytics.contributions``)."""
+
+    run = models.ForeignKey("analytics.ReviewRun", on_delete=models.CASCADE, related_name="+")
+    partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="+")
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(partner_field="partner", internal=True)
+
+    class Meta:
+        verbose_name = _("partner at risk in a review")
+        verbose_name_plural = _("partners at risk in a review")
+        constraints = [
+            models.UniqueConstraint(fields=["run", "partner"], name="governance_run_at_risk_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id}@{self.run_id}"
+
+
 class PlanStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     SUCCEEDED = "succeeded", _("Succeeded")

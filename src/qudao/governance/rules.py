@@ -39,6 +39,9 @@ class Rule:
     # Judges a period's sell-in against a whole one (a target, last year): not applied to a
     # period the data covers only in part, where nearly everyone would "miss".
     whole_periods_only: bool = False
+    # The scorecard columns ``evaluate`` reads from the history (KPI ids, or
+    # ``revenue_year_ago``): the history holds exactly what the rules read.
+    reads: tuple[str, ...] = ()
 
     def window(self, parameters: dict[str, Any]) -> int:
         return int(parameters.get("periods", 1))
@@ -154,6 +157,7 @@ RULES: tuple[Rule, ...] = (
         "按月制定追赶计划；复核分品类目标；对重点客户开展联合拜访。",
         unit="rate",
         whole_periods_only=True,
+        reads=("target_attainment",),
     ),
     Rule(
         "growth_below_channel",
@@ -171,6 +175,7 @@ RULES: tuple[Rule, ...] = (
         "与同渠道标杆对比产品结构和覆盖；制定带季度里程碑的增长计划。",
         unit="rate",
         whole_periods_only=True,
+        reads=("revenue", "revenue_year_ago"),
     ),
     Rule(
         "high_churn",
@@ -183,6 +188,7 @@ RULES: tuple[Rule, ...] = (
         "Call back the lost customers; check service levels and prices against competitors.",
         "回访流失客户；对比竞品检查服务水平与价格。",
         unit="rate",
+        reads=("churn_rate",),
     ),
     Rule(
         "low_turnover",
@@ -194,6 +200,7 @@ RULES: tuple[Rule, ...] = (
         low_turnover,
         "Stop pushing stock; agree a sell-out promotion; check for stuffing before rebates.",
         "暂停压货；商定动销促销；返利结算前核查是否压货。",
+        reads=("inventory_turnover",),
     ),
     Rule(
         "missing_sell_through",
@@ -207,6 +214,7 @@ RULES: tuple[Rule, ...] = (
         "Remind the partner's admin; agree a monthly upload date; offer the Excel template.",
         "提醒伙伴数据专员；约定每月上报日期；提供 Excel 模板。",
         unit="money",
+        reads=("revenue", "sell_through_revenue"),
     ),
     Rule(
         "late_sell_through",
@@ -223,9 +231,12 @@ RULES: tuple[Rule, ...] = (
         unit="days",
         # Off until switched on: history loaded in bulk would count as late everywhere.
         enabled_by_default=False,
+        reads=("sell_through_report_delay",),
     ),
 )
 RULE_BY_ID = {r.id: r for r in RULES}
+# The scorecard history the rules read: every column some rule names, in their order.
+HISTORY_COLUMNS = tuple(dict.fromkeys(column for rule in RULES for column in rule.reads))
 
 # Asked for by the channel team, waiting for data Qudao does not hold yet.
 RULES_WAITING_FOR_DATA = ("violations", "training", "complaints")

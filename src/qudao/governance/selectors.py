@@ -10,7 +10,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from qudao.core.numbers import rounded
-from qudao.core.permissions import restrict
+from qudao.core.permissions import may_view, restrict
 from qudao.governance.models import ImprovementPlan, RiskFlag, RiskRuleSetting
 from qudao.governance.rules import RULE_BY_ID, RULES, Rule
 
@@ -48,8 +48,12 @@ def _formatted(value: float | None, unit: str) -> str:
     return number_format(rounded(Decimal(str(value)), 2), 2, force_grouping=True)  # money too
 
 
-def rule_states() -> list[tuple[Rule, dict[str, Any], bool]]:
-    """Every rule with its parameters (stored over defaults) and whether it runs."""
+def rule_states(*, user: Any | None) -> list[tuple[Rule, dict[str, Any], bool]]:
+    """Every rule with its parameters (stored over defaults) and whether it runs — none
+    for a user who may not see the rules (partner users: their thresholds are the brand's
+    internals); ``user=None`` is the review itself."""
+    if user is not None and not may_view(user, RiskRuleSetting):
+        return []
     stored = {s.rule: s for s in RiskRuleSetting.objects.all()}
     states = []
     for rule in RULES:

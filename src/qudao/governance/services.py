@@ -26,25 +26,15 @@ from qudao.governance.models import (
     PlanStatus,
     RiskFlag,
     RiskRuleSetting,
+    RunAtRisk,
 )
-from qudao.governance.rules import RULE_BY_ID, Rule
+from qudao.governance.rules import HISTORY_COLUMNS, RULE_BY_ID, Rule
 from qudao.governance.selectors import rule_states
-
-HISTORY_COLUMNS = (
-    "target_attainment",
-    "revenue_growth_yoy",
-    "churn_rate",
-    "inventory_turnover",
-    "revenue",
-    "sell_through_revenue",
-    "sell_through_report_delay",
-    "revenue_year_ago",
-)
 
 
 def enabled_rules() -> list[tuple[Rule, dict[str, Any]]]:
     """The rules that run with the review and their parameters (stored over defaults)."""
-    return [(rule, params) for rule, params, enabled in rule_states() if enabled]
+    return [(rule, params) for rule, params, enabled in rule_states(user=None) if enabled]
 
 
 def _history(period: Period, depth: int) -> pa.Table:
@@ -107,7 +97,6 @@ def risk_flags_refresh(
     Open flags of an earlier run of the period are superseded (kept for history); flags
     already taken into an improvement plan stay as they are. Returns the flags raised.
     """
-    from qudao.analytics.models import Scorecard
 
     period = Period.parse(run.period)
     rules = enabled_rules() if rules is None else rules
@@ -162,9 +151,8 @@ def risk_flags_refresh(
             period=run.period, status__in=(FlagStatus.OPEN, FlagStatus.IN_PLAN)
         ).values_list("partner_id", flat=True)
     )
-    cards = Scorecard.objects.filter(run=run)
-    cards.update(at_risk=False)
-    cards.filter(partner_id__in=at_risk).update(at_risk=True)
+    RunAtRisk.objects.filter(run=run).delete()
+    bulk_insert(RunAtRisk, [{"run_id": run.pk, "partner_id": pk} for pk in sorted(at_risk)])
     return len(flags)
 
 

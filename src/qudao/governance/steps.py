@@ -6,7 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import BooleanField, Exists, OuterRef, Value
+from django.db.models.expressions import BaseExpression
+
 from qudao.analytics.steps import ReviewStep, StepContext, StepResult
+from qudao.core.permissions import is_partner_user
+from qudao.governance.models import RunAtRisk
 
 
 def _rules_prepare(recorded: dict[str, Any] | None) -> Any:
@@ -37,9 +42,17 @@ RISK_FLAGS_STEP = ReviewStep(
     name="risk_flags",
     order=30,
     reads=("rules.history",),
-    writes=("governance.RiskFlag", "analytics.Scorecard.at_risk"),
+    writes=("governance.RiskFlag", "governance.RunAtRisk"),
     prepare=_rules_prepare,
     record=lambda rules: {"rules": {rule.id: params for rule, params in rules}},
     run=_rules_run,
     code=("qudao.governance.rules", "qudao.governance.services"),
 )
+
+
+def scorecard_at_risk(user: Any) -> BaseExpression:
+    """A scorecard's ``at_risk`` (``analytics.contributions``): whether its run found the
+    partner at risk. Risk is the brand's internal view: a partner user is told nothing."""
+    if user is not None and is_partner_user(user):
+        return Value(None, output_field=BooleanField(null=True))
+    return Exists(RunAtRisk.objects.filter(run=OuterRef("run"), partner=OuterRef("partner")))

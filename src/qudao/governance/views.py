@@ -177,7 +177,7 @@ def rule_list(request: HttpRequest) -> HttpResponse:
             "explained": rule.explain(params),
             "parameters_json": json.dumps(params),
         }
-        for rule, params, enabled in selectors.rule_states()
+        for rule, params, enabled in selectors.rule_states(user=request.user)
     ]
     return render(
         request,
