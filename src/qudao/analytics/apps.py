@@ -26,6 +26,7 @@ class AnalyticsConfig(AppConfig):
 def _refresh_rollups(sender: Any, fact: str, **kwargs: Any) -> None:
     """A batch came or went: build the review's roll-ups in the background, so that the
     next review reads aggregates instead of lines."""
+    # deferred: the metrics load Ibis, and a signal handler must not at start-up
     from qudao.analytics.metrics import ROLLUPS
     from qudao.analytics.tasks import refresh_rollups_task
 

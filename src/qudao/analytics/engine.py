@@ -11,10 +11,13 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,14 +26,18 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis
 import ibis.backends.duckdb  # noqa: F401 - the default engine, loaded with the module
 import ibis.expr.types as ir
 import pandas  # noqa: F401 - pyarrow imports it at its first array whenever it is installed
 import pyarrow as pa
 import pyarrow.parquet as pq
+from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from qudao.analytics import kpis, metrics
 from qudao.analytics.choices import Engine
 from qudao.analytics.inputs import RunInputs
 from qudao.analytics.kpis import (
@@ -42,7 +49,13 @@ from qudao.analytics.kpis import (
 )
 from qudao.analytics.metrics import grade_scores, partner_kpis
 from qudao.analytics.rollups import rollup_folders
+from qudao.analytics.steps import step_versions
+from qudao.catalog.models import Product
 from qudao.core.periods import Period, PeriodKind
+from qudao.facts.choices import BatchStatus
+from qudao.facts.models import Batch
+from qudao.facts.store import sql_literal
+from qudao.partners.models import Partner, Target
 
 
 @dataclass
@@ -107,8 +120,6 @@ def window_months(periods: list[Period]) -> pa.Table:
 
 
 def partner_master() -> pa.Table:
-    from qudao.partners.models import Partner
-
     names = ["partner", "channel_model", "region", "status", "grade"]
     rows = Partner.objects.values_list(
         "code", "channel_model__code", "home_region__code", "status", "grade__code"
@@ -121,8 +132,6 @@ def partner_master() -> pa.Table:
 
 def product_master() -> pa.Table:
     """Each product's standard cost: the margin's cost of sell-in lines without one."""
-    from qudao.catalog.models import Product
-
     rows = Product.objects.values_list("code", "standard_cost")
     return pa.Table.from_pylist(
         [{"product": code, "standard_cost": cost} for code, cost in rows],
@@ -139,8 +148,6 @@ def period_targets(periods: list[Period]) -> pa.Table:
 
     The period's own target wins; else the sum of its quarters' targets; else of its months'.
     """
-    from qudao.partners.models import Target
-
     stored = list(
         Target.objects.filter(
             category__isnull=True,
@@ -173,9 +180,6 @@ ENGINES = tuple(Engine.values)
 def report_delay_days() -> pa.Table:
     """For every committed sell-through batch and every month its rows span: the days from
     the month's end to the batch's commit (negative: it came in before the month ended)."""
-    from qudao.facts.choices import BatchStatus
-    from qudao.facts.models import Batch
-
     rows = []
     batches = Batch.objects.filter(
         fact="sell_through", status=BatchStatus.COMMITTED, first_date__isnull=False
@@ -208,7 +212,7 @@ def duckdb_connection() -> Any:
 def spark_session() -> Any:
     """This process's local Spark (started once: a JVM takes seconds to start). A cluster is
     reached the usual Spark way, e.g. ``SPARK_REMOTE`` or ``spark-defaults.conf``."""
-    from pyspark.sql import SparkSession
+    from pyspark.sql import SparkSession  # deferred: the optional spark extra
 
     cores = os.cpu_count() or 2
     session = (
@@ -231,7 +235,7 @@ def spark_stop() -> None:
     review starts a fresh one (a few seconds)."""
     if "pyspark" not in sys.modules:
         return  # Spark never ran here
-    from pyspark import SparkContext
+    from pyspark import SparkContext  # deferred: the optional spark extra
     from pyspark.sql import SparkSession
 
     session = SparkSession.getActiveSession()
@@ -258,11 +262,6 @@ def _code_digest() -> str:
     versions of the libraries that compile and run it."""
     global _CODE_DIGEST
     if _CODE_DIGEST is None:
-        import duckdb
-
-        from qudao.analytics import kpis, metrics
-        from qudao.analytics.steps import step_versions
-
         digest = hashlib.sha256(f"{ibis.__version__} {duckdb.__version__}".encode())
         for module in (metrics, kpis, sys.modules[__name__]):
             digest.update(Path(str(module.__file__)).read_bytes())
@@ -296,8 +295,6 @@ class Backend:
         self.schemas[name] = table.schema
 
     def register_parquet(self, name: str, folder: Path) -> None:
-        from qudao.facts.store import sql_literal
-
         files = sorted(folder.glob("*.parquet"))
         listing = ", ".join(sql_literal(f) for f in files)
         self.con.raw_sql(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet([{listing}])")  # noqa: S608 - our paths, escaped
@@ -328,8 +325,6 @@ class Backend:
 
 
 def _compiled_path(key: str) -> Path:
-    from django.conf import settings
-
     return Path(settings.QUDAO_HOME) / "cache" / "sql" / f"{key}.sql"
 
 
@@ -399,9 +394,6 @@ def backend(engine: str) -> Backend:
 @functools.cache  # asked on every page that offers the engine; an install does not change
 def spark_available() -> bool:
     """The ``spark`` extra is installed and a Java runtime is on this machine."""
-    import importlib.util
-    import shutil
-
     return importlib.util.find_spec("pyspark") is not None and bool(
         os.environ.get("JAVA_HOME") or shutil.which("java")
     )
@@ -410,15 +402,11 @@ def spark_available() -> bool:
 def default_engine() -> str:
     """QUDAO["REVIEW_ENGINE"] (env ``QUDAO_REVIEW_ENGINE``): the engine of runs started from
     the web and the API, and of the CLI unless ``--engine`` says otherwise."""
-    from django.conf import settings
-
     return str(getattr(settings, "QUDAO", {}).get("REVIEW_ENGINE", "duckdb"))
 
 
 def check_engine(engine: str) -> None:
     """Refuse, before anything is queued, an engine this installation cannot run."""
-    from django.utils.translation import gettext as _
-
     if engine not in ENGINES:
         raise ValueError(
             _("Unknown engine %(engine)s: use one of %(engines)s.")
@@ -457,8 +445,6 @@ def run_review(
     """Compute every KPI of every scored partner for ``periods`` on ``engine``, scored and
     graded by ``grading`` when given. Master data comes through ``inputs`` (recorded, or
     replayed from an earlier run)."""
-    import time
-
     inputs = inputs if inputs is not None else RunInputs()
     timings: dict[str, float] = {}
     started = time.perf_counter()

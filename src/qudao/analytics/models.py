@@ -23,6 +23,7 @@ from qudao.core.choices import Role
 from qudao.core.models import TimeStampedModel
 from qudao.core.permissions import AccessPolicy
 from qudao.core.querysets import RestrictedQuerySet
+from qudao.facts.schemas import FACTS
 
 REVIEWERS = frozenset({Role.CHANNEL_DIRECTOR, Role.CHANNEL_MANAGER})
 
@@ -125,8 +126,6 @@ class FactCoverage:
 
     @property
     def label(self) -> str:
-        from qudao.facts.schemas import FACTS
-
         schema = FACTS.get(self.fact)
         return str(schema.label) if schema else self.fact
 

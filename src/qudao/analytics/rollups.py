@@ -26,7 +26,11 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 
+from qudao.analytics.choices import Engine
 from qudao.analytics.metrics import ROLLUPS
+from qudao.facts import store
+from qudao.facts.choices import BatchStatus
+from qudao.facts.models import Batch
 
 if TYPE_CHECKING:
     from qudao.analytics.engine import Backend
@@ -42,9 +46,6 @@ def rollup_root() -> Path:
 
 def rollup_key(fact: str) -> tuple[str, list[int]]:
     """The key of ``fact``'s roll-ups as the store stands now, and its committed batches."""
-    from qudao.facts.choices import BatchStatus
-    from qudao.facts.models import Batch
-
     committed = Batch.objects.filter(fact=fact, status=BatchStatus.COMMITTED).order_by("pk")
     # Checksum and creation time beside the id: a database restored from a backup may
     # hand out an id again, for other rows.
@@ -69,8 +70,6 @@ def _prune(folder: Path, keep: str) -> None:
 def rollup_folders(runner: Backend) -> tuple[dict[str, Path], dict[str, list[int]]]:
     """The folder of every roll-up (built first on ``runner``'s engine where missing or
     stale), and the committed batches they were made from, by fact."""
-    from qudao.facts import store
-
     folders, batches = {}, {}
     for name, (fact, build) in ROLLUPS.items():
         key, batch_ids = rollup_key(fact)
@@ -101,7 +100,6 @@ def rollup_folders(runner: Backend) -> tuple[dict[str, Path], dict[str, list[int
 def rollups_refresh() -> None:
     """Build whatever roll-up is missing for the store as it stands (after an import or a
     revert), so the next review reads aggregates only."""
-    from qudao.analytics.choices import Engine
-    from qudao.analytics.engine import backend
+    from qudao.analytics.engine import backend  # a cycle: the engine reads the roll-ups
 
     rollup_folders(backend(Engine.DUCKDB))

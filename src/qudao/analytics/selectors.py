@@ -20,6 +20,8 @@ from qudao.analytics.models import (
 from qudao.core.numbers import rounded
 from qudao.core.periods import Period
 from qudao.core.permissions import restrict
+from qudao.partners.models import Grade
+from qudao.territories.models import Region
 
 # The export contract: these columns first, in this order, then every other KPI.
 EXPORT_LEADING = [
@@ -225,8 +227,6 @@ def _float(value: Decimal | None) -> float | None:
 
 def _by_top_region(cards: QuerySet[Scorecard]) -> list[dict[str, Any]]:
     """Revenue by top-level region (the first step of each partner's region path)."""
-    from qudao.territories.models import Region
-
     sums: dict[int, dict[str, Any]] = {}
     for path, revenue in cards.values_list("region__path", "revenue"):
         if not path:
@@ -253,7 +253,6 @@ def partner_scorecard(*, user: Any, partner: Any, periods: int = 8) -> dict[str,
         (h.history_date, h.history_user, h.grade_id)
         for h in partner.history.order_by("history_date")
     ]
-    from qudao.partners.models import Grade
 
     names = {g.pk: g for g in Grade.objects.all()}
     changes = []

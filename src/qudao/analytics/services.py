@@ -6,10 +6,13 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.exceptions import ValidationError
+import pyarrow.compute as pc
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
 
 from qudao.analytics.engine import Grading, check_engine, default_engine, run_review
 from qudao.analytics.inputs import RunInputs
@@ -22,6 +25,8 @@ from qudao.analytics.kpis import (
     sell_through_rate_definition,
 )
 from qudao.analytics.models import (
+    DEFAULT_THRESHOLDS,
+    DEFAULT_WEIGHTS,
     GradeProposal,
     GradingModel,
     ProposalStatus,
@@ -29,12 +34,19 @@ from qudao.analytics.models import (
     RunStatus,
     Scorecard,
 )
+from qudao.analytics.rollups import rollup_key
 from qudao.analytics.selectors import grading_model_active
 from qudao.analytics.steps import StepContext, review_steps, step_versions
+from qudao.analytics.tasks import run_review_task
 from qudao.core.bulk import bulk_insert, bulk_insert_with_history
 from qudao.core.numbers import rounded_or_none
 from qudao.core.periods import Period
-from qudao.core.permissions import ensure_may_change
+from qudao.core.permissions import ensure_may_change, restrict
+from qudao.core.services import model_update
+from qudao.facts.models import Batch
+from qudao.partners.models import ChannelModel, Grade, Partner
+from qudao.partners.services import partner_update
+from qudao.territories.models import Region
 
 ProgressCallback = Any  # (fraction done, message) -> None
 
@@ -105,8 +117,6 @@ def review_rerun_create(*, run: ReviewRun, actor: Any | None = None) -> ReviewRu
 
 def _check_same_facts(run: ReviewRun) -> None:
     """Facts never change, but batches are added and reverted: a re-run needs the same."""
-    from qudao.analytics.rollups import rollup_key
-
     for fact, recorded in run.input_batches.items():
         now = rollup_key(fact)[1]
         if sorted(now) != sorted(recorded):
@@ -128,8 +138,6 @@ def review_enqueue(
     *, period: str, actor: Any | None = None, engine: str | None = None
 ) -> ReviewRun:
     """Queue a review to run in the background once the caller's transaction commits."""
-    from qudao.analytics.tasks import run_review_task
-
     run = review_create(period=period, actor=actor, engine=engine)
     transaction.on_commit(lambda: run_review_task.enqueue(run.pk))
     return run
@@ -137,8 +145,6 @@ def review_enqueue(
 
 def review_rerun_enqueue(*, run: ReviewRun, actor: Any | None = None) -> ReviewRun:
     """Queue a re-run of ``run`` in the background once the caller's transaction commits."""
-    from qudao.analytics.tasks import run_review_task
-
     again = review_rerun_create(run=run, actor=actor)
     transaction.on_commit(lambda: run_review_task.enqueue(again.pk))
     return again
@@ -157,10 +163,6 @@ def review_run(
     The earlier current run of the period is superseded in the same transaction; its
     scorecards stay, marked not current, so the history of a period's figures is kept.
     """
-    from qudao.facts.models import Batch
-    from qudao.partners.models import ChannelModel, Grade, Partner
-    from qudao.territories.models import Region
-
     run = run or review_create(period=period, actor=actor, engine=engine)
     parsed = Period.parse(run.period)
     setup = _ReviewSetup.replaying(run.rerun_of) if run.rerun_of else _ReviewSetup.fresh()
@@ -322,10 +324,6 @@ class _ReviewSetup:
 
 def _data_span(input_batches: dict[str, list[int]]) -> dict[str, list[str]]:
     """The first and last day of each fact's data among the batches a run read."""
-    from django.db.models import Max, Min
-
-    from qudao.facts.models import Batch
-
     span = {}
     for fact, ids in input_batches.items():
         found = Batch.objects.filter(pk__in=ids).aggregate(
@@ -339,8 +337,6 @@ def _data_span(input_batches: dict[str, list[int]]) -> dict[str, list[str]]:
 def _cost_line_counts(table: Any) -> dict[str, int]:
     """Sell-in lines of the period that had no cost: costed at the product's standard cost,
     and left out of the margin (no standard cost either)."""
-    import pyarrow.compute as pc
-
     fallback = pc.sum(table["cost_fallback_lines"]).as_py() or 0
     missing = pc.sum(table["uncosted_lines"]).as_py() or 0
     return {"lines_at_standard_cost": fallback, "lines_without_cost": missing - fallback}
@@ -360,7 +356,6 @@ def grade_proposals_refresh(*, run: ReviewRun, model: GradingModel) -> int:
         is_current=True, period__in=window
     ).values_list("partner_id", "period", "computed_grade_id", "score"):
         computed.setdefault(partner_id, {})[key] = (grade_id, score)
-    from qudao.partners.models import Partner
 
     current = dict(Partner.objects.values_list("pk", "grade_id"))
     open_now = {
@@ -428,8 +423,6 @@ def grade_proposals_supersede(*, user: Any | None = None) -> int:
     """Leave one open proposal per partner: the one of its latest period (the newest run
     on a tie). Older open ones become superseded, so that nobody applies a grade an
     outdated review proposed. Returns how many were superseded."""
-    from simple_history.utils import bulk_update_with_history
-
     # Whole rows: the history records every field, and a deferred one would cost a query
     # per row and field (820 proposals took 9 s with ``.only()``).
     open_ones = list(GradeProposal.objects.filter(status=ProposalStatus.PROPOSED))
@@ -453,11 +446,6 @@ def grade_proposal_decide(
 ) -> GradeProposal:
     """Approve (the partner's grade changes, audited) or reject a proposed grade change,
     with the reason given. Only those who may change the proposal decide it."""
-    from django.core.exceptions import PermissionDenied, ValidationError
-
-    from qudao.core.permissions import restrict
-    from qudao.partners.services import partner_update
-
     if not restrict(GradeProposal.objects.filter(pk=proposal.pk), actor, "change").exists():
         raise PermissionDenied(_("You may not decide this proposal."))
     locked = GradeProposal.objects.select_for_update().get(pk=proposal.pk)
@@ -481,8 +469,6 @@ def grade_proposal_decide(
 def grade_proposals_decide_all(*, proposals: Any, approve: bool, actor: Any, note: str = "") -> int:
     """Decide every open proposal of ``proposals`` (a queryset) the same way: the latest
     per partner only (older ones are superseded, never applied). Returns how many."""
-    from qudao.core.permissions import restrict
-
     chosen = restrict(proposals, actor, "change").filter(status=ProposalStatus.PROPOSED)
     decided = 0
     for proposal in chosen.select_related("partner", "to_grade").order_by("partner_id"):
@@ -495,8 +481,6 @@ def grading_model_update(*, model: GradingModel, actor: Any | None = None, **dat
     """Change the grading model (audited); the next review uses it. Only those who may
     change it (the director), and only to weights of known KPIs and thresholds of known
     grades, best first."""
-    from qudao.core.services import model_update
-
     ensure_may_change(GradingModel, actor)
     problems = {
         **(_weight_problems(data["weights"]) if "weights" in data else {}),
@@ -523,8 +507,6 @@ def _weight_problems(weights: Any) -> dict[str, str]:
 
 
 def _threshold_problems(pairs: Any) -> dict[str, str]:
-    from qudao.partners.models import Grade
-
     shaped = isinstance(pairs, list) and all(
         isinstance(p, list) and len(p) == 2 and isinstance(p[1], int | float) for p in pairs
     )
@@ -545,8 +527,6 @@ def _threshold_problems(pairs: Any) -> dict[str, str]:
 def grading_model_ensure() -> GradingModel:
     """The standard grading model, created if there is none (a fresh install gets it from a
     migration; this restores it where the data was flushed, e.g. for the demo)."""
-    from qudao.analytics.models import DEFAULT_THRESHOLDS, DEFAULT_WEIGHTS
-
     existing = grading_model_active(user=None)
     if existing is not None:
         return existing

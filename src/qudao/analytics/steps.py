@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from qudao.analytics.inputs import RunInputs
+from qudao.analytics.selectors import grading_model_active
 
 
 @dataclass(frozen=True)
@@ -80,9 +83,6 @@ def review_steps() -> list[ReviewStep]:
 
 @functools.cache
 def _module_digest(module_name: str) -> str:
-    import importlib
-    from pathlib import Path
-
     module = importlib.import_module(module_name)
     return hashlib.sha256(Path(str(module.__file__)).read_bytes()).hexdigest()
 
@@ -103,7 +103,6 @@ def step_versions() -> dict[str, str]:
 
 def _grading_prepare(recorded: dict[str, Any] | None) -> Any:
     """The grade-proposal step's state: the live grading model, or what a run recorded."""
-    from qudao.analytics.selectors import grading_model_active
     from qudao.analytics.services import RecordedGrading  # the services load the engine
 
     if recorded is None:
@@ -112,7 +111,7 @@ def _grading_prepare(recorded: dict[str, Any] | None) -> Any:
 
 
 def _grading_run(context: StepContext) -> StepResult:
-    from qudao.analytics.services import grade_proposals_refresh
+    from qudao.analytics.services import grade_proposals_refresh  # they load the engine
 
     model = context.state
     proposals = grade_proposals_refresh(run=context.run, model=model) if model else 0

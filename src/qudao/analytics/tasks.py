@@ -7,7 +7,9 @@ import logging
 from django_tasks import task
 
 from qudao.analytics.choices import Engine
+from qudao.analytics.engine import spark_stop
 from qudao.analytics.models import ReviewRun, RunStatus
+from qudao.analytics.rollups import rollups_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -15,7 +17,7 @@ logger = logging.getLogger(__name__)
 @task()
 def run_review_task(run_id: int) -> str:
     """Run a queued review; progress and the outcome are written to the run."""
-    from qudao.analytics.services import review_run
+    from qudao.analytics.services import review_run  # a cycle: the services queue this
 
     run = ReviewRun.objects.get(pk=run_id)
     if run.status == RunStatus.RUNNING:
@@ -33,8 +35,6 @@ def run_review_task(run_id: int) -> str:
         raise
     finally:
         if run.engine == Engine.SPARK:
-            from qudao.analytics.engine import spark_stop
-
             spark_stop()  # the worker lives on; the JVM's heap must not
     return ReviewRun.objects.get(pk=run_id).status
 
@@ -42,7 +42,5 @@ def run_review_task(run_id: int) -> str:
 @task()
 def refresh_rollups_task() -> str:
     """Build the review's roll-ups for the fact store as it stands (after an import)."""
-    from qudao.analytics.rollups import rollups_refresh
-
     rollups_refresh()
     return "done"

@@ -48,7 +48,7 @@ from qudao.core.i18n import bilingual
 from qudao.core.periods import Period
 from qudao.core.permissions import can_change, is_partner_user, restrict
 from qudao.core.views import ObjectListView
-from qudao.partners.models import Grade
+from qudao.partners.models import Grade, Partner
 
 
 class ReviewRunListView(ObjectListView):
@@ -327,8 +327,6 @@ def overview(request: HttpRequest) -> HttpResponse:
 @require_safe
 def partner_scorecard(request: HttpRequest, pk: int) -> HttpResponse:
     """One partner: KPI trends over its last 8 reviewed quarters, rank, flags, grades."""
-    from qudao.partners.models import Partner
-
     partner = get_object_or_404(restrict(Partner.objects.all(), request.user, "view"), pk=pk)
     data = selectors.partner_scorecard(user=request.user, partner=partner)
     cards = data["cards"]

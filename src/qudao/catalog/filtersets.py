@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from qudao.catalog.models import Category, PriceListEntry, Product
@@ -32,8 +33,6 @@ class PriceListFilterSet(SearchFilterSet):
         fields = ["q", "channel_model", "valid_on"]
 
     def valid_on_date(self, queryset, name, value):  # type: ignore[no-untyped-def]
-        from django.db.models import Q
-
         return queryset.filter(
             Q(valid_to__isnull=True) | Q(valid_to__gte=value), valid_from__lte=value
         )

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from qudao.core.auth import user_sessions_end
 from qudao.core.models import ApiToken, LoginFailure, User
 from qudao.core.trees import tree_check_parent, tree_refresh_paths
 
@@ -28,8 +29,6 @@ class QudaoUserAdmin(UserAdmin):
 
     @admin.action(description=_("Sign out everywhere (end their sessions)"))
     def end_sessions(self, request: Any, queryset: Any) -> None:
-        from qudao.core.auth import user_sessions_end
-
         ended = sum(user_sessions_end(user=user) for user in queryset)
         self.message_user(
             request,

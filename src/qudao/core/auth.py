@@ -11,6 +11,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone
@@ -104,8 +105,6 @@ def password_reset_by_email() -> bool:
 def user_sessions_end(*, user: Any) -> int:
     """Sign ``user`` out everywhere: every browser session of theirs ends (API tokens are
     revoked separately, in the admin). Returns how many sessions ended."""
-    from django.contrib.sessions.models import Session
-
     ended = [
         session.pk
         for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()

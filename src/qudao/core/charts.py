@@ -19,7 +19,7 @@ PALETTE = ["#1f5fbf", "#e0892b", "#2e7d32", "#8e44ad", "#c62828", "#607d8b"]
 
 @functools.cache
 def _converter() -> Any:
-    import vl_convert
+    import vl_convert  # deferred: the chart renderer loads only to draw a PDF's charts
 
     for folder in FONT_DIRECTORIES:
         if Path(folder).is_dir():

@@ -15,6 +15,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import polars as pl
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 CONTENT_TYPES = {
@@ -48,8 +50,6 @@ def unneutralise(value: str) -> str:
 
 def neutralise_frame(frame: Any) -> Any:
     """``neutralise`` over every text column of a Polars frame (reports written by Polars)."""
-    import polars as pl
-
     starts = "^(" + "|".join(re.escape(p) for p in FORMULA_PREFIXES) + ")"
     columns = []
     for name, dtype in frame.schema.items():
@@ -80,7 +80,7 @@ def to_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
 
 
 def to_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, sheet: str = "data") -> bytes:
-    import xlsxwriter
+    import xlsxwriter  # deferred: only exports write Excel (it takes ~70 ms to load)
 
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(

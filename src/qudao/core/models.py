@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qudao.core.choices import Role
+from qudao.core.i18n import bilingual
 
 
 class TimeStampedModel(models.Model):
@@ -109,8 +110,6 @@ class BilingualNamed(models.Model):
 
     @property
     def name(self) -> str:
-        from qudao.core.i18n import bilingual
-
         return bilingual(self.name_en, self.name_zh)
 
 

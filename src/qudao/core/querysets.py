@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any, Self
 
 from django.db import models
 
+from qudao.core.permissions import restrict
+
 if TYPE_CHECKING:
     from qudao.core.permissions import Action
 
@@ -13,6 +15,4 @@ if TYPE_CHECKING:
 class RestrictedQuerySet(models.QuerySet[Any]):
     def restrict(self, user: Any, action: Action = "view") -> Self:
         """Only the rows ``user`` may see (``view``) or change (``change``) — see ``restrict``."""
-        from qudao.core.permissions import restrict
-
         return restrict(self, user, action)

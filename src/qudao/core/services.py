@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
+from qudao.core.models import ApiToken
 from qudao.core.permissions import ensure_may_change, ensure_within_scope
 
 M = TypeVar("M", bound=models.Model)
@@ -92,8 +93,6 @@ def _has_updated_at(instance: models.Model) -> bool:
 
 def api_token_create(*, user: Any, name: str) -> tuple[Any, str]:
     """Create an API token; return it with its key, which is never stored or shown again."""
-    from qudao.core.models import ApiToken
-
     key = ApiToken.generate_key()
     token = ApiToken.objects.create(
         user=user, name=name, key_hash=ApiToken.hash_key(key), prefix=key[3:11]

@@ -6,6 +6,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -25,6 +26,7 @@ from django_tables2 import RequestConfig
 from qudao.core.auth import password_reset_by_email
 from qudao.core.exporting import CONTENT_TYPES, to_csv, to_xlsx
 from qudao.core.permissions import can_change, is_partner_user, restrict
+from qudao.core.services import user_set_language
 
 
 @require_POST
@@ -36,14 +38,10 @@ def set_language(request: HttpRequest) -> HttpResponse:
         next_url = "/"
     response = HttpResponseRedirect(next_url)
     if check_for_language(language):
-        from django.conf import settings
-
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME, language, max_age=365 * 24 * 3600, samesite="Lax"
         )
         if request.user.is_authenticated:
-            from qudao.core.services import user_set_language
-
             user_set_language(user=request.user, language=language)
     return response
 

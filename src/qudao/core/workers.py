@@ -24,6 +24,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tasks_db.models import DBTaskResult
 
 logger = logging.getLogger(__name__)
@@ -155,8 +156,6 @@ def worker_health() -> WorkerHealth:
 def waiting_note(*, active: bool) -> str:
     """For a job not yet finished (``active``): why it may not move, in the user's language;
     empty when the worker is there and the queue moves."""
-    from django.utils.translation import gettext as _
-
     if not active:
         return ""
     health = worker_health()

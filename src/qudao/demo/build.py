@@ -18,12 +18,19 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 
+from qudao.analytics.models import ReviewRun, RunStatus
+from qudao.analytics.services import grading_model_ensure, review_run
 from qudao.core.choices import Role
 from qudao.core.importing.mapping import Mapping, load_mapping
 from qudao.core.importing.master import ImportResult, import_file, run_master_import
 from qudao.core.importing.registry import master_target
 from qudao.core.models import User
-from qudao.partners.models import Partner
+from qudao.core.periods import Period
+from qudao.facts.choices import BatchStatus
+from qudao.facts.models import Batch
+from qudao.facts.services import fact_import, file_checksum
+from qudao.facts.store import fact_table
+from qudao.partners.models import Partner, Target
 from qudao.partners.seeds import reference_data_ensure
 from qudao.territories.models import Region
 
@@ -207,10 +214,6 @@ def _ensure_user(login: DemoLogin) -> User:
 
 def _import_sell_in() -> Any:
     """The 57,851 sales lines, once: a later run finds the same file already committed."""
-    from qudao.facts.choices import BatchStatus
-    from qudao.facts.models import Batch
-    from qudao.facts.services import fact_import, file_checksum
-
     source = DATA / "reseller_sales.csv"
     done = Batch.objects.filter(
         fact="sell_in", checksum=file_checksum(source), status=BatchStatus.COMMITTED
@@ -229,8 +232,6 @@ DEMO_TARGET_UPLIFT = Decimal("1.10")
 
 def _quarterly_sales() -> list[tuple[str, int, int, Decimal]]:
     """(partner, year, quarter, sell-in revenue) of every partner-quarter with sales."""
-    from qudao.facts.store import fact_table
-
     lines = fact_table("sell_in")
     quarters = lines.group_by(
         partner=lines.partner, year=lines.order_date.year(), quarter=lines.order_date.quarter()
@@ -244,9 +245,6 @@ def _quarterly_sales() -> list[tuple[str, int, int, Decimal]]:
 def _demo_targets(sales: list[tuple[str, int, int, Decimal]]) -> int:
     """The dataset has no targets: each partner-quarter gets its prior-year same quarter's
     sell-in × 1.10, labelled as a demo target (DEMO_TARGET_BASIS)."""
-    from qudao.core.periods import Period
-    from qudao.partners.models import Target
-
     partners = dict(Partner.objects.values_list("code", "pk"))
     revenue = {(p, y, q): amount for p, y, q, amount in sales}
     have = set(Target.objects.values_list("partner_id", "period"))
@@ -273,9 +271,6 @@ def _demo_targets(sales: list[tuple[str, int, int, Decimal]]) -> int:
 def _review_every_quarter(
     sales: list[tuple[str, int, int, Decimal]], progress: Callable[[str], Any]
 ) -> list[str]:
-    from qudao.analytics.models import ReviewRun, RunStatus
-    from qudao.analytics.services import review_run
-
     quarters = sorted({f"{y}Q{q}" for _p, y, q, _r in sales})
     reviewed = set(
         ReviewRun.objects.filter(status=RunStatus.CURRENT).values_list("period", flat=True)
@@ -317,7 +312,6 @@ def build_demo(progress: Callable[[str], Any] = print, *, review: bool = True) -
     partner_user = users["partner"]
     partner_user.partner = Partner.objects.get(code="AW00000001")
     partner_user.save(update_fields=["partner"])
-    from qudao.analytics.services import grading_model_ensure
 
     grading_model_ensure()
     progress("demo targets (prior-year same quarter × 1.10) …")

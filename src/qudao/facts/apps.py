@@ -15,6 +15,6 @@ class FactsConfig(AppConfig):
 
 def _recover_store(sender: object, **kwargs: object) -> None:
     """What an earlier, killed import left behind is put right before serving."""
-    from qudao.facts.store import store_recover
+    from qudao.facts.store import store_recover  # deferred: the store loads Ibis
 
     store_recover()

@@ -28,6 +28,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import polars as pl
 import pyarrow.parquet as pq
 from django.conf import settings
@@ -116,8 +117,6 @@ def duplicate_candidates(
 def _candidates_in_duckdb(
     parts: list[Path], part_keys: list[Path], committed: list[Path]
 ) -> tuple[pl.Series, pl.Series]:
-    import duckdb
-
     spill = Path(settings.QUDAO_HOME) / "tmp"
     spill.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
@@ -163,7 +162,6 @@ def duplicate_errors(
     repeated, clashing = duplicate_candidates(staged, staged_keys, committed_key_files(schema))
     if repeated.is_empty() and clashing.is_empty():
         return empty
-    import duckdb
 
     key_columns = ", ".join(f'"{k}"' for k in schema.key)
     key_text = " || ' / ' || ".join(f"coalesce(CAST(s.\"{k}\" AS VARCHAR), '')" for k in schema.key)

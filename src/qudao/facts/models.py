@@ -17,9 +17,10 @@ from simple_history.models import HistoricalRecords
 
 from qudao.core.choices import Role
 from qudao.core.models import TimeStampedModel
-from qudao.core.permissions import AccessPolicy
+from qudao.core.permissions import AccessPolicy, manager_scope_q
 from qudao.core.querysets import RestrictedQuerySet
 from qudao.facts.choices import FACT_CHOICES, BatchStatus, ImportMode
+from qudao.partners.models import Partner
 
 # Finance and sales read everything and write nothing (README: read-only roles).
 IMPORTERS = frozenset({Role.CHANNEL_DIRECTOR, Role.CHANNEL_MANAGER})
@@ -28,9 +29,6 @@ IMPORTERS = frozenset({Role.CHANNEL_DIRECTOR, Role.CHANNEL_MANAGER})
 def _batch_manager_q(user: Any) -> Q:
     """A manager's batches: those it imported, and those whose rows all belong to partners
     in its scope (a batch of no partner — rejected, or of code scans — is not)."""
-    from qudao.core.permissions import manager_scope_q
-    from qudao.partners.models import Partner
-
     outside = Partner.objects.exclude(manager_scope_q("", user)).values("pk")
     mixed = BatchPartner.objects.filter(partner__in=outside).values("batch")
     held = BatchPartner.objects.values("batch")

@@ -8,7 +8,11 @@ size whatever the file's size; a header too wide and a workbook that inflates to
 
 from __future__ import annotations
 
+import codecs
 import csv
+import os
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,11 +20,13 @@ from typing import Any
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
 from django.utils.translation import gettext as _
 
 from qudao.core.importing.errors import SourceError
 from qudao.core.importing.mapping import Mapping
 from qudao.core.importing.sources import clean_header, delimiter_of, refuse_zip_bomb
+from qudao.facts import store
 
 CHUNK_ROWS = 500_000
 
@@ -161,11 +167,6 @@ def _utf8_csv_chunks(path: Path, headers: list[str], delimiter: str) -> Iterator
 def _transcoded(path: Path, encoding: str) -> Path:
     """A UTF-8 copy of a file in another encoding (GB18030/GBK), for Polars' reader, which
     reads UTF-8 only; a scratch file of the store, removed by the caller."""
-    import codecs
-    import os
-
-    from qudao.facts import store
-
     handle, name = store.scratch_file(".csv")
     decoder = codecs.getincrementaldecoder(encoding)()
     try:
@@ -201,7 +202,7 @@ def _csv_source(path: Path, encoding: str) -> Source:
 
 
 def _xlsx_source(path: Path, sheet: str) -> Source:
-    import fastexcel
+    import fastexcel  # deferred: the Excel reader loads only for .xlsx
 
     refuse_zip_bomb(path)
 
@@ -233,8 +234,6 @@ def _xlsx_source(path: Path, sheet: str) -> Source:
 
 
 def _parquet_source(path: Path) -> Source:
-    import pyarrow.parquet as pq
-
     try:
         parquet = pq.ParquetFile(path)
     except (pa.ArrowInvalid, OSError) as exc:
@@ -253,9 +252,6 @@ def _parquet_source(path: Path) -> Source:
 def prefetched(chunks: Iterator[pl.DataFrame], depth: int = 1) -> Iterator[pl.DataFrame]:
     """The same chunks, read ahead in a thread: the reader (which releases the GIL) parses
     the next chunk while this one is checked. At most ``depth`` chunks wait in memory."""
-    import queue
-    import threading
-
     done = object()
     waiting: queue.Queue[Any] = queue.Queue(maxsize=depth)
     stop = threading.Event()

@@ -22,15 +22,19 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import ibis
 import pyarrow as pa
 from django.conf import settings
 
 from qudao.facts.choices import BatchStatus
+from qudao.facts.models import Batch
+from qudao.facts.schemas import FACTS, arrow_schema
 
 # The column readers may ask for beside a fact's own: the batch each row came from.
 BATCH_FIELD = pa.field("_batch", pa.int64())
@@ -53,8 +57,6 @@ def batch_files(fact: str, batch_id: int) -> list[Path]:
 
 
 def committed_batch_ids(fact: str) -> list[int]:
-    from qudao.facts.models import Batch
-
     return list(
         Batch.objects.filter(fact=fact, status=BatchStatus.COMMITTED)
         .order_by("pk")
@@ -98,8 +100,6 @@ def _process_alive(pid: int | None) -> bool:
 
 def store_recover() -> list[int]:
     """Fail PENDING batches whose writer is gone; delete files no committed batch owns."""
-    from qudao.facts.models import Batch
-
     recovered = []
     # A PENDING batch with no pid is queued, not started: it is left for the worker.
     for batch in Batch.objects.filter(status=BatchStatus.PENDING, worker_pid__isnull=False):
@@ -137,8 +137,6 @@ def store_recover() -> list[int]:
 def batch_requeue(batch_id: int) -> None:
     """Make a queued batch whose import was interrupted ready to start again (its
     partial files must already be gone)."""
-    from qudao.facts.models import Batch
-
     Batch.objects.filter(pk=batch_id, status=BatchStatus.PENDING).update(
         worker_pid=None, progress=0, rows_read=0
     )
@@ -152,8 +150,6 @@ def scratch_file(suffix: str) -> tuple[int, str]:
     """A new temporary file for an import (e.g. the UTF-8 copy of a GBK file), as
     ``tempfile.mkstemp`` gives it; the writer's pid in its name lets ``store_recover``
     remove it once that process is gone."""
-    import tempfile
-
     folder = _scratch_dir()
     folder.mkdir(parents=True, exist_ok=True)
     return tempfile.mkstemp(dir=folder, prefix=f"utf8-{os.getpid()}-", suffix=suffix)
@@ -168,9 +164,6 @@ def _replaced_rows_filter(fact: str, relation: str) -> str:
     """SQL keeping the rows of ``relation`` (the fact's committed rows, with ``_batch``) that
     no later committed batch replaced (``--replace-period``: same partner, a date in the
     replaced period). Plain SQL both DuckDB and Spark read."""
-    from qudao.facts.models import Batch
-    from qudao.facts.schemas import FACTS
-
     schema = FACTS[fact]
     replacements = [
         (partner, batch.replaces_from, batch.replaces_to, batch.pk)
@@ -212,9 +205,7 @@ def visible_rows_sql(fact: str) -> str | None:
 
 def _spark_fact_table(fact: str, con: Any) -> Any:
     """The same rows as ``visible_rows_sql``, read by Spark from the same Parquet files."""
-    from pyspark.sql import functions as F
-
-    from qudao.facts.schemas import FACTS, arrow_schema
+    from pyspark.sql import functions as F  # deferred: the optional spark extra
 
     schema = arrow_schema(FACTS[fact])
     session = con._session
@@ -238,10 +229,6 @@ def fact_table(fact: str, *, connection: Any | None = None, with_batch: bool = F
 
     Files never change once committed, so any number of processes may read at once.
     """
-    import ibis
-
-    from qudao.facts.schemas import FACTS, arrow_schema
-
     con = connection or ibis.duckdb.connect()
     schema = arrow_schema(FACTS[fact])
     columns = [*schema.names, *(["_batch"] if with_batch else [])]

@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 @task()
 def import_batch(batch_id: int) -> str:
     """Import a queued upload; progress and the outcome are written to the batch."""
+    # a cycle: the services queue this task
     from qudao.facts.services import DuplicateBatchError, fact_import
 
     batch = Batch.objects.get(pk=batch_id)

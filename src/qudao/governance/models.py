@@ -89,7 +89,7 @@ class RiskFlag(TimeStampedModel):
 
     @property
     def rule_definition(self):  # type: ignore[no-untyped-def]
-        from qudao.governance.rules import RULE_BY_ID
+        from qudao.governance.rules import RULE_BY_ID  # deferred: the rules load Ibis
 
         return RULE_BY_ID.get(self.rule)
 

@@ -15,10 +15,11 @@ from django.utils.translation import gettext as _
 
 from qudao.analytics.engine import Backend, backend
 from qudao.analytics.inputs import RunInputs
+from qudao.analytics.models import Scorecard
 from qudao.core.bulk import bulk_insert
 from qudao.core.choices import Role
 from qudao.core.periods import Period
-from qudao.core.permissions import ensure_may_change
+from qudao.core.permissions import ensure_may_change, restrict
 from qudao.core.services import model_create, model_update
 from qudao.governance.models import (
     FlagStatus,
@@ -30,6 +31,9 @@ from qudao.governance.models import (
 )
 from qudao.governance.rules import HISTORY_COLUMNS, RULE_BY_ID, Rule
 from qudao.governance.selectors import rule_states
+from qudao.partners.choices import PartnerStatus
+from qudao.partners.models import Partner
+from qudao.partners.services import partner_change_status
 
 
 def enabled_rules() -> list[tuple[Rule, dict[str, Any]]]:
@@ -39,8 +43,6 @@ def enabled_rules() -> list[tuple[Rule, dict[str, Any]]]:
 
 def _history(period: Period, depth: int) -> pa.Table:
     """Current scorecards of ``period`` and the ``depth - 1`` periods before it."""
-    from qudao.analytics.models import Scorecard
-
     steps = {period.shifted(-i).key: i for i in range(depth)}
     # Doubles straight from the database: the rules compare, they do not add money.
     as_float = {f"{name}_": Cast(name, FloatField()) for name in HISTORY_COLUMNS}
@@ -197,9 +199,6 @@ def plan_create(
 
 def plan_owner_may_take(*, owner: Any, partner: Any) -> bool:
     """Whether ``owner`` may change ``partner``'s data (and so see and run its plan)."""
-    from qudao.core.permissions import restrict
-    from qudao.partners.models import Partner
-
     return restrict(Partner.objects.filter(pk=partner.pk), owner, "change").exists()
 
 
@@ -222,9 +221,6 @@ def plan_decide_termination(
     *, plan: ImprovementPlan, terminate: bool, actor: Any, note: str = ""
 ) -> ImprovementPlan:
     """A channel director ends the partnership, or keeps the partner after a failed plan."""
-    from qudao.partners.choices import PartnerStatus
-    from qudao.partners.services import partner_change_status
-
     if actor is not None and not (actor.is_superuser or actor.has_role(Role.CHANNEL_DIRECTOR)):
         raise PermissionDenied(_("Only a channel director decides on ending a partnership."))
     if plan.status != PlanStatus.TERMINATION_PROPOSED:

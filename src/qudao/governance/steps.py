@@ -16,6 +16,7 @@ from qudao.governance.models import RunAtRisk
 
 def _rules_prepare(recorded: dict[str, Any] | None) -> Any:
     """The rules a run applies: the enabled ones now, or those an earlier run recorded."""
+    # deferred: this module loads at start-up; the rules load Ibis, the services the engine
     from qudao.governance.rules import RULE_BY_ID
     from qudao.governance.services import enabled_rules
 
@@ -25,7 +26,7 @@ def _rules_prepare(recorded: dict[str, Any] | None) -> Any:
 
 
 def _rules_run(context: StepContext) -> StepResult:
-    from qudao.governance.services import risk_flags_refresh, rules_set_aside
+    from qudao.governance.services import risk_flags_refresh, rules_set_aside  # the engine
 
     rules = context.state
     flags = risk_flags_refresh(run=context.run, inputs=context.inputs, rules=rules)

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
 from qudao.core.admin import TreeAdmin
+from qudao.core.periods import Period
 from qudao.partners.models import ChannelModel, Contact, Grade, Partner, PartnerTerritory, Target
 from qudao.partners.services import partner_territory_check
 
@@ -66,8 +67,6 @@ class TargetAdmin(SimpleHistoryAdmin):
     readonly_fields = ("period_start", "period_end")
 
     def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
-        from qudao.core.periods import Period
-
         period = Period.parse(obj.period)
         obj.period, obj.period_start, obj.period_end = period.key, period.start, period.end
         super().save_model(request, obj, form, change)

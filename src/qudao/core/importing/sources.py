@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+import struct
+import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from qudao.core.importing.errors import SourceError
@@ -67,8 +71,6 @@ def read_csv(raw: bytes, encoding: str = "auto") -> Table:
 def xlsx_max_unpacked() -> int:
     """Bytes a workbook may unpack to (QUDAO["XLSX_MAX_UNPACKED_MB"]): far above any real
     sheet, far below what would exhaust a worker."""
-    from django.conf import settings
-
     return int(str(settings.QUDAO.get("XLSX_MAX_UNPACKED_MB", 512))) << 20
 
 
@@ -79,10 +81,6 @@ def refuse_zip_bomb(source: Path | io.BytesIO) -> None:
     a time — never trusting the sizes the archive declares (a 1.6 MB file declaring 2 kB once
     inflated to 1.5 GiB in the reader) — and counting stops at the limit, so memory stays at
     one step whatever the file."""
-    import struct
-    import zipfile
-    import zlib
-
     limit = xlsx_max_unpacked()
     inflated = 0
 
@@ -135,7 +133,7 @@ def refuse_zip_bomb(source: Path | io.BytesIO) -> None:
 
 
 def read_xlsx(path_or_bytes: Path | bytes, sheet: str = "") -> Table:
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # deferred: loads only for .xlsx master data
 
     source = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes
     refuse_zip_bomb(source)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from qudao.core.i18n import in_chinese
 from qudao.core.numbers import rounded  # number_format cuts decimals off; round first
 from qudao.core.periods import Period
+from qudao.core.workers import worker_health as health
 
 register = template.Library()
 
@@ -94,8 +95,6 @@ def delta(value: Any) -> str:
 @register.inclusion_tag("core/_worker_health.html")
 def worker_health() -> dict[str, Any]:
     """A warning where background work would wait: no worker, or a job queued too long."""
-    from qudao.core.workers import worker_health as health
-
     return {"health": health()}
 
 
