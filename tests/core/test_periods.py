@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from django.utils import translation
 
-from qudao.core.periods import Period
+from qudao.core.periods import Period, month_start, month_starts
 
 
 @pytest.mark.parametrize(
@@ -61,3 +61,18 @@ def test_previous_and_year_ago_periods() -> None:
     assert Period.parse("2020").previous.key == "2019"
     assert Period.parse("2020Q4").shifted(2).key == "2021Q2"
     assert Period.parse("2020Q1").days == 91  # a leap year's first quarter
+
+
+def test_month_arithmetic_crosses_years_both_ways() -> None:
+    assert month_start(date(2024, 3, 31)) == date(2024, 3, 1)
+    assert month_start(date(2024, 1, 15), -12) == date(2023, 1, 1)
+    assert month_start(date(2024, 1, 15), -13) == date(2022, 12, 1)
+    assert month_start(date(2024, 12, 31), 1) == date(2025, 1, 1)
+    assert month_starts(date(2023, 11, 30), date(2024, 2, 1)) == [
+        date(2023, 11, 1),
+        date(2023, 12, 1),
+        date(2024, 1, 1),
+        date(2024, 2, 1),
+    ]
+    assert month_starts(date(2024, 2, 10), date(2024, 2, 20)) == [date(2024, 2, 1)]
+    assert month_starts(date(2024, 3, 1), date(2024, 2, 29)) == []

@@ -21,8 +21,6 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +32,6 @@ import pandas  # noqa: F401 - pyarrow imports it at its first array whenever it 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qudao.analytics import kpis, metrics
@@ -42,20 +39,23 @@ from qudao.analytics.choices import Engine
 from qudao.analytics.inputs import RunInputs
 from qudao.analytics.kpis import (
     KPIS,
-    NEW_CUSTOMER_LOOKBACK_MONTHS,
     Direction,
     SellThroughRate,
     sell_through_rate_definition,
 )
+from qudao.analytics.masters import (
+    partner_master,
+    period_targets,
+    period_windows,
+    product_master,
+    report_delay_days,
+    window_months,
+)
 from qudao.analytics.metrics import grade_scores, partner_kpis
 from qudao.analytics.rollups import rollup_folders
 from qudao.analytics.steps import step_versions
-from qudao.catalog.models import Product
-from qudao.core.periods import Period, PeriodKind
-from qudao.facts.choices import BatchStatus
-from qudao.facts.models import Batch
+from qudao.core.periods import Period
 from qudao.facts.store import sql_literal
-from qudao.partners.models import Partner, Target
 
 
 @dataclass
@@ -65,142 +65,7 @@ class EngineResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _months_before(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 - months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def period_windows(periods: list[Period]) -> pa.Table:
-    """Each reviewed period with the bounds the metrics compare days against (the months of
-    each window are in ``window_months``)."""
-    rows = [
-        {
-            "period": p.key,
-            "start": p.start,
-            "end": p.end,
-            "prev_end": p.previous.end,
-            "lookback_start": _months_before(p.start, NEW_CUSTOMER_LOOKBACK_MONTHS),
-            "days": p.days,
-        }
-        for p in periods
-    ]
-    return pa.Table.from_pylist(rows)
-
-
-def _months(first: date, last: date) -> list[date]:
-    """The first days of the months from ``first``'s to ``last``'s (windows are whole months)."""
-    found, index = [], first.year * 12 + first.month - 1
-    while (index // 12, index % 12 + 1) <= (last.year, last.month):
-        found.append(date(index // 12, index % 12 + 1, 1))
-        index += 1
-    return found
-
-
-def window_months(periods: list[Period]) -> pa.Table:
-    """For each reviewed period, the months of each window its KPIs read (see metrics)."""
-    rows = []
-    for p in periods:
-        windows = {
-            "now": (p.start, p.end),
-            "prev": (p.previous.start, p.previous.end),
-            "ya": (p.year_ago.start, p.year_ago.end),
-            "lookback": (
-                _months_before(p.start, NEW_CUSTOMER_LOOKBACK_MONTHS),
-                p.start - timedelta(days=1),
-            ),
-        }
-        for window, (first, last) in windows.items():
-            rows += [{"window": window, "period": p.key, "month": m} for m in _months(first, last)]
-    return pa.Table.from_pylist(
-        rows,
-        schema=pa.schema(
-            [("window", pa.string()), ("period", pa.string()), ("month", pa.date32())]
-        ),
-    )
-
-
-def partner_master() -> pa.Table:
-    names = ["partner", "channel_model", "region", "status", "grade"]
-    rows = Partner.objects.values_list(
-        "code", "channel_model__code", "home_region__code", "status", "grade__code"
-    )
-    return pa.Table.from_pylist(
-        [dict(zip(names, row, strict=True)) for row in rows],
-        schema=pa.schema([(n, pa.string()) for n in names]),
-    )
-
-
-def product_master() -> pa.Table:
-    """Each product's standard cost: the margin's cost of sell-in lines without one."""
-    rows = Product.objects.values_list("code", "standard_cost")
-    return pa.Table.from_pylist(
-        [{"product": code, "standard_cost": cost} for code, cost in rows],
-        schema=pa.schema([("product", pa.string()), ("standard_cost", pa.decimal128(16, 4))]),
-    )
-
-
-def _kind(key: str) -> PeriodKind:
-    return PeriodKind.QUARTER if "Q" in key else PeriodKind.MONTH if "-" in key else PeriodKind.YEAR
-
-
-def period_targets(periods: list[Period]) -> pa.Table:
-    """The target amount of each partner for each reviewed period (all categories).
-
-    The period's own target wins; else the sum of its quarters' targets; else of its months'.
-    """
-    stored = list(
-        Target.objects.filter(
-            category__isnull=True,
-            amount__isnull=False,
-            period_start__gte=min(p.start for p in periods),
-            period_end__lte=max(p.end for p in periods),
-        ).values_list("partner__code", "period", "period_start", "period_end", "amount")
-    )
-    rows: list[dict[str, Any]] = []
-    for p in periods:
-        inside = [r for r in stored if r[2] >= p.start and r[3] <= p.end]
-        found: dict[str, Decimal] = {}
-        for kind in (p.kind, PeriodKind.QUARTER, PeriodKind.MONTH):
-            sums: dict[str, Decimal] = {}
-            for code, key, _start, _end, amount in inside:
-                if _kind(key) is kind:
-                    sums[code] = sums.get(code, Decimal(0)) + amount
-            for code, amount in sums.items():
-                found.setdefault(code, amount)
-        rows += [{"partner": c, "period": p.key, "target": a} for c, a in found.items()]
-    schema = pa.schema(
-        [("partner", pa.string()), ("period", pa.string()), ("target", pa.decimal128(24, 2))]
-    )
-    return pa.Table.from_pylist(rows, schema=schema)
-
-
 ENGINES = tuple(Engine.values)
-
-
-def report_delay_days() -> pa.Table:
-    """For every committed sell-through batch and every month its rows span: the days from
-    the month's end to the batch's commit (negative: it came in before the month ended)."""
-    rows = []
-    batches = Batch.objects.filter(
-        fact="sell_through", status=BatchStatus.COMMITTED, first_date__isnull=False
-    ).values_list("pk", "first_date", "last_date", "committed_at")
-    for pk, first, last, committed in batches:
-        if committed is None:
-            continue
-        arrived = timezone.localdate(committed)
-        for month in _months(first, last):
-            month_end = _months_before(month, -1) - timedelta(days=1)
-            rows.append(
-                {
-                    "report_batch": pk,
-                    "report_month": month,
-                    "delay_days": (arrived - month_end).days,
-                }
-            )
-    schema = pa.schema(
-        [("report_batch", pa.int64()), ("report_month", pa.date32()), ("delay_days", pa.int64())]
-    )
-    return pa.Table.from_pylist(rows, schema=schema)
 
 
 def duckdb_connection() -> Any:

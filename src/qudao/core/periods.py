@@ -36,6 +36,21 @@ def _add_months(year: int, month: int, months: int) -> tuple[int, int]:
     return index // 12, index % 12 + 1
 
 
+def month_start(day: date, months: int = 0) -> date:
+    """The first day of the month ``months`` after ``day``'s (negative: before it)."""
+    year, month = _add_months(day.year, day.month, months)
+    return date(year, month, 1)
+
+
+def month_starts(first: date, last: date) -> list[date]:
+    """The first days of the months from ``first``'s to ``last``'s, both included."""
+    found, day = [], month_start(first)
+    while day <= last:
+        found.append(day)
+        day = month_start(day, 1)
+    return found
+
+
 def _fiscal_start_month() -> int:
     return int(getattr(settings, "QUDAO", {}).get("FISCAL_YEAR_START_MONTH", 1))
 

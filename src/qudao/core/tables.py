@@ -6,6 +6,7 @@ from typing import Any
 
 import django_tables2 as tables
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from qudao.core.templatetags.qudao import money
 
@@ -47,3 +48,15 @@ class StatusColumn(tables.Column):
 
     def value(self, value: Any, record: Any, bound_column: Any) -> Any:
         return getattr(record, f"get_{bound_column.name}_display")()
+
+
+class EditColumn(tables.LinkColumn):
+    """An "Edit" link to the row's edit page (``url_name`` takes the row's pk); not in
+    exports."""
+
+    def __init__(self, url_name: str, **kwargs: Any) -> None:
+        kwargs.setdefault("text", _("Edit"))
+        kwargs.setdefault("verbose_name", "")
+        super().__init__(
+            url_name, args=[tables.A("pk")], orderable=False, exclude_from_export=True, **kwargs
+        )

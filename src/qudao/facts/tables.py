@@ -3,7 +3,7 @@ from __future__ import annotations
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from qudao.core.tables import NUMERIC, StatusColumn
+from qudao.core.tables import NUMERIC, EditColumn, StatusColumn
 from qudao.facts.models import Batch, SavedMapping
 
 
@@ -43,14 +43,7 @@ class SavedMappingTable(tables.Table):
     fact = tables.Column()
     partner = tables.Column(default=_("Any partner"))
     updated_at = tables.DateTimeColumn(verbose_name=_("Changed"))
-    edit = tables.LinkColumn(
-        "facts:mapping_edit",
-        args=[tables.A("pk")],
-        text=_("Edit"),
-        orderable=False,
-        verbose_name="",
-        exclude_from_export=True,
-    )
+    edit = EditColumn("facts:mapping_edit")
 
     class Meta:
         model = SavedMapping

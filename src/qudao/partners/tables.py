@@ -3,7 +3,7 @@ from __future__ import annotations
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from qudao.core.tables import NUMERIC, MoneyColumn, NameColumn, StatusColumn
+from qudao.core.tables import NUMERIC, EditColumn, MoneyColumn, NameColumn, StatusColumn
 from qudao.core.templatetags.qudao import period_label
 from qudao.partners.models import Partner, Target
 
@@ -59,14 +59,7 @@ class TargetTable(tables.Table):
     )
     amount = MoneyColumn()
     quantity = tables.Column(attrs=NUMERIC)
-    edit = tables.LinkColumn(
-        "partners:target_edit",
-        args=[tables.A("pk")],
-        text=_("Edit"),
-        orderable=False,
-        verbose_name="",
-        exclude_from_export=True,
-    )
+    edit = EditColumn("partners:target_edit")
 
     class Meta:
         model = Target
