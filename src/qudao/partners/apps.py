@@ -9,6 +9,6 @@ class PartnersConfig(AppConfig):
 
     def ready(self) -> None:
         from qudao.core.importing.registry import register_master_target
-        from qudao.partners.importers import PARTNERS, TARGETS
+        from qudao.partners.importers import PARTNERS, TARGETS, TERRITORIES
 
-        register_master_target(PARTNERS, TARGETS)
+        register_master_target(PARTNERS, TERRITORIES, TARGETS)

@@ -1,4 +1,4 @@
-"""Import and export definitions for partners and targets."""
+"""Import and export definitions for partners, their authorised territories and targets."""
 
 from __future__ import annotations
 
@@ -13,8 +13,15 @@ from qudao.core.importing.master import Field, MasterTarget
 from qudao.core.importing.upsert import upsert_by
 from qudao.core.periods import Period
 from qudao.partners.choices import PartnerStatus
-from qudao.partners.models import ChannelModel, Grade, Partner, Target
-from qudao.partners.services import partner_create, partner_update, target_create, target_update
+from qudao.partners.models import ChannelModel, Grade, Partner, PartnerTerritory, Target
+from qudao.partners.services import (
+    partner_create,
+    partner_territory_create,
+    partner_territory_update,
+    partner_update,
+    target_create,
+    target_update,
+)
 from qudao.territories.models import Region
 
 
@@ -104,5 +111,42 @@ TARGETS = MasterTarget(
         "category": t.category.code if t.category else "",
         "amount": t.amount,
         "quantity": t.quantity,
+    },
+)
+
+
+def _territory_upsert(*, data: dict[str, Any], actor: Any) -> tuple[Any, bool | None]:
+    # Blank cells mean "no value": a territory without an end runs on; not exclusive.
+    data.setdefault("valid_to", None)
+    data.setdefault("exclusive", False)
+    return upsert_by(
+        model=PartnerTerritory,
+        key=("partner", "region", "valid_from"),
+        create=partner_territory_create,
+        update=partner_territory_update,
+        instance_kw="territory",
+    )(data=data, actor=actor)
+
+
+TERRITORIES = MasterTarget(
+    name="territories",
+    label=_("Authorised territories"),
+    model=PartnerTerritory,
+    key=("partner", "region", "valid_from"),
+    fields=[
+        Field("partner", reference=Partner, required=True),
+        Field("region", reference=Region, required=True),
+        Field("exclusive", as_bool),
+        Field("valid_from", required=True),
+        Field("valid_to"),
+    ],
+    upsert=_territory_upsert,
+    export_queryset=lambda: PartnerTerritory.objects.select_related("partner", "region"),
+    export_row=lambda t: {
+        "partner": t.partner.code,
+        "region": t.region.code,
+        "exclusive": "yes" if t.exclusive else "no",
+        "valid_from": t.valid_from,
+        "valid_to": t.valid_to,
     },
 )

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from qudao.core.importing.errors import MappingError, RowError, SourceError, wri
 from qudao.core.importing.fields import Parser, as_date
 from qudao.core.importing.mapping import Mapping, check_mapping_fields
 from qudao.core.importing.sources import open_table
+from qudao.core.permissions import ensure_may_change
 
 
 class _Rollback(Exception):
@@ -182,14 +183,16 @@ def _set_empty(data: dict[str, Any], model: type[models.Model], f: Field) -> Non
 
 
 def _validation_errors(
-    exc: ValidationError, mapping: Mapping, data: dict[str, Any], row: int
+    exc: ValidationError, mapping: Mapping, cells: dict[str, Any], data: dict[str, Any], row: int
 ) -> list[RowError]:
+    """The service's refusal as row errors, each naming the column and the value as the
+    file has it (a region's code, not the key it was resolved to)."""
     errors = []
     if hasattr(exc, "error_dict"):
         for name, messages in exc.message_dict.items():
             base = name.removesuffix("_id")
             column = mapping.header_for(base) if name != NON_FIELD_ERRORS else _("(row)")
-            value = data.get(base, data.get(base + "_id", ""))
+            value = cells.get(column, data.get(base, ""))
             for message in messages:
                 errors.append(RowError(row, column, "" if value is None else str(value), message))
     else:
@@ -215,6 +218,9 @@ def run_master_import(
                 _("The file lacks the column(s) %(names)s named in the mapping.")
                 % {"names": ", ".join(absent)}
             )
+    # A role that changes none of these records is refused the file; a row outside the
+    # actor's scope is a row error, named like any other.
+    ensure_may_change(target.model, actor)
     result = ImportResult(target=target.name, dry_run=dry_run)
     try:
         with transaction.atomic():
@@ -229,7 +235,10 @@ def run_master_import(
                     with transaction.atomic():
                         obj, created = target.upsert(data=data, actor=actor)
                 except ValidationError as exc:
-                    result.errors += _validation_errors(exc, mapping, data, row)
+                    result.errors += _validation_errors(exc, mapping, cells, data, row)
+                    continue
+                except PermissionDenied as exc:
+                    result.errors.append(RowError(row, _("(row)"), "", str(exc)))
                     continue
                 if created is None:
                     result.unchanged += 1
