@@ -3,6 +3,7 @@ services with the same validation as the pages, and the token is the only door."
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -19,6 +20,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from qudao.catalog.models import Product
 from qudao.core.services import api_token_create
 from qudao.partners.models import Partner
 from qudao.wsgi import application
@@ -196,6 +198,27 @@ def test_patching_null_clears_or_is_refused_never_a_server_error(world: World) -
         assert list(refused.json()["detail"]) == list(required), url
     world.p_de.refresh_from_db()
     assert world.p_de.name_en == "Berlin Bikes" and world.p_de.name_zh == ""
+
+
+def test_text_no_database_can_store_is_a_422_naming_the_field(world: World) -> None:
+    """A NUL character (PostgreSQL refuses it: it was a 500 there) or an unpaired surrogate
+    in any text is refused by the services, on every database alike; nothing is written."""
+    client = _client(world, "director")
+    before = Product.objects.count()
+    for code, name in (("NUL\x00", "fine"), ("FINE", "half \udafb pair")):
+        body = json.dumps({"code": code, "name_en": name, "is_active": True})  # \u escapes
+        refused = client.post("/api/catalog/products/", body, content_type="application/json")
+        assert refused.status_code == 422, refused.content
+        assert list(refused.json()["detail"]) == (["code"] if code != "FINE" else ["name_en"])
+    patched = client.patch(
+        f"/api/partners/{world.p_de.pk}",
+        json.dumps({"notes": "a\x00b"}),
+        content_type="application/json",
+    )
+    assert patched.status_code == 422 and list(patched.json()["detail"]) == ["notes"]
+    assert Product.objects.count() == before
+    world.p_de.refresh_from_db()
+    assert "\x00" not in world.p_de.notes
 
 
 def test_a_manager_writes_only_inside_its_regions(world: World) -> None:

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from qudao.core.models import ApiToken
 from qudao.core.permissions import ensure_may_change, ensure_within_scope
@@ -15,6 +16,26 @@ M = TypeVar("M", bound=models.Model)
 
 
 Check = Callable[[Any], None]
+
+
+def ensure_storable_text(instance: models.Model) -> None:
+    """Refuse text no database keeps as sent: NUL characters (PostgreSQL refuses them
+    outright) and unpaired surrogates (not encodable as UTF-8). Checked before
+    ``full_clean()``, whose uniqueness queries would carry the text to the database."""
+    errors: dict[str, str] = {}
+    for field in instance._meta.concrete_fields:
+        value = getattr(instance, field.attname, None)
+        if not isinstance(value, str):
+            continue
+        if "\x00" in value:
+            errors[field.name] = _("Null characters are not allowed.")
+            continue
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            errors[field.name] = _("The text holds a character that cannot be stored.")
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic  # the scope check after the save must be able to undo it
@@ -48,6 +69,7 @@ def model_update(
             changed.append(name)
     if changed:
         try:
+            ensure_storable_text(instance)
             instance.full_clean()
             if check is not None:
                 check(instance)
@@ -75,6 +97,7 @@ def model_create(
     ensure_may_change(model, actor)
     m2m = {f.name for f in model._meta.many_to_many}
     instance = model(**{k: v for k, v in data.items() if k not in m2m})
+    ensure_storable_text(instance)
     instance.full_clean()
     if check is not None:
         check(instance)
