@@ -24,7 +24,7 @@ from qudao.analytics.services import review_run
 from qudao.core.periods import Period
 from qudao.facts.generator import generate_channel
 from qudao.facts.services import generated_channel_load
-from qudao.governance.models import RiskFlag
+from qudao.governance.models import DetectionRun, RiskFlag, Violation, ViolationEvidence
 
 pytestmark = [
     pytest.mark.django_db,
@@ -89,6 +89,7 @@ def test_a_full_review_run_writes_the_same_results_on_both_engines(
         review_run(period=key, engine="duckdb")
     by_duckdb = review_run(period="2024Q4", engine="duckdb")
     proposals = _open_proposals("2024Q4")
+    violations, detected = _violations(), DetectionRun.objects.latest("pk").row_counts
     shutil.rmtree(rollup_root())
     by_spark = review_run(period="2024Q4", engine="spark")
 
@@ -96,6 +97,19 @@ def test_a_full_review_run_writes_the_same_results_on_both_engines(
     assert _scorecards(by_spark) == _scorecards(by_duckdb)
     assert _flags(by_spark) == _flags(by_duckdb) and _flags(by_duckdb)
     assert _open_proposals("2024Q4") == proposals
+    # the detectors: the same rows found, the same left unjudged, the same violations
+    assert DetectionRun.objects.latest("pk").row_counts == detected
+    assert _violations() == violations and violations
+
+
+def _violations() -> dict[str, tuple[Any, ...]]:
+    return {
+        v.identity: (v.quantity, v.value, v.evidence_count, v.status)
+        for v in Violation.objects.all()
+    } | {
+        f"evidence {e.batch_id}:{e.row}": (e.violation.identity, e.quantity, e.value)
+        for e in ViolationEvidence.objects.select_related("violation")
+    }
 
 
 def _java_children() -> list[int]:

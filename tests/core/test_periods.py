@@ -76,3 +76,12 @@ def test_month_arithmetic_crosses_years_both_ways() -> None:
     ]
     assert month_starts(date(2024, 2, 10), date(2024, 2, 20)) == [date(2024, 2, 1)]
     assert month_starts(date(2024, 3, 1), date(2024, 2, 29)) == []
+
+
+def test_the_quarter_of_a_day_follows_the_fiscal_year(settings) -> None:
+    assert Period.quarter_of(date(2024, 3, 31)).key == "2024Q1"
+    assert Period.quarter_of(date(2024, 4, 1)).key == "2024Q2"
+    settings.QUDAO = {**settings.QUDAO, "FISCAL_YEAR_START_MONTH": 4}
+    # fiscal 2024 runs from April 2023: March 2024 is its fourth quarter
+    assert Period.quarter_of(date(2024, 3, 31)).key == "2024Q4"
+    assert Period.quarter_of(date(2024, 4, 1)).key == "2025Q1"

@@ -55,7 +55,7 @@ from qudao.analytics.metrics import grade_scores, partner_kpis
 from qudao.analytics.rollups import rollup_folders
 from qudao.analytics.steps import step_versions
 from qudao.core.periods import Period
-from qudao.facts.store import sql_literal
+from qudao.facts.store import fact_table, sql_literal
 
 
 @dataclass
@@ -165,6 +165,13 @@ class Backend:
         self.con.raw_sql(f"CREATE TEMP VIEW {name} AS SELECT * FROM read_parquet([{listing}])")  # noqa: S608 - our paths, escaped
         self.schemas[name] = pq.read_schema(files[0])
 
+    def register_fact(self, name: str, fact: str) -> None:
+        """The rows of ``fact`` that count, with the batch and source row each came from
+        (``_batch``, ``_row``), as the input ``name`` (detectors name their evidence so)."""
+        rows = fact_table(fact, connection=self.con, with_batch=True, with_row=True)
+        self.con.create_view(name, rows, overwrite=True)
+        self.schemas[name] = rows.schema().to_pyarrow()
+
     def table(self, name: str) -> ir.Table:
         return self.con.table(name)
 
@@ -230,6 +237,11 @@ class SparkBackend(Backend):
         self.views[name] = f"{name}_{uuid.uuid4().hex[:8]}"
         # Not cached: the session outlives the run, and nothing would release the memory.
         self.con._session.read.parquet(str(folder)).createOrReplaceTempView(self.views[name])
+
+    def register_fact(self, name: str, fact: str) -> None:
+        rows = fact_table(fact, connection=self.con, with_batch=True, with_row=True)
+        self.views[name] = f"{name}_{uuid.uuid4().hex[:8]}"
+        self.con._session.sql(self.con.compile(rows)).createOrReplaceTempView(self.views[name])
 
     def table(self, name: str) -> ir.Table:
         return self.con.table(self.views[name])

@@ -103,6 +103,16 @@ class Period:
             _("“%(value)s” is not a valid period: use 2020, 2020Q1 or 2020-03.") % {"value": text}
         )
 
+    @classmethod
+    def quarter_of(cls, day: date) -> Period:
+        """The quarter (of the fiscal year in use) that holds ``day``."""
+        for year in (day.year - 1, day.year, day.year + 1):
+            for quarter in range(1, 5):
+                period = cls.parse(f"{year}Q{quarter}")
+                if period.start <= day <= period.end:
+                    return period
+        raise AssertionError(day)  # four quarters of three years cover any day
+
     def __str__(self) -> str:
         return self.key
 

@@ -159,6 +159,23 @@ def region_rows() -> Iterator[dict[str, str]]:
         }
 
 
+# Resellers are authorised for their own sales territory from before the first sale,
+# not exclusively (a territory holds many resellers).
+DEMO_TERRITORIES_FROM = "2010-01-01"
+
+
+def territory_rows() -> Iterator[dict[str, str]]:
+    """Each reseller authorised for the sales territory of its address."""
+    territory_of = {g["GeographyKey"]: g["SalesTerritoryKey"] for g in _read("geography.csv")}
+    for reseller in _read("resellers.csv"):
+        yield {
+            "partner": reseller["ResellerAlternateKey"],
+            "region": f"T{territory_of[reseller['GeographyKey']]}",
+            "exclusive": "no",
+            "valid_from": DEMO_TERRITORIES_FROM,
+        }
+
+
 def category_rows() -> Iterator[dict[str, str]]:
     seen: set[str] = set()
     for p in _read("products.csv"):
@@ -302,6 +319,8 @@ def build_demo(progress: Callable[[str], Any] = print, *, review: bool = True) -
     if result.errors:
         raise RuntimeError("demo partners: " + "; ".join(e.as_text() for e in result.errors[:5]))
     results["partners"] = result
+    progress("authorised territories …")
+    results["territories"] = _import_rows("territories", territory_rows())
     # Each step is atomic on its own (an import commits all its rows or none), so a
     # failed step leaves the earlier ones in place and a re-run completes the demo.
     progress("sell-in lines …")

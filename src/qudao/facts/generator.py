@@ -8,7 +8,8 @@ product codes and their scans, marketing spend and receivables.
 
 Planted anomalies, each listed in ``ground_truth.csv`` (anomaly, partner, period, detail):
 
-- ``cross_region``: a partner sells a third of its volume to customers in other provinces;
+- ``cross_region``: a partner sells a third of its volume to customers in other provinces
+  (every partner is authorised for its home province, ``territories.csv``);
 - ``below_floor``: a partner sells under the floor price;
 - ``channel_stuffing``: a partner's sell-in spikes in a quarter's last month while its
   sell-through does not;
@@ -155,6 +156,20 @@ def generate_channel(
                 "home_region": np.array(cities)[home_city],
                 "credit_limit": _money(size * 50_000),
                 "joined_on": ["2022-01-01"] * partners,
+            }
+        ),
+    )
+
+    # --- territories: each partner authorised for its home province, not exclusively ------
+    # (no random draw: every other file stays as it was)
+    write(
+        "territories",
+        pl.DataFrame(
+            {
+                "partner": codes,
+                "region": [f"GP{p:02d}" for p in city_province[home_city]],
+                "exclusive": ["no"] * partners,
+                "valid_from": ["2022-01-01"] * partners,
             }
         ),
     )
@@ -472,6 +487,7 @@ def generate_channel(
 LOAD_ORDER = (
     "regions",
     "partners",
+    "territories",
     "categories",
     "products",
     "price_list",

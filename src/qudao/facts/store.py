@@ -38,6 +38,9 @@ from qudao.facts.schemas import FACTS, arrow_schema
 
 # The column readers may ask for beside a fact's own: the batch each row came from.
 BATCH_FIELD = pa.field("_batch", pa.int64())
+# The row of its file each committed row came from (the spreadsheet's row number), kept in
+# every part: evidence names a fact row by batch and row.
+ROW_FIELD = pa.field("_row", pa.int64())
 
 
 def store_root() -> Path:
@@ -211,11 +214,11 @@ def _spark_fact_table(fact: str, con: Any) -> Any:
     session = con._session
     files = committed_files(fact)
     if not files:
-        frame = session.createDataFrame(schema.append(BATCH_FIELD).empty_table())
+        frame = session.createDataFrame(schema.append(ROW_FIELD).append(BATCH_FIELD).empty_table())
     else:
         batch = F.regexp_extract(F.input_file_name(), r"batch=(\d+)", 1).cast("bigint")
         read = session.read.parquet(*[str(f) for f in files])
-        frame = read.select(*schema.names).withColumn("_batch", batch)
+        frame = read.select(*schema.names, "_row").withColumn("_batch", batch)
     committed = f"{fact}_committed_{uuid.uuid4().hex[:8]}"
     frame.createOrReplaceTempView(committed)
     view = f"{fact}_visible_{uuid.uuid4().hex[:8]}"
@@ -223,20 +226,28 @@ def _spark_fact_table(fact: str, con: Any) -> Any:
     return con.table(view)
 
 
-def fact_table(fact: str, *, connection: Any | None = None, with_batch: bool = False) -> Any:
+def fact_table(
+    fact: str, *, connection: Any | None = None, with_batch: bool = False, with_row: bool = False
+) -> Any:
     """The rows of ``fact`` that count, as an Ibis table — the one reader for everything
-    downstream (see ``visible_rows_sql``).
+    downstream (see ``visible_rows_sql``); ``with_batch`` and ``with_row`` add where each
+    row came from (``_batch``, ``_row``).
 
     Files never change once committed, so any number of processes may read at once.
     """
     con = connection or ibis.duckdb.connect()
     schema = arrow_schema(FACTS[fact])
-    columns = [*schema.names, *(["_batch"] if with_batch else [])]
+    columns = [
+        *schema.names,
+        *(["_batch"] if with_batch else []),
+        *(["_row"] if with_row else []),
+    ]
     if con.name == "pyspark":
         return _spark_fact_table(fact, con).select(*columns)
     sql = visible_rows_sql(fact)
     if sql is None:
-        return ibis.memtable(schema.append(BATCH_FIELD).empty_table()).select(*columns)
+        empty = schema.append(ROW_FIELD).append(BATCH_FIELD).empty_table()
+        return ibis.memtable(empty).select(*columns)
     # A view rather than con.sql(): Ibis 12's con.sql() calls a DuckDB 2 method that is gone.
     view = f"{fact}_visible_{uuid.uuid4().hex[:8]}"
     con.raw_sql(f"CREATE TEMP VIEW {view} AS {sql}")

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -10,8 +12,19 @@ class GovernanceConfig(AppConfig):
         # The at-risk and exit rules run as a step of every review (analytics.steps).
         from qudao.analytics.contributions import register_scorecard_column
         from qudao.analytics.steps import register_step
-        from qudao.governance.steps import RISK_FLAGS_STEP, scorecard_at_risk
+        from qudao.governance.steps import RISK_FLAGS_STEP, VIOLATIONS_STEP, scorecard_at_risk
 
         register_step(RISK_FLAGS_STEP)
+        register_step(VIOLATIONS_STEP)  # the detectors of 窜货 and below-floor sales
         # Whether a run found the partner at risk: shown with its scorecards.
         register_scorecard_column("at_risk", scorecard_at_risk)
+
+        from qudao.core.importing.registry import register_export
+
+        register_export("violations", _violations_export)
+
+
+def _violations_export(period: str | None, user: Any) -> tuple[list[str], list[Any]]:
+    from qudao.governance.selectors import violations_export  # deferred: the rules load Ibis
+
+    return violations_export(period, user)

@@ -116,6 +116,134 @@ class RunAtRisk(models.Model):
         return f"{self.partner_id}@{self.run_id}"
 
 
+class ViolationType(models.TextChoices):
+    CROSS_REGION_SALE = "cross_region_sale", _("Cross-region sale")
+    CROSS_REGION_CODE = "cross_region_code", _("Code scanned outside the territory")
+    CLONED_CODE = "cloned_code", _("Cloned code")
+    CROSS_REGION_SHIP = "cross_region_ship", _("Shipped outside the territory")
+    BELOW_FLOOR = "below_floor", _("Below the floor price")
+    CHANNEL_STUFFING = "channel_stuffing", _("Channel stuffing")
+
+
+class ViolationStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    INVESTIGATING = "investigating", _("Investigating")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DISMISSED = "dismissed", _("Dismissed")
+    CLOSED = "closed", _("Closed")
+
+
+class Severity(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+
+
+class DetectionRun(TimeStampedModel):
+    """One run of the detectors over a period — on demand, or as a step of a review — with
+    what it read and what it could not judge (lines with no region, no price in force)."""
+
+    period = models.CharField(_("period"), max_length=10)
+    engine = models.CharField(_("engine"), max_length=20)
+    review_run = models.ForeignKey(
+        "analytics.ReviewRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    parameters = models.JSONField(_("parameters"), default=dict)
+    row_counts = models.JSONField(_("row counts"), default=dict)
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(editor_roles=REVIEWERS)
+
+    class Meta:
+        verbose_name = _("detection run")
+        verbose_name_plural = _("detection runs")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.period} #{self.pk}"
+
+
+class Violation(TimeStampedModel):
+    """One kind of violation by one partner against one injured partner (or none) in one
+    quarter, with its evidence. Its identity is stable: detecting again adds to it, never
+    duplicates it; when every piece of its evidence is withdrawn (a batch reverted), it
+    closes."""
+
+    identity = models.CharField(max_length=200, unique=True, editable=False)
+    type = models.CharField(_("type"), max_length=30, choices=ViolationType.choices)
+    partner = models.ForeignKey(
+        "partners.Partner",
+        verbose_name=_("partner"),
+        on_delete=models.CASCADE,
+        related_name="violations",
+    )
+    injured_partner = models.ForeignKey(
+        "partners.Partner",
+        verbose_name=_("injured partner"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    period = models.CharField(_("period"), max_length=10, db_index=True)
+    quantity = models.DecimalField(_("quantity"), max_digits=20, decimal_places=4, default=0)
+    value = models.DecimalField(_("value"), max_digits=24, decimal_places=2, null=True)
+    evidence_count = models.IntegerField(_("evidence"), default=0)
+    severity = models.CharField(
+        _("severity"), max_length=10, choices=Severity.choices, default=Severity.MEDIUM
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=ViolationStatus.choices, default=ViolationStatus.OPEN
+    )
+    closed_reason = models.TextField(_("reason closed"), blank=True)
+    last_run = models.ForeignKey(
+        DetectionRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords()
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(partner_field="partner", editor_roles=REVIEWERS)
+
+    class Meta:
+        verbose_name = _("violation")
+        verbose_name_plural = _("violations")
+        ordering = ["-period", "type", "partner_id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_type_display()} · {self.period}"
+
+
+class ViolationEvidence(models.Model):
+    """One fact row that shows a violation: the batch and the row of its file, and what the
+    detector read there."""
+
+    violation = models.ForeignKey(Violation, on_delete=models.CASCADE, related_name="evidence")
+    fact = models.CharField(_("fact"), max_length=30)
+    batch = models.ForeignKey("facts.Batch", on_delete=models.CASCADE, related_name="+")
+    row = models.IntegerField(_("row"))
+    day = models.DateField(_("date"))
+    region = models.CharField(_("region"), max_length=50, blank=True)
+    product = models.CharField(_("product"), max_length=50, blank=True)
+    quantity = models.DecimalField(_("quantity"), max_digits=20, decimal_places=4)
+    value = models.DecimalField(_("value"), max_digits=24, decimal_places=2, null=True)
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(partner_field="violation__partner", editor_roles=REVIEWERS)
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["day", "batch_id", "row"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["violation", "fact", "batch", "row"], name="governance_evidence_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fact} {self.batch_id}:{self.row}"
+
+
 class PlanStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     SUCCEEDED = "succeeded", _("Succeeded")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -10,8 +11,9 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from qudao.core.numbers import rounded
-from qudao.core.permissions import may_view, restrict
-from qudao.governance.models import ImprovementPlan, RiskFlag, RiskRuleSetting
+from qudao.core.periods import Period
+from qudao.core.permissions import is_partner_user, may_view, restrict
+from qudao.governance.models import ImprovementPlan, RiskFlag, RiskRuleSetting, Violation
 from qudao.governance.rules import RULE_BY_ID, RULES, Rule
 
 
@@ -62,3 +64,58 @@ def rule_states(*, user: Any | None) -> list[tuple[Rule, dict[str, Any], bool]]:
         enabled = rule.enabled_by_default if setting is None else setting.enabled
         states.append((rule, parameters, enabled))
     return states
+
+
+VIOLATION_EXPORT_COLUMNS = [
+    "violation_id",
+    "type",
+    "partner_code",
+    "injured_partner_code",
+    "period",
+    "quantity",
+    "value",
+    "evidence_count",
+    "status",
+    "severity",
+]
+
+
+def violation_list(*, user: Any | None) -> QuerySet[Violation]:
+    """Violations the user may see; ``user=None`` is the operator at the console."""
+    violations = Violation.objects.select_related("partner", "injured_partner")
+    return violations if user is None else restrict(violations, user, "view")
+
+
+def _quarters_of(period: Period) -> list[str]:
+    keys, day = [], period.start
+    while day <= period.end:
+        quarter = Period.quarter_of(day)
+        keys.append(quarter.key)
+        day = quarter.end + timedelta(days=1)
+    return keys
+
+
+def violations_export(period: str | None, user: Any | None) -> tuple[list[str], list[Any]]:
+    """``qudao export violations [--period P]``: one row per violation (of the quarters of
+    P), type names as the detectors', money to 2 decimals, empty where none."""
+    violations = violation_list(user=user).order_by("period", "type", "partner__code", "pk")
+    # the injured party is the brand's to know, not the offender's
+    show_injured = user is None or not is_partner_user(user)
+    if period:
+        violations = violations.filter(period__in=_quarters_of(Period.parse(period)))
+    rows = [
+        [
+            v.pk,
+            v.type,
+            v.partner.code,
+            v.injured_partner.code if v.injured_partner and show_injured else "",
+            v.period,
+            format(v.quantity.normalize(), "f"),
+            "" if v.value is None else format(rounded(v.value, 2), "f"),
+            v.evidence_count,
+            v.status,
+            v.severity,
+        ]
+        for v in violations
+    ]
+    return VIOLATION_EXPORT_COLUMNS, rows

@@ -3,31 +3,52 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
+import ibis.expr.types as ir
 import pyarrow as pa
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import FloatField
+from django.db.models import Count, FloatField, Sum
 from django.db.models.functions import Cast, Coalesce
 from django.utils.translation import gettext as _
 
-from qudao.analytics.engine import Backend, backend
+from qudao.analytics.engine import Backend, backend, default_engine
 from qudao.analytics.inputs import RunInputs
+from qudao.analytics.masters import partner_master
 from qudao.analytics.models import Scorecard
 from qudao.core.bulk import bulk_insert
 from qudao.core.choices import Role
-from qudao.core.periods import Period
+from qudao.core.numbers import rounded_or_none
+from qudao.core.periods import Period, month_starts
 from qudao.core.permissions import ensure_may_change, restrict
 from qudao.core.services import model_create, model_update
+from qudao.governance.detectors import (
+    below_floor,
+    outside_territory,
+    sell_in_lines,
+    sell_through_lines,
+    within,
+    without_floor,
+    without_territory,
+)
+from qudao.governance.masters import price_master, region_closure, territory_master
 from qudao.governance.models import (
+    DetectionRun,
     FlagStatus,
     ImprovementPlan,
     PlanStatus,
     RiskFlag,
     RiskRuleSetting,
     RunAtRisk,
+    Severity,
+    Violation,
+    ViolationEvidence,
+    ViolationStatus,
+    ViolationType,
 )
 from qudao.governance.rules import HISTORY_COLUMNS, RULE_BY_ID, Rule
 from qudao.governance.selectors import rule_states
@@ -273,3 +294,230 @@ def _parameter_problem(value: Any, defaults: dict[str, Any]) -> str:
     if "periods" in value and (int(value["periods"]) != value["periods"] or value["periods"] < 1):
         return _("“periods” is a whole number of at least 1.")
     return ""
+
+
+# --- violations -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Detector:
+    """One detector: the violation it finds, the fact whose rows are its evidence, how those
+    rows become lines, and the check (``territory`` or ``floor``)."""
+
+    type: ViolationType
+    fact: str
+    lines: Callable[[ir.Table], ir.Table]
+    check: str
+
+
+DETECTORS = (
+    Detector(ViolationType.CROSS_REGION_SALE, "sell_through", sell_through_lines, "territory"),
+    Detector(ViolationType.CROSS_REGION_SHIP, "sell_in", sell_in_lines, "territory"),
+    Detector(ViolationType.BELOW_FLOOR, "sell_through", sell_through_lines, "floor"),
+    Detector(ViolationType.BELOW_FLOOR, "sell_in", sell_in_lines, "floor"),
+)
+# Settings of the detectors (``RiskRuleSetting`` rows by these ids, over the defaults).
+DETECTOR_DEFAULTS: dict[str, dict[str, Any]] = {"below_floor": {"tolerance": 0.0}}
+WINDOW_SCHEMA = pa.schema([("first_day", pa.date32()), ("last_day", pa.date32())])
+# A violation is severe when it hurts a partner's exclusive territory, or is large.
+SEVERE_VALUE = Decimal("10000")
+
+
+def detector_parameters() -> dict[str, dict[str, Any]]:
+    stored = {
+        s.rule: s.parameters
+        for s in RiskRuleSetting.objects.filter(rule__in=list(DETECTOR_DEFAULTS))
+    }
+    return {key: {**defaults, **stored.get(key, {})} for key, defaults in DETECTOR_DEFAULTS.items()}
+
+
+def _detector_inputs(runner: Backend, inputs: RunInputs) -> None:
+    for fact in sorted({d.fact for d in DETECTORS}):
+        runner.register_fact(fact, fact)
+    runner.register("territories", inputs.take("territories", territory_master))
+    runner.register("closure", inputs.take("regions", region_closure))
+    runner.register("prices", inputs.take("prices", price_master))
+    runner.register("partners", inputs.take("partners", partner_master))
+
+
+def _detect(
+    runner: Backend, detector: Detector, parameters: dict[str, Any]
+) -> tuple[pa.Table, int]:
+    """The offending rows of ``detector`` in the registered ``window``, and how many rows it
+    could not judge."""
+
+    def lines() -> ir.Table:
+        return within(detector.lines(runner.table(detector.fact)), runner.table("window"))
+
+    def partners() -> ir.Table:
+        table = runner.table("partners")
+        return table.select("partner", "channel_model", "grade", home_region=table.region)
+
+    def table(name: str) -> ir.Table:
+        return runner.table(name)
+
+    tolerance = float(parameters["below_floor"]["tolerance"])
+
+    def found() -> ir.Table:
+        if detector.check == "territory":
+            return outside_territory(lines(), table("territories"), table("closure"))
+        return below_floor(
+            lines(), partners(), table("prices"), table("closure"), tolerance=tolerance
+        )
+
+    def unjudged() -> ir.Table:
+        if detector.check == "territory":
+            left = without_territory(lines(), table("territories"))
+        else:
+            left = without_floor(lines(), partners(), table("prices"), table("closure"))
+        return left.count().as_table()
+
+    key = ["detector", detector.type, detector.fact, parameters]
+    rows = runner.run(found, parameters=key)
+    counted = runner.run(unjudged, parameters=[*key, "unjudged"]).column(0)[0].as_py()
+    return rows, int(counted or 0)
+
+
+def _lines_in_window(runner: Backend, detector: Detector) -> int:
+    def count() -> ir.Table:
+        lines = detector.lines(runner.table(detector.fact))
+        return within(lines, runner.table("window")).count().as_table()
+
+    counted = runner.run(count, parameters=["lines in window", detector.fact])
+    return int(counted.column(0)[0].as_py() or 0)
+
+
+@transaction.atomic
+def violations_detect(
+    *,
+    period: str,
+    engine: str | None = None,
+    actor: Any | None = None,
+    inputs: RunInputs | None = None,
+    parameters: dict[str, dict[str, Any]] | None = None,
+    review_run: Any | None = None,
+) -> DetectionRun:
+    """Run every detector over ``period`` and keep what they find as violations with their
+    evidence. A violation is one (type, offending partner, injured partner or none,
+    quarter); detecting again replaces its evidence within ``period`` (new rows added,
+    rows of reverted batches gone) and never duplicates it; one left with no evidence
+    closes. ``inputs`` and ``parameters`` come from a review run when the detectors are
+    its step. Returns the run, with the rows found and those no detector could judge."""
+    ensure_may_change(Violation, actor)
+    current = Period.parse(period)
+    engine = engine or default_engine()
+    inputs = inputs if inputs is not None else RunInputs()
+    parameters = parameters if parameters is not None else detector_parameters()
+    runner = backend(engine)
+    _detector_inputs(runner, inputs)
+    window = {"first_day": [current.start], "last_day": [current.end]}
+    runner.register("window", pa.table(window, schema=WINDOW_SCHEMA))
+    found: list[tuple[Detector, dict[str, Any]]] = []
+    counts: dict[str, Any] = {"unjudged": {}}
+    for detector in DETECTORS:
+        rows, unjudged = _detect(runner, detector, parameters)
+        found += [(detector, row) for row in rows.to_pylist()]
+        name = f"{detector.type}:{detector.fact}"
+        counts[name] = rows.num_rows
+        counts["unjudged"][name] = unjudged
+    counts["lines"] = {}
+    for detector in DETECTORS:  # how many lines of each fact the period holds
+        if detector.fact not in counts["lines"]:
+            counts["lines"][detector.fact] = _lines_in_window(runner, detector)
+    run = DetectionRun.objects.create(
+        period=current.key,
+        engine=engine,
+        review_run=review_run,
+        started_by=actor,
+        parameters=parameters,
+        row_counts=counts,
+    )
+    counts["violations"] = _violations_keep(run, current, found)
+    DetectionRun.objects.filter(pk=run.pk).update(row_counts=counts)
+    run.row_counts = counts
+    return run
+
+
+def _violations_keep(
+    run: DetectionRun, period: Period, found: list[tuple[Detector, dict[str, Any]]]
+) -> int:
+    partners = dict(Partner.objects.values_list("code", "pk"))
+    grouped: dict[str, list[tuple[Detector, dict[str, Any]]]] = {}
+    for detector, row in found:
+        quarter = Period.quarter_of(row["day"]).key
+        identity = f"{detector.type}|{row['partner']}|{row['injured'] or '-'}|{quarter}"
+        grouped.setdefault(identity, []).append((detector, row))
+    types = sorted({d.type.value for d in DETECTORS})
+    # Evidence of this period is found afresh; evidence of other periods stays.
+    ViolationEvidence.objects.filter(
+        violation__type__in=types, day__gte=period.start, day__lte=period.end
+    ).delete()
+    touched: set[int] = set()
+    for identity, rows in grouped.items():
+        detector, first = rows[0]
+        violation = Violation.objects.filter(identity=identity).first()
+        if violation is None:
+            violation = Violation.objects.create(
+                identity=identity,
+                type=detector.type,
+                partner_id=partners[first["partner"]],
+                injured_partner_id=partners.get(first["injured"] or ""),
+                period=Period.quarter_of(first["day"]).key,
+            )
+        ViolationEvidence.objects.bulk_create(
+            [
+                ViolationEvidence(
+                    violation=violation,
+                    fact=d.fact,
+                    batch_id=row["_batch"],
+                    row=row["_row"],
+                    day=row["day"],
+                    region=row["region"] or "",
+                    product=row["product"] or "",
+                    quantity=row["quantity"],
+                    value=rounded_or_none(row["value"], 2),
+                )
+                for d, row in rows
+            ]
+        )
+        touched.add(violation.pk)
+    # Every violation whose evidence this period held is summed again; none left: closed.
+    affected = set(
+        Violation.objects.filter(type__in=types, period__in=_quarters_in(period)).values_list(
+            "pk", flat=True
+        )
+    )
+    for violation in Violation.objects.filter(pk__in=affected | touched):
+        _violation_resum(violation, run)
+    return len(touched)
+
+
+def _quarters_in(period: Period) -> set[str]:
+    return {Period.quarter_of(day).key for day in (period.start, period.end)} | {
+        Period.quarter_of(month).key for month in month_starts(period.start, period.end)
+    }
+
+
+def _violation_resum(violation: Violation, run: DetectionRun) -> None:
+    evidence = violation.evidence.all()
+    totals = evidence.aggregate(quantity=Sum("quantity"), value=Sum("value"), count=Count("pk"))
+    data: dict[str, Any] = {
+        "quantity": totals["quantity"] or Decimal(0),
+        "value": totals["value"],
+        "evidence_count": totals["count"],
+        "last_run": run,
+    }
+    if totals["count"]:
+        hurt = violation.injured_partner_id is not None
+        large = (totals["value"] or 0) >= SEVERE_VALUE
+        data["severity"] = Severity.HIGH if hurt or large else Severity.MEDIUM
+        if violation.status == ViolationStatus.CLOSED and violation.closed_reason:
+            data.update(status=ViolationStatus.OPEN, closed_reason="")  # evidence came back
+    elif violation.status not in (ViolationStatus.CLOSED, ViolationStatus.DISMISSED):
+        data.update(
+            status=ViolationStatus.CLOSED,
+            closed_reason=_("Its evidence was withdrawn (the batches were reverted)."),
+        )
+    for name, value in data.items():
+        setattr(violation, name, value)
+    violation.save()

@@ -51,6 +51,39 @@ RISK_FLAGS_STEP = ReviewStep(
 )
 
 
+def _detectors_prepare(recorded: dict[str, Any] | None) -> Any:
+    """The detectors' settings: live, or those an earlier run recorded."""
+    # deferred: this module loads at start-up; the services load the engine
+    from qudao.governance.services import detector_parameters
+
+    return detector_parameters() if recorded is None else recorded.get("detectors", {})
+
+
+def _detectors_run(context: StepContext) -> StepResult:
+    from qudao.governance.services import violations_detect  # the engine
+
+    run = violations_detect(
+        period=context.run.period,
+        engine=context.run.engine,
+        inputs=context.inputs,
+        parameters=context.state,
+        review_run=context.run,
+    )
+    return StepResult(row_counts={"violations": run.row_counts["violations"]})
+
+
+VIOLATIONS_STEP = ReviewStep(
+    name="violations",
+    order=40,
+    reads=("sell_through", "sell_in", "territories", "regions", "prices", "partners"),
+    writes=("governance.Violation", "governance.ViolationEvidence", "governance.DetectionRun"),
+    prepare=_detectors_prepare,
+    record=lambda parameters: {"detectors": parameters},
+    run=_detectors_run,
+    code=("qudao.governance.detectors", "qudao.governance.services"),
+)
+
+
 def scorecard_at_risk(user: Any) -> BaseExpression:
     """A scorecard's ``at_risk`` (``analytics.contributions``): whether its run found the
     partner at risk. Risk is the brand's internal view: a partner user is told nothing."""

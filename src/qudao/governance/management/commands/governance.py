@@ -1,0 +1,51 @@
+"""``qudao governance detect PERIOD`` — run the violation detectors (窜货, shipments outside
+the territory, sales below the floor price) over a period; they also run with every
+``qudao review``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from qudao.analytics.engine import check_engine, default_engine
+from qudao.analytics.models import Engine
+from qudao.core.models import User
+from qudao.core.periods import Period
+from qudao.governance.services import violations_detect
+
+
+class Command(BaseCommand):
+    help = "Channel governance: detect violations for a period (2019Q4, 2019-12, 2019)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        actions = parser.add_subparsers(dest="action", required=True)
+        detect = actions.add_parser("detect", help="run the detectors over PERIOD")
+        detect.add_argument("periods", nargs="+", metavar="PERIOD")
+        detect.add_argument(
+            "--engine", choices=Engine.values, help="default: QUDAO_REVIEW_ENGINE or duckdb"
+        )
+        detect.add_argument("--user", help="run as this user (their permissions apply)")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        try:
+            periods = [Period.parse(p) for p in opts["periods"]]
+            actor = User.objects.get(username=opts["user"]) if opts["user"] else None
+            check_engine(opts["engine"] or default_engine())
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        except User.DoesNotExist as exc:
+            raise CommandError(f"no user {opts['user']!r}") from exc
+        for period in periods:
+            try:
+                run = violations_detect(period=period.key, engine=opts["engine"], actor=actor)
+            except PermissionDenied as exc:
+                raise CommandError(str(exc)) from exc
+            counts = run.row_counts
+            unjudged = sum(counts["unjudged"].values())
+            self.stdout.write(
+                f"{period.key}: {counts['violations']} violation(s) found or updated "
+                f"(run {run.pk}); {unjudged} line(s) could not be judged "
+                "(no region, no territory on record, or no price in force)"
+            )
