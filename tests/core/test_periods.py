@@ -85,3 +85,14 @@ def test_the_quarter_of_a_day_follows_the_fiscal_year(settings) -> None:
     # fiscal 2024 runs from April 2023: March 2024 is its fourth quarter
     assert Period.quarter_of(date(2024, 3, 31)).key == "2024Q4"
     assert Period.quarter_of(date(2024, 4, 1)).key == "2025Q1"
+
+
+def test_the_quarters_of_a_period() -> None:
+    assert [q.key for q in Period.parse("2024").quarters] == [
+        "2024Q1",
+        "2024Q2",
+        "2024Q3",
+        "2024Q4",
+    ]
+    assert [q.key for q in Period.parse("2024-05").quarters] == ["2024Q2"]
+    assert [q.key for q in Period.parse("2024Q3").quarters] == ["2024Q3"]

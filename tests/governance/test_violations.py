@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from qudao.analytics.services import review_run
 from qudao.facts.models import Batch
@@ -214,3 +214,16 @@ def test_partner_users_see_only_the_violations_against_them(
     assert {row[injured] for row in rows} == {""}
     _columns, rows = violations_export("2020Q1", world.users["director"])
     assert {row[injured] for row in rows} == {"", "P-US"}
+
+
+def test_the_cli_refuses_a_bad_period_an_unknown_user_and_a_reader(
+    traded: dict[str, Batch],
+) -> None:
+    for args, says in (
+        (["2020Q5"], "2020Q5"),
+        (["2020Q1", "--user", "nobody"], "no user 'nobody'"),
+        (["2020Q1", "--user", "finance"], "may not"),
+    ):
+        with pytest.raises(CommandError, match=says):
+            call_command("governance", "detect", *args)
+    assert not Violation.objects.exists()

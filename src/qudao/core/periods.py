@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from django.conf import settings
@@ -112,6 +112,15 @@ class Period:
                 if period.start <= day <= period.end:
                     return period
         raise AssertionError(day)  # four quarters of three years cover any day
+
+    @property
+    def quarters(self) -> list[Period]:
+        """The quarters that hold the days of this period, in order."""
+        found, day = [], self.start
+        while day <= self.end:
+            found.append(Period.quarter_of(day))
+            day = found[-1].end + timedelta(days=1)
+        return found
 
     def __str__(self) -> str:
         return self.key

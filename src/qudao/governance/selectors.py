@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -86,15 +85,6 @@ def violation_list(*, user: Any | None) -> QuerySet[Violation]:
     return violations if user is None else restrict(violations, user, "view")
 
 
-def _quarters_of(period: Period) -> list[str]:
-    keys, day = [], period.start
-    while day <= period.end:
-        quarter = Period.quarter_of(day)
-        keys.append(quarter.key)
-        day = quarter.end + timedelta(days=1)
-    return keys
-
-
 def violations_export(period: str | None, user: Any | None) -> tuple[list[str], list[Any]]:
     """``qudao export violations [--period P]``: one row per violation (of the quarters of
     P), type names as the detectors', money to 2 decimals, empty where none."""
@@ -102,7 +92,7 @@ def violations_export(period: str | None, user: Any | None) -> tuple[list[str], 
     # the injured party is the brand's to know, not the offender's
     show_injured = user is None or not is_partner_user(user)
     if period:
-        violations = violations.filter(period__in=_quarters_of(Period.parse(period)))
+        violations = violations.filter(period__in=[q.key for q in Period.parse(period).quarters])
     rows = [
         [
             v.pk,

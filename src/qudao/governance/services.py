@@ -23,7 +23,7 @@ from qudao.analytics.models import Scorecard
 from qudao.core.bulk import bulk_insert
 from qudao.core.choices import Role
 from qudao.core.numbers import rounded_or_none
-from qudao.core.periods import Period, month_starts
+from qudao.core.periods import Period
 from qudao.core.permissions import ensure_may_change, restrict
 from qudao.core.services import model_create, model_update
 from qudao.governance.detectors import (
@@ -483,19 +483,13 @@ def _violations_keep(
         touched.add(violation.pk)
     # Every violation whose evidence this period held is summed again; none left: closed.
     affected = set(
-        Violation.objects.filter(type__in=types, period__in=_quarters_in(period)).values_list(
-            "pk", flat=True
-        )
+        Violation.objects.filter(
+            type__in=types, period__in=[q.key for q in period.quarters]
+        ).values_list("pk", flat=True)
     )
     for violation in Violation.objects.filter(pk__in=affected | touched):
         _violation_resum(violation, run)
     return len(touched)
-
-
-def _quarters_in(period: Period) -> set[str]:
-    return {Period.quarter_of(day).key for day in (period.start, period.end)} | {
-        Period.quarter_of(month).key for month in month_starts(period.start, period.end)
-    }
 
 
 def _violation_resum(violation: Violation, run: DetectionRun) -> None:

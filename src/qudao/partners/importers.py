@@ -79,18 +79,6 @@ PARTNERS = MasterTarget(
 )
 
 
-def _target_upsert(*, data: dict[str, Any], actor: Any) -> tuple[Any, bool | None]:
-    # Blank cells mean "no value" here, not "leave as is": a target is replaced whole.
-    data.setdefault("category_id", None)
-    return upsert_by(
-        model=Target,
-        key=("partner", "period", "category"),
-        create=target_create,
-        update=target_update,
-        instance_kw="target",
-    )(data=data, actor=actor)
-
-
 TARGETS = MasterTarget(
     name="targets",
     label=_("Targets"),
@@ -103,7 +91,15 @@ TARGETS = MasterTarget(
         Field("amount", as_decimal(places=2, minimum=Decimal(0))),
         Field("quantity", as_decimal(places=3, minimum=Decimal(0))),
     ],
-    upsert=_target_upsert,
+    # a target is replaced whole: a blank category means all categories
+    upsert=upsert_by(
+        model=Target,
+        key=("partner", "period", "category"),
+        create=target_create,
+        update=target_update,
+        instance_kw="target",
+        blanks={"category_id": None},
+    ),
     export_queryset=lambda: Target.objects.select_related("partner", "category"),
     export_row=lambda t: {
         "partner": t.partner.code,
@@ -113,19 +109,6 @@ TARGETS = MasterTarget(
         "quantity": t.quantity,
     },
 )
-
-
-def _territory_upsert(*, data: dict[str, Any], actor: Any) -> tuple[Any, bool | None]:
-    # Blank cells mean "no value": a territory without an end runs on; not exclusive.
-    data.setdefault("valid_to", None)
-    data.setdefault("exclusive", False)
-    return upsert_by(
-        model=PartnerTerritory,
-        key=("partner", "region", "valid_from"),
-        create=partner_territory_create,
-        update=partner_territory_update,
-        instance_kw="territory",
-    )(data=data, actor=actor)
 
 
 TERRITORIES = MasterTarget(
@@ -140,7 +123,15 @@ TERRITORIES = MasterTarget(
         Field("valid_from", required=True),
         Field("valid_to"),
     ],
-    upsert=_territory_upsert,
+    # blank: an authorisation without an end runs on, and is not exclusive
+    upsert=upsert_by(
+        model=PartnerTerritory,
+        key=("partner", "region", "valid_from"),
+        create=partner_territory_create,
+        update=partner_territory_update,
+        instance_kw="territory",
+        blanks={"valid_to": None, "exclusive": False},
+    ),
     export_queryset=lambda: PartnerTerritory.objects.select_related("partner", "region"),
     export_row=lambda t: {
         "partner": t.partner.code,

@@ -20,11 +20,16 @@ def upsert_by(
     create: Callable[..., models.Model],
     update: Callable[..., models.Model],
     instance_kw: str,
+    blanks: dict[str, Any] | None = None,
 ) -> Callable[..., tuple[models.Model, bool | None]]:
     """An upsert that finds the row by ``key``; returns (object, created) — created is
-    ``None`` when the row already held exactly these values."""
+    ``None`` when the row already held exactly these values. ``blanks`` gives the value of
+    a field the file leaves out or blank where that means "no value" (the record is
+    replaced whole), not "leave it as it is"."""
 
     def upsert(*, data: dict[str, Any], actor: Any | None) -> tuple[models.Model, bool | None]:
+        for name, value in (blanks or {}).items():
+            data.setdefault(name, value)
         lookup = {}
         for name in key:
             attname = name + "_id" if name + "_id" in data else name

@@ -7,12 +7,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from qudao.analytics.engine import check_engine, default_engine
-from qudao.analytics.models import Engine, ReviewRun
+from qudao.analytics.management.arguments import add_engine_and_user, periods_and_actor
+from qudao.analytics.models import ReviewRun
 from qudao.analytics.services import RerunRefusedError, review_rerun_create, review_run
 from qudao.core.management.progress import draw_progress
 from qudao.core.models import User
-from qudao.core.periods import Period
 
 
 class Command(BaseCommand):
@@ -26,10 +25,7 @@ class Command(BaseCommand):
             metavar="RUN_ID",
             help="make run RUN_ID again from what it recorded (facts, master data, parameters)",
         )
-        parser.add_argument(
-            "--engine", choices=Engine.values, help="default: QUDAO_REVIEW_ENGINE or duckdb"
-        )
-        parser.add_argument("--user", help="record this user as the one who ran it")
+        add_engine_and_user(parser, user_help="record this user as the one who ran it")
 
     def _progress(self, fraction: float, message: str) -> None:
         draw_progress(self.stderr, fraction, f"{message:<24}")
@@ -42,14 +38,7 @@ class Command(BaseCommand):
             return
         if not opts["periods"]:
             raise CommandError("name a period (2019Q4, 2019-12, 2019) or --rerun RUN_ID")
-        try:
-            periods = [Period.parse(p) for p in opts["periods"]]
-            actor = User.objects.get(username=opts["user"]) if opts["user"] else None
-            check_engine(opts["engine"] or default_engine())
-        except ValueError as exc:
-            raise CommandError(str(exc)) from exc
-        except User.DoesNotExist as exc:
-            raise CommandError(f"no user {opts['user']!r}") from exc
+        periods, actor = periods_and_actor(opts)
         for period in periods:
             run = review_run(
                 period=period.key, actor=actor, engine=opts["engine"], progress=self._progress

@@ -9,10 +9,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from qudao.analytics.engine import check_engine, default_engine
-from qudao.analytics.models import Engine
-from qudao.core.models import User
-from qudao.core.periods import Period
+from qudao.analytics.management.arguments import add_engine_and_user, periods_and_actor
 from qudao.governance.services import violations_detect
 
 
@@ -23,20 +20,10 @@ class Command(BaseCommand):
         actions = parser.add_subparsers(dest="action", required=True)
         detect = actions.add_parser("detect", help="run the detectors over PERIOD")
         detect.add_argument("periods", nargs="+", metavar="PERIOD")
-        detect.add_argument(
-            "--engine", choices=Engine.values, help="default: QUDAO_REVIEW_ENGINE or duckdb"
-        )
-        detect.add_argument("--user", help="run as this user (their permissions apply)")
+        add_engine_and_user(detect, user_help="run as this user (their permissions apply)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        try:
-            periods = [Period.parse(p) for p in opts["periods"]]
-            actor = User.objects.get(username=opts["user"]) if opts["user"] else None
-            check_engine(opts["engine"] or default_engine())
-        except ValueError as exc:
-            raise CommandError(str(exc)) from exc
-        except User.DoesNotExist as exc:
-            raise CommandError(f"no user {opts['user']!r}") from exc
+        periods, actor = periods_and_actor(opts)
         for period in periods:
             try:
                 run = violations_detect(period=period.key, engine=opts["engine"], actor=actor)
