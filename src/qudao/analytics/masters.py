@@ -87,22 +87,24 @@ def period_targets(periods: list[Period]) -> pa.Table:
 
     The period's own target wins; else the sum of its quarters' targets; else of its months'.
     """
-    stored = list(
-        Target.objects.filter(
+    # each target's kind read once, not once per reviewed period and kind asked
+    stored = [
+        (code, Period.parse(key).kind, start, end, amount)
+        for code, key, start, end, amount in Target.objects.filter(
             category__isnull=True,
             amount__isnull=False,
             period_start__gte=min(p.start for p in periods),
             period_end__lte=max(p.end for p in periods),
         ).values_list("partner__code", "period", "period_start", "period_end", "amount")
-    )
+    ]
     rows: list[dict[str, Any]] = []
     for p in periods:
         inside = [r for r in stored if r[2] >= p.start and r[3] <= p.end]
         found: dict[str, Decimal] = {}
         for kind in (p.kind, PeriodKind.QUARTER, PeriodKind.MONTH):
             sums: dict[str, Decimal] = {}
-            for code, key, _start, _end, amount in inside:
-                if Period.parse(key).kind is kind:
+            for code, target_kind, _start, _end, amount in inside:
+                if target_kind is kind:
                     sums[code] = sums.get(code, Decimal(0)) + amount
             for code, amount in sums.items():
                 found.setdefault(code, amount)

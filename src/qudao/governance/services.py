@@ -12,9 +12,11 @@ import ibis.expr.types as ir
 import pyarrow as pa
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, FloatField, Sum
+from django.db.models import Count, FloatField, Q, Sum
 from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from qudao.analytics.engine import Backend, backend, default_engine
 from qudao.analytics.inputs import RunInputs
@@ -452,66 +454,84 @@ def _violations_keep(
     ViolationEvidence.objects.filter(
         violation__type__in=types, day__gte=period.start, day__lte=period.end
     ).delete()
-    touched: set[int] = set()
-    for identity, rows in grouped.items():
-        detector, first = rows[0]
-        violation = Violation.objects.filter(identity=identity).first()
-        if violation is None:
-            violation = Violation.objects.create(
-                identity=identity,
-                type=detector.type,
-                partner_id=partners[first["partner"]],
-                injured_partner_id=partners.get(first["injured"] or ""),
-                period=Period.quarter_of(first["day"]).key,
+    existing = {v.identity: v for v in Violation.objects.filter(identity__in=list(grouped))}
+    new = [
+        Violation(
+            identity=identity,
+            type=rows[0][0].type,
+            partner_id=partners[rows[0][1]["partner"]],
+            injured_partner_id=partners.get(rows[0][1]["injured"] or ""),
+            period=Period.quarter_of(rows[0][1]["day"]).key,
+        )
+        for identity, rows in grouped.items()
+        if identity not in existing
+    ]
+    created = bulk_create_with_history(new, Violation, batch_size=500)
+    existing |= {v.identity: v for v in created}
+    ViolationEvidence.objects.bulk_create(
+        [
+            ViolationEvidence(
+                violation_id=existing[identity].pk,
+                fact=detector.fact,
+                batch_id=row["_batch"],
+                row=row["_row"],
+                day=row["day"],
+                region=row["region"] or "",
+                product=row["product"] or "",
+                quantity=row["quantity"],
+                value=rounded_or_none(row["value"], 2),
             )
-        ViolationEvidence.objects.bulk_create(
-            [
-                ViolationEvidence(
-                    violation=violation,
-                    fact=d.fact,
-                    batch_id=row["_batch"],
-                    row=row["_row"],
-                    day=row["day"],
-                    region=row["region"] or "",
-                    product=row["product"] or "",
-                    quantity=row["quantity"],
-                    value=rounded_or_none(row["value"], 2),
-                )
-                for d, row in rows
-            ]
-        )
-        touched.add(violation.pk)
-    # Every violation whose evidence this period held is summed again; none left: closed.
-    affected = set(
-        Violation.objects.filter(
-            type__in=types, period__in=[q.key for q in period.quarters]
-        ).values_list("pk", flat=True)
+            for identity, rows in grouped.items()
+            for detector, row in rows
+        ],
+        batch_size=2000,
     )
-    for violation in Violation.objects.filter(pk__in=affected | touched):
-        _violation_resum(violation, run)
-    return len(touched)
-
-
-def _violation_resum(violation: Violation, run: DetectionRun) -> None:
-    evidence = violation.evidence.all()
-    totals = evidence.aggregate(quantity=Sum("quantity"), value=Sum("value"), count=Count("pk"))
-    data: dict[str, Any] = {
-        "quantity": totals["quantity"] or Decimal(0),
-        "value": totals["value"],
-        "evidence_count": totals["count"],
-        "last_run": run,
+    # Every violation whose evidence this period held is summed again; none left: closed.
+    resummed = Violation.objects.filter(
+        Q(type__in=types, period__in=[q.key for q in period.quarters])
+        | Q(identity__in=list(grouped))
+    )
+    totals = {
+        row["violation"]: row
+        for row in ViolationEvidence.objects.filter(violation__in=resummed)
+        .values("violation")
+        .annotate(quantity=Sum("quantity"), value=Sum("value"), count=Count("pk"))
     }
-    if totals["count"]:
+    changed = [_violation_resummed(v, totals.get(v.pk), run) for v in resummed]
+    bulk_update_with_history(changed, Violation, RESUMMED_FIELDS, batch_size=500)
+    return len(grouped)
+
+
+RESUMMED_FIELDS = [
+    "quantity",
+    "value",
+    "evidence_count",
+    "last_run",
+    "severity",
+    "status",
+    "closed_reason",
+    "updated_at",
+]
+
+
+def _violation_resummed(
+    violation: Violation, totals: dict[str, Any] | None, run: DetectionRun
+) -> Violation:
+    """``violation`` with its sums over its evidence (``totals``: none left when None), its
+    severity, and closed — or open again — as its evidence went or came back."""
+    count = totals["count"] if totals else 0
+    violation.quantity = totals["quantity"] if totals else Decimal(0)
+    violation.value = totals["value"] if totals else None
+    violation.evidence_count = count
+    violation.last_run = run
+    violation.updated_at = timezone.now()
+    if count:
         hurt = violation.injured_partner_id is not None
-        large = (totals["value"] or 0) >= SEVERE_VALUE
-        data["severity"] = Severity.HIGH if hurt or large else Severity.MEDIUM
+        large = (violation.value or 0) >= SEVERE_VALUE
+        violation.severity = Severity.HIGH if hurt or large else Severity.MEDIUM
         if violation.status == ViolationStatus.CLOSED and violation.closed_reason:
-            data.update(status=ViolationStatus.OPEN, closed_reason="")  # evidence came back
+            violation.status, violation.closed_reason = ViolationStatus.OPEN, ""  # came back
     elif violation.status not in (ViolationStatus.CLOSED, ViolationStatus.DISMISSED):
-        data.update(
-            status=ViolationStatus.CLOSED,
-            closed_reason=_("Its evidence was withdrawn (the batches were reverted)."),
-        )
-    for name, value in data.items():
-        setattr(violation, name, value)
-    violation.save()
+        violation.status = ViolationStatus.CLOSED
+        violation.closed_reason = _("Its evidence was withdrawn (the batches were reverted).")
+    return violation
