@@ -34,6 +34,8 @@ def test_planted_anomalies_are_in_the_data(tmp_path: Path) -> None:
         "cross_region",
         "below_floor",
         "channel_stuffing",
+        "cross_region_code",
+        "cloned_code",
         "chronic_target_miss",
         "declining",
         "churning",

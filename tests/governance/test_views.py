@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from qudao.governance.models import FlagStatus, ImprovementPlan, PlanStatus, RiskFlag
+from qudao.governance.services import detector_parameters
 from tests.analytics.test_review import channel  # noqa: F401 - the fixture
 from tests.conftest import World
 from tests.governance.test_risk import reviewed  # noqa: F401 - the fixture
@@ -72,3 +73,29 @@ def test_rules_page_edits_parameters(reviewed: World) -> None:  # noqa: F811
     sales = Client()
     sales.force_login(reviewed.users["sales"])
     assert sales.post(url, {"rule": "high_churn", "parameters": "{}"}).status_code == 403
+
+
+def test_rules_page_explains_and_sets_the_detectors(reviewed: World) -> None:  # noqa: F811
+    director = Client()
+    director.force_login(reviewed.users["director"])
+    url = reverse("governance:rule_list")
+    page = director.get(url).content.decode()
+    assert "scanned in two regions far apart within 24 hours, or scanned more than 5" in page
+    director.post(url, {"rule": "cloned_code", "enabled": "on", "parameters": '{"hours": 6}'})
+    assert "far apart within 6 hours, or scanned more than 5" in director.get(url).content.decode()
+    assert detector_parameters()["cloned_code"] == {"hours": 6, "max_scans": 5}
+    # a fractional scan limit and switching a detector off are refused, nothing saved
+    for post in (
+        {"rule": "cloned_code", "enabled": "on", "parameters": '{"max_scans": 2.5}'},
+        {"rule": "cloned_code", "parameters": '{"hours": 1}'},
+    ):
+        response = director.post(url, post, follow=True).content.decode()
+        assert "whole number of at least 1" in response or "always run" in response
+    assert detector_parameters()["cloned_code"] == {"hours": 6, "max_scans": 5}
+    zh = Client(headers={"accept-language": "zh-hans"})
+    zh.force_login(reviewed.users["director"])
+    assert "6 小时内于相距甚远的两个区域" in zh.get(url).content.decode()
+    sales = Client()
+    sales.force_login(reviewed.users["sales"])
+    assert sales.post(url, {"rule": "cloned_code", "parameters": "{}"}).status_code == 403
+    assert detector_parameters()["cloned_code"]["hours"] == 6

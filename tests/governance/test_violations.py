@@ -26,7 +26,7 @@ from qudao.governance.models import (
     ViolationStatus,
 )
 from qudao.governance.selectors import violation_list, violations_export
-from qudao.governance.services import violations_detect
+from qudao.governance.services import DETECTOR_DEFAULTS, violations_detect
 from qudao.partners.services import partner_territory_create
 from tests.conftest import World
 
@@ -102,6 +102,10 @@ def test_detectors_find_the_worked_cases_and_count_what_they_cannot_judge(
         "cross_region_ship:sell_in": 1,
         "below_floor:sell_through": 0,
         "below_floor:sell_in": 0,
+        "cross_region_code:code_scan": 0,
+        "cloned_code:code_scan": 0,
+        # no stock on record for the quarters: P-DE's two lines and P-US's one
+        "channel_stuffing:sell_in": 3,
     }
     into_us = Violation.objects.get(identity="cross_region_sale|P-DE|P-US|2020Q1")
     assert into_us.injured_partner.code == "P-US" and into_us.severity == Severity.HIGH
@@ -113,6 +117,101 @@ def test_detectors_find_the_worked_cases_and_count_what_they_cannot_judge(
         3,
     )
     assert (evidence.day, evidence.region, evidence.quantity) == (date(2020, 1, 11), "US", 3)
+
+
+@pytest.fixture
+def scanned(world: World, tmp_path: Path) -> None:
+    """Codes K1, K2, K4 shipped to P-DE (holds Germany), K3 to P-US (holds the US
+    exclusively); K9 was never shipped. BIKE-1's list price is 100."""
+    partner_territory_create(partner=world.p_de, region=world.de, valid_from=date(2019, 1, 1))
+    partner_territory_create(
+        partner=world.p_us, region=world.us, exclusive=True, valid_from=date(2019, 1, 1)
+    )
+    _load(
+        tmp_path,
+        "code_assignment",
+        "code,product,partner,shipped_date",
+        *(f"{code},BIKE-1,{partner},2020-01-02" for code, partner in
+          (("K1", "P-DE"), ("K2", "P-DE"), ("K3", "P-US"), ("K4", "P-DE"))),
+    )  # fmt: skip
+    _load(
+        tmp_path,
+        "code_scan",
+        "scanned_at,code,region,scan_type",
+        "2020-01-10 10:00:00,K1,BER,consumer",  # inside
+        "2020-01-10 20:00:00,K1,US,consumer",  # 10 h later in P-US's exclusive US: cloned
+        "2020-02-01 09:00:00,K2,EU,consumer",  # Europe is above Germany: outside
+        "2020-02-01 12:00:00,K2,DE,consumer",  # Germany lies in Europe: no clone
+        *(f"2020-03-0{day} 08:00:00,K3,US,consumer" for day in range(1, 7)),  # the 6th: cloned
+        "2020-01-15 08:00:00,K9,DE,consumer",  # never shipped: not judged
+        "2020-01-20 08:00:00,K4,,consumer",  # no region: not judged
+    )
+
+
+def test_codes_scanned_outside_the_territory_or_copied_are_found(scanned: None) -> None:
+    run = violations_detect(period="2020Q1")
+    price = Decimal("100.00")
+    assert _found() == {
+        "cross_region_code|P-DE|P-US|2020Q1": (Decimal(1), price, 1, "open"),
+        "cross_region_code|P-DE|-|2020Q1": (Decimal(1), price, 1, "open"),
+        # one code, both its scans the evidence
+        "cloned_code|P-DE|-|2020Q1": (Decimal(1), price, 2, "open"),
+        # the scan beyond the limit of 5
+        "cloned_code|P-US|-|2020Q1": (Decimal(1), price, 1, "open"),
+    }
+    assert run.row_counts["unjudged"]["cross_region_code:code_scan"] == 2  # K9, K4
+    assert run.row_counts["unjudged"]["cloned_code:code_scan"] == 2
+    copied = Violation.objects.get(identity="cloned_code|P-DE|-|2020Q1").evidence.all()
+    assert [(e.code, e.region, str(e.time)) for e in copied] == [
+        ("K1", "BER", "10:00:00"),
+        ("K1", "US", "20:00:00"),
+    ]
+    repeated = Violation.objects.get(identity="cloned_code|P-US|-|2020Q1").evidence.get()
+    assert repeated.day == date(2020, 3, 6)
+
+
+def test_the_clone_window_and_scan_limit_are_settings(scanned: None) -> None:
+    RiskRuleSetting.objects.create(rule="cloned_code", parameters={"hours": 8, "max_scans": 6})
+    violations_detect(period="2020Q1")
+    assert not Violation.objects.filter(type="cloned_code").exists()
+    assert Violation.objects.filter(type="cross_region_code").count() == 2
+
+
+def test_channel_stuffing_needs_a_spike_unsold_stock_and_a_rising_inventory(
+    world: World, tmp_path: Path
+) -> None:
+    """Against the quarter before (periods = 1): P-US buys 100 after 10, sells 5 on, and its
+    stock rises: stuffing. P-DE does the same but sells 50 on (100 < 3 × 50): not.
+    P-DE-SUB does the same with no stock on record: not judged."""
+    RiskRuleSetting.objects.create(rule="channel_stuffing", parameters={"periods": 1})
+    lines, sold, stock = [], [], []
+    for n, (partner, on) in enumerate((("P-US", 5), ("P-DE", 50), ("P-DE-SUB", 5))):
+        lines += [
+            f"2019-11-02,O{n}a,1,{partner},BIKE-1,10,80,800,",
+            f"2020-03-02,O{n}b,1,{partner},BIKE-1,60,80,4800,",
+            f"2020-03-20,O{n}c,1,{partner},BIKE-1,40,80,3200,",
+        ]
+        sold.append(f"2020-03-25,{partner},C1,,BIKE-1,{on},90,{on * 90},D{n}")
+        if partner != "P-DE-SUB":
+            stock += [f"2019-12-31,{partner},BIKE-1,10", f"2020-03-31,{partner},BIKE-1,90"]
+    header = "order_date,order_id,line_no,partner,product,quantity,unit_price,amount,ship_to_region"
+    batch = _load(tmp_path, "sell_in", header, *lines)
+    _load(
+        tmp_path,
+        "sell_through",
+        "date,partner,customer,customer_region,product,quantity,unit_price,amount,document_id",
+        *sold,
+    )
+    _load(tmp_path, "inventory", "snapshot_date,partner,product,quantity_on_hand", *stock)
+    run = violations_detect(period="2020Q1")
+    stuffed = Violation.objects.get(type="channel_stuffing")
+    assert (stuffed.identity, stuffed.quantity, stuffed.value) == (
+        "channel_stuffing|P-US|-|2020Q1",
+        Decimal(100),
+        Decimal("8000.00"),
+    )
+    assert sorted(stuffed.evidence.values_list("batch_id", "row")) == [(batch.pk, 3), (batch.pk, 4)]
+    assert run.row_counts["unjudged"]["channel_stuffing:sell_in"] == 2  # P-DE-SUB's 2020 lines
 
 
 def test_detecting_again_adds_nothing_and_a_revert_withdraws_evidence(
@@ -147,7 +246,11 @@ def test_the_cli_detects_and_the_export_keeps_its_contract(
     out = StringIO()
     call_command("governance", "detect", "2020Q1", stdout=out)
     assert "2020Q1: 5 violation(s)" in out.getvalue()
-    assert "3 line(s) could not be judged" in out.getvalue()
+    assert (
+        "not judged (no region, territory, price, holder or stock on record): "
+        "cross_region_sale:sell_through 2, cross_region_ship:sell_in 1, "
+        "channel_stuffing:sell_in 3"
+    ) in out.getvalue()
     exported = tmp_path / "violations.csv"
     call_command("export", "violations", period="2020Q1", format="csv", output=exported)
     rows = list(csv.DictReader(io.StringIO(exported.read_text(encoding="utf-8-sig"))))
@@ -189,7 +292,7 @@ def test_the_detectors_run_with_every_review_and_only_brand_reviewers_run_them(
 ) -> None:
     run = review_run(period="2020Q1")
     assert run.row_counts["violations"] == 5 and "violations" in run.timings
-    assert run.parameters["detectors"] == {"below_floor": {"tolerance": 0.0}}
+    assert run.parameters["detectors"] == DETECTOR_DEFAULTS  # recorded: a re-run replays them
     assert _found() == EXPECTED
     before = Violation.objects.count(), ViolationEvidence.objects.count()
     for role in ("finance", "sales", "partner_admin", "no_role"):

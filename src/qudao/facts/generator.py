@@ -11,8 +11,10 @@ Planted anomalies, each listed in ``ground_truth.csv`` (anomaly, partner, period
 - ``cross_region``: a partner sells a third of its volume to customers in other provinces
   (every partner is authorised for its home province, ``territories.csv``);
 - ``below_floor``: a partner sells under the floor price;
-- ``channel_stuffing``: a partner's sell-in spikes in a quarter's last month while its
-  sell-through does not;
+- ``channel_stuffing``: in a 2024 quarter's last month a partner buys what it usually buys
+  in ten quarters, its sell-through does not follow and its stock rises;
+- ``cross_region_code``: a product code is scanned in a province other than its holder's;
+- ``cloned_code``: a code is scanned in two provinces within hours, or six times;
 - ``chronic_target_miss``: a partner's targets are set well above what it sells, every quarter;
 - ``declining``: a partner sells 80 % less in 2024 than in 2023 (growth far below its peers);
 - ``churning``: a partner's customers never come back — new ones every quarter;
@@ -234,9 +236,15 @@ def generate_channel(
         ("below_floor", codes[i], "2023-2024", "a fifth of lines at 0.6 × list price")
         for i in below
     ]
-    stuff_quarter = rng.integers(0, len(QUARTERS), len(stuffing))
+    # in 2024, so that a year of ordinary buying comes before it
+    stuff_quarter = 4 + rng.integers(0, len(QUARTERS), len(stuffing)) % 4
     truth += [
-        ("channel_stuffing", codes[i], QUARTERS[q], "sell-in × 5 in the quarter's last month")
+        (
+            "channel_stuffing",
+            codes[i],
+            QUARTERS[q],
+            "ten quarters' buying in the quarter's last month; stock rises",
+        )  # fmt: skip
         for i, q in zip(stuffing, stuff_quarter, strict=True)
     ]
     truth += [
@@ -334,13 +342,19 @@ def generate_channel(
             "ship_to_region": np.array(cities)[home_city[buyer]],
         }
     )
-    # channel stuffing: five times the usual orders in one quarter's last month
+    # channel stuffing: in one quarter's last month, orders worth ten ordinary quarters of
+    # buying (or of selling on, whichever is more); the stock they leave behind is below
     extra = []
+    stuffed_quantity: dict[int, int] = {}
     for i, q in zip(stuffing, stuff_quarter, strict=True):
         year, quarter = int(QUARTERS[q][:4]), int(QUARTERS[q][-1])
         month_start = date(year, quarter * 3, 1)
-        rows = sell_in.filter(pl.col("partner") == codes[i]).head(20)
+        bought = sell_in.filter(pl.col("partner") == codes[i])
+        rows = bought.head(20)
         if rows.height:
+            usual = max(int(bought["quantity"].sum()), int(quantity[who == i].sum())) / 8
+            multiple = max(5, int(np.ceil(10 * usual / int(rows["quantity"].sum()))))
+            stuffed_quantity[i] = int(rows["quantity"].sum()) * multiple
             extra.append(
                 rows.with_columns(
                     pl.lit(month_start).alias("order_date"),
@@ -348,9 +362,9 @@ def generate_channel(
                         "order_id"
                     ),
                     pl.lit(1, dtype=pl.Int64).alias("line_no"),
-                    (pl.col("quantity") * 5).alias("quantity"),
-                    (pl.col("amount") * 5).alias("amount"),
-                    (pl.col("cost") * 5).alias("cost"),
+                    (pl.col("quantity") * multiple).alias("quantity"),
+                    (pl.col("amount") * multiple).alias("amount"),
+                    (pl.col("cost") * multiple).alias("cost"),
                 )
             )
     if extra:
@@ -400,47 +414,100 @@ def generate_channel(
         np.repeat(np.arange(partners) * 7, stocked * len(months))
         + np.tile(np.repeat(np.arange(stocked), len(months)), partners)
     ) % products
+    on_hand = rng.integers(0, 60, len(inv_partner))
+    inventory_day = pl.concat([snapshot] * (stocked * partners))
+    # what a stuffed partner could not sell stays in stock from that quarter's end on
+    for i, q in zip(stuffing, stuff_quarter, strict=True):
+        year, quarter = int(QUARTERS[q][:4]), int(QUARTERS[q][-1])
+        quarter_end = date(year + quarter // 4, quarter * 3 % 12 + 1, 1)
+        later = (inv_partner == i) & (
+            inventory_day.to_numpy() >= np.datetime64(quarter_end, "D") - 1
+        )
+        on_hand = on_hand + later * stuffed_quantity.get(int(i), 0)
     write(
         "inventory",
         pl.DataFrame(
             {
-                "snapshot_date": pl.concat([snapshot] * (stocked * partners)),
+                "snapshot_date": inventory_day,
                 "partner": codes[inv_partner],
                 "product": skus[inv_sku],
-                "quantity_on_hand": rng.integers(0, 60, len(inv_partner)),
+                "quantity_on_hand": on_hand,
             }
         ),
     )
 
-    # --- codes and scans --------------------------------------------------------------------
+    # --- codes and scans: one consumer scan per code, where its holder sells -------------
     n_codes = max(1, lines // 20)
     holder = rng.choice(partners, n_codes, p=weights)
+    code_ids = np.array([f"QR{i:09d}" for i in range(n_codes)])
+    scan_at = rng.integers(30 * 86400, DAYS * 86400, n_codes)
+    scan_city = home_city[holder].copy()
     write(
         "code_assignment",
         pl.DataFrame(
             {
-                "code": [f"QR{i:09d}" for i in range(n_codes)],
+                "code": code_ids,
                 "product": skus[rng.integers(0, products, n_codes)],
                 "partner": codes[holder],
                 "shipped_date": _days_after(START, rng.integers(0, DAYS - 30, n_codes)),
             }
         ),
     )
-    scan_city = np.where(
-        np.isin(holder, cross) & (rng.random(n_codes) < 0.33),
-        rng.integers(0, len(cities), n_codes),
-        home_city[holder],
-    )
+    # Planted, on codes scanned early enough for the scans that follow to stay in 2024:
+    # scanned in another province (cross_region_code); scanned again within hours in
+    # another province (cloned_code, and the copy's scan cross_region_code); scanned
+    # again on each of the next days, one scan more than a detector's default limit of 5
+    # (cloned_code, the scan beyond the limit).
+    room = np.flatnonzero(scan_at < (DAYS - 10) * 86400)
+    chosen = rng.choice(room, min(len(room), 4 * k), replace=False)
+    moved, copied, repeated = chosen[: 2 * k], chosen[2 * k : 3 * k], chosen[3 * k :]
+
+    def elsewhere(city: np.ndarray) -> np.ndarray:
+        """A city in another province."""
+        return (city + CITIES_PER_PROVINCE * rng.integers(1, PROVINCES, len(city))) % len(cities)
+
+    def quarter_at(seconds: int) -> str:
+        return QUARTERS[int(_quarter_of(np.array([seconds // 86400]))[0])]
+
+    scan_city[moved] = elsewhere(scan_city[moved])
+    truth += [
+        (
+            "cross_region_code",
+            codes[holder[c]],
+            quarter_at(scan_at[c]),
+            f"code {code_ids[c]} scanned in another province",
+        )  # fmt: skip
+        for c in moved
+    ]
+    copy_at = scan_at[copied] + rng.integers(600, 12 * 3600, len(copied))
+    copy_city = elsewhere(scan_city[copied])
+    for c, at in zip(copied, copy_at, strict=True):
+        who_c, detail = codes[holder[c]], f"code {code_ids[c]} scanned in two provinces"
+        truth += [("cloned_code", who_c, quarter_at(scan_at[c]), detail)]
+        truth += [("cloned_code", who_c, quarter_at(at), detail)]
+        truth += [("cross_region_code", who_c, quarter_at(at), detail)]
+    repeat_at = (scan_at[repeated][:, None] + 86400 * np.arange(1, 6)).ravel()
+    truth += [
+        (
+            "cloned_code",
+            codes[holder[c]],
+            quarter_at(scan_at[c] + 5 * 86400),
+            f"code {code_ids[c]} scanned six times",
+        )  # fmt: skip
+        for c in repeated
+    ]
     write(
         "code_scan",
         pl.DataFrame(
             {
-                "scanned_at": _seconds_after(
-                    START, rng.integers(30 * 86400, DAYS * 86400, n_codes)
+                "scanned_at": _seconds_after(START, np.concatenate([scan_at, copy_at, repeat_at])),
+                "code": np.concatenate(
+                    [code_ids, code_ids[copied], np.repeat(code_ids[repeated], 5)]
                 ),
-                "code": [f"QR{i:09d}" for i in range(n_codes)],
-                "region": np.array(cities)[scan_city],
-                "scan_type": ["consumer"] * n_codes,
+                "region": np.array(cities)[
+                    np.concatenate([scan_city, copy_city, np.repeat(scan_city[repeated], 5)])
+                ],
+                "scan_type": ["consumer"] * (n_codes + len(copied) + 5 * len(repeated)),
             }
         ),
     )

@@ -240,3 +240,59 @@ HISTORY_COLUMNS = tuple(dict.fromkeys(column for rule in RULES for column in rul
 
 # Asked for by the channel team, waiting for data Qudao does not hold yet.
 RULES_WAITING_FOR_DATA = ("violations", "training", "complaints")
+
+
+@dataclass(frozen=True)
+class DetectorSetting:
+    """The settings of one violation detector, explained on the rules page. Detectors
+    always run with the review; only their parameters change."""
+
+    id: str
+    name_en: str
+    name_zh: str
+    explain_en: str  # with {parameters}
+    explain_zh: str
+    defaults: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return bilingual(self.name_en, self.name_zh)
+
+    def explain(self, parameters: dict[str, Any]) -> str:
+        text = bilingual(self.explain_en, self.explain_zh)
+        return text.format(**{**self.defaults, **parameters})
+
+
+DETECTOR_SETTINGS: tuple[DetectorSetting, ...] = (
+    DetectorSetting(
+        "below_floor",
+        "Below the floor price",
+        "低于最低限价",
+        "A line is below the floor when its unit price is under the floor price in force, "
+        "less a tolerance of {tolerance:.0%} of the floor.",
+        "单价低于当时有效最低限价（允许低于限价的 {tolerance:.0%}）即为低于限价。",
+        {"tolerance": 0.0},
+    ),
+    DetectorSetting(
+        "cloned_code",
+        "Cloned codes",
+        "疑似仿冒码",
+        "A code is cloned when it is scanned in two regions far apart within {hours} hours, "
+        "or scanned more than {max_scans} times.",
+        "同一码在 {hours} 小时内于相距甚远的两个区域被扫描，或被扫描超过 {max_scans} 次，"
+        "即疑似仿冒。",
+        {"hours": 24, "max_scans": 5},
+    ),
+    DetectorSetting(
+        "channel_stuffing",
+        "Channel stuffing",
+        "压货",
+        "A partner stuffs its channel in a quarter when it buys at least {spike}× its usual "
+        "quarter (the average of the {periods} quarters before) and at least {ratio}× what it "
+        "sold through, while its inventory rose.",
+        "某季度伙伴进货达到此前 {periods} 个季度平均值的 {spike} 倍以上、且达到同期流向的 "
+        "{ratio} 倍以上，同时库存上升，即为压货。",
+        {"periods": 4, "spike": 6.0, "ratio": 3.0},
+    ),
+)
+DETECTOR_SETTING_BY_ID = {s.id: s for s in DETECTOR_SETTINGS}

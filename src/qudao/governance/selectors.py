@@ -13,7 +13,7 @@ from qudao.core.numbers import rounded
 from qudao.core.periods import Period
 from qudao.core.permissions import is_partner_user, may_view, restrict
 from qudao.governance.models import ImprovementPlan, RiskFlag, RiskRuleSetting, Violation
-from qudao.governance.rules import RULE_BY_ID, RULES, Rule
+from qudao.governance.rules import DETECTOR_SETTINGS, RULE_BY_ID, RULES, DetectorSetting, Rule
 
 
 def risk_flag_list(*, user: Any) -> QuerySet[RiskFlag]:
@@ -63,6 +63,18 @@ def rule_states(*, user: Any | None) -> list[tuple[Rule, dict[str, Any], bool]]:
         enabled = rule.enabled_by_default if setting is None else setting.enabled
         states.append((rule, parameters, enabled))
     return states
+
+
+def detector_states(*, user: Any | None) -> list[tuple[DetectorSetting, dict[str, Any]]]:
+    """Every violation detector's settings (stored over defaults), for those who may see
+    the rules."""
+    if user is not None and not may_view(user, RiskRuleSetting):
+        return []
+    stored = {
+        s.rule: s.parameters
+        for s in RiskRuleSetting.objects.filter(rule__in=[d.id for d in DETECTOR_SETTINGS])
+    }
+    return [(d, {**d.defaults, **stored.get(d.id, {})}) for d in DETECTOR_SETTINGS]
 
 
 VIOLATION_EXPORT_COLUMNS = [

@@ -12,7 +12,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, FloatField, Q, Sum
+from django.db.models import Count, FloatField, Max, Q, Sum
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,9 +30,16 @@ from qudao.core.permissions import ensure_may_change, restrict
 from qudao.core.services import model_create, model_update
 from qudao.governance.detectors import (
     below_floor,
+    cloned_codes,
     outside_territory,
+    priced_codes,
+    scan_lines,
+    scans_unassigned,
     sell_in_lines,
     sell_through_lines,
+    stuffed_quarters,
+    stuffing_lines,
+    stuffing_unjudged,
     within,
     without_floor,
     without_territory,
@@ -52,8 +59,14 @@ from qudao.governance.models import (
     ViolationStatus,
     ViolationType,
 )
-from qudao.governance.rules import HISTORY_COLUMNS, RULE_BY_ID, Rule
-from qudao.governance.selectors import rule_states
+from qudao.governance.rules import (
+    DETECTOR_SETTING_BY_ID,
+    DETECTOR_SETTINGS,
+    HISTORY_COLUMNS,
+    RULE_BY_ID,
+    Rule,
+)
+from qudao.governance.selectors import detector_states, rule_states
 from qudao.partners.choices import PartnerStatus
 from qudao.partners.models import Partner
 from qudao.partners.services import partner_change_status
@@ -269,9 +282,12 @@ def rule_setting_save(
     """Switch a rule on or off and set its parameters (audited); the next review uses it.
     Only the director; only the parameters the rule takes, as numbers of 0 or more."""
     ensure_may_change(RiskRuleSetting, actor)
-    definition = RULE_BY_ID.get(rule)
+    definition = RULE_BY_ID.get(rule) or DETECTOR_SETTING_BY_ID.get(rule)
     if definition is None:
         raise ValidationError({"rule": _("No rule “%(rule)s”.") % {"rule": rule}})
+    if rule in DETECTOR_SETTING_BY_ID and not enabled:
+        # a detector left out would read as its violations' evidence being withdrawn
+        raise ValidationError({"enabled": _("Violation detectors always run.")})
     problem = _parameter_problem(parameters, definition.defaults)
     if problem:
         raise ValidationError({"parameters": problem})
@@ -293,8 +309,9 @@ def _parameter_problem(value: Any, defaults: dict[str, Any]) -> str:
         }
     if any(isinstance(v, bool) or not isinstance(v, int | float) or v < 0 for v in value.values()):
         return _("Parameters are numbers of 0 or more.")
-    if "periods" in value and (int(value["periods"]) != value["periods"] or value["periods"] < 1):
-        return _("“periods” is a whole number of at least 1.")
+    for name in ("periods", "max_scans"):
+        if name in value and (int(value[name]) != value[name] or value[name] < 1):
+            return _("“%(name)s” is a whole number of at least 1.") % {"name": name}
     return ""
 
 
@@ -303,38 +320,44 @@ def _parameter_problem(value: Any, defaults: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class Detector:
-    """One detector: the violation it finds, the fact whose rows are its evidence, how those
-    rows become lines, and the check (``territory`` or ``floor``)."""
+    """One detector: the violation it finds, the fact whose rows are its evidence, and the
+    check it makes (``territory``, ``floor``, ``clone`` or ``stuffing``)."""
 
     type: ViolationType
     fact: str
-    lines: Callable[[ir.Table], ir.Table]
     check: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.type}:{self.fact}"
 
 
 DETECTORS = (
-    Detector(ViolationType.CROSS_REGION_SALE, "sell_through", sell_through_lines, "territory"),
-    Detector(ViolationType.CROSS_REGION_SHIP, "sell_in", sell_in_lines, "territory"),
-    Detector(ViolationType.BELOW_FLOOR, "sell_through", sell_through_lines, "floor"),
-    Detector(ViolationType.BELOW_FLOOR, "sell_in", sell_in_lines, "floor"),
+    Detector(ViolationType.CROSS_REGION_SALE, "sell_through", "territory"),
+    Detector(ViolationType.CROSS_REGION_SHIP, "sell_in", "territory"),
+    Detector(ViolationType.CROSS_REGION_CODE, "code_scan", "territory"),
+    Detector(ViolationType.CLONED_CODE, "code_scan", "clone"),
+    Detector(ViolationType.BELOW_FLOOR, "sell_through", "floor"),
+    Detector(ViolationType.BELOW_FLOOR, "sell_in", "floor"),
+    Detector(ViolationType.CHANNEL_STUFFING, "sell_in", "stuffing"),
 )
+# Violations counted in codes: quantity is the number of codes, value their list prices.
+CODE_TYPES = (ViolationType.CROSS_REGION_CODE, ViolationType.CLONED_CODE)
 # Settings of the detectors (``RiskRuleSetting`` rows by these ids, over the defaults).
-DETECTOR_DEFAULTS: dict[str, dict[str, Any]] = {"below_floor": {"tolerance": 0.0}}
+DETECTOR_DEFAULTS: dict[str, dict[str, Any]] = {s.id: s.defaults for s in DETECTOR_SETTINGS}
 WINDOW_SCHEMA = pa.schema([("first_day", pa.date32()), ("last_day", pa.date32())])
 # A violation is severe when it hurts a partner's exclusive territory, or is large.
 SEVERE_VALUE = Decimal("10000")
+# The facts the detectors read, registered under their own names.
+DETECTOR_FACTS = ("sell_in", "sell_through", "code_assignment", "code_scan", "inventory")
 
 
 def detector_parameters() -> dict[str, dict[str, Any]]:
-    stored = {
-        s.rule: s.parameters
-        for s in RiskRuleSetting.objects.filter(rule__in=list(DETECTOR_DEFAULTS))
-    }
-    return {key: {**defaults, **stored.get(key, {})} for key, defaults in DETECTOR_DEFAULTS.items()}
+    return {setting.id: params for setting, params in detector_states(user=None)}
 
 
 def _detector_inputs(runner: Backend, inputs: RunInputs) -> None:
-    for fact in sorted({d.fact for d in DETECTORS}):
+    for fact in DETECTOR_FACTS:
         runner.register_fact(fact, fact)
     runner.register("territories", inputs.take("territories", territory_master))
     runner.register("closure", inputs.take("regions", region_closure))
@@ -342,50 +365,110 @@ def _detector_inputs(runner: Backend, inputs: RunInputs) -> None:
     runner.register("partners", inputs.take("partners", partner_master))
 
 
+@dataclass(frozen=True)
+class _Sources:
+    """The registered inputs as the detectors take them (built afresh for each expression:
+    a compiled query is reused, so building is only paid once per code version)."""
+
+    runner: Backend
+    parameters: dict[str, dict[str, Any]]
+
+    def table(self, name: str) -> ir.Table:
+        return self.runner.table(name)
+
+    def partners(self) -> ir.Table:
+        table = self.table("partners")
+        return table.select("partner", "channel_model", "grade", home_region=table.region)
+
+    def all_lines(self, fact: str) -> ir.Table:
+        if fact == "sell_through":
+            return sell_through_lines(self.table(fact))
+        if fact == "sell_in":
+            return sell_in_lines(self.table(fact))
+        return scan_lines(self.table("code_scan"), self.table("code_assignment"))
+
+    def lines(self, fact: str) -> ir.Table:
+        return within(self.all_lines(fact), self.table("window"))
+
+    def priced(self, codes: ir.Table) -> ir.Table:
+        closure = self.table("closure")
+        return priced_codes(codes, self.partners(), self.table("prices"), closure)
+
+    def stuffed(self) -> ir.Table:
+        return stuffed_quarters(
+            self.table("sell_in"),
+            self.table("sell_through"),
+            self.table("inventory"),
+            **self.parameters["channel_stuffing"],
+        )
+
+    def found(self, detector: Detector) -> ir.Table:
+        lines, closure = self.lines(detector.fact), self.table("closure")
+        codes = detector.fact == "code_scan"
+        if detector.check == "territory":
+            keep = ("code", "scanned_at") if codes else ()
+            found = outside_territory(lines, self.table("territories"), closure, keep=keep)
+            return self.priced(found) if codes else found
+        if detector.check == "floor":
+            tolerance = float(self.parameters["below_floor"]["tolerance"])
+            prices = self.table("prices")
+            return below_floor(lines, self.partners(), prices, closure, tolerance=tolerance)
+        if detector.check == "clone":
+            clone = self.parameters["cloned_code"]
+            copied = cloned_codes(
+                self.all_lines("code_scan"),
+                closure,
+                hours=float(clone["hours"]),
+                max_scans=int(clone["max_scans"]),
+            )
+            return self.priced(within(copied, self.table("window")))
+        return stuffing_lines(lines, self.stuffed())
+
+    def unjudged(self, detector: Detector) -> ir.Table:
+        lines = self.lines(detector.fact)
+        if detector.check == "floor":
+            return without_floor(
+                lines, self.partners(), self.table("prices"), self.table("closure")
+            )
+        if detector.check == "stuffing":
+            return stuffing_unjudged(lines, self.stuffed())
+        if detector.check == "territory":
+            left = without_territory(lines, self.table("territories"))
+        else:
+            left = lines.filter(lines.region.isnull())
+        if detector.fact != "code_scan":
+            return left
+        # scans of codes never shipped to anyone cannot be laid at a partner's door
+        scans = self.table("code_scan")
+        unassigned = scans_unassigned(scans, self.table("code_assignment"))
+        unassigned = within(unassigned.mutate(day=unassigned.scanned_at.date()),
+                            self.table("window"))  # fmt: skip
+        return left.select("_batch", "_row").union(unassigned.select("_batch", "_row"))
+
+
 def _detect(
     runner: Backend, detector: Detector, parameters: dict[str, Any]
 ) -> tuple[pa.Table, int]:
     """The offending rows of ``detector`` in the registered ``window``, and how many rows it
     could not judge."""
-
-    def lines() -> ir.Table:
-        return within(detector.lines(runner.table(detector.fact)), runner.table("window"))
-
-    def partners() -> ir.Table:
-        table = runner.table("partners")
-        return table.select("partner", "channel_model", "grade", home_region=table.region)
-
-    def table(name: str) -> ir.Table:
-        return runner.table(name)
-
-    tolerance = float(parameters["below_floor"]["tolerance"])
-
-    def found() -> ir.Table:
-        if detector.check == "territory":
-            return outside_territory(lines(), table("territories"), table("closure"))
-        return below_floor(
-            lines(), partners(), table("prices"), table("closure"), tolerance=tolerance
+    sources = _Sources(runner, parameters)
+    key = ["detector", detector.type, detector.fact, detector.check, parameters]
+    rows = runner.run(lambda: sources.found(detector), parameters=key)
+    counted = (
+        runner.run(
+            lambda: sources.unjudged(detector).count().as_table(), parameters=[*key, "unjudged"]
         )
-
-    def unjudged() -> ir.Table:
-        if detector.check == "territory":
-            left = without_territory(lines(), table("territories"))
-        else:
-            left = without_floor(lines(), partners(), table("prices"), table("closure"))
-        return left.count().as_table()
-
-    key = ["detector", detector.type, detector.fact, parameters]
-    rows = runner.run(found, parameters=key)
-    counted = runner.run(unjudged, parameters=[*key, "unjudged"]).column(0)[0].as_py()
+        .column(0)[0]
+        .as_py()
+    )
     return rows, int(counted or 0)
 
 
-def _lines_in_window(runner: Backend, detector: Detector) -> int:
-    def count() -> ir.Table:
-        lines = detector.lines(runner.table(detector.fact))
-        return within(lines, runner.table("window")).count().as_table()
-
-    counted = runner.run(count, parameters=["lines in window", detector.fact])
+def _lines_in_window(runner: Backend, fact: str) -> int:
+    sources = _Sources(runner, {})
+    counted = runner.run(
+        lambda: sources.lines(fact).count().as_table(), parameters=["lines in window", fact]
+    )
     return int(counted.column(0)[0].as_py() or 0)
 
 
@@ -419,13 +502,10 @@ def violations_detect(
     for detector in DETECTORS:
         rows, unjudged = _detect(runner, detector, parameters)
         found += [(detector, row) for row in rows.to_pylist()]
-        name = f"{detector.type}:{detector.fact}"
-        counts[name] = rows.num_rows
-        counts["unjudged"][name] = unjudged
-    counts["lines"] = {}
-    for detector in DETECTORS:  # how many lines of each fact the period holds
-        if detector.fact not in counts["lines"]:
-            counts["lines"][detector.fact] = _lines_in_window(runner, detector)
+        counts[detector.name] = rows.num_rows
+        counts["unjudged"][detector.name] = unjudged
+    # how many lines of each fact the period holds
+    counts["lines"] = {fact: _lines_in_window(runner, fact) for fact in _evidence_facts()}
     run = DetectionRun.objects.create(
         period=current.key,
         engine=engine,
@@ -438,6 +518,10 @@ def violations_detect(
     DetectionRun.objects.filter(pk=run.pk).update(row_counts=counts)
     run.row_counts = counts
     return run
+
+
+def _evidence_facts() -> list[str]:
+    return sorted({d.fact for d in DETECTORS})
 
 
 def _violations_keep(
@@ -478,6 +562,8 @@ def _violations_keep(
                 day=row["day"],
                 region=row["region"] or "",
                 product=row["product"] or "",
+                code=row.get("code") or "",
+                time=row["scanned_at"].time() if row.get("scanned_at") else None,
                 quantity=row["quantity"],
                 value=rounded_or_none(row["value"], 2),
             )
@@ -497,9 +583,30 @@ def _violations_keep(
         .values("violation")
         .annotate(quantity=Sum("quantity"), value=Sum("value"), count=Count("pk"))
     }
+    totals |= _code_totals(resummed)
     changed = [_violation_resummed(v, totals.get(v.pk), run) for v in resummed]
     bulk_update_with_history(changed, Violation, RESUMMED_FIELDS, batch_size=500)
     return len(grouped)
+
+
+def _code_totals(violations: Any) -> dict[int, dict[str, Any]]:
+    """Sums of the violations counted in codes: each code once, however often it was
+    scanned — quantity the number of codes, value Σ their list prices (None if none)."""
+    per_code = (
+        ViolationEvidence.objects.filter(violation__in=violations, violation__type__in=CODE_TYPES)
+        .values("violation", "code")
+        .annotate(price=Max("value"), scans=Count("pk"))
+    )
+    totals: dict[int, dict[str, Any]] = {}
+    for row in per_code:
+        total = totals.setdefault(
+            row["violation"], {"quantity": Decimal(0), "value": None, "count": 0}
+        )
+        total["quantity"] += 1
+        total["count"] += row["scans"]
+        if row["price"] is not None:
+            total["value"] = (total["value"] or Decimal(0)) + row["price"]
+    return totals
 
 
 RESUMMED_FIELDS = [

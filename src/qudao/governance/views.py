@@ -26,7 +26,7 @@ from qudao.governance.models import (
     RiskFlag,
     RiskRuleSetting,
 )
-from qudao.governance.rules import RULE_BY_ID, RULES_WAITING_FOR_DATA
+from qudao.governance.rules import DETECTOR_SETTING_BY_ID, RULE_BY_ID, RULES_WAITING_FOR_DATA
 from qudao.governance.services import (
     plan_close,
     plan_create,
@@ -156,7 +156,9 @@ def rule_list(request: HttpRequest) -> HttpResponse:
         raise Http404
     editable = can_change(request.user, RiskRuleSetting)
     if request.method == "POST":
-        rule = RULE_BY_ID.get(request.POST.get("rule", ""))
+        rule = RULE_BY_ID.get(request.POST.get("rule", "")) or DETECTOR_SETTING_BY_ID.get(
+            request.POST.get("rule", "")
+        )
         if not editable or rule is None:
             raise PermissionDenied
         form = RuleSettingForm(request.POST)
@@ -187,5 +189,13 @@ def rule_list(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "editable": editable,
             "waiting": RULES_WAITING_FOR_DATA,
+            "detectors": [
+                {
+                    "setting": setting,
+                    "explained": setting.explain(params),
+                    "parameters_json": json.dumps(params),
+                }
+                for setting, params in selectors.detector_states(user=request.user)
+            ],
         },
     )

@@ -30,9 +30,11 @@ class Command(BaseCommand):
             except PermissionDenied as exc:
                 raise CommandError(str(exc)) from exc
             counts = run.row_counts
-            unjudged = sum(counts["unjudged"].values())
+            unjudged = ", ".join(
+                f"{name} {count}" for name, count in counts["unjudged"].items() if count
+            )
             self.stdout.write(
                 f"{period.key}: {counts['violations']} violation(s) found or updated "
-                f"(run {run.pk}); {unjudged} line(s) could not be judged "
-                "(no region, no territory on record, or no price in force)"
+                f"(run {run.pk}); rows not judged (no region, territory, price, holder or "
+                f"stock on record): {unjudged or 'none'}"
             )
