@@ -31,8 +31,8 @@ from qudao.api import api
 from qudao.core.services import api_token_create
 from qudao.facts.models import Batch, SavedMapping
 from qudao.facts.services import fact_import
-from qudao.governance.models import ImprovementPlan, RiskFlag
-from qudao.governance.services import plan_create
+from qudao.governance.models import ImprovementPlan, RiskFlag, Violation, ViolationComment
+from qudao.governance.services import plan_create, violation_comment_add
 from qudao.partners.models import Contact, Grade, PartnerTerritory
 from qudao.partners.services import contact_create, partner_territory_create
 from tests.conftest import World, build_world
@@ -97,6 +97,9 @@ class Scene:
     proposal: GradeProposal
     plan: ImprovementPlan
     flag: RiskFlag
+    violation: Violation
+    violation_us: Violation
+    comment: ViolationComment
     users: dict[str, Any] = field(default_factory=dict)
 
 
@@ -152,6 +155,30 @@ def _build_scene(tmp: Path) -> Scene:
     grade_b, _ = Grade.objects.get_or_create(code="B", defaults={"name_en": "B", "rank": 2})
     batch_de, batch_us = _import(world, "P-DE", tmp), _import(world, "P-US", tmp)
     run = review_run(period="2020Q1")  # after the imports: a re-run reads the same batches
+    violation = Violation.objects.create(
+        identity="cross_region_sale|P-DE|-|2020Q1",
+        type="cross_region_sale",
+        partner=world.p_de,
+        period="2020Q1",
+        quantity=2,
+        value=180,
+        evidence_count=1,
+    )
+    violation_us = Violation.objects.create(
+        identity="below_floor|P-US|-|2020Q1",
+        type="below_floor",
+        partner=world.p_us,
+        period="2020Q1",
+        quantity=1,
+        value=20,
+        evidence_count=1,
+    )
+    comment = violation_comment_add(
+        violation=violation,
+        text="Invoice attached",
+        actor=users["director"],
+        attachment=SimpleUploadedFile("invoice.pdf", b"%PDF-1.4 invoice"),
+    )
     return Scene(
         world=world,
         contact=contact_create(partner=world.p_de, name="Wang Li"),
@@ -173,6 +200,9 @@ def _build_scene(tmp: Path) -> Scene:
             follow_up_date=date(2020, 5, 1),
         ),
         flag=RiskFlag.objects.create(partner=world.p_de, period="2020Q1", rule="high_churn"),
+        violation=violation,
+        violation_us=violation_us,
+        comment=comment,
         users=users,
     )
 
@@ -509,6 +539,19 @@ PAGES: dict[str, Page] = {
         ),
         form=lambda s: {"action": "succeeded", "outcome": "Back on target"},
     ),
+    "governance:violation_list": Page(get=signed_in(200)),
+    "governance:violation_breakdown": Page(get=signed_in(200)),
+    "governance:violation_detail": Page(
+        get=scope_of_de(200),
+        args=lambda s: [s.violation.pk],
+        # reviewers work the case; the offender's own users answer it (an appeal); finance
+        # and sales only read
+        post=expect(302, finance=403, sales=403, no_role=404, anonymous=LOGIN),
+        form=lambda s: {"action": "comment", "text": "Seen"},
+    ),
+    "governance:violation_attachment": Page(
+        get=scope_of_de(200), args=lambda s: [s.violation.pk, s.comment.pk]
+    ),
 }
 
 
@@ -542,6 +585,7 @@ def _api_upload(s: Scene) -> dict[str, Any]:
 
 API_SEES_DE = api_expect(200, no_role=404)
 API_INTERNAL = api_expect(200, partner_admin=404, partner_user=404, no_role=404)
+API_WORKERS = api_expect(403, director=200, manager=200, no_role=404)
 OPERATIONS: dict[tuple[str, str], Operation] = {
     ("GET", "/api/partners/"): Operation(api_expect(200)),
     ("POST", "/api/partners/"): Operation(
@@ -642,6 +686,38 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         path=lambda s: {"run_id": s.run.pk},
     ),
     ("GET", "/api/review/scorecards"): Operation(api_expect(200)),
+    ("GET", "/api/violations/"): Operation(api_expect(200)),
+    ("GET", "/api/violations/{violation_id}"): Operation(
+        API_SEES_DE, path=lambda s: {"violation_id": s.violation.pk}
+    ),
+    # the workflow: reviewers move the case; the partner's users see it but may not
+    ("POST", "/api/violations/{violation_id}/investigate"): Operation(
+        API_WORKERS,
+        path=lambda s: {"violation_id": s.violation.pk},
+        body=lambda s: {"assignee": "manager", "due_date": "2020-05-01"},
+    ),
+    ("POST", "/api/violations/{violation_id}/confirm"): Operation(
+        API_WORKERS,
+        path=lambda s: {"violation_id": s.violation.pk},
+        body=lambda s: {"note": "seen", "penalties": [{"kind": "fine", "amount": "100"}]},
+    ),
+    ("POST", "/api/violations/{violation_id}/dismiss"): Operation(
+        API_WORKERS,
+        path=lambda s: {"violation_id": s.violation.pk},
+        body=lambda s: {"reason": "promotion agreed"},
+    ),
+    ("POST", "/api/violations/{violation_id}/close"): Operation(
+        # open, not decided: the reviewers are told why (422), the others refused first
+        api_expect(403, director=422, manager=422, no_role=404),
+        path=lambda s: {"violation_id": s.violation.pk},
+        body=lambda s: {"note": ""},
+    ),
+    ("POST", "/api/violations/{violation_id}/comments"): Operation(
+        # the offender's own users answer: an appeal
+        api_expect(201, finance=403, sales=403, no_role=404),
+        path=lambda s: {"violation_id": s.violation.pk},
+        body=lambda s: {"text": "Seen"},
+    ),
 }
 
 
@@ -699,8 +775,23 @@ OUTSIDE_EUROPE: dict[str, Page] = {
         args=lambda s: [s.batch_us.pk],
         post=_outside(director=302, reader=404),
     ),
+    "governance:violation_detail": Page(
+        get=_outside(director=200, reader=200),
+        args=lambda s: [s.violation_us.pk],
+        post=_outside(director=302, reader=403),
+        form=lambda s: {"action": "confirm", "note": "Invoice D8", "fine": "100"},
+    ),
 }
 API_OUTSIDE_EUROPE: dict[tuple[str, str], Operation] = {
+    ("GET", "/api/violations/{violation_id}"): Operation(
+        _outside(director=200, reader=200, anonymous=401),
+        path=lambda s: {"violation_id": s.violation_us.pk},
+    ),
+    ("POST", "/api/violations/{violation_id}/confirm"): Operation(
+        _outside(director=200, reader=403, anonymous=401),
+        path=lambda s: {"violation_id": s.violation_us.pk},
+        body=lambda s: {"note": "seen", "penalties": [{"kind": "warning"}]},
+    ),
     ("GET", "/api/partners/{partner_id}"): Operation(
         _outside(director=200, reader=200, anonymous=401),
         path=lambda s: {"partner_id": s.world.p_us.pk},

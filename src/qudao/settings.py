@@ -198,6 +198,8 @@ TASKS = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Files people attach (violation comments): served only through views that check access.
+MEDIA_ROOT = QUDAO_HOME / "media"
 
 DJANGO_TABLES2_TEMPLATE = "core/table.html"
 NINJA_PAGINATION_PER_PAGE = 50

@@ -172,6 +172,104 @@ def test_preview_and_a_rejected_batch_answer_at_once(  # type: ignore[no-untyped
     assert "Importing" not in text
 
 
+def _login(browser, served: Served, username: str, locale: str):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale=locale)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{served.url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", DEMO_PASSWORD)
+    page.click("button.primary")
+    page.wait_for_url(f"{served.url}/")
+    return context, page
+
+
+def _wait_for(served: Served, sql: str, *params: object, seconds: float = 180) -> tuple:  # type: ignore[type-arg]
+    deadline = time.monotonic() + seconds
+    while True:
+        rows = served.query(sql, *params)
+        if rows and rows[0][0]:
+            return rows[0]
+        assert time.monotonic() < deadline, f"waited for {sql!r}:\n{served.log_tail()}"
+        time.sleep(0.5)
+
+
+def test_a_cross_region_sale_is_found_confirmed_and_appealed(  # type: ignore[no-untyped-def]
+    browser, director, served: Served, tmp_path: Path, shots: Path
+) -> None:
+    """The whole case as people would live it on the served demo: a clerk's sell-through
+    shows a Seattle reseller selling in France; the review finds it; the director reads the
+    evidence and confirms it with a fine; the reseller's admin appeals, in Chinese."""
+    page = director
+    flow = tmp_path / "flow-2020-02.csv"
+    flow.write_text(
+        "date,partner,customer,customer_region,product,quantity,amount,document_id\n"
+        "2020-02-10,AW00000001,Seattle Cycles,T1,310,1,1789.14,F-1\n"
+        "2020-02-11,AW00000001,Boutique Vélo Paris,FR,310,2,3578.27,F-2\n",
+        encoding="utf-8",
+    )
+    page.goto(f"{served.url}/imports/upload/")
+    page.select_option("#id_fact", "sell_through")
+    page.set_input_files("#id_file", str(flow))
+    page.click("form.panel button[type=submit].primary")
+    page.wait_for_selector(".badge.committed", timeout=60_000)
+    batch = int(page.url.rstrip("/").rsplit("/", 1)[1])
+
+    # the review of the quarter runs the detectors, in the served worker
+    before = served.query("SELECT COALESCE(MAX(id), 0) FROM analytics_reviewrun")[0][0]
+    page.goto(f"{served.url}/review/")
+    page.fill("input[name=period]", "2020Q1")
+    page.click("button:has-text('Run the review')")
+    _wait_for(
+        served,
+        "SELECT id FROM analytics_reviewrun WHERE id > ? AND status = 'current'",
+        before,
+    )
+    page.goto(f"{served.url}/risk/violations/?type=cross_region_sale")
+    row = page.locator("table tbody tr", has_text="AW00000001")
+    assert row.count() == 1 and "2020Q1" in row.inner_text()
+    page.screenshot(path=str(shots / "violations-en.png"))
+
+    row.locator("a").first.click()
+    page.wait_for_selector("#evidence")
+    evidence = page.inner_text("#evidence")
+    # the file's row 3 (header = row 1), in France, from this batch — and not the Seattle sale
+    assert "FR" in evidence and str(batch) in evidence and "Seattle" not in evidence
+    assert page.locator("#evidence tbody tr").count() == 1
+    page.screenshot(path=str(shots / "violation-evidence-en.png"), full_page=True)
+
+    page.fill("#confirm textarea[name=note]", "Invoice F-2: delivered to Paris.")
+    page.check("#confirm input[name=warning]")
+    page.fill("#confirm input[name=fine]", "500")
+    page.click("#confirm button[value=confirm]")
+    page.wait_for_selector("#violation-status.confirmed")
+    penalties = page.inner_text("#penalties")
+    assert "Fine" in penalties and "500.00" in penalties and "Warning" in penalties
+    page.screenshot(path=str(shots / "violation-confirmed-en.png"), full_page=True)
+    violation_url = page.url
+
+    # the reseller's admin reads its side in Chinese and appeals
+    context, partner = _login(browser, served, "partner", "zh-CN")
+    try:
+        partner.goto(violation_url)
+        partner.wait_for_selector("#comment-form")
+        text = partner.inner_text("main")
+        assert "罚款" in text and "受损伙伴" not in text
+        partner.fill(
+            "#comment-form textarea[name=text]", "该客户为西雅图总部的巴黎分店，附送货单。"
+        )
+        partner.click("#comment-form button[value=comment]")
+        partner.wait_for_selector(".comment.appeal")
+        assert "西雅图总部" in partner.inner_text("#comments")
+        partner.screenshot(path=str(shots / "violation-appeal-zh.png"), full_page=True)
+        partner.goto(f"{served.url}/risk/violations/")
+        assert "AW00000001" in partner.inner_text("table")
+    finally:
+        context.close()
+    [(appeal,)] = served.query("SELECT appeal FROM governance_violationcomment")
+    assert appeal == 1
+
+
 def _sell_through_csv(path: Path, lines: int) -> None:
     """A sell-through file for the demo's resellers and products, big enough that its
     import is still running when the test freezes the worker."""

@@ -43,3 +43,19 @@ def scorecard_columns(user: Any | None) -> dict[str, BaseExpression]:
         name: _EXPRESSIONS[name](user) if name in _EXPRESSIONS else Value(None, output_field=field)
         for name, field in CONTRIBUTED_COLUMNS.items()
     }
+
+
+# What other apps do when a grade proposal is decided (a violation's downgrade penalty
+# follows the decision of its proposal), called inside the decision's transaction.
+_ON_PROPOSAL_DECIDED: list[Callable[..., Any]] = []
+
+
+def register_proposal_decided(callback: Callable[..., Any]) -> None:
+    """Call ``callback(proposal=…, actor=…)`` after every grade proposal decision."""
+    if callback not in _ON_PROPOSAL_DECIDED:
+        _ON_PROPOSAL_DECIDED.append(callback)
+
+
+def proposal_decided(*, proposal: Any, actor: Any) -> None:
+    for callback in _ON_PROPOSAL_DECIDED:
+        callback(proposal=proposal, actor=actor)

@@ -199,6 +199,12 @@ class ProposalStatus(models.TextChoices):
     SUPERSEDED = "superseded", _("Superseded")
 
 
+class ProposalOrigin(models.TextChoices):
+    REVIEW = "review", _("Review")
+    # a grade downgrade as the penalty of a confirmed violation
+    VIOLATION = "violation", _("Violation")
+
+
 class GradeProposal(TimeStampedModel):
     """A grade change the review proposes; a channel director approves or rejects it."""
 
@@ -206,7 +212,10 @@ class GradeProposal(TimeStampedModel):
         "partners.Partner", verbose_name=_("partner"), on_delete=models.CASCADE
     )
     period = models.CharField(_("period"), max_length=10)
-    run = models.ForeignKey(ReviewRun, on_delete=models.SET_NULL, null=True, related_name="+")
+    # none for a penalty's downgrade (no review proposed it, no score behind it)
+    run = models.ForeignKey(
+        ReviewRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     from_grade = models.ForeignKey(
         "partners.Grade",
         verbose_name=_("current grade"),
@@ -220,7 +229,7 @@ class GradeProposal(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    score = models.DecimalField(_("score"), max_digits=8, decimal_places=6, null=True)
+    score = models.DecimalField(_("score"), max_digits=8, decimal_places=6, null=True, blank=True)
     evidence = models.JSONField(_("evidence"), default=list)
     status = models.CharField(
         _("status"), max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED
@@ -235,6 +244,10 @@ class GradeProposal(TimeStampedModel):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
+    # The review refreshes and supersedes its own proposals only; a penalty's stays.
+    origin = models.CharField(
+        _("origin"), max_length=20, choices=ProposalOrigin.choices, default=ProposalOrigin.REVIEW
+    )
     history = HistoricalRecords()
     objects = RestrictedQuerySet.as_manager()
     access_policy = AccessPolicy(

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
+from qudao.analytics.contributions import proposal_decided
 from qudao.analytics.engine import Grading, check_engine, default_engine, run_review
 from qudao.analytics.inputs import RunInputs
 from qudao.analytics.kpis import (
@@ -29,6 +30,7 @@ from qudao.analytics.models import (
     DEFAULT_WEIGHTS,
     GradeProposal,
     GradingModel,
+    ProposalOrigin,
     ProposalStatus,
     ReviewRun,
     RunStatus,
@@ -360,7 +362,9 @@ def grade_proposals_refresh(*, run: ReviewRun, model: GradingModel) -> int:
     current = dict(Partner.objects.values_list("pk", "grade_id"))
     open_now = {
         p.partner_id: p
-        for p in GradeProposal.objects.filter(status=ProposalStatus.PROPOSED, period=run.period)
+        for p in GradeProposal.objects.filter(
+            status=ProposalStatus.PROPOSED, period=run.period, origin=ProposalOrigin.REVIEW
+        )
     }
     count = 0
     created: list[dict[str, Any]] = []
@@ -425,7 +429,9 @@ def grade_proposals_supersede(*, user: Any | None = None) -> int:
     outdated review proposed. Returns how many were superseded."""
     # Whole rows: the history records every field, and a deferred one would cost a query
     # per row and field (820 proposals took 9 s with ``.only()``).
-    open_ones = list(GradeProposal.objects.filter(status=ProposalStatus.PROPOSED))
+    open_ones = list(
+        GradeProposal.objects.filter(status=ProposalStatus.PROPOSED, origin=ProposalOrigin.REVIEW)
+    )
     latest: dict[int, GradeProposal] = {}
     for proposal in sorted(open_ones, key=lambda p: (Period.parse(p.period).end, p.pk)):
         latest[proposal.partner_id] = proposal  # the last, the latest, wins
@@ -463,6 +469,7 @@ def grade_proposal_decide(
     locked.note = note
     locked._history_user = actor  # type: ignore[attr-defined]
     locked.save()
+    proposal_decided(proposal=locked, actor=actor)
     return locked
 
 

@@ -42,6 +42,7 @@ NAVIGATION: tuple[NavGroup, ...] = (
         (
             NavItem(_("Products"), "catalog:product_list"),
             NavItem(_("Price list"), "catalog:price_list"),
+            NavItem(_("Violations"), "governance:violation_list"),
             NavItem(_("At-risk partners"), "governance:flag_list", INTERNAL),
             NavItem(_("Improvement plans"), "governance:plan_list", INTERNAL),
             NavItem(_("Risk rules"), "governance:rule_list", INTERNAL),

@@ -18,6 +18,10 @@ class GovernanceConfig(AppConfig):
         register_step(VIOLATIONS_STEP)  # the detectors of 窜货 and below-floor sales
         # Whether a run found the partner at risk: shown with its scorecards.
         register_scorecard_column("at_risk", scorecard_at_risk)
+        # A downgrade penalty follows the decision of its grade proposal.
+        from qudao.analytics.contributions import register_proposal_decided
+
+        register_proposal_decided(_penalties_follow_proposal)
 
         from qudao.core.importing.registry import register_export
 
@@ -28,3 +32,9 @@ def _violations_export(period: str | None, user: Any) -> tuple[list[str], list[A
     from qudao.governance.selectors import violations_export  # deferred: the rules load Ibis
 
     return violations_export(period, user)
+
+
+def _penalties_follow_proposal(*, proposal: Any, actor: Any) -> None:
+    from qudao.governance.services import penalties_follow_proposal  # deferred: loads Ibis
+
+    penalties_follow_proposal(proposal=proposal, actor=actor)

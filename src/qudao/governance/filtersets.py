@@ -5,9 +5,19 @@ from typing import Any
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from qudao.core.filtersets import SearchFilterSet
-from qudao.governance.models import FlagStatus, ImprovementPlan, PlanStatus, RiskFlag
+from qudao.core.filtersets import ModelChoiceFilter, SearchFilterSet
+from qudao.core.periods import Period
+from qudao.governance.models import (
+    FlagStatus,
+    ImprovementPlan,
+    PlanStatus,
+    RiskFlag,
+    Violation,
+    ViolationStatus,
+    ViolationType,
+)
 from qudao.governance.rules import RULES
+from qudao.territories.models import Region
 
 
 class RiskFlagFilterSet(SearchFilterSet):
@@ -33,3 +43,33 @@ class ImprovementPlanFilterSet(SearchFilterSet):
     class Meta:
         model = ImprovementPlan
         fields = ["q", "status"]
+
+
+class ViolationFilterSet(SearchFilterSet):
+    search_fields = ("partner__code", "partner__name_en", "partner__name_zh")
+    type = django_filters.ChoiceFilter(choices=ViolationType.choices, label=_("Type"))
+    region = ModelChoiceFilter(queryset=Region.objects.all(), method="in_region", label=_("Region"))
+    status = django_filters.ChoiceFilter(choices=ViolationStatus.choices, label=_("Status"))
+    period = django_filters.CharFilter(method="in_period", label=_("Period"))
+
+    class Meta:
+        model = Violation
+        fields = ["q", "type", "region", "status", "period"]
+
+    def in_region(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        # the offender's home region, or below it
+        return (
+            queryset.filter(partner__home_region__path__startswith=value.path)
+            if value
+            else queryset
+        )
+
+    def in_period(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        """A year, quarter or month: the violations of its quarters."""
+        if not value:
+            return queryset
+        try:
+            quarters = [q.key for q in Period.parse(value.strip()).quarters]
+        except ValueError:
+            return queryset.none()
+        return queryset.filter(period__in=quarters)

@@ -1,13 +1,19 @@
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from qudao.core.models import User
-from qudao.governance.models import FlagStatus, RiskFlag
-from qudao.governance.services import plan_owner_may_take
+from qudao.governance.models import FlagStatus, PenaltyKind, RiskFlag, Violation
+from qudao.governance.services import (
+    COMMENT_MAX_CHARS,
+    PenaltyOrder,
+    plan_owner_may_take,
+    violation_assignee_may_take,
+)
 
 
 class PlanForm(forms.Form):
@@ -45,3 +51,72 @@ class RuleSettingForm(forms.Form):
     parameters = forms.JSONField(
         label=_("Parameters"), widget=forms.Textarea(attrs={"rows": 3, "class": "mono"})
     )
+
+
+def _date_field(label: Any, required: bool = True) -> forms.DateField:
+    return forms.DateField(
+        label=label, required=required, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class ViolationInvestigateForm(forms.Form):
+    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=User.objects.none())
+    due_date = _date_field(_("Due date"), required=False)
+
+    def __init__(self, *args: Any, violation: Violation, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only people who may work on the offender: a case nobody can open helps nobody.
+        internal = User.objects.filter(is_active=True, partner__isnull=True).order_by("username")
+        able = [u.pk for u in internal if violation_assignee_may_take(user=u, violation=violation)]
+        self.fields["assignee"].queryset = internal.filter(pk__in=able)  # type: ignore[attr-defined]
+
+
+class ViolationConfirmForm(forms.Form):
+    """Confirm with any of the penalties: the money ones name their amount."""
+
+    note = forms.CharField(label=_("Decision"), widget=forms.Textarea(attrs={"rows": 2}))
+    warning = forms.BooleanField(label=_("Warning"), required=False)
+    fine = forms.DecimalField(
+        label=_("Fine"), required=False, min_value=Decimal("0.01"), max_digits=22, decimal_places=2
+    )
+    rebate_deduction = forms.DecimalField(
+        label=_("Rebate deduction"),
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=22,
+        decimal_places=2,
+    )
+    rebate_period = forms.CharField(
+        label=_("Deduct from the rebate of"), required=False, max_length=10
+    )
+    grade_downgrade = forms.BooleanField(label=_("Propose a grade downgrade"), required=False)
+    suspension = forms.BooleanField(label=_("Propose a suspension"), required=False)
+
+    def penalty_orders(self) -> list[PenaltyOrder]:
+        data = self.cleaned_data
+        orders = [
+            PenaltyOrder(kind)
+            for kind in (PenaltyKind.WARNING, PenaltyKind.GRADE_DOWNGRADE, PenaltyKind.SUSPENSION)
+            if data.get(kind.value)
+        ]
+        if data.get("fine") is not None:
+            orders.append(PenaltyOrder(PenaltyKind.FINE, data["fine"]))
+        if data.get("rebate_deduction") is not None:
+            orders.append(
+                PenaltyOrder(
+                    PenaltyKind.REBATE_DEDUCTION,
+                    data["rebate_deduction"],
+                    data.get("rebate_period", ""),
+                )
+            )
+        return orders
+
+
+class ViolationCommentForm(forms.Form):
+    text = forms.CharField(
+        label=_("Comment"), max_length=COMMENT_MAX_CHARS, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    internal = forms.BooleanField(
+        label=_("Internal note (not shown to the partner)"), required=False
+    )
+    attachment = forms.FileField(label=_("Attachment"), required=False)

@@ -6,6 +6,8 @@ plan; a plan that fails proposes termination; a channel director decides.
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -16,6 +18,7 @@ from qudao.core.choices import Role
 from qudao.core.models import TimeStampedModel
 from qudao.core.permissions import AccessPolicy
 from qudao.core.querysets import RestrictedQuerySet
+from qudao.facts.schemas import FACTS
 
 REVIEWERS = frozenset({Role.CHANNEL_DIRECTOR, Role.CHANNEL_MANAGER})
 
@@ -197,10 +200,33 @@ class Violation(TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=20, choices=ViolationStatus.choices, default=ViolationStatus.OPEN
     )
+    # set by the detectors alone: a violation whose evidence was withdrawn
     closed_reason = models.TextField(_("reason closed"), blank=True)
     last_run = models.ForeignKey(
         DetectionRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    # why it was confirmed, dismissed or closed, in the decider's words
+    decision_note = models.TextField(_("decision"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    # kept when a confirmed violation is later closed: the at-risk rule counts it
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
     history = HistoricalRecords()
     objects = RestrictedQuerySet.as_manager()
     access_policy = AccessPolicy(partner_field="partner", editor_roles=REVIEWERS)
@@ -212,6 +238,13 @@ class Violation(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.get_type_display()} · {self.period}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("governance:violation_detail", args=[self.pk])
+
+    @property
+    def is_undecided(self) -> bool:
+        return self.status in (ViolationStatus.OPEN, ViolationStatus.INVESTIGATING)
 
 
 class ViolationEvidence(models.Model):
@@ -245,6 +278,120 @@ class ViolationEvidence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fact} {self.batch_id}:{self.row}"
+
+    @property
+    def fact_label(self) -> str:
+        schema = FACTS.get(self.fact)
+        return str(schema.label) if schema else self.fact
+
+
+class PenaltyKind(models.TextChoices):
+    WARNING = "warning", _("Warning")
+    FINE = "fine", _("Fine")
+    REBATE_DEDUCTION = "rebate_deduction", _("Rebate deduction")
+    GRADE_DOWNGRADE = "grade_downgrade", _("Grade downgrade")
+    SUSPENSION = "suspension", _("Suspension")
+
+
+class PenaltyStatus(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    PROPOSED = "proposed", _("Proposed")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Penalty(TimeStampedModel):
+    """What confirming a violation costs the partner. A warning, a fine and a rebate
+    deduction apply at once (the rebate settlement of ``period`` deducts ``amount``); a
+    grade downgrade is a grade proposal, a suspension a proposal a director decides."""
+
+    violation = models.ForeignKey(
+        Violation, verbose_name=_("violation"), on_delete=models.CASCADE, related_name="penalties"
+    )
+    partner = models.ForeignKey(
+        "partners.Partner", verbose_name=_("partner"), on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(_("penalty"), max_length=20, choices=PenaltyKind.choices)
+    amount = models.DecimalField(
+        _("amount"), max_digits=24, decimal_places=2, null=True, blank=True
+    )
+    period = models.CharField(_("period"), max_length=10, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=PenaltyStatus.choices)
+    grade_proposal = models.ForeignKey(
+        "analytics.GradeProposal",
+        verbose_name=_("grade proposal"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    history = HistoricalRecords()
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(
+        partner_field="partner", editor_roles=frozenset({Role.CHANNEL_DIRECTOR})
+    )
+
+    class Meta:
+        verbose_name = _("penalty")
+        verbose_name_plural = _("penalties")
+        ordering = ["violation_id", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.violation}"
+
+    @property
+    def state(self) -> str:
+        """Where it stands: a downgrade follows its grade proposal's decision."""
+        if self.grade_proposal_id is not None:
+            return str(self.grade_proposal.get_status_display())  # type: ignore[union-attr]
+        return str(self.get_status_display())
+
+
+def _attachment_path(comment: ViolationComment, filename: str) -> str:
+    return f"violations/{comment.violation_id}/{uuid4().hex}/{filename[-100:]}"
+
+
+class ViolationComment(models.Model):
+    """A comment on a violation, perhaps with a file: the reviewers' notes (internal ones
+    hidden from the partner) and the offender's answer — an appeal (申诉)."""
+
+    violation = models.ForeignKey(
+        Violation, verbose_name=_("violation"), on_delete=models.CASCADE, related_name="comments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    text = models.TextField(_("comment"))
+    appeal = models.BooleanField(_("appeal"), default=False)
+    internal = models.BooleanField(_("internal"), default=False)
+    attachment = models.FileField(_("attachment"), upload_to=_attachment_path, blank=True)
+    attachment_name = models.CharField(_("file name"), max_length=200, blank=True)
+    attachment_size = models.PositiveIntegerField(_("file size"), null=True, blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(partner_field="violation__partner", editor_roles=REVIEWERS)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.violation_id}: {self.text[:40]}"
 
 
 class PlanStatus(models.TextChoices):

@@ -42,6 +42,9 @@ class Rule:
     # The scorecard columns ``evaluate`` reads from the history (KPI ids, or
     # ``revenue_year_ago``): the history holds exactly what the rules read.
     reads: tuple[str, ...] = ()
+    # Flag only a partner with every period of the window on record ("missed 2 quarters
+    # running" needs both); a count over the window does not.
+    needs_full_window: bool = True
 
     def window(self, parameters: dict[str, Any]) -> int:
         return int(parameters.get("periods", 1))
@@ -142,6 +145,21 @@ def late_sell_through(history: ir.Table, p: dict[str, Any]) -> ir.Table:
     )
 
 
+def violations_confirmed(history: ir.Table, p: dict[str, Any]) -> ir.Table:
+    # Counted over the window together: one confirmed 窜货 in four quarters is enough.
+    periods = int(p["periods"])
+    recent = history.filter(history.step < periods)
+    total = recent.violations_confirmed.sum().over(ibis.window(group_by=recent.partner))
+    counted = recent.mutate(window_total=total)
+    return _rows(
+        counted,
+        periods,
+        counted.window_total,
+        ibis.literal(float(p["count"])),
+        counted.window_total >= p["count"],
+    )
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         "target_missed",
@@ -233,13 +251,35 @@ RULES: tuple[Rule, ...] = (
         enabled_by_default=False,
         reads=("sell_through_report_delay",),
     ),
+    Rule(
+        "violations_confirmed",
+        "Confirmed violations",
+        "已确认违规",
+        "{count} or more confirmed violations (窜货, below the floor price, …) in the last "
+        "{periods} periods together.",
+        "最近 {periods} 期合计已确认违规（窜货、低于最低限价等）{count} 起及以上。",
+        {"periods": 4, "count": 1},
+        violations_confirmed,
+        "Talk to the partner's owner about the evidence; written warning; check the "
+        "rebate of the periods concerned; watch its territory and prices monthly.",
+        "与伙伴负责人就证据面谈；书面警告；核查相关期间的返利；按月关注其区域和价格。",
+        reads=("violations_confirmed",),
+        needs_full_window=False,
+    ),
 )
 RULE_BY_ID = {r.id: r for r in RULES}
+# Columns of the history governance counts itself (confirmed violations per partner and
+# period), not read from the scorecards.
+GOVERNANCE_COLUMNS = ("violations_confirmed",)
 # The scorecard history the rules read: every column some rule names, in their order.
-HISTORY_COLUMNS = tuple(dict.fromkeys(column for rule in RULES for column in rule.reads))
+HISTORY_COLUMNS = tuple(
+    dict.fromkeys(
+        column for rule in RULES for column in rule.reads if column not in GOVERNANCE_COLUMNS
+    )
+)
 
 # Asked for by the channel team, waiting for data Qudao does not hold yet.
-RULES_WAITING_FOR_DATA = ("violations", "training", "complaints")
+RULES_WAITING_FOR_DATA = ("training", "complaints")
 
 
 @dataclass(frozen=True)

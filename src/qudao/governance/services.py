@@ -6,11 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from pathlib import PurePath
 from typing import Any
 
 import ibis.expr.types as ir
 import pyarrow as pa
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import Count, FloatField, Max, Q, Sum
 from django.db.models.functions import Cast, Coalesce
@@ -21,13 +23,14 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from qudao.analytics.engine import Backend, backend, default_engine
 from qudao.analytics.inputs import RunInputs
 from qudao.analytics.masters import partner_master
-from qudao.analytics.models import Scorecard
+from qudao.analytics.models import GradeProposal, ProposalOrigin, ProposalStatus, Scorecard
+from qudao.analytics.services import grade_proposal_decide
 from qudao.core.bulk import bulk_insert
 from qudao.core.choices import Role
 from qudao.core.numbers import rounded_or_none
 from qudao.core.periods import Period
-from qudao.core.permissions import ensure_may_change, restrict
-from qudao.core.services import model_create, model_update
+from qudao.core.permissions import ensure_may_change, is_partner_user, restrict
+from qudao.core.services import ensure_storable_text, model_create, model_update
 from qudao.governance.detectors import (
     below_floor,
     cloned_codes,
@@ -49,12 +52,16 @@ from qudao.governance.models import (
     DetectionRun,
     FlagStatus,
     ImprovementPlan,
+    Penalty,
+    PenaltyKind,
+    PenaltyStatus,
     PlanStatus,
     RiskFlag,
     RiskRuleSetting,
     RunAtRisk,
     Severity,
     Violation,
+    ViolationComment,
     ViolationEvidence,
     ViolationStatus,
     ViolationType,
@@ -68,7 +75,7 @@ from qudao.governance.rules import (
 )
 from qudao.governance.selectors import detector_states, rule_states
 from qudao.partners.choices import PartnerStatus
-from qudao.partners.models import Partner
+from qudao.partners.models import Grade, Partner
 from qudao.partners.services import partner_change_status
 
 
@@ -92,6 +99,7 @@ def _history(period: Period, depth: int) -> pa.Table:
         .values_list("partner_id", "period", "channel_model__code", "obliged_", *as_float)
     )
     columns = list(zip(*rows, strict=True)) or [()] * (4 + len(HISTORY_COLUMNS))
+    confirmed = _violations_confirmed_by_period(list(steps))
     return pa.table(
         {
             "partner": pa.array(columns[0], pa.int64()),
@@ -103,8 +111,35 @@ def _history(period: Period, depth: int) -> pa.Table:
                 name: pa.array(values, pa.float64())
                 for name, values in zip(HISTORY_COLUMNS, columns[4:], strict=True)
             },
+            "violations_confirmed": pa.array(
+                [
+                    float(confirmed.get((partner, key), 0))
+                    for partner, key in zip(columns[0], columns[1], strict=True)
+                ],
+                pa.float64(),
+            ),
         }
     )
+
+
+def _violations_confirmed_by_period(keys: list[str]) -> dict[tuple[int, str], int]:
+    """Confirmed violations (closed ones too) per partner and reviewed period: a violation
+    counts in the period its quarter ends in — once, whether periods are months, quarters
+    or years."""
+    ends = {key: Period.parse(key) for key in keys}
+    counted: dict[tuple[int, str], int] = {}
+    for partner, quarter, n in (
+        Violation.objects.filter(confirmed_at__isnull=False)
+        .exclude(status=ViolationStatus.DISMISSED)
+        .order_by()  # no default ordering in the GROUP BY
+        .values_list("partner_id", "period")
+        .annotate(n=Count("pk"))
+    ):
+        end = Period.parse(quarter).end
+        for key, period in ends.items():
+            if period.start <= end <= period.end:
+                counted[(partner, key)] = counted.get((partner, key), 0) + n
+    return counted
 
 
 def _evaluation(runner: Backend, rule: Rule, params: dict[str, Any]) -> Callable[[], Any]:
@@ -165,7 +200,8 @@ def risk_flags_refresh(
         for row in rows:
             by_partner.setdefault(row["partner"], []).append(row)
         for partner_id, evidence in by_partner.items():
-            if len(evidence) < window or not all(r["breached"] for r in evidence):
+            short = rule.needs_full_window and len(evidence) < window
+            if short or not all(r["breached"] for r in evidence):
                 continue
             if (partner_id, rule.id) in planned:
                 continue
@@ -638,7 +674,315 @@ def _violation_resummed(
         violation.severity = Severity.HIGH if hurt or large else Severity.MEDIUM
         if violation.status == ViolationStatus.CLOSED and violation.closed_reason:
             violation.status, violation.closed_reason = ViolationStatus.OPEN, ""  # came back
-    elif violation.status not in (ViolationStatus.CLOSED, ViolationStatus.DISMISSED):
+    elif violation.is_undecided:  # a decided one keeps its decision, with no evidence left
         violation.status = ViolationStatus.CLOSED
         violation.closed_reason = _("Its evidence was withdrawn (the batches were reverted).")
     return violation
+
+
+# --- the violation workflow -------------------------------------------------------------------
+# open → investigating → confirmed (with penalties) or dismissed → closed. Who may change a
+# violation (directors; managers within their partners) moves it; a refused write changes
+# nothing — web, API and CLI all come through here.
+
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+ATTACHMENT_SUFFIXES = frozenset({".pdf", ".png", ".jpg", ".jpeg", ".xlsx", ".csv", ".docx", ".txt"})
+COMMENT_MAX_CHARS = 5000
+# Penalties that cost money name an amount; the others must not.
+PENALTIES_WITH_AMOUNT = frozenset({PenaltyKind.FINE, PenaltyKind.REBATE_DEDUCTION})
+
+
+@dataclass(frozen=True)
+class PenaltyOrder:
+    """A penalty asked for when confirming: its kind, the amount of a fine or rebate
+    deduction, and the settlement period a rebate deduction applies to (default: the
+    violation's quarter)."""
+
+    kind: str
+    amount: Decimal | None = None
+    period: str = ""
+
+
+def _violation_to_change(violation: Violation, actor: Any | None) -> Violation:
+    """The violation, locked for the change, when ``actor`` may change it."""
+    rows = Violation.objects.filter(pk=violation.pk)
+    if actor is not None and not restrict(rows, actor, "change").exists():
+        raise PermissionDenied(_("You may not change %(object)s.") % {"object": violation})
+    return rows.select_for_update().get()
+
+
+def _undecided(violation: Violation) -> None:
+    if not violation.is_undecided:
+        raise ValidationError(
+            _("This violation is already %(status)s.")
+            % {"status": violation.get_status_display().lower()}
+        )
+
+
+def violation_assignee_may_take(*, user: Any, violation: Violation) -> bool:
+    """Whether ``user`` may work on ``violation`` (and so be its assignee)."""
+    return restrict(Violation.objects.filter(pk=violation.pk), user, "change").exists()
+
+
+@transaction.atomic
+def violation_investigate(
+    *, violation: Violation, assignee: Any, due_date: date | None, actor: Any | None
+) -> Violation:
+    """Start (or re-assign) the investigation: someone who may work on the partner, by a
+    date."""
+    locked = _violation_to_change(violation, actor)
+    _undecided(locked)
+    if not violation_assignee_may_take(user=assignee, violation=locked):
+        raise ValidationError(
+            {"assignee": _("%(user)s may not work on this partner: choose someone who may.")
+             % {"user": assignee}}
+        )  # fmt: skip
+    data = {"status": ViolationStatus.INVESTIGATING, "assignee": assignee, "due_date": due_date}
+    return model_update(instance=locked, data=data, actor=actor)[0]
+
+
+@transaction.atomic
+def violation_confirm(
+    *, violation: Violation, penalties: list[PenaltyOrder], note: str, actor: Any | None
+) -> Violation:
+    """Confirm the violation and impose its penalties; each reaches its target (a grade
+    proposal, a suspension for the director, a deduction the rebate settlement reads)."""
+    locked = _violation_to_change(violation, actor)
+    _undecided(locked)
+    if not locked.evidence_count:
+        raise ValidationError(_("A violation with no evidence left cannot be confirmed."))
+    orders = _penalty_orders_checked(penalties, locked)
+    now = timezone.now()
+    data = {
+        "status": ViolationStatus.CONFIRMED,
+        "decision_note": note.strip(),
+        "decided_by": actor,
+        "decided_at": now,
+        "confirmed_at": now,
+    }
+    locked = model_update(instance=locked, data=data, actor=actor)[0]
+    for order in orders:
+        _penalty_impose(locked, order, actor)
+    return locked
+
+
+def _penalty_orders_checked(orders: list[PenaltyOrder], violation: Violation) -> list[PenaltyOrder]:
+    kinds = [order.kind for order in orders]
+    if len(set(kinds)) != len(kinds):
+        raise ValidationError({"penalties": _("Each kind of penalty once.")})
+    checked = []
+    for order in orders:
+        if order.kind not in PenaltyKind.values:
+            raise ValidationError({"penalties": _("No penalty “%(kind)s”.") % {"kind": order.kind}})
+        label = PenaltyKind(order.kind).label
+        if order.kind in PENALTIES_WITH_AMOUNT:
+            if order.amount is None or not order.amount.is_finite() or order.amount <= 0:
+                raise ValidationError(
+                    {"amount": _("A %(penalty)s needs an amount above 0.") % {"penalty": label}}
+                )
+        elif order.amount is not None:
+            raise ValidationError(
+                {"amount": _("A %(penalty)s has no amount.") % {"penalty": label}}
+            )
+        period = ""
+        if order.kind == PenaltyKind.REBATE_DEDUCTION:
+            period = order.period.strip() or violation.period
+            try:
+                period = Period.parse(period).key
+            except ValueError as exc:
+                raise ValidationError({"period": str(exc)}) from exc
+        amount = None if order.amount is None else rounded_or_none(order.amount, 2)
+        checked.append(PenaltyOrder(order.kind, amount, period))
+    return checked
+
+
+def _saved_by(instance: Any, actor: Any | None) -> Any:
+    """Save a row a decision made (its history names the decider). The decision itself was
+    authorised: a manager's confirmation proposes a downgrade the director then decides."""
+    instance.full_clean()
+    if actor is not None:
+        instance._history_user = actor
+    instance.save()
+    return instance
+
+
+def _penalty_impose(violation: Violation, order: PenaltyOrder, actor: Any | None) -> Penalty:
+    partner = violation.partner
+    status = PenaltyStatus.APPLIED
+    proposal = None
+    if order.kind in (PenaltyKind.GRADE_DOWNGRADE, PenaltyKind.SUSPENSION):
+        status = PenaltyStatus.PROPOSED
+    if order.kind == PenaltyKind.GRADE_DOWNGRADE:
+        lower = (
+            Grade.objects.filter(rank__gt=partner.grade.rank).order_by("rank", "code").first()
+            if partner.grade
+            else None
+        )
+        if lower is None:
+            raise ValidationError(
+                {
+                    "penalties": _("%(partner)s has no lower grade to move to.")
+                    % {"partner": partner}
+                }
+            )
+        proposal = _saved_by(
+            GradeProposal(
+                partner=partner,
+                period=violation.period,
+                from_grade=partner.grade,
+                to_grade=lower,
+                origin=ProposalOrigin.VIOLATION,
+                evidence=[{"violation": violation.pk, "type": violation.type}],
+                note=_("Penalty for violation %(id)d: %(violation)s")
+                % {"id": violation.pk, "violation": violation},
+            ),
+            actor,
+        )
+    if order.kind == PenaltyKind.SUSPENSION and partner.status != PartnerStatus.ACTIVE:
+        raise ValidationError(
+            {"penalties": _("Only an active partner can be suspended; %(partner)s is %(status)s.")
+             % {"partner": partner, "status": partner.get_status_display().lower()}}
+        )  # fmt: skip
+    return _saved_by(
+        Penalty(
+            violation=violation,
+            partner=partner,
+            kind=order.kind,
+            amount=order.amount,
+            period=order.period,
+            status=status,
+            grade_proposal=proposal,
+        ),
+        actor,
+    )
+
+
+@transaction.atomic
+def violation_dismiss(*, violation: Violation, reason: str, actor: Any | None) -> Violation:
+    """Dismiss the violation, saying why (a reason is required)."""
+    locked = _violation_to_change(violation, actor)
+    _undecided(locked)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say why the violation is dismissed.")})
+    data = {
+        "status": ViolationStatus.DISMISSED,
+        "decision_note": reason.strip(),
+        "decided_by": actor,
+        "decided_at": timezone.now(),
+    }
+    return model_update(instance=locked, data=data, actor=actor)[0]
+
+
+@transaction.atomic
+def violation_close(*, violation: Violation, note: str, actor: Any | None) -> Violation:
+    """Close a decided violation; a confirmed one still counts against the partner."""
+    locked = _violation_to_change(violation, actor)
+    if locked.status not in (ViolationStatus.CONFIRMED, ViolationStatus.DISMISSED):
+        raise ValidationError(_("Only a confirmed or dismissed violation can be closed."))
+    text = (
+        f"{locked.decision_note}\n{note.strip()}".strip() if note.strip() else locked.decision_note
+    )
+    data = {"status": ViolationStatus.CLOSED, "decision_note": text}
+    return model_update(instance=locked, data=data, actor=actor)[0]
+
+
+@transaction.atomic
+def penalty_decide(*, penalty: Penalty, approve: bool, actor: Any, note: str = "") -> Penalty:
+    """The director decides a proposed suspension (the partner is suspended, audited) or a
+    proposed grade downgrade (through its grade proposal)."""
+    rows = Penalty.objects.filter(pk=penalty.pk)
+    if not restrict(rows, actor, "change").exists():
+        raise PermissionDenied(_("You may not decide this penalty."))
+    locked = rows.select_for_update().get()
+    if locked.status != PenaltyStatus.PROPOSED:
+        raise ValidationError(_("This penalty was already decided."))
+    if locked.grade_proposal is not None:
+        # the proposal's decision changes the grade and marks this penalty
+        grade_proposal_decide(
+            proposal=locked.grade_proposal, approve=approve, actor=actor, note=note
+        )
+        locked.refresh_from_db()
+        return locked
+    if approve:
+        partner_change_status(partner=locked.partner, status=PartnerStatus.SUSPENDED, actor=actor)
+    data = {
+        "status": PenaltyStatus.APPROVED if approve else PenaltyStatus.REJECTED,
+        "decided_by": actor,
+        "decided_at": timezone.now(),
+        "note": note.strip(),
+    }
+    return model_update(instance=locked, data=data, actor=actor)[0]
+
+
+def penalties_follow_proposal(*, proposal: GradeProposal, actor: Any | None) -> int:
+    """Mark the downgrade penalties of ``proposal`` as it was decided."""
+    status = {
+        ProposalStatus.APPROVED: PenaltyStatus.APPROVED,
+        ProposalStatus.REJECTED: PenaltyStatus.REJECTED,
+    }.get(ProposalStatus(proposal.status))
+    if status is None:
+        return 0
+    penalties = list(Penalty.objects.filter(grade_proposal=proposal, status=PenaltyStatus.PROPOSED))
+    for penalty in penalties:
+        penalty.status, penalty.decided_by, penalty.decided_at = status, actor, proposal.decided_at
+        _saved_by(penalty, actor)
+    return len(penalties)
+
+
+@transaction.atomic
+def violation_comment_add(
+    *,
+    violation: Violation,
+    text: str,
+    actor: Any,
+    internal: bool = False,
+    attachment: UploadedFile | None = None,
+) -> ViolationComment:
+    """A comment, perhaps with a file. Those who may change the violation comment (an
+    internal note stays hidden from the partner); the offender's own users answer — their
+    comment is an appeal (申诉). Finance, sales and anyone else only read."""
+    visible = restrict(Violation.objects.filter(pk=violation.pk), actor, "view").exists()
+    offender = visible and is_partner_user(actor)
+    reviewer = restrict(Violation.objects.filter(pk=violation.pk), actor, "change").exists()
+    if not (offender or reviewer):
+        raise PermissionDenied(_("You may not comment on %(object)s.") % {"object": violation})
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": _("Write a comment.")})
+    if len(text) > COMMENT_MAX_CHARS:
+        raise ValidationError(
+            {"text": _("A comment has at most %(n)d characters.") % {"n": COMMENT_MAX_CHARS}}
+        )
+    comment = ViolationComment(
+        violation=violation,
+        author=actor,
+        text=text,
+        appeal=offender,
+        internal=internal and reviewer,
+    )
+    ensure_storable_text(comment)
+    if attachment is not None:
+        name = _attachment_name_checked(attachment)
+        comment.attachment_name, comment.attachment_size = name, attachment.size
+        # the last step before the row: a refused comment leaves no file behind
+        comment.attachment.save(name, attachment, save=False)
+    comment.save()
+    return comment
+
+
+def _attachment_name_checked(upload: UploadedFile) -> str:
+    raw = (upload.name or "").encode("utf-8", "replace").decode("utf-8")
+    # no path, no control characters (a NUL cannot be stored), a bounded length
+    name = "".join(ch for ch in PurePath(raw.replace("\\", "/")).name if ch.isprintable())[-150:]
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in ATTACHMENT_SUFFIXES:
+        raise ValidationError(
+            {"attachment": _("“%(name)s”: attach %(types)s files only.")
+             % {"name": name[:80], "types": ", ".join(sorted(ATTACHMENT_SUFFIXES))}}
+        )  # fmt: skip
+    if (upload.size or 0) > ATTACHMENT_MAX_BYTES:
+        raise ValidationError(
+            {"attachment": _("“%(name)s” is larger than %(mb)d MB.")
+             % {"name": name[:80], "mb": ATTACHMENT_MAX_BYTES // (1024 * 1024)}}
+        )  # fmt: skip
+    return name

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 import django_tables2 as tables
 from django.urls import reverse
+from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from qudao.core.tables import StatusColumn
-from qudao.governance.models import FlagStatus, ImprovementPlan, RiskFlag
+from qudao.core.tables import NUMERIC, MoneyColumn, StatusColumn
+from qudao.governance.models import FlagStatus, ImprovementPlan, RiskFlag, Violation
 from qudao.governance.selectors import evidence_text
 
 
@@ -70,3 +73,46 @@ class ImprovementPlanTable(tables.Table):
         model = ImprovementPlan
         fields = ("id", "partner", "owner", "due_date", "follow_up_date", "status", "created_at")
         order_by = "-id"
+
+
+class ViolationTable(tables.Table):
+    id = tables.Column(verbose_name=_("Violation"), linkify=True)
+    type = tables.Column()
+    partner = tables.Column(verbose_name=_("Partner"), accessor="partner__code")
+    partner_name = tables.Column(
+        verbose_name=_("Name"), accessor="partner__name", order_by=("partner__name_en",)
+    )
+    injured_partner = tables.Column(
+        verbose_name=_("Injured partner"), accessor="injured_partner__code", default=""
+    )
+    period = tables.Column()
+    quantity = tables.Column(attrs=NUMERIC)
+    value = MoneyColumn(verbose_name=_("Value"))
+    evidence_count = tables.Column(verbose_name=_("Evidence"), attrs=NUMERIC)
+    severity = StatusColumn()
+    status = StatusColumn()
+    assignee = tables.Column(default="")
+
+    class Meta:
+        model = Violation
+        fields = (
+            "id",
+            "type",
+            "partner",
+            "partner_name",
+            "injured_partner",
+            "period",
+            "quantity",
+            "value",
+            "evidence_count",
+            "severity",
+            "status",
+            "assignee",
+        )
+        order_by = ("-period", "type", "partner")
+
+    def render_quantity(self, value: Decimal) -> str:
+        return number_format(value.normalize(), force_grouping=True)
+
+    def value_quantity(self, value: Decimal) -> Decimal:
+        return value.normalize()

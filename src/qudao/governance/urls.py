@@ -9,4 +9,12 @@ urlpatterns = [
     path("plans/", views.ImprovementPlanListView.as_view(), name="plan_list"),
     path("plans/add/", views.plan_add, name="plan_add"),
     path("plans/<int:pk>/", views.plan_detail, name="plan_detail"),
+    path("violations/", views.ViolationListView.as_view(), name="violation_list"),
+    path("violations/breakdown/", views.violation_breakdown, name="violation_breakdown"),
+    path("violations/<int:pk>/", views.violation_detail, name="violation_detail"),
+    path(
+        "violations/<int:pk>/comments/<int:comment_pk>/file",
+        views.violation_attachment,
+        name="violation_attachment",
+    ),
 ]

@@ -7,33 +7,55 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_safe
 
 from qudao.core.choices import Role
 from qudao.core.permissions import can_change, is_partner_user, restrict
-from qudao.core.views import ObjectListView
+from qudao.core.views import ObjectListView, export_response
 from qudao.governance import selectors
-from qudao.governance.filtersets import ImprovementPlanFilterSet, RiskFlagFilterSet
-from qudao.governance.forms import PlanForm, RuleSettingForm
+from qudao.governance.charts import violation_trend
+from qudao.governance.filtersets import (
+    ImprovementPlanFilterSet,
+    RiskFlagFilterSet,
+    ViolationFilterSet,
+)
+from qudao.governance.forms import (
+    PlanForm,
+    RuleSettingForm,
+    ViolationCommentForm,
+    ViolationConfirmForm,
+    ViolationInvestigateForm,
+)
 from qudao.governance.models import (
     FlagStatus,
     ImprovementPlan,
     PlanStatus,
     RiskFlag,
     RiskRuleSetting,
+    Violation,
+    ViolationStatus,
+    ViolationType,
 )
 from qudao.governance.rules import DETECTOR_SETTING_BY_ID, RULE_BY_ID, RULES_WAITING_FOR_DATA
 from qudao.governance.services import (
+    penalty_decide,
     plan_close,
     plan_create,
     plan_decide_termination,
     rule_setting_save,
+    violation_assignee_may_take,
+    violation_close,
+    violation_comment_add,
+    violation_confirm,
+    violation_dismiss,
+    violation_investigate,
 )
-from qudao.governance.tables import ImprovementPlanTable, RiskFlagTable
+from qudao.governance.tables import ImprovementPlanTable, RiskFlagTable, ViolationTable
 from qudao.partners.models import Partner
 
 
@@ -198,4 +220,225 @@ def rule_list(request: HttpRequest) -> HttpResponse:
                 for setting, params in selectors.detector_states(user=request.user)
             ],
         },
+    )
+
+
+class ViolationListView(ObjectListView):
+    selector = staticmethod(selectors.violation_list)
+    filterset_class = ViolationFilterSet
+    table_class = ViolationTable
+    model = Violation
+    title = gettext_lazy("Violations")
+    template_name = "governance/violation_list.html"
+    # the offender never learns who was injured (only that its territory was entered)
+    internal_columns = ("injured_partner", "assignee")
+    empty_hint = gettext_lazy(
+        "No violations for these filters — the detectors run with every review "
+        "and with “qudao governance detect PERIOD”."
+    )
+
+    def extra_context(self, request: HttpRequest) -> dict[str, Any]:
+        cases = [
+            {
+                **case,
+                "type_label": ViolationType(case["type"]).label,
+                "status_label": ViolationStatus(case["status"]).label,
+            }
+            for case in selectors.violation_cases_in_my_territory(user=request.user)
+        ]
+        return {"cases": cases}
+
+
+@login_required
+@require_safe
+def violation_breakdown(request: HttpRequest) -> HttpResponse:
+    """Violations by region and type, and per quarter: the filters of the list apply."""
+    violations = selectors.violation_list(user=request.user)
+    filterset = ViolationFilterSet(request.GET or None, queryset=violations, request=request)
+    rows = filterset.qs if filterset.is_bound and filterset.is_valid() else violations
+    try:
+        level = min(max(int(request.GET.get("level", "1")), 1), 9)
+    except ValueError:
+        level = 1
+    breakdown = selectors.violation_breakdown(violations=rows, level=level)
+    labels = {t.value: t.label for t in ViolationType}
+    headers = [_("Region"), *[str(labels[t]) for t in breakdown.types], _("Total"), _("Value")]
+    table = [
+        [r["region"], *[r.get(t, 0) for t in breakdown.types], r["total"], r["value"]]
+        for r in breakdown.rows
+    ]
+    export = request.GET.get("export")
+    if export in ("csv", "xlsx"):
+        return export_response(
+            headers=[str(h) for h in headers],
+            rows=table,
+            fmt=export,
+            filename="violations-by-region",
+        )
+    chart = (
+        violation_trend(breakdown.trend, title=_("Violations per quarter"))
+        if breakdown.trend
+        else None
+    )
+    return render(
+        request,
+        "governance/violation_breakdown.html",
+        {
+            "title": _("Violations by region and type"),
+            "filter": filterset,
+            "headers": headers,
+            "rows": table,
+            "chart": chart,
+            "level": level,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def violation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        violation = selectors.violation_get(user=request.user, pk=pk)
+    except Violation.DoesNotExist:
+        raise Http404 from None
+    if request.method == "POST":
+        return _violation_act(request, violation)
+    reviewer = violation_assignee_may_take(user=request.user, violation=violation)
+    offender_side = is_partner_user(request.user)
+    evidence = selectors.violation_evidence(violation=violation, user=request.user)
+    if request.GET.get("export") in ("csv", "xlsx"):
+        return _evidence_export(violation, evidence, request.GET["export"])
+    return render(
+        request,
+        "governance/violation_detail.html",
+        {
+            "violation": violation,
+            "title": str(_("Violation %(id)d") % {"id": violation.pk}),
+            "offender_side": offender_side,
+            "evidence": evidence[:EVIDENCE_SHOWN],
+            "evidence_more": max(violation.evidence_count - EVIDENCE_SHOWN, 0),
+            "penalties": selectors.violation_penalties(violation=violation, user=request.user),
+            "comments": selectors.violation_comments(violation=violation, user=request.user),
+            "can_work": reviewer,
+            "can_decide_penalties": _is_director(request.user),
+            "can_comment": reviewer or offender_side,
+            "investigate_form": ViolationInvestigateForm(
+                violation=violation,
+                initial={"assignee": violation.assignee or request.user},
+            )
+            if reviewer and violation.is_undecided
+            else None,
+            "confirm_form": ViolationConfirmForm(initial={"rebate_period": violation.period})
+            if reviewer and violation.is_undecided
+            else None,
+            "comment_form": ViolationCommentForm(),
+            "history": violation.history.select_related("history_user")[:30],
+        },
+    )
+
+
+EVIDENCE_SHOWN = 200
+EVIDENCE_COLUMNS = (
+    "fact",
+    "batch",
+    "row",
+    "day",
+    "region",
+    "product",
+    "code",
+    "time",
+    "quantity",
+    "value",
+)
+
+
+def _evidence_export(violation: Violation, evidence: Any, fmt: str) -> HttpResponse:
+    rows = [
+        [e.fact, e.batch_id, e.row, e.day, e.region, e.product, e.code, e.time, e.quantity, e.value]
+        for e in evidence
+    ]
+    return export_response(
+        headers=list(EVIDENCE_COLUMNS),
+        rows=rows,
+        fmt=fmt,
+        filename=f"violation-{violation.pk}-evidence",
+    )
+
+
+def _violation_act(request: HttpRequest, violation: Violation) -> HttpResponse:
+    """One step of the workflow; the services decide who may take it (403 otherwise)."""
+    action = request.POST.get("action", "")
+    user = request.user
+    try:
+        if action == "investigate":
+            form: Any = ViolationInvestigateForm(request.POST, violation=violation)
+            if not violation_assignee_may_take(user=user, violation=violation):
+                raise PermissionDenied
+            _valid(form)
+            violation_investigate(violation=violation, actor=user, **form.cleaned_data)
+            messages.success(request, _("Investigation started."))
+        elif action == "confirm":
+            form = ViolationConfirmForm(request.POST)
+            _valid(form)
+            violation_confirm(
+                violation=violation,
+                penalties=form.penalty_orders(),
+                note=form.cleaned_data["note"],
+                actor=user,
+            )
+            messages.success(request, _("Violation confirmed."))
+        elif action == "dismiss":
+            violation_dismiss(
+                violation=violation, reason=request.POST.get("reason", ""), actor=user
+            )
+            messages.success(request, _("Violation dismissed."))
+        elif action == "close":
+            violation_close(violation=violation, note=request.POST.get("note", ""), actor=user)
+            messages.success(request, _("Violation closed."))
+        elif action == "comment":
+            form = ViolationCommentForm(request.POST, request.FILES)
+            _valid(form)
+            violation_comment_add(violation=violation, actor=user, **form.cleaned_data)
+            messages.success(request, _("Comment added."))
+        elif action in ("approve_penalty", "reject_penalty"):
+            penalty = get_object_or_404(
+                selectors.violation_penalties(violation=violation, user=user),
+                pk=request.POST.get("penalty") or 0,
+            )
+            penalty_decide(
+                penalty=penalty,
+                approve=action == "approve_penalty",
+                actor=user,
+                note=request.POST.get("note", ""),
+            )
+            messages.success(request, _("Penalty decided."))
+        else:
+            raise PermissionDenied
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect(violation.get_absolute_url())
+
+
+def _valid(form: Any) -> None:
+    if not form.is_valid():
+        raise ValidationError([e for errors in form.errors.values() for e in errors])
+
+
+@login_required
+@require_safe
+def violation_attachment(request: HttpRequest, pk: int, comment_pk: int) -> FileResponse:
+    """A comment's file, for those who may read the comment; always as a download."""
+    try:
+        violation = selectors.violation_get(user=request.user, pk=pk)
+    except Violation.DoesNotExist:
+        raise Http404 from None
+    comments = selectors.violation_comments(violation=violation, user=request.user)
+    comment = next((c for c in comments if c.pk == comment_pk and c.attachment), None)
+    if comment is None:
+        raise Http404
+    return FileResponse(
+        comment.attachment.open("rb"),
+        as_attachment=True,
+        filename=comment.attachment_name,
+        content_type="application/octet-stream",
     )

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from qudao.core.permissions import restrict
 from qudao.core.selectors import history_for
 from qudao.core.views import ObjectEditView, ObjectListView
+from qudao.governance.selectors import partner_governance
 from qudao.partners import selectors
 from qudao.partners.filtersets import PartnerFilterSet, TargetFilterSet
 from qudao.partners.forms import (
@@ -43,6 +44,7 @@ TABS = (
     ("territories", gettext_lazy("Territories")),
     ("contacts", gettext_lazy("Contacts")),
     ("targets", gettext_lazy("Targets")),
+    ("governance", gettext_lazy("Governance")),
     ("history", gettext_lazy("History")),
 )
 
@@ -88,6 +90,8 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["contacts"] = selectors.partner_contacts(user=request.user, partner=partner)
     elif tab == "targets":
         context["targets"] = selectors.target_list(user=request.user).filter(partner=partner)
+    elif tab == "governance":
+        context.update(partner_governance(partner=partner, user=request.user))
     elif tab == "history":
         context["history"] = history_for(partner)
     if context["can_edit"]:
