@@ -31,8 +31,21 @@ from qudao.api import api
 from qudao.core.services import api_token_create
 from qudao.facts.models import Batch, SavedMapping
 from qudao.facts.services import fact_import
-from qudao.governance.models import ImprovementPlan, RiskFlag, Violation, ViolationComment
-from qudao.governance.services import plan_create, violation_comment_add
+from qudao.governance.models import (
+    Complaint,
+    ComplianceItem,
+    ImprovementPlan,
+    RiskAlert,
+    RiskFlag,
+    Violation,
+    ViolationComment,
+)
+from qudao.governance.services import (
+    complaint_create,
+    compliance_item_create,
+    plan_create,
+    violation_comment_add,
+)
 from qudao.partners.models import Contact, Grade, PartnerTerritory
 from qudao.partners.services import contact_create, partner_territory_create
 from tests.conftest import World, build_world
@@ -100,6 +113,11 @@ class Scene:
     violation: Violation
     violation_us: Violation
     comment: ViolationComment
+    complaint: Complaint
+    complaint_us: Complaint
+    item: ComplianceItem
+    item_us: ComplianceItem
+    alert: RiskAlert
     users: dict[str, Any] = field(default_factory=dict)
 
 
@@ -179,8 +197,29 @@ def _build_scene(tmp: Path) -> Scene:
         actor=users["director"],
         attachment=SimpleUploadedFile("invoice.pdf", b"%PDF-1.4 invoice"),
     )
+    complaints = [
+        complaint_create(
+            partner=partner,
+            source="customer",
+            received_on=date(2020, 3, 1),
+            severity="high",  # an open grave complaint: an alert
+            text="Sold a used bike as new",
+        )
+        for partner in (world.p_de, world.p_us)
+    ]
+    items = [
+        compliance_item_create(
+            partner=partner, kind="licence", name="Trade licence", expires_on=date(2031, 1, 1)
+        )
+        for partner in (world.p_de, world.p_us)
+    ]
     return Scene(
         world=world,
+        complaint=complaints[0],
+        complaint_us=complaints[1],
+        item=items[0],
+        item_us=items[1],
+        alert=RiskAlert.objects.get(partner=world.p_de, kind="complaint_high"),
         contact=contact_create(partner=world.p_de, name="Wang Li"),
         territory=partner_territory_create(
             partner=world.p_de, region=world.berlin, valid_from=date(2020, 1, 1)
@@ -552,6 +591,79 @@ PAGES: dict[str, Page] = {
     "governance:violation_attachment": Page(
         get=scope_of_de(200), args=lambda s: [s.violation.pk, s.comment.pk]
     ),
+    # partner risk: the dashboard is the brand's; complaints and licences are the partner's
+    # to read, the reviewers' to record
+    "governance:risk_dashboard": Page(get=partners_blind(200)),
+    "governance:risk_refresh": Page(
+        get=expect(405, anonymous=LOGIN),
+        post=expect(
+            403, director=302, manager=302, partner_admin=404, partner_user=404, anonymous=LOGIN
+        ),
+    ),
+    "governance:risk_alert_seen": Page(
+        get=expect(405, anonymous=LOGIN),
+        args=lambda s: [s.alert.pk],
+        post=expect(
+            403,
+            director=302,
+            manager=302,
+            partner_admin=404,
+            partner_user=404,
+            no_role=404,
+            anonymous=LOGIN,
+        ),
+    ),
+    "governance:complaint_list": Page(get=signed_in(200)),
+    "governance:complaint_add": Page(
+        get=editors(200, others=403),
+        post=editors(302, others=403),
+        form=lambda s: {
+            "partner": s.world.p_de.pk,
+            "source": "sales",
+            "received_on": "2020-03-05",
+            "severity": "low",
+            "text": "Rude on the phone",
+            "status": "open",
+        },
+    ),
+    "governance:complaint_edit": Page(
+        get=editors(200, others=404),
+        args=lambda s: [s.complaint.pk],
+        post=editors(302, others=404),
+        form=lambda s: {
+            "partner": s.world.p_de.pk,
+            "source": "customer",
+            "received_on": "2020-03-01",
+            "severity": "high",
+            "text": "Sold a used bike as new",
+            "status": "resolved",
+            "resolution": "Refunded",
+        },
+    ),
+    "governance:compliance_list": Page(get=signed_in(200)),
+    "governance:compliance_add": Page(
+        get=editors(200, others=403),
+        post=editors(302, others=403),
+        form=lambda s: {
+            "partner": s.world.p_de.pk,
+            "kind": "agreement",
+            "name": "Dealer agreement 2031",
+            "expires_on": "2031-12-31",
+            "remind_days": "30",
+        },
+    ),
+    "governance:compliance_edit": Page(
+        get=editors(200, others=404),
+        args=lambda s: [s.item.pk],
+        post=editors(302, others=404),
+        form=lambda s: {
+            "partner": s.world.p_de.pk,
+            "kind": "licence",
+            "name": "Trade licence",
+            "expires_on": "2032-01-01",
+            "remind_days": "60",
+        },
+    ),
 }
 
 
@@ -718,6 +830,44 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         path=lambda s: {"violation_id": s.violation.pk},
         body=lambda s: {"text": "Seen"},
     ),
+    ("GET", "/api/complaints/"): Operation(api_expect(200)),
+    ("POST", "/api/complaints/"): Operation(
+        api_expect(403, director=201, manager=201, no_role=404),
+        body=lambda s: {
+            "partner": "P-DE",
+            "source": "sales",
+            "received_on": "2020-03-05",
+            "severity": "low",
+            "text": "Rude on the phone",
+        },
+    ),
+    ("GET", "/api/complaints/{complaint_id}"): Operation(
+        API_SEES_DE, path=lambda s: {"complaint_id": s.complaint.pk}
+    ),
+    ("PATCH", "/api/complaints/{complaint_id}"): Operation(
+        api_editors(200, others=404),
+        path=lambda s: {"complaint_id": s.complaint.pk},
+        body=lambda s: {"status": "resolved", "resolution": "Refunded"},
+    ),
+    ("GET", "/api/compliance-items/"): Operation(api_expect(200)),
+    ("POST", "/api/compliance-items/"): Operation(
+        api_expect(403, director=201, manager=201, no_role=404),
+        body=lambda s: {
+            "partner": "P-DE",
+            "kind": "agreement",
+            "name": "Dealer agreement 2031",
+            "expires_on": "2031-12-31",
+        },
+    ),
+    ("GET", "/api/compliance-items/{item_id}"): Operation(
+        API_SEES_DE, path=lambda s: {"item_id": s.item.pk}
+    ),
+    ("PATCH", "/api/compliance-items/{item_id}"): Operation(
+        api_editors(200, others=404),
+        path=lambda s: {"item_id": s.item.pk},
+        body=lambda s: {"expires_on": "2032-01-01"},
+    ),
+    ("GET", "/api/risk/"): Operation(api_expect(200)),  # empty for partner users
 }
 
 
@@ -730,6 +880,19 @@ def _outside(*, director: int, reader: int, anonymous: int | str = LOGIN) -> dic
 
 
 OUTSIDE_EUROPE: dict[str, Page] = {
+    "governance:complaint_edit": Page(
+        get=_outside(director=200, reader=404),
+        args=lambda s: [s.complaint_us.pk],
+        post=_outside(director=302, reader=404),
+        form=lambda s: {
+            "partner": s.world.p_us.pk,
+            "source": "customer",
+            "received_on": "2020-03-01",
+            "severity": "high",
+            "text": "Sold a used bike as new",
+            "status": "resolved",
+        },
+    ),
     "partners:partner_detail": Page(
         get=_outside(director=200, reader=200), args=lambda s: [s.world.p_us.pk]
     ),
@@ -783,6 +946,21 @@ OUTSIDE_EUROPE: dict[str, Page] = {
     ),
 }
 API_OUTSIDE_EUROPE: dict[tuple[str, str], Operation] = {
+    ("POST", "/api/complaints/"): Operation(
+        _outside(director=201, reader=403, anonymous=401),
+        body=lambda s: {
+            "partner": "P-US",
+            "source": "sales",
+            "received_on": "2020-03-05",
+            "severity": "low",
+            "text": "Rude on the phone",
+        },
+    ),
+    ("PATCH", "/api/compliance-items/{item_id}"): Operation(
+        _outside(director=200, reader=404, anonymous=401),
+        path=lambda s: {"item_id": s.item_us.pk},
+        body=lambda s: {"expires_on": "2032-01-01"},
+    ),
     ("GET", "/api/violations/{violation_id}"): Operation(
         _outside(director=200, reader=200, anonymous=401),
         path=lambda s: {"violation_id": s.violation_us.pk},

@@ -8,6 +8,7 @@ from qudao.analytics.api import router as review_router
 from qudao.catalog.api import router as catalog_router
 from qudao.core.api import QudaoAPI, TokenAuth
 from qudao.facts.api import router as facts_router
+from qudao.governance.api import complaints_router, compliance_router, risk_router
 from qudao.governance.api import router as governance_router
 from qudao.partners.api import router as partners_router
 from qudao.territories.api import router as territories_router
@@ -16,7 +17,8 @@ api = QudaoAPI(
     title="Qudao API",
     version="1.0.0",
     description="Channel master data (partners, regions, products, price lists, targets), "
-    "imports, the review, and violations with their workflow.",
+    "imports, the review, violations with their workflow, complaints, licences and "
+    "agreements, and partner risk.",
     auth=[TokenAuth(), django_auth],
 )
 
@@ -39,3 +41,6 @@ api.add_router("/catalog", catalog_router)
 api.add_router("/imports", facts_router)
 api.add_router("/review", review_router)
 api.add_router("/violations", governance_router)
+api.add_router("/complaints", complaints_router)
+api.add_router("/compliance-items", compliance_router)
+api.add_router("/risk", risk_router)

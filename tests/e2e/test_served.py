@@ -9,6 +9,7 @@ that never answered under ``make demo``, a worker whose death nobody noticed.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -18,6 +19,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -268,6 +270,56 @@ def test_a_cross_region_sale_is_found_confirmed_and_appealed(  # type: ignore[no
         context.close()
     [(appeal,)] = served.query("SELECT appeal FROM governance_violationcomment")
     assert appeal == 1
+
+
+def test_a_grave_complaint_and_an_expiring_licence_raise_alerts(  # type: ignore[no-untyped-def]
+    browser, director, served: Served, shots: Path
+) -> None:
+    """A channel manager's week: a grave complaint about a reseller and its licence about
+    to expire are recorded on its page; the risk dashboard raises both alerts at once; the
+    reseller's admin sees the complaint and the licence, never the score."""
+    page = director
+    pk = served.query("SELECT id FROM partners_partner WHERE code = ?", "AW00000001")[0][0]
+    page.goto(f"{served.url}/partners/{pk}/?tab=governance")
+    page.click("a:has-text('Record a complaint')")
+    page.select_option("#id_source", "customer")
+    today = datetime.now(tz=UTC).date()
+    page.fill("#id_received_on", (today - timedelta(days=1)).isoformat())
+    page.select_option("#id_severity", "high")
+    page.fill("#id_text", "Sold a demo bike as new to a school")
+    page.click("button:has-text('Save')")
+    page.wait_for_url(re.compile(r"/risk/complaints/\d+/$"))
+    page.goto(f"{served.url}/partners/{pk}/?tab=governance")
+    page.click("a:has-text('Add a licence or agreement')")
+    page.select_option("#id_kind", "licence")
+    page.fill("#id_name", "Bicycle trade licence")
+    page.fill("#id_expires_on", (today + timedelta(days=10)).isoformat())
+    page.click("button:has-text('Save')")
+    page.wait_for_url(re.compile(r"/risk/compliance/\d+/$"))
+
+    page.goto(f"{served.url}/risk/partners/")
+    alerts = page.inner_text("#risk-alerts")
+    assert "AW00000001" in alerts and "A grave complaint received on" in alerts
+    assert "Bicycle trade licence expires on" in alerts
+    first = page.locator("table.data tbody tr").first.inner_text()
+    assert "AW00000001" in first  # the highest score first
+    page.screenshot(path=str(shots / "risk-dashboard-en.png"), full_page=True)
+    page.goto(f"{served.url}/partners/{pk}/?tab=governance")
+    risk = page.inner_text("#partner-risk")
+    # 8 points for the grave complaint, 3 for the licence in its reminder window
+    assert "11.0" in risk and "not checkable" in risk
+    page.locator("#partner-risk").screenshot(path=str(shots / "partner-risk-en.png"))
+
+    context, partner = _login(browser, served, "partner", "zh-CN")
+    try:
+        partner.goto(f"{served.url}/partners/{pk}/?tab=governance")
+        text = partner.inner_text("main")
+        assert "Sold a demo bike as new" in text and "即将到期" in text
+        assert partner.locator("#partner-risk").count() == 0
+        partner.screenshot(path=str(shots / "partner-compliance-zh.png"), full_page=True)
+        assert partner.goto(f"{served.url}/risk/partners/").status == 404
+    finally:
+        context.close()
 
 
 def _sell_through_csv(path: Path, lines: int) -> None:

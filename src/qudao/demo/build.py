@@ -30,6 +30,7 @@ from qudao.facts.choices import BatchStatus
 from qudao.facts.models import Batch
 from qudao.facts.services import fact_import, file_checksum
 from qudao.facts.store import fact_table
+from qudao.governance.services import risk_profiles_refresh
 from qudao.partners.models import Partner, Target
 from qudao.partners.seeds import reference_data_ensure
 from qudao.territories.models import Region
@@ -337,4 +338,8 @@ def build_demo(progress: Callable[[str], Any] = print, *, review: bool = True) -
     sales = _quarterly_sales()
     results["targets"] = _demo_targets(sales)
     results["reviews"] = _review_every_quarter(sales, progress) if review else []
+    # The dataset holds no receivables, complaints or licences: the profiles say so ("not
+    # checkable") until people record them; confirmed violations weigh in as they come.
+    progress("partner risk …")
+    results["risk"] = risk_profiles_refresh()
     return results

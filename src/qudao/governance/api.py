@@ -1,5 +1,6 @@
-"""Violations over the API: list, detail with evidence, and the workflow's transitions —
-the same selectors and services as the pages (partners see only their own side)."""
+"""Violations over the API: list, detail with evidence, and the workflow's transitions;
+complaints, licences and agreements, risk profiles — the same selectors and services as
+the pages (partners see only their own side)."""
 
 from datetime import date, datetime
 from decimal import Decimal
@@ -7,24 +8,48 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from qudao.core.api import Pagination, filtered
+from qudao.core.api import Pagination, filtered, patch_values
 from qudao.core.models import User
-from qudao.core.permissions import is_partner_user
+from qudao.core.permissions import is_partner_user, restrict
 from qudao.governance import selectors
-from qudao.governance.filtersets import ViolationFilterSet
-from qudao.governance.models import Penalty, Violation, ViolationComment, ViolationEvidence
+from qudao.governance.filtersets import (
+    ComplaintFilterSet,
+    ComplianceItemFilterSet,
+    RiskProfileFilterSet,
+    ViolationFilterSet,
+)
+from qudao.governance.models import (
+    Complaint,
+    ComplaintSource,
+    ComplaintStatus,
+    ComplianceItem,
+    ComplianceKind,
+    ComplianceState,
+    Penalty,
+    RiskLevel,
+    Severity,
+    Violation,
+    ViolationComment,
+    ViolationEvidence,
+)
 from qudao.governance.services import (
     PenaltyOrder,
+    complaint_create,
+    complaint_update,
+    compliance_item_create,
+    compliance_item_update,
     violation_close,
     violation_comment_add,
     violation_confirm,
     violation_dismiss,
     violation_investigate,
 )
+from qudao.partners.models import Partner
 
 router = Router(tags=["violations"])
 # Evidence rows in one detail answer; the rest through the page's export.
@@ -264,3 +289,193 @@ def comment(request: HttpRequest, violation_id: int, payload: CommentIn) -> Any:
         actor=request.user,
     )
     return 201, _comment(added)
+
+
+# --- partner risk: complaints, compliance items, risk profiles --------------------------
+
+complaints_router = Router(tags=["complaints"])
+compliance_router = Router(tags=["compliance items"])
+risk_router = Router(tags=["partner risk"])
+
+
+class ComplaintOut(Schema):
+    id: int
+    partner: str = Field(alias="partner.code")
+    source: ComplaintSource
+    received_on: date
+    severity: Severity
+    text: str
+    status: ComplaintStatus
+    resolution: str
+
+
+class ComplaintIn(Schema):
+    partner: str
+    source: ComplaintSource
+    received_on: date
+    severity: Severity
+    text: str
+    status: ComplaintStatus = ComplaintStatus.OPEN
+    resolution: str = ""
+
+
+class ComplaintPatch(Schema):
+    source: ComplaintSource | None = None
+    received_on: date | None = None
+    severity: Severity | None = None
+    text: str | None = None
+    status: ComplaintStatus | None = None
+    resolution: str | None = None
+
+
+class ComplaintFilters(Schema):
+    q: str | None = None
+    status: ComplaintStatus | None = None
+    severity: Severity | None = None
+    source: ComplaintSource | None = None
+
+
+class ComplianceItemOut(Schema):
+    id: int
+    partner: str = Field(alias="partner.code")
+    kind: ComplianceKind
+    name: str
+    reference: str
+    valid_from: date | None
+    expires_on: date | None
+    remind_days: int
+    note: str
+    state: ComplianceState
+
+    @staticmethod
+    def resolve_state(item: ComplianceItem) -> str:
+        return item.state_on(timezone.localdate()).value
+
+
+class ComplianceItemIn(Schema):
+    partner: str
+    kind: ComplianceKind
+    name: str
+    reference: str = ""
+    valid_from: date | None = None
+    expires_on: date | None = None
+    remind_days: int = Field(30, ge=0, le=366)
+    note: str = ""
+
+
+class ComplianceItemPatch(Schema):
+    kind: ComplianceKind | None = None
+    name: str | None = None
+    reference: str | None = None
+    valid_from: date | None = None
+    expires_on: date | None = None
+    remind_days: int | None = Field(None, ge=0, le=366)
+    note: str | None = None
+
+
+class ComplianceFilters(Schema):
+    q: str | None = None
+    kind: ComplianceKind | None = None
+    expires_by: date | None = None
+
+
+class RiskProfileOut(Schema):
+    partner: str = Field(alias="partner.code")
+    as_of: date
+    computed_at: datetime
+    receivables_as_of: date | None
+    credit_limit: Decimal
+    exposure: Decimal | None
+    current: Decimal | None
+    overdue_1_30: Decimal | None
+    overdue_31_60: Decimal | None
+    overdue_61_90: Decimal | None
+    overdue_over_90: Decimal | None
+    complaints: int
+    compliance_expiring: int
+    compliance_expired: int
+    confirmed_violations: int
+    components: dict[str, Decimal | None]
+    score: Decimal
+    level: RiskLevel
+
+
+class RiskFilters(Schema):
+    q: str | None = None
+    level: RiskLevel | None = None
+
+
+def _partner_seen(request: HttpRequest, code: str) -> Partner:
+    """The partner as the caller sees it (404 otherwise); whether they may write about it
+    is the service's rule."""
+    if "\x00" in code:  # no such code, and PostgreSQL refuses to look one up
+        raise HttpError(404, "Not Found")
+    return get_object_or_404(Partner.objects.restrict(request.user), code=code)
+
+
+@complaints_router.get("/", response=list[ComplaintOut])
+@paginate(Pagination)
+def list_complaints(request: HttpRequest, filters: Query[ComplaintFilters]) -> Any:
+    """Complaints the caller may see (a partner: those about its own company)."""
+    return filtered(ComplaintFilterSet, filters.dict(), selectors.complaint_list(user=request.user))
+
+
+@complaints_router.get("/{int:complaint_id}", response=ComplaintOut)
+def get_complaint(request: HttpRequest, complaint_id: int) -> Any:
+    return get_object_or_404(selectors.complaint_list(user=request.user), pk=complaint_id)
+
+
+@complaints_router.post("/", response={201: ComplaintOut})
+def create_complaint(request: HttpRequest, payload: ComplaintIn) -> Any:
+    data = payload.dict()
+    partner = _partner_seen(request, data.pop("partner"))
+    return 201, complaint_create(actor=request.user, partner=partner, **data)
+
+
+@complaints_router.patch("/{int:complaint_id}", response=ComplaintOut)
+def update_complaint(request: HttpRequest, complaint_id: int, payload: ComplaintPatch) -> Any:
+    complaint = get_object_or_404(
+        restrict(Complaint.objects.all(), request.user, "change"), pk=complaint_id
+    )
+    return complaint_update(
+        complaint=complaint, actor=request.user, **patch_values(payload, Complaint)
+    )
+
+
+@compliance_router.get("/", response=list[ComplianceItemOut])
+@paginate(Pagination)
+def list_compliance_items(request: HttpRequest, filters: Query[ComplianceFilters]) -> Any:
+    """Licences and agreements the caller may see (a partner: its own)."""
+    items = selectors.compliance_item_list(user=request.user)
+    return filtered(ComplianceItemFilterSet, filters.dict(), items)
+
+
+@compliance_router.get("/{int:item_id}", response=ComplianceItemOut)
+def get_compliance_item(request: HttpRequest, item_id: int) -> Any:
+    return get_object_or_404(selectors.compliance_item_list(user=request.user), pk=item_id)
+
+
+@compliance_router.post("/", response={201: ComplianceItemOut})
+def create_compliance_item(request: HttpRequest, payload: ComplianceItemIn) -> Any:
+    data = payload.dict()
+    partner = _partner_seen(request, data.pop("partner"))
+    return 201, compliance_item_create(actor=request.user, partner=partner, **data)
+
+
+@compliance_router.patch("/{int:item_id}", response=ComplianceItemOut)
+def update_compliance_item(request: HttpRequest, item_id: int, payload: ComplianceItemPatch) -> Any:
+    item = get_object_or_404(
+        restrict(ComplianceItem.objects.all(), request.user, "change"), pk=item_id
+    )
+    return compliance_item_update(
+        item=item, actor=request.user, **patch_values(payload, ComplianceItem)
+    )
+
+
+@risk_router.get("/", response=list[RiskProfileOut])
+@paginate(Pagination)
+def list_risk_profiles(request: HttpRequest, filters: Query[RiskFilters]) -> Any:
+    """Each partner's risk profile, highest score first (the brand's internal view: the
+    list is empty for partner users)."""
+    profiles = selectors.risk_profile_list(user=request.user)
+    return filtered(RiskProfileFilterSet, filters.dict(), profiles)

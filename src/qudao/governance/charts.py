@@ -36,3 +36,21 @@ def violation_trend(rows: list[dict[str, Any]], *, title: str) -> SafeString:
         .properties(title=title, width=520, height=220)
     )
     return svg(chart)
+
+
+def receivable_ageing(buckets: list[tuple[str, Any]], *, title: str) -> SafeString:
+    """What the partners shown owe, by ageing bucket: [(label, amount)] in bucket order."""
+    frame = pd.DataFrame([{"bucket": label, "amount": float(amount)} for label, amount in buckets])
+    order = list(frame["bucket"])
+    chart = (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("bucket:N", title=None, sort=order, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("amount:Q", title=_("Owed"), axis=alt.Axis(format="~s")),
+            color=alt.Color("bucket:N", legend=None, scale=alt.Scale(domain=order)),
+            tooltip=["bucket", alt.Tooltip("amount:Q", format=",.2f")],
+        )
+        .properties(title=title, width=520, height=200)
+    )
+    return svg(chart)

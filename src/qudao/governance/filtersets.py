@@ -8,10 +8,18 @@ from django.utils.translation import gettext_lazy as _
 from qudao.core.filtersets import ModelChoiceFilter, SearchFilterSet
 from qudao.core.periods import Period
 from qudao.governance.models import (
+    Complaint,
+    ComplaintSource,
+    ComplaintStatus,
+    ComplianceItem,
+    ComplianceKind,
     FlagStatus,
     ImprovementPlan,
     PlanStatus,
     RiskFlag,
+    RiskLevel,
+    RiskProfile,
+    Severity,
     Violation,
     ViolationStatus,
     ViolationType,
@@ -73,3 +81,43 @@ class ViolationFilterSet(SearchFilterSet):
         except ValueError:
             return queryset.none()
         return queryset.filter(period__in=quarters)
+
+
+class RiskProfileFilterSet(SearchFilterSet):
+    search_fields = ("partner__code", "partner__name_en", "partner__name_zh")
+    level = django_filters.ChoiceFilter(choices=RiskLevel.choices, label=_("Risk level"))
+    region = ModelChoiceFilter(queryset=Region.objects.all(), method="in_region", label=_("Region"))
+
+    class Meta:
+        model = RiskProfile
+        fields = ["q", "level", "region"]
+
+    def in_region(self, queryset, name, value):  # type: ignore[no-untyped-def]
+        return (
+            queryset.filter(partner__home_region__path__startswith=value.path)
+            if value
+            else queryset
+        )
+
+
+class ComplaintFilterSet(SearchFilterSet):
+    search_fields = ("partner__code", "partner__name_en", "partner__name_zh", "text")
+    status = django_filters.ChoiceFilter(choices=ComplaintStatus.choices, label=_("Status"))
+    severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity"))
+    source = django_filters.ChoiceFilter(choices=ComplaintSource.choices, label=_("Source"))
+
+    class Meta:
+        model = Complaint
+        fields = ["q", "status", "severity", "source"]
+
+
+class ComplianceItemFilterSet(SearchFilterSet):
+    search_fields = ("partner__code", "partner__name_en", "partner__name_zh", "name", "reference")
+    kind = django_filters.ChoiceFilter(choices=ComplianceKind.choices, label=_("Kind"))
+    expires_by = django_filters.DateFilter(
+        field_name="expires_on", lookup_expr="lte", label=_("Expires by")
+    )
+
+    class Meta:
+        model = ComplianceItem
+        fields = ["q", "kind", "expires_by"]

@@ -6,8 +6,16 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from qudao.core.forms import ScopedModelForm
 from qudao.core.models import User
-from qudao.governance.models import FlagStatus, PenaltyKind, RiskFlag, Violation
+from qudao.governance.models import (
+    Complaint,
+    ComplianceItem,
+    FlagStatus,
+    PenaltyKind,
+    RiskFlag,
+    Violation,
+)
 from qudao.governance.services import (
     COMMENT_MAX_CHARS,
     PenaltyOrder,
@@ -120,3 +128,34 @@ class ViolationCommentForm(forms.Form):
         label=_("Internal note (not shown to the partner)"), required=False
     )
     attachment = forms.FileField(label=_("Attachment"), required=False)
+
+
+class ComplaintForm(ScopedModelForm):
+    class Meta:
+        model = Complaint
+        fields = ["partner", "source", "received_on", "severity", "text", "status", "resolution"]
+        widgets = {
+            "received_on": forms.DateInput(),
+            "text": forms.Textarea(attrs={"rows": 4}),
+            "resolution": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class ComplianceItemForm(ScopedModelForm):
+    class Meta:
+        model = ComplianceItem
+        fields = [
+            "partner",
+            "kind",
+            "name",
+            "reference",
+            "valid_from",
+            "expires_on",
+            "remind_days",
+            "note",
+        ]
+        widgets = {
+            "valid_from": forms.DateInput(),
+            "expires_on": forms.DateInput(),
+            "note": forms.Textarea(attrs={"rows": 3}),
+        }

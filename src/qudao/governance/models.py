@@ -6,9 +6,12 @@ plan; a plan that fails proposes termination; a channel director decides.
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from decimal import Decimal
 from uuid import uuid4
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -441,3 +444,241 @@ class ImprovementPlan(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("governance:plan_detail", args=[self.pk])
+
+
+# --- partner risk -----------------------------------------------------------------------
+
+
+class ComplaintSource(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    PARTNER = "partner", _("Another partner")
+    SALES = "sales", _("Our sales team")
+    MARKET_CHECK = "market_check", _("Market check")
+    OTHER = "other", _("Other")
+
+
+class ComplaintStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    INVESTIGATING = "investigating", _("Investigating")
+    RESOLVED = "resolved", _("Resolved")
+    DISMISSED = "dismissed", _("Dismissed")
+
+
+class Complaint(TimeStampedModel):
+    """A complaint about a partner (口碑): who raised it, when, how grave, and where it
+    stands. Complaints that were not dismissed weigh on the partner's risk score."""
+
+    partner = models.ForeignKey(
+        "partners.Partner",
+        verbose_name=_("partner"),
+        on_delete=models.CASCADE,
+        related_name="complaints",
+    )
+    source = models.CharField(_("source"), max_length=20, choices=ComplaintSource.choices)
+    received_on = models.DateField(_("received on"))
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
+    text = models.TextField(_("complaint"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=ComplaintStatus.choices, default=ComplaintStatus.OPEN
+    )
+    resolution = models.TextField(_("resolution"), blank=True)
+    history = HistoricalRecords()
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(partner_field="partner", editor_roles=REVIEWERS)
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        ordering = ["-received_on", "-pk"]
+
+    def __str__(self) -> str:
+        return str(_("Complaint %(id)s") % {"id": self.pk or ""})
+
+    def get_absolute_url(self) -> str:
+        return reverse("governance:complaint_edit", args=[self.pk])
+
+
+class ComplianceKind(models.TextChoices):
+    LICENCE = "licence", _("Licence")
+    AGREEMENT = "agreement", _("Agreement")
+    CERTIFICATE = "certificate", _("Certificate")
+    OTHER = "other", _("Other")
+
+
+class ComplianceState(models.TextChoices):
+    VALID = "valid", _("Valid")
+    EXPIRING = "expiring", _("Expiring")
+    EXPIRED = "expired", _("Expired")
+
+
+class ComplianceItem(TimeStampedModel):
+    """A licence or agreement a partner must hold, with the day it expires; a reminder
+    is raised ``remind_days`` before."""
+
+    partner = models.ForeignKey(
+        "partners.Partner",
+        verbose_name=_("partner"),
+        on_delete=models.CASCADE,
+        related_name="compliance_items",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ComplianceKind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    reference = models.CharField(_("reference number"), max_length=100, blank=True)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    remind_days = models.PositiveSmallIntegerField(
+        _("remind days before"),
+        default=30,
+        validators=[MaxValueValidator(366)],
+        help_text=_("How many days before the expiry a reminder is raised."),
+    )
+    note = models.TextField(_("note"), blank=True)
+    history = HistoricalRecords()
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(partner_field="partner", editor_roles=REVIEWERS)
+
+    class Meta:
+        verbose_name = _("compliance item")
+        verbose_name_plural = _("compliance items")
+        ordering = ["expires_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_from__isnull=True)
+                | models.Q(expires_on__isnull=True)
+                | models.Q(expires_on__gte=models.F("valid_from")),
+                name="compliance_expires_after_valid_from",
+                violation_error_message=_("It cannot expire before it is valid."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("governance:compliance_edit", args=[self.pk])
+
+    def state_on(self, day: date) -> ComplianceState:
+        """Valid, expiring (inside the reminder window) or expired on ``day``."""
+        if self.expires_on is None or day < self.expires_on - timedelta(days=self.remind_days):
+            return ComplianceState.VALID
+        return ComplianceState.EXPIRING if day <= self.expires_on else ComplianceState.EXPIRED
+
+
+class RiskLevel(models.TextChoices):
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+
+
+class RiskProfile(models.Model):
+    """A partner's risk on a day: what it owes against its credit limit, how overdue,
+    complaints, compliance and confirmed violations, and the score they add up to (each
+    component's points kept, so the score explains itself). Refreshed by
+    ``qudao governance risk`` and whenever one of its records changes."""
+
+    partner = models.OneToOneField(
+        "partners.Partner",
+        verbose_name=_("partner"),
+        on_delete=models.CASCADE,
+        related_name="risk_profile",
+    )
+    as_of = models.DateField(_("as of"))
+    computed_at = models.DateTimeField(_("computed at"))
+    receivables_as_of = models.DateField(_("receivables as of"), null=True, blank=True)
+    credit_limit = models.DecimalField(_("credit limit"), max_digits=24, decimal_places=2)
+    exposure = models.DecimalField(
+        _("credit exposure"), max_digits=24, decimal_places=2, null=True, blank=True
+    )
+    current = models.DecimalField(
+        _("not yet due"), max_digits=24, decimal_places=2, null=True, blank=True
+    )
+    overdue_1_30 = models.DecimalField(
+        _("1–30 days overdue"), max_digits=24, decimal_places=2, null=True, blank=True
+    )
+    overdue_31_60 = models.DecimalField(
+        _("31–60 days overdue"), max_digits=24, decimal_places=2, null=True, blank=True
+    )
+    overdue_61_90 = models.DecimalField(
+        _("61–90 days overdue"), max_digits=24, decimal_places=2, null=True, blank=True
+    )
+    overdue_over_90 = models.DecimalField(
+        _("over 90 days overdue"), max_digits=24, decimal_places=2, null=True, blank=True
+    )
+    complaints = models.PositiveIntegerField(_("complaints"), default=0)
+    compliance_expiring = models.PositiveIntegerField(_("expiring"), default=0)
+    compliance_expired = models.PositiveIntegerField(_("expired"), default=0)
+    confirmed_violations = models.PositiveIntegerField(_("confirmed violations"), default=0)
+    components = models.JSONField(_("score components"), default=dict)
+    score = models.DecimalField(_("risk score"), max_digits=5, decimal_places=1)
+    level = models.CharField(_("risk level"), max_length=10, choices=RiskLevel.choices)
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(partner_field="partner", editor_roles=REVIEWERS, internal=True)
+
+    class Meta:
+        verbose_name = _("risk profile")
+        verbose_name_plural = _("risk profiles")
+        ordering = ["-score", "partner_id"]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id} {self.score}"
+
+    @property
+    def utilisation(self) -> Decimal | None:
+        """Exposure ÷ credit limit; None without a limit or without receivables."""
+        if self.exposure is None or not self.credit_limit:
+            return None
+        return self.exposure / self.credit_limit
+
+
+class AlertKind(models.TextChoices):
+    SCORE_HIGH = "score_high", _("High risk score")
+    CREDIT_OVER_LIMIT = "credit_over_limit", _("Over the credit limit")
+    OVERDUE_OVER_90 = "overdue_over_90", _("Receivables over 90 days overdue")
+    COMPLAINT_HIGH = "complaint_high", _("Grave complaint")
+    COMPLIANCE_EXPIRING = "compliance_expiring", _("Expiring soon")
+    COMPLIANCE_EXPIRED = "compliance_expired", _("Expired")
+
+
+class RiskAlert(models.Model):
+    """A threshold a partner crossed. Raised once while the condition holds (one open
+    alert per partner, kind and subject — a complaint or compliance item), cleared when
+    it no longer does; people acknowledge what they have seen."""
+
+    partner = models.ForeignKey(
+        "partners.Partner",
+        verbose_name=_("partner"),
+        on_delete=models.CASCADE,
+        related_name="risk_alerts",
+    )
+    kind = models.CharField(_("alert"), max_length=30, choices=AlertKind.choices)
+    # the complaint or compliance item it is about; 0 for the partner as a whole
+    subject = models.PositiveIntegerField(_("subject"), default=0)
+    detail = models.JSONField(_("detail"), default=dict)
+    raised_at = models.DateTimeField(_("raised at"))
+    cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acknowledged by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(partner_field="partner", editor_roles=REVIEWERS, internal=True)
+
+    class Meta:
+        verbose_name = _("risk alert")
+        verbose_name_plural = _("risk alerts")
+        ordering = ["-raised_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "kind", "subject"],
+                condition=models.Q(cleared_at__isnull=True),
+                name="risk_alert_one_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id} {self.kind}"

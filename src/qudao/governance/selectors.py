@@ -6,24 +6,33 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Max, QuerySet, Sum
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from qudao.core.numbers import rounded
 from qudao.core.periods import Period
-from qudao.core.permissions import is_partner_user, may_view, restrict
+from qudao.core.permissions import can_change, is_partner_user, may_view, restrict
 from qudao.governance.models import (
+    AlertKind,
+    Complaint,
+    ComplianceItem,
     FlagStatus,
     ImprovementPlan,
     Penalty,
+    RiskAlert,
     RiskFlag,
+    RiskLevel,
+    RiskProfile,
     RiskRuleSetting,
     Violation,
     ViolationComment,
     ViolationEvidence,
     ViolationType,
 )
+from qudao.governance.risk import AGEING_BUCKETS, COMPONENTS, HIGH_FROM
 from qudao.governance.rules import DETECTOR_SETTINGS, RULE_BY_ID, RULES, DetectorSetting, Rule
 from qudao.partners.models import Partner
 from qudao.territories.models import Region
@@ -225,6 +234,8 @@ def partner_governance(*, partner: Partner, user: Any) -> dict[str, Any]:
     """The partner page's governance tab: its violations, the penalties imposed on it, its
     open risk flags (the brand's internals: none for partner users)."""
     violations = violation_list(user=user).filter(partner=partner)
+    risk = risk_profile_list(user=user).filter(partner=partner).first()
+    today = timezone.localdate()
     return {
         "violations": violations.order_by("-period", "type")[:50],
         "violation_count": violations.count(),
@@ -232,4 +243,115 @@ def partner_governance(*, partner: Partner, user: Any) -> dict[str, Any]:
             Penalty.objects.filter(partner=partner).select_related("violation"), user, "view"
         ).order_by("-created_at")[:50],
         "flags": risk_flag_list(user=user).filter(partner=partner, status=FlagStatus.OPEN),
+        "risk": risk,
+        "risk_components": risk_components(risk) if risk is not None else [],
+        "alerts": [
+            (alert, alert_text(alert), alert_link(alert))
+            for alert in risk_alert_list(user=user).filter(partner=partner)
+        ],
+        "can_record": can_change(user, Complaint),
+        "complaints": complaint_list(user=user).filter(partner=partner)[:50],
+        "compliance_items": [
+            (item, item.state_on(today))
+            for item in compliance_item_list(user=user).filter(partner=partner)
+        ],
     }
+
+
+# --- partner risk -----------------------------------------------------------------------
+
+
+def risk_profile_list(*, user: Any) -> QuerySet[RiskProfile]:
+    """Risk profiles: the brand's internal view, so none for partner users."""
+    profiles = RiskProfile.objects.select_related("partner", "partner__home_region")
+    return restrict(profiles, user, "view")
+
+
+def risk_alert_list(*, user: Any) -> QuerySet[RiskAlert]:
+    """The alerts that stand (not cleared), newest first."""
+    alerts = RiskAlert.objects.filter(cleared_at__isnull=True).select_related(
+        "partner", "acknowledged_by"
+    )
+    return restrict(alerts, user, "view")
+
+
+def complaint_list(*, user: Any) -> QuerySet[Complaint]:
+    return restrict(Complaint.objects.select_related("partner"), user, "view")
+
+
+def compliance_item_list(*, user: Any) -> QuerySet[ComplianceItem]:
+    return restrict(ComplianceItem.objects.select_related("partner"), user, "view")
+
+
+def alert_text(alert: RiskAlert) -> str:
+    """What an alert says, in the reader's language."""
+    d = alert.detail
+    if alert.kind == AlertKind.SCORE_HIGH:
+        return _("Risk score %(score)s (high from %(high)s).") % {
+            "score": d["score"],
+            "high": HIGH_FROM,
+        }
+    if alert.kind == AlertKind.CREDIT_OVER_LIMIT:
+        return _("Owes %(exposure)s against a credit limit of %(limit)s.") % {
+            "exposure": number_format(Decimal(d["exposure"]), 2, force_grouping=True),
+            "limit": number_format(Decimal(d["limit"]), 2, force_grouping=True),
+        }
+    if alert.kind == AlertKind.OVERDUE_OVER_90:
+        return _("%(amount)s overdue by more than 90 days.") % {
+            "amount": number_format(Decimal(d["amount"]), 2, force_grouping=True)
+        }
+    if alert.kind == AlertKind.COMPLAINT_HIGH:
+        return _("A grave complaint received on %(day)s is open.") % {"day": d["received_on"]}
+    if alert.kind == AlertKind.COMPLIANCE_EXPIRED:
+        return _("%(name)s expired on %(day)s.") % {"name": d["name"], "day": d["expires_on"]}
+    return _("%(name)s expires on %(day)s.") % {"name": d["name"], "day": d["expires_on"]}
+
+
+def alert_link(alert: RiskAlert) -> str:
+    """Where to act on an alert: the complaint or the item, else the partner."""
+    if alert.kind == AlertKind.COMPLAINT_HIGH:
+        return reverse("governance:complaint_edit", args=[alert.subject])
+    if alert.kind in (AlertKind.COMPLIANCE_EXPIRED, AlertKind.COMPLIANCE_EXPIRING):
+        return reverse("governance:compliance_edit", args=[alert.subject])
+    return reverse("partners:partner_detail", args=[alert.partner_id]) + "?tab=governance"
+
+
+@dataclass(frozen=True)
+class RiskSummary:
+    by_level: dict[str, int]
+    exposure: Decimal | None  # None: no receivables on record for these partners
+    ageing: list[tuple[str, Decimal]]  # (bucket field, Σ amount)
+    open_alerts: int
+    as_of: Any
+
+
+def risk_summary(*, profiles: QuerySet[RiskProfile], alerts: QuerySet[RiskAlert]) -> RiskSummary:
+    """The dashboard's tiles and ageing chart over the profiles shown."""
+    buckets = [name for name, _d, _w in AGEING_BUCKETS]
+    sums = profiles.aggregate(
+        exposure=Sum("exposure"), as_of=Max("as_of"), **{name: Sum(name) for name in buckets}
+    )
+    levels = dict(profiles.values_list("level").annotate(n=Count("pk")).order_by())
+    return RiskSummary(
+        by_level={level: levels.get(level, 0) for level in RiskLevel.values},
+        exposure=sums["exposure"],
+        ageing=[(name, sums[name] or Decimal(0)) for name in buckets],
+        open_alerts=alerts.filter(partner__in=profiles.values("partner")).count(),
+        as_of=sums["as_of"],
+    )
+
+
+def risk_components(profile: RiskProfile) -> list[dict[str, Any]]:
+    """A profile's score, component by component, with each definition."""
+    return [
+        {
+            "id": c.id,
+            "name": c.name,
+            "maximum": c.maximum,
+            "definition": c.definition,
+            "points": None
+            if profile.components.get(c.id) is None
+            else Decimal(profile.components[c.id]),
+        }
+        for c in COMPONENTS
+    ]

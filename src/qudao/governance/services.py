@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import PurePath
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,6 +32,7 @@ from qudao.core.numbers import rounded_or_none
 from qudao.core.periods import Period
 from qudao.core.permissions import ensure_may_change, is_partner_user, restrict
 from qudao.core.services import ensure_storable_text, model_create, model_update
+from qudao.facts.store import fact_table
 from qudao.governance.detectors import (
     below_floor,
     cloned_codes,
@@ -49,6 +51,11 @@ from qudao.governance.detectors import (
 )
 from qudao.governance.masters import price_master, region_closure, territory_master
 from qudao.governance.models import (
+    AlertKind,
+    Complaint,
+    ComplaintStatus,
+    ComplianceItem,
+    ComplianceState,
     DetectionRun,
     FlagStatus,
     ImprovementPlan,
@@ -56,7 +63,9 @@ from qudao.governance.models import (
     PenaltyKind,
     PenaltyStatus,
     PlanStatus,
+    RiskAlert,
     RiskFlag,
+    RiskProfile,
     RiskRuleSetting,
     RunAtRisk,
     Severity,
@@ -65,6 +74,15 @@ from qudao.governance.models import (
     ViolationEvidence,
     ViolationStatus,
     ViolationType,
+)
+from qudao.governance.risk import (
+    AGEING_BUCKETS,
+    COMPLAINT_DAYS,
+    HIGH_FROM,
+    VIOLATION_DAYS,
+    RiskInputs,
+    Score,
+    risk_score,
 )
 from qudao.governance.rules import (
     DETECTOR_SETTING_BY_ID,
@@ -763,6 +781,7 @@ def violation_confirm(
     locked = model_update(instance=locked, data=data, actor=actor)[0]
     for order in orders:
         _penalty_impose(locked, order, actor)
+    _partner_risk_refreshed(locked.partner)  # a confirmed violation weighs on the score
     return locked
 
 
@@ -986,3 +1005,257 @@ def _attachment_name_checked(upload: UploadedFile) -> str:
              % {"name": name[:80], "mb": ATTACHMENT_MAX_BYTES // (1024 * 1024)}}
         )  # fmt: skip
     return name
+
+
+# --- partner risk -----------------------------------------------------------------------
+
+CENT = Decimal("0.01")
+ZERO_MONEY = Decimal("0.00")
+OPEN_COMPLAINTS = (ComplaintStatus.OPEN, ComplaintStatus.INVESTIGATING)
+
+
+@dataclass(frozen=True)
+class RiskRefresh:
+    """What one refresh did: the day it judged, profiles written, alerts raised and cleared."""
+
+    as_of: date
+    profiles: int
+    alerts_raised: int
+    alerts_cleared: int
+
+    def summary(self) -> str:
+        return (
+            f"risk as of {self.as_of}: {self.profiles} partner(s); "
+            f"{self.alerts_raised} alert(s) raised, {self.alerts_cleared} cleared"
+        )
+
+
+def _receivable_snapshots(
+    as_of: date, codes: list[str] | None
+) -> dict[str, tuple[date, dict[str, Decimal]]]:
+    """Each partner's last receivables snapshot on or before ``as_of``: its date and the
+    amounts per ageing bucket (every bucket present, 0 where nothing is owed)."""
+    rows = fact_table("receivable", connection=ibis.duckdb.connect())
+    rows = rows.filter(rows.as_of <= as_of)
+    if codes is not None:
+        rows = rows.filter(rows.partner.isin(codes))
+    last = rows.group_by("partner").aggregate(last_day=rows.as_of.max())
+    snapshot = rows.join(last, ["partner", rows.as_of == last.last_day])
+    buckets = [
+        (snapshot.days_overdue <= last_day, name)
+        for name, last_day, _weight in AGEING_BUCKETS
+        if last_day is not None
+    ]
+    bucket = ibis.cases(*buckets, else_=AGEING_BUCKETS[-1][0])
+    sums = snapshot.group_by(partner=snapshot.partner, day=snapshot.as_of, bucket=bucket).aggregate(
+        amount=snapshot.amount.sum()
+    )
+    found: dict[str, tuple[date, dict[str, Decimal]]] = {}
+    for row in sums.to_pyarrow().to_pylist():
+        day, amounts = found.setdefault(
+            row["partner"], (row["day"], {name: ZERO_MONEY for name, _d, _w in AGEING_BUCKETS})
+        )
+        amounts[row["bucket"]] = Decimal(row["amount"]).quantize(CENT)
+    return found
+
+
+def _risk_inputs(
+    partners: list[Partner], as_of: date
+) -> dict[int, tuple[RiskInputs, date | None, list[Complaint], list[ComplianceItem]]]:
+    """Everything each partner's score is made from."""
+    receivables = _receivable_snapshots(as_of, [p.code for p in partners])
+    ids = [p.pk for p in partners]
+    since = as_of - timedelta(days=COMPLAINT_DAYS)
+    complaints: dict[int, list[Complaint]] = {}
+    # the year's complaints for the score, and any still open (older too) for the alerts
+    for complaint in Complaint.objects.filter(
+        Q(received_on__gt=since) | Q(status__in=OPEN_COMPLAINTS),
+        partner_id__in=ids,
+        received_on__lte=as_of,
+    ).exclude(status=ComplaintStatus.DISMISSED):
+        complaints.setdefault(complaint.partner_id, []).append(complaint)
+    items: dict[int, list[ComplianceItem]] = {}
+    for item in ComplianceItem.objects.filter(partner_id__in=ids):
+        items.setdefault(item.partner_id, []).append(item)
+    violations = dict(
+        Violation.objects.filter(
+            partner_id__in=ids,
+            confirmed_at__date__gt=as_of - timedelta(days=VIOLATION_DAYS),
+            confirmed_at__date__lte=as_of,
+        )
+        .values_list("partner_id")
+        .annotate(n=Count("pk"))
+    )
+    gathered = {}
+    for partner in partners:
+        day, buckets = receivables.get(partner.code, (None, None))
+        mine = complaints.get(partner.pk, [])
+        of_the_year = [c for c in mine if c.received_on > since]
+        states = [item.state_on(as_of) for item in items.get(partner.pk, [])]
+        inputs = RiskInputs(
+            credit_limit=partner.credit_limit,
+            buckets=buckets,
+            complaints={s: sum(c.severity == s for c in of_the_year) for s in Severity.values},
+            compliance_expired=states.count(ComplianceState.EXPIRED),
+            compliance_expiring=states.count(ComplianceState.EXPIRING),
+            confirmed_violations=violations.get(partner.pk, 0),
+        )
+        gathered[partner.pk] = (inputs, day, mine, items.get(partner.pk, []))
+    return gathered
+
+
+def _alerts_wanted(
+    partner: Partner,
+    inputs: RiskInputs,
+    score: Score,
+    complaints: list[Complaint],
+    items: list[ComplianceItem],
+    as_of: date,
+) -> dict[tuple[str, int], dict[str, Any]]:
+    """The alerts that should stand for ``partner``: (kind, subject) → detail."""
+    wanted: dict[tuple[str, int], dict[str, Any]] = {}
+    if score.total >= HIGH_FROM:
+        wanted[(AlertKind.SCORE_HIGH, 0)] = {"score": str(score.total)}
+    exposure = inputs.exposure
+    if exposure is not None and 0 < partner.credit_limit < exposure:
+        wanted[(AlertKind.CREDIT_OVER_LIMIT, 0)] = {
+            "exposure": str(exposure),
+            "limit": str(partner.credit_limit),
+        }
+    if inputs.buckets is not None and inputs.buckets["overdue_over_90"] > 0:
+        wanted[(AlertKind.OVERDUE_OVER_90, 0)] = {"amount": str(inputs.buckets["overdue_over_90"])}
+    for complaint in complaints:
+        if complaint.severity == Severity.HIGH and complaint.status in OPEN_COMPLAINTS:
+            wanted[(AlertKind.COMPLAINT_HIGH, complaint.pk)] = {
+                "received_on": complaint.received_on.isoformat()
+            }
+    for item in items:
+        state = item.state_on(as_of)
+        if state != ComplianceState.VALID:
+            kind = (
+                AlertKind.COMPLIANCE_EXPIRED
+                if state == ComplianceState.EXPIRED
+                else AlertKind.COMPLIANCE_EXPIRING
+            )
+            wanted[(kind, item.pk)] = {
+                "name": item.name,
+                "expires_on": item.expires_on.isoformat(),  # type: ignore[union-attr]
+            }
+    return wanted
+
+
+@transaction.atomic
+def risk_profiles_refresh(
+    *, as_of: date | None = None, partners: Any = None, actor: Any | None = None
+) -> RiskRefresh:
+    """Compute the risk profile of ``partners`` (default: every partner the actor may
+    see; ``actor=None`` is the system) on ``as_of`` (default today), and raise or clear
+    their alerts. Running it twice changes nothing."""
+    day = as_of or timezone.localdate()
+    chosen = Partner.objects.all() if partners is None else partners
+    if actor is not None:
+        ensure_may_change(RiskProfile, actor)
+        chosen = restrict(chosen, actor, "view")
+    partner_list = list(chosen.order_by("pk") if hasattr(chosen, "order_by") else chosen)
+    now = timezone.now()
+    gathered = _risk_inputs(partner_list, day)
+    profiles = []
+    wanted: dict[tuple[int, str, int], dict[str, Any]] = {}
+    for partner in partner_list:
+        inputs, snapshot_day, complaints, items = gathered[partner.pk]
+        score = risk_score(inputs)
+        buckets = inputs.buckets or {}
+        profiles.append(
+            RiskProfile(
+                partner=partner,
+                as_of=day,
+                computed_at=now,
+                receivables_as_of=snapshot_day,
+                credit_limit=partner.credit_limit,
+                exposure=inputs.exposure,
+                **{name: buckets.get(name) for name, _d, _w in AGEING_BUCKETS},
+                complaints=sum(inputs.complaints.values()),
+                compliance_expiring=inputs.compliance_expiring,
+                compliance_expired=inputs.compliance_expired,
+                confirmed_violations=inputs.confirmed_violations,
+                components=score.components,
+                score=score.total,
+                level=score.level,
+            )
+        )
+        for (kind, subject), detail in _alerts_wanted(
+            partner, inputs, score, complaints, items, day
+        ).items():
+            wanted[(partner.pk, kind, subject)] = detail
+    kept = [f.name for f in RiskProfile._meta.concrete_fields if f.name not in ("id", "partner")]
+    RiskProfile.objects.bulk_create(
+        profiles, update_conflicts=True, unique_fields=["partner"], update_fields=kept
+    )
+    standing = {
+        (a.partner_id, a.kind, a.subject): a
+        for a in RiskAlert.objects.filter(
+            partner__in=[p.pk for p in partner_list], cleared_at__isnull=True
+        )
+    }
+    gone = [a.pk for key, a in standing.items() if key not in wanted]
+    RiskAlert.objects.filter(pk__in=gone).update(cleared_at=now)
+    new = [
+        RiskAlert(partner_id=p, kind=k, subject=s, detail=d, raised_at=now)
+        for (p, k, s), d in wanted.items()
+        if (p, k, s) not in standing
+    ]
+    RiskAlert.objects.bulk_create(new)
+    return RiskRefresh(day, len(profiles), len(new), len(gone))
+
+
+def _partner_risk_refreshed(partner: Partner) -> None:
+    """After a record the score reads changed: that partner's profile, at once."""
+    risk_profiles_refresh(partners=Partner.objects.filter(pk=partner.pk))
+
+
+@transaction.atomic
+def complaint_create(*, actor: Any | None = None, **data: Any) -> Complaint:
+    complaint = model_create(model=Complaint, data=data, actor=actor)
+    _partner_risk_refreshed(complaint.partner)
+    return complaint
+
+
+@transaction.atomic
+def complaint_update(*, complaint: Complaint, actor: Any | None = None, **data: Any) -> Complaint:
+    before = complaint.partner
+    complaint = model_update(instance=complaint, data=data, actor=actor)[0]
+    for partner in {before, complaint.partner}:
+        _partner_risk_refreshed(partner)
+    return complaint
+
+
+@transaction.atomic
+def compliance_item_create(*, actor: Any | None = None, **data: Any) -> ComplianceItem:
+    item = model_create(model=ComplianceItem, data=data, actor=actor)
+    _partner_risk_refreshed(item.partner)
+    return item
+
+
+@transaction.atomic
+def compliance_item_update(
+    *, item: ComplianceItem, actor: Any | None = None, **data: Any
+) -> ComplianceItem:
+    before = item.partner
+    item = model_update(instance=item, data=data, actor=actor)[0]
+    for partner in {before, item.partner}:
+        _partner_risk_refreshed(partner)
+    return item
+
+
+@transaction.atomic
+def risk_alert_acknowledge(*, alert: RiskAlert, actor: Any) -> RiskAlert:
+    """Mark an alert seen (it stays until its condition is gone)."""
+    rows = restrict(RiskAlert.objects.filter(pk=alert.pk), actor, "change")
+    locked = rows.select_for_update().first()
+    if locked is None:
+        raise PermissionDenied(_("You may not change %(object)s.") % {"object": alert})
+    if locked.acknowledged_at is None:
+        locked.acknowledged_by = actor
+        locked.acknowledged_at = timezone.now()
+        locked.save(update_fields=["acknowledged_by", "acknowledged_at"])
+    return locked

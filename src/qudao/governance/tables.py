@@ -4,12 +4,21 @@ from decimal import Decimal
 
 import django_tables2 as tables
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from qudao.core.tables import NUMERIC, MoneyColumn, StatusColumn
-from qudao.governance.models import FlagStatus, ImprovementPlan, RiskFlag, Violation
+from qudao.core.tables import NUMERIC, EditColumn, MoneyColumn, StatusColumn
+from qudao.governance.models import (
+    Complaint,
+    ComplianceItem,
+    FlagStatus,
+    ImprovementPlan,
+    RiskFlag,
+    RiskProfile,
+    Violation,
+)
 from qudao.governance.selectors import evidence_text
 
 
@@ -116,3 +125,103 @@ class ViolationTable(tables.Table):
 
     def value_quantity(self, value: Decimal) -> Decimal:
         return value.normalize()
+
+
+class RiskProfileTable(tables.Table):
+    partner = tables.Column(
+        verbose_name=_("Partner"),
+        accessor="partner__code",
+        linkify=lambda record: (
+            reverse("partners:partner_detail", args=[record.partner_id]) + "?tab=governance"
+        ),
+    )
+    partner_name = tables.Column(
+        verbose_name=_("Name"), accessor="partner__name", order_by=("partner__name_en",)
+    )
+    level = StatusColumn()
+    score = tables.Column(attrs=NUMERIC)
+    exposure = MoneyColumn()
+    credit_limit = MoneyColumn()
+    utilisation = tables.Column(
+        verbose_name=_("Limit used"), attrs=NUMERIC, orderable=False, empty_values=()
+    )
+    overdue_61_90 = MoneyColumn()
+    overdue_over_90 = MoneyColumn()
+    complaints = tables.Column(attrs=NUMERIC)
+    compliance_expired = tables.Column(verbose_name=_("Expired items"), attrs=NUMERIC)
+    confirmed_violations = tables.Column(attrs=NUMERIC)
+    receivables_as_of = tables.DateColumn()
+
+    class Meta:
+        model = RiskProfile
+        fields = (
+            "partner",
+            "partner_name",
+            "level",
+            "score",
+            "exposure",
+            "credit_limit",
+            "utilisation",
+            "overdue_61_90",
+            "overdue_over_90",
+            "complaints",
+            "compliance_expired",
+            "confirmed_violations",
+            "receivables_as_of",
+        )
+        order_by = ("-score", "partner")
+
+    def render_utilisation(self, record: RiskProfile) -> str:
+        used = record.utilisation
+        return "—" if used is None else f"{number_format(used * 100, 1)} %"
+
+    def value_utilisation(self, record: RiskProfile) -> Decimal | None:
+        used = record.utilisation
+        return None if used is None else round(used, 4)
+
+
+class ComplaintTable(tables.Table):
+    id = tables.Column(verbose_name=_("Complaint"))
+    partner = tables.Column(
+        verbose_name=_("Partner"),
+        accessor="partner__code",
+        linkify=("partners:partner_detail", [tables.A("partner_id")]),
+    )
+    received_on = tables.DateColumn()
+    source = tables.Column()
+    severity = StatusColumn()
+    status = StatusColumn()
+    text = tables.Column(orderable=False)
+    edit = EditColumn("governance:complaint_edit")
+
+    class Meta:
+        model = Complaint
+        fields = ("id", "partner", "received_on", "source", "severity", "status", "text")
+        order_by = ("-received_on", "-id")
+
+
+class ComplianceItemTable(tables.Table):
+    name = tables.Column()
+    partner = tables.Column(
+        verbose_name=_("Partner"),
+        accessor="partner__code",
+        linkify=("partners:partner_detail", [tables.A("partner_id")]),
+    )
+    kind = tables.Column()
+    reference = tables.Column()
+    valid_from = tables.DateColumn()
+    expires_on = tables.DateColumn()
+    state = tables.Column(verbose_name=_("State"), orderable=False, empty_values=())
+    edit = EditColumn("governance:compliance_edit")
+
+    class Meta:
+        model = ComplianceItem
+        fields = ("name", "partner", "kind", "reference", "valid_from", "expires_on", "state")
+        order_by = ("expires_on", "name")
+
+    def render_state(self, record: ComplianceItem) -> str:
+        state = record.state_on(timezone.localdate())
+        return format_html('<span class="badge {}">{}</span>', state.value, state.label)
+
+    def value_state(self, record: ComplianceItem) -> str:
+        return str(record.state_on(timezone.localdate()).label)

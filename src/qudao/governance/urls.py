@@ -17,4 +17,13 @@ urlpatterns = [
         views.violation_attachment,
         name="violation_attachment",
     ),
+    path("partners/", views.RiskDashboardView.as_view(), name="risk_dashboard"),
+    path("partners/refresh/", views.risk_refresh, name="risk_refresh"),
+    path("alerts/<int:pk>/seen/", views.risk_alert_seen, name="risk_alert_seen"),
+    path("complaints/", views.ComplaintListView.as_view(), name="complaint_list"),
+    path("complaints/add/", views.ComplaintEditView.as_view(), name="complaint_add"),
+    path("complaints/<int:pk>/", views.ComplaintEditView.as_view(), name="complaint_edit"),
+    path("compliance/", views.ComplianceItemListView.as_view(), name="compliance_list"),
+    path("compliance/add/", views.ComplianceItemEditView.as_view(), name="compliance_add"),
+    path("compliance/<int:pk>/", views.ComplianceItemEditView.as_view(), name="compliance_edit"),
 ]

@@ -10,21 +10,27 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from qudao.core.choices import Role
 from qudao.core.permissions import can_change, is_partner_user, restrict
-from qudao.core.views import ObjectListView, export_response
+from qudao.core.views import ObjectEditView, ObjectListView, export_response
 from qudao.governance import selectors
-from qudao.governance.charts import violation_trend
+from qudao.governance.charts import receivable_ageing, violation_trend
 from qudao.governance.filtersets import (
+    ComplaintFilterSet,
+    ComplianceItemFilterSet,
     ImprovementPlanFilterSet,
     RiskFlagFilterSet,
+    RiskProfileFilterSet,
     ViolationFilterSet,
 )
 from qudao.governance.forms import (
+    ComplaintForm,
+    ComplianceItemForm,
     PlanForm,
     RuleSettingForm,
     ViolationCommentForm,
@@ -32,21 +38,32 @@ from qudao.governance.forms import (
     ViolationInvestigateForm,
 )
 from qudao.governance.models import (
+    Complaint,
+    ComplianceItem,
     FlagStatus,
     ImprovementPlan,
     PlanStatus,
     RiskFlag,
+    RiskLevel,
+    RiskProfile,
     RiskRuleSetting,
     Violation,
     ViolationStatus,
     ViolationType,
 )
+from qudao.governance.risk import COMPONENTS
 from qudao.governance.rules import DETECTOR_SETTING_BY_ID, RULE_BY_ID, RULES_WAITING_FOR_DATA
 from qudao.governance.services import (
+    complaint_create,
+    complaint_update,
+    compliance_item_create,
+    compliance_item_update,
     penalty_decide,
     plan_close,
     plan_create,
     plan_decide_termination,
+    risk_alert_acknowledge,
+    risk_profiles_refresh,
     rule_setting_save,
     violation_assignee_may_take,
     violation_close,
@@ -55,7 +72,14 @@ from qudao.governance.services import (
     violation_dismiss,
     violation_investigate,
 )
-from qudao.governance.tables import ImprovementPlanTable, RiskFlagTable, ViolationTable
+from qudao.governance.tables import (
+    ComplaintTable,
+    ComplianceItemTable,
+    ImprovementPlanTable,
+    RiskFlagTable,
+    RiskProfileTable,
+    ViolationTable,
+)
 from qudao.partners.models import Partner
 
 
@@ -442,3 +466,134 @@ def violation_attachment(request: HttpRequest, pk: int, comment_pk: int) -> File
         filename=comment.attachment_name,
         content_type="application/octet-stream",
     )
+
+
+# --- partner risk -----------------------------------------------------------------------
+
+
+class RiskDashboardView(ObjectListView):
+    """Partner risk: tiles, receivables by age, the alerts that stand and every profile."""
+
+    selector = staticmethod(selectors.risk_profile_list)
+    filterset_class = RiskProfileFilterSet
+    table_class = RiskProfileTable
+    model = RiskProfile
+    title = gettext_lazy("Partner risk")
+    template_name = "governance/risk_dashboard.html"
+    empty_hint = gettext_lazy(
+        "No risk profiles yet — refresh them here or run “qudao governance risk”."
+    )
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if is_partner_user(request.user):  # the brand's internal view
+            raise Http404
+        return super().get(request)
+
+    def extra_context(self, request: HttpRequest) -> dict[str, Any]:
+        profiles = selectors.risk_profile_list(user=request.user)
+        filterset = RiskProfileFilterSet(request.GET or None, queryset=profiles, request=request)
+        if filterset.is_bound and filterset.is_valid():
+            profiles = filterset.qs
+        alerts = selectors.risk_alert_list(user=request.user).filter(
+            partner__in=profiles.values("partner")
+        )
+        summary = selectors.risk_summary(profiles=profiles, alerts=alerts)
+        labels = {f.name: str(f.verbose_name) for f in RiskProfile._meta.fields}
+        chart = (
+            receivable_ageing(
+                [(labels[name], amount) for name, amount in summary.ageing],
+                title=_("Receivables by age"),
+            )
+            if summary.exposure
+            else None
+        )
+        return {
+            "summary": summary,
+            "levels": [(level, summary.by_level[level.value]) for level in RiskLevel],
+            "chart": chart,
+            "alerts": [
+                (alert, selectors.alert_text(alert), selectors.alert_link(alert))
+                for alert in alerts[:50]
+            ],
+            "components": COMPONENTS,
+            "can_refresh": can_change(request.user, RiskProfile),
+        }
+
+
+@login_required
+@require_http_methods(["POST"])
+def risk_refresh(request: HttpRequest) -> HttpResponse:
+    if is_partner_user(request.user):
+        raise Http404
+    done = risk_profiles_refresh(actor=request.user)
+    messages.success(
+        request,
+        _(
+            "Risk of %(n)d partners computed as of %(day)s: %(raised)d alerts raised, "
+            "%(cleared)d cleared."
+        )
+        % {
+            "n": done.profiles,
+            "day": done.as_of.isoformat(),
+            "raised": done.alerts_raised,
+            "cleared": done.alerts_cleared,
+        },
+    )
+    return redirect("governance:risk_dashboard")
+
+
+@login_required
+@require_http_methods(["POST"])
+def risk_alert_seen(request: HttpRequest, pk: int) -> HttpResponse:
+    alert = get_object_or_404(selectors.risk_alert_list(user=request.user), pk=pk)
+    risk_alert_acknowledge(alert=alert, actor=request.user)
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        return redirect(back)
+    return redirect("governance:risk_dashboard")
+
+
+class ComplaintListView(ObjectListView):
+    selector = staticmethod(selectors.complaint_list)
+    filterset_class = ComplaintFilterSet
+    table_class = ComplaintTable
+    model = Complaint
+    title = gettext_lazy("Complaints")
+    add_url_name = "governance:complaint_add"
+    empty_hint = gettext_lazy("No complaints for these filters.")
+
+
+class _PartnerFromQuery:
+    """On a new record, the partner named by ``?partner=`` (the partner page's link)."""
+
+    def get_form(self, request: HttpRequest, instance: Any, data: Any = None) -> Any:
+        form = super().get_form(request, instance, data)  # type: ignore[misc]
+        if instance is None and data is None and request.GET.get("partner", "").isdigit():
+            form.initial["partner"] = int(request.GET["partner"])
+        return form
+
+
+class ComplaintEditView(_PartnerFromQuery, ObjectEditView):
+    model = Complaint
+    form_class = ComplaintForm
+    create_service = staticmethod(complaint_create)
+    update_service = staticmethod(complaint_update)
+    instance_kw = "complaint"
+
+
+class ComplianceItemListView(ObjectListView):
+    selector = staticmethod(selectors.compliance_item_list)
+    filterset_class = ComplianceItemFilterSet
+    table_class = ComplianceItemTable
+    model = ComplianceItem
+    title = gettext_lazy("Licences and agreements")
+    add_url_name = "governance:compliance_add"
+    empty_hint = gettext_lazy("No licences or agreements for these filters.")
+
+
+class ComplianceItemEditView(_PartnerFromQuery, ObjectEditView):
+    model = ComplianceItem
+    form_class = ComplianceItemForm
+    create_service = staticmethod(compliance_item_create)
+    update_service = staticmethod(compliance_item_update)
+    instance_kw = "item"
