@@ -59,3 +59,22 @@ def register_proposal_decided(callback: Callable[..., Any]) -> None:
 def proposal_decided(*, proposal: Any, actor: Any) -> None:
     for callback in _ON_PROPOSAL_DECIDED:
         callback(proposal=proposal, actor=actor)
+
+
+# Partners another app holds at their grade in a review: no upgrade is proposed for them
+# (governance holds a partner with a violation confirmed for one of the last quarters).
+_UPGRADE_HOLDS: list[Callable[[str], set[int]]] = []
+
+
+def register_upgrade_hold(holds: Callable[[str], set[int]]) -> None:
+    """Let ``holds(period)`` name the partners (ids) not to propose for a better grade in
+    the review of ``period``."""
+    if holds not in _UPGRADE_HOLDS:
+        _UPGRADE_HOLDS.append(holds)
+
+
+def upgrade_holds(period: str) -> set[int]:
+    held: set[int] = set()
+    for holds in _UPGRADE_HOLDS:
+        held |= holds(period)
+    return held

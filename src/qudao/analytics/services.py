@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
-from qudao.analytics.contributions import proposal_decided
+from qudao.analytics.contributions import proposal_decided, upgrade_holds
 from qudao.analytics.engine import Grading, check_engine, default_engine, run_review
 from qudao.analytics.inputs import RunInputs
 from qudao.analytics.kpis import (
@@ -344,12 +344,19 @@ def _cost_line_counts(table: Any) -> dict[str, int]:
     return {"lines_at_standard_cost": fallback, "lines_without_cost": missing - fallback}
 
 
-def grade_proposals_refresh(*, run: ReviewRun, model: GradingModel) -> int:
+@dataclass(frozen=True)
+class ProposalRefresh:
+    open: int  # proposals open for the period after the refresh
+    upgrades_held: int  # better grades not proposed: the partner is held (upgrade_holds)
+
+
+def grade_proposals_refresh(*, run: ReviewRun, model: GradingModel) -> ProposalRefresh:
     """Propose a grade change for each partner whose computed grade differed from its
-    grade in the last ``hysteresis_periods`` reviews running (this one included).
+    grade in the last ``hysteresis_periods`` reviews running (this one included) — but no
+    better grade for a partner another app holds (a violation confirmed for one of the
+    last four quarters).
 
     An open proposal that no longer holds is withdrawn; one that still holds is kept.
-    Returns the number of proposals open for the period after the refresh.
     """
     period = Period.parse(run.period)
     window = [period.shifted(-i).key for i in range(model.hysteresis_periods)]
@@ -360,6 +367,9 @@ def grade_proposals_refresh(*, run: ReviewRun, model: GradingModel) -> int:
         computed.setdefault(partner_id, {})[key] = (grade_id, score)
 
     current = dict(Partner.objects.values_list("pk", "grade_id"))
+    ranks = dict(Grade.objects.values_list("pk", "rank"))
+    held = upgrade_holds(run.period)
+    upgrades_held = 0
     open_now = {
         p.partner_id: p
         for p in GradeProposal.objects.filter(
@@ -375,6 +385,10 @@ def grade_proposals_refresh(*, run: ReviewRun, model: GradingModel) -> int:
         grades = {grade for grade, _score in history}
         target = history[0][0]
         holds = len(grades) == 1 and target is not None and target != current.get(partner_id)
+        was = current.get(partner_id)
+        if holds and partner_id in held and was is not None and ranks[target] < ranks[was]:
+            holds = False
+            upgrades_held += 1
         existing = open_now.pop(partner_id, None)
         if existing is not None and (not holds or existing.to_grade_id != target):
             existing.status = ProposalStatus.WITHDRAWN
@@ -420,7 +434,7 @@ def grade_proposals_refresh(*, run: ReviewRun, model: GradingModel) -> int:
         stale.status = ProposalStatus.WITHDRAWN
         stale.save(update_fields=["status", "updated_at"])
     grade_proposals_supersede(user=run.started_by)
-    return count
+    return ProposalRefresh(count, upgrades_held)
 
 
 def grade_proposals_supersede(*, user: Any | None = None) -> int:

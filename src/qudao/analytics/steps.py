@@ -114,8 +114,13 @@ def _grading_run(context: StepContext) -> StepResult:
     from qudao.analytics.services import grade_proposals_refresh  # they load the engine
 
     model = context.state
-    proposals = grade_proposals_refresh(run=context.run, model=model) if model else 0
-    return StepResult(row_counts={"grade_proposals": proposals})
+    if not model:
+        return StepResult(row_counts={"grade_proposals": 0})
+    done = grade_proposals_refresh(run=context.run, model=model)
+    counts = {"grade_proposals": done.open}
+    if done.upgrades_held:
+        counts["upgrades_held"] = done.upgrades_held
+    return StepResult(row_counts=counts)
 
 
 GRADE_PROPOSALS_STEP = ReviewStep(

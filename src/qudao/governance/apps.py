@@ -22,6 +22,10 @@ class GovernanceConfig(AppConfig):
         from qudao.analytics.contributions import register_proposal_decided
 
         register_proposal_decided(_penalties_follow_proposal)
+        # No better grade for a partner with a violation confirmed in the last quarters.
+        from qudao.analytics.contributions import register_upgrade_hold
+
+        register_upgrade_hold(_partners_held_at_grade)
 
         from qudao.core.importing.registry import register_export
 
@@ -38,3 +42,9 @@ def _penalties_follow_proposal(*, proposal: Any, actor: Any) -> None:
     from qudao.governance.services import penalties_follow_proposal  # deferred: loads Ibis
 
     penalties_follow_proposal(proposal=proposal, actor=actor)
+
+
+def _partners_held_at_grade(period: str) -> set[int]:
+    from qudao.governance.services import partners_held_at_grade  # deferred: loads Ibis
+
+    return partners_held_at_grade(period)

@@ -160,6 +160,22 @@ def _violations_confirmed_by_period(keys: list[str]) -> dict[tuple[int, str], in
     return counted
 
 
+HOLD_QUARTERS = 4
+
+
+def partners_held_at_grade(period: str) -> set[int]:
+    """Partners not to propose for a better grade in the review of ``period``: those with a
+    violation confirmed (closed ones too) for one of the four quarters ending with the
+    period's last quarter (``analytics.contributions.upgrade_holds``)."""
+    last = Period.parse(period).quarters[-1]
+    quarters = [last.shifted(-i).key for i in range(HOLD_QUARTERS)]
+    return set(
+        Violation.objects.filter(confirmed_at__isnull=False, period__in=quarters)
+        .exclude(status=ViolationStatus.DISMISSED)
+        .values_list("partner_id", flat=True)
+    )
+
+
 def _evaluation(runner: Backend, rule: Rule, params: dict[str, Any]) -> Callable[[], Any]:
     """The rule's expression over the history registered on ``runner``, built on demand."""
     return lambda: rule.evaluate(runner.table("history"), params)
