@@ -42,6 +42,7 @@ bench: setup  ## benchmarks against named baselines (not part of make test)
 	$(UV) run python bench/run.py $(BENCH_ARGS)
 	$(UV) run python bench/import_facts.py $(BENCH_FACT_ARGS)
 	$(UV) run python bench/review.py $(BENCH_REVIEW_ARGS)
+	$(UV) run python bench/detectors.py $(BENCH_DETECTOR_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache

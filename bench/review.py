@@ -161,7 +161,14 @@ def prepare(lines: int, partners: int, seed: int, root: Path) -> tuple[Path, Pat
 
 
 def run(name: str, home: Path, data: Path, out: Path) -> dict[str, float]:
-    setup, work, after = CONTENDERS[name]
+    return run_contender(name, CONTENDERS[name], home, data, out)
+
+
+def run_contender(
+    name: str, code: tuple[str, str, str], home: Path, data: Path, out: Path
+) -> dict[str, float]:
+    """Run one contender (set-up, timed work, after) in its own process: seconds, peak MB."""
+    setup, work, after = code
     done = subprocess.run(
         [sys.executable, "-c", RUNNER, str(home), str(data), str(out), setup, work, after],
         env=_env(home), capture_output=True, text=True,

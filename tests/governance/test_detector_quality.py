@@ -18,7 +18,11 @@ pytestmark = pytest.mark.django_db
 
 
 def test_detectors_find_exactly_the_planted_cases(tmp_path: Path) -> None:
-    channel = generate_channel(partners=200, lines=20000, seed=3, out=tmp_path / "gen")
+    # two scans of each code not planted (the retailer's, then the consumer's): honest
+    # repeats a clone detector must not take for copies
+    channel = generate_channel(
+        partners=200, lines=20000, seed=3, out=tmp_path / "gen", scans_per_code=2
+    )
     generated_channel_load(files=channel.files)
     # buying too recent to compare with a year before: 2023, and 2024 lines of partners
     # whose first order came after the same quarter of 2023

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -36,7 +37,7 @@ from qudao.governance.services import (
     risk_profiles_refresh,
 )
 from tests.analytics.test_review import _load
-from tests.conftest import World
+from tests.conftest import World, run_queued_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -279,3 +280,17 @@ def test_partner_users_see_their_complaints_and_items_never_the_score(risky: Wor
         risk_alert_acknowledge(alert=alert, actor=risky.users["finance"])
     seen = risk_alert_acknowledge(alert=alert, actor=risky.users["manager"])
     assert seen.acknowledged_by == risky.users["manager"]
+
+
+def test_importing_receivables_refreshes_risk_in_the_background(
+    world: World, tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    world.p_de.credit_limit = Decimal("1000")
+    world.p_de.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        _load(tmp_path, "receivable", "as_of,partner,amount,days_overdue", "2020-02-29,P-DE,1500,0")
+    assert not RiskProfile.objects.exists()  # queued, not yet run
+    run_queued_tasks()
+    profile = RiskProfile.objects.get(partner=world.p_de)
+    assert (profile.exposure, profile.receivables_as_of) == (Decimal("1500.00"), date(2020, 2, 29))
+    assert (AlertKind.CREDIT_OVER_LIMIT, 0) in _open_alerts("P-DE")

@@ -92,6 +92,8 @@ def generate_channel(
     out: Path,
     products: int = 200,
     inventory_rows: int | None = None,
+    product_codes: int | None = None,
+    scans_per_code: int = 1,
 ) -> GeneratedChannel:
     """Write the channel's CSV files (canonical headers, importable as they are) to ``out``."""
     rng = np.random.default_rng(seed)
@@ -437,7 +439,7 @@ def generate_channel(
     )
 
     # --- codes and scans: one consumer scan per code, where its holder sells -------------
-    n_codes = max(1, lines // 20)
+    n_codes = max(1, lines // 20 if product_codes is None else product_codes)
     holder = rng.choice(partners, n_codes, p=weights)
     code_ids = np.array([f"QR{i:09d}" for i in range(n_codes)])
     scan_at = rng.integers(30 * 86400, DAYS * 86400, n_codes)
@@ -496,18 +498,39 @@ def generate_channel(
         )  # fmt: skip
         for c in repeated
     ]
+    # More scans of the codes not planted, for larger data (a benchmark): the retailer's
+    # scans before the consumer's, two days apart, where the holder sells — honest ones.
+    plain = np.setdiff1d(np.arange(n_codes), chosen)
+    extra = np.arange(1, scans_per_code)
+    retail_at = (scan_at[plain][:, None] - 2 * 86400 * extra).ravel()
+    retail_code = np.repeat(plain, len(extra))
+    n_consumer = n_codes + len(copied) + 5 * len(repeated)
     write(
         "code_scan",
         pl.DataFrame(
             {
-                "scanned_at": _seconds_after(START, np.concatenate([scan_at, copy_at, repeat_at])),
+                "scanned_at": _seconds_after(
+                    START, np.concatenate([scan_at, copy_at, repeat_at, retail_at])
+                ),
                 "code": np.concatenate(
-                    [code_ids, code_ids[copied], np.repeat(code_ids[repeated], 5)]
+                    [
+                        code_ids,
+                        code_ids[copied],
+                        np.repeat(code_ids[repeated], 5),
+                        code_ids[retail_code],
+                    ]
                 ),
                 "region": np.array(cities)[
-                    np.concatenate([scan_city, copy_city, np.repeat(scan_city[repeated], 5)])
+                    np.concatenate(
+                        [
+                            scan_city,
+                            copy_city,
+                            np.repeat(scan_city[repeated], 5),
+                            scan_city[retail_code],
+                        ]
+                    )
                 ],
-                "scan_type": ["consumer"] * (n_codes + len(copied) + 5 * len(repeated)),
+                "scan_type": ["consumer"] * n_consumer + ["retailer"] * len(retail_code),
             }
         ),
     )

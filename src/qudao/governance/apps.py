@@ -31,6 +31,11 @@ class GovernanceConfig(AppConfig):
 
         register_export("violations", _violations_export)
 
+        # Receivables imported or reverted: every partner's credit and ageing moved.
+        from qudao.facts.signals import fact_changed
+
+        fact_changed.connect(_refresh_partner_risk, dispatch_uid="governance-risk")
+
 
 def _violations_export(period: str | None, user: Any) -> tuple[list[str], list[Any]]:
     from qudao.governance.selectors import violations_export  # deferred: the rules load Ibis
@@ -48,3 +53,10 @@ def _partners_held_at_grade(period: str) -> set[int]:
     from qudao.governance.services import partners_held_at_grade  # deferred: loads Ibis
 
     return partners_held_at_grade(period)
+
+
+def _refresh_partner_risk(sender: Any, fact: str, **kwargs: Any) -> None:
+    if fact == "receivable":
+        from qudao.governance.tasks import refresh_partner_risk_task  # deferred: the worker
+
+        refresh_partner_risk_task.enqueue()

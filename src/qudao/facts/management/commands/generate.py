@@ -32,6 +32,15 @@ class Command(BaseCommand):
             type=int,
             help="about this many inventory rows (default: 3 products per partner and month)",
         )
+        parser.add_argument(
+            "--codes", type=int, help="product codes shipped (default: a twentieth of --lines)"
+        )
+        parser.add_argument(
+            "--scans-per-code",
+            type=int,
+            default=1,
+            help="scans of each code not planted (more: the retailer's before the consumer's)",
+        )
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--out", type=Path, required=True)
         parser.add_argument("--load", action="store_true", help="import the files here")
@@ -39,6 +48,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["partners"] < 3 or opts["lines"] < 1:
             raise CommandError("use at least 3 partners and 1 line")
+        if opts["scans_per_code"] < 1 or (opts["codes"] is not None and opts["codes"] < 1):
+            raise CommandError("use at least 1 code and 1 scan per code")
         started = time.perf_counter()
         channel = generate_channel(
             partners=opts["partners"],
@@ -46,6 +57,8 @@ class Command(BaseCommand):
             seed=opts["seed"],
             out=opts["out"],
             inventory_rows=opts["inventory_rows"],
+            product_codes=opts["codes"],
+            scans_per_code=opts["scans_per_code"],
         )
         self.stderr.write(
             f"generated {len(channel.files)} files in {opts['out']} "
