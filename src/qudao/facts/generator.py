@@ -501,9 +501,9 @@ def generate_channel(
     # More scans of the codes not planted, for larger data (a benchmark): the retailer's
     # scans before the consumer's, two days apart, where the holder sells — honest ones.
     plain = np.setdiff1d(np.arange(n_codes), chosen)
-    extra = np.arange(1, scans_per_code)
-    retail_at = (scan_at[plain][:, None] - 2 * 86400 * extra).ravel()
-    retail_code = np.repeat(plain, len(extra))
+    earlier = np.arange(1, scans_per_code)  # the retailer scans before the consumer's
+    retail_at = (scan_at[plain][:, None] - 2 * 86400 * earlier).ravel()
+    retail_code = np.repeat(plain, len(earlier))
     n_consumer = n_codes + len(copied) + 5 * len(repeated)
     write(
         "code_scan",
