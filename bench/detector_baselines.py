@@ -74,25 +74,29 @@ def _lines(con: duckdb.DuckDBPyConnection, first: date, last: date) -> None:
 
 
 def _outside(con: duckdb.DuckDBPyConnection, lines: str) -> str:
-    """SQL: the lines of ``lines`` outside their partner's territories, with the injured."""
+    """SQL: the lines of ``lines`` outside their partner's territories, with the injured.
+    The own-territory check joins on region and holder at once; the exclusive holders are
+    looked up for the lines outside only."""
     return f"""
         WITH judged AS (
             SELECT * FROM {lines} WHERE region IS NOT NULL
             AND partner IN (SELECT holder FROM territories)
-        ), claims AS (
-            SELECT j._batch, j._row, j.partner, t.holder, t.exclusive
-            FROM judged j JOIN closure c ON c.region = j.region
-            JOIN territories t ON t.region = c.ancestor AND t.valid_from <= j.day
-                AND (t.valid_to IS NULL OR t.valid_to >= j.day)
         ), inside AS (
-            SELECT DISTINCT _batch, _row FROM claims WHERE holder = partner
+            SELECT DISTINCT j._batch, j._row
+            FROM judged j JOIN closure c ON c.region = j.region
+            JOIN territories t ON t.region = c.ancestor AND t.holder = j.partner
+                AND t.valid_from <= j.day AND (t.valid_to IS NULL OR t.valid_to >= j.day)
+        ), outside AS (
+            SELECT * FROM judged ANTI JOIN inside USING (_batch, _row)
         ), injured AS (
-            SELECT _batch, _row, min(holder) AS injured FROM claims
-            WHERE exclusive AND holder <> partner GROUP BY _batch, _row
+            SELECT o._batch, o._row, min(t.holder) AS injured
+            FROM outside o JOIN closure c ON c.region = o.region
+            JOIN territories t ON t.region = c.ancestor AND t.exclusive
+                AND t.holder <> o.partner
+                AND t.valid_from <= o.day AND (t.valid_to IS NULL OR t.valid_to >= o.day)
+            GROUP BY o._batch, o._row
         )
-        SELECT j.*, i.injured FROM judged j
-        ANTI JOIN inside USING (_batch, _row)
-        LEFT JOIN injured i USING (_batch, _row)
+        SELECT o.*, i.injured FROM outside o LEFT JOIN injured i USING (_batch, _row)
     """
 
 

@@ -174,6 +174,10 @@ FORMAT_MODULE_PATH = ["qudao.formats"]
 USE_I18N = True
 USE_THOUSAND_SEPARATOR = True
 TIME_ZONE = os.environ.get("TIME_ZONE", "Asia/Shanghai")
+
+# What the review's and the detectors' DuckDB may hold in memory before it spills to
+# QUDAO_HOME/cache/duckdb (DuckDB's own default is 80 % of the machine).
+QUDAO_DUCKDB_MEMORY_LIMIT = os.environ.get("QUDAO_DUCKDB_MEMORY_LIMIT", "1GB")
 USE_TZ = True
 
 STATIC_URL = "static/"

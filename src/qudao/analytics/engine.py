@@ -70,7 +70,13 @@ ENGINES = tuple(Engine.values)
 
 def duckdb_connection() -> Any:
     con = ibis.duckdb.connect()
-    con.raw_sql("SET preserve_insertion_order = false; SET enable_progress_bar = false")
+    spill = Path(settings.QUDAO_HOME) / "cache" / "duckdb"
+    spill.mkdir(parents=True, exist_ok=True)
+    con.raw_sql(
+        "SET preserve_insertion_order = false; SET enable_progress_bar = false; "
+        f"SET memory_limit = {sql_literal(settings.QUDAO_DUCKDB_MEMORY_LIMIT)}; "
+        f"SET temp_directory = {sql_literal(spill)}"
+    )
     return con
 
 
@@ -178,6 +184,18 @@ class Backend:
     def run(self, build: Callable[[], ir.Table], *, parameters: Any) -> pa.Table:
         """The result of the expression ``build()`` makes of the registered inputs, through
         the SQL compiled for the same code, parameters and input types if there is one."""
+        sql, schema = self._compiled(build, parameters)
+        return self.con.con.sql(sql).to_arrow_table().cast(schema)
+
+    def materialize(self, name: str, build: Callable[[], ir.Table], *, parameters: Any) -> None:
+        """Keep what ``build()`` makes as the input ``name`` of the expressions that follow:
+        computed once, read by many (DuckDB would compute a subquery again each time an
+        expression names it). A temporary table, gone with the connection."""
+        sql, schema = self._compiled(build, parameters)
+        self.con.raw_sql(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        self.schemas[name] = schema
+
+    def _compiled(self, build: Callable[[], ir.Table], parameters: Any) -> tuple[str, pa.Schema]:
         inputs = {name: str(schema) for name, schema in sorted(self.schemas.items())}
         key = hashlib.sha256(
             json.dumps([_code_digest(), parameters, inputs], sort_keys=True, default=str).encode()
@@ -188,8 +206,7 @@ class Backend:
             compiled = (str(self.con.compile(expression)), expression.schema().to_pyarrow())
             _write_compiled(key, *compiled)
         _COMPILED[key] = compiled
-        sql, schema = compiled
-        return self.con.con.sql(sql).to_arrow_table().cast(schema)
+        return compiled
 
     def write_parquet(self, expression: ir.Table, folder: Path) -> None:
         folder.mkdir(parents=True)
@@ -255,6 +272,12 @@ class SparkBackend(Backend):
 
     def run(self, build: Callable[[], ir.Table], *, parameters: Any) -> pa.Table:
         return self.to_arrow(build())
+
+    def materialize(self, name: str, build: Callable[[], ir.Table], *, parameters: Any) -> None:
+        # A view, not cached: the session outlives the run, and nothing would release it.
+        self.views[name] = f"{name}_{uuid.uuid4().hex[:8]}"
+        frame = self.con._session.sql(self.con.compile(build()))
+        frame.createOrReplaceTempView(self.views[name])
 
     def write_parquet(self, expression: ir.Table, folder: Path) -> None:
         self.con._session.sql(self.con.compile(expression)).write.parquet(str(folder))

@@ -17,7 +17,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.utils import timezone
 
 # Field types whose Python values the database drivers cannot take as they are.
-_PREPARED = (models.JSONField, models.DateTimeField, models.UUIDField)
+_PREPARED = (models.JSONField, models.DateTimeField, models.TimeField, models.UUIDField)
 
 
 def bulk_insert(

@@ -23,39 +23,28 @@ import ibis
 import ibis.expr.types as ir
 
 EVIDENCE = ("_batch", "_row", "partner", "day", "region", "product", "quantity", "value")
+# Every column of a price entry: numbering the entries in this order makes the number the
+# same wherever the query names them.
+PRICES_ORDER = ("product", "channel_model", "grade", "region", "valid_from", "valid_to",
+                "floor_price", "list_price")  # fmt: skip
 
 
 def _valid_on(table: ir.Table, day: ir.Value) -> ir.BooleanValue:
     return (table.valid_from <= day) & (table.valid_to.isnull() | (table.valid_to >= day))
 
 
-def _placed(lines: ir.Table, territories: ir.Table, closure: ir.Table) -> ir.Table:
-    """Lines with a region, each with whether its partner holds that region (or one above
-    it) on the line's day, and the partner holding it exclusively then (if another)."""
+def _claims(lines: ir.Table, territories: ir.Table, closure: ir.Table, *, own: bool) -> ir.Table:
+    """Lines joined to the territories that hold their region (or one above it) on their
+    day: the partner's own (``own``), or the exclusive ones of other partners. Each is an
+    equality join on region and holder, not a join on region filtered afterwards: many
+    partners may hold one region, and a line need only meet its own partner's."""
     up = lines.select("_batch", "_row", "partner", "day", "region").join(closure, "region")
-    claims = up.join(
-        territories,
-        [up.ancestor == territories.region, _valid_on(territories, up.day)],
-    )
-    held = (
-        claims.filter(claims.holder == claims.partner)
-        .select("_batch", "_row")
-        .distinct()
-        .mutate(inside=ibis.literal(True))
-    )
-    # Territory protection admits one exclusive holder of a region and the regions around it
-    # at a time; min() only makes the choice certain.
-    exclusive = (
-        claims.filter(claims.exclusive & (claims.holder != claims.partner))
-        .group_by("_batch", "_row")
-        .aggregate(injured=claims.holder.min())
-    )
-    return (
-        lines.left_join(held, ["_batch", "_row"])
-        .drop("_batch_right", "_row_right")
-        .left_join(exclusive, ["_batch", "_row"])
-        .drop("_batch_right", "_row_right")
-    )
+    if own:
+        on = [up.ancestor == territories.region, up.partner == territories.holder]
+    else:
+        territories = territories.filter(territories.exclusive)
+        on = [up.ancestor == territories.region, up.partner != territories.holder]
+    return up.join(territories, [*on, _valid_on(territories, up.day)])
 
 
 def _with_territories(lines: ir.Table, territories: ir.Table) -> ir.Table:
@@ -64,7 +53,7 @@ def _with_territories(lines: ir.Table, territories: ir.Table) -> ir.Table:
     return lines.semi_join(holders, "partner")
 
 
-def outside_territory(
+def outside_lines(
     lines: ir.Table, territories: ir.Table, closure: ir.Table, *, keep: tuple[str, ...] = ()
 ) -> ir.Table:
     """Lines whose region lies outside every territory their partner holds on their day.
@@ -72,8 +61,18 @@ def outside_territory(
     columns named in ``keep``). A partner with no territory on record at all is not judged
     (``without_territory``): Qudao does not know where it may sell."""
     judged = _with_territories(lines.filter(lines.region.notnull()), territories)
-    placed = _placed(judged, territories, closure)
-    return placed.filter(placed.inside.isnull()).select(*EVIDENCE, "injured", *keep)
+    held = _claims(judged, territories, closure, own=True).select("_batch", "_row").distinct()
+    return judged.anti_join(held, ["_batch", "_row"]).select(*EVIDENCE, *keep)
+
+
+def with_injured(outside: ir.Table, territories: ir.Table, closure: ir.Table) -> ir.Table:
+    """``outside`` lines (``outside_lines``) with the partner holding their region
+    exclusively on their day (``injured``, null if none)."""
+    # Territory protection admits one exclusive holder of a region and the regions around it
+    # at a time; min() only makes the choice certain.
+    others = _claims(outside, territories, closure, own=False)
+    injured = others.group_by("_batch", "_row").aggregate(injured=others.holder.min())
+    return outside.left_join(injured, ["_batch", "_row"]).drop("_batch_right", "_row_right")
 
 
 def without_territory(lines: ir.Table, territories: ir.Table) -> ir.Table:
@@ -113,49 +112,65 @@ def sell_in_lines(si: ir.Table) -> ir.Table:
     )
 
 
-def _floor_in_force(
+def floor_in_force(
     lines: ir.Table, partners: ir.Table, prices: ir.Table, closure: ir.Table
 ) -> ir.Table:
-    """Each line with the floor price in force for its product and its partner's channel
-    model, grade and home region on its day: the most specific entry wins (more scope
-    parts given, then the deeper region, then the later start)."""
-    scoped = lines.join(partners, "partner")
-    homes = closure.select(home_region="region", price_region="ancestor", region_depth="depth")
-    scoped = scoped.left_join(homes, "home_region")
-    entries = prices.select(
-        entry_product=prices.product,
-        entry_model=prices.channel_model,
-        entry_grade=prices.grade,
-        entry_region=prices.region,
-        floor_price=prices.floor_price,
-        list_price=prices.list_price,
-        valid_from=prices.valid_from,
-        valid_to=prices.valid_to,
+    """Each line with the floor (and list) price in force for its product and its partner's
+    channel model, grade and home region on its day: the most specific entry wins (more
+    scope parts given, then the deeper region, then the later start).
+
+    Entries for any region are matched to the lines as they are; only entries for a region
+    go through the home region's ancestors (joining every line to them would multiply it).
+    The winner is the largest rank key — scope parts, depth, start day, entry number — a
+    plain max per line rather than a sorted window."""
+    scoped = lines.select("_batch", "_row", "partner", "product", "day").join(partners, "partner")
+    order = [prices[c] for c in PRICES_ORDER]
+    entries = prices.mutate(entry=ibis.row_number().over(order_by=order)).rename(
+        entry_product="product",
+        entry_model="channel_model",
+        entry_grade="grade",
+        entry_region="region",
     )
-    matches = scoped.join(
-        entries,
-        [
-            scoped.product == entries.entry_product,
-            _valid_on(entries, scoped.day),
-            entries.entry_model.isnull() | (entries.entry_model == scoped.channel_model),
-            entries.entry_grade.isnull() | (entries.entry_grade == scoped.grade),
-            entries.entry_region.isnull() | (entries.entry_region == scoped.price_region),
-        ],
-    )
-    parts = (
-        matches.entry_model.notnull().cast("int32")
-        + matches.entry_grade.notnull().cast("int32")
-        + matches.entry_region.notnull().cast("int32")
-    )
-    depth = ibis.ifelse(matches.entry_region.notnull(), matches.region_depth, 0)
-    ranked = matches.mutate(
-        rank=ibis.row_number().over(
-            group_by=[matches._batch, matches._row],
-            order_by=[parts.desc(), depth.desc(), matches.valid_from.desc()],
+
+    def matching(left: ir.Table, right: ir.Table, *extra: ir.BooleanValue) -> ir.Table:
+        return left.join(
+            right,
+            [
+                left.product == right.entry_product,
+                _valid_on(right, left.day),
+                right.entry_model.isnull() | (right.entry_model == left.channel_model),
+                right.entry_grade.isnull() | (right.entry_grade == left.grade),
+                *extra,
+            ],
         )
+
+    anywhere = entries.filter(entries.entry_region.isnull())
+    near = matching(scoped, anywhere).mutate(depth=ibis.literal(0, "int64"))
+    homes = closure.select(home_region="region", price_region="ancestor", region_depth="depth")
+    up = scoped.join(homes, "home_region")
+    regional = entries.filter(entries.entry_region.notnull())
+    far = matching(up, regional, regional.entry_region == up.price_region)
+    far = far.mutate(depth=far.region_depth.cast("int64"))
+    keep = ("_batch", "_row", "entry", "entry_model", "entry_grade", "entry_region",
+            "valid_from", "depth")  # fmt: skip
+    matches = near.select(*keep).union(far.select(*keep))
+    parts = (
+        matches.entry_model.notnull().cast("int64")
+        + matches.entry_grade.notnull().cast("int64")
+        + matches.entry_region.notnull().cast("int64")
     )
-    best = ranked.filter(ranked.rank == 0).select("_batch", "_row", "floor_price", "list_price")
-    return lines.left_join(best, ["_batch", "_row"]).drop("_batch_right", "_row_right")
+    key = (
+        parts * 10**15
+        + matches.depth * 10**13
+        + matches.valid_from.epoch_days().cast("int64") * 10**7
+        + matches.entry.cast("int64")
+    )
+    best = matches.group_by("_batch", "_row").aggregate(key=key.max())
+    chosen = best.mutate(entry=best.key % 10**7).join(
+        entries.select("entry", "floor_price", "list_price"), "entry"
+    )
+    chosen = chosen.select("_batch", "_row", "floor_price", "list_price")
+    return lines.left_join(chosen, ["_batch", "_row"]).drop("_batch_right", "_row_right")
 
 
 def _unit_price(lines: ir.Table) -> ir.Value:
@@ -164,17 +179,10 @@ def _unit_price(lines: ir.Table) -> ir.Value:
     return lines.unit_price.cast("decimal(24, 6)").coalesce(derived.cast("decimal(24, 6)"))
 
 
-def below_floor(
-    lines: ir.Table,
-    partners: ir.Table,
-    prices: ir.Table,
-    closure: ir.Table,
-    *,
-    tolerance: float,
-) -> ir.Table:
-    """Lines sold below the floor price in force (less ``tolerance``, a share of the floor);
-    the value is the shortfall, Σ (floor − unit price) × quantity."""
-    priced = _floor_in_force(lines, partners, prices, closure)
+def below_floor(priced: ir.Table, *, tolerance: float) -> ir.Table:
+    """``priced`` lines (``floor_in_force``) sold below their floor price less
+    ``tolerance`` (a share of the floor); the value is the shortfall, Σ (floor − unit
+    price) × quantity."""
     unit = _unit_price(priced)
     bar = priced.floor_price * (1 - tolerance)
     below = priced.filter(priced.floor_price.notnull() & unit.notnull() & (unit < bar))
@@ -201,11 +209,9 @@ def within(lines: ir.Table, window: ir.Table) -> ir.Table:
     )
 
 
-def without_floor(
-    lines: ir.Table, partners: ir.Table, prices: ir.Table, closure: ir.Table
-) -> ir.Table:
-    """Lines no floor check can judge: no floor price in force, or no unit price."""
-    priced = _floor_in_force(lines, partners, prices, closure)
+def without_floor(priced: ir.Table) -> ir.Table:
+    """``priced`` lines no floor check can judge: no floor price in force, or no unit
+    price."""
     return priced.filter(priced.floor_price.isnull() | _unit_price(priced).isnull())
 
 
@@ -243,7 +249,7 @@ def priced_codes(
 ) -> ir.Table:
     """``found`` (code lines) valued at the list price in force for the partner on the
     scan's day (null where none: never guessed)."""
-    priced = _floor_in_force(found, partners, prices, closure)
+    priced = floor_in_force(found, partners, prices, closure)
     return priced.mutate(value=priced.list_price.cast("decimal(24, 6)")).drop(
         "floor_price", "list_price"
     )
@@ -275,16 +281,14 @@ def _far_apart(pairs: ir.Table, closure: ir.Table) -> ir.Table:
     return different.anti_join(near, list(PAIR))
 
 
-def cloned_codes(lines: ir.Table, closure: ir.Table, *, hours: float, max_scans: int) -> ir.Table:
-    """Scans that show a code was copied: two scans of one code in regions far apart
-    (``_far_apart``) within ``hours`` of each other — both are evidence — and every scan of
-    a code after its first ``max_scans``. ``lines`` are all scan lines (not one period's:
-    a pair or a count may start before the period)."""
-    seconds = lines.scanned_at.epoch_seconds()
-    scans = lines.filter(lines.region.notnull()).mutate(at=seconds)
-    a = scans.select("code", _batch_a="_batch", _row_a="_row", region_a="region", at_a="at")
-    b = scans.select(code_b="code", _batch_b="_batch", _row_b="_row", region_b="region",
-                     at_b="at")  # fmt: skip
+def scan_pairs(scans: ir.Table, *, hours: float) -> ir.Table:
+    """Pairs of scans of one code within ``hours`` of each other (the earlier first), each
+    with its region: what the clone check looks at. ``scans`` are all rows of the
+    ``code_scan`` fact (not one period's: a pair may start before the period)."""
+    placed = scans.filter(scans.region.notnull()).mutate(at=scans.scanned_at.epoch_seconds())
+    a = placed.select("code", _batch_a="_batch", _row_a="_row", region_a="region", at_a="at")
+    b = placed.select(code_b="code", _batch_b="_batch", _row_b="_row", region_b="region",
+                      at_b="at")  # fmt: skip
     pairs = a.join(
         b,
         [
@@ -293,18 +297,27 @@ def cloned_codes(lines: ir.Table, closure: ir.Table, *, hours: float, max_scans:
             (b.at_b - a.at_a) <= hours * 3600,
         ],
     )
+    return pairs.select(*PAIR, "region_a", "region_b")
+
+
+def cloned_scans(
+    scans: ir.Table, pairs: ir.Table, closure: ir.Table, *, max_scans: int
+) -> ir.Table:
+    """The scans (``_batch``, ``_row``) that show a code was copied: both scans of each of
+    ``pairs`` (``scan_pairs``) in regions far apart (``_far_apart``), and every scan of a
+    code after its first ``max_scans``. Read from the scans as they are: whom the code was
+    shipped to is looked up for the few found only."""
     far = _far_apart(pairs, closure)
     ends = far.select(_batch=far._batch_a, _row=far._row_a).union(
         far.select(_batch=far._batch_b, _row=far._row_b)
     )
-    ranked = lines.mutate(
+    ranked = scans.mutate(
         nth=ibis.row_number().over(
-            group_by=lines.code, order_by=[lines.scanned_at, lines._batch, lines._row]
+            group_by=scans.code, order_by=[scans.scanned_at, scans._batch, scans._row]
         )
     )
     excess = ranked.filter(ranked.nth >= max_scans).select("_batch", "_row")
-    evidence = ends.union(excess).distinct()
-    return lines.semi_join(evidence, ["_batch", "_row"]).mutate(injured=ibis.null("string"))
+    return ends.union(excess).distinct()
 
 
 # --- channel stuffing --------------------------------------------------------------------------

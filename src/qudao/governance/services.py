@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache, partial
 from pathlib import PurePath
 from typing import Any
 
@@ -35,16 +36,19 @@ from qudao.core.services import ensure_storable_text, model_create, model_update
 from qudao.facts.store import fact_table
 from qudao.governance.detectors import (
     below_floor,
-    cloned_codes,
-    outside_territory,
+    cloned_scans,
+    floor_in_force,
+    outside_lines,
     priced_codes,
     scan_lines,
+    scan_pairs,
     scans_unassigned,
     sell_in_lines,
     sell_through_lines,
     stuffed_quarters,
     stuffing_lines,
     stuffing_unjudged,
+    with_injured,
     within,
     without_floor,
     without_territory,
@@ -420,6 +424,8 @@ WINDOW_SCHEMA = pa.schema([("first_day", pa.date32()), ("last_day", pa.date32())
 SEVERE_VALUE = Decimal("10000")
 # The facts the detectors read, registered under their own names.
 DETECTOR_FACTS = ("sell_in", "sell_through", "code_assignment", "code_scan", "inventory")
+# The facts whose lines are checked against the floor price.
+FLOOR_FACTS = ("sell_in", "sell_through")
 
 
 def detector_parameters() -> dict[str, dict[str, Any]]:
@@ -450,15 +456,21 @@ class _Sources:
         table = self.table("partners")
         return table.select("partner", "channel_model", "grade", home_region=table.region)
 
-    def all_lines(self, fact: str) -> ir.Table:
+    def window_lines(self, fact: str) -> ir.Table:
+        """The period's lines of ``fact`` (a scan is a line of the partner its code was
+        shipped to)."""
+        window = self.table("window")
         if fact == "sell_through":
-            return sell_through_lines(self.table(fact))
+            return within(sell_through_lines(self.table(fact)), window)
         if fact == "sell_in":
-            return sell_in_lines(self.table(fact))
-        return scan_lines(self.table("code_scan"), self.table("code_assignment"))
+            return within(sell_in_lines(self.table(fact)), window)
+        # the period's scans first, then whom each code was shipped to: half the join
+        scans = self.table("code_scan")
+        dated = within(scans.mutate(day=scans.scanned_at.date()), window).drop("day")
+        return scan_lines(dated, self.table("code_assignment"))
 
     def lines(self, fact: str) -> ir.Table:
-        return within(self.all_lines(fact), self.table("window"))
+        return self.table(f"lines_{fact}")
 
     def priced(self, codes: ir.Table) -> ir.Table:
         closure = self.table("closure")
@@ -472,36 +484,60 @@ class _Sources:
             **self.parameters["channel_stuffing"],
         )
 
+    def materialize(self) -> None:
+        """What several detectors read, computed once for the run, each step reading the
+        ones before: the period's lines of each fact, their floor prices in force, the
+        lines outside their partner's territories, the stuffed quarters."""
+        run = self.runner.materialize
+        for fact in _evidence_facts():
+            run(f"lines_{fact}", partial(self.window_lines, fact), parameters=["lines", fact])
+        for fact in FLOOR_FACTS:
+            run(f"priced_{fact}", partial(self._floored, fact), parameters=["floor", fact])
+        for fact in _evidence_facts():
+            run(f"outside_{fact}", partial(self._outside, fact), parameters=["outside", fact])
+        run("stuffed", self.stuffed, parameters=["stuffed", self.parameters["channel_stuffing"]])
+        clone = self.parameters["cloned_code"]
+        run("scan_pairs", self._pairs, parameters=["scan pairs", clone])
+        run("cloned", self._cloned, parameters=["cloned", clone])
+
+    def _pairs(self) -> ir.Table:
+        hours = float(self.parameters["cloned_code"]["hours"])
+        return scan_pairs(self.table("code_scan"), hours=hours)
+
+    def _cloned(self) -> ir.Table:
+        max_scans = int(self.parameters["cloned_code"]["max_scans"])
+        scans, pairs, closure = (self.table(n) for n in ("code_scan", "scan_pairs", "closure"))
+        return cloned_scans(scans, pairs, closure, max_scans=max_scans)
+
+    def _floored(self, fact: str) -> ir.Table:
+        closure = self.table("closure")
+        return floor_in_force(self.lines(fact), self.partners(), self.table("prices"), closure)
+
+    def _outside(self, fact: str) -> ir.Table:
+        keep = ("code", "scanned_at") if fact == "code_scan" else ()
+        territories, closure = self.table("territories"), self.table("closure")
+        return outside_lines(self.lines(fact), territories, closure, keep=keep)
+
     def found(self, detector: Detector) -> ir.Table:
-        lines, closure = self.lines(detector.fact), self.table("closure")
-        codes = detector.fact == "code_scan"
+        fact, closure = detector.fact, self.table("closure")
         if detector.check == "territory":
-            keep = ("code", "scanned_at") if codes else ()
-            found = outside_territory(lines, self.table("territories"), closure, keep=keep)
-            return self.priced(found) if codes else found
+            outside = self.table(f"outside_{fact}")
+            found = with_injured(outside, self.table("territories"), closure)
+            return self.priced(found) if fact == "code_scan" else found
         if detector.check == "floor":
             tolerance = float(self.parameters["below_floor"]["tolerance"])
-            prices = self.table("prices")
-            return below_floor(lines, self.partners(), prices, closure, tolerance=tolerance)
+            return below_floor(self.table(f"priced_{fact}"), tolerance=tolerance)
         if detector.check == "clone":
-            clone = self.parameters["cloned_code"]
-            copied = cloned_codes(
-                self.all_lines("code_scan"),
-                closure,
-                hours=float(clone["hours"]),
-                max_scans=int(clone["max_scans"]),
-            )
-            return self.priced(within(copied, self.table("window")))
-        return stuffing_lines(lines, self.stuffed())
+            found = self.lines(fact).semi_join(self.table("cloned"), ["_batch", "_row"])
+            return self.priced(found.mutate(injured=ibis.null("string")))
+        return stuffing_lines(self.lines(fact), self.table("stuffed"))
 
     def unjudged(self, detector: Detector) -> ir.Table:
         lines = self.lines(detector.fact)
         if detector.check == "floor":
-            return without_floor(
-                lines, self.partners(), self.table("prices"), self.table("closure")
-            )
+            return without_floor(self.table(f"priced_{detector.fact}"))
         if detector.check == "stuffing":
-            return stuffing_unjudged(lines, self.stuffed())
+            return stuffing_unjudged(lines, self.table("stuffed"))
         if detector.check == "territory":
             left = without_territory(lines, self.table("territories"))
         else:
@@ -516,12 +552,10 @@ class _Sources:
         return left.select("_batch", "_row").union(unassigned.select("_batch", "_row"))
 
 
-def _detect(
-    runner: Backend, detector: Detector, parameters: dict[str, Any]
-) -> tuple[pa.Table, int]:
+def _detect(sources: _Sources, detector: Detector) -> tuple[pa.Table, int]:
     """The offending rows of ``detector`` in the registered ``window``, and how many rows it
     could not judge."""
-    sources = _Sources(runner, parameters)
+    runner, parameters = sources.runner, sources.parameters
     key = ["detector", detector.type, detector.fact, detector.check, parameters]
     rows = runner.run(lambda: sources.found(detector), parameters=key)
     counted = (
@@ -534,9 +568,8 @@ def _detect(
     return rows, int(counted or 0)
 
 
-def _lines_in_window(runner: Backend, fact: str) -> int:
-    sources = _Sources(runner, {})
-    counted = runner.run(
+def _lines_in_window(sources: _Sources, fact: str) -> int:
+    counted = sources.runner.run(
         lambda: sources.lines(fact).count().as_table(), parameters=["lines in window", fact]
     )
     return int(counted.column(0)[0].as_py() or 0)
@@ -567,15 +600,17 @@ def violations_detect(
     _detector_inputs(runner, inputs)
     window = {"first_day": [current.start], "last_day": [current.end]}
     runner.register("window", pa.table(window, schema=WINDOW_SCHEMA))
+    sources = _Sources(runner, parameters)
+    sources.materialize()
     found: list[tuple[Detector, dict[str, Any]]] = []
     counts: dict[str, Any] = {"unjudged": {}}
     for detector in DETECTORS:
-        rows, unjudged = _detect(runner, detector, parameters)
+        rows, unjudged = _detect(sources, detector)
         found += [(detector, row) for row in rows.to_pylist()]
         counts[detector.name] = rows.num_rows
         counts["unjudged"][detector.name] = unjudged
     # how many lines of each fact the period holds
-    counts["lines"] = {fact: _lines_in_window(runner, fact) for fact in _evidence_facts()}
+    counts["lines"] = {fact: _lines_in_window(sources, fact) for fact in _evidence_facts()}
     run = DetectionRun.objects.create(
         period=current.key,
         engine=engine,
@@ -598,9 +633,10 @@ def _violations_keep(
     run: DetectionRun, period: Period, found: list[tuple[Detector, dict[str, Any]]]
 ) -> int:
     partners = dict(Partner.objects.values_list("code", "pk"))
+    quarter_of = cache(lambda day: Period.quarter_of(day).key)  # tens of thousands of rows
     grouped: dict[str, list[tuple[Detector, dict[str, Any]]]] = {}
     for detector, row in found:
-        quarter = Period.quarter_of(row["day"]).key
+        quarter = quarter_of(row["day"])
         identity = f"{detector.type}|{row['partner']}|{row['injured'] or '-'}|{quarter}"
         grouped.setdefault(identity, []).append((detector, row))
     types = sorted({d.type.value for d in DETECTORS})
@@ -615,32 +651,32 @@ def _violations_keep(
             type=rows[0][0].type,
             partner_id=partners[rows[0][1]["partner"]],
             injured_partner_id=partners.get(rows[0][1]["injured"] or ""),
-            period=Period.quarter_of(rows[0][1]["day"]).key,
+            period=quarter_of(rows[0][1]["day"]),
         )
         for identity, rows in grouped.items()
         if identity not in existing
     ]
     created = bulk_create_with_history(new, Violation, batch_size=500)
     existing |= {v.identity: v for v in created}
-    ViolationEvidence.objects.bulk_create(
-        [
-            ViolationEvidence(
-                violation_id=existing[identity].pk,
-                fact=detector.fact,
-                batch_id=row["_batch"],
-                row=row["_row"],
-                day=row["day"],
-                region=row["region"] or "",
-                product=row["product"] or "",
-                code=row.get("code") or "",
-                time=row["scanned_at"].time() if row.get("scanned_at") else None,
-                quantity=row["quantity"],
-                value=rounded_or_none(row["value"], 2),
-            )
+    bulk_insert(
+        ViolationEvidence,
+        (
+            {
+                "violation_id": existing[identity].pk,
+                "fact": detector.fact,
+                "batch_id": row["_batch"],
+                "row": row["_row"],
+                "day": row["day"],
+                "region": row["region"] or "",
+                "product": row["product"] or "",
+                "code": row.get("code") or "",
+                "time": row["scanned_at"].time() if row.get("scanned_at") else None,
+                "quantity": row["quantity"],
+                "value": rounded_or_none(row["value"], 2),
+            }
             for identity, rows in grouped.items()
             for detector, row in rows
-        ],
-        batch_size=2000,
+        ),
     )
     # Every violation whose evidence this period held is summed again; none left: closed.
     resummed = Violation.objects.filter(
@@ -654,7 +690,14 @@ def _violations_keep(
         .annotate(quantity=Sum("quantity"), value=Sum("value"), count=Count("pk"))
     }
     totals |= _code_totals(resummed)
-    changed = [_violation_resummed(v, totals.get(v.pk), run) for v in resummed]
+    # Only what moved is written, with its history row; every one names this run.
+    changed = []
+    for violation in resummed:
+        before = [getattr(violation, f) for f in SUMMED_FIELDS]
+        _violation_resummed(violation, totals.get(violation.pk), run)
+        if [getattr(violation, f) for f in SUMMED_FIELDS] != before:
+            changed.append(violation)
+    resummed.update(last_run=run)
     bulk_update_with_history(changed, Violation, RESUMMED_FIELDS, batch_size=500)
     return len(grouped)
 
@@ -679,6 +722,7 @@ def _code_totals(violations: Any) -> dict[int, dict[str, Any]]:
     return totals
 
 
+SUMMED_FIELDS = ("quantity", "value", "evidence_count", "severity", "status", "closed_reason")
 RESUMMED_FIELDS = [
     "quantity",
     "value",
