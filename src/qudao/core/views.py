@@ -74,11 +74,13 @@ class ObjectListView(LoginRequiredMixin, View):
     per_page = 50
     # columns partner users never see (the brand's internals, e.g. costs)
     internal_columns: tuple[str, ...] = ()
+    rows: models.QuerySet[Any]  # set by get(): the rows the filters left
 
     def get(self, request: HttpRequest) -> HttpResponse:
         queryset = type(self).selector(user=request.user)
         filterset = self.filterset_class(request.GET or None, queryset=queryset, request=request)
         rows = filterset.qs if filterset.is_bound and filterset.is_valid() else queryset
+        self.rows = rows  # what the filters left, for a page's extra_context
         editable = can_change(request.user, self.model)
         hidden = (() if editable else ("edit",)) + (
             self.internal_columns if is_partner_user(request.user) else ()

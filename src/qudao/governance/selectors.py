@@ -293,18 +293,20 @@ def alert_text(alert: RiskAlert) -> str:
         }
     if alert.kind == AlertKind.CREDIT_OVER_LIMIT:
         return _("Owes %(exposure)s against a credit limit of %(limit)s.") % {
-            "exposure": number_format(Decimal(d["exposure"]), 2, force_grouping=True),
-            "limit": number_format(Decimal(d["limit"]), 2, force_grouping=True),
+            "exposure": _money_text(d["exposure"]),
+            "limit": _money_text(d["limit"]),
         }
     if alert.kind == AlertKind.OVERDUE_OVER_90:
-        return _("%(amount)s overdue by more than 90 days.") % {
-            "amount": number_format(Decimal(d["amount"]), 2, force_grouping=True)
-        }
+        return _("%(amount)s overdue by more than 90 days.") % {"amount": _money_text(d["amount"])}
     if alert.kind == AlertKind.COMPLAINT_HIGH:
         return _("A grave complaint received on %(day)s is open.") % {"day": d["received_on"]}
     if alert.kind == AlertKind.COMPLIANCE_EXPIRED:
         return _("%(name)s expired on %(day)s.") % {"name": d["name"], "day": d["expires_on"]}
     return _("%(name)s expires on %(day)s.") % {"name": d["name"], "day": d["expires_on"]}
+
+
+def _money_text(stored: str) -> str:
+    return number_format(Decimal(stored), 2, force_grouping=True)
 
 
 def alert_link(alert: RiskAlert) -> str:

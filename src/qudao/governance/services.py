@@ -16,7 +16,7 @@ import pyarrow as pa
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Count, FloatField, Max, Q, Sum
+from django.db.models import Count, FloatField, Max, Q, QuerySet, Sum
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -1206,7 +1206,10 @@ def _alerts_wanted(
 
 @transaction.atomic
 def risk_profiles_refresh(
-    *, as_of: date | None = None, partners: Any = None, actor: Any | None = None
+    *,
+    as_of: date | None = None,
+    partners: QuerySet[Partner] | None = None,
+    actor: Any | None = None,
 ) -> RiskRefresh:
     """Compute the risk profile of ``partners`` (default: every partner the actor may
     see; ``actor=None`` is the system) on ``as_of`` (default today), and raise or clear
@@ -1216,7 +1219,7 @@ def risk_profiles_refresh(
     if actor is not None:
         ensure_may_change(RiskProfile, actor)
         chosen = restrict(chosen, actor, "view")
-    partner_list = list(chosen.order_by("pk") if hasattr(chosen, "order_by") else chosen)
+    partner_list = list(chosen.order_by("pk"))
     now = timezone.now()
     gathered = _risk_inputs(partner_list, day)
     profiles = []
@@ -1268,9 +1271,10 @@ def risk_profiles_refresh(
     return RiskRefresh(day, len(profiles), len(new), len(gone))
 
 
-def _partner_risk_refreshed(partner: Partner) -> None:
-    """After a record the score reads changed: that partner's profile, at once."""
-    risk_profiles_refresh(partners=Partner.objects.filter(pk=partner.pk))
+def _partner_risk_refreshed(*partners: Partner) -> None:
+    """After a record the score reads changed: those partners' profiles, at once (one read
+    of the receivables for all of them)."""
+    risk_profiles_refresh(partners=Partner.objects.filter(pk__in={p.pk for p in partners}))
 
 
 @transaction.atomic
@@ -1284,8 +1288,7 @@ def complaint_create(*, actor: Any | None = None, **data: Any) -> Complaint:
 def complaint_update(*, complaint: Complaint, actor: Any | None = None, **data: Any) -> Complaint:
     before = complaint.partner
     complaint = model_update(instance=complaint, data=data, actor=actor)[0]
-    for partner in {before, complaint.partner}:
-        _partner_risk_refreshed(partner)
+    _partner_risk_refreshed(before, complaint.partner)
     return complaint
 
 
@@ -1302,8 +1305,7 @@ def compliance_item_update(
 ) -> ComplianceItem:
     before = item.partner
     item = model_update(instance=item, data=data, actor=actor)[0]
-    for partner in {before, item.partner}:
-        _partner_risk_refreshed(partner)
+    _partner_risk_refreshed(before, item.partner)
     return item
 
 

@@ -490,10 +490,7 @@ class RiskDashboardView(ObjectListView):
         return super().get(request)
 
     def extra_context(self, request: HttpRequest) -> dict[str, Any]:
-        profiles = selectors.risk_profile_list(user=request.user)
-        filterset = RiskProfileFilterSet(request.GET or None, queryset=profiles, request=request)
-        if filterset.is_bound and filterset.is_valid():
-            profiles = filterset.qs
+        profiles = self.rows
         alerts = selectors.risk_alert_list(user=request.user).filter(
             partner__in=profiles.values("partner")
         )
