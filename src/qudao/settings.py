@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "qudao.facts",
     "qudao.analytics",
     "qudao.governance",
+    "qudao.programs",
     "qudao.demo",
 ]
 
@@ -253,6 +254,13 @@ QUDAO = {
     "TASK_WAIT_WARNING_SECONDS": int(os.environ.get("QUDAO_TASK_WAIT_WARNING_SECONDS", "60")),
     # An uploaded workbook may unpack to at most this much (bytes counted while inflating).
     "XLSX_MAX_UNPACKED_MB": int(os.environ.get("QUDAO_XLSX_MAX_UNPACKED_MB", "512")),
+    # Rebates: a negative payable is a "debit" note to the partner, or an "offset" carried
+    # forward against its next payout.
+    "REBATE_NEGATIVE_PAYABLE": os.environ.get("QUDAO_REBATE_NEGATIVE_PAYABLE", "debit"),
+    # Sell-in lines whose order_id starts so are rebate credit notes: never in a base.
+    "REBATE_DOCUMENT_PREFIX": os.environ.get("QUDAO_REBATE_DOCUMENT_PREFIX", "RB-"),
+    # Earlier settlement periods computed again (returns restated, voids) for this long.
+    "REBATE_RESTATEMENT_MONTHS": int(os.environ.get("QUDAO_REBATE_RESTATEMENT_MONTHS", "12")),
     # Sign-in lockout: this many failures of one account (or one address) within the
     # window lock it for the window.
     "LOGIN_FAILURES_PER_ACCOUNT": int(os.environ.get("QUDAO_LOGIN_FAILURES_PER_ACCOUNT", "5")),

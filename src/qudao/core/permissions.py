@@ -101,7 +101,9 @@ def restrict(queryset: QS, user: Any, action: Action = "view") -> QS:
         # (a manager's trend summed per partner, not per period).
         return queryset.filter(manager_scope_q(policy.partner_field, user))
     if user.has_role(Role.FINANCE, Role.SALES):
-        return queryset if action == "view" else queryset.none()
+        # Read-only, except what names them an editor (finance approves rebate statements).
+        editor = user.has_role(*policy.editor_roles)
+        return queryset if action == "view" or editor else queryset.none()
     if user.has_role(Role.PARTNER_ADMIN, Role.PARTNER_USER) and user.partner_id:
         if action != "view" or policy.internal:
             return queryset.none()

@@ -85,6 +85,9 @@ FACTS: dict[str, FactSchema] = {
                 FactField("cost", N, minimum=ZERO),
                 FactField("currency", T, max_length=3),
                 FactField("ship_to_region", T, reference=Reference.REGION),
+                # A return (negative quantity) may name the order it reverses: rebates
+                # restate it into that order's period.
+                FactField("original_order_id", T),
             ),
             key=("order_id", "line_no"),
             date_field="order_date",
@@ -173,6 +176,20 @@ FACTS: dict[str, FactSchema] = {
             key=("partner", "as_of", "days_overdue"),
             date_field="as_of",
             description=_("What a partner owes on a day, by days overdue (an ageing bucket)."),
+        ),
+        FactSchema(
+            "payment",
+            _("Payments received"),
+            (
+                FactField("partner", T, required=True, reference=Reference.PARTNER),
+                FactField("invoice_id", T, required=True),
+                FactField("invoice_date", D, required=True),
+                FactField("amount", N, required=True, minimum=ZERO),
+                FactField("paid_date", D, required=True),
+            ),
+            key=("partner", "invoice_id", "paid_date"),
+            date_field="paid_date",
+            description=_("What a partner paid against an invoice, and when (回款)."),
         ),
     )
 }

@@ -201,7 +201,7 @@ def visible_rows_sql(fact: str) -> str | None:
     committed = (
         "(SELECT * EXCLUDE (filename), "  # noqa: S608 - values escaped by sql_literal
         "CAST(regexp_extract(filename, 'batch=(\\d+)', 1) AS BIGINT) AS _batch "
-        f"FROM read_parquet({listing}, filename = true))"
+        f"FROM read_parquet({listing}, filename = true, union_by_name = true))"
     )
     return _replaced_rows_filter(fact, committed)
 
@@ -217,7 +217,10 @@ def _spark_fact_table(fact: str, con: Any) -> Any:
         frame = session.createDataFrame(schema.append(ROW_FIELD).append(BATCH_FIELD).empty_table())
     else:
         batch = F.regexp_extract(F.input_file_name(), r"batch=(\d+)", 1).cast("bigint")
-        read = session.read.parquet(*[str(f) for f in files])
+        read = session.read.option("mergeSchema", "true").parquet(*[str(f) for f in files])
+        for name in schema.names:  # a field newer than every batch
+            if name not in read.columns:
+                read = read.withColumn(name, F.lit(None).cast(str(schema.field(name).type)))
         frame = read.select(*schema.names, "_row").withColumn("_batch", batch)
     committed = f"{fact}_committed_{uuid.uuid4().hex[:8]}"
     frame.createOrReplaceTempView(committed)
@@ -251,4 +254,14 @@ def fact_table(
     # A view rather than con.sql(): Ibis 12's con.sql() calls a DuckDB 2 method that is gone.
     view = f"{fact}_visible_{uuid.uuid4().hex[:8]}"
     con.raw_sql(f"CREATE TEMP VIEW {view} AS {sql}")
-    return con.table(view).select(*columns)
+    return _with_new_fields(con.table(view), schema).select(*columns)
+
+
+def _with_new_fields(rows: Any, schema: pa.Schema) -> Any:
+    """Batches written before a field joined the fact's schema lack it: null there."""
+    missing = {
+        name: ibis.null().cast(ibis.dtype(schema.field(name).type))
+        for name in schema.names
+        if name not in rows.columns
+    }
+    return rows.mutate(**missing) if missing else rows

@@ -1,0 +1,238 @@
+"""Rebate programs, their versions, and the settlements that turn them into money.
+
+A program (its ``code``) has versions; a version is a ``Definition`` (``rules.py``) kept as
+JSON beside the TOML it came from. A settlement is one run of ``qudao rebates settle P``:
+a statement per partner, a line per (program, settlement period) — the current period's
+and any earlier one whose money changed (returns restated into it, a void) — and the
+penalties it deducts. Only approved statements count as paid.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from qudao.core.choices import Role
+from qudao.core.models import BilingualNamed, TimeStampedModel
+from qudao.core.permissions import AccessPolicy
+from qudao.core.querysets import RestrictedQuerySet
+from qudao.programs.rules import Definition, parse_definition
+
+PROGRAM_EDITORS = frozenset({Role.CHANNEL_DIRECTOR})
+SETTLERS = frozenset({Role.CHANNEL_DIRECTOR, Role.FINANCE})
+MONEY = {"max_digits": 24, "decimal_places": 2}
+FIGURE = {"max_digits": 28, "decimal_places": 4}
+
+
+class ProgramKind(models.TextChoices):
+    FLAT = "flat", _("Flat rate")
+    FIXED = "fixed", _("Fixed amount")
+    TARGET = "target", _("Target (all or nothing)")
+    RETROACTIVE = "retroactive", _("Retroactive tiers")
+    INCREMENTAL = "incremental", _("Incremental tiers")
+    GROWTH = "growth", _("Growth")
+    MIX = "mix", _("Product mix")
+    PAYMENT = "payment", _("Payment speed")
+
+
+class VersionStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Program(BilingualNamed, TimeStampedModel):
+    code = models.CharField(_("code"), max_length=50, unique=True)
+    history = HistoricalRecords()
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(editor_roles=PROGRAM_EDITORS)
+
+    class Meta:
+        verbose_name = _("rebate program")
+        verbose_name_plural = _("rebate programs")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("programs:program", args=[self.pk])
+
+
+class ProgramVersion(TimeStampedModel):
+    program = models.ForeignKey(
+        Program, verbose_name=_("program"), on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveIntegerField(_("version"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=VersionStatus.choices, default=VersionStatus.DRAFT
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=ProgramKind.choices)
+    settlement = models.CharField(_("settled by"), max_length=10)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    definition = models.JSONField(_("definition"))
+    source = models.TextField(_("TOML"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    history = HistoricalRecords()
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(editor_roles=PROGRAM_EDITORS)
+
+    class Meta:
+        verbose_name = _("program version")
+        verbose_name_plural = _("program versions")
+        ordering = ["program__code", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "number"], name="program_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program.code} v{self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("programs:version", args=[self.pk])
+
+    @property
+    def rules(self) -> Definition:
+        return parse_definition(self.definition)
+
+
+class SettlementStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    APPROVED = "approved", _("Approved")
+    SUPERSEDED = "superseded", _("Superseded")
+
+
+class Settlement(TimeStampedModel):
+    """One run of ``settle`` for a period, with what it read (the run that made the money)."""
+
+    period = models.CharField(_("period"), max_length=10, db_index=True)
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=SettlementStatus.choices, default=SettlementStatus.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    engine = models.CharField(_("engine"), max_length=20, default="duckdb")
+    parameters = models.JSONField(_("parameters"), default=dict)
+    row_counts = models.JSONField(_("row counts"), default=dict)
+    timings = models.JSONField(_("timings"), default=dict)
+    total_payable = models.DecimalField(_("payable"), default=Decimal(0), **MONEY)
+    history = HistoricalRecords()
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(editor_roles=SETTLERS, internal=True)
+
+    class Meta:
+        verbose_name = _("settlement")
+        verbose_name_plural = _("settlements")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.period} #{self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("programs:settlement", args=[self.pk])
+
+
+class Statement(TimeStampedModel):
+    """What one settlement pays (or debits) one partner; a draft until finance approves it."""
+
+    settlement = models.ForeignKey(
+        Settlement, verbose_name=_("settlement"), on_delete=models.CASCADE, related_name="statements"
+    )
+    partner = models.ForeignKey(
+        "partners.Partner", verbose_name=_("partner"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=SettlementStatus.choices, default=SettlementStatus.DRAFT
+    )
+    lines_payable = models.DecimalField(_("rebates payable"), default=Decimal(0), **MONEY)
+    deductions = models.DecimalField(_("deductions"), default=Decimal(0), **MONEY)
+    carried_in = models.DecimalField(_("carried in"), default=Decimal(0), **MONEY)
+    payable = models.DecimalField(_("payable"), default=Decimal(0), **MONEY)
+    carried_out = models.DecimalField(_("carried forward"), default=Decimal(0), **MONEY)
+    document_no = models.CharField(_("document"), max_length=40, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    history = HistoricalRecords()
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(partner_field="partner", editor_roles=SETTLERS)
+
+    class Meta:
+        verbose_name = _("rebate statement")
+        verbose_name_plural = _("rebate statements")
+        ordering = ["-settlement_id", "partner__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["settlement", "partner"], name="statement_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.settlement.period} {self.partner.code}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("programs:statement", args=[self.pk])
+
+
+class LineKind(models.TextChoices):
+    CURRENT = "current", _("This period")
+    ADJUSTMENT = "adjustment", _("Prior-period adjustment")
+
+
+class StatementLine(models.Model):
+    """One (program, settlement period) on a statement: how the entitlement was made
+    (``steps``) and what is paid now: round(entitlement) − already paid."""
+
+    statement = models.ForeignKey(
+        Statement, verbose_name=_("statement"), on_delete=models.CASCADE, related_name="lines"
+    )
+    version = models.ForeignKey(
+        ProgramVersion, verbose_name=_("program"), on_delete=models.PROTECT, related_name="+"
+    )
+    program_code = models.CharField(_("program"), max_length=50, db_index=True)
+    kind = models.CharField(_("line"), max_length=20, choices=LineKind.choices)
+    period = models.CharField(_("settlement period"), max_length=10, db_index=True)
+    period_start = models.DateField()
+    period_end = models.DateField()
+    through = models.DateField(_("to date"))  # the last day counted (interim: before the end)
+    final = models.BooleanField(_("final"), default=False)
+    base = models.DecimalField(_("base"), **FIGURE)
+    base_last_year = models.DecimalField(_("base last year"), null=True, blank=True, **FIGURE)
+    tier = models.PositiveSmallIntegerField(_("tier"), null=True, blank=True)
+    rate = models.DecimalField(_("rate"), max_digits=20, decimal_places=8, null=True, blank=True)
+    entitlement = models.DecimalField(_("entitlement"), **MONEY)
+    already_paid = models.DecimalField(_("already paid"), **MONEY)
+    payable = models.DecimalField(_("payable"), **MONEY)
+    voided = models.BooleanField(_("voided"), default=False)
+    line_count = models.PositiveIntegerField(_("lines"), default=0)
+    steps = models.JSONField(_("how"), default=list)
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(partner_field="statement__partner", editor_roles=SETTLERS)
+
+    class Meta:
+        verbose_name = _("statement line")
+        verbose_name_plural = _("statement lines")
+        ordering = ["statement_id", "program_code", "kind", "period_start"]
+
+
+class StatementDeduction(models.Model):
+    """A penalty (rebate deduction) a statement takes off; once approved, never again."""
+
+    statement = models.ForeignKey(
+        Statement, on_delete=models.CASCADE, related_name="deduction_lines"
+    )
+    penalty = models.ForeignKey("governance.Penalty", on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(_("amount"), **MONEY)
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(partner_field="statement__partner", editor_roles=SETTLERS)

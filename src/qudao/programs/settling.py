@@ -1,0 +1,307 @@
+"""What a settlement computes, before anything is written: the plan (which program versions
+settle which periods, to which day) and each partner's money.
+
+Periods: ``settle P`` settles, for each program in effect, the settlement periods of P —
+P itself when the program settles by P's kind; each month (quarter) of P when it settles
+more often, each final; and when it settles less often, the quarter (year) holding P, to
+P's last day: an interim settlement, final once P ends where that period ends.
+
+Money, per (partner, program, settlement period): the entitlement from the period-to-date
+base, rounded once; payable = entitlement − what approved statements already paid for that
+same (partner, program, period). Earlier periods of the program paid within
+``QUDAO["REBATE_RESTATEMENT_MONTHS"]`` (12) are computed again as of now; a difference
+(returns restated into them, a void since) is a prior-period adjustment line.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Sum
+
+from qudao.core.periods import Period, PeriodKind, month_start
+from qudao.governance.models import Violation, ViolationStatus
+from qudao.partners.models import Partner
+from qudao.programs.figures import Window, read_figures
+from qudao.programs.models import (
+    ProgramVersion,
+    SettlementStatus,
+    StatementLine,
+    VersionStatus,
+)
+from qudao.programs.rules import ZERO, Definition, Figures, Outcome, entitlement
+
+_RANK = {PeriodKind.MONTH: 1, PeriodKind.QUARTER: 2, PeriodKind.YEAR: 3}
+
+
+def containing(day: date, kind: str) -> Period:
+    """The month, quarter or year (of the fiscal year in use) that holds ``day``."""
+    if kind == "month":
+        return Period.parse(f"{day.year}-{day.month:02d}")
+    if kind == "quarter":
+        return Period.quarter_of(day)
+    for year in (day.year, day.year + 1):
+        period = Period.parse(str(year))
+        if period.start <= day <= period.end:
+            return period
+    return Period.parse(str(day.year - 1))
+
+
+def settlement_periods(period: Period, kind: str) -> list[tuple[Period, date]]:
+    """The (settlement period, last day counted) pairs that settling ``period`` settles."""
+    own = PeriodKind(kind)
+    if _RANK[own] >= _RANK[period.kind]:
+        held = containing(period.start, kind)
+        return [(held, min(period.end, held.end))]
+    found, day = [], period.start
+    while day <= period.end:
+        inner = containing(day, kind)
+        found.append((inner, inner.end))
+        day = month_start(inner.end, 1)
+    return found
+
+
+def year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def restatement_months() -> int:
+    return int(getattr(settings, "QUDAO", {}).get("REBATE_RESTATEMENT_MONTHS", 12))
+
+
+@dataclass
+class Task:
+    """One program version settling one settlement period (current) for its partners,
+    and earlier periods it paid that may need an adjustment."""
+
+    version: ProgramVersion
+    rules: Definition
+    period: Period
+    through: date
+
+    @property
+    def final(self) -> bool:
+        return self.through >= self.period.end
+
+    @property
+    def window(self) -> tuple[date, date]:
+        """The days counted: the period to date, within the version's validity."""
+        first = max(self.period.start, self.rules.valid_from)
+        last = min(self.through, self.rules.valid_to or self.through)
+        return first, last
+
+
+@dataclass
+class LineResult:
+    partner: str
+    task: Task
+    period: Period
+    through: date
+    current: bool
+    outcome: Outcome
+    figures: Figures
+    already_paid: Decimal
+
+    @property
+    def payable(self) -> Decimal:
+        return self.outcome.entitlement - self.already_paid
+
+
+@dataclass
+class Plan:
+    period: Period
+    tasks: list[Task] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+
+def versions_in_effect(first: date, last: date, *, include_drafts: bool = False) -> list[ProgramVersion]:
+    statuses = [VersionStatus.PUBLISHED, *([VersionStatus.DRAFT] if include_drafts else [])]
+    return list(
+        ProgramVersion.objects.filter(status__in=statuses, valid_from__lte=last)
+        .exclude(valid_to__lt=first)
+        .select_related("program")
+        .order_by("program__code", "-number")
+    )
+
+
+def plan(period: Period, *, program_codes: Iterable[str] | None = None) -> Plan:
+    """Which version settles which settlement period, to which day."""
+    result = Plan(period)
+    by_program: dict[str, list[ProgramVersion]] = defaultdict(list)
+    for version in versions_in_effect(period.start, period.end):
+        by_program[version.program.code].append(version)
+    wanted = set(program_codes) if program_codes is not None else None
+    for code, versions in by_program.items():
+        if wanted is not None and code not in wanted:
+            continue
+        for settled, through in settlement_periods(period, versions[0].settlement):
+            version = next(
+                (
+                    v
+                    for v in versions
+                    if v.valid_from <= settled.end and (v.valid_to is None or v.valid_to >= settled.start)
+                ),
+                None,
+            )
+            if version is None:
+                continue
+            ahead = StatementLine.objects.filter(
+                program_code=code,
+                period=settled.key,
+                kind="current",
+                statement__status=SettlementStatus.APPROVED,
+                through__gt=through,
+            ).exists()
+            if ahead:
+                result.skipped.append(f"{code} {settled.key}")
+                continue
+            result.tasks.append(Task(version, version.rules, settled, through))
+    return result
+
+
+def enrolled_partners(d: Definition) -> dict[str, int]:
+    """Partner code → pk of every partner the program enrols: the partners it names, and
+    those matching all of its channel models and grades (every partner when it names none)."""
+    rows = Partner.objects.values_list("pk", "code", "channel_model__code", "grade__code")
+    found: dict[str, int] = {}
+    for pk, code, model, grade in rows:
+        by_attributes = (d.channel_models or d.grades) and (
+            (not d.channel_models or model in d.channel_models)
+            and (not d.grades or grade in d.grades)
+        )
+        if d.enrols_everyone or code in d.partners or by_attributes:
+            found[code] = pk
+    return found
+
+
+def approved_paid(codes: Iterable[str], partner_pks: Iterable[int] | None = None) -> dict[tuple[int, str, str], Decimal]:
+    """(partner pk, program, settlement period) → Σ approved payable."""
+    lines = StatementLine.objects.filter(
+        program_code__in=list(codes), statement__status=SettlementStatus.APPROVED
+    )
+    if partner_pks is not None:
+        lines = lines.filter(statement__partner_id__in=list(partner_pks))
+    totals = lines.values("statement__partner_id", "program_code", "period").annotate(paid=Sum("payable"))
+    return {
+        (row["statement__partner_id"], row["program_code"], row["period"]): row["paid"] or ZERO
+        for row in totals
+    }
+
+
+def _voids(types: tuple[str, ...]) -> dict[int, list[Period]]:
+    """Partner pk → the periods of its confirmed violations of these types."""
+    found: dict[int, list[Period]] = defaultdict(list)
+    if not types:
+        return found
+    for partner_id, key in Violation.objects.filter(
+        status=ViolationStatus.CONFIRMED, type__in=types
+    ).values_list("partner_id", "period"):
+        try:
+            found[partner_id].append(Period.parse(key))
+        except ValueError:
+            continue
+    return found
+
+
+def _voided(voids: dict[int, list[Period]], partner_id: int, period: Period) -> bool:
+    return any(v.start <= period.end and v.end >= period.start for v in voids.get(partner_id, []))
+
+
+@dataclass
+class Computed:
+    lines: list[LineResult]
+    partners: dict[str, int]  # code → pk of every partner with a statement
+    counts: dict[str, Any]
+    paid_snapshot: dict[tuple[int, str, str], Decimal]
+
+
+def compute(
+    work: Plan,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    con: Any | None = None,
+) -> Computed:
+    """Every partner's lines for the plan: nothing written."""
+    lines: list[LineResult] = []
+    partners: dict[str, int] = {}
+    codes = {t.version.program.code for t in work.tasks}
+    paid = approved_paid(codes)
+    restate_from = month_start(work.period.start, -restatement_months())
+    # version → the settlement periods it paid before: computed again under the same rules
+    prior_keys: dict[int, set[str]] = defaultdict(set)
+    for version_id, key in (
+        StatementLine.objects.filter(
+            program_code__in=codes, statement__status=SettlementStatus.APPROVED
+        )
+        .values_list("version_id", "period")
+        .distinct()
+    ):
+        prior_keys[version_id].add(key)
+    codes_by_pk = {pk: c for c, pk in Partner.objects.values_list("code", "pk")}
+    counts: dict[str, Any] = {"programs": {}, "lines_read": 0}
+    for done, task in enumerate(work.tasks):
+        d, code = task.rules, task.version.program.code
+        enrolled = enrolled_partners(d)
+        voids = _voids(d.void_on)
+        earlier = sorted(
+            (Period.parse(k) for k in prior_keys.get(task.version.pk, ()) if k != task.period.key),
+            key=lambda p: p.start,
+        )
+        earlier = [p for p in earlier if p.end < task.period.start and p.end >= restate_from]
+        windows = [Window(0, *task.window)]
+        for index, prior in enumerate(earlier, start=1):
+            windows.append(Window(index, max(prior.start, d.valid_from), min(prior.end, d.valid_to or prior.end)))
+        if d.kind == "growth":
+            windows += [Window(-1 - w.key, year_before(w.first), year_before(w.last)) for w in list(windows)]
+        figures = read_figures(d, windows, known_by=task.through, con=con)
+        counts["lines_read"] += sum(f.lines for (p, w), f in figures.items() if w >= 0)
+        counts["programs"][f"{code} {task.period.key}"] = len(enrolled)
+        for partner_code, partner_id in enrolled.items():
+            partners[partner_code] = partner_id
+            lines.append(
+                _line(task, partner_code, partner_id, task.period, task.through, True, figures, 0, voids, paid)
+            )
+        for index, prior in enumerate(earlier, start=1):
+            for (partner_id, program, key), _paid in paid.items():
+                if program != code or key != prior.key:
+                    continue
+                partner_code = codes_by_pk.get(partner_id)
+                if partner_code is None:
+                    continue
+                result = _line(task, partner_code, partner_id, prior, task.through, False, figures, index, voids, paid)
+                if result.payable != 0:
+                    partners[partner_code] = partner_id
+                    lines.append(result)
+        if progress is not None:
+            progress(done + 1, len(work.tasks))
+    return Computed(lines, partners, counts, paid)
+
+
+def _line(
+    task: Task,
+    partner_code: str,
+    partner_id: int,
+    period: Period,
+    through: date,
+    current: bool,
+    figures: dict[tuple[str, int], Figures],
+    window: int,
+    voids: dict[int, list[Period]],
+    paid: dict[tuple[int, str, str], Decimal],
+) -> LineResult:
+    found = figures.get((partner_code, window), Figures())
+    if task.rules.kind == "growth":
+        last = figures.get((partner_code, -1 - window))
+        found.base_last_year = last.base if last else ZERO
+    outcome = entitlement(task.rules, found, voided=_voided(voids, partner_id, period))
+    already = paid.get((partner_id, task.version.program.code, period.key), ZERO)
+    return LineResult(partner_code, task, period, through, current, outcome, found, already)
