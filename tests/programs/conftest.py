@@ -29,6 +29,11 @@ rate = 0.04
 
 
 def program_toml(code: str, kind: str, body: str = "", *, settlement: str = "quarter", extra: str = "", enrol: str = 'partners = ["P-DE"]') -> str:
+    """A program file; the body's plain keys go above its first table, the tables below."""
+    lines = body.strip().splitlines()
+    first_table = next((i for i, line in enumerate(lines) if line.startswith("[")), len(lines))
+    extra = "\n".join([extra, *lines[:first_table]])
+    body = "\n".join(lines[first_table:])
     return f"""
 code = "{code}"
 name_en = "{code} program"
