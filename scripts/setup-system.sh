@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install what Qudao needs from the operating system and PyPI, once per machine:
 # uv (Python environments), Debian's chromium (browser tests), fonts-noto-cjk
-# (Chinese glyphs in screenshots, charts and PDFs), gettext (translations) and a Java
-# runtime (the review on Spark, the spark extra).
+# (Chinese glyphs in screenshots, charts and PDFs), Pango (PDF layout), gettext
+# (translations) and a Java runtime (the review on Spark, the spark extra).
 set -euo pipefail
 
 need_apt=()
@@ -10,6 +10,8 @@ need_apt=()
 # (grep reads all of fc-list: with -q it would quit early and pipefail would see SIGPIPE)
 fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null || need_apt+=(fonts-noto-cjk)
 command -v msgfmt >/dev/null 2>&1 || need_apt+=(gettext)
+# WeasyPrint (rebate statements as PDF) lays text out with Pango
+ldconfig -p 2>/dev/null | grep "libpangoft2-1.0" >/dev/null || need_apt+=(libpango-1.0-0 libpangoft2-1.0-0)
 command -v java >/dev/null 2>&1 || [ -n "${JAVA_HOME:-}" ] || need_apt+=(default-jre-headless)
 
 if [ ${#need_apt[@]} -gt 0 ]; then

@@ -56,6 +56,7 @@ urlpatterns = [
     path("imports/", include("qudao.facts.urls")),
     path("review/", include("qudao.analytics.urls")),
     path("risk/", include("qudao.governance.urls")),
+    path("rebates/", include("qudao.programs.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

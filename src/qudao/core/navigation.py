@@ -25,6 +25,7 @@ class NavGroup:
 
 
 INTERNAL = frozenset({Role.CHANNEL_DIRECTOR, Role.CHANNEL_MANAGER, Role.FINANCE, Role.SALES})
+PARTNER = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_USER})
 
 NAVIGATION: tuple[NavGroup, ...] = (
     NavGroup(
@@ -62,6 +63,16 @@ NAVIGATION: tuple[NavGroup, ...] = (
             NavItem(_("Grading model"), "analytics:grading", INTERNAL),
             NavItem(_("KPI dictionary"), "analytics:kpi_list"),
             NavItem(_("Targets"), "partners:target_list"),
+        ),
+    ),
+    NavGroup(
+        "collaborate",
+        _("Collaborate"),
+        (
+            NavItem(_("Rebate programs"), "programs:program_list", INTERNAL),
+            NavItem(_("Rebate settlements"), "programs:settlement_list", INTERNAL),
+            NavItem(_("Rebate statements"), "programs:statement_list"),
+            NavItem(_("My rebates"), "programs:mine", PARTNER),
         ),
     ),
     NavGroup(

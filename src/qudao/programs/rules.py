@@ -657,6 +657,7 @@ def _growth(d: Definition, f: Figures, counted: Decimal, scale: Decimal, o: Outc
     applies_to = max(increase, ZERO) if d.rate_on == "growth" else counted
     o.step(
         "growth",
+        mode=d.growth,
         last_year=last,
         growth=measured.quantize(Decimal("0.0001")) if d.growth == "percent" else measured,
         tier=o.tier,
@@ -700,3 +701,48 @@ _KIND_RULES = {
     "mix": _mix,
     "payment": _payment,
 }
+
+
+@dataclass(frozen=True)
+class NextTier:
+    tier: int  # the tier that would be reached
+    distance: Decimal  # more base (or focus sales, for mix) needed to reach it
+    worth: Decimal  # what the entitlement gains on reaching it (rounded)
+
+
+def next_tier(d: Definition, figures: Figures) -> NextTier | None:
+    """How far ``figures`` are from the next band of ``d``, and what reaching it is worth —
+    the extra sales counted at the band's start. None past the last band, or for kinds
+    without bands (flat, fixed, payment)."""
+    base = figures.base
+    now = entitlement(d, figures).entitlement
+    if d.kind in ("retroactive", "incremental", "target"):
+        starts = [t.start for t in d.tiers] if d.kind != "target" else [d.threshold or ZERO]
+        ahead = [(i, s) for i, s in enumerate(starts, start=1) if s > base]
+        if not ahead:
+            return None
+        tier, start = ahead[0]
+        then = entitlement(d, Figures(base=start, buckets=figures.buckets))
+        return NextTier(tier, start - base, then.entitlement - now)
+    if d.kind == "growth":
+        last = figures.base_last_year or ZERO
+        measured = (base - last) / last if d.growth == "percent" and last > 0 else base - last
+        if d.growth == "percent" and last <= 0:
+            return None
+        ahead = [(i, t.start) for i, t in enumerate(d.tiers, start=1) if t.start > measured]
+        if not ahead:
+            return None
+        tier, start = ahead[0]
+        needed = last * (1 + start) if d.growth == "percent" else last + start
+        then = entitlement(d, Figures(base=needed, base_last_year=last))
+        return NextTier(tier, needed - base, then.entitlement - now)
+    if d.kind == "mix":
+        share = d.share_min or ZERO
+        focus = figures.buckets.get(1, ZERO)
+        if base > 0 and focus / base >= share or share >= 1:
+            return None
+        extra = max((share * base - focus) / (1 - share), ZERO)
+        buckets = {**figures.buckets, 1: focus + extra}
+        then = entitlement(d, Figures(base=base + extra, buckets=buckets))
+        return NextTier(1, extra, then.entitlement - now)
+    return None

@@ -4,15 +4,26 @@ its own approved statements (drafts are the brand's until finance approves them)
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Count, Max, OuterRef, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from qudao.core.periods import Period
+from qudao.facts.choices import BatchStatus
+from qudao.facts.models import Batch
 from qudao.core.permissions import is_partner_user, restrict
-from qudao.programs.models import Settlement, SettlementStatus, Statement, StatementLine
+from qudao.programs.models import (
+    Program,
+    ProgramVersion,
+    Settlement,
+    SettlementStatus,
+    Statement,
+    StatementLine,
+)
 from qudao.programs.rules import CENT, ZERO
 
 EXPORT_COLUMNS = [
@@ -119,36 +130,118 @@ def _row(line: StatementLine, *, current: StatementLine | None) -> dict[str, Any
     }
 
 
-def rebates_export(period: str | None, user: Any) -> tuple[list[str], list[list[Any]]]:
+def rebates_export(
+    period: str | None, user: Any, *, settlement: Settlement | None = None
+) -> tuple[list[str], list[list[Any]]]:
     """``qudao export rebates --period P``: the statement lines of the latest settlement
-    made for P, one row per partner and program (``user``: only what they may see)."""
+    made for P (or of ``settlement``), one row per partner and program (``user``: only what
+    they may see)."""
     if not period:
         raise ValueError(_("Name the settled period: --period 2020Q1 (or 2020-02)."))
-    settlement = latest_settlement(period)
+    settlement = settlement or latest_settlement(period)
     if settlement is None:
         raise ValueError(_("No settlement was made for %(period)s.") % {"period": Period.parse(period).key})
     lines = statement_lines_visible(user).filter(statement__settlement=settlement)
+    return EXPORT_COLUMNS, [_export_row(row) for row in statement_rows(lines)]
+
+
+def _export_row(row: dict[str, Any]) -> list[Any]:
+    """A statement row in the export contract's columns (money to 2 places, tier from 1)."""
+    return [
+        row["partner_code"],
+        row["partner_name"],
+        row["program"],
+        row["version"],
+        row["period"],
+        row["through"].isoformat() if row["through"] else "",
+        "" if row["final"] is None else ("yes" if row["final"] else "no"),
+        _money(row["base"]),
+        "" if row["tier"] is None else row["tier"],
+        _rate(row["rate"]),
+        _money(row["entitlement"]),
+        _money(row["already_paid"]),
+        _money(row["adjustment"]),
+        _money(row["payable"]),
+        "yes" if row["voided"] else "no",
+        row["status"],
+        row["document_no"],
+    ]
+
+
+def program_list(*, user: Any) -> QuerySet[Any]:
+    """Programs with their latest version's kind, period and status."""
+    latest = ProgramVersion.objects.filter(program=OuterRef("pk")).order_by("-number")
+    return restrict(Program.objects.all(), user).annotate(
+        latest_kind=Subquery(latest.values("kind")[:1]),
+        latest_settlement=Subquery(latest.values("settlement")[:1]),
+        latest_from=Subquery(latest.values("valid_from")[:1]),
+        latest_to=Subquery(latest.values("valid_to")[:1]),
+        latest_status=Subquery(latest.values("status")[:1]),
+        version_count=Count("versions"),
+    )
+
+
+def settlement_list(*, user: Any) -> QuerySet[Settlement]:
+    return restrict(Settlement.objects.all(), user).select_related("created_by").annotate(statement_count=Count("statements"))
+
+
+def statement_list(*, user: Any) -> QuerySet[Statement]:
+    return statements_visible(user)
+
+
+def payment_export(settlement: Settlement, user: Any) -> tuple[list[str], list[list[Any]]]:
+    """The approved statements of a settlement for the ERP: one row per partner; a negative
+    amount is a debit note."""
+    headers = ["document_no", "partner_code", "partner_name", "period", "amount", "currency", "kind", "approved_at"]
+    currency = settings.QUDAO.get("BASE_CURRENCY", "CNY")
     rows = []
-    for row in statement_rows(lines):
+    for statement in statements_visible(user).filter(settlement=settlement, status=SettlementStatus.APPROVED).order_by("partner__code"):
         rows.append(
             [
-                row["partner_code"],
-                row["partner_name"],
-                row["program"],
-                row["version"],
-                row["period"],
-                row["through"].isoformat() if row["through"] else "",
-                "" if row["final"] is None else ("yes" if row["final"] else "no"),
-                _money(row["base"]),
-                "" if row["tier"] is None else row["tier"],
-                _rate(row["rate"]),
-                _money(row["entitlement"]),
-                _money(row["already_paid"]),
-                _money(row["adjustment"]),
-                _money(row["payable"]),
-                "yes" if row["voided"] else "no",
-                row["status"],
-                row["document_no"],
+                statement.document_no,
+                statement.partner.code,
+                statement.partner.name,
+                settlement.period,
+                _money(statement.payable),
+                currency,
+                "credit" if statement.payable >= 0 else "debit",
+                statement.approved_at.isoformat(timespec="seconds") if statement.approved_at else "",
             ]
         )
-    return EXPORT_COLUMNS, rows
+    return headers, rows
+
+
+def settlement_summary(settlement: Settlement) -> dict[str, Any]:
+    """Totals of a settlement by status and by program, for its page."""
+    statements = settlement.statements.all()
+    by_status = {
+        row["status"]: row
+        for row in statements.values("status").annotate(count=Count("pk"), payable=Sum("payable"))
+    }
+    by_program = list(
+        StatementLine.objects.filter(statement__settlement=settlement)
+        .values("program_code", "kind")
+        .annotate(lines=Count("pk"), base=Sum("base"), entitlement=Sum("entitlement"), payable=Sum("payable"))
+        .order_by("program_code", "kind")
+    )
+    return {"by_status": by_status, "by_program": by_program}
+
+
+def statement_context(statement: Statement, user: Any) -> dict[str, Any]:
+    """A statement's rows (as exported), each with the lines and rules that made it."""
+    lines = statement_lines_visible(user).filter(statement=statement)
+    rows = statement_rows(lines)
+    deductions = list(statement.deduction_lines.select_related("penalty", "penalty__violation"))
+    return {"statement": statement, "rows": rows, "deductions": deductions}
+
+
+def statement_export(context: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    return EXPORT_COLUMNS, [_export_row(row) for row in context["rows"]]
+
+
+def last_sales_day() -> date | None:
+    """The last day of sell-in on record (committed batches)."""
+    return (
+        Batch.objects.filter(fact="sell_in", status=BatchStatus.COMMITTED)
+        .aggregate(day=Max("last_date"))["day"]
+    )

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from qudao.programs import views
+
+app_name = "programs"
+urlpatterns = [
+    path("programs/", views.ProgramListView.as_view(), name="program_list"),
+    path("programs/add/", views.program_add, name="program_add"),
+    path("programs/load/", views.program_load, name="program_load"),
+    path("programs/<int:pk>/", views.program_detail, name="program"),
+    path("versions/<int:pk>/", views.version_detail, name="version"),
+    path("versions/<int:pk>/action/", views.version_action, name="version_action"),
+    path("versions/<int:pk>/new/", views.program_add, name="version_add"),
+    path("versions/<int:pk>/simulate/", views.version_simulate, name="simulate"),
+    path("settlements/", views.SettlementListView.as_view(), name="settlement_list"),
+    path("settlements/settle/", views.settlement_create, name="settle"),
+    path("settlements/<int:pk>/", views.settlement_detail, name="settlement"),
+    path("settlements/<int:pk>/approve/", views.settlement_approve_view, name="settlement_approve"),
+    path("statements/", views.StatementListView.as_view(), name="statement_list"),
+    path("statements/<int:pk>/", views.statement_detail, name="statement"),
+    path("mine/", views.partner_rebates, name="mine"),
+    path("partners/<int:pk>/", views.partner_rebates, name="partner"),
+]
