@@ -48,6 +48,8 @@ from qudao.governance.services import (
 )
 from qudao.partners.models import Contact, Grade, PartnerTerritory
 from qudao.partners.services import contact_create, partner_territory_create
+from qudao.programs.models import ProgramVersion, Settlement, Statement
+from qudao.programs.services import program_load, rebates_settle
 from tests.conftest import World, build_world
 from tests.factories import make_user
 
@@ -118,6 +120,10 @@ class Scene:
     item: ComplianceItem
     item_us: ComplianceItem
     alert: RiskAlert
+    program: ProgramVersion
+    settlement: Settlement
+    statement: Statement
+    statement_us: Statement
     users: dict[str, Any] = field(default_factory=dict)
 
 
@@ -213,8 +219,14 @@ def _build_scene(tmp: Path) -> Scene:
         )
         for partner in (world.p_de, world.p_us)
     ]
+    program = program_load(text=REBATE_PROGRAM)
+    settlement = rebates_settle(period="2020Q1", approve=True)
     return Scene(
         world=world,
+        program=program,
+        settlement=settlement,
+        statement=Statement.objects.get(settlement=settlement, partner=world.p_de),
+        statement_us=Statement.objects.get(settlement=settlement, partner=world.p_us),
         complaint=complaints[0],
         complaint_us=complaints[1],
         item=items[0],
@@ -243,6 +255,52 @@ def _build_scene(tmp: Path) -> Scene:
         violation_us=violation_us,
         comment=comment,
         users=users,
+    )
+
+
+REBATE_PROGRAM = """code = "VOL"
+name_en = "Volume"
+kind = "retroactive"
+base = "sell_in"
+settlement = "quarter"
+valid_from = 2020-01-01
+[enrol]
+partners = ["P-DE", "P-US"]
+[[tiers]]
+from = 0
+rate = 0.02
+"""
+
+
+def _program_form(s: Scene) -> dict[str, Any]:
+    return {
+        "code": "WEB",
+        "name_en": "Web",
+        "kind": "flat",
+        "base": "sell_in",
+        "measure": "amount",
+        "settlement": "quarter",
+        "valid_from": "2020-01-01",
+        "rate": "0.01",
+    }
+
+
+def program_editors(status: int) -> dict[str, int | str]:
+    """Rebate programs: the channel director defines them; other staff are refused (403),
+    partners' users do not see the page (404)."""
+    return expect(403, director=status, partner_admin=404, partner_user=404, anonymous=LOGIN)
+
+
+def settlers(status: int, *, hidden: int = 404) -> dict[str, int | str]:
+    """Settlements: finance and the channel director make and approve them."""
+    return expect(
+        403,
+        director=status,
+        finance=status,
+        partner_admin=404,
+        partner_user=404,
+        no_role=hidden,
+        anonymous=LOGIN,
     )
 
 
@@ -664,6 +722,61 @@ PAGES: dict[str, Page] = {
             "remind_days": "60",
         },
     ),
+    # rebates: programs are the brand's; a partner reads its own approved statements
+    "programs:program_list": Page(get=signed_in(200)),
+    "programs:program_add": Page(
+        get=program_editors(200), post=program_editors(302), form=_program_form
+    ),
+    "programs:program_load": Page(
+        get=program_editors(200),
+        post=program_editors(302),
+        form=lambda s: {"text": REBATE_PROGRAM.replace('"VOL"', '"VOL2"')},
+    ),
+    "programs:version_add": Page(
+        get=program_editors(200),
+        args=lambda s: [s.program.pk],
+        post=program_editors(302),
+        form=_program_form,
+    ),
+    "programs:program": Page(
+        get=partners_blind(302) | {"no_role": 404}, args=lambda s: [s.program.program_id]
+    ),
+    "programs:version": Page(
+        get=partners_blind(200) | {"no_role": 404}, args=lambda s: [s.program.pk]
+    ),
+    "programs:version_action": Page(
+        get=expect(405, anonymous=LOGIN),
+        args=lambda s: [s.program.pk],
+        post=program_editors(302) | {"no_role": 404},
+        form=lambda s: {"action": "withdraw"},
+    ),
+    "programs:simulate": Page(
+        get=partners_blind(200) | {"no_role": 404},
+        args=lambda s: [s.program.pk],
+        query=lambda s: {"period": "2020Q1"},
+    ),
+    "programs:settlement_list": Page(get=signed_in(200)),
+    "programs:settle": Page(
+        get=expect(405, anonymous=LOGIN),
+        post=settlers(302, hidden=403),
+        form=lambda s: {"period": "2020Q2"},
+    ),
+    "programs:settlement": Page(
+        get=partners_blind(200) | {"no_role": 404}, args=lambda s: [s.settlement.pk]
+    ),
+    "programs:settlement_approve": Page(
+        get=expect(405, anonymous=LOGIN),
+        args=lambda s: [s.settlement.pk],
+        post=settlers(302),
+    ),
+    "programs:statement_list": Page(get=signed_in(200)),
+    "programs:statement": Page(
+        get=scope_of_de(200),
+        args=lambda s: [s.statement.pk],
+        post=settlers(302),  # approved already: a message, nothing changes
+    ),
+    "programs:mine": Page(get=expect(302, partner_admin=200, partner_user=200, anonymous=LOGIN)),
+    "programs:partner": Page(get=scope_of_de(200), args=lambda s: [s.world.p_de.pk]),
 }
 
 
@@ -937,6 +1050,14 @@ OUTSIDE_EUROPE: dict[str, Page] = {
         get=expect(405, anonymous=LOGIN),
         args=lambda s: [s.batch_us.pk],
         post=_outside(director=302, reader=404),
+    ),
+    "programs:statement": Page(
+        get=_outside(director=200, reader=200),
+        args=lambda s: [s.statement_us.pk],
+        post=_outside(director=302, reader=403) | {"finance": 302},
+    ),
+    "programs:partner": Page(
+        get=_outside(director=200, reader=200), args=lambda s: [s.world.p_us.pk]
     ),
     "governance:violation_detail": Page(
         get=_outside(director=200, reader=200),

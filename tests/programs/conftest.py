@@ -28,7 +28,15 @@ rate = 0.04
 """
 
 
-def program_toml(code: str, kind: str, body: str = "", *, settlement: str = "quarter", extra: str = "", enrol: str = 'partners = ["P-DE"]') -> str:
+def program_toml(
+    code: str,
+    kind: str,
+    body: str = "",
+    *,
+    settlement: str = "quarter",
+    extra: str = "",
+    enrol: str = 'partners = ["P-DE"]',
+) -> str:
     """A program file; the body's plain keys go above its first table, the tables below."""
     lines = body.strip().splitlines()
     first_table = next((i for i, line in enumerate(lines) if line.startswith("[")), len(lines))
@@ -73,5 +81,15 @@ def load_program() -> Callable[..., ProgramVersion]:
     return load
 
 
-def sale(day: str, order: str, amount: Any, *, partner: str = "P-DE", quantity: Any = 1, original: str = "", product: str = "BIKE-1", line: int = 1) -> tuple[Any, ...]:
+def sale(
+    day: str,
+    order: str,
+    amount: Any,
+    *,
+    partner: str = "P-DE",
+    quantity: Any = 1,
+    original: str = "",
+    product: str = "BIKE-1",
+    line: int = 1,
+) -> tuple[Any, ...]:
     return (day, order, line, partner, product, quantity, "", amount, original)

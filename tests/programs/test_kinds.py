@@ -45,7 +45,9 @@ def test_incremental_at_a_boundary_takes_nothing_of_the_next_band() -> None:
     rules = _rules("incremental", TIERS)
     assert entitlement(rules, Figures(base=D(100000))).entitlement == D("2000.00")
     assert entitlement(rules, Figures(base=D(100001))).entitlement == D("2000.03")
-    assert entitlement(rules, Figures(base=D(300000))).entitlement == D("8500.00")  # 2000 + 4500 + 2000
+    assert entitlement(rules, Figures(base=D(300000))).entitlement == D(
+        "8500.00"
+    )  # 2000 + 4500 + 2000
 
 
 @pytest.mark.django_db
@@ -64,42 +66,60 @@ def test_fixed_needs_a_positive_base() -> None:
 
 @pytest.mark.django_db
 def test_growth_percent_against_last_year_rate_on_growth_or_base() -> None:
-    body = 'growth = "percent"\nrate_on = "growth"\n[[tiers]]\nfrom = 0.10\nrate = 0.05\n[[tiers]]\nfrom = 0.20\nrate = 0.08'
+    body = (
+        'growth = "percent"\nrate_on = "growth"\n'
+        "[[tiers]]\nfrom = 0.10\nrate = 0.05\n[[tiers]]\nfrom = 0.20\nrate = 0.08"
+    )
     rules = _rules("growth", body)
     # 120k against 100k: +20 % exactly — the higher tier, 8 % of the 20k growth
-    assert entitlement(rules, Figures(base=D(120000), base_last_year=D(100000))).entitlement == D("1600.00")
+    assert entitlement(rules, Figures(base=D(120000), base_last_year=D(100000))).entitlement == D(
+        "1600.00"
+    )
     # +19.99 %: the 10 % tier, 5 % of 19,990
-    assert entitlement(rules, Figures(base=D(119990), base_last_year=D(100000))).entitlement == D("999.50")
+    assert entitlement(rules, Figures(base=D(119990), base_last_year=D(100000))).entitlement == D(
+        "999.50"
+    )
     assert entitlement(rules, Figures(base=D(105000), base_last_year=D(100000))).entitlement == 0
-    assert entitlement(rules, Figures(base=D(105000), base_last_year=D(0))).entitlement == 0  # no base last year
+    assert (
+        entitlement(rules, Figures(base=D(105000), base_last_year=D(0))).entitlement == 0
+    )  # no base last year
     on_base = _rules("growth", body.replace('rate_on = "growth"', 'rate_on = "base"'))
-    assert entitlement(on_base, Figures(base=D(120000), base_last_year=D(100000))).entitlement == D("9600.00")
+    assert entitlement(on_base, Figures(base=D(120000), base_last_year=D(100000))).entitlement == D(
+        "9600.00"
+    )
 
 
 @pytest.mark.django_db
 def test_growth_absolute_tiers_on_the_increase() -> None:
     body = 'growth = "absolute"\nrate_on = "growth"\n[[tiers]]\nfrom = 10000\nrate = 0.1'
     rules = _rules("growth", body)
-    assert entitlement(rules, Figures(base=D(60000), base_last_year=D(50000))).entitlement == D("1000.00")
+    assert entitlement(rules, Figures(base=D(60000), base_last_year=D(50000))).entitlement == D(
+        "1000.00"
+    )
     assert entitlement(rules, Figures(base=D(59999), base_last_year=D(50000))).entitlement == 0
 
 
 @pytest.mark.django_db
 def test_mix_lifts_the_rate_when_the_focus_share_is_reached() -> None:
-    body = "rate = 0.01\nlifted_rate = 0.02\nshare_min = 0.3\nfocus_rate = 0.01\n[focus]\ncategories = [\"BIKES\"]"
+    body = (
+        "rate = 0.01\nlifted_rate = 0.02\nshare_min = 0.3\nfocus_rate = 0.01\n"
+        '[focus]\ncategories = ["BIKES"]'
+    )
     rules = _rules("mix", body)
     # focus 30k of 100k = 30 %: lifted — 2 % of 100k + 1 % of 30k
-    assert entitlement(rules, Figures(base=D(100000), buckets={1: D(30000), 0: D(70000)})).entitlement == D("2300.00")
+    assert entitlement(
+        rules, Figures(base=D(100000), buckets={1: D(30000), 0: D(70000)})
+    ).entitlement == D("2300.00")
     # 29,999 of 100k: 1 % of 100k + 1 % of 29,999
-    assert entitlement(rules, Figures(base=D(100000), buckets={1: D(29999), 0: D(70001)})).entitlement == D("1299.99")
+    assert entitlement(
+        rules, Figures(base=D(100000), buckets={1: D(29999), 0: D(70001)})
+    ).entitlement == D("1299.99")
 
 
 @pytest.mark.django_db
 def test_payment_bands_by_days() -> None:
     body = "[[bands]]\ndays_max = 30\nrate = 0.02\n[[bands]]\ndays_max = 60\nrate = 0.01"
-    rules = parse_toml(
-        program_toml("PAY", "payment", body).replace('base = "sell_in"\n', "")
-    )
+    rules = parse_toml(program_toml("PAY", "payment", body).replace('base = "sell_in"\n', ""))
     # 10k paid within 30 days, 20k within 60, 5k later
     figures = Figures(base=D(35000), buckets={1: D(10000), 2: D(20000), 0: D(5000)})
     assert entitlement(rules, figures).entitlement == D("400.00")
@@ -107,7 +127,9 @@ def test_payment_bands_by_days() -> None:
 
 @pytest.mark.django_db
 def test_caps_minimum_and_void() -> None:
-    rules = _rules("retroactive", TIERS, extra="cap_base = 200000\ncap_amount = 5000\nmin_base = 10000")
+    rules = _rules(
+        "retroactive", TIERS, extra="cap_base = 200000\ncap_amount = 5000\nmin_base = 10000"
+    )
     # the base capped at 200k: tier 2, 3 % = 6,000, then the money capped at 5,000
     outcome = entitlement(rules, Figures(base=D(300000)))
     assert (outcome.tier, outcome.entitlement) == (2, D("5000.00"))
@@ -127,14 +149,39 @@ def test_round_half_up_once() -> None:
     [
         (program_toml("X", "retroactive", TIERS, extra="colour = 1"), "colour"),
         (program_toml("X", "retroactive", ""), "tiers"),
-        (program_toml("X", "retroactive", "[[tiers]]\nfrom = 0\nrate = 0.02\n[[tiers]]\nfrom = 0\nrate = 0.03"), "overlaps"),
-        (program_toml("X", "retroactive", "[[tiers]]\nfrom = 5\nrate = 0.02\n[[tiers]]\nfrom = 1\nrate = 0.03"), "overlaps"),
+        (
+            program_toml(
+                "X",
+                "retroactive",
+                "[[tiers]]\nfrom = 0\nrate = 0.02\n[[tiers]]\nfrom = 0\nrate = 0.03",
+            ),
+            "overlaps",
+        ),
+        (
+            program_toml(
+                "X",
+                "retroactive",
+                "[[tiers]]\nfrom = 5\nrate = 0.02\n[[tiers]]\nfrom = 1\nrate = 0.03",
+            ),
+            "overlaps",
+        ),
         (program_toml("X", "flat", TIERS, extra="rate = 0.01"), "tiers"),
         (program_toml("X", "target", "rate = 0.02"), "threshold"),
         (program_toml("X", "flat", "rate = 0.01", extra='void_on = ["speeding"]'), "speeding"),
-        (program_toml("X", "flat", "rate = 0.01", extra="\n[enrol]\nregions = [1]").replace("[enrol]\npartners", "[x]\npartners"), "x"),
-        (program_toml("X", "flat", "rate = 0.01").replace('settlement = "quarter"', ""), "settlement"),
-        (program_toml("X", "retroactive", "[[tiers]]\nfrom = 0\nrate = 0.02\nceiling = 9"), "ceiling"),
+        (
+            program_toml("X", "flat", "rate = 0.01", extra="\n[enrol]\nregions = [1]").replace(
+                "[enrol]\npartners", "[x]\npartners"
+            ),
+            "x",
+        ),
+        (
+            program_toml("X", "flat", "rate = 0.01").replace('settlement = "quarter"', ""),
+            "settlement",
+        ),
+        (
+            program_toml("X", "retroactive", "[[tiers]]\nfrom = 0\nrate = 0.02\nceiling = 9"),
+            "ceiling",
+        ),
     ],
 )
 def test_a_bad_file_is_refused_naming_the_problem(text: str, named: str) -> None:
@@ -150,7 +197,10 @@ def test_definition_round_trips_through_json_and_toml() -> None:
     assert parse_definition(rules.as_json()).tiers == rules.tiers
     again = parse_toml(rules.as_toml())
     assert (again.tiers, again.cap_amount, again.valid_from, again.partners) == (
-        rules.tiers, D(5000), date(2020, 1, 1), ("P-DE",),
+        rules.tiers,
+        D(5000),
+        date(2020, 1, 1),
+        ("P-DE",),
     )
 
 
@@ -160,7 +210,9 @@ def test_definition_round_trips_through_json_and_toml() -> None:
     monthly=st.lists(st.integers(min_value=-20000_00, max_value=200000_00), min_size=1, max_size=6),
     kind=st.sampled_from(["retroactive", "incremental"]),
 )
-def test_netted_interim_payouts_add_up_to_the_final_entitlement(monthly: list[int], kind: str) -> None:
+def test_netted_interim_payouts_add_up_to_the_final_entitlement(
+    monthly: list[int], kind: str
+) -> None:
     """Payout k = round(entitlement to date k) − Σ payouts before: whatever the sequence, the
     payouts sum to the rounded final entitlement exactly."""
     rules = _rules(kind, TIERS)

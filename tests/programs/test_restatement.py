@@ -22,14 +22,18 @@ D = Decimal
 
 
 def _line(settlement: Settlement, kind: str = "current", partner: str = "P-DE") -> StatementLine:
-    return StatementLine.objects.get(statement__settlement=settlement, statement__partner__code=partner, kind=kind)
+    return StatementLine.objects.get(
+        statement__settlement=settlement, statement__partner__code=partner, kind=kind
+    )
 
 
 def _statement(settlement: Settlement, partner: str = "P-DE") -> Statement:
     return Statement.objects.get(settlement=settlement, partner__code=partner)
 
 
-def test_a_return_is_restated_into_its_order_quarter_as_a_prior_period_adjustment(world: World, load_lines, load_program) -> None:
+def test_a_return_is_restated_into_its_order_quarter_as_a_prior_period_adjustment(
+    world: World, load_lines, load_program
+) -> None:
     load_program(program_toml("VOL", "retroactive", TIERS, settlement="quarter"))
     load_lines(sale("2020-02-10", "SO1", 120000), sale("2020-04-10", "SO2", 50000))
     q1 = rebates_settle(period="2020Q1", approve=True)
@@ -38,8 +42,14 @@ def test_a_return_is_restated_into_its_order_quarter_as_a_prior_period_adjustmen
     load_lines(sale("2020-05-02", "RT1", -30000, quantity=-1, original="SO1"))
     q2 = rebates_settle(period="2020Q2", approve=True)
     current, adjustment = _line(q2), _line(q2, "adjustment")
-    assert current.base == D(50000) and current.entitlement == D("1000.00")  # Q2 untouched by the return
-    assert (adjustment.period, adjustment.base, adjustment.entitlement) == ("2020Q1", D(90000), D("1800.00"))
+    assert current.base == D(50000) and current.entitlement == D(
+        "1000.00"
+    )  # Q2 untouched by the return
+    assert (adjustment.period, adjustment.base, adjustment.entitlement) == (
+        "2020Q1",
+        D(90000),
+        D("1800.00"),
+    )
     assert (adjustment.already_paid, adjustment.payable) == (D("3600.00"), D("-1800.00"))
     assert _statement(q2).payable == D("-800.00")  # a debit to the partner (the default)
     # settled again, nothing more moves: the adjustment was paid
@@ -48,13 +58,20 @@ def test_a_return_is_restated_into_its_order_quarter_as_a_prior_period_adjustmen
     assert not StatementLine.objects.filter(statement__settlement=again, kind="adjustment").exists()
 
 
-def test_a_return_naming_no_known_order_counts_where_it_falls(world: World, load_lines, load_program) -> None:
+def test_a_return_naming_no_known_order_counts_where_it_falls(
+    world: World, load_lines, load_program
+) -> None:
     load_program(program_toml("VOL", "retroactive", TIERS))
-    load_lines(sale("2020-02-10", "SO1", 120000), sale("2020-02-20", "RT1", -30000, quantity=-1, original="NOPE"))
+    load_lines(
+        sale("2020-02-10", "SO1", 120000),
+        sale("2020-02-20", "RT1", -30000, quantity=-1, original="NOPE"),
+    )
     assert _line(rebates_settle(period="2020Q1")).base == D(90000)
 
 
-def test_negative_payable_offsets_the_next_payout_when_set(world: World, load_lines, load_program, settings) -> None:
+def test_negative_payable_offsets_the_next_payout_when_set(
+    world: World, load_lines, load_program, settings
+) -> None:
     settings.QUDAO = {**settings.QUDAO, "REBATE_NEGATIVE_PAYABLE": "offset"}
     load_program(program_toml("VOL", "retroactive", TIERS))
     load_lines(sale("2020-02-10", "SO1", 120000), sale("2020-04-10", "SO2", 20000))
@@ -72,18 +89,41 @@ def test_a_void_claws_back_an_interim_payout(world: World, load_lines, load_prog
     load_lines(sale("2020-01-10", "SO1", 60000), sale("2020-02-10", "SO2", 10000))
     january = rebates_settle(period="2020-01", approve=True)
     assert _statement(january).payable == D("1200.00")
-    Violation.objects.create(identity="v1", type="below_floor", partner=world.p_de, period="2020Q1", status="confirmed", severity="high")
-    Violation.objects.create(identity="v2", type="below_floor", partner=world.p_us, period="2020Q1", status="open", severity="high")
+    Violation.objects.create(
+        identity="v1",
+        type="below_floor",
+        partner=world.p_de,
+        period="2020Q1",
+        status="confirmed",
+        severity="high",
+    )
+    Violation.objects.create(
+        identity="v2",
+        type="below_floor",
+        partner=world.p_us,
+        period="2020Q1",
+        status="open",
+        severity="high",
+    )
     february = rebates_settle(period="2020-02", approve=True)
     line = _line(february)
     assert line.voided and line.entitlement == 0 and line.payable == D("-1200.00")
 
 
-def test_a_void_found_after_the_final_settlement_claws_back_in_the_next(world: World, load_lines, load_program) -> None:
+def test_a_void_found_after_the_final_settlement_claws_back_in_the_next(
+    world: World, load_lines, load_program
+) -> None:
     load_program(program_toml("VOL", "retroactive", TIERS, extra='void_on = ["cross_region_sale"]'))
     load_lines(sale("2020-01-10", "SO1", 60000), sale("2020-04-10", "SO2", 10000))
     rebates_settle(period="2020Q1", approve=True)
-    Violation.objects.create(identity="v1", type="cross_region_sale", partner=world.p_de, period="2020Q1", status="confirmed", severity="high")
+    Violation.objects.create(
+        identity="v1",
+        type="cross_region_sale",
+        partner=world.p_de,
+        period="2020Q1",
+        status="confirmed",
+        severity="high",
+    )
     q2 = rebates_settle(period="2020Q2", approve=True)
     assert _line(q2, "adjustment").payable == D("-1200.00")
     assert _line(q2).payable == D("200.00")  # Q2 is not voided: the violation was in Q1
@@ -98,8 +138,22 @@ def test_rebate_credit_notes_never_enter_the_base(world: World, load_lines, load
 def test_penalty_deduction_is_taken_once(world: World, load_lines, load_program) -> None:
     load_program(program_toml("VOL", "retroactive", TIERS))
     load_lines(sale("2020-02-10", "SO1", 120000))
-    violation = Violation.objects.create(identity="v1", type="below_floor", partner=world.p_de, period="2020Q1", status="confirmed", severity="high")
-    Penalty.objects.create(violation=violation, partner=world.p_de, kind="rebate_deduction", amount=D(500), period="2020Q1", status="applied")
+    violation = Violation.objects.create(
+        identity="v1",
+        type="below_floor",
+        partner=world.p_de,
+        period="2020Q1",
+        status="confirmed",
+        severity="high",
+    )
+    Penalty.objects.create(
+        violation=violation,
+        partner=world.p_de,
+        kind="rebate_deduction",
+        amount=D(500),
+        period="2020Q1",
+        status="applied",
+    )
     first = _statement(rebates_settle(period="2020Q1", approve=True))
     assert (first.deductions, first.payable) == (D(500), D("3100.00"))
     assert _statement(rebates_settle(period="2020Q2")).deductions == 0
@@ -108,18 +162,27 @@ def test_penalty_deduction_is_taken_once(world: World, load_lines, load_program)
 def test_enrolment_by_channel_model_and_grade(world: World, load_lines, load_program) -> None:
     gold = Grade.objects.get_or_create(code="A", defaults={"name_en": "Gold", "rank": 1})[0]
     Partner.objects.filter(pk=world.p_us.pk).update(grade=gold)
-    load_program(program_toml("VOL", "flat", "rate = 0.01", enrol='channel_models = ["reseller"]\ngrades = ["A"]'))
+    load_program(
+        program_toml(
+            "VOL", "flat", "rate = 0.01", enrol='channel_models = ["reseller"]\ngrades = ["A"]'
+        )
+    )
     load_lines(sale("2020-02-10", "SO1", 1000), sale("2020-02-10", "SO2", 1000, partner="P-US"))
     settlement = rebates_settle(period="2020Q1")
     assert list(settlement.statements.values_list("partner__code", flat=True)) == ["P-US"]
 
 
-def test_rate_table_by_product_and_category_and_quantity_measure(world: World, load_lines, load_program) -> None:
+def test_rate_table_by_product_and_category_and_quantity_measure(
+    world: World, load_lines, load_program
+) -> None:
     bikes = Category.objects.get(pk=world.product.category_id)
     child = CategoryFactory(code="ROAD", parent=bikes)
     ProductFactory(code="ROAD-1", category=child)
     ProductFactory(code="HELMET", category=CategoryFactory(code="GEAR"))
-    body = f'rate = 0.01\n[[rates]]\ncategory = "{bikes.code}"\nrate = 0.03\n[[rates]]\nproduct = "ROAD-1"\nrate = 0.05'
+    body = (
+        f'rate = 0.01\n[[rates]]\ncategory = "{bikes.code}"\nrate = 0.03\n'
+        '[[rates]]\nproduct = "ROAD-1"\nrate = 0.05'
+    )
     load_program(program_toml("TAB", "flat", body))
     load_program(program_toml("QTY", "flat", "rate = 2", extra='measure = "quantity"'))
     load_lines(
@@ -128,17 +191,38 @@ def test_rate_table_by_product_and_category_and_quantity_measure(world: World, l
         sale("2020-02-10", "SO1", 1000, product="HELMET", quantity=5, line=3),  # the default 1 %
     )
     settlement = rebates_settle(period="2020Q1")
-    lines = {l.program_code: l for l in StatementLine.objects.filter(statement__settlement=settlement)}
+    lines = {
+        line.program_code: line
+        for line in StatementLine.objects.filter(statement__settlement=settlement)
+    }
     assert lines["TAB"].entitlement == D("90.00")
     assert (lines["QTY"].base, lines["QTY"].entitlement) == (D(12), D("24.00"))
 
 
-def test_mix_and_growth_and_sell_through_through_settlement(world: World, load_lines, load_program) -> None:
+def test_mix_and_growth_and_sell_through_through_settlement(
+    world: World, load_lines, load_program
+) -> None:
     focus = Category.objects.get(pk=world.product.category_id).code
     ProductFactory(code="OTHER")
-    load_program(program_toml("MIX", "mix", f'rate = 0.01\nlifted_rate = 0.02\nshare_min = 0.5\n[focus]\ncategories = ["{focus}"]'))
-    load_program(program_toml("GRO", "growth", 'growth = "percent"\nrate_on = "growth"\n[[tiers]]\nfrom = 0.1\nrate = 0.1'))
-    load_program(program_toml("ST", "flat", "rate = 0.01").replace('base = "sell_in"', 'base = "sell_through"'))
+    load_program(
+        program_toml(
+            "MIX",
+            "mix",
+            f'rate = 0.01\nlifted_rate = 0.02\nshare_min = 0.5\n[focus]\ncategories = ["{focus}"]',
+        )
+    )
+    load_program(
+        program_toml(
+            "GRO",
+            "growth",
+            'growth = "percent"\nrate_on = "growth"\n[[tiers]]\nfrom = 0.1\nrate = 0.1',
+        )
+    )
+    load_program(
+        program_toml("ST", "flat", "rate = 0.01").replace(
+            'base = "sell_in"', 'base = "sell_through"'
+        )
+    )
     load_lines(
         sale("2019-02-10", "SO0", 10000),
         sale("2020-02-10", "SO1", 6000, product="BIKE-1"),
@@ -150,9 +234,15 @@ def test_mix_and_growth_and_sell_through_through_settlement(world: World, load_l
         header="date,partner,customer,customer_region,product,quantity,unit_price,amount,document_id",
     )
     settlement = rebates_settle(period="2020Q1")
-    lines = {l.program_code: l for l in StatementLine.objects.filter(statement__settlement=settlement)}
+    lines = {
+        line.program_code: line
+        for line in StatementLine.objects.filter(statement__settlement=settlement)
+    }
     assert lines["MIX"].entitlement == D("240.00")  # focus half of 12k: 2 %
-    assert (lines["GRO"].base_last_year, lines["GRO"].entitlement) == (D(10000), D("200.00"))  # 10 % of 2k
+    assert (lines["GRO"].base_last_year, lines["GRO"].entitlement) == (
+        D(10000),
+        D("200.00"),
+    )  # 10 % of 2k
     assert lines["ST"].entitlement == D("5.00")
 
 
@@ -172,7 +262,9 @@ def test_payment_program_from_the_payment_fact(world: World, load_lines, load_pr
     assert (line.base, line.entitlement) == (D(45000), D("600.00"))
 
 
-def test_only_finance_and_directors_settle_and_approve(world: World, load_lines, load_program) -> None:
+def test_only_finance_and_directors_settle_and_approve(
+    world: World, load_lines, load_program
+) -> None:
     load_program(program_toml("VOL", "retroactive", TIERS))
     load_lines(sale("2020-02-10", "SO1", 120000))
     for role in ("manager", "sales", "partner_admin"):

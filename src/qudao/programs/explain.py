@@ -29,7 +29,12 @@ def _rate(text: str) -> str:
 def describe(step: dict[str, Any]) -> str:
     s = {k: v for k, v in step.items() if k != "what"}
     what = step.get("what")
-    m = {k: _money(v) for k, v in s.items() if k in ("base", "cap", "value", "minimum", "amount", "threshold", "last_year", "focus", "start")}
+    m = {
+        k: _money(v)
+        for k, v in s.items()
+        if k
+        in ("base", "cap", "value", "minimum", "amount", "threshold", "last_year", "focus", "start")
+    }
     r = {k: _rate(v) for k, v in s.items() if k in ("rate", "share", "growth")}
     if what == "rate":
         return _("Rate %(rate)s × base %(base)s") % {**r, **m}
@@ -41,16 +46,30 @@ def describe(step: dict[str, Any]) -> str:
         return _("Fixed amount %(amount)s (the base is above 0)") % m
     if what == "threshold":
         reached = s.get("reached") == "yes"
-        return (_("Threshold %(threshold)s reached by base %(base)s") if reached else _("Threshold %(threshold)s not reached by base %(base)s: nothing")) % m
+        return (
+            _("Threshold %(threshold)s reached by base %(base)s")
+            if reached
+            else _("Threshold %(threshold)s not reached by base %(base)s: nothing")
+        ) % m
     if what == "tier":
         if s.get("tier") == "0":
             return _("Base %(base)s is below the first tier: nothing") % m
-        return _("Tier %(tier)s reached: %(rate)s × the whole base %(base)s") % {"tier": s.get("tier"), **r, **m}
+        return _("Tier %(tier)s reached: %(rate)s × the whole base %(base)s") % {
+            "tier": s.get("tier"),
+            **r,
+            **m,
+        }
     if what == "band":
-        return _("Band %(tier)s (from %(start)s): %(base)s × %(rate)s") % {"tier": s.get("tier"), **r, **m}
+        return _("Band %(tier)s (from %(start)s): %(base)s × %(rate)s") % {
+            "tier": s.get("tier"),
+            **r,
+            **m,
+        }
     if what == "growth":
         growth = r["growth"] if s.get("mode") == "percent" else _money(s.get("growth", ""))
-        return _("Last year %(last_year)s, growth %(growth)s: tier %(tier)s, %(rate)s × %(base)s") % {
+        return _(
+            "Last year %(last_year)s, growth %(growth)s: tier %(tier)s, %(rate)s × %(base)s"
+        ) % {
             **m,
             "growth": growth,
             "tier": s.get("tier"),
@@ -65,7 +84,11 @@ def describe(step: dict[str, Any]) -> str:
     if what == "payment_band":
         if s.get("band") == "0":
             return _("Paid after the last band: %(base)s earns nothing") % m
-        return _("Paid within %(days)s days: %(rate)s × %(base)s") % {"days": s.get("days_max"), **r, **m}
+        return _("Paid within %(days)s days: %(rate)s × %(base)s") % {
+            "days": s.get("days_max"),
+            **r,
+            **m,
+        }
     if what == "cap_base":
         return _("Base %(base)s capped at %(cap)s") % m
     if what == "negative":
@@ -75,5 +98,11 @@ def describe(step: dict[str, Any]) -> str:
     if what == "cap_amount":
         return _("%(value)s capped at %(cap)s") % m
     if what == "void":
-        return _("Void: a violation of a kind this program names was confirmed in the period (%(value)s withheld)") % m
+        return (
+            _(
+                "Void: a violation of a kind this program names was confirmed in the period "
+                "(%(value)s withheld)"
+            )
+            % m
+        )
     return str(step)

@@ -110,7 +110,9 @@ def _lines(con: Any, d: Definition, known_by: date) -> ir.Table:
         )
         lines = plain.union(restated)
     else:
-        lines = known.select(partner=known.partner, day=known.date, product=known.product, value=value)
+        lines = known.select(
+            partner=known.partner, day=known.date, product=known.product, value=value
+        )
     return lines
 
 

@@ -15,10 +15,28 @@ from qudao.core.periods import Period
 from qudao.governance.models import ViolationType
 from qudao.partners.models import ChannelModel, Grade
 from qudao.programs.models import ProgramKind
-from qudao.programs.rules import BASES, MEASURES, SETTLEMENTS, Definition, DefinitionError, parse_definition, parse_toml
+from qudao.programs.rules import (
+    BASES,
+    MEASURES,
+    SETTLEMENTS,
+    Definition,
+    DefinitionError,
+    parse_definition,
+    parse_toml,
+)
 
 _SPLIT = re.compile(r"[\s,，;；]+")
-NUMBER_KEYS = ("rate", "amount", "threshold", "lifted_rate", "share_min", "focus_rate", "min_base", "cap_base", "cap_amount")
+NUMBER_KEYS = (
+    "rate",
+    "amount",
+    "threshold",
+    "lifted_rate",
+    "share_min",
+    "focus_rate",
+    "min_base",
+    "cap_base",
+    "cap_amount",
+)
 
 
 def _codes(text: str) -> list[str]:
@@ -33,7 +51,7 @@ def _decimal_or_text(text: str) -> Decimal | str:
 
 
 def _pairs(text: str, first: str, second: str) -> list[dict[str, Any]]:
-    """"100000 0.03" per line → [{first: 100000, second: 0.03}] (the parser judges the values)."""
+    """ "100000 0.03" per line → [{first: 100000, second: 0.03}] (the parser judges the values)."""
     rows = []
     for line in (text or "").splitlines():
         parts = _codes(line)
@@ -52,41 +70,103 @@ class ProgramForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=50)
     name_en = forms.CharField(label=_("Name (English)"), max_length=200, required=False)
     name_zh = forms.CharField(label=_("Name (Chinese)"), max_length=200, required=False)
-    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    description = forms.CharField(
+        label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     kind = forms.ChoiceField(label=_("Kind"), choices=ProgramKind.choices)
-    base = forms.ChoiceField(label=_("Base"), choices=[(b, b) for b in BASES], help_text=_("Not used by payment programs (their base is the payments)."))
+    base = forms.ChoiceField(
+        label=_("Base"),
+        choices=[(b, b) for b in BASES],
+        help_text=_("Not used by payment programs (their base is the payments)."),
+    )
     measure = forms.ChoiceField(label=_("Measure"), choices=[(m, m) for m in MEASURES])
     settlement = forms.ChoiceField(label=_("Settled by"), choices=[(s, s) for s in SETTLEMENTS])
-    valid_from = forms.DateField(label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"}))
-    valid_to = forms.DateField(label=_("Valid to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    enrol_partners = forms.CharField(label=_("Enrolled partners (codes)"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    enrol_channel_models = forms.MultipleChoiceField(label=_("Enrolled channel models"), required=False, widget=forms.CheckboxSelectMultiple)
-    enrol_grades = forms.MultipleChoiceField(label=_("Enrolled grades"), required=False, widget=forms.CheckboxSelectMultiple)
-    rate = forms.CharField(label=_("Rate"), required=False, help_text=_("0.02 is 2 per cent; per unit when measured in quantities."))
+    valid_from = forms.DateField(
+        label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    valid_to = forms.DateField(
+        label=_("Valid to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    enrol_partners = forms.CharField(
+        label=_("Enrolled partners (codes)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    enrol_channel_models = forms.MultipleChoiceField(
+        label=_("Enrolled channel models"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    enrol_grades = forms.MultipleChoiceField(
+        label=_("Enrolled grades"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    rate = forms.CharField(
+        label=_("Rate"),
+        required=False,
+        help_text=_("0.02 is 2 per cent; per unit when measured in quantities."),
+    )
     amount = forms.CharField(label=_("Fixed amount"), required=False)
     threshold = forms.CharField(label=_("Threshold (target)"), required=False)
-    tiers = forms.CharField(label=_("Tiers"), required=False, widget=forms.Textarea(attrs={"rows": 4}), help_text=_("One per line: from, rate — e.g. “100000 0.03”."))
-    growth = forms.ChoiceField(label=_("Growth measured as"), required=False, choices=[("", "—"), ("percent", _("per cent")), ("absolute", _("absolute"))])
-    rate_on = forms.ChoiceField(label=_("Rate applies to"), required=False, choices=[("", "—"), ("growth", _("the growth")), ("base", _("the whole base"))])
+    tiers = forms.CharField(
+        label=_("Tiers"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("One per line: from, rate — e.g. “100000 0.03”."),
+    )
+    growth = forms.ChoiceField(
+        label=_("Growth measured as"),
+        required=False,
+        choices=[("", "—"), ("percent", _("per cent")), ("absolute", _("absolute"))],
+    )
+    rate_on = forms.ChoiceField(
+        label=_("Rate applies to"),
+        required=False,
+        choices=[("", "—"), ("growth", _("the growth")), ("base", _("the whole base"))],
+    )
     lifted_rate = forms.CharField(label=_("Lifted rate (mix)"), required=False)
-    share_min = forms.CharField(label=_("Focus share needed (mix)"), required=False, help_text=_("0.3 is 30 per cent of the base."))
+    share_min = forms.CharField(
+        label=_("Focus share needed (mix)"),
+        required=False,
+        help_text=_("0.3 is 30 per cent of the base."),
+    )
     focus_rate = forms.CharField(label=_("Rate on focus sales (mix)"), required=False)
     focus_categories = forms.CharField(label=_("Focus categories (codes)"), required=False)
     focus_products = forms.CharField(label=_("Focus products (codes)"), required=False)
-    rates = forms.CharField(label=_("Rate table (flat)"), required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text=_("One per line: product or category, its code, the rate — e.g. “category BIKES 0.03”."))
-    bands = forms.CharField(label=_("Payment bands"), required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text=_("One per line: days from invoice to payment at most, rate — e.g. “30 0.02”."))
+    rates = forms.CharField(
+        label=_("Rate table (flat)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "One per line: product or category, its code, the rate — e.g. “category BIKES 0.03”."
+        ),
+    )
+    bands = forms.CharField(
+        label=_("Payment bands"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line: days from invoice to payment at most, rate — e.g. “30 0.02”."),
+    )
     min_base = forms.CharField(label=_("Minimum base"), required=False)
     cap_base = forms.CharField(label=_("Base capped at"), required=False)
     cap_amount = forms.CharField(label=_("Rebate capped at"), required=False)
-    void_on = forms.MultipleChoiceField(label=_("Void on a confirmed violation of"), required=False, choices=ViolationType.choices, widget=forms.CheckboxSelectMultiple)
-    publish = forms.BooleanField(label=_("Publish now (otherwise a draft, to simulate first)"), required=False)
+    void_on = forms.MultipleChoiceField(
+        label=_("Void on a confirmed violation of"),
+        required=False,
+        choices=ViolationType.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    publish = forms.BooleanField(
+        label=_("Publish now (otherwise a draft, to simulate first)"), required=False
+    )
 
     definition: Definition
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["enrol_channel_models"].choices = [(m.code, m.name) for m in ChannelModel.objects.all()]  # type: ignore[attr-defined]
-        self.fields["enrol_grades"].choices = [(g.code, g.name) for g in Grade.objects.all()]  # type: ignore[attr-defined]
+        models_field = self.fields["enrol_channel_models"]
+        grades_field = self.fields["enrol_grades"]
+        assert isinstance(models_field, forms.MultipleChoiceField)
+        assert isinstance(grades_field, forms.MultipleChoiceField)
+        models_field.choices = [(m.code, m.name) for m in ChannelModel.objects.all()]
+        grades_field.choices = [(g.code, g.name) for g in Grade.objects.all()]
 
     @classmethod
     def initial_from(cls, definition: dict[str, Any]) -> dict[str, Any]:
@@ -100,10 +180,15 @@ class ProgramForm(forms.Form):
             enrol_grades=enrol.get("grades", []),
             focus_categories=" ".join(focus.get("categories", [])),
             focus_products=" ".join(focus.get("products", [])),
-            tiers="\n".join(f"{t.get('from')} {t.get('rate')}" for t in definition.get("tiers", [])),
-            bands="\n".join(f"{b.get('days_max')} {b.get('rate')}" for b in definition.get("bands", [])),
+            tiers="\n".join(
+                f"{t.get('from')} {t.get('rate')}" for t in definition.get("tiers", [])
+            ),
+            bands="\n".join(
+                f"{b.get('days_max')} {b.get('rate')}" for b in definition.get("bands", [])
+            ),
             rates="\n".join(
-                f"{'product' if 'product' in r else 'category'} {r.get('product') or r.get('category')} {r.get('rate')}"
+                f"{'product' if 'product' in r else 'category'} "
+                f"{r.get('product') or r.get('category')} {r.get('rate')}"
                 for r in definition.get("rates", [])
             ),
             void_on=definition.get("void_on", []),
@@ -115,7 +200,16 @@ class ProgramForm(forms.Form):
         if self.errors:
             return data
         table: dict[str, Any] = {}
-        for key in ("code", "name_en", "name_zh", "description", "kind", "settlement", "valid_from", "valid_to"):
+        for key in (
+            "code",
+            "name_en",
+            "name_zh",
+            "description",
+            "kind",
+            "settlement",
+            "valid_from",
+            "valid_to",
+        ):
             if data.get(key):
                 table[key] = data[key]
         if data.get("kind") != "payment":
@@ -136,7 +230,10 @@ class ProgramForm(forms.Form):
         }
         if any(enrol.values()):
             table["enrol"] = {k: v for k, v in enrol.items() if v}
-        focus = {"categories": _codes(data.get("focus_categories", "")), "products": _codes(data.get("focus_products", ""))}
+        focus = {
+            "categories": _codes(data.get("focus_categories", "")),
+            "products": _codes(data.get("focus_products", "")),
+        }
         if any(focus.values()):
             table["focus"] = {k: v for k, v in focus.items() if v}
         if (data.get("tiers") or "").strip():
@@ -163,8 +260,14 @@ class ProgramFileForm(forms.Form):
     """A program file uploaded, or its text pasted."""
 
     file = forms.FileField(label=_("Program file (TOML)"), required=False)
-    text = forms.CharField(label=_("…or its text"), required=False, widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false"}))
-    publish = forms.BooleanField(label=_("Publish now (otherwise a draft, to simulate first)"), required=False)
+    text = forms.CharField(
+        label=_("…or its text"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false"}),
+    )
+    publish = forms.BooleanField(
+        label=_("Publish now (otherwise a draft, to simulate first)"), required=False
+    )
 
     MAX_BYTES = 256 * 1024
 
@@ -194,7 +297,9 @@ class ProgramFileForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    period = forms.CharField(label=_("Period"), max_length=10, help_text=_("2020-02 (a month), 2020Q1 or 2020"))
+    period = forms.CharField(
+        label=_("Period"), max_length=10, help_text=_("2020-02 (a month), 2020Q1 or 2020")
+    )
 
     def clean_period(self) -> str:
         try:

@@ -25,8 +25,6 @@ from qudao.programs.rules import Definition, parse_definition
 
 PROGRAM_EDITORS = frozenset({Role.CHANNEL_DIRECTOR})
 SETTLERS = frozenset({Role.CHANNEL_DIRECTOR, Role.FINANCE})
-MONEY = {"max_digits": 24, "decimal_places": 2}
-FIGURE = {"max_digits": 28, "decimal_places": 4}
 
 
 class ProgramKind(models.TextChoices):
@@ -127,7 +125,9 @@ class Settlement(TimeStampedModel):
     parameters = models.JSONField(_("parameters"), default=dict)
     row_counts = models.JSONField(_("row counts"), default=dict)
     timings = models.JSONField(_("timings"), default=dict)
-    total_payable = models.DecimalField(_("payable"), default=Decimal(0), **MONEY)
+    total_payable = models.DecimalField(
+        _("payable"), default=Decimal(0), max_digits=24, decimal_places=2
+    )
     history = HistoricalRecords()
     objects = RestrictedQuerySet.as_manager()
     access_policy = AccessPolicy(editor_roles=SETTLERS, internal=True)
@@ -148,7 +148,10 @@ class Statement(TimeStampedModel):
     """What one settlement pays (or debits) one partner; a draft until finance approves it."""
 
     settlement = models.ForeignKey(
-        Settlement, verbose_name=_("settlement"), on_delete=models.CASCADE, related_name="statements"
+        Settlement,
+        verbose_name=_("settlement"),
+        on_delete=models.CASCADE,
+        related_name="statements",
     )
     partner = models.ForeignKey(
         "partners.Partner", verbose_name=_("partner"), on_delete=models.PROTECT, related_name="+"
@@ -156,11 +159,19 @@ class Statement(TimeStampedModel):
     status = models.CharField(
         _("status"), max_length=20, choices=SettlementStatus.choices, default=SettlementStatus.DRAFT
     )
-    lines_payable = models.DecimalField(_("rebates payable"), default=Decimal(0), **MONEY)
-    deductions = models.DecimalField(_("deductions"), default=Decimal(0), **MONEY)
-    carried_in = models.DecimalField(_("carried in"), default=Decimal(0), **MONEY)
-    payable = models.DecimalField(_("payable"), default=Decimal(0), **MONEY)
-    carried_out = models.DecimalField(_("carried forward"), default=Decimal(0), **MONEY)
+    lines_payable = models.DecimalField(
+        _("rebates payable"), default=Decimal(0), max_digits=24, decimal_places=2
+    )
+    deductions = models.DecimalField(
+        _("deductions"), default=Decimal(0), max_digits=24, decimal_places=2
+    )
+    carried_in = models.DecimalField(
+        _("carried in"), default=Decimal(0), max_digits=24, decimal_places=2
+    )
+    payable = models.DecimalField(_("payable"), default=Decimal(0), max_digits=24, decimal_places=2)
+    carried_out = models.DecimalField(
+        _("carried forward"), default=Decimal(0), max_digits=24, decimal_places=2
+    )
     document_no = models.CharField(_("document"), max_length=40, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -207,13 +218,15 @@ class StatementLine(models.Model):
     period_end = models.DateField()
     through = models.DateField(_("to date"))  # the last day counted (interim: before the end)
     final = models.BooleanField(_("final"), default=False)
-    base = models.DecimalField(_("base"), **FIGURE)
-    base_last_year = models.DecimalField(_("base last year"), null=True, blank=True, **FIGURE)
+    base = models.DecimalField(_("base"), max_digits=28, decimal_places=4)
+    base_last_year = models.DecimalField(
+        _("base last year"), null=True, blank=True, max_digits=28, decimal_places=4
+    )
     tier = models.PositiveSmallIntegerField(_("tier"), null=True, blank=True)
     rate = models.DecimalField(_("rate"), max_digits=20, decimal_places=8, null=True, blank=True)
-    entitlement = models.DecimalField(_("entitlement"), **MONEY)
-    already_paid = models.DecimalField(_("already paid"), **MONEY)
-    payable = models.DecimalField(_("payable"), **MONEY)
+    entitlement = models.DecimalField(_("entitlement"), max_digits=24, decimal_places=2)
+    already_paid = models.DecimalField(_("already paid"), max_digits=24, decimal_places=2)
+    payable = models.DecimalField(_("payable"), max_digits=24, decimal_places=2)
     voided = models.BooleanField(_("voided"), default=False)
     line_count = models.PositiveIntegerField(_("lines"), default=0)
     steps = models.JSONField(_("how"), default=list)
@@ -225,6 +238,9 @@ class StatementLine(models.Model):
         verbose_name_plural = _("statement lines")
         ordering = ["statement_id", "program_code", "kind", "period_start"]
 
+    def __str__(self) -> str:
+        return f"{self.program_code} {self.period} ({self.kind})"
+
 
 class StatementDeduction(models.Model):
     """A penalty (rebate deduction) a statement takes off; once approved, never again."""
@@ -233,6 +249,9 @@ class StatementDeduction(models.Model):
         Statement, on_delete=models.CASCADE, related_name="deduction_lines"
     )
     penalty = models.ForeignKey("governance.Penalty", on_delete=models.PROTECT, related_name="+")
-    amount = models.DecimalField(_("amount"), **MONEY)
+    amount = models.DecimalField(_("amount"), max_digits=24, decimal_places=2)
     objects = RestrictedQuerySet.as_manager()
     access_policy = AccessPolicy(partner_field="statement__partner", editor_roles=SETTLERS)
+
+    def __str__(self) -> str:
+        return f"{self.penalty_id}: {self.amount}"

@@ -17,6 +17,7 @@ key, a missing required key, a key the kind does not use and overlapping tiers, 
 
 from __future__ import annotations
 
+import contextlib
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -148,7 +149,7 @@ class Definition:
         return bool(self.rates) or self.kind in ("mix", "payment")
 
     def as_json(self) -> dict[str, Any]:
-        """The definition as stored (decimals as strings, dates ISO): parse_definition reads it back."""
+        """As stored (decimals as strings, dates ISO); parse_definition reads it back."""
         return _jsonable(dict(self.raw))
 
     def as_toml(self) -> str:
@@ -302,10 +303,8 @@ class _Reader:
                 self._missing(key)
             return None
         if isinstance(value, str):
-            try:
+            with contextlib.suppress(ValueError):  # judged below, named
                 value = date.fromisoformat(value)
-            except ValueError:
-                pass
         if not isinstance(value, date):
             self._bad(key, value, _("expected a date such as 2020-01-01."))
             return None
@@ -395,7 +394,10 @@ def _tiers(value: Any, problems: list[str]) -> tuple[Tier, ...]:
             continue
         if tiers and start <= tiers[-1].start:
             problems.append(
-                _("Tier %(number)s (from %(start)s) overlaps tier %(previous)s (from %(before)s): each tier must start above the one before.")
+                _(
+                    "Tier %(number)s (from %(start)s) overlaps tier %(previous)s (from "
+                    "%(before)s): each tier must start above the one before."
+                )
                 % {
                     "number": number,
                     "start": start,
@@ -420,7 +422,10 @@ def _bands(value: Any, problems: list[str]) -> tuple[Band, ...]:
             continue
         if bands and days <= bands[-1].days_max:
             problems.append(
-                _("Band %(number)s (up to %(days)s days) overlaps band %(previous)s: each band must reach further than the one before.")
+                _(
+                    "Band %(number)s (up to %(days)s days) overlaps band %(previous)s: each "
+                    "band must reach further than the one before."
+                )
                 % {"number": number, "days": days, "previous": number - 1}
             )
             continue
@@ -436,13 +441,17 @@ def _rate_table(value: Any, problems: list[str]) -> tuple[RateRule, ...]:
         product, category, rate = row.get("product"), row.get("category"), _decimal(row.get("rate"))
         if (product is None) == (category is None) or rate is None or rate < 0:
             problems.append(
-                _("Rate %(number)s needs a “product” or a “category” (one of them) and a “rate” from 0 up.")
+                _(
+                    "Rate %(number)s needs a “product” or a “category” (one of them) and a "
+                    "“rate” from 0 up."
+                )
                 % {"number": number}
             )
             continue
         if (product, category) in seen:
             problems.append(
-                _("Rate %(number)s repeats %(code)s.") % {"number": number, "code": product or category}
+                _("Rate %(number)s repeats %(code)s.")
+                % {"number": number, "code": product or category}
             )
             continue
         seen.add((product, category))
@@ -568,7 +577,9 @@ def entitlement(d: Definition, figures: Figures, *, voided: bool = False) -> Out
     if d.cap_base is not None and base > d.cap_base:
         counted = d.cap_base
         scale = d.cap_base / base
-    outcome = Outcome(base=base, counted_base=counted, tier=None, rate=None, exact=ZERO, entitlement=ZERO)
+    outcome = Outcome(
+        base=base, counted_base=counted, tier=None, rate=None, exact=ZERO, entitlement=ZERO
+    )
     if counted != base:
         outcome.step("cap_base", cap=d.cap_base, base=base)
     exact = _KIND_RULES[d.kind](d, figures, counted, scale, outcome)
@@ -620,14 +631,18 @@ def _target(d: Definition, f: Figures, counted: Decimal, scale: Decimal, o: Outc
     return (d.rate or ZERO) * counted if reached else ZERO
 
 
-def _retroactive(d: Definition, f: Figures, counted: Decimal, scale: Decimal, o: Outcome) -> Decimal:
+def _retroactive(
+    d: Definition, f: Figures, counted: Decimal, scale: Decimal, o: Outcome
+) -> Decimal:
     o.tier = tier_reached(d.tiers, counted)
     o.rate = d.tiers[o.tier - 1].rate if o.tier else ZERO
     o.step("tier", tier=o.tier, rate=o.rate, base=counted)
     return o.rate * counted
 
 
-def _incremental(d: Definition, f: Figures, counted: Decimal, scale: Decimal, o: Outcome) -> Decimal:
+def _incremental(
+    d: Definition, f: Figures, counted: Decimal, scale: Decimal, o: Outcome
+) -> Decimal:
     o.tier = tier_reached(d.tiers, counted)
     o.rate = d.tiers[o.tier - 1].rate if o.tier else ZERO
     total = ZERO
@@ -686,7 +701,13 @@ def _payment(d: Definition, f: Figures, counted: Decimal, scale: Decimal, o: Out
     for bucket, value in sorted(f.buckets.items()):
         rate = d.bands[bucket - 1].rate if bucket else ZERO
         days = d.bands[bucket - 1].days_max if bucket else None
-        o.step("payment_band", band=bucket, days_max=days if days is not None else "", rate=rate, base=value * scale)
+        o.step(
+            "payment_band",
+            band=bucket,
+            days_max=days if days is not None else "",
+            rate=rate,
+            base=value * scale,
+        )
         total += rate * value * scale
     return total
 

@@ -13,9 +13,9 @@ from django.db.models import Count, Max, OuterRef, QuerySet, Subquery, Sum
 from django.utils.translation import gettext as _
 
 from qudao.core.periods import Period
+from qudao.core.permissions import is_partner_user, restrict
 from qudao.facts.choices import BatchStatus
 from qudao.facts.models import Batch
-from qudao.core.permissions import is_partner_user, restrict
 from qudao.programs.models import (
     Program,
     ProgramVersion,
@@ -49,14 +49,18 @@ EXPORT_COLUMNS = [
 
 def statements_visible(user: Any | None) -> QuerySet[Statement]:
     """``user=None`` is the operator at the console (``qudao export`` without ``--user``)."""
-    statements = Statement.objects.all() if user is None else restrict(Statement.objects.all(), user)
+    statements = (
+        Statement.objects.all() if user is None else restrict(Statement.objects.all(), user)
+    )
     if is_partner_user(user):
         statements = statements.filter(status=SettlementStatus.APPROVED)
     return statements.select_related("partner", "settlement")
 
 
 def statement_lines_visible(user: Any | None) -> QuerySet[StatementLine]:
-    lines = StatementLine.objects.all() if user is None else restrict(StatementLine.objects.all(), user)
+    lines = (
+        StatementLine.objects.all() if user is None else restrict(StatementLine.objects.all(), user)
+    )
     if is_partner_user(user):
         lines = lines.filter(statement__status=SettlementStatus.APPROVED)
     return lines
@@ -140,7 +144,9 @@ def rebates_export(
         raise ValueError(_("Name the settled period: --period 2020Q1 (or 2020-02)."))
     settlement = settlement or latest_settlement(period)
     if settlement is None:
-        raise ValueError(_("No settlement was made for %(period)s.") % {"period": Period.parse(period).key})
+        raise ValueError(
+            _("No settlement was made for %(period)s.") % {"period": Period.parse(period).key}
+        )
     lines = statement_lines_visible(user).filter(statement__settlement=settlement)
     return EXPORT_COLUMNS, [_export_row(row) for row in statement_rows(lines)]
 
@@ -182,7 +188,11 @@ def program_list(*, user: Any) -> QuerySet[Any]:
 
 
 def settlement_list(*, user: Any) -> QuerySet[Settlement]:
-    return restrict(Settlement.objects.all(), user).select_related("created_by").annotate(statement_count=Count("statements"))
+    return (
+        restrict(Settlement.objects.all(), user)
+        .select_related("created_by")
+        .annotate(statement_count=Count("statements"))
+    )
 
 
 def statement_list(*, user: Any) -> QuerySet[Statement]:
@@ -192,10 +202,23 @@ def statement_list(*, user: Any) -> QuerySet[Statement]:
 def payment_export(settlement: Settlement, user: Any) -> tuple[list[str], list[list[Any]]]:
     """The approved statements of a settlement for the ERP: one row per partner; a negative
     amount is a debit note."""
-    headers = ["document_no", "partner_code", "partner_name", "period", "amount", "currency", "kind", "approved_at"]
+    headers = [
+        "document_no",
+        "partner_code",
+        "partner_name",
+        "period",
+        "amount",
+        "currency",
+        "kind",
+        "approved_at",
+    ]
     currency = settings.QUDAO.get("BASE_CURRENCY", "CNY")
     rows = []
-    for statement in statements_visible(user).filter(settlement=settlement, status=SettlementStatus.APPROVED).order_by("partner__code"):
+    for statement in (
+        statements_visible(user)
+        .filter(settlement=settlement, status=SettlementStatus.APPROVED)
+        .order_by("partner__code")
+    ):
         rows.append(
             [
                 statement.document_no,
@@ -205,7 +228,9 @@ def payment_export(settlement: Settlement, user: Any) -> tuple[list[str], list[l
                 _money(statement.payable),
                 currency,
                 "credit" if statement.payable >= 0 else "debit",
-                statement.approved_at.isoformat(timespec="seconds") if statement.approved_at else "",
+                statement.approved_at.isoformat(timespec="seconds")
+                if statement.approved_at
+                else "",
             ]
         )
     return headers, rows
@@ -221,7 +246,12 @@ def settlement_summary(settlement: Settlement) -> dict[str, Any]:
     by_program = list(
         StatementLine.objects.filter(statement__settlement=settlement)
         .values("program_code", "kind")
-        .annotate(lines=Count("pk"), base=Sum("base"), entitlement=Sum("entitlement"), payable=Sum("payable"))
+        .annotate(
+            lines=Count("pk"),
+            base=Sum("base"),
+            entitlement=Sum("entitlement"),
+            payable=Sum("payable"),
+        )
         .order_by("program_code", "kind")
     )
     return {"by_status": by_status, "by_program": by_program}
@@ -241,7 +271,6 @@ def statement_export(context: dict[str, Any]) -> tuple[list[str], list[list[Any]
 
 def last_sales_day() -> date | None:
     """The last day of sell-in on record (committed batches)."""
-    return (
-        Batch.objects.filter(fact="sell_in", status=BatchStatus.COMMITTED)
-        .aggregate(day=Max("last_date"))["day"]
-    )
+    return Batch.objects.filter(fact="sell_in", status=BatchStatus.COMMITTED).aggregate(
+        day=Max("last_date")
+    )["day"]

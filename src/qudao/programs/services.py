@@ -34,7 +34,6 @@ from qudao.programs.models import (
 from qudao.programs.rules import ZERO, Definition, parse_definition, parse_toml
 from qudao.programs.settling import Computed, approved_paid, compute, plan
 
-
 # -- programs ----------------------------------------------------------------------------
 
 
@@ -47,9 +46,15 @@ def program_version_create(
     ensure_may_change(ProgramVersion, actor)
     program, created = Program.objects.select_for_update().get_or_create(
         code=definition.code,
-        defaults={"name_en": definition.name_en or definition.name_zh, "name_zh": definition.name_zh},
+        defaults={
+            "name_en": definition.name_en or definition.name_zh,
+            "name_zh": definition.name_zh,
+        },
     )
-    if not created and (program.name_en, program.name_zh) != (definition.name_en, definition.name_zh):
+    if not created and (program.name_en, program.name_zh) != (
+        definition.name_en,
+        definition.name_zh,
+    ):
         program.name_en = definition.name_en or definition.name_zh
         program.name_zh = definition.name_zh
         if actor is not None:
@@ -97,7 +102,9 @@ def program_version_publish(*, version: ProgramVersion, actor: Any | None = None
 
 
 @transaction.atomic
-def program_version_withdraw(*, version: ProgramVersion, actor: Any | None = None) -> ProgramVersion:
+def program_version_withdraw(
+    *, version: ProgramVersion, actor: Any | None = None
+) -> ProgramVersion:
     """No longer settled from now on (what it paid stays paid)."""
     ensure_may_change(ProgramVersion, actor)
     version = ProgramVersion.objects.select_for_update().get(pk=version.pk)
@@ -165,7 +172,9 @@ def _write_settlement(
     now_paid = approved_paid(codes, partner_ids)
     then_paid = {k: v for k, v in computed.paid_snapshot.items() if k[0] in partner_ids}
     if now_paid != then_paid:
-        raise PaidMeanwhile(_("A statement was approved while this settlement was computed: settle again."))
+        raise PaidMeanwhile(
+            _("A statement was approved while this settlement was computed: settle again.")
+        )
     settlement = Settlement(
         period=settled.key,
         period_start=settled.start,
@@ -176,10 +185,19 @@ def _write_settlement(
             "period": settled.key,
             "negative_payable": negative_handling(),
             "document_prefix": document_prefix(),
-            "versions": sorted({f"{line.task.version.program.code} v{line.task.version.number}" for line in computed.lines}),
+            "versions": sorted(
+                {
+                    f"{line.task.version.program.code} v{line.task.version.number}"
+                    for line in computed.lines
+                }
+            ),
             "skipped": skipped,
         },
-        row_counts={**computed.counts, "partners": len(computed.partners), "lines": len(computed.lines)},
+        row_counts={
+            **computed.counts,
+            "partners": len(computed.partners),
+            "lines": len(computed.lines),
+        },
     )
     if actor is not None:
         settlement._history_user = actor  # type: ignore[attr-defined]
@@ -240,7 +258,10 @@ def _write_settlement(
     )
     _supersede(settlement, computed)
     settlement.total_payable = sum((s.payable for s in statements.values()), ZERO)
-    settlement.timings = {"compute_s": round(computing, 3), "write_s": round(time.perf_counter() - started, 3)}
+    settlement.timings = {
+        "compute_s": round(computing, 3),
+        "write_s": round(time.perf_counter() - started, 3),
+    }
     settlement.save(update_fields=["total_payable", "timings", "updated_at"])
     return settlement
 
@@ -283,7 +304,10 @@ def _carried_in(partner_ids: set[int]) -> dict[int, Decimal]:
 def _supersede(settlement: Settlement, computed: Computed) -> None:
     """Drafts of earlier settlements covering the same (partner, program, period) are
     superseded: approving them after this one would pay twice."""
-    pairs = {(computed.partners[line.partner], line.task.version.program.code, line.period.key) for line in computed.lines}
+    pairs = {
+        (computed.partners[line.partner], line.task.version.program.code, line.period.key)
+        for line in computed.lines
+    }
     if not pairs:
         return
     candidates = StatementLine.objects.filter(
@@ -335,17 +359,21 @@ def _approve(statement: Statement, actor: Any | None) -> None:
             _("Only a draft statement can be approved; this one is %(status)s.")
             % {"status": statement.get_status_display()}
         )
-    if negative_handling() == "offset" and statement.carried_in != _carried_in({statement.partner_id}).get(
-        statement.partner_id, ZERO
-    ):
-        raise ValidationError(_("The balance carried forward changed since this settlement: settle again."))
+    if negative_handling() == "offset" and statement.carried_in != _carried_in(
+        {statement.partner_id}
+    ).get(statement.partner_id, ZERO):
+        raise ValidationError(
+            _("The balance carried forward changed since this settlement: settle again.")
+        )
     statement.status = SettlementStatus.APPROVED
     statement.approved_by = actor
     statement.approved_at = timezone.now()
     statement.document_no = f"{document_prefix()}{statement.settlement_id}-{statement.pk}"
     if actor is not None:
         statement._history_user = actor  # type: ignore[attr-defined]
-    statement.save(update_fields=["status", "approved_by", "approved_at", "document_no", "updated_at"])
+    statement.save(
+        update_fields=["status", "approved_by", "approved_at", "document_no", "updated_at"]
+    )
 
 
 @transaction.atomic
@@ -353,7 +381,9 @@ def settlement_approve(*, settlement: Settlement, actor: Any | None = None) -> i
     """Approve every draft statement of ``settlement``; how many were approved."""
     ensure_may_change(Statement, actor)
     drafts = list(
-        Statement.objects.select_for_update().filter(settlement=settlement, status=SettlementStatus.DRAFT)
+        Statement.objects.select_for_update().filter(
+            settlement=settlement, status=SettlementStatus.DRAFT
+        )
     )
     if not drafts and settlement.status != SettlementStatus.DRAFT:
         raise ValidationError(_("This settlement has no draft statements left to approve."))

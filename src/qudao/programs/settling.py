@@ -123,7 +123,9 @@ class Plan:
     skipped: list[str] = field(default_factory=list)
 
 
-def versions_in_effect(first: date, last: date, *, include_drafts: bool = False) -> list[ProgramVersion]:
+def versions_in_effect(
+    first: date, last: date, *, include_drafts: bool = False
+) -> list[ProgramVersion]:
     statuses = [VersionStatus.PUBLISHED, *([VersionStatus.DRAFT] if include_drafts else [])]
     return list(
         ProgramVersion.objects.filter(status__in=statuses, valid_from__lte=last)
@@ -144,15 +146,16 @@ def plan(period: Period, *, program_codes: Iterable[str] | None = None) -> Plan:
         if wanted is not None and code not in wanted:
             continue
         for settled, through in settlement_periods(period, versions[0].settlement):
-            version = next(
+            chosen = next(
                 (
                     v
                     for v in versions
-                    if v.valid_from <= settled.end and (v.valid_to is None or v.valid_to >= settled.start)
+                    if v.valid_from <= settled.end
+                    and (v.valid_to is None or v.valid_to >= settled.start)
                 ),
                 None,
             )
-            if version is None:
+            if chosen is None:
                 continue
             ahead = StatementLine.objects.filter(
                 program_code=code,
@@ -164,7 +167,7 @@ def plan(period: Period, *, program_codes: Iterable[str] | None = None) -> Plan:
             if ahead:
                 result.skipped.append(f"{code} {settled.key}")
                 continue
-            result.tasks.append(Task(version, version.rules, settled, through))
+            result.tasks.append(Task(chosen, chosen.rules, settled, through))
     return result
 
 
@@ -183,14 +186,18 @@ def enrolled_partners(d: Definition) -> dict[str, int]:
     return found
 
 
-def approved_paid(codes: Iterable[str], partner_pks: Iterable[int] | None = None) -> dict[tuple[int, str, str], Decimal]:
+def approved_paid(
+    codes: Iterable[str], partner_pks: Iterable[int] | None = None
+) -> dict[tuple[int, str, str], Decimal]:
     """(partner pk, program, settlement period) → Σ approved payable."""
     lines = StatementLine.objects.filter(
         program_code__in=list(codes), statement__status=SettlementStatus.APPROVED
     )
     if partner_pks is not None:
         lines = lines.filter(statement__partner_id__in=list(partner_pks))
-    totals = lines.values("statement__partner_id", "program_code", "period").annotate(paid=Sum("payable"))
+    totals = lines.values("statement__partner_id", "program_code", "period").annotate(
+        paid=Sum("payable")
+    )
     return {
         (row["statement__partner_id"], row["program_code"], row["period"]): row["paid"] or ZERO
         for row in totals
@@ -259,27 +266,53 @@ def compute(
         earlier = [p for p in earlier if p.end < task.period.start and p.end >= restate_from]
         windows = [Window(0, *task.window)]
         for index, prior in enumerate(earlier, start=1):
-            windows.append(Window(index, max(prior.start, d.valid_from), min(prior.end, d.valid_to or prior.end)))
+            windows.append(
+                Window(
+                    index, max(prior.start, d.valid_from), min(prior.end, d.valid_to or prior.end)
+                )
+            )
         if d.kind == "growth":
-            windows += [Window(-1 - w.key, year_before(w.first), year_before(w.last)) for w in list(windows)]
+            windows += [
+                Window(-1 - w.key, year_before(w.first), year_before(w.last)) for w in list(windows)
+            ]
         figures = read_figures(d, windows, known_by=task.through, con=con)
         counts["lines_read"] += sum(f.lines for (p, w), f in figures.items() if w >= 0)
         counts["programs"][f"{code} {task.period.key}"] = len(enrolled)
         for partner_code, partner_id in enrolled.items():
             partners[partner_code] = partner_id
             lines.append(
-                _line(task, partner_code, partner_id, task.period, task.through, True, figures, 0, voids, paid)
+                _line(
+                    task,
+                    partner_code,
+                    partner_id,
+                    task.period,
+                    task.through,
+                    True,
+                    figures,
+                    0,
+                    voids,
+                    paid,
+                )
             )
         for index, prior in enumerate(earlier, start=1):
-            for (partner_id, program, key), _paid in paid.items():
-                if program != code or key != prior.key:
+            for partner_id, program, key in paid:
+                prior_code = codes_by_pk.get(partner_id)
+                if program != code or key != prior.key or prior_code is None:
                     continue
-                partner_code = codes_by_pk.get(partner_id)
-                if partner_code is None:
-                    continue
-                result = _line(task, partner_code, partner_id, prior, task.through, False, figures, index, voids, paid)
-                if result.payable != 0:
-                    partners[partner_code] = partner_id
+                result = _line(
+                    task,
+                    prior_code,
+                    partner_id,
+                    prior,
+                    task.through,
+                    False,
+                    figures,
+                    index,
+                    voids,
+                    paid,
+                )
+                if result.payable != 0:  # the period's money moved: an adjustment
+                    partners[prior_code] = partner_id
                     lines.append(result)
         if progress is not None:
             progress(done + 1, len(work.tasks))

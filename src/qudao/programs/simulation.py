@@ -54,7 +54,9 @@ class Simulation:
         return sum((p.current_cost or ZERO for p in self.partners), ZERO)
 
     def by_grade(self) -> list[dict[str, Any]]:
-        totals: dict[str, dict[str, Any]] = defaultdict(lambda: {"partners": 0, "cost": ZERO, "current": ZERO})
+        totals: dict[str, dict[str, Any]] = defaultdict(
+            lambda: {"partners": 0, "cost": ZERO, "current": ZERO}
+        )
         for p in self.partners:
             row = totals[p.grade or "—"]
             row["partners"] += 1
@@ -63,7 +65,9 @@ class Simulation:
         return [{"grade": g, **v} for g, v in sorted(totals.items())]
 
 
-def partner_figures(d: Definition, period: Period, through: date, codes: set[str] | None = None) -> dict[str, Figures]:
+def partner_figures(
+    d: Definition, period: Period, through: date, codes: set[str] | None = None
+) -> dict[str, Figures]:
     """Each partner's figures for one settlement period to ``through`` (with last year's for
     growth programs)."""
     first = max(period.start, d.valid_from)
@@ -77,7 +81,9 @@ def partner_figures(d: Definition, period: Period, through: date, codes: set[str
         if window == 0 and (codes is None or code in codes):
             found[code] = figures
     if d.kind == "growth":
-        for code in set(found) | {c for (c, w) in read if w == -1 and (codes is None or c in codes)}:
+        for code in set(found) | {
+            c for (c, w) in read if w == -1 and (codes is None or c in codes)
+        }:
             last_year = read.get((code, -1))
             found.setdefault(code, Figures()).base_last_year = last_year.base if last_year else ZERO
     return found
@@ -109,17 +115,29 @@ def simulate(version: ProgramVersion, period: Period) -> Simulation:
         for code in enrolled:
             found = figures.get(code, Figures())
             outcome = entitlement(d, found)
-            row = costs.setdefault(code, {"base": ZERO, "cost": ZERO, "current": ZERO, "tier": None, "rate": None, "next": None})
+            row = costs.setdefault(
+                code,
+                {
+                    "base": ZERO,
+                    "cost": ZERO,
+                    "current": ZERO,
+                    "tier": None,
+                    "rate": None,
+                    "next": None,
+                },
+            )
             row["base"] += found.base
             row["cost"] += outcome.entitlement
             row["tier"], row["rate"], row["next"] = outcome.tier, outcome.rate, next_tier(d, found)
             if current_rules is not None and code in current_enrolled:
-                row["current"] += entitlement(current_rules, current_figures.get(code, Figures())).entitlement
+                row["current"] += entitlement(
+                    current_rules, current_figures.get(code, Figures())
+                ).entitlement
     names = {
         code: (name_en, name_zh, grade or "")
-        for code, name_en, name_zh, grade in Partner.objects.filter(code__in=list(costs)).values_list(
-            "code", "name_en", "name_zh", "grade__code"
-        )
+        for code, name_en, name_zh, grade in Partner.objects.filter(
+            code__in=list(costs)
+        ).values_list("code", "name_en", "name_zh", "grade__code")
     }
     for code, row in sorted(costs.items()):
         name_en, name_zh, grade = names.get(code, ("", "", ""))
@@ -157,9 +175,12 @@ def partner_progress(partner: Partner, as_of: date) -> list[Progress]:
     """Where ``partner`` stands in each published program enrolling it on ``as_of``: the
     settlement period to date, the tier reached, and the distance to the next."""
     found = []
-    versions = ProgramVersion.objects.filter(
-        status=VersionStatus.PUBLISHED, valid_from__lte=as_of
-    ).exclude(valid_to__lt=as_of).select_related("program").order_by("program__code", "-number")
+    versions = (
+        ProgramVersion.objects.filter(status=VersionStatus.PUBLISHED, valid_from__lte=as_of)
+        .exclude(valid_to__lt=as_of)
+        .select_related("program")
+        .order_by("program__code", "-number")
+    )
     seen: set[int] = set()
     for version in versions:
         if version.program_id in seen:
@@ -168,9 +189,22 @@ def partner_progress(partner: Partner, as_of: date) -> list[Progress]:
         d = version.rules
         if partner.code not in enrolled_partners(d):
             continue
-        settled, through = settlement_periods(Period.parse(f"{as_of.year}-{as_of.month:02d}"), d.settlement)[0]
+        settled, through = settlement_periods(
+            Period.parse(f"{as_of.year}-{as_of.month:02d}"), d.settlement
+        )[0]
         through = min(through, as_of)
         figures = partner_figures(d, settled, through, {partner.code}).get(partner.code, Figures())
         outcome = entitlement(d, figures)
-        found.append(Progress(version, settled, through, figures, outcome.entitlement, outcome.tier, outcome.rate, next_tier(d, figures)))
+        found.append(
+            Progress(
+                version,
+                settled,
+                through,
+                figures,
+                outcome.entitlement,
+                outcome.tier,
+                outcome.rate,
+                next_tier(d, figures),
+            )
+        )
     return found

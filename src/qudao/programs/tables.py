@@ -11,15 +11,30 @@ class ProgramTable(tables.Table):
     code = tables.Column(linkify=True)
     name = tables.Column(verbose_name=_("Name"), order_by=("name_en",))
     kind = tables.Column(verbose_name=_("Kind"), accessor="latest_kind", orderable=False)
-    settlement = tables.Column(verbose_name=_("Settled by"), accessor="latest_settlement", orderable=False)
-    valid_from = tables.DateColumn(verbose_name=_("Valid from"), accessor="latest_from", orderable=False)
+    settlement = tables.Column(
+        verbose_name=_("Settled by"), accessor="latest_settlement", orderable=False
+    )
+    valid_from = tables.DateColumn(
+        verbose_name=_("Valid from"), accessor="latest_from", orderable=False
+    )
     valid_to = tables.DateColumn(verbose_name=_("Valid to"), accessor="latest_to", orderable=False)
     versions = tables.Column(verbose_name=_("Versions"), accessor="version_count", orderable=False)
-    status = tables.Column(verbose_name=_("Latest version"), accessor="latest_status", orderable=False)
+    status = tables.Column(
+        verbose_name=_("Latest version"), accessor="latest_status", orderable=False
+    )
 
     class Meta:
         model = Program
-        fields = ("code", "name", "kind", "settlement", "valid_from", "valid_to", "versions", "status")
+        fields = (
+            "code",
+            "name",
+            "kind",
+            "settlement",
+            "valid_from",
+            "valid_to",
+            "versions",
+            "status",
+        )
         order_by = ("code",)
 
     def render_kind(self, value: str) -> str:
@@ -35,7 +50,9 @@ class SettlementTable(tables.Table):
     status = StatusColumn()
     created_at = tables.DateTimeColumn(verbose_name=_("Made"), format="SHORT_DATETIME_FORMAT")
     created_by = tables.Column(verbose_name=_("By"))
-    partners = tables.Column(verbose_name=_("Statements"), accessor="statement_count", orderable=False)
+    partners = tables.Column(
+        verbose_name=_("Statements"), accessor="statement_count", orderable=False
+    )
     total_payable = MoneyColumn(verbose_name=_("Payable"))
 
     class Meta:
@@ -45,8 +62,14 @@ class SettlementTable(tables.Table):
 
 
 class StatementTable(tables.Table):
-    partner = tables.Column(verbose_name=_("Partner"), accessor="partner__code", linkify=lambda record: record.get_absolute_url())
-    partner_name = tables.Column(verbose_name=_("Name"), accessor="partner__name", order_by=("partner__name_en",))
+    partner = tables.Column(
+        verbose_name=_("Partner"),
+        accessor="partner__code",
+        linkify=lambda record: record.get_absolute_url(),
+    )
+    partner_name = tables.Column(
+        verbose_name=_("Name"), accessor="partner__name", order_by=("partner__name_en",)
+    )
     period = tables.Column(verbose_name=_("Period"), accessor="settlement__period")
     settlement = tables.Column(verbose_name=_("Settlement"), accessor="settlement_id")
     status = StatusColumn()
@@ -58,5 +81,16 @@ class StatementTable(tables.Table):
 
     class Meta:
         model = Statement
-        fields = ("partner", "partner_name", "period", "settlement", "status", "lines_payable", "deductions", "carried_in", "payable", "document_no")
+        fields = (
+            "partner",
+            "partner_name",
+            "period",
+            "settlement",
+            "status",
+            "lines_payable",
+            "deductions",
+            "carried_in",
+            "payable",
+            "document_no",
+        )
         order_by = ("-settlement", "partner")

@@ -5,7 +5,7 @@ decide who may do what; a partner user reaches only its own approved statements.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, NoReturn
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,13 +14,14 @@ from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
-from qudao.core.permissions import can_change, is_partner_user, restrict
 from qudao.core.periods import Period
+from qudao.core.permissions import can_change, is_partner_user, restrict
 from qudao.core.views import ObjectListView, export_response
 from qudao.partners.models import Partner
 from qudao.programs import selectors
@@ -41,6 +42,14 @@ from qudao.programs.simulation import partner_progress, simulate
 from qudao.programs.tables import ProgramTable, SettlementTable, StatementTable
 
 
+def _refuse(request: HttpRequest) -> NoReturn:
+    """A write the user may not make: 403 for the brand's staff; partners' users get 404,
+    as for everything of the brand's they may not see."""
+    if is_partner_user(request.user):
+        raise Http404
+    raise PermissionDenied
+
+
 class ProgramListView(ObjectListView):
     selector = selectors.program_list
     filterset_class = ProgramFilterSet
@@ -53,15 +62,22 @@ class ProgramListView(ObjectListView):
     def extra_context(self, request: HttpRequest) -> dict[str, Any]:
         if not can_change(request.user, ProgramVersion):
             return {}
-        return {"extra_actions": [{"url": reverse("programs:program_load"), "label": _("Load a program file")}]}
+        return {
+            "extra_actions": [
+                {"url": reverse("programs:program_load"), "label": _("Load a program file")}
+            ]
+        }
 
 
 def _version_or_404(request: HttpRequest, pk: int) -> ProgramVersion:
-    versions = restrict(ProgramVersion.objects.select_related("program", "created_by"), request.user)
+    versions = restrict(
+        ProgramVersion.objects.select_related("program", "created_by"), request.user
+    )
     return get_object_or_404(versions, pk=pk)
 
 
 @login_required
+@require_GET
 def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
     program = get_object_or_404(restrict(Program.objects.all(), request.user), pk=pk)
     latest = program.versions.aggregate(n=Max("number"))["n"]
@@ -72,11 +88,14 @@ def program_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
     version = _version_or_404(request, pk)
     if request.GET.get("format") == "toml":
         response = HttpResponse(version.source, content_type="application/toml; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{version.program.code}-v{version.number}.toml"'
+        response["Content-Disposition"] = (
+            f'attachment; filename="{version.program.code}-v{version.number}.toml"'
+        )
         return response
     return render(
         request,
@@ -95,7 +114,7 @@ def version_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _default_period() -> str:
     """The quarter of the last sales on record (what people most likely settle or simulate)."""
-    return Period.quarter_of(selectors.last_sales_day() or date.today()).key
+    return Period.quarter_of(selectors.last_sales_day() or timezone.localdate()).key
 
 
 @login_required
@@ -111,17 +130,18 @@ def version_action(request: HttpRequest, pk: int) -> HttpResponse:
             program_version_withdraw(version=version, actor=request.user)
             messages.success(request, _("Withdrawn: no longer settled."))
     except PermissionDenied:
-        raise Http404 from None
+        _refuse(request)
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
     return redirect("programs:version", version.pk)
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def program_add(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """A new program, or (``pk``) a new version of one, started from that version."""
     if not can_change(request.user, ProgramVersion):
-        raise Http404
+        _refuse(request)
     base = _version_or_404(request, pk) if pk else None
     if request.method == "POST":
         form = ProgramForm(request.POST)
@@ -132,31 +152,50 @@ def program_add(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             messages.success(request, _("Saved %(name)s.") % {"name": version})
             return redirect("programs:version", version.pk)
     else:
-        form = ProgramForm(initial=ProgramForm.initial_from(base.definition) if base else {"valid_from": date.today().replace(month=1, day=1)})
-    title = _("New version of %(code)s") % {"code": base.program.code} if base else _("New rebate program")
-    return render(request, "programs/program_form.html", {"form": form, "title": title, "base": base})
+        form = ProgramForm(
+            initial=ProgramForm.initial_from(base.definition)
+            if base
+            else {"valid_from": timezone.localdate().replace(month=1, day=1)}
+        )
+    title = (
+        _("New version of %(code)s") % {"code": base.program.code}
+        if base
+        else _("New rebate program")
+    )
+    return render(
+        request, "programs/program_form.html", {"form": form, "title": title, "base": base}
+    )
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def program_load(request: HttpRequest) -> HttpResponse:
     if not can_change(request.user, ProgramVersion):
-        raise Http404
+        _refuse(request)
     form = ProgramFileForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         version = program_version_create(
-            definition=form.definition, source=form.source, actor=request.user, publish=form.cleaned_data["publish"]
+            definition=form.definition,
+            source=form.source,
+            actor=request.user,
+            publish=form.cleaned_data["publish"],
         )
         messages.success(request, _("Saved %(name)s.") % {"name": version})
         return redirect("programs:version", version.pk)
-    return render(request, "programs/program_load.html", {"form": form, "title": _("Load a program file")})
+    return render(
+        request, "programs/program_load.html", {"form": form, "title": _("Load a program file")}
+    )
 
 
 @login_required
+@require_GET
 def version_simulate(request: HttpRequest, pk: int) -> HttpResponse:
     version = _version_or_404(request, pk)
     form = PeriodForm(request.GET or None)
     if not form.is_valid():
-        messages.error(request, "; ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(
+            request, "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        )
         return redirect("programs:version", version.pk)
     period = Period.parse(form.cleaned_data["period"])
     try:
@@ -165,17 +204,52 @@ def version_simulate(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "; ".join(exc.problems))
         return redirect("programs:version", version.pk)
     if request.GET.get("export") in ("csv", "xlsx"):
-        headers = ["partner_code", "partner_name", "grade", "base", "tier", "rate", "cost", "current_cost", "difference", "next_tier", "distance", "worth"]
+        headers = [
+            "partner_code",
+            "partner_name",
+            "grade",
+            "base",
+            "tier",
+            "rate",
+            "cost",
+            "current_cost",
+            "difference",
+            "next_tier",
+            "distance",
+            "worth",
+        ]
         rows = [
-            [p.code, p.name, p.grade, p.base, p.tier, p.rate, p.cost, p.current_cost, p.difference,
-             p.next.tier if p.next else None, round_money(p.next.distance) if p.next else None, p.next.worth if p.next else None]
+            [
+                p.code,
+                p.name,
+                p.grade,
+                p.base,
+                p.tier,
+                p.rate,
+                p.cost,
+                p.current_cost,
+                p.difference,
+                p.next.tier if p.next else None,
+                round_money(p.next.distance) if p.next else None,
+                p.next.worth if p.next else None,
+            ]
             for p in result.partners
         ]
-        return export_response(headers=headers, rows=rows, fmt=request.GET["export"], filename=f"simulation-{version.program.code}-{period.key}")
+        return export_response(
+            headers=headers,
+            rows=rows,
+            fmt=request.GET["export"],
+            filename=f"simulation-{version.program.code}-{period.key}",
+        )
     return render(
         request,
         "programs/simulation.html",
-        {"sim": result, "version": version, "title": _("Simulation of %(version)s over %(period)s") % {"version": version, "period": period.label}},
+        {
+            "sim": result,
+            "version": version,
+            "title": _("Simulation of %(version)s over %(period)s")
+            % {"version": version, "period": period.label},
+        },
     )
 
 
@@ -190,7 +264,10 @@ class SettlementListView(ObjectListView):
     def extra_context(self, request: HttpRequest) -> dict[str, Any]:
         if not can_change(request.user, Settlement):
             return {}
-        return {"list_intro": "programs/_settle_form.html", "settle_form": PeriodForm(initial={"period": _default_period()})}
+        return {
+            "list_intro": "programs/_settle_form.html",
+            "settle_form": PeriodForm(initial={"period": _default_period()}),
+        }
 
 
 @login_required
@@ -198,34 +275,61 @@ class SettlementListView(ObjectListView):
 def settlement_create(request: HttpRequest) -> HttpResponse:
     form = PeriodForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "; ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(
+            request, "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        )
         return redirect("programs:settlement_list")
     try:
         settlement = rebates_settle(period=form.cleaned_data["period"], actor=request.user)
     except PermissionDenied:
-        raise Http404 from None
+        _refuse(request)
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
         return redirect("programs:settlement_list")
     if not settlement.row_counts.get("lines"):
-        messages.warning(request, _("No program was in effect for %(period)s: nothing to settle.") % {"period": settlement.period})
+        messages.warning(
+            request,
+            _("No program was in effect for %(period)s: nothing to settle.")
+            % {"period": settlement.period},
+        )
     else:
-        messages.success(request, _("Settled %(period)s: review the statements, then approve them.") % {"period": settlement.period})
+        messages.success(
+            request,
+            _("Settled %(period)s: review the statements, then approve them.")
+            % {"period": settlement.period},
+        )
     return redirect(settlement.get_absolute_url())
 
 
 @login_required
+@require_GET
 def settlement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     settlement = get_object_or_404(selectors.settlement_list(user=request.user), pk=pk)
     export = request.GET.get("export")
     if export in ("csv", "xlsx"):
-        headers, rows = selectors.rebates_export(settlement.period, request.user, settlement=settlement)
-        return export_response(headers=headers, rows=rows, fmt=export, filename=f"rebates-{settlement.period}-{settlement.pk}")
+        headers, rows = selectors.rebates_export(
+            settlement.period, request.user, settlement=settlement
+        )
+        return export_response(
+            headers=headers,
+            rows=rows,
+            fmt=export,
+            filename=f"rebates-{settlement.period}-{settlement.pk}",
+        )
     payments = request.GET.get("payments")
     if payments in ("csv", "xlsx"):
         headers, rows = selectors.payment_export(settlement, request.user)
-        return export_response(headers=headers, rows=rows, fmt=payments, filename=f"rebate-payments-{settlement.period}-{settlement.pk}")
-    statements = selectors.statements_visible(request.user).filter(settlement=settlement).order_by("partner__code")
+        return export_response(
+            headers=headers,
+            rows=rows,
+            fmt=payments,
+            filename=f"rebate-payments-{settlement.period}-{settlement.pk}",
+        )
+    statements = (
+        selectors.statements_visible(request.user)
+        .filter(settlement=settlement)
+        .order_by("partner__code")
+    )
     table = StatementTable(statements, request=request, exclude=("period", "settlement"))
     RequestConfig(request, paginate={"per_page": 50}).configure(table)
     return render(
@@ -234,7 +338,8 @@ def settlement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "settlement": settlement,
             "table": table,
-            "title": _("Settlement %(id)s · %(period)s") % {"id": settlement.pk, "period": settlement.period},
+            "title": _("Settlement %(id)s · %(period)s")
+            % {"id": settlement.pk, "period": settlement.period},
             "can_approve": can_change(request.user, Statement) and settlement.status == "draft",
             "summary": selectors.settlement_summary(settlement),
         },
@@ -248,7 +353,7 @@ def settlement_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         count = settlement_approve(settlement=settlement, actor=request.user)
     except PermissionDenied:
-        raise Http404 from None
+        _refuse(request)
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
     else:
@@ -262,17 +367,20 @@ class StatementListView(ObjectListView):
     table_class = StatementTable
     model = Statement
     title = gettext_lazy("Rebate statements")
-    empty_hint = gettext_lazy("No statements yet: they appear once a period is settled (partners see them once approved).")
+    empty_hint = gettext_lazy(
+        "No statements yet: they appear once a period is settled (partners see them once approved)."
+    )
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     statement = get_object_or_404(selectors.statements_visible(request.user), pk=pk)
     if request.method == "POST":
         try:
             statement_approve(statement=statement, actor=request.user)
         except PermissionDenied:
-            raise Http404 from None
+            _refuse(request)
         except ValidationError as exc:
             messages.error(request, "; ".join(exc.messages))
         else:
@@ -282,18 +390,27 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         language = request.GET.get("language") or None
         data = statement_pdf(statement, user=request.user, language=language)
         response = HttpResponse(data, content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="rebate-statement-{statement.settlement.period}-{statement.partner.code}.pdf"'
+        response["Content-Disposition"] = (
+            "attachment; filename="
+            f'"rebate-statement-{statement.settlement.period}-{statement.partner.code}.pdf"'
+        )
         return response
     context = selectors.statement_context(statement, request.user)
     if request.GET.get("export") in ("csv", "xlsx"):
         headers, rows = selectors.statement_export(context)
-        return export_response(headers=headers, rows=rows, fmt=request.GET["export"], filename=f"rebate-statement-{statement.settlement.period}-{statement.partner.code}")
+        return export_response(
+            headers=headers,
+            rows=rows,
+            fmt=request.GET["export"],
+            filename=f"rebate-statement-{statement.settlement.period}-{statement.partner.code}",
+        )
     return render(
         request,
         "programs/statement_detail.html",
         {
             **context,
-            "title": _("Rebate statement · %(partner)s · %(period)s") % {"partner": statement.partner.code, "period": statement.settlement.period},
+            "title": _("Rebate statement · %(partner)s · %(period)s")
+            % {"partner": statement.partner.code, "period": statement.settlement.period},
             "can_approve": can_change(request.user, Statement) and statement.status == "draft",
             "partner_side": is_partner_user(request.user),
             "history": statement.history.select_related("history_user")[:20],
@@ -302,6 +419,7 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def partner_rebates(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """A partner's standing in its programs (the distance to the next tier) and its
     statements: a partner user's own page; the brand's staff open any partner in scope."""
@@ -311,12 +429,14 @@ def partner_rebates(request: HttpRequest, pk: int | None = None) -> HttpResponse
             return redirect("programs:statement_list")
         pk = request.user.partner_id  # type: ignore[union-attr]
     partner = get_object_or_404(partners, pk=pk)
-    as_of = selectors.last_sales_day() or date.today()
+    as_of = selectors.last_sales_day() or timezone.localdate()
     if request.GET.get("as_of"):
         try:
             as_of = date.fromisoformat(request.GET["as_of"])
         except ValueError:
-            messages.error(request, _("Not a date: %(value)s") % {"value": request.GET["as_of"][:20]})
+            messages.error(
+                request, _("Not a date: %(value)s") % {"value": request.GET["as_of"][:20]}
+            )
     return render(
         request,
         "programs/partner_rebates.html",
@@ -324,7 +444,9 @@ def partner_rebates(request: HttpRequest, pk: int | None = None) -> HttpResponse
             "partner": partner,
             "as_of": as_of,
             "progress": partner_progress(partner, as_of),
-            "statements": selectors.statements_visible(request.user).filter(partner=partner).order_by("-settlement_id")[:24],
+            "statements": selectors.statements_visible(request.user)
+            .filter(partner=partner)
+            .order_by("-settlement_id")[:24],
             "title": _("Rebates of %(partner)s") % {"partner": partner.name},
         },
     )

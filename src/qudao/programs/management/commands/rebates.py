@@ -40,7 +40,10 @@ class Command(BaseCommand):
             if opts["action"] == "approve":
                 settlement = Settlement.objects.get(pk=opts["settlement"])
                 count = settlement_approve(settlement=settlement, actor=actor)
-                self.stdout.write(f"settlement {settlement.pk} ({settlement.period}): {count} statement(s) approved")
+                self.stdout.write(
+                    f"settlement {settlement.pk} ({settlement.period}): "
+                    f"{count} statement(s) approved"
+                )
                 return
             settlement = rebates_settle(
                 period=opts["period"],
