@@ -981,6 +981,19 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         body=lambda s: {"expires_on": "2032-01-01"},
     ),
     ("GET", "/api/risk/"): Operation(api_expect(200)),  # empty for partner users
+    ("GET", "/api/rebate-programs/"): Operation(api_expect(200)),  # empty for partner users
+    ("GET", "/api/rebate-statements/"): Operation(api_expect(200)),
+    ("GET", "/api/rebate-statements/{statement_id}"): Operation(
+        api_expect(200, no_role=404), path=lambda s: {"statement_id": s.statement.pk}
+    ),
+    ("POST", "/api/rebate-statements/{statement_id}/approve"): Operation(
+        # approved already: the reason, nothing changes
+        api_expect(403, director=422, finance=422, no_role=404),
+        path=lambda s: {"statement_id": s.statement.pk},
+    ),
+    ("POST", "/api/rebate-settlements/"): Operation(
+        api_expect(403, director=201, finance=201), body=lambda s: {"period": "2020Q2"}
+    ),
 }
 
 
@@ -1067,6 +1080,10 @@ OUTSIDE_EUROPE: dict[str, Page] = {
     ),
 }
 API_OUTSIDE_EUROPE: dict[tuple[str, str], Operation] = {
+    ("GET", "/api/rebate-statements/{statement_id}"): Operation(
+        _outside(director=200, reader=200, anonymous=401),
+        path=lambda s: {"statement_id": s.statement_us.pk},
+    ),
     ("POST", "/api/complaints/"): Operation(
         _outside(director=201, reader=403, anonymous=401),
         body=lambda s: {

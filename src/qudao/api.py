@@ -11,6 +11,7 @@ from qudao.facts.api import router as facts_router
 from qudao.governance.api import complaints_router, compliance_router, risk_router
 from qudao.governance.api import router as governance_router
 from qudao.partners.api import router as partners_router
+from qudao.programs.api import programs_router, settlements_router, statements_router
 from qudao.territories.api import router as territories_router
 
 api = QudaoAPI(
@@ -18,7 +19,7 @@ api = QudaoAPI(
     version="1.0.0",
     description="Channel master data (partners, regions, products, price lists, targets), "
     "imports, the review, violations with their workflow, complaints, licences and "
-    "agreements, and partner risk.",
+    "agreements, partner risk, and rebates (programs, settlements, statements).",
     auth=[TokenAuth(), django_auth],
 )
 
@@ -44,3 +45,6 @@ api.add_router("/violations", governance_router)
 api.add_router("/complaints", complaints_router)
 api.add_router("/compliance-items", compliance_router)
 api.add_router("/risk", risk_router)
+api.add_router("/rebate-programs", programs_router)
+api.add_router("/rebate-statements", statements_router)
+api.add_router("/rebate-settlements", settlements_router)

@@ -33,6 +33,8 @@ from qudao.facts.store import fact_table
 from qudao.governance.services import risk_profiles_refresh
 from qudao.partners.models import Partner, Target
 from qudao.partners.seeds import reference_data_ensure
+from qudao.programs.models import Program
+from qudao.programs.services import program_load, rebates_settle
 from qudao.territories.models import Region
 
 DATA = Path(__file__).resolve().parent / "adventureworks"
@@ -342,4 +344,21 @@ def build_demo(progress: Callable[[str], Any] = print, *, review: bool = True) -
     # checkable") until people record them; confirmed violations weigh in as they come.
     progress("partner risk …")
     results["risk"] = risk_profiles_refresh()
+    progress("rebate programs and settlements …")
+    results["rebates"] = _demo_rebates()
     return results
+
+
+# 2019's quarters settled and approved; the last one left a draft for finance to approve.
+DEMO_SETTLEMENTS = ("2019Q1", "2019Q2", "2019Q3", "2019-10", "2019-11", "2019Q4")
+
+
+def _demo_rebates() -> list[str]:
+    """The programs under ``demo/programs`` and 2019 settled, once."""
+    if Program.objects.exists():
+        return []
+    for path in sorted((Path(__file__).parent / "programs").glob("*.toml")):
+        program_load(text=path.read_text(encoding="utf-8"))
+    for period in DEMO_SETTLEMENTS:
+        rebates_settle(period=period, approve=period != DEMO_SETTLEMENTS[-1])
+    return list(DEMO_SETTLEMENTS)

@@ -32,7 +32,7 @@ from qudao.programs.models import (
     VersionStatus,
 )
 from qudao.programs.rules import ZERO, Definition, parse_definition, parse_toml
-from qudao.programs.settling import Computed, approved_paid, compute, plan
+from qudao.programs.settling import Computed, LineResult, approved_paid, compute, plan
 
 # -- programs ----------------------------------------------------------------------------
 
@@ -202,55 +202,28 @@ def _write_settlement(
     if actor is not None:
         settlement._history_user = actor  # type: ignore[attr-defined]
     settlement.save()
-    Statement.objects.bulk_create(
-        Statement(settlement=settlement, partner_id=pk) for pk in sorted(computed.partners.values())
-    )
-    statements = {s.partner_id: s for s in Statement.objects.filter(settlement=settlement)}
-    rows = []
     totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for line in computed.lines:
-        partner_id = computed.partners[line.partner]
-        totals[partner_id] += line.payable
-        o = line.outcome
-        rows.append(
-            {
-                "statement_id": statements[partner_id].pk,
-                "version_id": line.task.version.pk,
-                "program_code": line.task.version.program.code,
-                "kind": "current" if line.current else "adjustment",
-                "period": line.period.key,
-                "period_start": line.period.start,
-                "period_end": line.period.end,
-                "through": line.through,
-                "final": line.through >= line.period.end,
-                "base": o.base,
-                "base_last_year": line.figures.base_last_year,
-                "tier": o.tier,
-                "rate": o.rate,
-                "entitlement": o.entitlement,
-                "already_paid": line.already_paid,
-                "payable": line.payable,
-                "voided": o.voided,
-                "line_count": line.figures.lines,
-                "steps": o.steps,
-            }
-        )
-    bulk_insert(StatementLine, rows)
-    deductions = _deductions(settled, set(statements))
-    carried = _carried_in(set(statements))
+        totals[computed.partners[line.partner]] += line.payable
+    deductions = _deductions(settled, partner_ids)
     offset = negative_handling() == "offset"
-    for partner_id, statement in statements.items():
-        statement.lines_payable = totals[partner_id]
-        taken = deductions.get(partner_id, [])
-        statement.deductions = sum((p.amount or ZERO for p in taken), ZERO)
-        statement.carried_in = carried.get(partner_id, ZERO) if offset else ZERO
-        total = statement.lines_payable - statement.deductions + statement.carried_in
-        statement.payable, statement.carried_out = (
-            (ZERO, total) if offset and total < 0 else (total, ZERO)
+    carried = _carried_in(partner_ids) if offset else {}
+    Statement.objects.bulk_create(
+        _statement(
+            settlement,
+            pid,
+            totals[pid],
+            deductions.get(pid, []),
+            carried.get(pid, ZERO),
+            offset=offset,
         )
-    Statement.objects.bulk_update(
-        statements.values(), ["lines_payable", "deductions", "carried_in", "payable", "carried_out"]
+        for pid in sorted(partner_ids)
     )
+    statements = {s.partner_id: s for s in Statement.objects.filter(settlement=settlement)}
+    rows = [
+        _line_row(line, statements[computed.partners[line.partner]].pk) for line in computed.lines
+    ]
+    bulk_insert(StatementLine, rows)
     StatementDeduction.objects.bulk_create(
         StatementDeduction(statement=statements[pid], penalty=p, amount=p.amount or ZERO)
         for pid, taken in deductions.items()
@@ -264,6 +237,56 @@ def _write_settlement(
     }
     settlement.save(update_fields=["total_payable", "timings", "updated_at"])
     return settlement
+
+
+def _statement(
+    settlement: Settlement,
+    partner_id: int,
+    lines_payable: Decimal,
+    deductions: list[Penalty],
+    carried_in: Decimal,
+    *,
+    offset: bool,
+) -> Statement:
+    """A partner's statement: its lines' payables, less penalties, plus (offset) the negative
+    balance carried in; a negative total is carried forward again when offsetting."""
+    deducted = sum((p.amount or ZERO for p in deductions), ZERO)
+    total = lines_payable - deducted + carried_in
+    payable, carried_out = (ZERO, total) if offset and total < 0 else (total, ZERO)
+    return Statement(
+        settlement=settlement,
+        partner_id=partner_id,
+        lines_payable=lines_payable,
+        deductions=deducted,
+        carried_in=carried_in,
+        payable=payable,
+        carried_out=carried_out,
+    )
+
+
+def _line_row(line: LineResult, statement_id: int) -> dict[str, Any]:
+    o = line.outcome
+    return {
+        "statement_id": statement_id,
+        "version_id": line.task.version.pk,
+        "program_code": line.task.version.program.code,
+        "kind": "current" if line.current else "adjustment",
+        "period": line.period.key,
+        "period_start": line.period.start,
+        "period_end": line.period.end,
+        "through": line.through,
+        "final": line.through >= line.period.end,
+        "base": o.base,
+        "base_last_year": line.figures.base_last_year,
+        "tier": o.tier,
+        "rate": o.rate,
+        "entitlement": o.entitlement,
+        "already_paid": line.already_paid,
+        "payable": line.payable,
+        "voided": o.voided,
+        "line_count": line.figures.lines,
+        "steps": o.steps,
+    }
 
 
 def _deductions(settled: Period, partner_ids: set[int]) -> dict[int, list[Penalty]]:
