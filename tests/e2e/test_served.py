@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -408,3 +409,89 @@ def test_a_killed_worker_comes_back_and_finishes_the_import(  # type: ignore[no-
                     raise
         page.wait_for_selector(".badge.committed")
     assert not page.query_selector("[data-worker-health]")
+
+
+def _pdf_fonts(pdf: bytes) -> str:
+    """The names of the fonts a PDF embeds (they sit in compressed object streams)."""
+    names = []
+    for stream in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, flags=re.DOTALL):
+        try:
+            text = zlib.decompress(stream.group(1))
+        except zlib.error:
+            continue
+        names += re.findall(rb"/BaseFont\s*/([A-Za-z0-9+\-]+)", text)
+    return " ".join(n.decode() for n in names)
+
+
+def test_a_rebate_program_is_defined_simulated_settled_approved_and_read(  # type: ignore[no-untyped-def]
+    browser, served: Served, shots: Path
+) -> None:
+    """The channel director defines a program in Chinese, simulates it over a past quarter
+    and publishes it; finance settles the quarter, approves a statement and downloads its
+    PDF in Chinese; the reseller's admin reads its statement and how far the next tier is."""
+    context, page = _login(browser, served, "director", "zh-CN")
+    try:
+        page.goto(f"{served.url}/rebates/programs/add/")
+        page.fill("#id_code", "E2E-VOL")
+        page.fill("#id_name_en", "Spring volume")
+        page.fill("#id_name_zh", "春季阶梯返利")
+        page.select_option("#id_kind", "retroactive")
+        page.select_option("#id_settlement", "quarter")
+        page.fill("#id_valid_from", "2020-01-01")
+        page.fill("#id_valid_to", "2020-12-31")
+        page.fill("#id_enrol_partners", "AW00000001 AW00000002")
+        page.fill("#id_tiers", "0 0.02\n0 0.03")  # overlapping: refused, named, in Chinese
+        page.click("#program-form button[type=submit]")
+        assert "重叠" in page.inner_text(".errors")
+        page.fill("#id_tiers", "0 0.02\n100000 0.03\n250000 0.04")
+        page.click("#program-form button[type=submit]")
+        page.wait_for_selector("#version-status.draft")
+        page.screenshot(path=str(shots / "rebate-program-zh.png"), full_page=True)
+        page.fill("#simulate-form input[name=period]", "2019Q4")
+        page.click("#simulate-form button[type=submit]")
+        page.wait_for_selector("#simulation-totals")
+        assert page.locator("#by-partner tbody tr").count() == 2
+        page.screenshot(path=str(shots / "rebate-simulation-zh.png"), full_page=True)
+        page.go_back()
+        page.click("button[value=publish]")
+        page.wait_for_selector("#version-status.published")
+    finally:
+        context.close()
+
+    context, page = _login(browser, served, "finance", "en-US")
+    try:
+        page.goto(f"{served.url}/rebates/settlements/")
+        page.fill("#settle-form input[name=period]", "2020Q1")
+        page.click("#settle-form button[type=submit]")
+        page.wait_for_selector("#settlement-status.draft", timeout=60_000)
+        assert "E2E-VOL" in page.inner_text("main")
+        page.screenshot(path=str(shots / "rebate-settlement-en.png"), full_page=True)
+        page.locator("table tbody tr a", has_text="AW00000001").first.click()
+        page.wait_for_selector("#statement-status.draft")
+        page.click("#approve-statement")
+        page.wait_for_selector("#statement-status.approved")
+        assert "E2E-VOL" in page.inner_text("main")
+        page.screenshot(path=str(shots / "rebate-statement-en.png"), full_page=True)
+        # the link the page offers, fetched with the browser's session
+        href = page.get_attribute("#pdf-zh", "href")
+        answer = page.request.get(f"{page.url.split('?')[0]}{href}")
+        assert answer.status == 200, served.log_tail()
+        assert "rebate-statement-2020Q1-AW00000001.pdf" in answer.headers["content-disposition"]
+        pdf = answer.body()
+        assert pdf.startswith(b"%PDF") and "Noto-Sans-CJK" in _pdf_fonts(pdf)  # Chinese glyphs
+    finally:
+        context.close()
+
+    context, page = _login(browser, served, "partner", "zh-CN")
+    try:
+        page.goto(f"{served.url}/rebates/mine/?as_of=2020-03-31")
+        progress = page.inner_text("#progress")
+        assert "E2E-VOL" in progress and "距下一档" in progress and "100,000.00" in progress
+        statements = page.inner_text("#statements")
+        assert "2020年第1季度" in statements
+        page.screenshot(path=str(shots / "partner-rebates-zh.png"), full_page=True)
+        page.locator("#statements a", has_text="2020年第1季度").first.click()
+        page.wait_for_selector("#statement-status.approved")
+        assert "E2E-VOL" in page.inner_text("main")
+    finally:
+        context.close()

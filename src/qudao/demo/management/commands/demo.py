@@ -44,6 +44,9 @@ class Command(BaseCommand):
             elif name == "reviews":
                 span = f" ({result[0]} to {result[-1]})" if result else ""
                 self.stdout.write(f"reviews: {len(result)} quarters{span}")
+            elif name == "rebates":
+                settled = ", ".join(result) if result else "already there"
+                self.stdout.write(f"rebates: 3 programs, settled {settled}")
             else:
                 self.stdout.write(result.summary())
         self.stdout.write(f"Logins (password “{DEMO_PASSWORD}”):")
