@@ -74,7 +74,8 @@ def product_buckets(d: Definition) -> dict[str, int]:
 
 
 def _lines(con: Any, d: Definition, known_by: date) -> ir.Table:
-    """Every counted line of the program's fact: partner, day (restated), measure, bucket."""
+    """Every counted line of the program's fact: partner, day (restated), product or payment
+    band, value."""
     rows = fact_table(d.fact, connection=con)
     if d.fact == "payment":
         days = rows.paid_date.delta(rows.invoice_date, unit="day")
@@ -83,82 +84,106 @@ def _lines(con: Any, d: Definition, known_by: date) -> ir.Table:
             else_=0,
         )
         return rows.filter(rows.paid_date <= known_by).select(
-            partner=rows.partner, day=rows.paid_date, value=rows.amount, bucket=bucket
+            partner=rows.partner,
+            day=rows.paid_date,
+            product=bucket.cast("string"),
+            value=rows.amount,
         )
     day_field = "order_date" if d.fact == "sell_in" else "date"
     known = rows.filter(rows[day_field] <= known_by)
     value = known.amount if d.measure == "amount" else known.quantity
-    if d.fact == "sell_in":
-        known = known.filter(~known.order_id.startswith(document_prefix()))
-        value = known.amount if d.measure == "amount" else known.quantity
-        reverses = known.original_order_id.notnull() & (known.quantity < 0)
-        returns = known.filter(reverses)
-        origins = (
-            known.filter(known.order_id.isin(returns.original_order_id))
-            .group_by(origin_id=known.order_id)
-            .aggregate(origin_day=known.order_date.min())
-        )
-        plain = known.filter(~reverses).select(
-            partner=known.partner, day=known.order_date, product=known.product, value=value
-        )
-        restated = returns.left_join(origins, returns.original_order_id == origins.origin_id)
-        restated = restated.select(
-            partner=restated.partner,
-            day=ibis.coalesce(restated.origin_day, restated.order_date),
-            product=restated.product,
-            value=restated.amount if d.measure == "amount" else restated.quantity,
-        )
-        lines = plain.union(restated)
-    else:
-        lines = known.select(
+    if d.fact != "sell_in":
+        return known.select(
             partner=known.partner, day=known.date, product=known.product, value=value
         )
-    return lines
-
-
-def read_figures(
-    d: Definition, windows: list[Window], *, known_by: date, con: Any | None = None
-) -> dict[tuple[str, int], Figures]:
-    """Σ per (partner, window); the buckets split it when the program prices lines apart."""
-    if not windows:
-        return {}
-    con = con or duckdb_connection()
-    lines = _lines(con, d, known_by)
-    spans = ibis.memtable(
-        pa.table(
-            {
-                "window": pa.array([w.key for w in windows], pa.int64()),
-                "first": pa.array([w.first for w in windows], pa.date32()),
-                "last": pa.array([w.last for w in windows], pa.date32()),
-            }
-        )
+    known = known.filter(~known.order_id.startswith(document_prefix()))
+    value = known.amount if d.measure == "amount" else known.quantity
+    reverses = known.original_order_id.notnull() & (known.quantity < 0)
+    returns = known.filter(reverses)
+    origins = (
+        known.filter(known.order_id.isin(returns.original_order_id))
+        .group_by(origin_id=known.order_id)
+        .aggregate(origin_day=known.order_date.min())
     )
-    if d.fact != "payment":
-        buckets = product_buckets(d) if d.uses_buckets else {}
-        if buckets:
-            table = ibis.memtable(
-                pa.table({"bucket_product": list(buckets), "bucket_no": list(buckets.values())})
+    plain = known.filter(~reverses).select(
+        partner=known.partner, day=known.order_date, product=known.product, value=value
+    )
+    restated = returns.left_join(origins, returns.original_order_id == origins.origin_id)
+    restated = restated.select(
+        partner=restated.partner,
+        day=ibis.coalesce(restated.origin_day, restated.order_date),
+        product=restated.product,
+        value=restated.amount if d.measure == "amount" else restated.quantity,
+    )
+    return plain.union(restated)
+
+
+class FigureReader:
+    """Reads programs' figures over one DuckDB connection. The lines of a (fact, measure,
+    windows, last day known) are summed by partner, window and product once — the costly
+    pass over the fact — and kept as a temporary table; each program then only prices
+    those sums (its rate table, focus or bands), so ten programs on one base read the
+    facts once."""
+
+    def __init__(self, con: Any | None = None) -> None:
+        self.con = con or duckdb_connection()
+        self._sums: dict[tuple[Any, ...], str] = {}
+
+    def _summed(self, d: Definition, windows: list[Window], known_by: date) -> ir.Table:
+        key = (d.fact, d.measure, tuple(windows), known_by)
+        if key not in self._sums:
+            lines = _lines(self.con, d, known_by)
+            spans = ibis.memtable(
+                pa.table(
+                    {
+                        "window": pa.array([w.key for w in windows], pa.int64()),
+                        "first": pa.array([w.first for w in windows], pa.date32()),
+                        "last": pa.array([w.last for w in windows], pa.date32()),
+                    }
+                )
             )
-            lines = lines.left_join(table, lines.product == table.bucket_product)
-            lines = lines.select(
-                "partner", "day", "value", bucket=ibis.coalesce(lines.bucket_no, 0)
+            joined = lines.join(spans, [lines.day >= spans["first"], lines.day <= spans["last"]])
+            sums = joined.group_by(["partner", "window", "product"]).aggregate(
+                total=joined.value.sum(), lines=joined.count()
             )
+            name = f"rebate_sums_{len(self._sums)}"
+            self.con.create_table(name, sums, temp=True)
+            self._sums[key] = name
+        return self.con.table(self._sums[key])
+
+    def read(
+        self, d: Definition, windows: list[Window], *, known_by: date
+    ) -> dict[tuple[str, int], Figures]:
+        """Σ per (partner, window); the buckets split it when the program prices lines apart."""
+        if not windows:
+            return {}
+        sums = self._summed(d, windows, known_by)
+        if d.fact == "payment":
+            priced = sums.mutate(bucket=sums["product"].cast("int64"))
         else:
-            lines = lines.select("partner", "day", "value", bucket=ibis.literal(0))
-    joined = lines.join(spans, [lines.day >= spans["first"], lines.day <= spans["last"]])
-    totals = joined.group_by(["partner", "window", "bucket"]).aggregate(
-        total=joined.value.sum(), lines=joined.count()
-    )
-    result = con.to_pyarrow(totals)
-    figures: dict[tuple[str, int], Figures] = {}
-    for partner, window, bucket, total, count in zip(
-        *(result.column(n).to_pylist() for n in ("partner", "window", "bucket", "total", "lines")),
-        strict=True,
-    ):
-        value = Decimal(total) if total is not None else ZERO
-        entry = figures.setdefault((partner, window), Figures())
-        entry.base += value
-        entry.lines += int(count)
-        if d.uses_buckets:
-            entry.buckets[int(bucket)] = entry.buckets.get(int(bucket), ZERO) + value
-    return figures
+            buckets = product_buckets(d) if d.uses_buckets else {}
+            if buckets:
+                table = ibis.memtable(
+                    pa.table({"bucket_product": list(buckets), "bucket_no": list(buckets.values())})
+                )
+                joined = sums.left_join(table, sums["product"] == table.bucket_product)
+                priced = joined.mutate(bucket=ibis.coalesce(joined.bucket_no, 0))
+            else:
+                priced = sums.mutate(bucket=ibis.literal(0, "int64"))
+        totals = priced.group_by(["partner", "window", "bucket"]).aggregate(
+            total=priced.total.sum(), lines=priced.lines.sum()
+        )
+        result = self.con.to_pyarrow(totals)
+        figures: dict[tuple[str, int], Figures] = {}
+        columns = (
+            result.column(n).to_pylist() for n in ("partner", "window", "bucket", "total", "lines")
+        )
+        for partner, window, bucket, total, count in zip(*columns, strict=True):
+            value = Decimal(total) if total is not None else ZERO
+            entry = figures.setdefault((partner, window), Figures())
+            entry.base += value
+            entry.lines += int(count)
+            if d.uses_buckets:
+                entry.buckets[int(bucket)] = entry.buckets.get(int(bucket), ZERO) + value
+        return figures
+

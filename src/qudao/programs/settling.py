@@ -28,7 +28,7 @@ from django.db.models import Sum
 from qudao.core.periods import Period, PeriodKind, month_start
 from qudao.governance.models import Violation, ViolationStatus
 from qudao.partners.models import Partner
-from qudao.programs.figures import Window, read_figures
+from qudao.programs.figures import FigureReader, Window
 from qudao.programs.models import (
     ProgramVersion,
     SettlementStatus,
@@ -235,7 +235,7 @@ def compute(
     work: Plan,
     *,
     progress: Callable[[int, int], None] | None = None,
-    con: Any | None = None,
+    reader: FigureReader | None = None,
 ) -> Computed:
     """Every partner's lines for the plan: nothing written."""
     lines: list[LineResult] = []
@@ -255,6 +255,7 @@ def compute(
         prior_keys[version_id].add(key)
     codes_by_pk = {pk: c for c, pk in Partner.objects.values_list("code", "pk")}
     counts: dict[str, Any] = {"programs": {}, "lines_read": 0}
+    reader = reader or FigureReader()
     for done, task in enumerate(work.tasks):
         d, code = task.rules, task.version.program.code
         enrolled = enrolled_partners(d)
@@ -275,7 +276,7 @@ def compute(
             windows += [
                 Window(-1 - w.key, year_before(w.first), year_before(w.last)) for w in list(windows)
             ]
-        figures = read_figures(d, windows, known_by=task.through, con=con)
+        figures = reader.read(d, windows, known_by=task.through)
         counts["lines_read"] += sum(f.lines for (p, w), f in figures.items() if w >= 0)
         counts["programs"][f"{code} {task.period.key}"] = len(enrolled)
         for partner_code, partner_id in enrolled.items():

@@ -13,7 +13,7 @@ from typing import Any
 from qudao.core.i18n import bilingual
 from qudao.core.periods import Period
 from qudao.partners.models import Partner
-from qudao.programs.figures import Window, read_figures
+from qudao.programs.figures import FigureReader, Window
 from qudao.programs.models import ProgramVersion, VersionStatus
 from qudao.programs.rules import ZERO, Definition, Figures, NextTier, entitlement, next_tier
 from qudao.programs.settling import enrolled_partners, settlement_periods, year_before
@@ -66,7 +66,11 @@ class Simulation:
 
 
 def partner_figures(
-    d: Definition, period: Period, through: date, codes: set[str] | None = None
+    d: Definition,
+    period: Period,
+    through: date,
+    codes: set[str] | None = None,
+    reader: FigureReader | None = None,
 ) -> dict[str, Figures]:
     """Each partner's figures for one settlement period to ``through`` (with last year's for
     growth programs)."""
@@ -75,7 +79,7 @@ def partner_figures(
     windows = [Window(0, first, last)]
     if d.kind == "growth":
         windows.append(Window(-1, year_before(first), year_before(last)))
-    read = read_figures(d, windows, known_by=through)
+    read = (reader or FigureReader()).read(d, windows, known_by=through)
     found: dict[str, Figures] = {}
     for (code, window), figures in read.items():
         if window == 0 and (codes is None or code in codes):
@@ -109,9 +113,12 @@ def simulate(version: ProgramVersion, period: Period) -> Simulation:
     current_rules = current.rules if current else None
     current_enrolled = enrolled_partners(current_rules) if current_rules else {}
     costs: dict[str, dict[str, Any]] = {}
+    reader = FigureReader()  # one pass over the facts serves both versions
     for settled, through in settlement_periods(period, d.settlement):
-        figures = partner_figures(d, settled, through)
-        current_figures = partner_figures(current_rules, settled, through) if current_rules else {}
+        figures = partner_figures(d, settled, through, reader=reader)
+        current_figures = (
+            partner_figures(current_rules, settled, through, reader=reader) if current_rules else {}
+        )
         for code in enrolled:
             found = figures.get(code, Figures())
             outcome = entitlement(d, found)
@@ -182,6 +189,7 @@ def partner_progress(partner: Partner, as_of: date) -> list[Progress]:
         .order_by("program__code", "-number")
     )
     seen: set[int] = set()
+    reader = FigureReader()
     for version in versions:
         if version.program_id in seen:
             continue
@@ -193,7 +201,9 @@ def partner_progress(partner: Partner, as_of: date) -> list[Progress]:
             Period.parse(f"{as_of.year}-{as_of.month:02d}"), d.settlement
         )[0]
         through = min(through, as_of)
-        figures = partner_figures(d, settled, through, {partner.code}).get(partner.code, Figures())
+        figures = partner_figures(d, settled, through, {partner.code}, reader).get(
+            partner.code, Figures()
+        )
         outcome = entitlement(d, figures)
         found.append(
             Progress(
