@@ -29,7 +29,7 @@ from django.conf import settings
 from qudao.analytics.engine import duckdb_connection
 from qudao.catalog.models import Category, Product
 from qudao.facts.store import fact_table
-from qudao.programs.rules import ZERO, Definition, Figures
+from qudao.programs.rules import ZERO, Definition, Figures, bucket_of_days
 
 
 @dataclass(frozen=True)
@@ -73,83 +73,159 @@ def product_buckets(d: Definition) -> dict[str, int]:
     return buckets
 
 
-def _lines(con: Any, d: Definition, known_by: date) -> ir.Table:
-    """Every counted line of the program's fact: partner, day (restated), product or payment
-    band, value."""
-    rows = fact_table(d.fact, connection=con)
-    if d.fact == "payment":
+def _lines(con: Any, fact: str, known_by: date) -> ir.Table:
+    """Every counted line of a fact: partner, day (restated), key (the product; for payments
+    the days from invoice to payment), amount and quantity."""
+    rows = fact_table(fact, connection=con)
+    if fact == "payment":
         days = rows.paid_date.delta(rows.invoice_date, unit="day")
-        bucket = ibis.cases(
-            *[(days <= band.days_max, index) for index, band in enumerate(d.bands, start=1)],
-            else_=0,
-        )
         return rows.filter(rows.paid_date <= known_by).select(
             partner=rows.partner,
             day=rows.paid_date,
-            product=bucket.cast("string"),
-            value=rows.amount,
+            key=days.cast("string"),
+            amount=rows.amount,
+            quantity=ibis.literal(0).cast(rows.amount.type()),
         )
-    day_field = "order_date" if d.fact == "sell_in" else "date"
-    known = rows.filter(rows[day_field] <= known_by)
-    value = known.amount if d.measure == "amount" else known.quantity
-    if d.fact != "sell_in":
+    if fact == "sell_through":
+        known = rows.filter(rows.date <= known_by)
         return known.select(
-            partner=known.partner, day=known.date, product=known.product, value=value
+            partner=known.partner,
+            day=known.date,
+            key=known.product,
+            amount=known.amount,
+            quantity=known.quantity,
         )
-    known = known.filter(~known.order_id.startswith(document_prefix()))
-    value = known.amount if d.measure == "amount" else known.quantity
+    known = rows.filter(
+        (rows.order_date <= known_by) & ~rows.order_id.startswith(document_prefix())
+    )
     reverses = known.original_order_id.notnull() & (known.quantity < 0)
-    returns = known.filter(reverses)
+    wanted = known.filter(reverses).select(wanted_id=known.original_order_id).distinct()
     origins = (
-        known.filter(known.order_id.isin(returns.original_order_id))
+        known.semi_join(wanted, known.order_id == wanted.wanted_id)
         .group_by(origin_id=known.order_id)
         .aggregate(origin_day=known.order_date.min())
     )
-    plain = known.filter(~reverses).select(
-        partner=known.partner, day=known.order_date, product=known.product, value=value
+    # one pass: a return's day is its order's, when that order is on record
+    dated = known.left_join(origins, known.original_order_id == origins.origin_id)
+    is_return = dated.original_order_id.notnull() & (dated.quantity < 0)
+    return dated.select(
+        partner=dated.partner,
+        day=is_return.ifelse(ibis.coalesce(dated.origin_day, dated.order_date), dated.order_date),
+        key=dated.product,
+        amount=dated.amount,
+        quantity=dated.quantity,
     )
-    restated = returns.left_join(origins, returns.original_order_id == origins.origin_id)
-    restated = restated.select(
-        partner=restated.partner,
-        day=ibis.coalesce(restated.origin_day, restated.order_date),
-        product=restated.product,
-        value=restated.amount if d.measure == "amount" else restated.quantity,
+
+
+def _spans(windows: Any) -> ir.Table:
+    rows = list(windows)
+    return ibis.memtable(
+        pa.table(
+            {
+                "window": pa.array([w.key for w in rows], pa.int64()),
+                "first": pa.array([w.first for w in rows], pa.date32()),
+                "last": pa.array([w.last for w in rows], pa.date32()),
+            }
+        )
     )
-    return plain.union(restated)
+
+
+@dataclass
+class _Sums:
+    """One pass over a fact: the spans it summed, how products were grouped (product →
+    class; products alike for every program read from it share a class), and the sums —
+    a few rows per partner — fetched once for every program to price."""
+
+    spans: dict[int, tuple[date, date]]
+    classes: dict[str, int]
+    rows: list[
+        tuple[str, int, str, Decimal, Decimal, int]
+    ]  # partner, span, key, amount, qty, lines
+
+
+def product_classes(definitions: list[Definition]) -> dict[str, int]:
+    """Products grouped by what they earn under each of ``definitions``: two products in
+    one class have the same bucket in every program. Without rate tables or focus, one
+    class: the pass then sums by partner and span alone."""
+    priced = [product_buckets(d) for d in definitions if d.uses_buckets and d.fact != "payment"]
+    if not priced:
+        return {}
+    signatures: dict[tuple[int, ...], int] = {}
+    classes: dict[str, int] = {}
+    for code in Product.objects.values_list("code", flat=True):
+        signature = tuple(buckets.get(code, 0) for buckets in priced)
+        classes[code] = signatures.setdefault(signature, len(signatures) + 1)
+    return classes
+
+
+def _disjoint(spans: list[tuple[date, date]]) -> bool:
+    return all(a[1] < b[0] for a, b in zip(spans, spans[1:], strict=False))
 
 
 class FigureReader:
-    """Reads programs' figures over one DuckDB connection. The lines of a (fact, measure,
-    windows, last day known) are summed by partner, window and product once — the costly
-    pass over the fact — and kept as a temporary table; each program then only prices
-    those sums (its rate table, focus or bands), so ten programs on one base read the
-    facts once."""
+    """Reads programs' figures. A fact's lines known by a day are summed by partner, span of
+    days and product class (amount and quantity) in one DuckDB pass — the costly part — for
+    every span and program of a settlement (``prepare``); each program then prices those
+    sums in Python (its measure, rate table, focus or payment bands), so ten programs read
+    the facts once."""
 
     def __init__(self, con: Any | None = None) -> None:
         self.con = con or duckdb_connection()
-        self._sums: dict[tuple[Any, ...], str] = {}
+        self._sums: dict[tuple[str, date], list[_Sums]] = {}
 
-    def _summed(self, d: Definition, windows: list[Window], known_by: date) -> ir.Table:
-        key = (d.fact, d.measure, tuple(windows), known_by)
-        if key not in self._sums:
-            lines = _lines(self.con, d, known_by)
-            spans = ibis.memtable(
-                pa.table(
-                    {
-                        "window": pa.array([w.key for w in windows], pa.int64()),
-                        "first": pa.array([w.first for w in windows], pa.date32()),
-                        "last": pa.array([w.last for w in windows], pa.date32()),
-                    }
+    def prepare(
+        self,
+        fact: str,
+        known_by: date,
+        spans: set[tuple[date, date]],
+        definitions: list[Definition],
+    ) -> None:
+        """Sum ``fact`` over every span (first, last) in one pass, products grouped as
+        ``definitions`` price them (payments: by days from invoice to payment)."""
+        ordered = sorted(spans)
+        lines = _lines(self.con, fact, known_by)
+        classes = {} if fact == "payment" else product_classes(definitions)
+        if fact != "payment":
+            if classes:
+                mapping = ibis.memtable(
+                    pa.table({"class_product": list(classes), "class_no": list(classes.values())})
                 )
+                lines = lines.left_join(mapping, lines.key == mapping.class_product)
+                lines = lines.mutate(key=ibis.coalesce(lines.class_no, 0).cast("string"))
+            else:
+                lines = lines.mutate(key=ibis.literal("0"))
+        if _disjoint(ordered):  # the usual case: each line in one span at most
+            span = ibis.cases(
+                *[((lines.day >= a) & (lines.day <= b), i) for i, (a, b) in enumerate(ordered)]
             )
-            joined = lines.join(spans, [lines.day >= spans["first"], lines.day <= spans["last"]])
-            sums = joined.group_by(["partner", "window", "product"]).aggregate(
-                total=joined.value.sum(), lines=joined.count()
+            spanned = lines.mutate(span=span).filter(lambda t: t.span.notnull())
+        else:
+            table = _spans(Window(i, a, b) for i, (a, b) in enumerate(ordered))
+            joined = lines.join(table, [lines.day >= table["first"], lines.day <= table["last"]])
+            spanned = joined.mutate(span=joined.window)
+        sums = spanned.group_by(["partner", "span", "key"]).aggregate(
+            amount=spanned.amount.sum(), quantity=spanned.quantity.sum(), lines=spanned.count()
+        )
+        result = self.con.to_pyarrow(sums)
+        rows = list(
+            zip(
+                *(
+                    result.column(n).to_pylist()
+                    for n in ("partner", "span", "key", "amount", "quantity", "lines")
+                ),
+                strict=True,
             )
-            name = f"rebate_sums_{len(self._sums)}"
-            self.con.create_table(name, sums, temp=True)
-            self._sums[key] = name
-        return self.con.table(self._sums[key])
+        )
+        done = _Sums(dict(enumerate(ordered)), classes, rows)
+        self._sums.setdefault((fact, known_by), []).append(done)
+
+    def _summed(self, d: Definition, known_by: date, spans: set[tuple[date, date]]) -> _Sums:
+        buckets = product_buckets(d) if d.uses_buckets and d.fact != "payment" else {}
+        for done in self._sums.get((d.fact, known_by), []):
+            if spans <= set(done.spans.values()) and _classes_fit(done.classes, buckets):
+                return done
+        self.prepare(d.fact, known_by, spans, [d])
+        return self._summed(d, known_by, spans)
 
     def read(
         self, d: Definition, windows: list[Window], *, known_by: date
@@ -157,33 +233,49 @@ class FigureReader:
         """Σ per (partner, window); the buckets split it when the program prices lines apart."""
         if not windows:
             return {}
-        sums = self._summed(d, windows, known_by)
+        done = self._summed(d, known_by, {(w.first, w.last) for w in windows})
+        keys: dict[int, list[int]] = {}  # span → the windows it is
+        for number, days in done.spans.items():
+            keys[number] = [w.key for w in windows if (w.first, w.last) == days]
+        bucket_of: dict[str, int] = {}  # key → bucket (payments: days → band, found as met)
         if d.fact == "payment":
-            priced = sums.mutate(bucket=sums["product"].cast("int64"))
-        else:
-            buckets = product_buckets(d) if d.uses_buckets else {}
-            if buckets:
-                table = ibis.memtable(
-                    pa.table({"bucket_product": list(buckets), "bucket_no": list(buckets.values())})
-                )
-                joined = sums.left_join(table, sums["product"] == table.bucket_product)
-                priced = joined.mutate(bucket=ibis.coalesce(joined.bucket_no, 0))
-            else:
-                priced = sums.mutate(bucket=ibis.literal(0, "int64"))
-        totals = priced.group_by(["partner", "window", "bucket"]).aggregate(
-            total=priced.total.sum(), lines=priced.lines.sum()
-        )
-        result = self.con.to_pyarrow(totals)
+            pass
+        elif d.uses_buckets:
+            by_product = product_buckets(d)
+            bucket_of.update({str(c): 0 for c in set(done.classes.values())} | {"0": 0})
+            for product, class_no in done.classes.items():
+                bucket_of[str(class_no)] = by_product.get(product, 0)
+        quantity = d.measure == "quantity"
         figures: dict[tuple[str, int], Figures] = {}
-        columns = (
-            result.column(n).to_pylist() for n in ("partner", "window", "bucket", "total", "lines")
-        )
-        for partner, window, bucket, total, count in zip(*columns, strict=True):
-            value = Decimal(total) if total is not None else ZERO
-            entry = figures.setdefault((partner, window), Figures())
-            entry.base += value
-            entry.lines += int(count)
-            if d.uses_buckets:
-                entry.buckets[int(bucket)] = entry.buckets.get(int(bucket), ZERO) + value
+        for partner, span_no, key, amount, units, count in done.rows:
+            for window in keys.get(span_no, []):
+                value = (units if quantity else amount) or ZERO
+                entry = figures.get((partner, window))
+                if entry is None:
+                    entry = figures[(partner, window)] = Figures()
+                entry.base += value
+                entry.lines += count
+                if d.fact == "payment":
+                    if key not in bucket_of:
+                        bucket_of[key] = bucket_of_days(d.bands, int(key))
+                    bucket = bucket_of[key]
+                elif d.uses_buckets:
+                    bucket = bucket_of.get(key, 0)
+                else:
+                    continue
+                entry.buckets[bucket] = entry.buckets.get(bucket, ZERO) + value
         return figures
 
+
+def _classes_fit(classes: dict[str, int], buckets: dict[str, int]) -> bool:
+    """Whether sums grouped by ``classes`` can be priced by ``buckets``: every class's
+    products in one bucket (no buckets needed: any grouping fits)."""
+    if not buckets:
+        return True
+    if not classes:
+        return False
+    seen: dict[int, int] = {}
+    return all(
+        seen.setdefault(class_no, buckets.get(code, 0)) == buckets.get(code, 0)
+        for code, class_no in classes.items()
+    )

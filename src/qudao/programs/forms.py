@@ -263,6 +263,7 @@ class ProgramFileForm(forms.Form):
     text = forms.CharField(
         label=_("…or its text"),
         required=False,
+        max_length=256 * 1024,
         widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false"}),
     )
     publish = forms.BooleanField(

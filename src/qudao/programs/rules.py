@@ -176,7 +176,7 @@ def parse_definition(data: Mapping[str, Any]) -> Definition:
     allowed = COMMON_KEYS | required | optional
     for key in data:
         if key not in COMMON_KEYS and key not in {k for r, o in KIND_KEYS.values() for k in r | o}:
-            problems.append(_("Unknown key “%(key)s”.") % {"key": key})
+            problems.append(_("Unknown key “%(key)s”.") % {"key": _clipped(key)})
         elif kind and key not in allowed:
             problems.append(
                 _("The key “%(key)s” does not apply to a “%(kind)s” program.")
@@ -188,7 +188,7 @@ def parse_definition(data: Mapping[str, Any]) -> Definition:
                 _("The key “%(key)s” is required for a “%(kind)s” program.")
                 % {"key": key, "kind": kind}
             )
-    code = reader.text("code", required=True)
+    code = reader.text("code", required=True, max_length=50)
     name_en = reader.text("name_en")
     name_zh = reader.text("name_zh")
     if not (name_en or name_zh) and "name_en" not in data and "name_zh" not in data:
@@ -225,7 +225,7 @@ def parse_definition(data: Mapping[str, Any]) -> Definition:
         code=code or "",
         name_en=name_en or "",
         name_zh=name_zh or "",
-        description=reader.text("description") or "",
+        description=reader.text("description", max_length=2000) or "",
         kind=kind or "",
         base=base,
         measure=measure,
@@ -274,7 +274,7 @@ class _Reader:
             % {"key": key, "value": _shown(value), "reason": reason}
         )
 
-    def text(self, key: str, *, required: bool = False) -> str | None:
+    def text(self, key: str, *, required: bool = False, max_length: int = 200) -> str | None:
         value = self.data.get(key)
         if value is None:
             if required:
@@ -282,6 +282,9 @@ class _Reader:
             return None
         if not isinstance(value, str) or not value.strip() or "\x00" in value:
             self._bad(key, value, _("expected a text."))
+            return None
+        if len(value.strip()) > max_length:
+            self._bad(key, value, _("at most %(count)d characters.") % {"count": max_length})
             return None
         return value.strip()
 
@@ -326,11 +329,18 @@ class _Reader:
             return {}
         for inner in value:
             if inner not in keys:
-                self.problems.append(_("Unknown key “%(key)s”.") % {"key": f"{key}.{inner}"})
+                self.problems.append(
+                    _("Unknown key “%(key)s”.") % {"key": _clipped(f"{key}.{inner}")}
+                )
         return value
 
     def codes(self, key: str) -> tuple[str, ...]:
         return _codes(self.data.get(key), key, self.problems)
+
+
+def _clipped(text: str) -> str:
+    """A name from the file as a message shows it: at most 60 characters."""
+    return text if len(text) <= 60 else text[:57] + "…"
 
 
 def _shown(value: Any) -> str:
@@ -357,7 +367,7 @@ def _codes(value: Any, key: str, problems: list[str]) -> tuple[str, ...]:
     if value is None:
         return ()
     if not isinstance(value, list) or not all(
-        isinstance(v, str) and v.strip() and "\x00" not in v for v in value
+        isinstance(v, str) and v.strip() and "\x00" not in v and len(v) <= 50 for v in value
     ):
         problems.append(
             _("“%(key)s” = %(value)s: %(reason)s")
@@ -378,7 +388,7 @@ def _rows(value: Any, key: str, keys: set[str], problems: list[str]) -> list[Map
             if inner not in keys:
                 problems.append(
                     _("Unknown key “%(key)s” in %(table)s number %(number)s.")
-                    % {"key": inner, "table": key, "number": number}
+                    % {"key": _clipped(inner), "table": key, "number": number}
                 )
     return list(value)
 

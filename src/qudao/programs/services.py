@@ -166,7 +166,7 @@ def _write_settlement(
     settled: Period, skipped: list[str], computed: Computed, actor: Any | None, computing: float
 ) -> Settlement:
     started = time.perf_counter()
-    codes = {line.task.version.program.code for line in computed.lines}
+    codes = {line.task.code for line in computed.lines}
     # What was paid must not have moved while we computed (an approval racing us).
     partner_ids = set(computed.partners.values())
     now_paid = approved_paid(codes, partner_ids)
@@ -186,10 +186,7 @@ def _write_settlement(
             "negative_payable": negative_handling(),
             "document_prefix": document_prefix(),
             "versions": sorted(
-                {
-                    f"{line.task.version.program.code} v{line.task.version.number}"
-                    for line in computed.lines
-                }
+                {f"{line.task.code} v{line.task.version.number}" for line in computed.lines}
             ),
             "skipped": skipped,
         },
@@ -269,7 +266,7 @@ def _line_row(line: LineResult, statement_id: int) -> dict[str, Any]:
     return {
         "statement_id": statement_id,
         "version_id": line.task.version.pk,
-        "program_code": line.task.version.program.code,
+        "program_code": line.task.code,
         "kind": "current" if line.current else "adjustment",
         "period": line.period.key,
         "period_start": line.period.start,
@@ -328,7 +325,7 @@ def _supersede(settlement: Settlement, computed: Computed) -> None:
     """Drafts of earlier settlements covering the same (partner, program, period) are
     superseded: approving them after this one would pay twice."""
     pairs = {
-        (computed.partners[line.partner], line.task.version.program.code, line.period.key)
+        (computed.partners[line.partner], line.task.code, line.period.key)
         for line in computed.lines
     }
     if not pairs:

@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import Max, Sum
 
 from qudao.core.periods import Period, PeriodKind, month_start
 from qudao.governance.models import Violation, ViolationStatus
@@ -87,6 +87,10 @@ class Task:
     rules: Definition
     period: Period
     through: date
+    code: str = ""  # the program's code (read once: 50,000 lines ask for it)
+
+    def __post_init__(self) -> None:
+        self.code = self.version.program.code
 
     @property
     def final(self) -> bool:
@@ -142,6 +146,17 @@ def plan(period: Period, *, program_codes: Iterable[str] | None = None) -> Plan:
     for version in versions_in_effect(period.start, period.end):
         by_program[version.program.code].append(version)
     wanted = set(program_codes) if program_codes is not None else None
+    # how far each (program, settlement period) is already settled by approved statements
+    settled_through = {
+        (row["program_code"], row["period"]): row["last"]
+        for row in StatementLine.objects.filter(
+            program_code__in=list(by_program),
+            kind="current",
+            statement__status=SettlementStatus.APPROVED,
+        )
+        .values("program_code", "period")
+        .annotate(last=Max("through"))
+    }
     for code, versions in by_program.items():
         if wanted is not None and code not in wanted:
             continue
@@ -157,13 +172,7 @@ def plan(period: Period, *, program_codes: Iterable[str] | None = None) -> Plan:
             )
             if chosen is None:
                 continue
-            ahead = StatementLine.objects.filter(
-                program_code=code,
-                period=settled.key,
-                kind="current",
-                statement__status=SettlementStatus.APPROVED,
-                through__gt=through,
-            ).exists()
+            ahead = settled_through.get((code, settled.key), through) > through
             if ahead:
                 result.skipped.append(f"{code} {settled.key}")
                 continue
@@ -171,12 +180,18 @@ def plan(period: Period, *, program_codes: Iterable[str] | None = None) -> Plan:
     return result
 
 
-def enrolled_partners(d: Definition) -> dict[str, int]:
+PartnerRow = tuple[int, str, str | None, str | None]  # pk, code, channel model, grade
+
+
+def partner_rows() -> list[PartnerRow]:
+    return list(Partner.objects.values_list("pk", "code", "channel_model__code", "grade__code"))
+
+
+def enrolled_partners(d: Definition, rows: list[PartnerRow] | None = None) -> dict[str, int]:
     """Partner code → pk of every partner the program enrols: the partners it names, and
     those matching all of its channel models and grades (every partner when it names none)."""
-    rows = Partner.objects.values_list("pk", "code", "channel_model__code", "grade__code")
     found: dict[str, int] = {}
-    for pk, code, model, grade in rows:
+    for pk, code, model, grade in partner_rows() if rows is None else rows:
         by_attributes = (d.channel_models or d.grades) and (
             (not d.channel_models or model in d.channel_models)
             and (not d.grades or grade in d.grades)
@@ -253,29 +268,23 @@ def compute(
         .distinct()
     ):
         prior_keys[version_id].add(key)
-    codes_by_pk = {pk: c for c, pk in Partner.objects.values_list("code", "pk")}
+    directory = partner_rows()
+    codes_by_pk = {pk: code for pk, code, _model, _grade in directory}
     counts: dict[str, Any] = {"programs": {}, "lines_read": 0}
     reader = reader or FigureReader()
-    for done, task in enumerate(work.tasks):
-        d, code = task.rules, task.version.program.code
-        enrolled = enrolled_partners(d)
+    # Every task's windows first: each fact is then read once for all of them.
+    planned = [_windows(task, prior_keys, restate_from) for task in work.tasks]
+    spans: dict[tuple[str, date], set[tuple[date, date]]] = defaultdict(set)
+    definitions: dict[tuple[str, date], list[Definition]] = defaultdict(list)
+    for task, (_earlier, windows) in zip(work.tasks, planned, strict=True):
+        spans[(task.rules.fact, task.through)] |= {(w.first, w.last) for w in windows}
+        definitions[(task.rules.fact, task.through)].append(task.rules)
+    for (fact, known_by), needed in spans.items():
+        reader.prepare(fact, known_by, needed, definitions[(fact, known_by)])
+    for done, (task, (earlier, windows)) in enumerate(zip(work.tasks, planned, strict=True)):
+        d, code = task.rules, task.code
+        enrolled = enrolled_partners(d, directory)
         voids = _voids(d.void_on)
-        earlier = sorted(
-            (Period.parse(k) for k in prior_keys.get(task.version.pk, ()) if k != task.period.key),
-            key=lambda p: p.start,
-        )
-        earlier = [p for p in earlier if p.end < task.period.start and p.end >= restate_from]
-        windows = [Window(0, *task.window)]
-        for index, prior in enumerate(earlier, start=1):
-            windows.append(
-                Window(
-                    index, max(prior.start, d.valid_from), min(prior.end, d.valid_to or prior.end)
-                )
-            )
-        if d.kind == "growth":
-            windows += [
-                Window(-1 - w.key, year_before(w.first), year_before(w.last)) for w in list(windows)
-            ]
         figures = reader.read(d, windows, known_by=task.through)
         counts["lines_read"] += sum(f.lines for (p, w), f in figures.items() if w >= 0)
         counts["programs"][f"{code} {task.period.key}"] = len(enrolled)
@@ -320,6 +329,28 @@ def compute(
     return Computed(lines, partners, counts, paid)
 
 
+def _windows(
+    task: Task, prior_keys: dict[int, set[str]], restate_from: date
+) -> tuple[list[Period], list[Window]]:
+    """The settlement periods of ``task``'s version paid before and still restatable, and
+    the windows to read: 0 the period to date, 1… those periods, negative last year's."""
+    d = task.rules
+    earlier = sorted(
+        (Period.parse(k) for k in prior_keys.get(task.version.pk, ()) if k != task.period.key),
+        key=lambda p: p.start,
+    )
+    earlier = [p for p in earlier if p.end < task.period.start and p.end >= restate_from]
+    windows = [Window(0, *task.window)]
+    for index, prior in enumerate(earlier, start=1):
+        last = min(prior.end, d.valid_to or prior.end)
+        windows.append(Window(index, max(prior.start, d.valid_from), last))
+    if d.kind == "growth":
+        windows += [
+            Window(-1 - w.key, year_before(w.first), year_before(w.last)) for w in list(windows)
+        ]
+    return earlier, windows
+
+
 def _line(
     task: Task,
     partner_code: str,
@@ -337,5 +368,5 @@ def _line(
         last = figures.get((partner_code, -1 - window))
         found.base_last_year = last.base if last else ZERO
     outcome = entitlement(task.rules, found, voided=_voided(voids, partner_id, period))
-    already = paid.get((partner_id, task.version.program.code, period.key), ZERO)
+    already = paid.get((partner_id, task.code, period.key), ZERO)
     return LineResult(partner_code, task, period, through, current, outcome, found, already)
