@@ -42,7 +42,9 @@ def entitlements(home: Path, first: date, last: date) -> dict[tuple[str, str], s
         {"files": files, "last": last},
     )
     data = home.parent / "data"
-    con.execute(f"CREATE TEMP TABLE products AS SELECT code, category FROM read_csv('{data}/products.csv')")
+    con.execute(
+        f"CREATE TEMP TABLE products AS SELECT code, category FROM read_csv('{data}/products.csv')"
+    )
     con.execute(f"CREATE TEMP TABLE partners AS SELECT code FROM read_csv('{data}/partners.csv')")
     con.execute(
         """
@@ -91,7 +93,8 @@ def entitlements(home: Path, first: date, last: date) -> dict[tuple[str, str], s
           greatest(b * CASE WHEN b > 0 AND a / b >= 0.2 THEN 0.01 ELSE 0.005 END + a * 0.005, 0),
           -- G1 growth on last year's quarter: 3 per cent of the growth from +5, 5 from +20
           CASE WHEN ly <= 0 THEN 0 ELSE greatest(
-            CASE WHEN (b - ly) / ly >= 0.20 THEN 0.05 WHEN (b - ly) / ly >= 0.05 THEN 0.03 ELSE 0 END
+            CASE WHEN (b - ly) / ly >= 0.20 THEN 0.05
+                 WHEN (b - ly) / ly >= 0.05 THEN 0.03 ELSE 0 END
             * greatest(b - ly, 0), 0) END,
           -- Q1 retroactive per unit: 0.5 from 0 units, 1 from 1,000
           greatest(u * CASE WHEN u >= 1000 THEN 1 WHEN u >= 0 THEN 0.5 ELSE 0 END, 0)

@@ -10,8 +10,9 @@ enrol every partner: retroactive (two), incremental, target, flat, a rate table 
 category, fixed, product mix, growth on last year, and a per-unit tier. All settle 2024Q4:
 "qudao entitlements" computes them (reading the facts, pricing every partner and program,
 what was paid before) and writes nothing, like the baseline; "qudao settle" is the whole
-command, writing 5,000 statements and 50,000 explained lines to the app database (SQLite). Each runs in its own process (peak memory
-is its own). The entitlements are compared to the cent for every partner and program.
+command, writing 5,000 statements and 50,000 explained lines to the app database (SQLite).
+Each runs in its own process (peak memory is its own). The entitlements are compared to
+the cent for every partner and program.
 """
 
 from __future__ import annotations
@@ -132,7 +133,8 @@ CONTENDERS = {
         f"sys.path.insert(0, {str(HERE)!r}); from rebate_baselines import entitlements\n"
         "from datetime import date\n",
         "found = entitlements(HOME, date(2024, 10, 1), date(2024, 12, 31))",
-        "(OUT / 'duckdb.json').write_text(json.dumps({f'{p}|{c}': v for (p, c), v in found.items()}))",
+        "rows = {f'{p}|{c}': v for (p, c), v in found.items()}\n"
+        "(OUT / 'duckdb.json').write_text(json.dumps(rows))",
     ),
 }
 
@@ -161,7 +163,9 @@ def compare(out: Path, name: str = "qudao.json") -> str:
         shown = [(k, ours.get(k), theirs.get(k)) for k in differ[:5]]
         return f"entitlements differ on {len(differ)} of {len(ours | theirs)}: {shown}"
     total = sum(float(v) for v in ours.values())
-    return f"entitlements identical to the cent: {len(ours):,} (partner, program), total {total:,.2f}"
+    return (
+        f"entitlements identical to the cent: {len(ours):,} (partner, program), total {total:,.2f}"
+    )
 
 
 def main() -> None:
@@ -184,11 +188,15 @@ def main() -> None:
         )
         out = root / "out"
         out.mkdir(exist_ok=True)
-        results = {name: run_contender(name, CONTENDERS[name], home, data, out) for name in CONTENDERS}
+        results = {
+            name: run_contender(name, CONTENDERS[name], home, data, out) for name in CONTENDERS
+        }
         base = results["duckdb SQL"]["seconds"]
         print(f"{'contender':<22}{'seconds':>9}{'peak MB':>9}{'÷ DuckDB SQL':>14}")
         for name, r in results.items():
-            print(f"{name:<22}{r['seconds']:>9.2f}{r['peak_mb']:>9,.0f}{r['seconds'] / base:>13.2f}x")
+            print(
+                f"{name:<22}{r['seconds']:>9.2f}{r['peak_mb']:>9,.0f}{r['seconds'] / base:>13.2f}x"
+            )
         print("settle:", compare(out))
         print("entitlements alone:", compare(out, "compute.json"))
 
