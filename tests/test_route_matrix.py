@@ -775,6 +775,10 @@ PAGES: dict[str, Page] = {
         args=lambda s: [s.statement.pk],
         post=settlers(302),  # approved already: a message, nothing changes
     ),
+    "programs:statement_lines": Page(
+        get=scope_of_de(200),
+        args=lambda s: [s.statement.pk, s.statement.lines.first().pk, "csv"],
+    ),
     "programs:mine": Page(get=expect(302, partner_admin=200, partner_user=200, anonymous=LOGIN)),
     "programs:partner": Page(get=scope_of_de(200), args=lambda s: [s.world.p_de.pk]),
 }

@@ -227,7 +227,9 @@ def test_netted_interim_payouts_add_up_to_the_final_entitlement(
 def test_a_hostile_file_is_refused_with_short_messages() -> None:
     """A key of 100,000 characters and a value as long: the messages stay short."""
     huge = "k" * 100_000
-    text = program_toml("X", "flat", "rate = 0.01", extra=f'{huge} = 1\nname_zh = "{"v" * 100_000}"')
+    text = program_toml(
+        "X", "flat", "rate = 0.01", extra=f'{huge} = 1\nname_zh = "{"v" * 100_000}"'
+    )
     with pytest.raises(DefinitionError) as refused:
         parse_toml(text.replace('name_zh = "X 返利"\n', ""))
     assert all(len(problem) < 300 for problem in refused.value.problems)
@@ -236,7 +238,9 @@ def test_a_hostile_file_is_refused_with_short_messages() -> None:
 
 @pytest.mark.django_db
 def test_names_and_codes_longer_than_stored_are_refused() -> None:
-    long_name = program_toml("X", "flat", "rate = 0.01").replace('"X program"', '"' + "n" * 201 + '"')
+    long_name = program_toml("X", "flat", "rate = 0.01").replace(
+        '"X program"', '"' + "n" * 201 + '"'
+    )
     with pytest.raises(DefinitionError, match="name_en"):
         parse_toml(long_name)
     with pytest.raises(DefinitionError, match="code"):

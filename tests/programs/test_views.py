@@ -181,3 +181,28 @@ def test_manager_sees_partner_progress_in_scope_only(
     assert manager.get(reverse("programs:partner", args=[world.p_de.pk])).status_code == 200
     assert manager.get(reverse("programs:partner", args=[world.p_us.pk])).status_code == 404
     assert Decimal(0) == 0
+
+
+def test_the_lines_behind_a_base_restated_returns_included(
+    world: World, load_lines, load_program
+) -> None:
+    load_lines(sale("2020-02-10", "SO1", 120000), sale("2020-04-10", "SO2", 50000))
+    load_program(program_toml("VOL", "retroactive", TIERS, enrol='partners = ["P-DE", "P-US"]'))
+    rebates_settle(period="2020Q1", approve=True)
+    load_lines(sale("2020-05-02", "RT1", -30000, quantity=-1, original="SO1"))
+    q2 = rebates_settle(period="2020Q2", approve=True)
+    statement = Statement.objects.get(settlement=q2, partner=world.p_de)
+    adjustment = statement.lines.get(kind="adjustment")
+    url = reverse("programs:statement_lines", args=[statement.pk, adjustment.pk, "csv"])
+    text = _client(world, "finance").get(url).content.decode("utf-8-sig")
+    rows = [line.split(",") for line in text.strip().splitlines()]
+    assert rows[0][:3] == ["day_counted", "own_day", "document"]
+    # Q1 as known at the end of Q2: the order, and the return restated to its day
+    assert [(r[0], r[1], r[2]) for r in rows[1:]] == [
+        ("2020-02-10", "2020-02-10", "SO1/1"),
+        ("2020-02-10", "2020-05-02", "RT1/1"),
+    ]
+    other = Statement.objects.get(settlement=q2, partner=world.p_us)
+    theirs = reverse("programs:statement_lines", args=[other.pk, other.lines.get().pk, "csv"])
+    assert _client(world, "partner_user").get(theirs).status_code == 404
+    assert _client(world, "partner_user").get(url).status_code == 200  # its own, approved

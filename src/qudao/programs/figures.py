@@ -73,27 +73,45 @@ def product_buckets(d: Definition) -> dict[str, int]:
     return buckets
 
 
-def _lines(con: Any, fact: str, known_by: date) -> ir.Table:
+def _lines(con: Any, fact: str, known_by: date, *, detail: bool = False) -> ir.Table:
     """Every counted line of a fact: partner, day (restated), key (the product; for payments
-    the days from invoice to payment), amount and quantity."""
+    the days from invoice to payment), amount and quantity; with ``detail`` also the line's
+    own day, its document and its product (what a statement's lines export shows)."""
     rows = fact_table(fact, connection=con)
     if fact == "payment":
         days = rows.paid_date.delta(rows.invoice_date, unit="day")
-        return rows.filter(rows.paid_date <= known_by).select(
-            partner=rows.partner,
-            day=rows.paid_date,
+        known = rows.filter(rows.paid_date <= known_by)
+        extra = (
+            {
+                "own_day": known.invoice_date,
+                "document": known.invoice_id,
+                "product": ibis.null("string"),
+            }
+            if detail
+            else {}
+        )
+        return known.select(
+            partner=known.partner,
+            day=known.paid_date,
             key=days.cast("string"),
-            amount=rows.amount,
-            quantity=ibis.literal(0).cast(rows.amount.type()),
+            amount=known.amount,
+            quantity=ibis.literal(0).cast(known.amount.type()),
+            **extra,
         )
     if fact == "sell_through":
         known = rows.filter(rows.date <= known_by)
+        extra = (
+            {"own_day": known.date, "document": known.document_id, "product": known.product}
+            if detail
+            else {}
+        )
         return known.select(
             partner=known.partner,
             day=known.date,
             key=known.product,
             amount=known.amount,
             quantity=known.quantity,
+            **extra,
         )
     known = rows.filter(
         (rows.order_date <= known_by) & ~rows.order_id.startswith(document_prefix())
@@ -108,13 +126,49 @@ def _lines(con: Any, fact: str, known_by: date) -> ir.Table:
     # one pass: a return's day is its order's, when that order is on record
     dated = known.left_join(origins, known.original_order_id == origins.origin_id)
     is_return = dated.original_order_id.notnull() & (dated.quantity < 0)
+    extra = (
+        {
+            "own_day": dated.order_date,
+            "document": dated.order_id.concat("/", dated.line_no.cast("string")),
+            "product": dated.product,
+        }
+        if detail
+        else {}
+    )
     return dated.select(
         partner=dated.partner,
         day=is_return.ifelse(ibis.coalesce(dated.origin_day, dated.order_date), dated.order_date),
         key=dated.product,
         amount=dated.amount,
         quantity=dated.quantity,
+        **extra,
     )
+
+
+LINE_COLUMNS = ["day_counted", "own_day", "document", "product", "quantity", "amount"]
+
+
+def counted_lines(
+    d: Definition, partner: str, first: date, last: date, known_by: date
+) -> list[list[Any]]:
+    """The fact lines a statement line counted for ``partner``: dated (restated) within
+    [first, last], known by ``known_by`` — each with its own day and document."""
+    con = duckdb_connection()
+    lines = _lines(con, d.fact, known_by, detail=True)
+    mine = lines.filter(
+        (lines.partner == partner) & (lines.day >= first) & (lines.day <= last)
+    ).order_by(["day", "own_day", "document"])
+    result = con.to_pyarrow(
+        mine.select(
+            day_counted=mine.day,
+            own_day=mine.own_day,
+            document=mine.document,
+            product=mine.product,
+            quantity=mine.quantity,
+            amount=mine.amount,
+        )
+    )
+    return [list(row.values()) for row in result.to_pylist()]
 
 
 def _spans(windows: Any) -> ir.Table:

@@ -16,6 +16,7 @@ from qudao.core.periods import Period
 from qudao.core.permissions import is_partner_user, restrict
 from qudao.facts.choices import BatchStatus
 from qudao.facts.models import Batch
+from qudao.programs.figures import LINE_COLUMNS, counted_lines
 from qudao.programs.models import (
     Program,
     ProgramVersion,
@@ -274,3 +275,14 @@ def last_sales_day() -> date | None:
     return Batch.objects.filter(fact="sell_in", status=BatchStatus.COMMITTED).aggregate(
         day=Max("last_date")
     )["day"]
+
+
+def statement_line_facts(line: StatementLine) -> tuple[list[str], list[list[Any]]]:
+    """The fact lines one statement line counted (its partner, its days, as known when it
+    was settled): what an auditor asks for behind a base."""
+    d = line.version.rules
+    first = max(line.period_start, d.valid_from)
+    last_day = line.through if line.kind == "current" else line.period_end
+    last = min(last_day, d.valid_to or last_day)
+    rows = counted_lines(d, line.statement.partner.code, first, last, line.through)
+    return LINE_COLUMNS, rows

@@ -18,6 +18,11 @@ urlpatterns = [
     path("settlements/<int:pk>/approve/", views.settlement_approve_view, name="settlement_approve"),
     path("statements/", views.StatementListView.as_view(), name="statement_list"),
     path("statements/<int:pk>/", views.statement_detail, name="statement"),
+    path(
+        "statements/<int:pk>/lines/<int:line_pk>.<str:fmt>",
+        views.statement_line_lines,
+        name="statement_lines",
+    ),
     path("mine/", views.partner_rebates, name="mine"),
     path("partners/<int:pk>/", views.partner_rebates, name="partner"),
 ]

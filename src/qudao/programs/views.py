@@ -420,6 +420,23 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
+def statement_line_lines(request: HttpRequest, pk: int, line_pk: int, fmt: str) -> HttpResponse:
+    """The fact lines behind one statement line's base, as CSV or Excel."""
+    statement = get_object_or_404(selectors.statements_visible(request.user), pk=pk)
+    line = get_object_or_404(
+        selectors.statement_lines_visible(request.user).select_related("version"),
+        pk=line_pk,
+        statement=statement,
+    )
+    if fmt not in ("csv", "xlsx"):
+        raise Http404
+    headers, rows = selectors.statement_line_facts(line)
+    name = f"rebate-lines-{statement.partner.code}-{line.program_code}-{line.period}"
+    return export_response(headers=headers, rows=rows, fmt=fmt, filename=name)
+
+
+@login_required
+@require_GET
 def partner_rebates(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """A partner's standing in its programs (the distance to the next tier) and its
     statements: a partner user's own page; the brand's staff open any partner in scope."""
