@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cache, partial
-from pathlib import PurePath
 from typing import Any
 
 import ibis
@@ -33,6 +32,7 @@ from qudao.core.numbers import rounded_or_none
 from qudao.core.periods import Period
 from qudao.core.permissions import ensure_may_change, is_partner_user, restrict
 from qudao.core.services import ensure_storable_text, model_create, model_update
+from qudao.core.uploads import attachment_name_checked
 from qudao.facts.store import fact_table
 from qudao.governance.detectors import (
     below_floor,
@@ -763,8 +763,6 @@ def _violation_resummed(
 # violation (directors; managers within their partners) moves it; a refused write changes
 # nothing — web, API and CLI all come through here.
 
-ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
-ATTACHMENT_SUFFIXES = frozenset({".pdf", ".png", ".jpg", ".jpeg", ".xlsx", ".csv", ".docx", ".txt"})
 COMMENT_MAX_CHARS = 5000
 # Penalties that cost money name an amount; the others must not.
 PENALTIES_WITH_AMOUNT = frozenset({PenaltyKind.FINE, PenaltyKind.REBATE_DEDUCTION})
@@ -1041,30 +1039,12 @@ def violation_comment_add(
     )
     ensure_storable_text(comment)
     if attachment is not None:
-        name = _attachment_name_checked(attachment)
+        name = attachment_name_checked(attachment)
         comment.attachment_name, comment.attachment_size = name, attachment.size
         # the last step before the row: a refused comment leaves no file behind
         comment.attachment.save(name, attachment, save=False)
     comment.save()
     return comment
-
-
-def _attachment_name_checked(upload: UploadedFile) -> str:
-    raw = (upload.name or "").encode("utf-8", "replace").decode("utf-8")
-    # no path, no control characters (a NUL cannot be stored), a bounded length
-    name = "".join(ch for ch in PurePath(raw.replace("\\", "/")).name if ch.isprintable())[-150:]
-    suffix = PurePath(name).suffix.lower()
-    if suffix not in ATTACHMENT_SUFFIXES:
-        raise ValidationError(
-            {"attachment": _("“%(name)s”: attach %(types)s files only.")
-             % {"name": name[:80], "types": ", ".join(sorted(ATTACHMENT_SUFFIXES))}}
-        )  # fmt: skip
-    if (upload.size or 0) > ATTACHMENT_MAX_BYTES:
-        raise ValidationError(
-            {"attachment": _("“%(name)s” is larger than %(mb)d MB.")
-             % {"name": name[:80], "mb": ATTACHMENT_MAX_BYTES // (1024 * 1024)}}
-        )  # fmt: skip
-    return name
 
 
 # --- partner risk -----------------------------------------------------------------------

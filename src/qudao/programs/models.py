@@ -10,9 +10,12 @@ penalties it deducts. Only approved statements count as paid.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
+from uuid import uuid4
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -255,3 +258,250 @@ class StatementDeduction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.penalty_id}: {self.amount}"
+
+
+# --- market development funds (MDF) and expense claims -----------------------------------
+
+MDF_DECIDERS = frozenset({Role.CHANNEL_DIRECTOR, Role.CHANNEL_MANAGER})
+
+
+def _fund_for_partner(user: Any) -> Q:
+    """The funds a partner may draw on: those for its channel model and grade (or any)."""
+    partner = user.partner
+    return (Q(channel_model__isnull=True) | Q(channel_model_id=partner.channel_model_id)) & (
+        Q(grade__isnull=True) | Q(grade_id=partner.grade_id)
+    )
+
+
+class Fund(BilingualNamed, TimeStampedModel):
+    """A market development fund (市场费用) for a period, for a channel model and/or grade
+    (or every partner). Approved requests commit it, paid claims spend it; it is never
+    overspent: committed + paid ≤ amount, checked under a lock at every approval."""
+
+    code = models.CharField(_("code"), max_length=50, unique=True)
+    period = models.CharField(_("period"), max_length=10, help_text="2020, 2020Q1 or 2020-03")
+    period_start = models.DateField(_("period start"), editable=False)
+    period_end = models.DateField(_("period end"), editable=False)
+    channel_model = models.ForeignKey(
+        "partners.ChannelModel",
+        verbose_name=_("channel model"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    grade = models.ForeignKey(
+        "partners.Grade",
+        verbose_name=_("grade"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    amount = models.DecimalField(_("amount"), max_digits=24, decimal_places=2)
+    committed = models.DecimalField(
+        _("committed"), max_digits=24, decimal_places=2, default=Decimal(0), editable=False
+    )
+    paid = models.DecimalField(
+        _("paid"), max_digits=24, decimal_places=2, default=Decimal(0), editable=False
+    )
+    history = HistoricalRecords()
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(partner_visible=True, partner_q=_fund_for_partner)
+
+    class Meta:
+        verbose_name = _("market development fund")
+        verbose_name_plural = _("market development funds")
+        ordering = ["-period_start", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(committed__gte=0)
+                & models.Q(paid__gte=0)
+                & models.Q(amount__gte=models.F("committed") + models.F("paid")),
+                name="fund_never_overspent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("programs:fund", args=[self.pk])
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.amount - self.committed - self.paid
+
+
+class MdfStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    CLAIMED = "claimed", _("Claimed")
+    PAID = "paid", _("Paid")
+
+
+class MdfRequest(TimeStampedModel):
+    """A partner's request for market development funds: the activity, its plan and budget;
+    approved (with an amount) or rejected; then claimed with proof, and paid."""
+
+    fund = models.ForeignKey(
+        Fund, verbose_name=_("fund"), on_delete=models.PROTECT, related_name="requests"
+    )
+    partner = models.ForeignKey(
+        "partners.Partner", verbose_name=_("partner"), on_delete=models.PROTECT, related_name="+"
+    )
+    activity = models.CharField(_("activity"), max_length=200)
+    plan = models.TextField(_("plan"))
+    budget = models.DecimalField(_("budget"), max_digits=24, decimal_places=2)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=MdfStatus.choices, default=MdfStatus.SUBMITTED
+    )
+    approved_amount = models.DecimalField(
+        _("approved amount"), max_digits=24, decimal_places=2, null=True, blank=True
+    )
+    decision_note = models.TextField(_("decision"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords()
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(partner_field="partner", editor_roles=MDF_DECIDERS)
+
+    class Meta:
+        verbose_name = _("MDF request")
+        verbose_name_plural = _("MDF requests")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.partner.code} · {self.activity}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("programs:mdf_request", args=[self.pk])
+
+
+class MdfClaim(TimeStampedModel):
+    """What an approved activity cost, with proof of performance; finance approves and pays."""
+
+    request = models.ForeignKey(
+        MdfRequest, verbose_name=_("request"), on_delete=models.CASCADE, related_name="claims"
+    )
+    amount = models.DecimalField(_("amount claimed"), max_digits=24, decimal_places=2)
+    description = models.TextField(_("what was done"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=MdfStatus.choices, default=MdfStatus.SUBMITTED
+    )
+    approved_amount = models.DecimalField(
+        _("approved amount"), max_digits=24, decimal_places=2, null=True, blank=True
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    history = HistoricalRecords()
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(partner_field="request__partner", editor_roles=SETTLERS)
+
+    class Meta:
+        verbose_name = _("MDF claim")
+        verbose_name_plural = _("MDF claims")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.request} · {self.amount}"
+
+
+def _proof_path(proof: MdfProof, filename: str) -> str:
+    return f"mdf/{proof.claim_id}/{uuid4().hex}/{filename[-100:]}"
+
+
+class MdfProof(models.Model):
+    """A file proving an activity took place (photos, invoices, attendance lists)."""
+
+    claim = models.ForeignKey(MdfClaim, on_delete=models.CASCADE, related_name="proofs")
+    file = models.FileField(_("file"), upload_to=_proof_path)
+    name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveIntegerField(_("file size"))
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(partner_field="claim__request__partner", editor_roles=SETTLERS)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ExpenseCategory(models.TextChoices):
+    TRAVEL = "travel", _("Travel")
+    MEALS = "meals", _("Meals and entertainment")
+    EVENT = "event", _("Events and training")
+    SAMPLES = "samples", _("Samples and materials")
+    OTHER = "other", _("Other")
+
+
+class ExpenseStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    PAID = "paid", _("Paid")
+
+
+def _receipt_path(claim: ExpenseClaim, filename: str) -> str:
+    return f"expenses/{uuid4().hex}/{filename[-100:]}"
+
+
+class ExpenseClaim(TimeStampedModel):
+    """A channel staff member's expense (费用报销): submitted with its receipt, approved or
+    rejected by finance or the channel director, then paid."""
+
+    claimant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("claimant"),
+        on_delete=models.PROTECT,
+        related_name="expense_claims",
+    )
+    partner = models.ForeignKey(
+        "partners.Partner",
+        verbose_name=_("partner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    category = models.CharField(_("category"), max_length=20, choices=ExpenseCategory.choices)
+    spent_on = models.DateField(_("spent on"))
+    amount = models.DecimalField(_("amount"), max_digits=24, decimal_places=2)
+    description = models.TextField(_("description"))
+    receipt = models.FileField(_("receipt"), upload_to=_receipt_path, blank=True)
+    receipt_name = models.CharField(_("file name"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ExpenseStatus.choices, default=ExpenseStatus.SUBMITTED
+    )
+    decision_note = models.TextField(_("decision"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    history = HistoricalRecords()
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(internal=True, editor_roles=SETTLERS)
+
+    class Meta:
+        verbose_name = _("expense claim")
+        verbose_name_plural = _("expense claims")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.claimant} · {self.amount} · {self.spent_on}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("programs:expense", args=[self.pk])

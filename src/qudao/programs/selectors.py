@@ -4,7 +4,8 @@ its own approved statements (drafts are the brand's until finance approves them)
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -16,8 +17,11 @@ from qudao.core.periods import Period
 from qudao.core.permissions import is_partner_user, restrict
 from qudao.facts.choices import BatchStatus
 from qudao.facts.models import Batch
+from qudao.facts.store import fact_table
 from qudao.programs.figures import LINE_COLUMNS, counted_lines
 from qudao.programs.models import (
+    MdfRequest,
+    MdfStatus,
     Program,
     ProgramVersion,
     Settlement,
@@ -286,3 +290,50 @@ def statement_line_facts(line: StatementLine) -> tuple[list[str], list[list[Any]
     last = min(last_day, d.valid_to or last_day)
     rows = counted_lines(d, line.statement.partner.code, first, last, line.through)
     return LINE_COLUMNS, rows
+
+
+ROI_DAYS_AFTER = 30
+
+
+@dataclass(frozen=True)
+class Roi:
+    """An MDF activity's return, by the written rule (docs/rebates.md): attributed revenue
+    is the partner's sell-in from the activity's first day to ``ROI_DAYS_AFTER`` days after
+    its last, less its sell-in over the same number of days just before; spend is what was
+    paid for the claim. ROI = (attributed − spend) ÷ spend."""
+
+    during: Decimal
+    before: Decimal
+    spend: Decimal
+    first: date
+    last: date
+
+    @property
+    def attributed(self) -> Decimal:
+        return self.during - self.before
+
+    @property
+    def roi(self) -> Decimal | None:
+        return None if not self.spend else (self.attributed - self.spend) / self.spend
+
+
+def mdf_roi(request: MdfRequest) -> Roi:
+    first, last = request.starts_on, request.ends_on + timedelta(days=ROI_DAYS_AFTER)
+    days = (last - first).days + 1
+    before_first, before_last = first - timedelta(days=days), first - timedelta(days=1)
+    rows = fact_table("sell_in")
+    mine = rows.filter(rows.partner == request.partner.code)
+    during = mine.filter((mine.order_date >= first) & (mine.order_date <= last)).amount.sum()
+    earlier = mine.filter(
+        (mine.order_date >= before_first) & (mine.order_date <= before_last)
+    ).amount.sum()
+    spend = sum(
+        (c.approved_amount or ZERO for c in request.claims.filter(status=MdfStatus.PAID)), ZERO
+    )
+    return Roi(
+        during=Decimal(during.to_pyarrow().as_py() or 0),
+        before=Decimal(earlier.to_pyarrow().as_py() or 0),
+        spend=spend,
+        first=first,
+        last=last,
+    )

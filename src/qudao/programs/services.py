@@ -7,21 +7,34 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qudao.core.bulk import bulk_insert
+from qudao.core.choices import INTERNAL_ROLES, Role
 from qudao.core.periods import Period
-from qudao.core.permissions import ensure_may_change
+from qudao.core.permissions import ensure_may_change, is_partner_user, restrict
+from qudao.core.services import ensure_storable_text, model_create, model_update
+from qudao.core.uploads import attachment_name_checked
 from qudao.governance.models import Penalty, PenaltyKind, PenaltyStatus
+from qudao.partners.models import Partner
 from qudao.programs.figures import document_prefix
 from qudao.programs.models import (
+    ExpenseClaim,
+    ExpenseStatus,
+    Fund,
+    MdfClaim,
+    MdfProof,
+    MdfRequest,
+    MdfStatus,
     Program,
     ProgramVersion,
     Settlement,
@@ -411,3 +424,291 @@ def settlement_approve(*, settlement: Settlement, actor: Any | None = None) -> i
         _approve(statement, actor)
     _refresh_status(settlement)
     return len(drafts)
+
+
+# -- market development funds and expense claims ----------------------------------------
+
+
+def fund_create(*, actor: Any | None = None, **data: Any) -> Fund:
+    return model_create(model=Fund, data=_with_period(data), actor=actor)
+
+
+def fund_update(*, fund: Fund, actor: Any | None = None, **data: Any) -> Fund:
+    if "amount" in data and data["amount"] < fund.committed + fund.paid:
+        raise ValidationError(
+            {"amount": _("Already committed and paid: %(used)s. The fund cannot be smaller.")
+             % {"used": fund.committed + fund.paid}}
+        )  # fmt: skip
+    updated, _changed = model_update(instance=fund, data=_with_period(data), actor=actor)
+    return updated
+
+
+def _with_period(data: dict[str, Any]) -> dict[str, Any]:
+    if "period" not in data:
+        return data
+    try:
+        period = Period.parse(data["period"])
+    except ValueError as exc:
+        raise ValidationError({"period": str(exc)}) from exc
+    return {**data, "period": period.key, "period_start": period.start, "period_end": period.end}
+
+
+def _ensure_may_ask_for(partner: Partner, actor: Any | None) -> None:
+    """Who may ask for a partner's MDF or claim it: the partner's admins (for their company
+    and its sub-partners) and the brand's reviewers within their scope."""
+    if actor is None:
+        return
+    if is_partner_user(actor):
+        if not actor.has_role(Role.PARTNER_ADMIN):
+            raise PermissionDenied(_("Only a partner's admin asks for market development funds."))
+        if not restrict(Partner.objects.filter(pk=partner.pk), actor).exists():
+            raise PermissionDenied(_("You may not act for this partner."))
+        return
+    ensure_may_change(MdfRequest, actor)
+    if not restrict(Partner.objects.filter(pk=partner.pk), actor, "change").exists():
+        raise PermissionDenied(_("You may not act for this partner."))
+
+
+@transaction.atomic
+def mdf_request_submit(
+    *,
+    partner: Partner,
+    fund: Fund,
+    activity: str,
+    plan: str,
+    budget: Decimal,
+    starts_on: date,
+    ends_on: date,
+    actor: Any | None = None,
+) -> MdfRequest:
+    _ensure_may_ask_for(partner, actor)
+    problems: dict[str, str] = {}
+    if budget <= 0:
+        problems["budget"] = _("A budget above 0.")
+    if ends_on < starts_on:
+        problems["ends_on"] = _("The activity ends before it starts.")
+    if not (fund.period_start <= starts_on and ends_on <= fund.period_end):
+        problems["starts_on"] = _(
+            "The activity must fall within the fund's period (%(period)s)."
+        ) % {"period": fund.period}
+    open_to = (fund.channel_model_id in (None, partner.channel_model_id)) and (
+        fund.grade_id in (None, partner.grade_id)
+    )
+    if not open_to:
+        problems["fund"] = _("This fund is not open to the partner's channel model or grade.")
+    if problems:
+        raise ValidationError(problems)
+    request = MdfRequest(
+        fund=fund,
+        partner=partner,
+        activity=activity.strip(),
+        plan=plan.strip(),
+        budget=budget,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        created_by=actor,
+    )
+    ensure_storable_text(request)
+    request.full_clean()
+    if actor is not None:
+        request._history_user = actor  # type: ignore[attr-defined]
+    request.save()
+    return request
+
+
+@transaction.atomic
+def mdf_request_decide(
+    *,
+    request: MdfRequest,
+    approve: bool,
+    amount: Decimal | None = None,
+    note: str = "",
+    actor: Any | None = None,
+) -> MdfRequest:
+    """Approve (committing ``amount``, the budget by default, against the fund) or reject.
+    The fund row is locked first: two approvals racing never commit more than it holds."""
+    ensure_may_change(MdfRequest, actor)
+    if (
+        actor is not None
+        and not restrict(MdfRequest.objects.filter(pk=request.pk), actor, "change").exists()
+    ):
+        raise PermissionDenied(_("You may not decide this request."))
+    fund = Fund.objects.select_for_update().get(pk=request.fund_id)
+    request = MdfRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != MdfStatus.SUBMITTED:
+        raise ValidationError(_("This request was decided already."))
+    if approve:
+        amount = request.budget if amount is None else amount
+        if amount <= 0 or amount > request.budget:
+            raise ValidationError({"amount": _("Approve from 0.01 up to the budget asked for.")})
+        if amount > fund.remaining:
+            raise ValidationError(
+                {"amount": _("The fund has %(left)s left: it is never overspent.")
+                 % {"left": fund.remaining}}
+            )  # fmt: skip
+        Fund.objects.filter(pk=fund.pk).update(committed=F("committed") + amount)
+        request.status, request.approved_amount = MdfStatus.APPROVED, amount
+    else:
+        request.status = MdfStatus.REJECTED
+    request.decision_note, request.decided_by, request.decided_at = note, actor, timezone.now()
+    if actor is not None:
+        request._history_user = actor  # type: ignore[attr-defined]
+    request.save()
+    return request
+
+
+@transaction.atomic
+def mdf_claim_submit(
+    *,
+    request: MdfRequest,
+    amount: Decimal,
+    description: str,
+    proofs: list[UploadedFile],
+    actor: Any | None = None,
+) -> MdfClaim:
+    """Claim an approved activity, with proof of performance (at least one file)."""
+    _ensure_may_ask_for(request.partner, actor)
+    request = MdfRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != MdfStatus.APPROVED:
+        raise ValidationError(_("Only an approved request, not yet claimed, can be claimed."))
+    if amount <= 0 or amount > (request.approved_amount or ZERO):
+        raise ValidationError(
+            {"amount": _("Claim from 0.01 up to the approved %(amount)s.")
+             % {"amount": request.approved_amount}}
+        )  # fmt: skip
+    if not proofs:
+        raise ValidationError({"proofs": _("Attach proof of performance (photos, invoices).")})
+    if len(proofs) > MAX_PROOFS:
+        raise ValidationError({"proofs": _("At most %(n)d files.") % {"n": MAX_PROOFS}})
+    names = [attachment_name_checked(f, "proofs") for f in proofs]
+    claim = MdfClaim(
+        request=request, amount=amount, description=description.strip(), created_by=actor
+    )
+    ensure_storable_text(claim)
+    claim.full_clean()
+    claim.save()
+    for upload, name in zip(proofs, names, strict=True):
+        proof = MdfProof(claim=claim, name=name, size=upload.size or 0)
+        proof.file.save(name, upload, save=True)
+    request.status = MdfStatus.CLAIMED
+    request.save(update_fields=["status", "updated_at"])
+    return claim
+
+
+MAX_PROOFS = 10
+
+
+@transaction.atomic
+def mdf_claim_decide(
+    *,
+    claim: MdfClaim,
+    approve: bool,
+    amount: Decimal | None = None,
+    actor: Any | None = None,
+) -> MdfClaim:
+    """Finance approves what was claimed (or less), or rejects it (the request can be
+    claimed again)."""
+    ensure_may_change(MdfClaim, actor)
+    claim = MdfClaim.objects.select_for_update().select_related("request").get(pk=claim.pk)
+    if claim.status != MdfStatus.SUBMITTED:
+        raise ValidationError(_("This claim was decided already."))
+    if approve:
+        amount = claim.amount if amount is None else amount
+        if amount <= 0 or amount > claim.amount:
+            raise ValidationError({"amount": _("Approve from 0.01 up to the amount claimed.")})
+        claim.status, claim.approved_amount = MdfStatus.APPROVED, amount
+    else:
+        claim.status = MdfStatus.REJECTED
+        MdfRequest.objects.filter(pk=claim.request_id).update(status=MdfStatus.APPROVED)
+    claim.decided_by, claim.decided_at = actor, timezone.now()
+    if actor is not None:
+        claim._history_user = actor  # type: ignore[attr-defined]
+    claim.save()
+    return claim
+
+
+@transaction.atomic
+def mdf_claim_pay(*, claim: MdfClaim, actor: Any | None = None) -> MdfClaim:
+    """Paid: the fund's commitment for the request becomes spend (what was not claimed is
+    released back to the fund)."""
+    ensure_may_change(MdfClaim, actor)
+    claim = MdfClaim.objects.select_for_update().select_related("request").get(pk=claim.pk)
+    if claim.status != MdfStatus.APPROVED:
+        raise ValidationError(_("Only an approved claim can be paid."))
+    request = claim.request
+    Fund.objects.filter(pk=request.fund_id).update(
+        committed=F("committed") - (request.approved_amount or ZERO),
+        paid=F("paid") + (claim.approved_amount or ZERO),
+    )
+    claim.status, claim.paid_at = MdfStatus.PAID, timezone.now()
+    if actor is not None:
+        claim._history_user = actor  # type: ignore[attr-defined]
+    claim.save()
+    MdfRequest.objects.filter(pk=request.pk).update(status=MdfStatus.PAID)
+    return claim
+
+
+@transaction.atomic
+def expense_claim_submit(
+    *,
+    category: str,
+    spent_on: date,
+    amount: Decimal,
+    description: str,
+    partner: Partner | None = None,
+    receipt: UploadedFile | None = None,
+    actor: Any,
+) -> ExpenseClaim:
+    """A channel staff member's own expense; partners' users have none."""
+    if actor is None or is_partner_user(actor) or not actor.has_role(*INTERNAL_ROLES):
+        raise PermissionDenied(_("Expense claims are the brand's staff's."))
+    if amount <= 0:
+        raise ValidationError({"amount": _("An amount above 0.")})
+    claim = ExpenseClaim(
+        claimant=actor,
+        partner=partner,
+        category=category,
+        spent_on=spent_on,
+        amount=amount,
+        description=description.strip(),
+    )
+    ensure_storable_text(claim)
+    claim.full_clean(exclude=["receipt"])
+    if receipt is not None:
+        claim.receipt_name = attachment_name_checked(receipt, "receipt")
+        claim.receipt.save(claim.receipt_name, receipt, save=False)
+    claim._history_user = actor  # type: ignore[attr-defined]
+    claim.save()
+    return claim
+
+
+@transaction.atomic
+def expense_claim_decide(
+    *, claim: ExpenseClaim, approve: bool, note: str = "", actor: Any | None = None
+) -> ExpenseClaim:
+    """Finance or the channel director; never one's own claim."""
+    ensure_may_change(ExpenseClaim, actor)
+    claim = ExpenseClaim.objects.select_for_update().get(pk=claim.pk)
+    if actor is not None and claim.claimant_id == actor.pk:
+        raise PermissionDenied(_("Nobody approves their own expense claim."))
+    if claim.status != ExpenseStatus.SUBMITTED:
+        raise ValidationError(_("This claim was decided already."))
+    claim.status = ExpenseStatus.APPROVED if approve else ExpenseStatus.REJECTED
+    claim.decision_note, claim.decided_by, claim.decided_at = note, actor, timezone.now()
+    if actor is not None:
+        claim._history_user = actor  # type: ignore[attr-defined]
+    claim.save()
+    return claim
+
+
+@transaction.atomic
+def expense_claim_pay(*, claim: ExpenseClaim, actor: Any | None = None) -> ExpenseClaim:
+    ensure_may_change(ExpenseClaim, actor)
+    claim = ExpenseClaim.objects.select_for_update().get(pk=claim.pk)
+    if claim.status != ExpenseStatus.APPROVED:
+        raise ValidationError(_("Only an approved claim can be paid."))
+    claim.status, claim.paid_at = ExpenseStatus.PAID, timezone.now()
+    if actor is not None:
+        claim._history_user = actor  # type: ignore[attr-defined]
+    claim.save()
+    return claim
