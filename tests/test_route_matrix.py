@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -48,8 +49,23 @@ from qudao.governance.services import (
 )
 from qudao.partners.models import Contact, Grade, PartnerTerritory
 from qudao.partners.services import contact_create, partner_territory_create
-from qudao.programs.models import ProgramVersion, Settlement, Statement
-from qudao.programs.services import program_load, rebates_settle
+from qudao.programs.models import (
+    ExpenseClaim,
+    Fund,
+    MdfRequest,
+    ProgramVersion,
+    Settlement,
+    Statement,
+)
+from qudao.programs.services import (
+    expense_claim_submit,
+    fund_create,
+    mdf_claim_submit,
+    mdf_request_decide,
+    mdf_request_submit,
+    program_load,
+    rebates_settle,
+)
 from tests.conftest import World, build_world
 from tests.factories import make_user
 
@@ -124,6 +140,10 @@ class Scene:
     settlement: Settlement
     statement: Statement
     statement_us: Statement
+    fund: Fund
+    mdf: MdfRequest
+    mdf_us: MdfRequest
+    expense: ExpenseClaim
     users: dict[str, Any] = field(default_factory=dict)
 
 
@@ -221,8 +241,39 @@ def _build_scene(tmp: Path) -> Scene:
     ]
     program = program_load(text=REBATE_PROGRAM)
     settlement = rebates_settle(period="2020Q1", approve=True)
+    fund = fund_create(code="MDF", name_en="MDF", period="2020Q1", amount=Decimal(10000))
+    mdf, mdf_us = (
+        mdf_request_submit(
+            partner=partner,
+            fund=fund,
+            activity="Test rides",
+            plan="A weekend",
+            budget=Decimal(1000),
+            starts_on=date(2020, 3, 1),
+            ends_on=date(2020, 3, 2),
+        )
+        for partner in (world.p_de, world.p_us)
+    )
+    mdf_request_decide(request=mdf, approve=True)
+    mdf_claim_submit(
+        request=mdf,
+        amount=Decimal(900),
+        description="Done",
+        proofs=[SimpleUploadedFile("ride.jpg", b"jpeg")],
+    )
+    expense = expense_claim_submit(
+        category="travel",
+        spent_on=date(2020, 3, 1),
+        amount=Decimal(80),
+        description="Train",
+        actor=users["finance"],
+    )
     return Scene(
         world=world,
+        fund=fund,
+        mdf=mdf,
+        mdf_us=mdf_us,
+        expense=expense,
         program=program,
         settlement=settlement,
         statement=Statement.objects.get(settlement=settlement, partner=world.p_de),
@@ -779,6 +830,78 @@ PAGES: dict[str, Page] = {
         get=scope_of_de(200),
         args=lambda s: [s.statement.pk, s.statement.lines.first().pk, "csv"],
     ),
+    # MDF: partners' admins ask and claim, reviewers decide requests, finance pays claims
+    "programs:fund_list": Page(get=signed_in(200)),
+    "programs:fund_add": Page(
+        get=editors(200, others=403, roles=("director",)),
+        post=editors(302, others=403, roles=("director",)),
+        form=lambda s: {"code": "MDF2", "name_en": "More", "period": "2020Q2", "amount": "100"},
+    ),
+    "programs:fund": Page(
+        get=expect(200, no_role=404, anonymous=LOGIN), args=lambda s: [s.fund.pk]
+    ),
+    "programs:fund_edit": Page(
+        get=editors(200, others=404, roles=("director",)),
+        args=lambda s: [s.fund.pk],
+        post=editors(302, others=404, roles=("director",)),
+        form=lambda s: {"code": "MDF", "name_en": "MDF", "period": "2020Q1", "amount": "20000"},
+    ),
+    "programs:mdf_list": Page(get=signed_in(200)),
+    "programs:mdf_add": Page(
+        get=expect(
+            403, director=200, manager=200, partner_admin=200, partner_user=404, anonymous=LOGIN
+        ),
+        post=expect(
+            403, director=302, manager=302, partner_admin=302, partner_user=404, anonymous=LOGIN
+        ),
+        form=lambda s: {
+            "partner": s.world.p_de.pk,
+            "fund": s.fund.pk,
+            "activity": "Shop window",
+            "plan": "Posters",
+            "budget": "100",
+            "starts_on": "2020-02-01",
+            "ends_on": "2020-02-28",
+        },
+    ),
+    "programs:mdf_request": Page(
+        get=scope_of_de(200),
+        args=lambda s: [s.mdf.pk],
+        post=expect(
+            403,
+            director=302,
+            finance=302,
+            partner_admin=404,
+            partner_user=404,
+            no_role=404,
+            anonymous=LOGIN,
+        ),
+        form=lambda s: {"action": "approve_claim", "claim": s.mdf.claims.get().pk},
+    ),
+    "programs:mdf_proof": Page(
+        get=scope_of_de(200),
+        args=lambda s: [s.mdf.pk, s.mdf.claims.get().proofs.get().pk],
+    ),
+    "programs:expense_list": Page(get=signed_in(200)),
+    "programs:expense_add": Page(
+        get=expect(200, partner_admin=404, partner_user=404, no_role=403, anonymous=LOGIN),
+        post=expect(302, partner_admin=404, partner_user=404, no_role=403, anonymous=LOGIN),
+        form=lambda s: {
+            "category": "meals",
+            "spent_on": "2020-03-02",
+            "amount": "45",
+            "description": "Lunch with the dealer",
+        },
+    ),
+    "programs:expense": Page(
+        get=partners_blind(200) | {"no_role": 404},
+        args=lambda s: [s.expense.pk],
+        # finance made it: nobody approves their own claim
+        post=expect(
+            403, director=302, partner_admin=404, partner_user=404, no_role=404, anonymous=LOGIN
+        ),
+        form=lambda s: {"action": "approve"},
+    ),
     "programs:mine": Page(get=expect(302, partner_admin=200, partner_user=200, anonymous=LOGIN)),
     "programs:partner": Page(get=scope_of_de(200), args=lambda s: [s.world.p_de.pk]),
 }
@@ -1075,6 +1198,12 @@ OUTSIDE_EUROPE: dict[str, Page] = {
     ),
     "programs:partner": Page(
         get=_outside(director=200, reader=200), args=lambda s: [s.world.p_us.pk]
+    ),
+    "programs:mdf_request": Page(
+        get=_outside(director=200, reader=200),
+        args=lambda s: [s.mdf_us.pk],
+        post=_outside(director=302, reader=403),
+        form=lambda s: {"action": "approve", "amount": "10"},
     ),
     "governance:violation_detail": Page(
         get=_outside(director=200, reader=200),

@@ -194,3 +194,70 @@ def test_two_approvals_racing_on_real_connections_never_overspend() -> None:
     assert len(outcomes) == 2 and outcomes.count("approved") == 1, outcomes
     assert fund.committed == D(4000) and fund.remaining == D(1000)
     assert MdfRequest.objects.filter(status="approved").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_mdf_pages_from_request_to_payment(world: World) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    fund = _fund("5000")
+    partner = Client()
+    partner.force_login(world.users["partner_admin"])
+    partner.cookies["django_language"] = "zh-hans"
+    form = {
+        "partner": world.p_de.pk, "fund": fund.pk, "activity": "试骑活动", "plan": "周末试骑",
+        "budget": "9000", "starts_on": "2020-03-01", "ends_on": "2020-03-02",
+    }  # fmt: skip
+    response = partner.post(reverse("programs:mdf_add"), form)
+    request = MdfRequest.objects.get()
+    assert response.status_code == 302 and request.status == "submitted"
+    manager = Client()
+    manager.force_login(world.users["manager"])
+    page = manager.post(reverse("programs:mdf_request", args=[request.pk]), {"action": "approve"})
+    assert page.status_code == 200 and "5000.00" in page.content.decode()  # what is left
+    request.refresh_from_db()
+    assert request.status == "submitted"  # 9,000 asked from a 5,000 fund: refused, said so
+    manager.post(
+        reverse("programs:mdf_request", args=[request.pk]), {"action": "approve", "amount": "4000"}
+    )
+    request.refresh_from_db()
+    assert (request.status, request.approved_amount) == ("approved", D(4000))
+    partner.post(
+        reverse("programs:mdf_request", args=[request.pk]),
+        {
+            "action": "claim",
+            "amount": "3800",
+            "description": "38 位骑手",
+            "proofs": [_photo(), SimpleUploadedFile("list.pdf", b"%PDF")],
+        },
+    )
+    claim = request.claims.get()
+    assert claim.proofs.count() == 2
+    proof = claim.proofs.first()
+    download = partner.get(reverse("programs:mdf_proof", args=[request.pk, proof.pk]))
+    assert download.status_code == 200
+    finance = Client()
+    finance.force_login(world.users["finance"])
+    finance.post(
+        reverse("programs:mdf_request", args=[request.pk]),
+        {"action": "approve_claim", "claim": claim.pk},
+    )
+    finance.post(
+        reverse("programs:mdf_request", args=[request.pk]),
+        {"action": "pay_claim", "claim": claim.pk},
+    )
+    fund.refresh_from_db()
+    assert (fund.committed, fund.paid) == (D(0), D(3800))
+    page = partner.get(reverse("programs:mdf_request", args=[request.pk])).content.decode()
+    assert "已支付" in page or "Paid" in page
+    other = Client()
+    other.force_login(build_partner_user_elsewhere(world))
+    assert other.get(reverse("programs:mdf_request", args=[request.pk])).status_code == 404
+    assert other.get(reverse("programs:mdf_proof", args=[request.pk, proof.pk])).status_code == 404
+
+
+def build_partner_user_elsewhere(world: World):  # type: ignore[no-untyped-def]
+    from tests.factories import make_user
+
+    return make_user("us_admin", "partner_admin", partner=world.p_us)

@@ -73,6 +73,9 @@ NAVIGATION: tuple[NavGroup, ...] = (
             NavItem(_("Rebate settlements"), "programs:settlement_list", INTERNAL),
             NavItem(_("Rebate statements"), "programs:statement_list"),
             NavItem(_("My rebates"), "programs:mine", PARTNER),
+            NavItem(_("Market development funds"), "programs:fund_list", INTERNAL),
+            NavItem(_("MDF requests"), "programs:mdf_list"),
+            NavItem(_("Expense claims"), "programs:expense_list", INTERNAL),
         ),
     ),
     NavGroup(

@@ -4,7 +4,18 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from qudao.core.filtersets import SearchFilterSet
-from qudao.programs.models import Program, Settlement, SettlementStatus, Statement
+from qudao.programs.models import (
+    ExpenseCategory,
+    ExpenseClaim,
+    ExpenseStatus,
+    Fund,
+    MdfRequest,
+    MdfStatus,
+    Program,
+    Settlement,
+    SettlementStatus,
+    Statement,
+)
 
 
 class ProgramFilterSet(SearchFilterSet):
@@ -32,3 +43,30 @@ class StatementFilterSet(SearchFilterSet):
     class Meta:
         model = Statement
         fields = ["q", "period", "status"]
+
+
+class FundFilterSet(SearchFilterSet):
+    search_fields = ("code", "name_en", "name_zh", "period")
+
+    class Meta:
+        model = Fund
+        fields = ["q"]
+
+
+class MdfRequestFilterSet(SearchFilterSet):
+    search_fields = ("partner__code", "partner__name_en", "partner__name_zh", "activity")
+    status = django_filters.ChoiceFilter(choices=MdfStatus.choices, label=_("Status"))
+
+    class Meta:
+        model = MdfRequest
+        fields = ["q", "status"]
+
+
+class ExpenseClaimFilterSet(SearchFilterSet):
+    search_fields = ("description", "claimant__username", "partner__code")
+    status = django_filters.ChoiceFilter(choices=ExpenseStatus.choices, label=_("Status"))
+    category = django_filters.ChoiceFilter(choices=ExpenseCategory.choices, label=_("Category"))
+
+    class Meta:
+        model = ExpenseClaim
+        fields = ["q", "status", "category"]

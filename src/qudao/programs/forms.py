@@ -11,10 +11,11 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from qudao.core.forms import ScopedModelForm
 from qudao.core.periods import Period
 from qudao.governance.models import ViolationType
 from qudao.partners.models import ChannelModel, Grade
-from qudao.programs.models import ProgramKind
+from qudao.programs.models import ExpenseClaim, Fund, MdfRequest, ProgramKind
 from qudao.programs.rules import (
     BASES,
     MEASURES,
@@ -307,3 +308,71 @@ class PeriodForm(forms.Form):
             return Period.parse(self.cleaned_data["period"]).key
         except ValueError as exc:
             raise forms.ValidationError(str(exc)) from exc
+
+
+class FundForm(ScopedModelForm):
+    class Meta:
+        model = Fund
+        fields = ["code", "name_en", "name_zh", "period", "channel_model", "grade", "amount"]
+
+
+class MdfRequestForm(ScopedModelForm):
+    """A request for funds; the partner list holds those the user may ask for."""
+
+    class Meta:
+        model = MdfRequest
+        fields = ["partner", "fund", "activity", "plan", "budget", "starts_on", "ends_on"]
+        widgets = {
+            "plan": forms.Textarea(attrs={"rows": 4}),
+            "starts_on": forms.DateInput(),
+            "ends_on": forms.DateInput(),
+        }
+
+
+class MdfDecisionForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Amount approved"),
+        required=False,
+        max_digits=24,
+        decimal_places=2,
+        help_text=_("Empty: the budget asked for."),
+    )
+    note = forms.CharField(
+        label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class ProofsField(forms.FileField):
+    """Several files in one field (the browser's multiple selection)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        if isinstance(data, list | tuple):
+            return [super(ProofsField, self).clean(d, initial) for d in data]
+        return [super().clean(data, initial)] if data else []
+
+
+class MdfClaimForm(forms.Form):
+    amount = forms.DecimalField(label=_("Amount claimed"), max_digits=24, decimal_places=2)
+    description = forms.CharField(
+        label=_("What was done"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    proofs = ProofsField(
+        label=_("Proof of performance"),
+        required=False,
+        help_text=_("Photos, invoices, attendance lists: up to 10 files of 10 MB."),
+    )
+
+
+class ExpenseClaimForm(ScopedModelForm):
+    class Meta:
+        model = ExpenseClaim
+        fields = ["category", "spent_on", "amount", "partner", "description", "receipt"]
+        widgets = {"spent_on": forms.DateInput(), "description": forms.Textarea(attrs={"rows": 3})}

@@ -20,6 +20,8 @@ from qudao.facts.models import Batch
 from qudao.facts.store import fact_table
 from qudao.programs.figures import LINE_COLUMNS, counted_lines
 from qudao.programs.models import (
+    ExpenseClaim,
+    Fund,
     MdfRequest,
     MdfStatus,
     Program,
@@ -337,3 +339,15 @@ def mdf_roi(request: MdfRequest) -> Roi:
         first=first,
         last=last,
     )
+
+
+def fund_list(*, user: Any) -> QuerySet[Fund]:
+    return restrict(Fund.objects.all(), user).select_related("channel_model", "grade")
+
+
+def mdf_request_list(*, user: Any) -> QuerySet[MdfRequest]:
+    return restrict(MdfRequest.objects.all(), user).select_related("partner", "fund")
+
+
+def expense_claim_list(*, user: Any) -> QuerySet[ExpenseClaim]:
+    return restrict(ExpenseClaim.objects.all(), user).select_related("claimant", "partner")

@@ -648,6 +648,13 @@ def mdf_claim_pay(*, claim: MdfClaim, actor: Any | None = None) -> MdfClaim:
     return claim
 
 
+def is_brand_staff(user: Any) -> bool:
+    """The brand's own people (any internal role, or an administrator): they claim expenses."""
+    if user is None or not user.is_authenticated or is_partner_user(user):
+        return False
+    return bool(user.is_superuser or user.has_role(*INTERNAL_ROLES))
+
+
 @transaction.atomic
 def expense_claim_submit(
     *,
@@ -660,7 +667,7 @@ def expense_claim_submit(
     actor: Any,
 ) -> ExpenseClaim:
     """A channel staff member's own expense; partners' users have none."""
-    if actor is None or is_partner_user(actor) or not actor.has_role(*INTERNAL_ROLES):
+    if not is_brand_staff(actor):
         raise PermissionDenied(_("Expense claims are the brand's staff's."))
     if amount <= 0:
         raise ValidationError({"amount": _("An amount above 0.")})

@@ -4,7 +4,16 @@ import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
 from qudao.core.tables import MoneyColumn, StatusColumn
-from qudao.programs.models import Program, ProgramKind, Settlement, Statement, VersionStatus
+from qudao.programs.models import (
+    ExpenseClaim,
+    Fund,
+    MdfRequest,
+    Program,
+    ProgramKind,
+    Settlement,
+    Statement,
+    VersionStatus,
+)
 
 
 class ProgramTable(tables.Table):
@@ -94,3 +103,60 @@ class StatementTable(tables.Table):
             "document_no",
         )
         order_by = ("-settlement", "partner")
+
+
+class FundTable(tables.Table):
+    code = tables.Column(linkify=True)
+    name = tables.Column(verbose_name=_("Name"), order_by=("name_en",))
+    period = tables.Column()
+    channel_model = tables.Column(verbose_name=_("Channel model"))
+    grade = tables.Column(verbose_name=_("Grade"))
+    amount = MoneyColumn(verbose_name=_("Amount"))
+    committed = MoneyColumn(verbose_name=_("Committed"))
+    paid = MoneyColumn(verbose_name=_("Paid"))
+    remaining = MoneyColumn(verbose_name=_("Remaining"), orderable=False)
+
+    class Meta:
+        model = Fund
+        fields = ("code", "name", "period", "channel_model", "grade", "amount", "committed", "paid")
+        order_by = ("-period",)
+
+
+class MdfRequestTable(tables.Table):
+    id = tables.Column(verbose_name=_("Request"), linkify=True)
+    partner = tables.Column(verbose_name=_("Partner"), accessor="partner__code")
+    activity = tables.Column()
+    fund = tables.Column(verbose_name=_("Fund"), accessor="fund__code")
+    starts_on = tables.DateColumn(verbose_name=_("Starts on"))
+    budget = MoneyColumn(verbose_name=_("Budget"))
+    approved_amount = MoneyColumn(verbose_name=_("Approved"))
+    status = StatusColumn()
+
+    class Meta:
+        model = MdfRequest
+        fields = (
+            "id",
+            "partner",
+            "activity",
+            "fund",
+            "starts_on",
+            "budget",
+            "approved_amount",
+            "status",
+        )
+        order_by = ("-id",)
+
+
+class ExpenseClaimTable(tables.Table):
+    id = tables.Column(verbose_name=_("Claim"), linkify=True)
+    claimant = tables.Column(verbose_name=_("Claimant"))
+    category = tables.Column()
+    spent_on = tables.DateColumn(verbose_name=_("Spent on"))
+    partner = tables.Column(verbose_name=_("Partner"), accessor="partner__code")
+    amount = MoneyColumn(verbose_name=_("Amount"))
+    status = StatusColumn()
+
+    class Meta:
+        model = ExpenseClaim
+        fields = ("id", "claimant", "category", "spent_on", "partner", "amount", "status")
+        order_by = ("-id",)

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,17 +20,56 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
+from qudao.core.choices import Role
 from qudao.core.periods import Period
 from qudao.core.permissions import can_change, is_partner_user, restrict
-from qudao.core.views import ObjectListView, export_response
+from qudao.core.views import ObjectEditView, ObjectListView, export_response
 from qudao.partners.models import Partner
 from qudao.programs import selectors
-from qudao.programs.filtersets import ProgramFilterSet, SettlementFilterSet, StatementFilterSet
-from qudao.programs.forms import PeriodForm, ProgramFileForm, ProgramForm
-from qudao.programs.models import Program, ProgramVersion, Settlement, Statement
+from qudao.programs.filtersets import (
+    ExpenseClaimFilterSet,
+    FundFilterSet,
+    MdfRequestFilterSet,
+    ProgramFilterSet,
+    SettlementFilterSet,
+    StatementFilterSet,
+)
+from qudao.programs.forms import (
+    ExpenseClaimForm,
+    FundForm,
+    MdfClaimForm,
+    MdfDecisionForm,
+    MdfRequestForm,
+    PeriodForm,
+    ProgramFileForm,
+    ProgramForm,
+)
+from qudao.programs.models import (
+    ExpenseClaim,
+    Fund,
+    MdfClaim,
+    MdfProof,
+    MdfRequest,
+    MdfStatus,
+    Program,
+    ProgramVersion,
+    Settlement,
+    Statement,
+)
 from qudao.programs.pdf import statement_pdf
 from qudao.programs.rules import DefinitionError, round_money
 from qudao.programs.services import (
+    expense_claim_decide,
+    expense_claim_pay,
+    expense_claim_submit,
+    fund_create,
+    fund_update,
+    is_brand_staff,
+    mdf_claim_decide,
+    mdf_claim_pay,
+    mdf_claim_submit,
+    mdf_request_decide,
+    mdf_request_submit,
     program_version_create,
     program_version_publish,
     program_version_withdraw,
@@ -39,7 +78,14 @@ from qudao.programs.services import (
     statement_approve,
 )
 from qudao.programs.simulation import partner_progress, simulate
-from qudao.programs.tables import ProgramTable, SettlementTable, StatementTable
+from qudao.programs.tables import (
+    ExpenseClaimTable,
+    FundTable,
+    MdfRequestTable,
+    ProgramTable,
+    SettlementTable,
+    StatementTable,
+)
 
 
 def _refuse(request: HttpRequest) -> NoReturn:
@@ -465,5 +511,264 @@ def partner_rebates(request: HttpRequest, pk: int | None = None) -> HttpResponse
             .filter(partner=partner)
             .order_by("-settlement_id")[:24],
             "title": _("Rebates of %(partner)s") % {"partner": partner.name},
+        },
+    )
+
+
+# --- market development funds and expense claims ------------------------------------------
+
+
+class FundListView(ObjectListView):
+    selector = selectors.fund_list
+    filterset_class = FundFilterSet
+    table_class = FundTable
+    model = Fund
+    title = gettext_lazy("Market development funds")
+    add_url_name = "programs:fund_add"
+    empty_hint = gettext_lazy("No funds yet: add one per period, channel model or grade.")
+
+
+class FundEditView(ObjectEditView):
+    model = Fund
+    form_class = FundForm
+    create_service = staticmethod(fund_create)
+    update_service = staticmethod(fund_update)
+    instance_kw = "fund"
+
+
+@login_required
+@require_GET
+def fund_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    fund = get_object_or_404(selectors.fund_list(user=request.user), pk=pk)
+    requests = selectors.mdf_request_list(user=request.user).filter(fund=fund)
+    table = MdfRequestTable(requests, request=request, exclude=("fund",))
+    RequestConfig(request, paginate={"per_page": 50}).configure(table)
+    return render(
+        request,
+        "programs/fund_detail.html",
+        {
+            "fund": fund,
+            "table": table,
+            "title": str(fund),
+            "can_edit": can_change(request.user, Fund),
+            "used_percent": (fund.committed + fund.paid) * 100 / fund.amount if fund.amount else 0,
+            "history": fund.history.select_related("history_user")[:20],
+        },
+    )
+
+
+class MdfRequestListView(ObjectListView):
+    selector = selectors.mdf_request_list
+    filterset_class = MdfRequestFilterSet
+    table_class = MdfRequestTable
+    model = MdfRequest
+    title = gettext_lazy("MDF requests")
+    empty_hint = gettext_lazy("No requests yet.")
+
+    def extra_context(self, request: HttpRequest) -> dict[str, Any]:
+        if not _may_ask_for_funds(request.user):
+            return {}
+        return {
+            "extra_actions": [{"url": reverse("programs:mdf_add"), "label": _("Ask for funds")}]
+        }
+
+
+def _may_ask_for_funds(user: Any) -> bool:
+    return bool(user.has_role(Role.PARTNER_ADMIN) or can_change(user, MdfRequest))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mdf_request_add(request: HttpRequest) -> HttpResponse:
+    if not _may_ask_for_funds(request.user):
+        _refuse(request)
+    form = MdfRequestForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = mdf_request_submit(actor=request.user, **form.cleaned_data)
+        except PermissionDenied:
+            _refuse(request)
+        except ValidationError as exc:
+            _errors_on(form, exc)
+        else:
+            messages.success(request, _("Request sent: the channel team decides."))
+            return redirect(created.get_absolute_url())
+    return render(
+        request,
+        "core/object_edit.html",
+        {"form": form, "model": MdfRequest, "title": _("Ask for market development funds")},
+    )
+
+
+def _errors_on(form: Any, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mdf_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    mdf = get_object_or_404(selectors.mdf_request_list(user=request.user), pk=pk)
+    decision, claim_form = MdfDecisionForm(), MdfClaimForm()
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action in ("approve", "reject"):
+                decision = MdfDecisionForm(request.POST)
+                if decision.is_valid():
+                    mdf_request_decide(
+                        request=mdf,
+                        approve=action == "approve",
+                        amount=decision.cleaned_data["amount"],
+                        note=decision.cleaned_data["note"],
+                        actor=request.user,
+                    )
+                    return redirect(mdf.get_absolute_url())
+            elif action == "claim":
+                claim_form = MdfClaimForm(request.POST, request.FILES)
+                if claim_form.is_valid():
+                    mdf_claim_submit(
+                        request=mdf,
+                        amount=claim_form.cleaned_data["amount"],
+                        description=claim_form.cleaned_data["description"],
+                        proofs=request.FILES.getlist("proofs"),
+                        actor=request.user,
+                    )
+                    messages.success(request, _("Claim sent: finance reviews it."))
+                    return redirect(mdf.get_absolute_url())
+            elif action in ("approve_claim", "reject_claim", "pay_claim"):
+                claim = get_object_or_404(mdf.claims.all(), pk=request.POST.get("claim") or 0)
+                if action == "pay_claim":
+                    mdf_claim_pay(claim=claim, actor=request.user)
+                else:
+                    mdf_claim_decide(
+                        claim=claim, approve=action == "approve_claim", actor=request.user
+                    )
+                return redirect(mdf.get_absolute_url())
+            else:
+                raise Http404
+        except PermissionDenied:
+            _refuse(request)
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+            if action == "claim":
+                _errors_on(claim_form, exc)
+    claims = list(mdf.claims.prefetch_related("proofs"))
+    partner_side = is_partner_user(request.user)
+    return render(
+        request,
+        "programs/mdf_request_detail.html",
+        {
+            "mdf": mdf,
+            "title": _("MDF request %(id)s · %(activity)s")
+            % {"id": mdf.pk, "activity": mdf.activity},
+            "claims": claims,
+            "can_decide": mdf.status == MdfStatus.SUBMITTED
+            and can_change(request.user, MdfRequest),
+            "can_claim": mdf.status == MdfStatus.APPROVED and _may_ask_for_funds(request.user),
+            "can_settle_claims": can_change(request.user, MdfClaim),
+            "decision": decision,
+            "claim_form": claim_form,
+            "roi": selectors.mdf_roi(mdf) if mdf.status == MdfStatus.PAID else None,
+            "roi_days_after": selectors.ROI_DAYS_AFTER,
+            "partner_side": partner_side,
+            "history": [] if partner_side else mdf.history.select_related("history_user")[:20],
+        },
+    )
+
+
+@login_required
+@require_GET
+def mdf_proof(request: HttpRequest, pk: int, proof_pk: int) -> FileResponse:
+    mdf = get_object_or_404(selectors.mdf_request_list(user=request.user), pk=pk)
+    proof = get_object_or_404(MdfProof.objects.filter(claim__request=mdf), pk=proof_pk)
+    return FileResponse(
+        proof.file.open("rb"),
+        as_attachment=True,
+        filename=proof.name,
+        content_type="application/octet-stream",
+    )
+
+
+class ExpenseClaimListView(ObjectListView):
+    selector = selectors.expense_claim_list
+    filterset_class = ExpenseClaimFilterSet
+    table_class = ExpenseClaimTable
+    model = ExpenseClaim
+    title = gettext_lazy("Expense claims")
+    empty_hint = gettext_lazy("No expense claims yet.")
+
+    def extra_context(self, request: HttpRequest) -> dict[str, Any]:
+        if not is_brand_staff(request.user):
+            return {}
+        return {
+            "extra_actions": [
+                {"url": reverse("programs:expense_add"), "label": _("Claim an expense")}
+            ]
+        }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def expense_add(request: HttpRequest) -> HttpResponse:
+    if not is_brand_staff(request.user):
+        _refuse(request)
+    form = ExpenseClaimForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            claim = expense_claim_submit(actor=request.user, **data)
+        except ValidationError as exc:
+            _errors_on(form, exc)
+        else:
+            messages.success(request, _("Expense claim sent: finance reviews it."))
+            return redirect(claim.get_absolute_url())
+    return render(
+        request, "programs/expense_form.html", {"form": form, "title": _("Claim an expense")}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def expense_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
+    claim = get_object_or_404(selectors.expense_claim_list(user=request.user), pk=pk)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action in ("approve", "reject"):
+                expense_claim_decide(
+                    claim=claim,
+                    approve=action == "approve",
+                    note=request.POST.get("note", "")[:2000],
+                    actor=request.user,
+                )
+            elif action == "pay":
+                expense_claim_pay(claim=claim, actor=request.user)
+            else:
+                raise Http404
+        except PermissionDenied:
+            _refuse(request)
+        except ValidationError as exc:
+            messages.error(request, "; ".join(exc.messages))
+        return redirect(claim.get_absolute_url())
+    if request.GET.get("receipt") and claim.receipt:
+        return FileResponse(
+            claim.receipt.open("rb"),
+            as_attachment=True,
+            filename=claim.receipt_name,
+            content_type="application/octet-stream",
+        )
+    return render(
+        request,
+        "programs/expense_detail.html",
+        {
+            "claim": claim,
+            "title": _("Expense claim %(id)s") % {"id": claim.pk},
+            "can_decide": can_change(request.user, ExpenseClaim)
+            and claim.claimant_id != request.user.pk,
+            "history": claim.history.select_related("history_user")[:20],
         },
     )
