@@ -12,6 +12,7 @@ import csv
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,13 @@ from qudao.governance.services import risk_profiles_refresh
 from qudao.partners.models import Partner, Target
 from qudao.partners.seeds import reference_data_ensure
 from qudao.programs.models import Program
-from qudao.programs.services import program_load, rebates_settle
+from qudao.programs.services import (
+    fund_create,
+    mdf_request_decide,
+    mdf_request_submit,
+    program_load,
+    rebates_settle,
+)
 from qudao.territories.models import Region
 
 DATA = Path(__file__).resolve().parent / "adventureworks"
@@ -361,4 +368,32 @@ def _demo_rebates() -> list[str]:
         program_load(text=path.read_text(encoding="utf-8"))
     for period in DEMO_SETTLEMENTS:
         rebates_settle(period=period, approve=period != DEMO_SETTLEMENTS[-1])
+    _demo_funds()
     return list(DEMO_SETTLEMENTS)
+
+
+def _demo_funds() -> None:
+    """A market development fund for 2020's first half, one request approved and one
+    waiting, so the MDF pages show the whole flow."""
+    fund = fund_create(
+        code="MDF-2020H1",
+        name_en="Market development 2020 H1",
+        name_zh="2020 上半年市场发展基金",
+        period="2020",
+        amount=Decimal(50000),
+    )
+    for code, activity, budget, approve in (
+        ("AW00000001", "Spring test-ride weekend", 6000, True),
+        ("AW00000002", "Shop window and posters", 2500, False),
+    ):
+        request = mdf_request_submit(
+            partner=Partner.objects.get(code=code),
+            fund=fund,
+            activity=activity,
+            plan="Two days, 40 riders, a local cycling club",
+            budget=Decimal(budget),
+            starts_on=date(2020, 4, 4),
+            ends_on=date(2020, 4, 5),
+        )
+        if approve:
+            mdf_request_decide(request=request, approve=True, note="Good plan.")
