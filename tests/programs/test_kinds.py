@@ -245,3 +245,23 @@ def test_names_and_codes_longer_than_stored_are_refused() -> None:
         parse_toml(long_name)
     with pytest.raises(DefinitionError, match="code"):
         parse_toml(program_toml("C" * 51, "flat", "rate = 0.01"))
+
+
+@pytest.mark.django_db
+def test_distance_to_the_next_tier() -> None:
+    from qudao.programs.rules import next_tier
+
+    retro = _rules("retroactive", TIERS)
+    ahead = next_tier(retro, Figures(base=D(80000)))
+    # 20k more reaches tier 2: 3 % of 100k − 2 % of 80k
+    assert ahead is not None and (ahead.tier, ahead.distance, ahead.worth) == (2, D(20000), D(1400))
+    assert next_tier(retro, Figures(base=D(300000))) is None  # the top tier
+    target = _rules("target", "threshold = 50000\nrate = 0.05")
+    assert next_tier(target, Figures(base=D(45000))).worth == D("2500.00")  # type: ignore[union-attr]
+    mix = _rules(
+        "mix", 'rate = 0.01\nlifted_rate = 0.02\nshare_min = 0.5\n[focus]\ncategories = ["BIKES"]'
+    )
+    assert next_tier(mix, Figures(base=D(0))) is None  # nothing bought: nothing to lift
+    # 10k focus of 30k: 10k more focus sales make 20k of 40k, half
+    lift = next_tier(mix, Figures(base=D(30000), buckets={1: D(10000), 0: D(20000)}))
+    assert lift is not None and lift.distance == D(10000) and lift.worth == D(500)

@@ -770,8 +770,8 @@ def next_tier(d: Definition, figures: Figures) -> NextTier | None:
     if d.kind == "mix":
         share = d.share_min or ZERO
         focus = figures.buckets.get(1, ZERO)
-        if base > 0 and focus / base >= share or share >= 1:
-            return None
+        if base <= 0 or focus / base >= share or share >= 1:
+            return None  # nothing bought yet: no mix to lift; or lifted already
         extra = max((share * base - focus) / (1 - share), ZERO)
         buckets = {**figures.buckets, 1: focus + extra}
         then = entitlement(d, Figures(base=base + extra, buckets=buckets))
