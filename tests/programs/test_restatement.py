@@ -12,7 +12,7 @@ from qudao.catalog.models import Category
 from qudao.governance.models import Penalty, Violation
 from qudao.partners.models import Grade, Partner
 from qudao.programs.models import Settlement, Statement, StatementLine
-from qudao.programs.services import rebates_settle, statement_approve
+from qudao.programs.services import rebates_settle, settlement_approve, statement_approve
 from tests.conftest import World
 from tests.factories import CategoryFactory, ProductFactory
 from tests.programs.conftest import TIERS, program_toml, sale
@@ -280,3 +280,42 @@ def test_only_finance_and_directors_settle_and_approve(
     statement_approve(statement=statement, actor=world.users["finance"])
     statement.refresh_from_db()
     assert statement.status == "approved" and statement.document_no.startswith("RB-")
+
+
+def test_a_monthly_program_settled_by_quarter_restates_an_earlier_month_once(
+    world: World, load_lines, load_program
+) -> None:
+    """April and May were paid month by month; a return of an April order arrives in June;
+    settling the quarter settles April, May and June — April's money moves once, on its own
+    line, not again as an adjustment on May's or June's."""
+    load_program(program_toml("MON", "retroactive", TIERS, settlement="month"))
+    load_lines(sale("2020-04-10", "SO1", 120000), sale("2020-05-10", "SO2", 50000))
+    rebates_settle(period="2020-04", approve=True)  # 3,600
+    rebates_settle(period="2020-05", approve=True)  # 1,000
+    load_lines(sale("2020-06-02", "RT1", -30000, quantity=-1, original="SO1"))
+    quarter = rebates_settle(period="2020Q2")
+    statement = _statement(quarter)
+    lines = {(line.period, line.kind): line.payable for line in statement.lines.all()}
+    assert lines == {
+        ("2020-04", "current"): D("-1800.00"),  # 90k at 2 % = 1,800, less the 3,600 paid
+        ("2020-05", "current"): D("0.00"),
+        ("2020-06", "current"): D("0.00"),
+    }
+    assert statement.payable == D("-1800.00")
+    # and settling July later restates nothing already restated and paid
+    settlement_approve(settlement=quarter)
+    assert _statement(rebates_settle(period="2020-07")).payable == 0
+
+
+def test_two_months_later_an_earlier_quarter_is_adjusted_once(
+    world: World, load_lines, load_program
+) -> None:
+    """A quarterly program settled for a year: Q1 paid earlier, a return of a Q1 order
+    comes in Q3; settling 2020 settles Q1–Q4, so Q1's own line carries the change, once."""
+    load_program(program_toml("VOL", "retroactive", TIERS))
+    load_lines(sale("2020-02-10", "SO1", 120000))
+    rebates_settle(period="2020Q1", approve=True)
+    load_lines(sale("2020-08-02", "RT1", -30000, quantity=-1, original="SO1"))
+    year = _statement(rebates_settle(period="2020"))
+    assert not year.lines.filter(kind="adjustment").exists()
+    assert year.payable == D("-1800.00")

@@ -290,7 +290,8 @@ def statement_line_facts(line: StatementLine) -> tuple[list[str], list[list[Any]
     first = max(line.period_start, d.valid_from)
     last_day = line.through if line.kind == "current" else line.period_end
     last = min(last_day, d.valid_to or last_day)
-    rows = counted_lines(d, line.statement.partner.code, first, last, line.through)
+    known_by = max(line.through, line.statement.settlement.period_end)  # as settled
+    rows = counted_lines(d, line.statement.partner.code, first, last, known_by)
     return LINE_COLUMNS, rows
 
 

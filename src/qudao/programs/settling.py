@@ -87,14 +87,22 @@ class Task:
     rules: Definition
     period: Period
     through: date
+    known_by: date | None = None  # lines dated up to here are known (default: ``through``)
     code: str = ""  # the program's code (read once: 50,000 lines ask for it)
 
     def __post_init__(self) -> None:
         self.code = self.version.program.code
+        # A month settled within a quarter's settlement counts what is known at the
+        # quarter's end (a later return of that month's order included).
+        self.known_by = self.known_by or self.through
 
     @property
     def final(self) -> bool:
         return self.through >= self.period.end
+
+    @property
+    def last_known(self) -> date:
+        return self.known_by or self.through
 
     @property
     def window(self) -> tuple[date, date]:
@@ -176,7 +184,7 @@ def plan(period: Period, *, program_codes: Iterable[str] | None = None) -> Plan:
             if ahead:
                 result.skipped.append(f"{code} {settled.key}")
                 continue
-            result.tasks.append(Task(chosen, chosen.rules, settled, through))
+            result.tasks.append(Task(chosen, chosen.rules, settled, through, period.end))
     return result
 
 
@@ -273,19 +281,22 @@ def compute(
     counts: dict[str, Any] = {"programs": {}, "lines_read": 0}
     reader = reader or FigureReader()
     # Every task's windows first: each fact is then read once for all of them.
-    planned = [_windows(task, prior_keys, restate_from) for task in work.tasks]
+    # An earlier period is restated once per settlement (by the first of its program's
+    # tasks), and never when this settlement settles it anyway (a month of a quarter).
+    restated: set[tuple[str, str]] = {(task.code, task.period.key) for task in work.tasks}
+    planned = [_windows(task, prior_keys, restate_from, restated) for task in work.tasks]
     spans: dict[tuple[str, date], set[tuple[date, date]]] = defaultdict(set)
     definitions: dict[tuple[str, date], list[Definition]] = defaultdict(list)
     for task, (_earlier, windows) in zip(work.tasks, planned, strict=True):
-        spans[(task.rules.fact, task.through)] |= {(w.first, w.last) for w in windows}
-        definitions[(task.rules.fact, task.through)].append(task.rules)
+        spans[(task.rules.fact, task.last_known)] |= {(w.first, w.last) for w in windows}
+        definitions[(task.rules.fact, task.last_known)].append(task.rules)
     for (fact, known_by), needed in spans.items():
         reader.prepare(fact, known_by, needed, definitions[(fact, known_by)])
     for done, (task, (earlier, windows)) in enumerate(zip(work.tasks, planned, strict=True)):
         d, code = task.rules, task.code
         enrolled = enrolled_partners(d, directory)
         voids = _voids(d.void_on)
-        figures = reader.read(d, windows, known_by=task.through)
+        figures = reader.read(d, windows, known_by=task.last_known)
         counts["lines_read"] += sum(f.lines for (p, w), f in figures.items() if w >= 0)
         counts["programs"][f"{code} {task.period.key}"] = len(enrolled)
         for partner_code, partner_id in enrolled.items():
@@ -330,16 +341,25 @@ def compute(
 
 
 def _windows(
-    task: Task, prior_keys: dict[int, set[str]], restate_from: date
+    task: Task,
+    prior_keys: dict[int, set[str]],
+    restate_from: date,
+    restated: set[tuple[str, str]],
 ) -> tuple[list[Period], list[Window]]:
-    """The settlement periods of ``task``'s version paid before and still restatable, and
-    the windows to read: 0 the period to date, 1… those periods, negative last year's."""
+    """The settlement periods of ``task``'s version paid before, still restatable and not
+    yet in ``restated`` (which it extends), and the windows to read: 0 the period to date,
+    1… those periods, negative last year's."""
     d = task.rules
     earlier = sorted(
-        (Period.parse(k) for k in prior_keys.get(task.version.pk, ()) if k != task.period.key),
+        (
+            Period.parse(k)
+            for k in prior_keys.get(task.version.pk, ())
+            if (task.code, k) not in restated
+        ),
         key=lambda p: p.start,
     )
     earlier = [p for p in earlier if p.end < task.period.start and p.end >= restate_from]
+    restated |= {(task.code, p.key) for p in earlier}
     windows = [Window(0, *task.window)]
     for index, prior in enumerate(earlier, start=1):
         last = min(prior.end, d.valid_to or prior.end)
