@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError, connection
 
+from qudao.partners.seeds import reference_data_ensure
 from qudao.programs.models import ExpenseClaim, Fund, MdfRequest
 from qudao.programs.selectors import mdf_roi
 from qudao.programs.services import (
@@ -169,6 +170,7 @@ def test_two_approvals_racing_on_real_connections_never_overspend() -> None:
     connection; the fund holds only one. One wins; the other is refused (PostgreSQL: it
     waits for the lock, then finds too little left; SQLite: the write lock refuses it or
     makes it wait, the same)."""
+    reference_data_ensure()  # a transactional test before this one flushed the seeds
     world = build_world()
     fund = _fund("5000")
     requests = [_ask(world, fund, "4000"), _ask(world, fund, "4000")]
