@@ -223,6 +223,7 @@ def test_a_cross_region_sale_is_found_confirmed_and_appealed(  # type: ignore[no
     page.goto(f"{served.url}/review/")
     page.fill("input[name=period]", "2020Q1")
     page.click("button:has-text('Run the review')")
+    page.wait_for_load_state("load")  # the form's own navigation first: a goto would abort it
     _wait_for(
         served,
         "SELECT id FROM analytics_reviewrun WHERE id > ? AND status = 'current'",
