@@ -276,6 +276,10 @@ def compute(
         .distinct()
     ):
         prior_keys[version_id].add(key)
+    # (program, settlement period) → the partners paid for it: an earlier period's lines
+    paid_by_period: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for partner_id, program, key in paid:
+        paid_by_period[(program, key)].append(partner_id)
     directory = partner_rows()
     codes_by_pk = {pk: code for pk, code, _model, _grade in directory}
     counts: dict[str, Any] = {"programs": {}, "lines_read": 0}
@@ -316,9 +320,9 @@ def compute(
                 )
             )
         for index, prior in enumerate(earlier, start=1):
-            for partner_id, program, key in paid:
+            for partner_id in paid_by_period.get((code, prior.key), ()):
                 prior_code = codes_by_pk.get(partner_id)
-                if program != code or key != prior.key or prior_code is None:
+                if prior_code is None:
                     continue
                 result = _line(
                     task,
