@@ -55,6 +55,7 @@ from qudao.programs.models import (
     MdfRequest,
     ProgramVersion,
     Settlement,
+    SettlementJob,
     Statement,
 )
 from qudao.programs.services import (
@@ -138,6 +139,7 @@ class Scene:
     alert: RiskAlert
     program: ProgramVersion
     settlement: Settlement
+    settle_job: SettlementJob
     statement: Statement
     statement_us: Statement
     fund: Fund
@@ -276,6 +278,7 @@ def _build_scene(tmp: Path) -> Scene:
         expense=expense,
         program=program,
         settlement=settlement,
+        settle_job=SettlementJob.objects.create(period="2020Q2", started_by=users["finance"]),
         statement=Statement.objects.get(settlement=settlement, partner=world.p_de),
         statement_us=Statement.objects.get(settlement=settlement, partner=world.p_us),
         complaint=complaints[0],
@@ -811,6 +814,9 @@ PAGES: dict[str, Page] = {
         get=expect(405, anonymous=LOGIN),
         post=settlers(302, hidden=403),
         form=lambda s: {"period": "2020Q2"},
+    ),
+    "programs:settle_job": Page(
+        get=partners_blind(200) | {"no_role": 404}, args=lambda s: [s.settle_job.pk]
     ),
     "programs:settlement": Page(
         get=partners_blind(200) | {"no_role": 404}, args=lambda s: [s.settlement.pk]

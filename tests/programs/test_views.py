@@ -6,11 +6,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 
-from qudao.programs.models import Program, ProgramVersion, Settlement, Statement
+from qudao.programs.models import Program, ProgramVersion, Settlement, SettlementJob, Statement
 from qudao.programs.services import rebates_settle, settlement_approve
+from qudao.programs.tasks import settle_task
 from tests.conftest import World
 from tests.programs.conftest import TIERS, program_toml, sale
 
@@ -108,8 +110,22 @@ def test_settle_approve_and_pdf_in_chinese(world: World, load_lines, load_progra
     load_program(program_toml("VOL", "retroactive", TIERS))
     finance = _client(world, "finance")
     response = finance.post(reverse("programs:settle"), {"period": "2020Q1"})
+    job = SettlementJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
+    assert job.status == "queued" and not Settlement.objects.exists()  # the worker settles
+    waiting = finance.get(job.get_absolute_url())
+    assert waiting.status_code == 200 and 'role="progressbar"' in waiting.content.decode()
+    settle_task.call(job.pk)
     settlement = Settlement.objects.get()
-    assert response.status_code == 302 and settlement.status == "draft"
+    assert settlement.status == "draft"
+    job.refresh_from_db()
+    assert (job.status, job.progress, job.settlement) == ("done", 1, settlement)
+    done = finance.get(job.get_absolute_url())  # follows on to the settlement
+    assert done.status_code == 302 and done["Location"] == settlement.get_absolute_url()
+    polled = finance.get(
+        job.get_absolute_url(), headers={"HX-Request": "true", "HX-Target": "job-status"}
+    )
+    assert polled["HX-Redirect"] == settlement.get_absolute_url()
     statement = Statement.objects.get(settlement=settlement)
     page = finance.get(reverse("programs:statement", args=[statement.pk]))
     assert "3,600.00" in page.content.decode() and "Tier 2 reached" in page.content.decode()
@@ -135,7 +151,7 @@ def test_others_cannot_settle_or_approve(world: World, role: str, load_lines, lo
         _client(world, role).post(reverse("programs:settle"), {"period": "2020Q1"}).status_code
         == refused
     )
-    assert not Settlement.objects.exists()
+    assert not Settlement.objects.exists() and not SettlementJob.objects.exists()
     settlement = rebates_settle(period="2020Q1")
     statement = Statement.objects.get(settlement=settlement)
     _client(world, role).post(reverse("programs:statement", args=[statement.pk]))
@@ -206,3 +222,31 @@ def test_the_lines_behind_a_base_restated_returns_included(
     theirs = reverse("programs:statement_lines", args=[other.pk, other.lines.get().pk, "csv"])
     assert _client(world, "partner_user").get(theirs).status_code == 404
     assert _client(world, "partner_user").get(url).status_code == 200  # its own, approved
+
+
+def test_a_queued_settlement_fails_in_the_language_of_who_asked(
+    world: World, load_lines, load_program
+) -> None:
+    """The worker runs the job as the person who queued it, in their language: their right
+    to settle is checked again when it runs (it may have been taken away meanwhile)."""
+    load_lines(sale("2020-02-10", "SO1", 120000))
+    load_program(program_toml("VOL", "retroactive", TIERS))
+    finance = _client(world, "finance")
+    finance.post(
+        reverse("programs:settle"), {"period": "2020Q1"}, headers={"Accept-Language": "zh-hans"}
+    )
+    job = SettlementJob.objects.get()
+    assert job.language == "zh-hans"
+    finance_user = world.users["finance"]
+    finance_user.groups.set([Group.objects.get(name="sales")])
+    settle_task.call(job.pk)
+    job.refresh_from_db()
+    assert job.status == "failed" and not Settlement.objects.exists()
+    assert job.message == "您无权修改结算。"
+    listed = _client(world, "director").get(reverse("programs:settlement_list"))
+    assert job.message in listed.content.decode()  # the reason stays in sight on the list
+
+
+def test_a_settlement_job_refuses_a_bad_period_before_queueing(world: World) -> None:
+    response = _client(world, "finance").post(reverse("programs:settle"), {"period": "2020Q7"})
+    assert response.status_code == 302 and not SettlementJob.objects.exists()

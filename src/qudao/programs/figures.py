@@ -195,6 +195,23 @@ class _Sums:
     rows: list[
         tuple[str, int, str, Decimal, Decimal, int]
     ]  # partner, span, key, amount, qty, lines
+    _totals: list[tuple[str, int, Decimal, Decimal, int]] | None = None
+
+    def totals(self) -> list[tuple[str, int, Decimal, Decimal, int]]:
+        """The rows summed over product classes — (partner, span, amount, qty, lines) — for
+        programs that price every product alike; made once, shared by all of them."""
+        if self._totals is None:
+            summed: dict[tuple[str, int], list[Any]] = {}
+            for partner, span_no, _key, amount, units, count in self.rows:
+                entry = summed.get((partner, span_no))
+                if entry is None:
+                    summed[(partner, span_no)] = [amount or ZERO, units or ZERO, count]
+                else:
+                    entry[0] += amount or ZERO
+                    entry[1] += units or ZERO
+                    entry[2] += count
+            self._totals = [(p, n, a, u, c) for (p, n), (a, u, c) in summed.items()]
+        return self._totals
 
 
 def product_classes(definitions: list[Definition]) -> dict[str, int]:
@@ -301,6 +318,13 @@ class FigureReader:
                 bucket_of[str(class_no)] = by_product.get(product, 0)
         quantity = d.measure == "quantity"
         figures: dict[tuple[str, int], Figures] = {}
+        if not bucket_of and d.fact != "payment":
+            for partner, span_no, amount, units, count in done.totals():
+                for window in keys.get(span_no, []):
+                    figures[(partner, window)] = Figures(
+                        base=units if quantity else amount, lines=count
+                    )
+            return figures
         for partner, span_no, key, amount, units, count in done.rows:
             for window in keys.get(span_no, []):
                 value = (units if quantity else amount) or ZERO

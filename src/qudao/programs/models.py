@@ -147,6 +147,51 @@ class Settlement(TimeStampedModel):
         return reverse("programs:settlement", args=[self.pk])
 
 
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class SettlementJob(TimeStampedModel):
+    """A settlement asked for in the web, run by the background worker: what was asked, how
+    far it got, and the settlement it made (or why it could not)."""
+
+    period = models.CharField(_("period"), max_length=10)
+    programs = models.JSONField(_("programs"), default=list, blank=True)  # [] = all in effect
+    status = models.CharField(
+        _("status"), max_length=20, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    progress = models.FloatField(_("progress"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    language = models.CharField(_("language"), max_length=10, default="en")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    settlement = models.ForeignKey(
+        Settlement, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(editor_roles=SETTLERS, internal=True)
+
+    class Meta:
+        verbose_name = _("settlement job")
+        verbose_name_plural = _("settlement jobs")
+        ordering = ["-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.period} #{self.pk}"
+
+    @property
+    def running(self) -> bool:
+        return self.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+    def get_absolute_url(self) -> str:
+        return reverse("programs:settle_job", args=[self.pk])
+
+
 class Statement(TimeStampedModel):
     """What one settlement pays (or debits) one partner; a draft until finance approves it."""
 

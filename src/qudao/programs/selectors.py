@@ -10,7 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Max, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qudao.core.periods import Period
@@ -22,11 +23,13 @@ from qudao.programs.figures import LINE_COLUMNS, counted_lines
 from qudao.programs.models import (
     ExpenseClaim,
     Fund,
+    JobStatus,
     MdfRequest,
     MdfStatus,
     Program,
     ProgramVersion,
     Settlement,
+    SettlementJob,
     SettlementStatus,
     Statement,
     StatementLine,
@@ -199,6 +202,22 @@ def settlement_list(*, user: Any) -> QuerySet[Settlement]:
         restrict(Settlement.objects.all(), user)
         .select_related("created_by")
         .annotate(statement_count=Count("statements"))
+    )
+
+
+def settlement_job_list(*, user: Any) -> QuerySet[SettlementJob]:
+    return restrict(SettlementJob.objects.all(), user).select_related("settlement", "started_by")
+
+
+def settlement_jobs_unfinished(*, user: Any) -> list[SettlementJob]:
+    """Settlements queued or running, and the ones that failed in the last day (their
+    reason must not vanish with the page that asked for them)."""
+    since = timezone.now() - timedelta(days=1)
+    return list(
+        settlement_job_list(user=user).filter(
+            Q(status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
+            | Q(status=JobStatus.FAILED, created_at__gte=since)
+        )[:10]
     )
 
 

@@ -303,22 +303,11 @@ def compute(
         figures = reader.read(d, windows, known_by=task.last_known)
         counts["lines_read"] += sum(f.lines for (p, w), f in figures.items() if w >= 0)
         counts["programs"][f"{code} {task.period.key}"] = len(enrolled)
-        for partner_code, partner_id in enrolled.items():
-            partners[partner_code] = partner_id
-            lines.append(
-                _line(
-                    task,
-                    partner_code,
-                    partner_id,
-                    task.period,
-                    task.through,
-                    True,
-                    figures,
-                    0,
-                    voids,
-                    paid,
-                )
-            )
+        partners.update(enrolled)
+        lines.extend(
+            _line(task, code_, pid, task.period, task.through, True, figures, 0, voids, paid)
+            for code_, pid in enrolled.items()
+        )
         for index, prior in enumerate(earlier, start=1):
             for partner_id in paid_by_period.get((code, prior.key), ()):
                 prior_code = codes_by_pk.get(partner_id)
@@ -387,10 +376,11 @@ def _line(
     voids: dict[int, list[Period]],
     paid: dict[tuple[int, str, str], Decimal],
 ) -> LineResult:
-    found = figures.get((partner_code, window), Figures())
+    found = figures.get((partner_code, window)) or Figures()
     if task.rules.kind == "growth":
         last = figures.get((partner_code, -1 - window))
         found.base_last_year = last.base if last else ZERO
-    outcome = entitlement(task.rules, found, voided=_voided(voids, partner_id, period))
+    voided = partner_id in voids and _voided(voids, partner_id, period)
+    outcome = entitlement(task.rules, found, voided=voided)
     already = paid.get((partner_id, task.code, period.key), ZERO)
     return LineResult(partner_code, task, period, through, current, outcome, found, already)

@@ -14,6 +14,7 @@ urlpatterns = [
     path("versions/<int:pk>/simulate/", views.version_simulate, name="simulate"),
     path("settlements/", views.SettlementListView.as_view(), name="settlement_list"),
     path("settlements/settle/", views.settlement_create, name="settle"),
+    path("settlements/jobs/<int:pk>/", views.settlement_job_detail, name="settle_job"),
     path("settlements/<int:pk>/", views.settlement_detail, name="settlement"),
     path("settlements/<int:pk>/approve/", views.settlement_approve_view, name="settlement_approve"),
     path("statements/", views.StatementListView.as_view(), name="statement_list"),

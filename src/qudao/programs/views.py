@@ -47,6 +47,7 @@ from qudao.programs.forms import (
 from qudao.programs.models import (
     ExpenseClaim,
     Fund,
+    JobStatus,
     MdfClaim,
     MdfProof,
     MdfRequest,
@@ -73,8 +74,8 @@ from qudao.programs.services import (
     program_version_create,
     program_version_publish,
     program_version_withdraw,
-    rebates_settle,
     settlement_approve,
+    settlement_job_enqueue,
     statement_approve,
 )
 from qudao.programs.simulation import partner_progress, simulate
@@ -313,12 +314,14 @@ class SettlementListView(ObjectListView):
         return {
             "list_intro": "programs/_settle_form.html",
             "settle_form": PeriodForm(initial={"period": _default_period()}),
+            "jobs": selectors.settlement_jobs_unfinished(user=request.user),
         }
 
 
 @login_required
 @require_POST
 def settlement_create(request: HttpRequest) -> HttpResponse:
+    """Queue the settlement for the background worker and follow it on its job page."""
     form = PeriodForm(request.POST)
     if not form.is_valid():
         messages.error(
@@ -326,25 +329,49 @@ def settlement_create(request: HttpRequest) -> HttpResponse:
         )
         return redirect("programs:settlement_list")
     try:
-        settlement = rebates_settle(period=form.cleaned_data["period"], actor=request.user)
+        job = settlement_job_enqueue(period=form.cleaned_data["period"], actor=request.user)
     except PermissionDenied:
         _refuse(request)
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
         return redirect("programs:settlement_list")
-    if not settlement.row_counts.get("lines"):
-        messages.warning(
-            request,
-            _("No program was in effect for %(period)s: nothing to settle.")
-            % {"period": settlement.period},
-        )
-    else:
-        messages.success(
-            request,
-            _("Settled %(period)s: review the statements, then approve them.")
-            % {"period": settlement.period},
-        )
-    return redirect(settlement.get_absolute_url())
+    return redirect(job.get_absolute_url())
+
+
+@login_required
+@require_GET
+def settlement_job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A queued settlement: its progress while it runs (polled), then the settlement."""
+    job = get_object_or_404(selectors.settlement_job_list(user=request.user), pk=pk)
+    htmx = getattr(request, "htmx", None)
+    partial = htmx is not None and htmx.target == "job-status"
+    if job.status == JobStatus.DONE and job.settlement_id:
+        target = reverse("programs:settlement", args=[job.settlement_id])
+        if not job.settlement.row_counts.get("lines"):  # type: ignore[union-attr]
+            messages.warning(
+                request,
+                _("No program was in effect for %(period)s: nothing to settle.")
+                % {"period": job.period},
+            )
+        else:
+            messages.success(
+                request,
+                _("Settled %(period)s: review the statements, then approve them.")
+                % {"period": job.period},
+            )
+        if partial:
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = target
+            return response
+        return redirect(target)
+    return render(
+        request,
+        "programs/_job_status.html" if partial else "programs/job_detail.html",
+        {
+            "job": job,
+            "title": _("Settling %(period)s") % {"period": job.period},
+        },
+    )
 
 
 @login_required
