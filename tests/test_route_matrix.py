@@ -1127,6 +1127,67 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
     ("POST", "/api/rebate-settlements/"): Operation(
         api_expect(403, director=201, finance=201), body=lambda s: {"period": "2020Q2"}
     ),
+    ("GET", "/api/mdf-funds/"): Operation(api_expect(200)),  # partners: the funds open to them
+    ("GET", "/api/mdf-requests/"): Operation(api_expect(200)),
+    ("GET", "/api/mdf-requests/{request_id}"): Operation(
+        API_SEES_DE, path=lambda s: {"request_id": s.mdf.pk}
+    ),
+    ("POST", "/api/mdf-requests/"): Operation(
+        # a partner's admin asks for its own company; the brand's deciders for any in scope
+        api_expect(403, director=201, manager=201, partner_admin=201, no_role=404),
+        body=lambda s: {
+            "partner_code": "P-DE",
+            "fund": s.fund.code,
+            "activity": "Shop window",
+            "plan": "Posters",
+            "budget": "100",
+            "starts_on": "2020-02-01",
+            "ends_on": "2020-02-28",
+        },
+    ),
+    ("POST", "/api/mdf-requests/{request_id}/decide"): Operation(
+        # P-US's request: outside the Europe manager's regions and the partners' own
+        api_expect(
+            403, director=200, manager=404, partner_admin=404, partner_user=404, no_role=404
+        ),
+        path=lambda s: {"request_id": s.mdf_us.pk},
+        body=lambda s: {"approve": True, "amount": "500"},
+    ),
+    ("POST", "/api/mdf-requests/{request_id}/claim/decide"): Operation(
+        api_expect(403, director=200, finance=200, no_role=404),
+        path=lambda s: {"request_id": s.mdf.pk},
+        body=lambda s: {"approve": True},
+    ),
+    ("POST", "/api/mdf-requests/{request_id}/claim/pay"): Operation(
+        # the claim is not approved yet: the reason, nothing paid
+        api_expect(403, director=422, finance=422, no_role=404),
+        path=lambda s: {"request_id": s.mdf.pk},
+    ),
+    ("GET", "/api/expense-claims/"): Operation(api_expect(200)),  # empty for partner users
+    ("GET", "/api/expense-claims/{claim_id}"): Operation(
+        API_INTERNAL, path=lambda s: {"claim_id": s.expense.pk}
+    ),
+    ("POST", "/api/expense-claims/"): Operation(
+        api_expect(201, partner_admin=403, partner_user=403, no_role=403),
+        body=lambda s: {
+            "category": "meals",
+            "spent_on": "2020-03-02",
+            "amount": "45",
+            "description": "Lunch with the dealer",
+        },
+    ),
+    ("POST", "/api/expense-claims/{claim_id}/decide"): Operation(
+        # finance made it: nobody approves their own claim
+        api_expect(403, director=200, partner_admin=404, partner_user=404, no_role=404),
+        path=lambda s: {"claim_id": s.expense.pk},
+        body=lambda s: {"approve": True},
+    ),
+    ("POST", "/api/expense-claims/{claim_id}/pay"): Operation(
+        api_expect(
+            403, director=422, finance=422, partner_admin=404, partner_user=404, no_role=404
+        ),
+        path=lambda s: {"claim_id": s.expense.pk},
+    ),
 }
 
 

@@ -11,7 +11,14 @@ from qudao.facts.api import router as facts_router
 from qudao.governance.api import complaints_router, compliance_router, risk_router
 from qudao.governance.api import router as governance_router
 from qudao.partners.api import router as partners_router
-from qudao.programs.api import programs_router, settlements_router, statements_router
+from qudao.programs.api import (
+    expenses_router,
+    funds_router,
+    mdf_router,
+    programs_router,
+    settlements_router,
+    statements_router,
+)
 from qudao.territories.api import router as territories_router
 
 api = QudaoAPI(
@@ -19,7 +26,8 @@ api = QudaoAPI(
     version="1.0.0",
     description="Channel master data (partners, regions, products, price lists, targets), "
     "imports, the review, violations with their workflow, complaints, licences and "
-    "agreements, partner risk, and rebates (programs, settlements, statements).",
+    "agreements, partner risk, rebates (programs, settlements, statements), marketing "
+    "funds (MDF requests and claims) and expense claims.",
     auth=[TokenAuth(), django_auth],
 )
 
@@ -48,3 +56,6 @@ api.add_router("/risk", risk_router)
 api.add_router("/rebate-programs", programs_router)
 api.add_router("/rebate-statements", statements_router)
 api.add_router("/rebate-settlements", settlements_router)
+api.add_router("/mdf-funds", funds_router)
+api.add_router("/mdf-requests", mdf_router)
+api.add_router("/expense-claims", expenses_router)

@@ -309,15 +309,9 @@ def _write_settlement(
     statement_ids = dict(
         Statement.objects.filter(settlement=settlement).values_list("partner_id", "pk")
     )
-    lines = computed.lines
-    bulk_insert_prepared(
-        StatementLine,
-        LINE_COLUMNS,
-        (
-            _line_row(line, statement_ids[computed.partners[line.partner]])
-            for line in computed.lines
-        ),
-    )
+    partners = computed.partners
+    rows = (_line_row(line, statement_ids[partners[line.partner]]) for line in computed.lines)
+    bulk_insert_prepared(StatementLine, LINE_COLUMNS, rows)
     StatementDeduction.objects.bulk_create(
         StatementDeduction(statement_id=statement_ids[pid], penalty=p, amount=p.amount or ZERO)
         for pid, taken in deductions.items()
