@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, TestCase
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from qudao.analytics.models import ReviewRun, RunStatus
@@ -19,6 +19,7 @@ from qudao.analytics.services import review_enqueue
 from qudao.core.workers import heartbeat_start, live_workers, tasks_recover, worker_health
 from qudao.facts.choices import BatchStatus
 from qudao.facts.models import Batch
+from qudao.facts.selectors import batch_errors
 from qudao.facts.services import upload_enqueue
 from qudao.facts.store import staging_dir, store_recover
 from tests.conftest import World, run_queued_tasks
@@ -140,3 +141,30 @@ def test_pages_and_api_say_when_the_worker_is_missing_or_the_queue_is_stuck(
     run_queued_tasks()
     assert "data-worker-health" not in client.get(batch.get_absolute_url()).content.decode()
     assert client.get(f"/api/imports/{batch.pk}").json()["waiting_note"] == ""
+
+
+def test_a_queued_import_answers_in_the_uploaders_language(world: World) -> None:
+    """The worker has no request and no language of its own: it writes the row errors in
+    the language of whoever uploaded the file (here Chinese, whatever is active when the
+    worker runs)."""
+    bad = (
+        "date,partner,customer,product,quantity,amount,document_id\n"
+        "2020-13-45,NOPE,C1,BIKE-1,2,300,D1\n"
+    )
+    with translation.override("zh-hans"), TestCase.captureOnCommitCallbacks(execute=True):
+        batch = upload_enqueue(
+            fact="sell_through",
+            uploaded=SimpleUploadedFile("flow.csv", bad.encode()),
+            mapping_toml="",
+            mode="all-or-nothing",
+            actor=world.users["director"],
+        )
+    assert batch.language == "zh-hans"
+    with translation.override("en"):
+        run_queued_tasks()
+    batch.refresh_from_db()
+    errors, total = batch_errors(batch)
+    reasons = " ".join(str(e["reason"]) for e in errors)
+    assert batch.status != BatchStatus.COMMITTED and total >= 1
+    assert "不是有效日期" in reasons and "不存在此编码的" in reasons, reasons
+    assert "Not a date" not in reasons and "No partner" not in reasons

@@ -65,6 +65,7 @@ class ReviewRun(TimeStampedModel):
     row_counts = models.JSONField(_("row counts"), default=dict)
     progress = models.FloatField(_("progress"), default=0)
     message = models.TextField(_("message"), blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)  # the starter's
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("started by"),

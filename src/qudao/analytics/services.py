@@ -41,6 +41,7 @@ from qudao.analytics.selectors import grading_model_active
 from qudao.analytics.steps import StepContext, review_steps, step_versions
 from qudao.analytics.tasks import run_review_task
 from qudao.core.bulk import bulk_insert, bulk_insert_with_history
+from qudao.core.i18n import job_language
 from qudao.core.numbers import rounded_or_none
 from qudao.core.periods import Period
 from qudao.core.permissions import ensure_may_change, restrict
@@ -83,6 +84,7 @@ def review_create(*, period: str, actor: Any | None = None, engine: str | None =
         engine=engine,
         kpi_version=KPI_VERSION,
         started_by=actor,
+        language=job_language(),
     )
 
 
@@ -113,6 +115,7 @@ def review_rerun_create(*, run: ReviewRun, actor: Any | None = None) -> ReviewRu
         engine=run.engine,
         kpi_version=run.kpi_version,
         started_by=actor,
+        language=job_language(),
         rerun_of=run,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.utils import translation
 from django_tasks import task
 
 from qudao.analytics.choices import Engine
@@ -16,10 +17,18 @@ logger = logging.getLogger(__name__)
 
 @task()
 def run_review_task(run_id: int) -> str:
-    """Run a queued review; progress and the outcome are written to the run."""
-    from qudao.analytics.services import review_run  # a cycle: the services queue this
+    """Run a queued review; progress and the outcome are written to the run, in the
+    language of who started it."""
 
     run = ReviewRun.objects.get(pk=run_id)
+    with translation.override(run.language or None):
+        return _run_review(run)
+
+
+def _run_review(run: ReviewRun) -> str:
+    from qudao.analytics.services import review_run  # a cycle: the services queue this
+
+    run_id = run.pk
     if run.status == RunStatus.RUNNING:
         # An earlier attempt died (its worker was killed; core.workers queued this task
         # again). A run writes its results in one transaction at the end, so nothing of

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.translation import get_language
 
 
@@ -13,3 +14,9 @@ def in_chinese() -> bool:
 def bilingual(en: str, zh: str) -> str:
     """The Chinese text in Chinese when there is one, else the English."""
     return zh if zh and in_chinese() else en
+
+
+def job_language() -> str:
+    """The language to record on a background job: the one active for the person queueing
+    it (their choice, else their browser's), so the worker answers them in it."""
+    return get_language() or settings.LANGUAGE_CODE

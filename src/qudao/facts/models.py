@@ -74,6 +74,8 @@ class Batch(TimeStampedModel):
     )
     error_report = models.CharField(_("error report"), max_length=255, blank=True)
     message = models.TextField(_("message"), blank=True)
+    # the uploader's: the worker writes the batch's messages and row errors in it
+    language = models.CharField(_("language"), max_length=10, blank=True)
     replaces_from = models.DateField(_("replaces from"), null=True, blank=True)
     replaces_to = models.DateField(_("replaces to"), null=True, blank=True)
     replaced_partners = models.JSONField(_("replaced partners"), default=list, blank=True)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from qudao.catalog.models import Product
 from qudao.core.exporting import neutralise_frame, to_xlsx
+from qudao.core.i18n import job_language
 from qudao.core.importing.errors import MappingError, SourceError
 from qudao.core.importing.mapping import Mapping, parse_mapping
 from qudao.core.importing.master import import_file
@@ -351,6 +352,7 @@ def upload_enqueue(
         size_bytes=size,
         mapping=mapping_toml,
         created_by=actor,
+        language=job_language(),
         upload=temp_name,
         replaces_from=replace[0] if replace else None,
         replaces_to=replace[1] if replace else None,

@@ -6,6 +6,7 @@ import logging
 import os
 from pathlib import Path
 
+from django.utils import translation
 from django_tasks import task
 
 from qudao.core.importing.errors import MappingError, SourceError
@@ -19,11 +20,18 @@ logger = logging.getLogger(__name__)
 
 @task()
 def import_batch(batch_id: int) -> str:
-    """Import a queued upload; progress and the outcome are written to the batch."""
+    """Import a queued upload; progress and the outcome are written to the batch, in the
+    uploader's language (row errors, messages)."""
+    batch = Batch.objects.get(pk=batch_id)
+    with translation.override(batch.language or None):
+        return _import_batch(batch)
+
+
+def _import_batch(batch: Batch) -> str:
     # a cycle: the services queue this task
     from qudao.facts.services import DuplicateBatchError, fact_import
 
-    batch = Batch.objects.get(pk=batch_id)
+    batch_id = batch.pk
     if batch.status != BatchStatus.PENDING or not batch.upload:
         return batch.status
     if batch.worker_pid is not None and batch.worker_pid != os.getpid():

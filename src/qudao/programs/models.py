@@ -165,7 +165,7 @@ class SettlementJob(TimeStampedModel):
     )
     progress = models.FloatField(_("progress"), default=0)
     message = models.TextField(_("message"), blank=True)
-    language = models.CharField(_("language"), max_length=10, default="en")
+    language = models.CharField(_("language"), max_length=10, blank=True)  # the asker's
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

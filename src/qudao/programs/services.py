@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from qudao.core.bulk import bulk_insert_prepared, db_json
 from qudao.core.choices import INTERNAL_ROLES, Role
+from qudao.core.i18n import job_language
 from qudao.core.periods import Period
 from qudao.core.permissions import ensure_may_change, is_partner_user, restrict
 from qudao.core.services import ensure_storable_text, model_create, model_update
@@ -190,7 +191,7 @@ def settlement_job_enqueue(
     job = SettlementJob.objects.create(
         period=parsed.key,
         programs=sorted(programs or []),
-        language=translation.get_language() or "en",
+        language=job_language(),
         started_by=actor,
     )
     # deferred: the task module imports these services
@@ -209,7 +210,7 @@ def settlement_job_run(*, job: SettlementJob) -> SettlementJob:
         fraction = 0.9 * done / max(total, 1)  # writing the statements is the last tenth
         SettlementJob.objects.filter(pk=job.pk).update(progress=fraction)
 
-    with translation.override(job.language):
+    with translation.override(job.language or None):
         try:
             settlement = rebates_settle(
                 period=job.period,
