@@ -262,3 +262,16 @@ def test_the_partner_form_offers_a_manager_its_own_regions_only(world: World) ->
         {"code": "X-1", "name_en": "X", "channel_model": "1", "home_region": world.us.pk},
     )
     assert response.status_code == 200 and not Partner.objects.filter(code="X-1").exists()
+
+
+def test_an_unknown_code_is_named_in_the_requests_language(world: World) -> None:
+    """Not "No 区域 with code …": the whole message in the language asked for."""
+    body = {"code": "API-ZH", "name_en": "Api", "channel_model": "agent", "home_region": "NOPE"}
+    client = _client(world)
+    english = client.post("/api/partners/", body, content_type="application/json")
+    chinese = client.post(
+        "/api/partners/", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert english.status_code == chinese.status_code == 422
+    assert english.json()["detail"]["home_region"] == ["No region with code “NOPE”."]
+    assert chinese.json()["detail"]["home_region"] == ["不存在编码为“NOPE”的区域。"]

@@ -153,31 +153,31 @@ def test_grading_model_page_edits_with_validation(channel: World) -> None:  # no
     client.force_login(channel.users["director"])
     url = reverse("analytics:grading")
     page = client.get(url).content.decode()
-    assert "Sell-in revenue" in page and "0.35" in page
+    # a box per KPI, holding its weight; a box per grade, holding its lowest score
+    assert 'name="weight__revenue"' in page and 'value="0.35"' in page
+    assert 'name="lowest__A"' in page
+    before = GradingModel.objects.get().weights
+    # a weight out of range and a score above 1: refused, named, nothing saved
     bad = client.post(
+        url, {"weight__revenue": "-1", "lowest__A": "1.5", "hysteresis_periods": 2}
+    ).content.decode()
+    assert bad.count('class="error"') >= 2 and GradingModel.objects.get().weights == before
+    # nothing weighted: the service's own rule, shown on the form
+    empty = client.post(url, {"lowest__A": "0.5", "hysteresis_periods": 2}).content.decode()
+    assert "Give at least one KPI and its weight." in empty
+    response = client.post(
         url,
-        {
-            "weights": '{"revenue": 1, "luck": 2}',
-            "thresholds": '[["A", 0.5]]',
-            "hysteresis_periods": 2,
-        },
+        {"weight__revenue": "1", "lowest__A": "0.5", "lowest__D": "0", "hysteresis_periods": 3},
     )
-    assert "Not KPIs of the dictionary: luck." in bad.content.decode()
-    client.post(
-        url,
-        {
-            "weights": '{"revenue": 1}',
-            "thresholds": '[["A", 0.5], ["D", 0]]',
-            "hysteresis_periods": 3,
-        },
-    )
+    assert response.status_code == 302
     model = GradingModel.objects.get()
     assert model.weights == {"revenue": 1} and model.hysteresis_periods == 3
+    assert model.thresholds == [["A", 0.5], ["D", 0]]
     assert model.history.first().history_user == channel.users["director"]
     manager = Client()
     manager.force_login(channel.users["manager"])
     assert "Change the model" not in manager.get(url).content.decode()
-    assert manager.post(url, {"weights": "{}"}).status_code == 403
+    assert manager.post(url, {"weight__revenue": "1"}).status_code == 403
 
 
 def test_a_newer_proposal_supersedes_older_open_ones(channel: World) -> None:  # noqa: F811

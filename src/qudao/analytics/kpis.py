@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from qudao.core.i18n import bilingual
 
@@ -33,6 +34,16 @@ class Unit(StrEnum):
     QUANTITY = "quantity"
     DAYS = "days"
     TURNS = "turns"
+
+
+UNIT_LABELS: dict[Unit, Any] = {
+    Unit.MONEY: _("money"),
+    Unit.RATE: _("rate"),
+    Unit.COUNT: _("count"),
+    Unit.QUANTITY: _("quantity"),
+    Unit.DAYS: _("days"),
+    Unit.TURNS: _("turns"),
+}
 
 
 class Direction(StrEnum):
@@ -73,6 +84,17 @@ class Kpi:
     @property
     def definition(self) -> str:
         return bilingual(self.definition_en, self.definition_zh)
+
+    @property
+    def unit_label(self) -> Any:
+        return UNIT_LABELS[self.unit]
+
+    @property
+    def fact_labels(self) -> list[Any]:
+        """The facts it needs, as people call them."""
+        from qudao.facts.schemas import FACTS  # deferred: the fact schemas load polars
+
+        return [FACTS[name].label if name in FACTS else name for name in self.facts]
 
 
 def sell_through_rate_definition() -> SellThroughRate:
@@ -230,8 +252,8 @@ KPIS: tuple[Kpi, ...] = (
         "Units sold on as a share of units bought in the period (setting "
         "SELL_THROUGH_RATE = of_sell_in, the default), or of units available: opening stock "
         "plus units bought (of_available).",
-        "本期售出数量占进货数量的比例（默认口径 of_sell_in）；或占可售数量（期初库存＋本期进货）"
-        "的比例（口径 of_available）。",
+        "本期售出数量占进货数量的比例（默认口径：占进货）；或占可售数量（期初库存＋本期进货）"
+        "的比例（口径：占可售；在设置中切换）。",
         ("sell_in", "sell_through"),
         compute=lambda m: m.when(m.reported, m.ratio(m.t.st_quantity, m.sell_through_base)),
     ),

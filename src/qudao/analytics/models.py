@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 from simple_history.models import HistoricalRecords
 
 from qudao.analytics.choices import Engine
@@ -183,6 +184,11 @@ class GradingModel(TimeStampedModel):
         verbose_name = _("grading model")
         verbose_name_plural = _("grading models")
         ordering = ["-is_active", "name"]
+
+    @property
+    def display_name(self) -> str:
+        """The seeded model's name in the reader's language; a name people gave as given."""
+        return str(pgettext("grading model", "Standard")) if self.name == "Standard" else self.name
 
     def __str__(self) -> str:
         return self.name

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import copy
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -58,9 +57,8 @@ class ReviewRunListView(ObjectListView):
     model = ReviewRun
     title = gettext_lazy("Channel reviews")
     template_name = "analytics/run_list.html"
-    empty_hint = gettext_lazy(
-        "No review yet — run one for a period above, or “qudao review 2019Q4”."
-    )
+    empty_hint = gettext_lazy("No review yet — run one for a period above.")
+    empty_command = "qudao review 2019Q4"
 
     def extra_context(self, request: HttpRequest) -> dict[str, object]:
         # The engine is offered only where more than one can run.
@@ -259,15 +257,13 @@ def grading(request: HttpRequest) -> HttpResponse:
     model = selectors.grading_model_active(user=request.user)
     form = None
     if model is not None and can_change(request.user, GradingModel):
-        # The form gets a copy: a ModelForm writes into its instance while validating, and
-        # the service must see the stored model to know what changed.
-        form = GradingModelForm(request.POST or None, instance=copy.copy(model))
+        form = GradingModelForm(request.POST or None, instance=model)
         if request.method == "POST" and form.is_valid():
             try:
-                grading_model_update(model=model, actor=request.user, **form.cleaned_data)
+                grading_model_update(model=model, actor=request.user, **form.model_data())
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                for errors in exc.message_dict.values():
+                    form.add_error(None, errors)
             else:
                 messages.success(request, _("Grading model saved; the next review uses it."))
                 return redirect("analytics:grading")

@@ -24,6 +24,10 @@ def _price_applies_to_partner(user: object) -> Q:
     )
 
 
+# Units Qudao itself fills in (the default, the generator); others are the brand's own.
+UNIT_WORDS = {"pcs": _("pcs")}
+
+
 class Category(BilingualNamed, TreeNode, TimeStampedModel):
     """A product category; categories nest (category → subcategory → …)."""
 
@@ -80,6 +84,11 @@ class Product(BilingualNamed, TimeStampedModel):
                 name="product_standard_cost_non_negative",
             )
         ]
+
+    @property
+    def unit_label(self) -> str:
+        """The unit as people say it: the seeded "pcs" translated, any other as given."""
+        return str(UNIT_WORDS.get(self.unit, self.unit))
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"

@@ -13,7 +13,7 @@ class ProductTable(tables.Table):
     category = tables.Column(
         accessor="category__name", order_by="category__code", verbose_name=_("Category")
     )
-    unit = tables.Column()
+    unit = tables.Column(accessor="unit_label", order_by="unit", verbose_name=_("unit"))
     standard_cost = MoneyColumn()
     is_active = tables.BooleanColumn()
 

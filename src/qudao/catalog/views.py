@@ -30,9 +30,8 @@ class ProductListView(ObjectListView):
     title = gettext_lazy("Products")
     add_url_name = "catalog:product_add"
     internal_columns = ("standard_cost",)
-    empty_hint = gettext_lazy(
-        "No products yet — import the catalogue with “qudao import products FILE”."
-    )
+    empty_hint = gettext_lazy("No products yet — add one with “Add” above.")
+    empty_command = "qudao import products FILE"
 
 
 class PriceListView(ObjectListView):
@@ -42,9 +41,8 @@ class PriceListView(ObjectListView):
     model = PriceListEntry
     title = gettext_lazy("Price list")
     add_url_name = "catalog:price_add"
-    empty_hint = gettext_lazy(
-        "No prices yet — add an entry, or import a price list with “qudao import price_list FILE”."
-    )
+    empty_hint = gettext_lazy("No prices yet — add an entry with “Add” above.")
+    empty_command = "qudao import price_list FILE"
 
 
 @login_required

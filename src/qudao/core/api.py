@@ -15,6 +15,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.pagination import PageNumberPagination
@@ -100,7 +101,14 @@ def resolve_code(model: type[models.Model], code: str | None, *, user: Any, fiel
         return None
     obj = model._default_manager.restrict(user).filter(code=code).first()  # type: ignore[attr-defined]
     if obj is None:
-        raise ValidationError({field: [f"No {model._meta.verbose_name} with code “{code}”."]})
+        raise ValidationError(
+            {
+                field: [
+                    _("No %(what)s with code “%(code)s”.")
+                    % {"what": model._meta.verbose_name, "code": code[:100]}
+                ]
+            }
+        )
     return obj
 
 

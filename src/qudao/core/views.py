@@ -71,6 +71,7 @@ class ObjectListView(LoginRequiredMixin, View):
     add_url_name: str = ""
     template_name = "core/object_list.html"
     empty_hint: Any = ""
+    empty_command = ""  # the same from the command line, shown beside the hint
     per_page = 50
     # columns partner users never see (the brand's internals, e.g. costs)
     internal_columns: tuple[str, ...] = ()
@@ -112,6 +113,7 @@ class ObjectListView(LoginRequiredMixin, View):
                 "can_add": bool(self.add_url_name) and editable,
                 "add_url_name": self.add_url_name,
                 "empty_hint": self.empty_hint,
+                "empty_command": self.empty_command,
                 **self.extra_context(request),
             },
         )

@@ -35,6 +35,40 @@ MONEY_SCALE = 4
 DECIMAL_PRECISION = 20
 
 
+# What each field holds, for people: the name is the contract (file headers, mappings).
+FIELD_LABELS: dict[str, Any] = {
+    "order_date": _("Order date"),
+    "order_id": _("Order number"),
+    "line_no": _("Line number"),
+    "partner": _("Partner code"),
+    "product": _("Product code"),
+    "quantity": _("Quantity"),
+    "unit_price": _("Unit price"),
+    "amount": _("Amount"),
+    "cost": _("Cost"),
+    "currency": _("Currency"),
+    "ship_to_region": _("Ship-to region"),
+    "original_order_id": _("Original order (returns)"),
+    "date": _("Date"),
+    "customer": _("Customer"),
+    "customer_region": _("Customer region"),
+    "document_id": _("Document number"),
+    "snapshot_date": _("Stock-take date"),
+    "quantity_on_hand": _("Quantity on hand"),
+    "code": _("Product serial code"),
+    "shipped_date": _("Shipped on"),
+    "scanned_at": _("Scanned at"),
+    "region": _("Region code"),
+    "scan_type": _("Scan type"),
+    "campaign": _("Campaign"),
+    "as_of": _("As of"),
+    "days_overdue": _("Days overdue"),
+    "invoice_id": _("Invoice number"),
+    "invoice_date": _("Invoice date"),
+    "paid_date": _("Paid on"),
+}
+
+
 @dataclass(frozen=True)
 class FactField:
     name: str
@@ -43,6 +77,10 @@ class FactField:
     reference: Reference | None = None
     minimum: Decimal | None = None
     max_length: int = 100
+
+    @property
+    def label(self) -> Any:
+        return FIELD_LABELS.get(self.name, self.name)
 
 
 @dataclass(frozen=True)

@@ -41,9 +41,8 @@ class BatchListView(ObjectListView):
     model = Batch
     title = gettext_lazy("Imports")
     add_url_name = "facts:upload"
-    empty_hint = gettext_lazy(
-        "Nothing imported yet — upload a file, or run “qudao import sell_in FILE”."
-    )
+    empty_hint = gettext_lazy("Nothing imported yet — upload a file with “Add” above.")
+    empty_command = "qudao import sell_in FILE"
 
     def extra_context(self, request: HttpRequest) -> dict[str, object]:
         return {"show_worker_health": True}

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from qudao.core.filtersets import ModelChoiceFilter, SearchFilterSet
@@ -31,17 +30,15 @@ from qudao.territories.models import Region
 class RiskFlagFilterSet(SearchFilterSet):
     search_fields = ("partner__code", "partner__name_en", "partner__name_zh")
     period = django_filters.CharFilter(label=_("Period"))
-    rule = django_filters.ChoiceFilter(choices=[(r.id, r.id) for r in RULES], label=_("Rule"))
+    # lazy names: each rule's name in the request's language, not the import's
+    rule = django_filters.ChoiceFilter(
+        choices=[(r.id, lazy(lambda r=r: r.name, str)()) for r in RULES], label=_("Rule")
+    )
     status = django_filters.ChoiceFilter(choices=FlagStatus.choices, label=_("Status"))
 
     class Meta:
         model = RiskFlag
         fields = ["q", "period", "rule", "status"]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # Rule names in the request's language.
-        self.filters["rule"].extra["choices"] = [(r.id, r.name) for r in RULES]
 
 
 class ImprovementPlanFilterSet(SearchFilterSet):

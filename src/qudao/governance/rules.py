@@ -15,6 +15,7 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+from django.utils.translation import gettext_lazy as _
 
 from qudao.core.i18n import bilingual
 
@@ -279,7 +280,7 @@ HISTORY_COLUMNS = tuple(
 )
 
 # Asked for by the channel team, waiting for data Qudao does not hold yet.
-RULES_WAITING_FOR_DATA = ("training", "complaints")
+RULES_WAITING_FOR_DATA = (_("training refused or missed (needs training records)"),)
 
 
 @dataclass(frozen=True)

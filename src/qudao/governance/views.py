@@ -256,10 +256,8 @@ class ViolationListView(ObjectListView):
     template_name = "governance/violation_list.html"
     # the offender never learns who was injured (only that its territory was entered)
     internal_columns = ("injured_partner", "assignee")
-    empty_hint = gettext_lazy(
-        "No violations for these filters — the detectors run with every review "
-        "and with “qudao governance detect PERIOD”."
-    )
+    empty_hint = gettext_lazy("No violations yet — the detectors run with every review.")
+    empty_command = "qudao governance detect PERIOD"
 
     def extra_context(self, request: HttpRequest) -> dict[str, Any]:
         cases = [
@@ -480,9 +478,8 @@ class RiskDashboardView(ObjectListView):
     model = RiskProfile
     title = gettext_lazy("Partner risk")
     template_name = "governance/risk_dashboard.html"
-    empty_hint = gettext_lazy(
-        "No risk profiles yet — refresh them here or run “qudao governance risk”."
-    )
+    empty_hint = gettext_lazy("No risk profiles yet — refresh them with “Refresh now”.")
+    empty_command = "qudao governance risk"
 
     def get(self, request: HttpRequest) -> HttpResponse:
         if is_partner_user(request.user):  # the brand's internal view

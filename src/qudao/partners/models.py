@@ -216,7 +216,7 @@ class Target(TimeStampedModel):
     partner = models.ForeignKey(
         Partner, verbose_name=_("partner"), on_delete=models.CASCADE, related_name="targets"
     )
-    period = models.CharField(_("period"), max_length=10, help_text="2020, 2020Q1 or 2020-03")
+    period = models.CharField(_("period"), max_length=10, help_text=_("2020, 2020Q1 or 2020-03"))
     period_start = models.DateField(_("period start"), editable=False)
     period_end = models.DateField(_("period end"), editable=False)
     category = models.ForeignKey(

@@ -56,9 +56,8 @@ class PartnerListView(ObjectListView):
     model = Partner
     title = gettext_lazy("Partners")
     add_url_name = "partners:partner_add"
-    empty_hint = gettext_lazy(
-        "No partners yet — add one, or import a partner list with “qudao import partners FILE”."
-    )
+    empty_hint = gettext_lazy("No partners yet — add one with “Add” above.")
+    empty_command = "qudao import partners FILE"
 
 
 @login_required
@@ -135,9 +134,8 @@ class TargetListView(ObjectListView):
     model = Target
     title = gettext_lazy("Targets")
     add_url_name = "partners:target_add"
-    empty_hint = gettext_lazy(
-        "No targets yet — add one, or import them with “qudao import targets FILE”."
-    )
+    empty_hint = gettext_lazy("No targets yet — add one with “Add” above.")
+    empty_command = "qudao import targets FILE"
 
 
 class TargetEditView(ObjectEditView):

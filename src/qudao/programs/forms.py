@@ -67,6 +67,23 @@ def _pairs(text: str, first: str, second: str) -> list[dict[str, Any]]:
     return rows
 
 
+# A rate-table line starts with product or category, in either language.
+RATE_KEYWORDS = {"产品": "product", "品类": "category"}
+
+# The TOML values of a program's base, measure and settlement period, for people.
+WORDS: dict[str, Any] = {
+    "sell_in": _("sell-in"),
+    "sell_through": _("sell-through"),
+    "amount": _("amount"),
+    "quantity": _("quantity"),
+    "month": _("month"),
+    "quarter": _("quarter"),
+    "year": _("year"),
+    "debit": _("a debit to the partner"),
+    "offset": _("offset against the next payout"),
+}
+
+
 class ProgramForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=50)
     name_en = forms.CharField(label=_("Name (English)"), max_length=200, required=False)
@@ -77,11 +94,13 @@ class ProgramForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ProgramKind.choices)
     base = forms.ChoiceField(
         label=_("Base"),
-        choices=[(b, b) for b in BASES],
+        choices=[(b, WORDS[b]) for b in BASES],
         help_text=_("Not used by payment programs (their base is the payments)."),
     )
-    measure = forms.ChoiceField(label=_("Measure"), choices=[(m, m) for m in MEASURES])
-    settlement = forms.ChoiceField(label=_("Settled by"), choices=[(s, s) for s in SETTLEMENTS])
+    measure = forms.ChoiceField(label=_("Measure"), choices=[(m, WORDS[m]) for m in MEASURES])
+    settlement = forms.ChoiceField(
+        label=_("Settled by"), choices=[(s, WORDS[s]) for s in SETTLEMENTS]
+    )
     valid_from = forms.DateField(
         label=_("Valid from"), widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -246,7 +265,8 @@ class ProgramForm(forms.Form):
             for line in data["rates"].splitlines():
                 parts = _codes(line)
                 if len(parts) == 3:
-                    table["rates"].append({parts[0]: parts[1], "rate": _decimal_or_text(parts[2])})
+                    key = RATE_KEYWORDS.get(parts[0], parts[0])
+                    table["rates"].append({key: parts[1], "rate": _decimal_or_text(parts[2])})
                 elif parts:
                     table["rates"].append({"line": line})  # refused by the parser, named
         try:

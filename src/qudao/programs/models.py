@@ -324,7 +324,7 @@ class Fund(BilingualNamed, TimeStampedModel):
     overspent: committed + paid ≤ amount, checked under a lock at every approval."""
 
     code = models.CharField(_("code"), max_length=50, unique=True)
-    period = models.CharField(_("period"), max_length=10, help_text="2020, 2020Q1 or 2020-03")
+    period = models.CharField(_("period"), max_length=10, help_text=_("2020, 2020Q1 or 2020-03"))
     period_start = models.DateField(_("period start"), editable=False)
     period_end = models.DateField(_("period end"), editable=False)
     channel_model = models.ForeignKey(

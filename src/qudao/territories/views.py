@@ -25,9 +25,8 @@ class RegionListView(ObjectListView):
     model = Region
     title = gettext_lazy("Regions")
     add_url_name = "territories:region_add"
-    empty_hint = gettext_lazy(
-        "No regions yet — import the territory tree with “qudao import regions FILE”."
-    )
+    empty_hint = gettext_lazy("No regions yet — add the territory tree with “Add” above.")
+    empty_command = "qudao import regions FILE"
 
 
 class SegmentListView(ObjectListView):
@@ -36,7 +35,8 @@ class SegmentListView(ObjectListView):
     table_class = SegmentTable
     model = Segment
     title = gettext_lazy("Segments")
-    empty_hint = gettext_lazy("No segments yet — import them with “qudao import segments FILE”.")
+    empty_hint = gettext_lazy("No segments yet: they come with the master data.")
+    empty_command = "qudao import segments FILE"
 
 
 @login_required

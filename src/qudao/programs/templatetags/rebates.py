@@ -6,6 +6,7 @@ from typing import Any
 from django import template
 
 from qudao.programs.explain import _rate, describe
+from qudao.programs.forms import WORDS
 
 register = template.Library()
 
@@ -21,3 +22,9 @@ def rate_text(value: Any) -> str:
     if value is None or value == "":
         return "—"
     return _rate(str(Decimal(value)))
+
+
+@register.filter
+def program_word(value: Any) -> Any:
+    """A program's TOML value (sell_in, quarter, debit…) as people say it."""
+    return WORDS.get(str(value), value)
