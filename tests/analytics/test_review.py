@@ -306,3 +306,29 @@ def test_sell_through_report_delay_and_the_late_reports_rule(channel: World) -> 
     flag = RiskFlag.objects.get(rule="late_sell_through", status="open")
     assert flag.partner == channel.p_de
     assert flag.evidence == [{"period": "2020Q1", "value": 80.0, "reference": 30.0}]
+
+
+def test_scorecards_in_excel_are_numbers_percentages_and_counts(
+    channel: World, tmp_path: Path
+) -> None:
+    """The same export as Excel: money a number with the currency in its format (never
+    text), rates as percentages keeping 4 places, counts as integers."""
+    import openpyxl
+
+    review_run(period="2020Q1")
+    target = tmp_path / "cards.xlsx"
+    call_command(
+        "export", "scorecards", "--period", "2020Q1", "--format", "xlsx", "-o", str(target),
+        stderr=io.StringIO(),
+    )  # fmt: skip
+    sheet = openpyxl.load_workbook(target).active
+    header = [c.value for c in sheet[1]]
+    de = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == "P-DE")
+    revenue = de[header.index("revenue")]
+    margin = de[header.index("gross_margin_rate")]
+    customers = de[header.index("active_customers")]
+    assert (revenue.data_type, revenue.value) == ("n", 2000)
+    assert revenue.number_format == '#,##0.00 "CNY"'
+    assert (margin.data_type, margin.value, margin.number_format) == ("n", 0.53, "0.00%")
+    assert customers.data_type == "n" and isinstance(customers.value, int)
+    assert customers.number_format == "#,##0"

@@ -59,3 +59,40 @@ def test_export_headers_follow_the_language(world: World) -> None:
     csv = client.get("/partners/", {"export": "csv"}).content.decode("utf-8-sig")
     assert csv.splitlines()[0].startswith("编码,名称,渠道模式")
     assert "柏林单车" in csv
+
+
+def test_excel_dates_are_real_and_local_and_cjk_columns_wide_enough(settings) -> None:  # type: ignore[no-untyped-def]
+    """A date-time is stored as one, in the deployment's time zone (not text in UTC); a
+    column of Chinese text is sized counting each character twice."""
+    from datetime import UTC, date, datetime
+
+    from qudao.core.exporting import Money, Percent, to_xlsx
+
+    settings.TIME_ZONE = "Asia/Shanghai"
+    moment = datetime(2026, 11, 30, 22, 33, 35, 557654, tzinfo=UTC)
+    name = "柏林自行车贸易有限公司"
+    data = to_xlsx(
+        ["when", "day", "name", "amount", "rate", "count"],
+        [[moment, date(2020, 1, 31), name, Money("1234.5"), Percent("0.1234"), 7]],
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    when, day, _name, amount, rate, count = sheet[2]
+    assert when.is_date and when.value == datetime(2026, 12, 1, 6, 33, 35)  # noqa: DTZ001 - UTC+8, as Excel keeps it
+    assert day.is_date and day.value == datetime(2020, 1, 31)  # noqa: DTZ001
+    assert sheet.column_dimensions["C"].width >= 2 * len(name)
+    assert (amount.value, rate.value, count.value) == (1234.5, 0.1234, 7)
+    assert rate.number_format == "0.00%" and count.number_format == "#,##0"
+
+
+def test_a_list_export_is_named_for_what_it_holds_in_the_readers_language(
+    world: World,
+) -> None:
+    client = Client()
+    user = world.users["director"]
+    user.language = "zh-hans"
+    user.save(update_fields=["language"])
+    client.force_login(user)
+    response = client.get("/partners/", {"export": "xlsx"})
+    disposition = response["Content-Disposition"]
+    assert "filename*=utf-8''" in disposition.lower()
+    assert "%E6%B8%A0%E9%81%93%E4%BC%99%E4%BC%B4.xlsx" in disposition  # 渠道伙伴.xlsx

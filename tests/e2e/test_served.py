@@ -223,12 +223,15 @@ def test_a_cross_region_sale_is_found_confirmed_and_appealed(  # type: ignore[no
     page.goto(f"{served.url}/review/")
     page.fill("input[name=period]", "2020Q1")
     page.click("button:has-text('Run the review')")
-    page.wait_for_load_state("load")  # the form's own navigation first: a goto would abort it
     _wait_for(
         served,
         "SELECT id FROM analytics_reviewrun WHERE id > ? AND status = 'current'",
         before,
     )
+    # The run's page reloads itself once the run is done: a goto racing that reload is
+    # aborted. Wait for the finished page (no more polling), then leave it.
+    page.wait_for_selector("#run-status .cards", timeout=60_000)
+    page.wait_for_load_state("networkidle")
     page.goto(f"{served.url}/risk/violations/?type=cross_region_sale")
     row = page.locator("table tbody tr", has_text="AW00000001")
     assert row.count() == 1 and "2020Q1" in row.inner_text()

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from qudao.core.exporting import Money, Percent, Quantity
 from qudao.core.i18n import bilingual
+from qudao.core.numbers import rounded
 
 if TYPE_CHECKING:  # the measures are Ibis; this module stays light (pages read the names)
     from qudao.analytics.metrics import Measures
@@ -407,3 +410,25 @@ KPIS: tuple[Kpi, ...] = (
 )
 
 KPI_BY_ID = {k.id: k for k in KPIS}
+
+
+_UNIT_OF = {k.id: k.unit for k in KPIS}
+
+
+def typed_value(kpi_id: str, value: Any) -> Any:
+    """A KPI's value for the export writers: money to 2 decimals, rates to 4 (a percentage
+    in Excel), counts as integers, other measures as they are; "" for no data. CSV writes
+    each as the decimal it is."""
+    unit = _UNIT_OF.get(kpi_id)
+    if value is None:
+        return ""
+    if unit is None or isinstance(value, bool) or not isinstance(value, Decimal | int | float):
+        return value
+    number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    if unit is Unit.MONEY:
+        return Money(rounded(number, 2))
+    if unit is Unit.RATE:
+        return Percent(rounded(number, 4))
+    if unit is Unit.COUNT and number == int(number):
+        return int(number)
+    return Quantity(number.normalize() if unit is Unit.QUANTITY else number)

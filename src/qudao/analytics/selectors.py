@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet, Sum
 
 from qudao.analytics.contributions import scorecard_columns
-from qudao.analytics.kpis import KPIS, Unit
+from qudao.analytics.kpis import KPIS, typed_value
 from qudao.analytics.models import (
     GradeProposal,
     GradingModel,
@@ -17,7 +17,6 @@ from qudao.analytics.models import (
     RunStatus,
     Scorecard,
 )
-from qudao.core.numbers import rounded
 from qudao.core.periods import Period
 from qudao.core.permissions import restrict
 from qudao.partners.models import Grade
@@ -37,7 +36,6 @@ EXPORT_LEADING = [
     "at_risk",
 ]
 EXPORT_COLUMNS = EXPORT_LEADING + [k.id for k in KPIS if k.id not in EXPORT_LEADING]
-_UNITS = {k.id: k.unit for k in KPIS}
 
 
 def review_run_list(*, user: Any) -> QuerySet[ReviewRun]:
@@ -73,22 +71,14 @@ def scorecard_list(*, user: Any | None, period: str | None = None) -> QuerySet[S
     return cards if user is None else restrict(cards, user, "view")
 
 
-def _export_value(column: str, value: Any) -> str:
-    """Money to 2 decimals, rates as decimals to 4 places, empty where there is no data."""
-    if value is None:
-        return ""
+def _export_value(column: str, value: Any) -> Any:
+    """Typed for the writers (``kpis.typed_value``); yes/no as true/false."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    unit = _UNITS.get(column)
-    if isinstance(value, Decimal):
-        places = {Unit.RATE: 4, Unit.MONEY: 2}.get(unit) if unit else None
-        if places is not None:
-            value = rounded(value, places)
-        return format(value.normalize() if unit is Unit.QUANTITY else value, "f")
-    return str(value)
+    return typed_value(column, value)
 
 
-def scorecard_export_rows(*, user: Any | None, period: str) -> tuple[list[str], list[list[str]]]:
+def scorecard_export_rows(*, user: Any | None, period: str) -> tuple[list[str], list[list[Any]]]:
     rows = []
     for card in scorecard_list(user=user, period=period).order_by("partner__code"):
         values: dict[str, Any] = {

@@ -6,7 +6,7 @@ import django_tables2 as tables
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
-from qudao.analytics.kpis import KPI_BY_ID, KPIS
+from qudao.analytics.kpis import KPI_BY_ID, KPIS, typed_value
 from qudao.analytics.models import GradeProposal, ReviewRun, Scorecard
 from qudao.analytics.templatetags.review import kpi_value
 from qudao.core.numbers import rounded
@@ -30,7 +30,7 @@ class KpiColumn(tables.Column):
         return kpi_value(value, self.kpi)
 
     def value(self, value: Any) -> Any:
-        return value
+        return typed_value(self.kpi.id, value)
 
 
 class ScoreColumn(tables.Column):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from qudao.core.exporting import Money
 from qudao.core.templatetags.qudao import money
 
 NUMERIC = {"th": {"class": "num"}, "td": {"class": "num"}, "tf": {"class": "num"}}
@@ -24,7 +26,7 @@ class MoneyColumn(tables.Column):
         return money(value)
 
     def value(self, value: Any) -> Any:
-        return value
+        return Money(value) if isinstance(value, Decimal) else value
 
 
 class NameColumn(tables.Column):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -15,7 +16,7 @@ from django.db import models
 from django.forms import BaseForm
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
@@ -49,10 +50,21 @@ def set_language(request: HttpRequest) -> HttpResponse:
 def export_response(
     *, headers: list[str], rows: list[list[Any]], fmt: str, filename: str
 ) -> HttpResponse:
+    """A download named for what it holds, in the reader's language (计分卡-2019Q4.xlsx);
+    the header carries the name both ways browsers read it (RFC 6266)."""
     data = to_xlsx(headers, rows) if fmt == "xlsx" else to_csv(headers, rows)
     response = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    response["Content-Disposition"] = content_disposition_header(True, f"{filename}.{fmt}") or ""
     return response
+
+
+def export_filename(title: Any, request: HttpRequest) -> str:
+    """A list's title, then the period it is filtered to, if any: "计分卡-2019Q4"."""
+    name = slugify(str(title), allow_unicode=True) or "export"
+    period = (request.GET.get("period") or "").strip()
+    if period and re.fullmatch(r"[0-9A-Za-z-]{4,10}", period):
+        name += f"-{period}"
+    return name
 
 
 class ObjectListView(LoginRequiredMixin, View):
@@ -90,12 +102,13 @@ class ObjectListView(LoginRequiredMixin, View):
         export = request.GET.get("export")
         if export in ("csv", "xlsx"):
             values = list(table.as_values())
-            name = slugify(str(self.model._meta.verbose_name_plural), allow_unicode=False)
             return export_response(
                 headers=[str(h) for h in values[0]],
                 rows=values[1:],
                 fmt=export,
-                filename=name or "export",
+                filename=export_filename(
+                    self.title or self.model._meta.verbose_name_plural, request
+                ),
             )
         RequestConfig(request, paginate={"per_page": self.per_page}).configure(table)
         # The filter form swaps only the table; boosted navigation gets the whole page.

@@ -295,7 +295,7 @@ def violation_breakdown(request: HttpRequest) -> HttpResponse:
             headers=[str(h) for h in headers],
             rows=table,
             fmt=export,
-            filename="violations-by-region",
+            filename=_("violations-by-region"),
         )
     chart = (
         violation_trend(breakdown.trend, title=_("Violations per quarter"))
@@ -383,7 +383,7 @@ def _evidence_export(violation: Violation, evidence: Any, fmt: str) -> HttpRespo
         headers=list(EVIDENCE_COLUMNS),
         rows=rows,
         fmt=fmt,
-        filename=f"violation-{violation.pk}-evidence",
+        filename="-".join([_("violation"), str(violation.pk), _("evidence")]),
     )
 
 

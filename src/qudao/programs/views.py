@@ -286,7 +286,7 @@ def version_simulate(request: HttpRequest, pk: int) -> HttpResponse:
             headers=headers,
             rows=rows,
             fmt=request.GET["export"],
-            filename=f"simulation-{version.program.code}-{period.key}",
+            filename="-".join([_("simulation"), version.program.code, period.key]),
         )
     return render(
         request,
@@ -387,7 +387,7 @@ def settlement_detail(request: HttpRequest, pk: int) -> HttpResponse:
             headers=headers,
             rows=rows,
             fmt=export,
-            filename=f"rebates-{settlement.period}-{settlement.pk}",
+            filename="-".join([_("rebates"), settlement.period, str(settlement.pk)]),
         )
     payments = request.GET.get("payments")
     if payments in ("csv", "xlsx"):
@@ -396,7 +396,7 @@ def settlement_detail(request: HttpRequest, pk: int) -> HttpResponse:
             headers=headers,
             rows=rows,
             fmt=payments,
-            filename=f"rebate-payments-{settlement.period}-{settlement.pk}",
+            filename="-".join([_("rebate-payments"), settlement.period, str(settlement.pk)]),
         )
     statements = (
         selectors.statements_visible(request.user)
