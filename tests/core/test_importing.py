@@ -215,7 +215,7 @@ def test_mapping_is_validated_before_any_row_is_read(
     ("name", "data", "message"),
     [
         ("empty.csv", b"", "empty"),
-        ("latin1.csv", "code,name_en\nX,Caf\xe9\xff\xfe".encode("utf-16"), "UTF-8"),
+        ("latin1.csv", "code,name_en\nX,Caf\xe9\xff".encode("latin-1"), "UTF-8"),
         ("partners.pdf", b"%PDF", "Unsupported"),
         ("broken.xlsx", b"PK\x03\x04 not really a zip", "Excel"),
     ],
@@ -324,3 +324,34 @@ def test_error_reports_neutralise_formulas(world: World, tmp_path: Path) -> None
     outcome = import_file(target=master_target("partners"), path=master)
     report = list(csv.reader(io.StringIO(outcome.report_path.read_text(encoding="utf-8-sig"))))
     assert {row[2] for row in report[1:]} == {"'" + v for v in hostile}
+
+
+TRADITIONAL = (
+    "code,name_en,name_zh,channel_model,home_region\nTW-001,Taipei Bikes,自行車店,reseller,DE\n"
+)
+
+
+def test_big5_text_is_read_as_big5_not_garbled(world: World, tmp_path: Path) -> None:
+    """Big5 bytes also "decode" as GB18030 — into 「︽ó┍」. They are read as what they
+    are, and the dry run says "1 new", with the right name."""
+    path = _write(tmp_path, "taipei.csv", TRADITIONAL.encode("big5"))
+    dry = import_file(target=master_target("partners"), path=path, dry_run=True)
+    assert dry.errors == [] and dry.created == 1 and dry.updated == 0
+    import_file(target=master_target("partners"), path=path)
+    assert Partner.objects.get(code="TW-001").name_zh == "自行車店"
+
+
+def test_excel_unicode_text_is_read(world: World, tmp_path: Path) -> None:
+    """Excel's "Unicode text": UTF-16 with a byte-order mark, tab-separated."""
+    data = TRADITIONAL.replace(",", "\t").encode("utf-16")
+    result = import_file(target=master_target("partners"), path=_write(tmp_path, "u.txt", data))
+    assert result.errors == [] and result.created == 1
+    assert Partner.objects.get(code="TW-001").name_zh == "自行車店"
+
+
+def test_a_legacy_xls_workbook_is_read(world: World) -> None:
+    path = Path(__file__).parent.parent / "fixtures" / "legacy" / "partners.xls"
+    result = import_file(target=master_target("partners"), path=path)
+    assert result.errors == [] and result.created == 2
+    legacy = Partner.objects.get(code="XLS-001")
+    assert legacy.name_zh == "旧表格车行" and legacy.credit_limit == Decimal("1200.50")

@@ -658,3 +658,27 @@ def test_an_import_keeps_a_bounded_list_of_problems(
     lines = result.report_path.read_text(encoding="utf-8-sig").splitlines()
     assert len(lines) == 1 + 5 + 1, lines
     assert "7 more problems, not listed" in lines[-1]
+
+
+def test_a_legacy_xls_stock_report_is_imported(world: World) -> None:
+    path = Path(__file__).parent.parent / "fixtures" / "legacy" / "stock.xls"
+    result = fact_import(fact="inventory", path=path, actor=world.users["director"])
+    assert result.committed and result.rows_accepted == 2
+    rows = fact_table("inventory").to_polars().sort("partner")
+    assert rows.get_column("snapshot_date").to_list() == [date(2021, 3, 31)] * 2
+    assert rows.get_column("quantity_on_hand").to_list() == [Decimal(9), Decimal(4)]
+
+
+def test_a_big5_stock_report_reads_as_big5(world: World, tmp_path: Path) -> None:
+    """Traditional Chinese headers from a Taiwanese partner's Excel, mapped."""
+    content = "盤點日期,經銷商,產品,庫存數量\n2021-03-31,P-DE,BIKE-1,9\n"
+    path = tmp_path / "stock.csv"
+    path.write_bytes(content.encode("big5"))
+    mapping = parse_mapping(
+        'target = "inventory"\n[columns]\nsnapshot_date = "盤點日期"\npartner = "經銷商"\n'
+        'product = "產品"\nquantity_on_hand = "庫存數量"\n'
+    )
+    result = fact_import(
+        fact="inventory", path=path, mapping=mapping, actor=world.users["director"]
+    )
+    assert result.committed and result.rows_accepted == 1

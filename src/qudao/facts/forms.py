@@ -10,7 +10,7 @@ from qudao.core.periods import Period
 from qudao.facts.choices import FACT_CHOICES, ImportMode
 from qudao.facts.models import SavedMapping
 
-ALLOWED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".parquet")
+ALLOWED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet")
 
 
 class SavedMappingSelect(forms.Select):
@@ -35,7 +35,8 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("File"),
         help_text=_(
-            "CSV (UTF-8 or GBK), Excel (.xlsx) or Parquet. Any size: it is read in chunks."
+            "CSV (UTF-8, GBK, Big5 or Excel’s Unicode text), Excel (.xlsx or .xls) or Parquet. "
+            "Any size: it is read in chunks."
         ),
     )
     saved_mapping = SavedMappingChoiceField(

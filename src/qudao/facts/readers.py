@@ -25,7 +25,13 @@ from django.utils.translation import gettext as _
 
 from qudao.core.importing.errors import SourceError
 from qudao.core.importing.mapping import Mapping
-from qudao.core.importing.sources import clean_header, delimiter_of, refuse_zip_bomb
+from qudao.core.importing.sources import (
+    clean_header,
+    declared_encoding,
+    delimiter_of,
+    refuse_zip_bomb,
+    sniff_encoding,
+)
 from qudao.facts import store
 
 CHUNK_ROWS = 500_000
@@ -62,7 +68,7 @@ def _numbered(frames: Iterator[pl.DataFrame]) -> Iterator[pl.DataFrame]:
 
 def detect_encoding(path: Path, declared: str) -> str:
     if declared != "auto":
-        return {"utf-8": "utf-8-sig", "gbk": "gb18030"}.get(declared, declared)
+        return declared_encoding(declared)
     with path.open("rb") as fh:
         sample = fh.read(1 << 20)
     try:
@@ -78,11 +84,7 @@ def detect_encoding(path: Path, declared: str) -> str:
                 _("The file mixes encodings: UTF-8 up to byte %(pos)d, then another.")
                 % {"pos": exc.start}
             ) from None
-    try:
-        sample.decode("gb18030")
-    except UnicodeDecodeError:
-        raise SourceError(_("The file is neither UTF-8 nor GB18030/GBK text.")) from None
-    return "gb18030"
+    return sniff_encoding(sample, complete=len(sample) < 1 << 20)
 
 
 # No channel file has more columns than this, nor a header line longer: a wider one is
@@ -204,7 +206,8 @@ def _csv_source(path: Path, encoding: str) -> Source:
 def _xlsx_source(path: Path, sheet: str) -> Source:
     import fastexcel  # deferred: the Excel reader loads only for .xlsx
 
-    refuse_zip_bomb(path)
+    if path.suffix.lower() != ".xls":  # a legacy .xls is no zip: nothing unpacks
+        refuse_zip_bomb(path)
 
     try:
         reader = fastexcel.read_excel(str(path))
@@ -289,10 +292,11 @@ def open_source(path: Path, mapping: Mapping) -> Source:
     suffix = path.suffix.lower()
     if suffix in {".csv", ".txt", ".tsv"}:
         return _csv_source(path, mapping.encoding)
-    if suffix in {".xlsx", ".xlsm"}:
+    if suffix in {".xlsx", ".xlsm", ".xls"}:
         return _xlsx_source(path, mapping.sheet)
     if suffix == ".parquet":
         return _parquet_source(path)
     raise SourceError(
-        _("Unsupported file type “%(suffix)s”: use .csv, .xlsx or .parquet.") % {"suffix": suffix}
+        _("Unsupported file type “%(suffix)s”: use .csv, .xlsx, .xls or .parquet.")
+        % {"suffix": suffix}
     )

@@ -3,7 +3,7 @@
 ```toml
 target = "partners"            # what the file holds
 [source]
-encoding = "auto"              # auto | utf-8 | utf-8-sig | gb18030 | gbk
+encoding = "auto"              # auto | utf-8 | utf-8-sig | utf-16 | gb18030 | gbk | big5
 sheet = ""                     # xlsx: sheet name, first sheet when empty
 null_values = ["NULL", ""]     # cells that mean "no value"
 date_formats = ["%Y-%m-%d"]    # tried in order (strptime syntax)
@@ -32,7 +32,7 @@ from qudao.core.importing.errors import MappingError
 
 DEFAULT_NULLS = ("", "NULL", "null", "N/A", "-")
 DEFAULT_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y%m%d", "%d/%m/%Y")
-ENCODINGS = {"auto", "utf-8", "utf-8-sig", "gb18030", "gbk"}
+ENCODINGS = {"auto", "utf-8", "utf-8-sig", "utf-16", "gb18030", "gbk", "big5"}
 
 
 TEMPLATE = re.compile(r"^(?P<before>[^{}]*)\{(?::0>(?P<width>\d{1,2}))?\}(?P<after>[^{}]*)$")

@@ -26,15 +26,84 @@ class Table:
     rows: Iterator[tuple[int, dict[str, Any]]]  # (spreadsheet row number, header → cell)
 
 
-def decode(raw: bytes, encoding: str = "auto") -> str:
-    """Decode bytes; ``auto`` tries UTF-8 (BOM or not) and then GB18030, a superset of GBK."""
-    candidates = ["utf-8-sig", "gb18030"] if encoding == "auto" else [encoding]
-    for name in candidates:
-        try:
-            return raw.decode("utf-8-sig" if name == "utf-8" else name)
-        except UnicodeDecodeError:
+# Which encoding Chinese bytes are in is told by what they would say: read as the right
+# one, nearly every character is a common one of it (GB2312's first level, 3,755 characters
+# with lead bytes B0–D7; Big5's frequent set, lead bytes A4–C6). Big5 bytes read as GB18030
+# give rare characters, kana and box drawing ("自行車店" → "︽ó┍"), and GBK bytes read as
+# Big5 the like.
+_COMMON_LEADS = {"gb18030": (0xB0, 0xD7), "cp950": (0xA4, 0xC6)}
+
+
+def _common_share(text: str, codec: str) -> float:
+    """The share of the non-ASCII characters of ``text`` that are common in ``codec``."""
+    low, high = _COMMON_LEADS[codec]
+    wide = [ch for ch in text if ord(ch) > 0x7F]
+    if not wide:
+        return 1.0
+    common = 0
+    for ch in wide:
+        if ch in "，。、；：？！“”‘’（）《》【】—…·￥　":
+            common += 1
             continue
-    raise SourceError(_("The file is neither UTF-8 nor GB18030/GBK text."))
+        try:
+            lead = ch.encode("gb2312" if codec == "gb18030" else codec)[0]
+        except UnicodeEncodeError:
+            continue
+        common += low <= lead <= high
+    return common / len(wide)
+
+
+def declared_encoding(name: str) -> str:
+    """The codec for a mapping's ``encoding``: GBK read as its superset GB18030, Big5 as
+    Windows' CP950, UTF-8 without caring for a byte-order mark."""
+    return {"utf-8": "utf-8-sig", "gbk": "gb18030", "big5": "cp950"}.get(name, name)
+
+
+def sniff_encoding(sample: bytes, *, complete: bool = True) -> str:
+    """The encoding of Chinese text from its first bytes: UTF-16 (Excel's "Unicode text",
+    by its byte-order mark), UTF-8, GB18030/GBK, or Big5 — never a guess that garbles it:
+    text that reads as none of them plausibly is refused, saying so."""
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    try:
+        sample.decode("utf-8-sig")
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    readings = {}
+    for codec in ("gb18030", "cp950"):
+        try:
+            text = sample.decode(codec)
+        except UnicodeDecodeError as exc:
+            if complete or exc.start < len(sample) - 3:
+                continue
+            text = sample[: exc.start].decode(codec)  # a sample cut inside a character
+        readings[codec] = _common_share(text, codec)
+    if len(readings) == 1:  # the bytes are valid in one of them only
+        return next(iter(readings))
+    if readings:
+        # Both read: the one that says common things. GBK wins a near tie (mainland files
+        # are the common case); neither saying much is refused, not guessed.
+        best = max(readings, key=lambda c: readings[c] + (0.05 if c == "gb18030" else 0))
+        if readings[best] >= 0.5:
+            return best
+    raise SourceError(
+        _(
+            "The text is neither UTF-8 nor Chinese in GBK/GB18030 or Big5 (read as either, "
+            "it would be garbled). Save the file as UTF-8 — in Excel: “CSV UTF-8”."
+        )
+    )
+
+
+def decode(raw: bytes, encoding: str = "auto") -> str:
+    """Decode bytes: ``auto`` sniffs the encoding (``sniff_encoding``), else the one named."""
+    codec = sniff_encoding(raw) if encoding == "auto" else declared_encoding(encoding)
+    try:
+        return raw.decode(codec)
+    except UnicodeDecodeError:
+        raise SourceError(
+            _("The file is not %(encoding)s text.") % {"encoding": encoding}
+        ) from None
 
 
 def delimiter_of(header_line: str) -> str:
@@ -165,14 +234,47 @@ def read_xlsx(path_or_bytes: Path | bytes, sheet: str = "") -> Table:
     return Table(headers, rows())
 
 
+def read_xls(path: Path, sheet: str = "") -> Table:
+    """A legacy Excel 97–2003 workbook (.xls), read by fastexcel (openpyxl cannot)."""
+    import fastexcel  # deferred: loads only for .xls master data
+
+    try:
+        reader = fastexcel.read_excel(str(path))
+        if sheet and sheet not in reader.sheet_names:
+            raise SourceError(
+                _("The workbook has no sheet “%(sheet)s” (it has: %(names)s).")
+                % {"sheet": sheet, "names": ", ".join(reader.sheet_names)}
+            )
+        table = reader.load_sheet(sheet or 0).to_arrow()
+    except SourceError:
+        raise
+    except Exception as exc:  # fastexcel raises its own kinds for broken workbooks
+        raise SourceError(
+            _("The file is not a readable Excel workbook: %(error)s") % {"error": str(exc)[:300]}
+        ) from exc
+    headers = [clean_header(h) for h in table.column_names]
+    columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for index in range(table.num_rows):
+            cells = [column[index] for column in columns]
+            if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+                continue
+            yield index + 2, dict(zip(headers, cells, strict=False))
+
+    return Table(headers, rows())
+
+
 def open_table(path: Path, *, encoding: str = "auto", sheet: str = "") -> Table:
     suffix = path.suffix.lower()
     if not path.exists():
         raise SourceError(_("No such file: %(path)s") % {"path": path})
     if suffix in {".xlsx", ".xlsm"}:
         return read_xlsx(path, sheet)
+    if suffix == ".xls":
+        return read_xls(path, sheet)
     if suffix in {".csv", ".txt", ".tsv"}:
         return read_csv(path.read_bytes(), encoding)
     raise SourceError(
-        _("Unsupported file type “%(suffix)s”: use .csv or .xlsx.") % {"suffix": suffix}
+        _("Unsupported file type “%(suffix)s”: use .csv, .xlsx or .xls.") % {"suffix": suffix}
     )
