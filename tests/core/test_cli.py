@@ -198,3 +198,64 @@ def test_a_command_started_inside_the_package_keeps_its_home_outside_it() -> Non
     ).stdout.strip()
     assert not Path(shown).is_relative_to(package), shown
     assert not (package / "var").exists()
+
+
+def test_the_progress_bar_redraws_on_a_terminal_only() -> None:
+    """Into a log file the bar is a line per tenth, never carriage returns."""
+    from qudao.core.management.progress import draw_progress, end_progress
+
+    class Terminal(StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    log, terminal = StringIO(), Terminal()
+    for step in range(101):
+        draw_progress(log, step / 100, f"{step * 1000:,} rows")
+        draw_progress(terminal, step / 100, f"{step * 1000:,} rows")
+    end_progress(log)
+    end_progress(terminal)
+    lines = log.getvalue().splitlines()
+    assert "\r" not in log.getvalue() and len(lines) == 11
+    assert lines[0].strip().startswith("0%") and lines[-1].startswith("100%  100,000 rows")
+    assert terminal.getvalue().count("\r") == 101
+
+
+def test_a_missing_postgresql_database_is_explained_not_a_traceback() -> None:
+    import os
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/qudao_no_such_database",
+        "DJANGO_SETTINGS_MODULE": "qudao.settings",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "qudao.cli", "migrate"], capture_output=True, text=True, env=env
+    )  # fmt: skip
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "qudao_no_such_database" in done.stderr
+    assert "createdb" in done.stderr or "check DATABASE_URL" in done.stderr
+
+
+def test_the_systemd_units_run_real_commands_and_restart_on_failure() -> None:
+    """deploy/'s promise: two units, each a qudao command with options that exist."""
+    import configparser
+    import shlex
+    from pathlib import Path
+
+    from django.core.management import load_command_class
+
+    deploy = Path(__file__).resolve().parents[2] / "deploy"
+    commands = {}
+    for name in ("qudao-web.service", "qudao-worker.service"):
+        unit = configparser.ConfigParser(strict=False, interpolation=None)
+        unit.optionxform = str  # type: ignore[assignment,method-assign]
+        unit.read(deploy / name)
+        assert unit["Service"]["Restart"] == "on-failure", name
+        argv = shlex.split(unit["Service"]["ExecStart"])
+        assert argv[0].endswith("/qudao"), name
+        commands[argv[1]] = argv[2:]
+    assert set(commands) == {"serve", "worker"}
+    assert "--no-worker" in commands["serve"]  # the worker has its own unit
+    for command, options in commands.items():
+        parser = load_command_class("qudao.core", command).create_parser("qudao", command)
+        parser.parse_args(options)  # every option the unit passes exists

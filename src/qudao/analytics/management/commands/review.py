@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from qudao.analytics.management.arguments import add_engine_and_user, periods_and_actor
 from qudao.analytics.models import ReviewRun
 from qudao.analytics.services import RerunRefusedError, review_rerun_create, review_run
-from qudao.core.management.progress import draw_progress
+from qudao.core.management.progress import draw_progress, end_progress
 from qudao.core.models import User
 
 
@@ -59,7 +59,7 @@ class Command(BaseCommand):
         self._summary(review_run(period=run.period, run=run, progress=self._progress))
 
     def _summary(self, run: ReviewRun) -> None:
-        self.stderr.write("")
+        end_progress(self.stderr)
         again = f", again from run {run.rerun_of_id}" if run.rerun_of_id else ""
         partial = run.partial_sell_in
         note = (

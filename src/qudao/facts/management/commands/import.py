@@ -17,7 +17,7 @@ from qudao.core.importing.errors import MappingError, SourceError
 from qudao.core.importing.mapping import load_mapping
 from qudao.core.importing.master import import_file
 from qudao.core.importing.registry import master_target, master_targets
-from qudao.core.management.progress import draw_progress
+from qudao.core.management.progress import draw_progress, end_progress
 from qudao.core.models import User
 from qudao.core.periods import Period
 from qudao.facts.choices import ImportMode
@@ -90,7 +90,7 @@ class Command(BaseCommand):
             progress=self._progress,
             replace=replace,
         )
-        self.stderr.write("")
+        end_progress(self.stderr)
         for row in result.errors.sort("row").head(20).iter_rows(named=True):
             self.stderr.write(
                 f"  row {row['row']}, column “{row['column']}”, "

@@ -4,12 +4,12 @@ PERIOD (2020-02: an interim settlement of a quarterly program; 2020Q1: the final
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from qudao.core.management.progress import draw_progress, end_progress
 from qudao.core.models import User
 from qudao.programs.models import Settlement
 from qudao.programs.services import rebates_settle, settlement_approve
@@ -58,7 +58,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
-        sys.stderr.write("\n")
+        end_progress(self.stderr)
         counts = settlement.row_counts
         skipped = settlement.parameters.get("skipped") or []
         self.stdout.write(
@@ -69,5 +69,4 @@ class Command(BaseCommand):
         )
 
     def _progress(self, done: int, total: int) -> None:
-        sys.stderr.write(f"\rsettling: {done}/{total} program period(s)")
-        sys.stderr.flush()
+        draw_progress(self.stderr, done / max(total, 1), f"{done}/{total} program period(s)")
