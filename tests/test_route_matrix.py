@@ -1611,7 +1611,7 @@ LATIN_ALLOWED = {
     "ID", "Excel", "Parquet", "DuckDB", "Spark", "Qudao", "OpenAPI", "URL", "HTTP", "SMTP",
     "UTF", "GB", "MB", "KB", "TB", "PostgreSQL", "SQLite", "Swagger", "iCalendar", "ISO",
     "SHA", "AM", "PM", "Token", "Bearer", "TOP", "vs", "EN", "English", "GBK", "Big5",
-    "SCOR", "xlsx", "csv", "BIKES",
+    "SCOR", "xlsx", "csv", "xls", "BIKES", "Big", "Unicode",
 }  # fmt: skip
 _LATIN_WORD = r"[A-Za-z][A-Za-z'’]+"
 

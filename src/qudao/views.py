@@ -5,10 +5,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from qudao.dashboard import home_summary
+from qudao.dashboard import cockpit, home_summary
 
 
 @login_required
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"summary": home_summary(request.user)})
+    return render(
+        request,
+        "core/home.html",
+        {"summary": home_summary(request.user), "cockpit": cockpit(request.user)},
+    )

@@ -175,3 +175,43 @@ def test_partner_field_paths_are_foreign_keys_only() -> None:
         assert current is Partner, model.__name__
         checked += 1
     assert checked >= 5
+
+
+@pytest.mark.parametrize("role", ["director", "finance", "manager", "partner_admin"])
+def test_the_cockpit_tiles_equal_the_visible_scorecards_totals(
+    reviewed: dict[str, Any], role: str
+) -> None:
+    """The home page's tiles, read off the page, against sums over the scorecards of the
+    partners this role may see — the latest quarter and its change against the one before."""
+    import re
+
+    from django.test import Client
+
+    user, ids = reviewed["users"][role], reviewed["visible"][role]
+    client = Client()
+    client.force_login(user)
+    page = client.get("/").content.decode()
+    shown = dict(re.findall(r'data-metric="(\w+)" data-value="([^"]*)"', page))
+
+    def ratio(top: Decimal | None, bottom: Decimal | None) -> Decimal | None:
+        return None if top is None or not bottom else top / bottom
+
+    cards = _cards(QUARTERS[-1], ids)
+    expected = {
+        "sell_in": _sum(c.revenue for c in cards),
+        "sell_through": _sum(c.sell_through_revenue for c in cards),
+        "attainment": ratio(
+            _sum(c.revenue for c in cards if c.target is not None),
+            _sum(c.target for c in cards),
+        ),
+        "margin_rate": ratio(
+            _sum(c.gross_margin for c in cards), _sum(c.costed_revenue for c in cards)
+        ),
+    }
+    assert expected["sell_in"] and expected["attainment"] is not None
+    for metric, value in expected.items():
+        assert (Decimal(shown[metric]) if shown[metric] else None) == value, metric
+    previous = _sum(c.revenue for c in _cards(QUARTERS[-2], ids))
+    change = expected["sell_in"] / previous - 1  # type: ignore[operator]
+    arrow = "▲" if change > 0 else "▼"
+    assert f"{arrow} {abs(change) * 100:.1f}%" in page

@@ -136,6 +136,40 @@ def _totals(cards: QuerySet[Scorecard]) -> dict[str, Any]:
     return sums
 
 
+# The cockpit's tiles: each a channel total of the scorecards, per period.
+TILE_METRICS = ("sell_in", "sell_through", "attainment", "margin_rate")
+
+
+def tile_series(*, user: Any, period: str, count: int = 8) -> dict[str, list[Any]]:
+    """For ``period`` and the ``count - 1`` periods of its kind before it: sell-in,
+    sell-through, target attainment and gross-margin rate summed over the scorecards
+    ``user`` may see (None where no review covers a period); oldest first, with "periods"."""
+    current = Period.parse(period)
+    keys = [current.shifted(-step).key for step in range(count - 1, -1, -1)]
+    rows = {
+        row["period"]: row
+        for row in scorecard_list(user=user)
+        .filter(period__in=keys)
+        .values("period")
+        .annotate(
+            sell_in=Sum("revenue"),
+            sell_through=Sum("sell_through_revenue"),
+            targeted_revenue=Sum("revenue", filter=Q(target__isnull=False)),
+            target_total=Sum("target"),
+            margin=Sum("gross_margin"),
+            margin_revenue=Sum("costed_revenue"),
+        )
+    }
+    series: dict[str, list[Any]] = {"periods": keys, **{m: [] for m in TILE_METRICS}}
+    for key in keys:
+        row = rows.get(key, {})
+        series["sell_in"].append(row.get("sell_in"))
+        series["sell_through"].append(row.get("sell_through"))
+        series["attainment"].append(_ratio(row.get("targeted_revenue"), row.get("target_total")))
+        series["margin_rate"].append(_ratio(row.get("margin"), row.get("margin_revenue")))
+    return series
+
+
 def review_overview(*, user: Any, period: str) -> dict[str, Any]:
     """Channel totals, breakdowns, top and bottom partners and changes for one period,
     over the partners the user may see."""

@@ -34,3 +34,24 @@ def svg(chart: Any) -> SafeString:
     )
     rendered = _converter().vegalite_to_svg(themed.to_dict())
     return mark_safe(rendered)  # noqa: S308 - SVG produced by vl-convert from our own spec
+
+
+def sparkline(values: list[Any], *, width: int = 120, height: int = 28) -> SafeString:
+    """A tile's trend as a tiny inline SVG line (no axes: the tile says the figure); gaps
+    where a period has no data. Empty when fewer than two points are known."""
+    known = [(i, float(v)) for i, v in enumerate(values) if v is not None]
+    if len(known) < 2:
+        return mark_safe("")  # noqa: S308 - a constant
+    low, high = min(v for _i, v in known), max(v for _i, v in known)
+    span = (high - low) or 1.0
+    step = width / max(len(values) - 1, 1)
+    points = " ".join(
+        f"{i * step:.1f},{height - 2 - (v - low) / span * (height - 4):.1f}" for i, v in known
+    )
+    last_x, last_y = points.split(" ")[-1].split(",")
+    return mark_safe(  # noqa: S308 - numbers we formatted ourselves
+        f'<svg class="sparkline" width="{width}" height="{height}" viewBox="0 0 {width} {height}"'
+        f' role="img" aria-hidden="true"><polyline fill="none" stroke="currentColor"'
+        f' stroke-width="1.5" points="{points}"/><circle cx="{last_x}" cy="{last_y}" r="2"'
+        f' fill="currentColor"/></svg>'
+    )

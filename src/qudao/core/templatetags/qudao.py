@@ -92,6 +92,17 @@ def delta(value: Any) -> str:
     )
 
 
+@register.filter
+def delta_points(value: Any) -> str:
+    """A change of a rate, in percentage points: ▲ 1.2 pp (▲ 1.2 个百分点)."""
+    if value is None or value == "":
+        return "—"
+    number = Decimal(value)
+    css, arrow = ("up", "▲") if number > 0 else ("down", "▼") if number < 0 else ("", "■")
+    points = number_format(rounded(abs(number) * 100, 1), 1)
+    return format_html('<span class="{}">{} {}</span>', css, arrow, _("%(n)s pp") % {"n": points})
+
+
 @register.inclusion_tag("core/_worker_health.html")
 def worker_health() -> dict[str, Any]:
     """A warning where background work would wait: no worker, or a job queued too long."""
