@@ -195,7 +195,7 @@ def test_patching_null_clears_or_is_refused_never_a_server_error(world: World) -
         assert all(cleared.json().get(k, "") in ("", None) for k in clearable), url
         refused = client.patch(url, required, content_type="application/json")
         assert refused.status_code == 422, (url, refused.content)
-        assert list(refused.json()["detail"]) == list(required), url
+        assert [e["field"] for e in refused.json()["errors"]] == list(required), url
     world.p_de.refresh_from_db()
     assert world.p_de.name_en == "Berlin Bikes" and world.p_de.name_zh == ""
 
@@ -209,13 +209,17 @@ def test_text_no_database_can_store_is_a_422_naming_the_field(world: World) -> N
         body = json.dumps({"code": code, "name_en": name, "is_active": True})  # \u escapes
         refused = client.post("/api/catalog/products/", body, content_type="application/json")
         assert refused.status_code == 422, refused.content
-        assert list(refused.json()["detail"]) == (["code"] if code != "FINE" else ["name_en"])
+        assert [e["field"] for e in refused.json()["errors"]] == (
+            ["code"] if code != "FINE" else ["name_en"]
+        )
     patched = client.patch(
         f"/api/partners/{world.p_de.pk}",
         json.dumps({"notes": "a\x00b"}),
         content_type="application/json",
     )
-    assert patched.status_code == 422 and list(patched.json()["detail"]) == ["notes"]
+    assert patched.status_code == 422 and [e["field"] for e in patched.json()["errors"]] == [
+        "notes"
+    ]
     assert Product.objects.count() == before
     world.p_de.refresh_from_db()
     assert "\x00" not in world.p_de.notes
@@ -273,5 +277,61 @@ def test_an_unknown_code_is_named_in_the_requests_language(world: World) -> None
         "/api/partners/", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="zh-hans"
     )
     assert english.status_code == chinese.status_code == 422
-    assert english.json()["detail"]["home_region"] == ["No region with code “NOPE”."]
-    assert chinese.json()["detail"]["home_region"] == ["不存在编码为“NOPE”的区域。"]
+    assert english.json()["errors"] == [
+        {"field": "home_region", "message": "No region with code “NOPE”."}
+    ]
+    assert chinese.json()["errors"] == [
+        {"field": "home_region", "message": "不存在编码为“NOPE”的区域。"}
+    ]
+    assert (
+        chinese.json()["title"] == "提交的值被拒绝" and chinese.json()["code"] == "validation_error"
+    )
+
+
+def test_every_api_error_is_problem_details_with_a_stable_code(world: World) -> None:
+    """400, 401, 403, 404 (a record and a path that does not exist), 405 and 422: each
+    ``application/problem+json`` with ``type``, ``title``, ``status``, ``code``, ``detail``
+    — never an HTML page or plain text under /api/."""
+    director, sales = _client(world), _client(world, "sales")
+    cases = {
+        400: director.post("/api/partners/", "{not json", content_type="application/json"),
+        401: Client().get("/api/partners/"),
+        403: sales.post(
+            "/api/partners/",
+            {"code": "S-1", "name_en": "S", "channel_model": "agent", "home_region": "DE"},
+            content_type="application/json",
+        ),
+        404: director.get("/api/partners/999999"),
+        405: director.delete("/api/partners/"),
+        422: director.post("/api/partners/", {"code": "X"}, content_type="application/json"),
+    }
+    codes = {
+        400: "bad_request",
+        401: "not_authenticated",
+        403: "permission_denied",
+        404: "not_found",
+        405: "method_not_allowed",
+        422: "validation_error",
+    }
+    for status, response in cases.items():
+        assert response.status_code == status, (status, response.content[:200])
+        assert response["Content-Type"] == "application/problem+json", status
+        body = response.json()
+        assert body["status"] == status and body["code"] == codes[status], body
+        assert body["type"] == "about:blank" and body["title"] and body["detail"], body
+    assert {e["field"] for e in cases[422].json()["errors"]} >= {"name_en", "channel_model"}
+    assert "GET" in cases[405]["Allow"]
+    nowhere = director.get("/api/no-such-thing/")
+    assert nowhere.status_code == 404 and nowhere.json()["code"] == "not_found"
+    assert nowhere["Content-Type"] == "application/problem+json"
+    # the titles in the request's language
+    chinese = director.get("/api/partners/999999", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert chinese["title"] == "未找到" and chinese["code"] == "not_found"
+
+
+def test_the_openapi_document_declares_problem_details(client: Client) -> None:
+    document = client.get("/api/openapi.json").json()
+    refused = document["paths"]["/api/partners/"]["post"]["responses"]["422"]
+    assert list(refused["content"]) == ["application/problem+json"]
+    problem = document["components"]["schemas"]["Problem"]
+    assert {"type", "title", "status", "code", "detail", "errors"} <= set(problem["properties"])

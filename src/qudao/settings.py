@@ -114,6 +114,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "qudao.core.middleware.SecurityHeadersMiddleware",
     "qudao.core.middleware.UserLanguageMiddleware",
+    # after the language is chosen: API errors answer in it
+    "qudao.core.problems.ApiProblemMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

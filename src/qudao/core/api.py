@@ -39,10 +39,21 @@ class TokenAuth(HttpBearer):
         return api_token.user
 
 
-class Problem(Schema):
-    """Every refusal: ``detail`` says why (a message, or field → messages for a 422)."""
+class FieldProblem(Schema):
+    field: str  # "" for the request as a whole
+    message: str
 
-    detail: str | dict[str, Any] | list[Any]
+
+class Problem(Schema):
+    """Every refusal, as RFC 9457 problem details (``core.problems``): ``code`` is stable,
+    ``title``, ``detail`` and the messages are in the request's language."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    code: str
+    detail: str
+    errors: list[FieldProblem] | None = None
 
 
 ERROR_DESCRIPTIONS = {
@@ -51,7 +62,7 @@ ERROR_DESCRIPTIONS = {
     403: "Not yours to change: the role may not write this, or the result would be outside "
     "the partners you may change.",
     404: "No such record among those you may see (or change, for a write).",
-    422: "The values were refused; ``detail`` names each field and why.",
+    422: "The values were refused; ``errors`` names each field and why.",
 }
 
 
@@ -61,9 +72,10 @@ class QudaoAPI(NinjaAPI):
 
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
         document = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
-        document.setdefault("components", {}).setdefault("schemas", {})["Problem"] = (
-            Problem.model_json_schema()
-        )
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(problem_schema.pop("$defs", {}))
+        schemas["Problem"] = problem_schema
         for operations in document["paths"].values():
             for method, operation in operations.items():
                 for status in _refusals(method, operation):
@@ -72,7 +84,7 @@ class QudaoAPI(NinjaAPI):
                         {
                             "description": ERROR_DESCRIPTIONS[status],
                             "content": {
-                                "application/json": {
+                                "application/problem+json": {
                                     "schema": {"$ref": "#/components/schemas/Problem"}
                                 }
                             },
