@@ -95,5 +95,8 @@ def cockpit(user: Any) -> dict[str, Any] | None:
             status__in=[BatchStatus.FAILED, BatchStatus.REJECTED], created_at__gte=recent
         ).count(),
         "runs": [] if is_partner_user(user) else list(review.review_run_list(user=user)[:3]),
-        "settlement": None if is_partner_user(user) else settlement_list(user=user).first(),
+        "settlement": (
+            None if is_partner_user(user) else settlement_list(user=user).order_by("-pk").first()
+        ),
+        "partial": review.period_is_partial(period),
     }

@@ -92,6 +92,9 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tasks",
     "django_tasks_db",
+    # for its templates and static files: Swagger UI from our own server, not a CDN
+    # (blank offline, and unreliable from mainland China)
+    "ninja",
     "qudao.core",
     "qudao.territories",
     "qudao.partners",

@@ -562,3 +562,35 @@ def test_market_development_funds_from_request_to_payment(  # type: ignore[no-un
         assert remaining.replace(",", "").startswith("41600")
     finally:
         context.close()
+
+
+def test_the_cockpit_home_and_the_api_docs_served_from_our_own_files(  # type: ignore[no-untyped-def]
+    browser, director, served: Served, shots: Path
+) -> None:
+    """The home page's cockpit on the demo, in English and Chinese (万 / 亿 figures); the
+    API's Swagger UI draws its operations with every file from this server (none from a
+    CDN) under the same Content-Security-Policy as every page."""
+    page = director
+    page.goto(f"{served.url}/")
+    tiles = page.locator("#cockpit .tile")
+    assert tiles.count() == 4
+    assert page.locator("#cockpit .tile svg.sparkline").count() >= 1
+    page.screenshot(path=str(shots / "cockpit-en.png"), full_page=True)
+
+    foreign: list[str] = []
+    page.on(
+        "request",
+        lambda request: None if request.url.startswith(served.url) else foreign.append(request.url),
+    )
+    page.goto(f"{served.url}/api/docs")
+    page.wait_for_selector(".opblock", timeout=30_000)
+    assert page.locator(".opblock").count() > 20 and foreign == []
+
+    context, chinese = _login(browser, served, "director", "zh-CN")
+    try:
+        chinese.goto(f"{served.url}/")
+        text = chinese.inner_text("#cockpit")
+        assert "最新复盘" in text and ("万" in text or "亿" in text)
+        chinese.screenshot(path=str(shots / "cockpit-zh.png"), full_page=True)
+    finally:
+        context.close()

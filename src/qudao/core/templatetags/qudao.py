@@ -93,6 +93,12 @@ def delta(value: Any) -> str:
 
 
 @register.filter
+def abs_value(value: Any) -> Any:
+    """The size of a change whose direction an arrow beside it already shows."""
+    return abs(value) if isinstance(value, Decimal | int | float) else value
+
+
+@register.filter
 def delta_points(value: Any) -> str:
     """A change of a rate, in percentage points: ▲ 1.2 pp (▲ 1.2 个百分点)."""
     if value is None or value == "":
