@@ -151,8 +151,14 @@ def test_create_refuses_bad_references_and_roles(world: World) -> None:
 
 def test_filters_match_the_list_page(world: World) -> None:
     client = _client(world)
-    by_region = client.get("/api/partners/", {"region": world.eu.pk}).json()
+    # by code, as the API names things (it never shows an id of a region)
+    by_region = client.get("/api/partners/", {"region": "EU"}).json()
     assert {p["code"] for p in by_region["items"]} == {"P-DE", "P-DE-SUB"}
+    model = world.p_de.channel_model.code
+    by_model = client.get("/api/partners/", {"channel_model": model}).json()
+    assert "P-DE" in {p["code"] for p in by_model["items"]}
+    unknown = client.get("/api/partners/", {"channel_model": "nope"})
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "channel_model"
     by_search = client.get("/api/partners/", {"q": "柏林"}).json()
     assert [p["code"] for p in by_search["items"]] == ["P-DE"]
     assert by_search["count"] == 1
@@ -335,3 +341,26 @@ def test_the_openapi_document_declares_problem_details(client: Client) -> None:
     assert list(refused["content"]) == ["application/problem+json"]
     problem = document["components"]["schemas"]["Problem"]
     assert {"type", "title", "status", "code", "detail", "errors"} <= set(problem["properties"])
+
+
+def test_unknown_query_parameters_are_refused_not_ignored(world: World) -> None:
+    """A misspelt filter (``chanel_model``) would otherwise answer every partner."""
+    client = _client(world)
+    refused = client.get("/api/partners/", {"chanel_model": "agent", "q": "P"})
+    assert refused.status_code == 422 and refused["Content-Type"] == "application/problem+json"
+    assert [e["field"] for e in refused.json()["errors"]] == ["chanel_model"]
+    assert client.get("/api/partners/", {"q": "P", "page": 1}).status_code == 200
+    assert client.get(f"/api/partners/{world.p_de.pk}", {"x": 1}).status_code == 422
+
+
+def test_pages_link_to_the_next_and_previous(world: World) -> None:
+    client = _client(world)
+    first = client.get("/api/partners/", {"page_size": 1, "q": "P"}).json()
+    assert first["count"] == 3 and first["previous"] is None
+    assert first["next"].endswith("/api/partners/?page_size=1&q=P&page=2")
+    second = client.get(first["next"]).json()
+    assert second["previous"].endswith("page=1") and second["next"].endswith("page=3")
+    last = client.get(second["next"]).json()
+    assert last["next"] is None and len(last["items"]) == 1
+    codes = [p["items"][0]["code"] for p in (first, second, last)]
+    assert sorted(codes) == ["P-DE", "P-DE-SUB", "P-US"]

@@ -201,6 +201,9 @@ WHITENOISE_USE_FINDERS = True
 
 # Background work (imports from the web and the API): a database-backed queue, so no
 # extra server is needed; `qudao serve` runs a worker beside the web server.
+# The REST API object (the problem-details middleware reads its operations' parameters).
+QUDAO_API = "qudao.api.api"
+
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("QUDAO_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),

@@ -16,6 +16,7 @@ from qudao.analytics.services import review_enqueue, review_rerun_enqueue
 from qudao.core.api import Pagination, filtered
 from qudao.core.permissions import can_change
 from qudao.core.workers import waiting_note
+from qudao.partners.models import ChannelModel
 
 router = Router(tags=["review"])
 
@@ -111,7 +112,7 @@ class ScorecardOut(Schema):
 class ScorecardFilters(Schema):
     q: str | None = None
     period: str | None = None
-    channel_model: int | None = None
+    channel_model: str | None = Field(None, description="a channel model's code")
 
 
 @router.get("/kpis", response=KpiDictionaryOut)
@@ -164,4 +165,9 @@ def rerun_run(request: HttpRequest, run_id: int) -> Any:
 @paginate(Pagination)
 def list_scorecards(request: HttpRequest, filters: Query[ScorecardFilters]) -> Any:
     """The current scorecards the caller may see; rates are decimals, null is no data."""
-    return filtered(ScorecardFilterSet, filters.dict(), selectors.scorecard_list(user=request.user))
+    return filtered(
+        ScorecardFilterSet,
+        filters.dict(),
+        selectors.scorecard_list(user=request.user),
+        codes={"channel_model": ChannelModel},
+    )

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
@@ -66,14 +66,19 @@ class ProductPatch(Schema):
 
 class ProductFilters(Schema):
     q: str | None = None
-    category: int | None = None
+    category: str | None = Field(None, description="a category's code")
     is_active: bool | None = None
 
 
 @router.get("/products/", response=list[ProductOut])
 @paginate(Pagination)
 def list_products(request: HttpRequest, filters: Query[ProductFilters]) -> Any:
-    return filtered(ProductFilterSet, filters.dict(), selectors.product_list(user=request.user))
+    return filtered(
+        ProductFilterSet,
+        filters.dict(),
+        selectors.product_list(user=request.user),
+        codes={"category": Category},
+    )
 
 
 @router.get("/products/{int:product_id}", response=ProductOut)
@@ -154,7 +159,7 @@ class PricePatch(Schema):
 
 class PriceFilters(Schema):
     q: str | None = None
-    channel_model: int | None = None
+    channel_model: str | None = Field(None, description="a channel model's code")
     valid_on: date | None = None
 
 
@@ -164,7 +169,12 @@ _PRICE_REFS = {"product": Product, "channel_model": ChannelModel, "grade": Grade
 @router.get("/prices/", response=list[PriceOut])
 @paginate(Pagination)
 def list_prices(request: HttpRequest, filters: Query[PriceFilters]) -> Any:
-    return filtered(PriceListFilterSet, filters.dict(), selectors.price_list(user=request.user))
+    return filtered(
+        PriceListFilterSet,
+        filters.dict(),
+        selectors.price_list(user=request.user),
+        codes={"channel_model": ChannelModel},
+    )
 
 
 @router.get("/prices/{int:entry_id}", response=PriceOut)

@@ -148,9 +148,31 @@ def patch_values(payload: Schema, model: type[models.Model]) -> dict[str, Any]:
     return data
 
 
-def filtered(filterset_class: type, params: dict[str, Any], queryset: Any) -> Any:
-    """Apply a page's filterset to an API query, so pages and API filter alike."""
+def filtered(
+    filterset_class: type,
+    params: dict[str, Any],
+    queryset: Any,
+    *,
+    codes: dict[str, type[models.Model]] | None = None,
+) -> Any:
+    """Apply a page's filterset to an API query, so pages and API filter alike. ``codes``:
+    filters the API takes by code (what it returns) where the page's filterset takes the
+    row's id; an unknown code is a 422 naming the filter."""
     data = {k: v for k, v in params.items() if v is not None}
+    for name, model in (codes or {}).items():
+        if name in data:
+            code = str(data[name])[:100]
+            found = model._default_manager.filter(code=code).values_list("pk", flat=True).first()
+            if found is None:
+                raise ValidationError(
+                    {
+                        name: [
+                            _("No %(what)s with code “%(code)s”.")
+                            % {"what": model._meta.verbose_name, "code": code}
+                        ]
+                    }
+                )
+            data[name] = found
     filterset = filterset_class(data, queryset=queryset)
     if not filterset.is_valid():
         raise HttpError(422, str(dict(filterset.errors)))
@@ -158,8 +180,31 @@ def filtered(filterset_class: type, params: dict[str, Any], queryset: Any) -> An
 
 
 class Pagination(PageNumberPagination):
-    """Page-number pagination whose page and size stay within what a database can offset."""
+    """Page-number pagination whose page and size stay within what a database can offset,
+    with links to the next and previous pages beside ``count`` (None at either end)."""
 
     class Input(Schema):
         page: int = Field(1, ge=1, le=1_000_000)
         page_size: int | None = Field(None, ge=1, le=500)
+
+    class Output(Schema):
+        items: list[Any]
+        count: int
+        next: str | None = None
+        previous: str | None = None
+
+    def paginate_queryset(
+        self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any
+    ) -> Any:
+        page = super().paginate_queryset(queryset, pagination, request, **params)
+        size = self._get_page_size(pagination.page_size)
+        last = max(1, -(-page["count"] // size))
+
+        def link(number: int) -> str:
+            query = request.GET.copy()
+            query["page"] = str(number)
+            return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+        page["next"] = link(pagination.page + 1) if pagination.page < last else None
+        page["previous"] = link(pagination.page - 1) if pagination.page > 1 else None
+        return page

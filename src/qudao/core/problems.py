@@ -14,12 +14,16 @@ language, with ``Content-Type: application/problem+json``::
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
@@ -126,6 +130,12 @@ class ApiProblemMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith(API_PREFIX) and request.GET:
+            unknown = unknown_parameters(request.method or "GET", request.path, set(request.GET))
+            if unknown:
+                # A misspelt filter ignored would answer every row, as if it had matched.
+                message = _("Unknown query parameter: this operation takes no such filter.")
+                return problem(422, {name: [message] for name in sorted(unknown)})
         response = self.get_response(request)
         if not request.path.startswith(API_PREFIX) or response.status_code < 400:
             return response
@@ -145,3 +155,30 @@ class ApiProblemMiddleware:
             return None
         logger.exception("API request %s %s failed", request.method, request.path)
         return problem(500)
+
+
+@functools.cache
+def _operations() -> list[tuple[re.Pattern[str], str, frozenset[str]]]:
+    """(path pattern, method, the query parameters it takes) of every API operation, from
+    the OpenAPI document (``QUDAO_API``: the project's API object)."""
+    api = import_string(settings.QUDAO_API)
+    document = api.get_openapi_schema()
+    found = []
+    for template, operations in document["paths"].items():
+        pattern = re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$")
+        for method, operation in operations.items():
+            names = frozenset(
+                p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"
+            )
+            found.append((pattern, method.upper(), names))
+    return found
+
+
+def unknown_parameters(method: str, path: str, names: set[str]) -> set[str]:
+    """The query parameters the operation at ``method path`` does not take (none when no
+    operation matches: that is a 404 or 405 of its own)."""
+    method = "GET" if method == "HEAD" else method
+    for pattern, operation_method, allowed in _operations():
+        if operation_method == method and pattern.match(path):
+            return names - allowed
+    return set()

@@ -50,6 +50,7 @@ from qudao.governance.services import (
     violation_investigate,
 )
 from qudao.partners.models import Partner
+from qudao.territories.models import Region
 
 router = Router(tags=["violations"])
 # Evidence rows in one detail answer; the rest through the page's export.
@@ -114,7 +115,7 @@ class ViolationDetailOut(ViolationOut):
 class ViolationFilters(Schema):
     q: str | None = None
     type: str | None = None
-    region: int | None = Field(None, description="a region id: the offender's home region")
+    region: str | None = Field(None, description="a region's code: the offender's home region")
     status: str | None = None
     period: str | None = None
 
@@ -224,7 +225,7 @@ def _detail(violation: Violation, user: Any) -> dict[str, Any]:
 def list_violations(request: HttpRequest, filters: Query[ViolationFilters]) -> Any:
     """The violations the caller may see (a partner: those against its own company)."""
     violations = selectors.violation_list(user=request.user).select_related("assignee")
-    rows = filtered(ViolationFilterSet, filters.dict(), violations)
+    rows = filtered(ViolationFilterSet, filters.dict(), violations, codes={"region": Region})
     return [_out(v, request.user) for v in rows]
 
 

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
@@ -94,9 +94,9 @@ class PartnerPatch(Schema):
 class PartnerFilters(Schema):
     q: str | None = None
     status: PartnerStatus | None = None
-    channel_model: int | None = None
-    grade: int | None = None
-    region: int | None = None
+    channel_model: str | None = Field(None, description="a channel model's code")
+    grade: str | None = Field(None, description="a grade's code")
+    region: str | None = Field(None, description="a region's code: partners at home in it")
     level: int | None = None
 
 
@@ -113,7 +113,12 @@ def _resolve(data: dict[str, Any], user: Any) -> dict[str, Any]:
 @router.get("/", response=list[PartnerOut])
 @paginate(Pagination)
 def list_partners(request: HttpRequest, filters: Query[PartnerFilters]) -> Any:
-    return filtered(PartnerFilterSet, filters.dict(), selectors.partner_list(user=request.user))
+    return filtered(
+        PartnerFilterSet,
+        filters.dict(),
+        selectors.partner_list(user=request.user),
+        codes={"channel_model": ChannelModel, "grade": Grade, "region": Region},
+    )
 
 
 @router.get("/{int:partner_id}", response=PartnerOut)
