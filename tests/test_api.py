@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.core.exceptions import PermissionDenied
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import Client, TestCase
@@ -364,3 +365,64 @@ def test_pages_link_to_the_next_and_previous(world: World) -> None:
     assert last["next"] is None and len(last["items"]) == 1
     codes = [p["items"][0]["code"] for p in (first, second, last)]
     assert sorted(codes) == ["P-DE", "P-DE-SUB", "P-US"]
+
+
+def test_a_read_only_token_reads_and_changes_nothing(world: World) -> None:
+    _token, key = api_token_create(user=world.users["director"], name="bi", read_only=True)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert client.get("/api/partners/").status_code == 200
+    refused = client.post(
+        "/api/partners/",
+        {"code": "RO-1", "name_en": "Ro", "channel_model": "agent", "home_region": "DE"},
+        content_type="application/json",
+    )
+    assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
+    assert "read-only" in refused.json()["detail"]
+    assert not Partner.objects.filter(code="RO-1").exists()
+
+
+def test_expired_and_revoked_tokens_are_refused(world: World) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from qudao.core.models import ApiToken
+    from qudao.core.services import api_token_revoke
+
+    expired, old_key = api_token_create(user=world.users["director"], name="old", days=1)
+    ApiToken.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(hours=1))
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {old_key}").get("/api/partners/").status_code == 401
+    token, key = api_token_create(user=world.users["director"], name="gone")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert client.get("/api/partners/").status_code == 200
+    with pytest.raises(PermissionDenied):  # someone else's: only its owner revokes it
+        api_token_revoke(token=token, actor=world.users["manager"])
+    api_token_revoke(token=token, actor=world.users["director"])
+    assert client.get("/api/partners/").status_code == 401
+
+
+def test_people_make_see_and_revoke_their_own_tokens(world: World) -> None:
+    from qudao.core.models import ApiToken
+
+    page = Client()
+    page.force_login(world.users["partner_admin"])
+    made = page.post("/account/tokens/", {"name": "ERP sync", "read_only": "on", "days": "30"})
+    text = made.content.decode()
+    token = ApiToken.objects.get(user=world.users["partner_admin"])
+    key = text.split('<code class="token-key">')[1].split("</code>")[0]
+    assert key.startswith("qd_") and ApiToken.hash_key(key) == token.key_hash  # shown once
+    assert token.read_only and token.expires_at is not None
+    assert key not in page.get("/account/tokens/").content.decode()  # never again
+    # the partner's own data through it, nobody else's
+    codes = {
+        p["code"]
+        for p in Client(HTTP_AUTHORIZATION=f"Bearer {key}").get("/api/partners/").json()["items"]
+    }
+    assert codes == {"P-DE", "P-DE-SUB"}
+    other = Client()
+    other.force_login(world.users["director"])
+    assert other.post(f"/account/tokens/{token.pk}/revoke/").status_code == 404
+    page.post(f"/account/tokens/{token.pk}/revoke/")
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {key}").get("/api/partners/").status_code == 401

@@ -146,6 +146,7 @@ class Scene:
     mdf: MdfRequest
     mdf_us: MdfRequest
     expense: ExpenseClaim
+    token: Any
     users: dict[str, Any] = field(default_factory=dict)
 
 
@@ -276,6 +277,7 @@ def _build_scene(tmp: Path) -> Scene:
         mdf=mdf,
         mdf_us=mdf_us,
         expense=expense,
+        token=api_token_create(user=users["director"], name="scene")[0],
         program=program,
         settlement=settlement,
         settle_job=SettlementJob.objects.create(period="2020Q2", started_by=users["finance"]),
@@ -401,6 +403,17 @@ PAGES: dict[str, Page] = {
         form=lambda s: {"username": "director", "password": "not-it"},
     ),
     "logout": Page(get=expect(405), post=expect(302)),
+    "api_tokens": Page(
+        get=signed_in(200),
+        post=signed_in(200),  # the page again, with the new key shown once
+        form=lambda s: {"name": "ERP", "read_only": "on", "days": "30"},
+    ),
+    "api_token_revoke": Page(
+        get=expect(405, anonymous=LOGIN),
+        args=lambda s: [s.token.pk],
+        # the director's token: nobody else's to revoke (it does not exist for them)
+        post=expect(404, director=302, admin=404, anonymous=LOGIN),
+    ),
     "password_change": Page(
         get=signed_in(200),
         post=signed_in(200),  # the old password is wrong: the form again

@@ -28,6 +28,10 @@ urlpatterns = [
         ),
         name="password_change_done",
     ),
+    path("account/tokens/", core_views.api_tokens, name="api_tokens"),
+    path(
+        "account/tokens/<int:pk>/revoke/", core_views.api_token_revoke_view, name="api_token_revoke"
+    ),
     # Forgotten password: a mailed link where e-mail is configured (QUDAO_EMAIL_HOST).
     path("password/reset/", core_views.PasswordResetView.as_view(), name="password_reset"),
     path(

@@ -23,8 +23,13 @@ from ninja.security import HttpBearer
 
 from qudao.core.models import ApiToken
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
 
 class TokenAuth(HttpBearer):
+    """``Authorization: Bearer <key>``: a token neither revoked nor expired; a read-only
+    token reads only (a write is refused, 403, whatever the user's role may change)."""
+
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         try:
             api_token = ApiToken.objects.select_related("user").get(
@@ -32,8 +37,10 @@ class TokenAuth(HttpBearer):
             )
         except ApiToken.DoesNotExist:
             return None
-        if not api_token.user.is_active:
+        if not api_token.user.is_active or not api_token.usable:
             return None
+        if api_token.read_only and request.method not in SAFE_METHODS:
+            raise HttpError(403, _("This token is read-only: it may not change anything."))
         ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=timezone.now())
         request.user = api_token.user
         return api_token.user

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 
 class ScopedModelForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -20,3 +21,30 @@ class ScopedModelForm(forms.ModelForm):  # type: ignore[type-arg]
             if isinstance(field.widget, forms.DateInput):
                 field.widget.input_type = "date"
                 field.widget.format = "%Y-%m-%d"
+
+
+class ApiTokenForm(forms.Form):
+    """A token a person makes for their own integration."""
+
+    name = forms.CharField(
+        label=_("Name"), max_length=100, help_text=_("What it is for, e.g. “ERP sync”.")
+    )
+    read_only = forms.BooleanField(
+        label=_("Read only"),
+        required=False,
+        initial=True,
+        help_text=_("It may read what you may read, and change nothing."),
+    )
+    days = forms.TypedChoiceField(
+        label=_("Expires"),
+        coerce=int,
+        empty_value=None,
+        choices=[
+            (30, _("in 30 days")),
+            (90, _("in 90 days")),
+            (365, _("in a year")),
+            ("", _("never (until revoked)")),
+        ],
+        initial=90,
+        required=False,
+    )

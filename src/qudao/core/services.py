@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qudao.core.models import ApiToken
@@ -114,13 +116,35 @@ def _has_updated_at(instance: models.Model) -> bool:
     return any(f.name == "updated_at" for f in instance._meta.concrete_fields)
 
 
-def api_token_create(*, user: Any, name: str) -> tuple[Any, str]:
-    """Create an API token; return it with its key, which is never stored or shown again."""
+def api_token_create(
+    *, user: Any, name: str, read_only: bool = False, days: int | None = None
+) -> tuple[Any, str]:
+    """Create an API token for ``user`` (people make their own; ``qudao token`` an
+    operator); return it with its key, which is never stored or shown again. ``days``:
+    it expires after so many days (None: until revoked)."""
+    name = (name or "").strip()[:100] or "token"
+    if days is not None and not 1 <= days <= 3650:
+        raise ValidationError({"days": _("Between 1 and 3650 days.")})
     key = ApiToken.generate_key()
     token = ApiToken.objects.create(
-        user=user, name=name, key_hash=ApiToken.hash_key(key), prefix=key[3:11]
+        user=user,
+        name=name,
+        key_hash=ApiToken.hash_key(key),
+        prefix=key[3:11],
+        read_only=read_only,
+        expires_at=timezone.now() + timedelta(days=days) if days else None,
     )
     return token, key
+
+
+def api_token_revoke(*, token: Any, actor: Any) -> Any:
+    """Revoke a token: its owner, or an administrator. At once, for good."""
+    if actor is not None and token.user_id != actor.pk and not actor.is_superuser:
+        raise PermissionDenied(_("Only its owner revokes a token."))
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at", "updated_at"])
+    return token
 
 
 def user_set_language(*, user: Any, language: str) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
@@ -21,13 +22,15 @@ from django.utils.text import slugify
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_tables2 import RequestConfig
 
 from qudao.core.auth import password_reset_by_email
 from qudao.core.exporting import CONTENT_TYPES, to_csv, to_xlsx
+from qudao.core.forms import ApiTokenForm
+from qudao.core.models import ApiToken
 from qudao.core.permissions import can_change, is_partner_user, restrict
-from qudao.core.services import user_set_language
+from qudao.core.services import api_token_create, api_token_revoke, user_set_language
 
 
 @require_POST
@@ -235,3 +238,39 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         if not password_reset_by_email():
             raise Http404
         return super().dispatch(request, *args, **kwargs)
+
+
+def _own_tokens(request: HttpRequest) -> models.QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user_id=int(request.user.pk or 0))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """The user's own API tokens: make one (its key shown once, on this answer only), see
+    when each was last used, revoke one."""
+    form = ApiTokenForm(request.POST or None)
+    key = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _token, key = api_token_create(user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            form = ApiTokenForm()
+    tokens = _own_tokens(request).order_by("-created_at")
+    return render(
+        request,
+        "core/api_tokens.html",
+        {"title": _("API tokens"), "form": form, "tokens": tokens, "key": key},
+    )
+
+
+@login_required
+@require_POST
+def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    # another person's token does not exist for this user (404), as every other record
+    token = get_object_or_404(_own_tokens(request), pk=pk)
+    api_token_revoke(token=token, actor=request.user)
+    messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
+    return redirect("api_tokens")
