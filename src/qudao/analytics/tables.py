@@ -65,7 +65,10 @@ class ScorecardTable(tables.Table):
     )
     period = tables.Column(verbose_name=_("Period"))
     channel_model = tables.Column(verbose_name=_("Channel model"))
-    region = tables.Column(verbose_name=_("Region"), accessor="region__code")
+    # the region's name in the reader's language, as on every other page
+    region = tables.Column(
+        verbose_name=_("Region"), accessor="region__name", order_by=("region__code",)
+    )
     rank_in_channel_model = tables.Column(verbose_name=_("Rank"), attrs=NUMERIC)
     grade = tables.Column(verbose_name=_("Grade"), accessor="partner__grade__code", default="—")
     computed_grade = tables.Column(
