@@ -1,6 +1,7 @@
-"""``qudao backup`` while an import runs, ``qudao restore`` into a fresh home: the same
-master data, exactly the batches committed at the backup's moment, no half batch — driven
-through the command line, as an operator would (separate processes, real files).
+"""``qudao backup`` while an import runs (held mid-way by SIGSTOP, so the timing is sure),
+``qudao restore`` into a fresh home: the same master data, exactly the batches committed
+at the backup's moment, no half batch — driven through the command line, as an operator
+would (separate processes, real files).
 
 On SQLite always; on PostgreSQL too when ``DATABASE_URL`` is set (a second, fresh database
 is created for the restore and dropped after)."""
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -129,8 +131,7 @@ def test_backup_during_an_import_restores_the_same_committed_state(
     _qudao(env, "generate", "--partners", "20", "--lines", "2000", "--out", str(data), "--load")
     before = _state(env)
     big = tmp_path / "big-flow.csv"
-    # 4,000,000 lines: the import is still writing when the backup takes its moment
-    _big_flow(data / "sell_through.csv", big, copies=2000)
+    _big_flow(data / "sell_through.csv", big, copies=400)  # 800,000 lines
 
     importing = subprocess.Popen(
         [sys.executable, "-m", "qudao.cli", "import", "sell_through", str(big)],
@@ -138,7 +139,13 @@ def test_backup_during_an_import_restores_the_same_committed_state(
     )  # fmt: skip
     try:
         _wait_for_running_import(home, source_url, importing)
-        summary = _qudao(env, "backup", str(backup))
+        # Held mid-way while the backup takes its moment: however fast this machine, the
+        # import is running then (a stopped process keeps its locks and its half batch).
+        importing.send_signal(signal.SIGSTOP)
+        try:
+            summary = _qudao(env, "backup", str(backup))
+        finally:
+            importing.send_signal(signal.SIGCONT)
     finally:
         out, err = importing.communicate(timeout=600)
     assert importing.returncode == 0, err[-2000:]
