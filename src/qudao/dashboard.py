@@ -50,7 +50,7 @@ def cockpit(user: Any) -> dict[str, Any] | None:
         return None
     period = periods[0]
     series = review.tile_series(user=user, period=period)
-    overview = review.review_overview(user=user, period=period)
+    figures = review.cockpit_figures(user=user, period=period)
     scorecards = reverse("analytics:scorecard_list") + f"?period={period}"
     labels = {
         "sell_in": (_("Sell-in"), "money", scorecards),
@@ -85,11 +85,11 @@ def cockpit(user: Any) -> dict[str, Any] | None:
     return {
         "period": period,
         "tiles": tiles,
-        "at_risk": overview["totals"]["at_risk_total"],
-        "partners_reviewed": overview["totals"]["partners"],
+        "at_risk": figures["totals"]["at_risk_total"],
+        "partners_reviewed": figures["totals"]["partners"],
         "proposals": proposals.count(),
-        "risers": overview["risers"],
-        "fallers": overview["fallers"],
+        "risers": figures["risers"],
+        "fallers": figures["fallers"],
         "imports": list(batches.order_by("-created_at")[:5]),
         "imports_failed": batches.filter(
             status__in=[BatchStatus.FAILED, BatchStatus.REJECTED], created_at__gte=recent

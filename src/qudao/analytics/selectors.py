@@ -170,6 +170,34 @@ def tile_series(*, user: Any, period: str, count: int = 8) -> dict[str, list[Any
     return series
 
 
+def _movers(
+    ranked: QuerySet[Scorecard], before: QuerySet[Scorecard], *, count: int = 5
+) -> tuple[list[tuple[Decimal, Scorecard]], list[tuple[Decimal, Scorecard]]]:
+    """The partners whose sell-in rose most and fell most against the period before, each
+    with the change."""
+    previous_revenue = dict(before.values_list("partner_id", "revenue"))
+    movers = []
+    for card in ranked:
+        earlier = previous_revenue.get(card.partner_id)
+        if earlier is not None and card.revenue is not None:
+            movers.append((card.revenue - earlier, card))
+    movers.sort(key=lambda m: m[0])
+    return (
+        [m for m in reversed(movers[-count:]) if m[0] > 0],
+        [m for m in movers[:count] if m[0] < 0],
+    )
+
+
+def cockpit_figures(*, user: Any, period: str) -> dict[str, Any]:
+    """What the home page shows of one period beside its tiles: the totals and the movers
+    (the rest of ``review_overview`` is the overview page's)."""
+    current = Period.parse(period)
+    cards = scorecard_list(user=user, period=current.key)
+    before = scorecard_list(user=user, period=current.previous.key)
+    risers, fallers = _movers(cards.filter(revenue__isnull=False), before)
+    return {"totals": _totals(cards), "risers": risers, "fallers": fallers}
+
+
 def review_overview(*, user: Any, period: str) -> dict[str, Any]:
     """Channel totals, breakdowns, top and bottom partners and changes for one period,
     over the partners the user may see."""
@@ -197,13 +225,7 @@ def review_overview(*, user: Any, period: str) -> dict[str, Any]:
     )
     ranked = cards.filter(revenue__isnull=False)
     order = "score" if cards.filter(score__isnull=False).exists() else "revenue"
-    previous_revenue = dict(before.values_list("partner_id", "revenue"))
-    movers = []
-    for card in ranked:
-        earlier = previous_revenue.get(card.partner_id)
-        if earlier is not None and card.revenue is not None:
-            movers.append((card.revenue - earlier, card))
-    movers.sort(key=lambda m: m[0])
+    risers, fallers = _movers(ranked, before)
     keys = [current.shifted(-step).key for step in range(7, -1, -1)]
     sums = {
         row["period"]: row
@@ -229,8 +251,8 @@ def review_overview(*, user: Any, period: str) -> dict[str, Any]:
         "top": list(ranked.order_by(F(order).desc(nulls_last=True))[:10]),
         # The weakest of those that bought: partners with no sell-in are a list of their own.
         "bottom": list(ranked.filter(revenue__gt=0).order_by(F(order).asc(nulls_last=True))[:10]),
-        "risers": [m for m in reversed(movers[-5:]) if m[0] > 0],
-        "fallers": [m for m in movers[:5] if m[0] < 0],
+        "risers": risers,
+        "fallers": fallers,
         "trend": trend,
         "proposals": GradeProposal.objects.filter(
             period=current.key, status=ProposalStatus.PROPOSED

@@ -120,15 +120,19 @@ def resolve_code(model: type[models.Model], code: str | None, *, user: Any, fiel
         return None
     obj = model._default_manager.restrict(user).filter(code=code).first()  # type: ignore[attr-defined]
     if obj is None:
-        raise ValidationError(
-            {
-                field: [
-                    _("No %(what)s with code “%(code)s”.")
-                    % {"what": model._meta.verbose_name, "code": code[:100]}
-                ]
-            }
-        )
+        raise _no_such_code(model, field, code)
     return obj
+
+
+def _no_such_code(model: type[models.Model], field: str, code: str) -> ValidationError:
+    return ValidationError(
+        {
+            field: [
+                _("No %(what)s with code “%(code)s”.")
+                % {"what": model._meta.verbose_name, "code": code[:100]}
+            ]
+        }
+    )
 
 
 def patch_values(payload: Schema, model: type[models.Model]) -> dict[str, Any]:
@@ -171,14 +175,7 @@ def filtered(
             code = str(data[name])[:100]
             found = model._default_manager.filter(code=code).values_list("pk", flat=True).first()
             if found is None:
-                raise ValidationError(
-                    {
-                        name: [
-                            _("No %(what)s with code “%(code)s”.")
-                            % {"what": model._meta.verbose_name, "code": code}
-                        ]
-                    }
-                )
+                raise _no_such_code(model, name, code)
             data[name] = found
     filterset = filterset_class(data, queryset=queryset)
     if not filterset.is_valid():

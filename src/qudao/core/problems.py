@@ -85,11 +85,7 @@ def _field_errors(detail: Any) -> list[dict[str, str]]:
     elif isinstance(detail, list):
         for item in detail:
             if isinstance(item, dict):
-                location = [
-                    str(p)
-                    for p in item.get("loc", [])
-                    if p not in ("body", "query", "path", "payload", "filters")
-                ]
+                location = [str(p) for p in item.get("loc", []) if p not in _WRAPPERS]
                 errors.append({"field": ".".join(location), "message": str(item.get("msg", item))})
             else:
                 errors.append({"field": "", "message": str(item)})

@@ -29,6 +29,7 @@ from qudao.core.importing.sources import (
     clean_header,
     declared_encoding,
     delimiter_of,
+    excel_sheet,
     refuse_zip_bomb,
     sniff_encoding,
 )
@@ -204,27 +205,9 @@ def _csv_source(path: Path, encoding: str) -> Source:
 
 
 def _xlsx_source(path: Path, sheet: str) -> Source:
-    import fastexcel  # deferred: the Excel reader loads only for .xlsx
-
     if path.suffix.lower() != ".xls":  # a legacy .xls is no zip: nothing unpacks
         refuse_zip_bomb(path)
-
-    try:
-        reader = fastexcel.read_excel(str(path))
-        names = reader.sheet_names
-        if sheet and sheet not in names:
-            raise SourceError(
-                _("The workbook has no sheet “%(sheet)s” (it has: %(names)s).")
-                % {"sheet": sheet, "names": ", ".join(names)}
-            )
-        loaded = reader.load_sheet(sheet or 0, dtypes="string")
-        table = loaded.to_arrow()
-    except SourceError:
-        raise
-    except Exception as exc:  # fastexcel raises its own kinds for broken workbooks
-        raise SourceError(
-            _("The file is not a readable Excel workbook: %(error)s") % {"error": str(exc)[:300]}
-        ) from exc
+    table = excel_sheet(path, sheet, dtypes="string")
     headers = [str(h).strip() for h in table.column_names]
     table = table.rename_columns(headers).cast(pa.schema([(h, pa.string()) for h in headers]))
 

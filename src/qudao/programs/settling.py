@@ -380,7 +380,6 @@ def _line(
     if task.rules.kind == "growth":
         last = figures.get((partner_code, -1 - window))
         found.base_last_year = last.base if last else ZERO
-    voided = partner_id in voids and _voided(voids, partner_id, period)
-    outcome = entitlement(task.rules, found, voided=voided)
+    outcome = entitlement(task.rules, found, voided=_voided(voids, partner_id, period))
     already = paid.get((partner_id, task.code, period.key), ZERO)
     return LineResult(partner_code, task, period, through, current, outcome, found, already)

@@ -10,7 +10,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -226,7 +226,7 @@ def read_xlsx(path_or_bytes: Path | bytes, sheet: str = "") -> Table:
 
     def rows() -> Iterator[tuple[int, dict[str, Any]]]:
         for number, cells in enumerate(it, start=2):
-            if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+            if _blank(cells):
                 continue
             yield number, dict(zip(headers, cells, strict=False))
         book.close()
@@ -234,9 +234,10 @@ def read_xlsx(path_or_bytes: Path | bytes, sheet: str = "") -> Table:
     return Table(headers, rows())
 
 
-def read_xls(path: Path, sheet: str = "") -> Table:
-    """A legacy Excel 97–2003 workbook (.xls), read by fastexcel (openpyxl cannot)."""
-    import fastexcel  # deferred: loads only for .xls master data
+def excel_sheet(path: Path, sheet: str = "", *, dtypes: Literal["string"] | None = None) -> Any:
+    """One sheet (named, or the first) of a workbook read by fastexcel — .xlsx or a legacy
+    .xls — as an Arrow table; ``dtypes="string"`` keeps every cell as its text."""
+    import fastexcel  # deferred: the Excel reader loads only for workbooks
 
     try:
         reader = fastexcel.read_excel(str(path))
@@ -245,20 +246,34 @@ def read_xls(path: Path, sheet: str = "") -> Table:
                 _("The workbook has no sheet “%(sheet)s” (it has: %(names)s).")
                 % {"sheet": sheet, "names": ", ".join(reader.sheet_names)}
             )
-        table = reader.load_sheet(sheet or 0).to_arrow()
+        loaded = (
+            reader.load_sheet(sheet or 0, dtypes=dtypes)
+            if dtypes
+            else reader.load_sheet(sheet or 0)
+        )
+        return loaded.to_arrow()
     except SourceError:
         raise
     except Exception as exc:  # fastexcel raises its own kinds for broken workbooks
         raise SourceError(
             _("The file is not a readable Excel workbook: %(error)s") % {"error": str(exc)[:300]}
         ) from exc
+
+
+def _blank(cells: Any) -> bool:
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+
+
+def read_xls(path: Path, sheet: str = "") -> Table:
+    """A legacy Excel 97–2003 workbook (.xls), read by fastexcel (openpyxl cannot)."""
+    table = excel_sheet(path, sheet)
     headers = [clean_header(h) for h in table.column_names]
     columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
 
     def rows() -> Iterator[tuple[int, dict[str, Any]]]:
         for index in range(table.num_rows):
             cells = [column[index] for column in columns]
-            if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+            if _blank(cells):
                 continue
             yield index + 2, dict(zip(headers, cells, strict=False))
 
