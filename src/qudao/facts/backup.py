@@ -28,8 +28,11 @@ from typing import Any
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import Value
+from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
+from qudao.facts.models import Batch
 from qudao.facts.store import batch_dir, store_root
 
 FORMAT = 1
@@ -325,10 +328,6 @@ def _rehome_reports(*, old: str, new: str) -> None:
     """Error reports are kept by path: the backed-up home's paths become this home's."""
     if old == new:
         return
-    from qudao.facts.models import Batch  # deferred: after the restored database is in place
-
-    for batch in Batch.objects.exclude(error_report="").only("pk", "error_report"):
-        if batch.error_report.startswith(old):
-            Batch.objects.filter(pk=batch.pk).update(
-                error_report=new + batch.error_report[len(old) :]
-            )
+    Batch.objects.filter(error_report__startswith=old).update(
+        error_report=Concat(Value(new), Substr("error_report", len(old) + 1))
+    )
