@@ -16,6 +16,7 @@ Which lines count:
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -195,23 +196,21 @@ class _Sums:
     rows: list[
         tuple[str, int, str, Decimal, Decimal, int]
     ]  # partner, span, key, amount, qty, lines
-    _totals: list[tuple[str, int, Decimal, Decimal, int]] | None = None
 
+    @functools.cached_property
     def totals(self) -> list[tuple[str, int, Decimal, Decimal, int]]:
         """The rows summed over product classes — (partner, span, amount, qty, lines) — for
         programs that price every product alike; made once, shared by all of them."""
-        if self._totals is None:
-            summed: dict[tuple[str, int], list[Any]] = {}
-            for partner, span_no, _key, amount, units, count in self.rows:
-                entry = summed.get((partner, span_no))
-                if entry is None:
-                    summed[(partner, span_no)] = [amount or ZERO, units or ZERO, count]
-                else:
-                    entry[0] += amount or ZERO
-                    entry[1] += units or ZERO
-                    entry[2] += count
-            self._totals = [(p, n, a, u, c) for (p, n), (a, u, c) in summed.items()]
-        return self._totals
+        summed: dict[tuple[str, int], list[Any]] = {}
+        for partner, span_no, _key, amount, units, count in self.rows:
+            entry = summed.get((partner, span_no))
+            if entry is None:
+                summed[(partner, span_no)] = [amount or ZERO, units or ZERO, count]
+            else:
+                entry[0] += amount or ZERO
+                entry[1] += units or ZERO
+                entry[2] += count
+        return [(p, n, a, u, c) for (p, n), (a, u, c) in summed.items()]
 
 
 def product_classes(definitions: list[Definition]) -> dict[str, int]:
@@ -319,7 +318,7 @@ class FigureReader:
         quantity = d.measure == "quantity"
         figures: dict[tuple[str, int], Figures] = {}
         if not bucket_of and d.fact != "payment":
-            for partner, span_no, amount, units, count in done.totals():
+            for partner, span_no, amount, units, count in done.totals:
                 for window in keys.get(span_no, []):
                     figures[(partner, window)] = Figures(
                         base=units if quantity else amount, lines=count
