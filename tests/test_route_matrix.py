@@ -30,8 +30,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from qudao.analytics.models import GradeProposal, ReviewRun
 from qudao.api import api
 from qudao.core.services import api_token_create
-from qudao.facts.models import Batch, SavedMapping
-from qudao.facts.services import fact_import
+from qudao.facts.models import Batch, MasterImport, SavedMapping
+from qudao.facts.services import fact_import, master_import_check
 from qudao.governance.models import (
     Complaint,
     ComplianceItem,
@@ -147,6 +147,7 @@ class Scene:
     mdf_us: MdfRequest
     expense: ExpenseClaim
     token: Any
+    master: MasterImport
     users: dict[str, Any] = field(default_factory=dict)
 
 
@@ -278,6 +279,12 @@ def _build_scene(tmp: Path) -> Scene:
         mdf_us=mdf_us,
         expense=expense,
         token=api_token_create(user=users["director"], name="scene")[0],
+        master=master_import_check(
+            target="partners",
+            uploaded=_partners_file(None)["file"],
+            mapping_toml="",
+            actor=users["director"],
+        ),
         program=program,
         settlement=settlement,
         settle_job=SettlementJob.objects.create(period="2020Q2", started_by=users["finance"]),
@@ -382,6 +389,11 @@ class Page:
     query: Callable[[Scene], dict[str, Any]] = lambda s: {}
     post: dict[str, int | str] | None = None
     form: Callable[[Scene], dict[str, Any]] = lambda s: {}
+
+
+def _partners_file(s: Scene | None) -> dict[str, Any]:
+    content = "code,name_en,channel_model,home_region\nP-DE,Berlin Bikes,reseller,BER\n"
+    return {"target": "partners", "file": SimpleUploadedFile("p.csv", content.encode())}
 
 
 def _stock_file(s: Scene) -> dict[str, Any]:
@@ -614,6 +626,34 @@ PAGES: dict[str, Page] = {
         get=expect(405, anonymous=LOGIN),
         args=lambda s: [s.batch_de.pk],
         post=editors(302, others=404),  # not theirs to change: 404, as an edit page
+    ),
+    # master data from the browser: a manager sees the imports it made, changes only those
+    "facts:master_import_list": Page(get=signed_in(200)),
+    "facts:master_import_new": Page(
+        get=editors(200, others=403),
+        post=editors(302, others=403),
+        form=_partners_file,
+    ),
+    "facts:master_import_preview": Page(
+        get=editors(405, others=405),
+        post=editors(200, others=403),
+        form=_partners_file,
+    ),
+    "facts:master_import_detail": Page(
+        get=expect(
+            200, manager=404, partner_admin=404, partner_user=404, no_role=404, anonymous=LOGIN
+        ),
+        args=lambda s: [s.master.pk],
+    ),
+    "facts:master_import_commit": Page(
+        get=expect(405, anonymous=LOGIN),
+        args=lambda s: [s.master.pk],
+        post=expect(404, director=302, anonymous=LOGIN),
+    ),
+    "facts:master_import_undo": Page(
+        get=expect(405, anonymous=LOGIN),
+        args=lambda s: [s.master.pk],
+        post=expect(404, director=302, anonymous=LOGIN),
     ),
     # the review
     "analytics:run_list": Page(get=signed_in(200)),

@@ -83,6 +83,7 @@ NAVIGATION: tuple[NavGroup, ...] = (
         _("Insights"),
         (
             NavItem(_("Imports"), "facts:batch_list", INTERNAL),
+            NavItem(_("Master-data imports"), "facts:master_import_list", INTERNAL),
             NavItem(_("Saved mappings"), "facts:mapping_list", INTERNAL),
         ),
     ),

@@ -7,12 +7,14 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import models, router, transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.db.models.deletion import Collector
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qudao.core.models import ApiToken
-from qudao.core.permissions import ensure_may_change, ensure_within_scope
+from qudao.core.permissions import ensure_may_change, ensure_may_change_row, ensure_within_scope
 
 M = TypeVar("M", bound=models.Model)
 
@@ -110,6 +112,34 @@ def model_create(
         getattr(instance, name).set(data[name])
     ensure_within_scope(instance, actor)
     return instance
+
+
+@transaction.atomic
+def model_delete(*, instance: models.Model, actor: Any | None = None) -> None:
+    """Delete a row the actor may change, alone; recorded in its history. A row that
+    anything refers to — protected, or rows that would silently go with it (a partner's
+    territories) — is refused, naming what holds it."""
+    ensure_may_change(type(instance), actor)
+    ensure_may_change_row(instance, actor)
+    collector = Collector(using=router.db_for_write(type(instance)))
+    try:
+        collector.collect([instance])
+    except (ProtectedError, RestrictedError) as exc:
+        holders = {str(o._meta.verbose_name) for o in exc.args[1]}
+    else:
+        holders = {
+            str(model._meta.verbose_name)
+            for model, rows in collector.data.items()
+            if rows and (model is not type(instance) or len(rows) > 1)
+        } | {str(rows.model._meta.verbose_name) for rows in collector.fast_deletes if rows.exists()}
+    if holders:
+        raise ValidationError(
+            _("%(object)s is still used by: %(holders)s.")
+            % {"object": instance, "holders": ", ".join(sorted(holders))}
+        )
+    if actor is not None:
+        instance._history_user = actor  # type: ignore[attr-defined]
+    instance.delete()
 
 
 def _has_updated_at(instance: models.Model) -> bool:

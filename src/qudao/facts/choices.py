@@ -1,6 +1,9 @@
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from qudao.core.importing.registry import master_targets
 from qudao.facts.schemas import FACTS
 
 
@@ -18,3 +21,20 @@ class ImportMode(models.TextChoices):
 
 
 FACT_CHOICES = [(name, schema.label) for name, schema in FACTS.items()]
+
+
+def mapping_target_choices() -> list[tuple[str, Any]]:
+    """What a saved mapping may be for: a fact, or a master-data target (registered by
+    the apps when they are ready, hence a callable)."""
+    return [*FACT_CHOICES, *((t.name, t.label) for t in master_targets().values())]
+
+
+def master_target_choices() -> list[tuple[str, Any]]:
+    return [(t.name, t.label) for t in master_targets().values()]
+
+
+class MasterImportStatus(models.TextChoices):
+    CHECKED = "checked", _("Checked, not committed")
+    REJECTED = "rejected", _("Rejected")
+    COMMITTED = "committed", _("Committed")
+    UNDONE = "undone", _("Undone")

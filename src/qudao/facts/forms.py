@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from qudao.core.forms import ScopedModelForm
 from qudao.core.periods import Period
-from qudao.facts.choices import FACT_CHOICES, ImportMode
+from qudao.facts.choices import FACT_CHOICES, ImportMode, master_target_choices
 from qudao.facts.models import SavedMapping
+from qudao.facts.services import MASTER_FILE_MAX_BYTES
 
 ALLOWED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet")
 
@@ -105,6 +106,69 @@ class UploadForm(forms.Form):
         except ValueError as exc:
             raise forms.ValidationError(str(exc)) from exc
         return period.start, period.end
+
+    def mapping_toml(self) -> str:
+        saved = self.cleaned_data.get("saved_mapping")
+        return saved.toml if saved else self.cleaned_data.get("mapping", "")
+
+
+class MasterImportForm(forms.Form):
+    """Upload a master-data file: what it holds, the file, and how its columns map."""
+
+    target = forms.ChoiceField(label=_("What the file holds"), choices=master_target_choices)
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_(
+            "CSV (UTF-8, GBK, Big5 or Excel’s Unicode text) or Excel (.xlsx or .xls), up to 20 MB."
+        ),
+    )
+    saved_mapping = SavedMappingChoiceField(
+        label=_("Saved mapping"),
+        queryset=SavedMapping.objects.none(),
+        widget=SavedMappingSelect,
+        required=False,
+        empty_label=_("None: the file uses the canonical column names"),
+    )
+    mapping = forms.CharField(
+        label=_("Or a mapping (TOML)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Which column feeds which field; see the import mapping guide."),
+    )
+    save_as = forms.CharField(
+        label=_("Save the mapping as"),
+        required=False,
+        max_length=100,
+        help_text=_("Give it a name to reuse it for the next file from this source."),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        targets = [name for name, _label in master_target_choices()]
+        queryset = SavedMapping.objects.restrict(user).filter(fact__in=targets)
+        self.fields["saved_mapping"].queryset = queryset.select_related("partner")  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        saved, target = data.get("saved_mapping"), data.get("target")
+        if saved is not None and target and saved.fact != target:
+            self.add_error(
+                "saved_mapping",
+                _("“%(name)s” maps %(mapped)s files, not %(fact)s.")
+                % {"name": saved.name, "mapped": saved.fact, "fact": target},
+            )
+        return data
+
+    def clean_file(self) -> Any:
+        uploaded = self.cleaned_data["file"]
+        if not uploaded.name.lower().endswith((".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls")):
+            raise forms.ValidationError(_("Use a .csv, .xlsx or .xls file."))
+        if uploaded.size > MASTER_FILE_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is %(size)s MB; master-data files may be up to 20 MB.")
+                % {"size": f"{uploaded.size / 1e6:.1f}"}
+            )
+        return uploaded
 
     def mapping_toml(self) -> str:
         saved = self.cleaned_data.get("saved_mapping")

@@ -4,12 +4,23 @@ uploaded file's headers into a mapping."""
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from qudao.core.importing.errors import MappingError
 from qudao.core.importing.mapping import ColumnSpec, Mapping, check_mapping_fields, parse_mapping
+from qudao.core.importing.master import MasterTarget, validate_mapping
+from qudao.core.importing.registry import master_target
 from qudao.facts.schemas import FACTS, FactSchema
+
+
+class MatchedField(NamedTuple):
+    name: str
+    label: Any
+    required: bool
 
 
 def fact_schema(name: str) -> FactSchema:
@@ -70,20 +81,59 @@ def column_guesses(schema: FactSchema, headers: list[str]) -> dict[str, str]:
     return guesses
 
 
-def mapping_from_matches(*, fact: str, matches: dict[str, str]) -> str:
-    """The TOML mapping a person built by matching columns in the browser."""
-    schema = fact_schema(fact)
-    columns = {
-        f.name: ColumnSpec(matches[f.name].strip())
-        for f in schema.fields
-        if matches.get(f.name, "").strip()
-    }
-    return Mapping(target=fact, columns=columns).to_toml()
+def validate_any_mapping(mapping: Mapping, target: str) -> None:
+    """Check a mapping for a fact or a master-data target, whichever ``target`` names."""
+    if target in FACTS:
+        validate_fact_mapping(mapping, FACTS[target])
+        return
+    master = master_target(target)
+    if mapping.target != master.name:
+        raise MappingError(
+            _("This mapping is for “%(mapped)s”, not “%(target)s”.")
+            % {"mapped": mapping.target, "target": master.name}
+        )
+    validate_mapping(mapping, master)
 
 
 def check_mapping_text(toml: str, fact: str) -> None:
-    """A saved mapping must be valid for its fact; the error lands on the TOML field."""
+    """A saved mapping must be valid for its fact or target; the error lands on the TOML
+    field."""
     try:
-        validate_fact_mapping(parse_mapping(toml), fact_schema(fact))
+        validate_any_mapping(parse_mapping(toml), fact)
     except MappingError as exc:
         raise ValidationError({"toml": str(exc)}) from exc
+
+
+def master_fields(target: MasterTarget) -> list[MatchedField]:
+    """A master-data target's fields as the column matcher shows them: the model's own
+    name for each (translated), the canonical name, whether it is required."""
+    fields = []
+    for f in target.fields:
+        label = target.model._meta.get_field(f.name).verbose_name  # type: ignore[union-attr]
+        fields.append(MatchedField(f.name, label, f.required))
+    return fields
+
+
+def master_column_guesses(target: MasterTarget, headers: list[str]) -> dict[str, str]:
+    """For each field, the header spelled as its canonical name or its label in either
+    language (a file exported by Qudao, or typed by a person)."""
+    guesses: dict[str, str] = {}
+    for f in master_fields(target):
+        spellings = {f.name.lower()}
+        for language in ("en", "zh-hans"):
+            with translation.override(language):
+                spellings.add(str(f.label).lower())
+        match = next((h for h in headers if h.strip().lower() in spellings), None)
+        if match is not None and match not in guesses.values():
+            guesses[f.name] = match
+    return guesses
+
+
+def mapping_from_matches(*, fact: str, matches: dict[str, str]) -> str:
+    """The TOML mapping a person built by matching columns in the browser (a fact's or a
+    master-data target's)."""
+    names = fact_schema(fact).field_names if fact in FACTS else master_target(fact).field_names
+    columns = {
+        name: ColumnSpec(matches[name].strip()) for name in names if matches.get(name, "").strip()
+    }
+    return Mapping(target=fact, columns=columns).to_toml()

@@ -19,7 +19,14 @@ from qudao.core.choices import Role
 from qudao.core.models import TimeStampedModel
 from qudao.core.permissions import AccessPolicy, manager_scope_q
 from qudao.core.querysets import RestrictedQuerySet
-from qudao.facts.choices import FACT_CHOICES, BatchStatus, ImportMode
+from qudao.facts.choices import (
+    FACT_CHOICES,
+    BatchStatus,
+    ImportMode,
+    MasterImportStatus,
+    mapping_target_choices,
+    master_target_choices,
+)
 from qudao.partners.models import Partner
 
 # Finance and sales read everything and write nothing (README: read-only roles).
@@ -124,7 +131,7 @@ class SavedMapping(TimeStampedModel):
     """A mapping kept for reuse: per source (a partner's monthly report, an ERP export)."""
 
     name = models.CharField(_("name"), max_length=100)
-    fact = models.CharField(_("fact"), max_length=30, choices=FACT_CHOICES)
+    fact = models.CharField(_("for"), max_length=30, choices=mapping_target_choices)
     partner = models.ForeignKey(
         "partners.Partner",
         verbose_name=_("partner"),
@@ -154,3 +161,73 @@ class SavedMapping(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("facts:mapping_list") + f"?q={self.name}"
+
+
+def _own_imports_q(user: Any) -> Q:
+    return Q(created_by=user)
+
+
+class MasterImport(TimeStampedModel):
+    """One master-data file imported from the browser: checked first (a dry run whose
+    outcome a person reads), then committed, and undoable while it is the latest.
+
+    ``outcomes`` keeps each accepted row's record before and after (as export rows), so
+    an undo puts back exactly what the import changed — and refuses when the records
+    changed since."""
+
+    target = models.CharField(_("target"), max_length=30, choices=master_target_choices)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=MasterImportStatus.choices,
+        default=MasterImportStatus.CHECKED,
+    )
+    source_name = models.CharField(_("file name"), max_length=255)
+    mapping = models.TextField(_("mapping"), blank=True)
+    rows_read = models.IntegerField(_("rows read"), default=0)
+    rows_new = models.IntegerField(_("new"), default=0)
+    rows_updated = models.IntegerField(_("updated"), default=0)
+    rows_unchanged = models.IntegerField(_("unchanged"), default=0)
+    rows_rejected = models.IntegerField(_("rejected"), default=0)
+    outcomes = models.JSONField(default=list, blank=True, editable=False)
+    errors = models.JSONField(default=list, blank=True, editable=False)
+    upload = models.CharField(max_length=255, blank=True, editable=False)  # until committed
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    committed_at = models.DateTimeField(_("committed at"), null=True, blank=True)
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("undone by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    history = HistoricalRecords(excluded_fields=["outcomes", "errors", "upload"])
+    objects = RestrictedQuerySet.as_manager()
+    # A manager sees the imports it made; partners see none (master data is the brand's).
+    access_policy = AccessPolicy(editor_roles=IMPORTERS, manager_q=_own_imports_q)
+
+    class Meta:
+        verbose_name = _("master-data import")
+        verbose_name_plural = _("master-data imports")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rows_read__gte=0) & Q(rows_rejected__gte=0),
+                name="master_import_counts_not_negative",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_target_display()} · {self.source_name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("facts:master_import_detail", args=[self.pk])

@@ -1,4 +1,5 @@
-"""Writes for the fact store: import a file as a batch, revert a batch."""
+"""Writes for imports: a fact file as a batch (revert a batch), a master-data file checked,
+committed and undone from the browser, saved mappings."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import signal
 import tempfile
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -26,14 +27,20 @@ from qudao.core.exporting import neutralise_frame, to_xlsx
 from qudao.core.i18n import job_language
 from qudao.core.importing.errors import MappingError, SourceError
 from qudao.core.importing.mapping import Mapping, parse_mapping
-from qudao.core.importing.master import import_file
-from qudao.core.importing.registry import master_targets
+from qudao.core.importing.master import Outcome, RowOutcome, import_file, undo_import
+from qudao.core.importing.registry import master_target, master_targets
+from qudao.core.importing.sources import open_table
 from qudao.core.permissions import ensure_may_change, ensure_may_change_row, restrict
 from qudao.core.services import model_create, model_update
 from qudao.facts import duplicates, store
-from qudao.facts.choices import BatchStatus, ImportMode
-from qudao.facts.mappings import check_mapping_text, fact_schema, validate_fact_mapping
-from qudao.facts.models import Batch, BatchPartner, SavedMapping
+from qudao.facts.choices import BatchStatus, ImportMode, MasterImportStatus
+from qudao.facts.mappings import (
+    check_mapping_text,
+    fact_schema,
+    validate_any_mapping,
+    validate_fact_mapping,
+)
+from qudao.facts.models import Batch, BatchPartner, MasterImport, SavedMapping
 from qudao.facts.pipeline import ProgressCallback, Sequences, check_chunk, no_errors
 from qudao.facts.readers import ROW, open_source, prefetched
 from qudao.facts.schemas import FACTS, FactSchema
@@ -538,7 +545,7 @@ def saved_mapping_save(*, name: str, fact: str, toml: str, actor: Any | None = N
     """Keep a mapping under a name for the next file from the same source (upsert by name)."""
 
     ensure_may_change(SavedMapping, actor)
-    validate_fact_mapping(parse_mapping(toml), fact_schema(fact))
+    validate_any_mapping(parse_mapping(toml), fact)
     mapping, _created = SavedMapping.objects.update_or_create(
         fact=fact, name=name, defaults={"toml": toml, "created_by": actor}
     )
@@ -599,3 +606,169 @@ def generated_channel_load(*, files: dict[str, Path]) -> list[str]:
                 raise ValueError(f"{name}: {master.errors[0].as_text()}")
             lines.append(master.summary())
     return lines
+
+
+# --- Master data from the browser: check (a dry run), commit, undo -------------------------
+
+MASTER_FILE_MAX_BYTES = 20_000_000  # master data is thousands of rows, not millions
+# Rows of a check kept for the page (the counts are always complete).
+MASTER_OUTCOMES_KEPT = 5_000
+MASTER_ERRORS_KEPT = 1_000
+
+
+def _master_upload_path(uploaded: Any) -> Path:
+    folder = Path(settings.QUDAO_HOME) / "uploads" / "master"
+    folder.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=folder, suffix=Path(uploaded.name).suffix.lower())
+    with os.fdopen(handle, "wb") as out:
+        for block in uploaded.chunks():
+            out.write(block)
+    return Path(name)
+
+
+def _master_run(record: MasterImport, *, dry_run: bool, actor: Any) -> None:
+    """Read the kept file through the same engine as ``qudao import`` and write down what
+    it did (or would do) to ``record``."""
+    target = master_target(record.target)
+    mapping = parse_mapping(record.mapping) if record.mapping.strip() else None
+    result = import_file(
+        target=target,
+        path=Path(record.upload),
+        mapping=mapping,
+        dry_run=dry_run,
+        actor=actor,
+        track=True,
+    )
+    record.rows_read = result.rows_read
+    record.rows_new, record.rows_updated = result.created, result.updated
+    record.rows_unchanged = result.unchanged
+    record.rows_rejected = len({e.row for e in result.errors})
+    record.errors = [[e.row, e.column, e.value, e.reason] for e in result.errors][
+        :MASTER_ERRORS_KEPT
+    ]
+    record.outcomes = [asdict(o) for o in result.outcomes][:MASTER_OUTCOMES_KEPT]
+
+
+def master_import_check(
+    *, target: str, uploaded: Any, mapping_toml: str, actor: Any
+) -> MasterImport:
+    """Keep an uploaded master-data file and dry-run it: what would be new, updated,
+    unchanged or rejected, row by row. Nothing changes until it is committed."""
+    master = master_target(target)
+    ensure_may_change(master.model, actor)
+    if uploaded.size > MASTER_FILE_MAX_BYTES:
+        raise ValidationError(
+            _("The file is %(size)s MB; master-data files may be up to 20 MB.")
+            % {"size": f"{uploaded.size / 1e6:.1f}"}
+        )
+    if mapping_toml.strip():
+        validate_any_mapping(parse_mapping(mapping_toml), target)
+    path = _master_upload_path(uploaded)
+    record = MasterImport(
+        target=target,
+        source_name=Path(uploaded.name).name[:255],
+        mapping=mapping_toml,
+        upload=str(path),
+        created_by=actor,
+    )
+    try:
+        _master_run(record, dry_run=True, actor=actor)
+    except (MappingError, SourceError):
+        path.unlink(missing_ok=True)
+        raise
+    record.status = MasterImportStatus.REJECTED if record.errors else MasterImportStatus.CHECKED
+    record._history_user = actor  # type: ignore[attr-defined]
+    record.save()
+    return record
+
+
+def master_import_commit(*, record: MasterImport, actor: Any) -> MasterImport:
+    """Apply a checked file for real, all or nothing. The records may have changed since
+    the check, so it runs again: rows rejected now leave everything as it was."""
+    ensure_may_change(master_target(record.target).model, actor)
+    ensure_may_change_row(record, actor)
+    if record.status != MasterImportStatus.CHECKED:
+        raise ValidationError(_("Only a checked import without rejected rows can be committed."))
+    if not Path(record.upload).is_file():
+        raise ValidationError(_("The checked file is no longer kept: upload it again."))
+    with transaction.atomic():
+        try:
+            _master_run(record, dry_run=False, actor=actor)
+        except (MappingError, SourceError) as exc:
+            raise ValidationError(str(exc)) from exc
+        if record.errors:
+            record.status = MasterImportStatus.REJECTED
+        else:
+            record.status = MasterImportStatus.COMMITTED
+            record.committed_at = timezone.now()
+        record._history_user = actor  # type: ignore[attr-defined]
+        record.save()
+        if record.status == MasterImportStatus.COMMITTED:
+            # its rows are in the outcomes now; the file goes once that is sure
+            upload = Path(record.upload)
+            transaction.on_commit(lambda: upload.unlink(missing_ok=True))
+    return record
+
+
+def latest_master_import(target: str) -> MasterImport | None:
+    return (
+        MasterImport.objects.filter(target=target, status=MasterImportStatus.COMMITTED)
+        .order_by("-committed_at", "-pk")
+        .first()
+    )
+
+
+def master_import_undo(*, record: MasterImport, actor: Any) -> MasterImport:
+    """Undo the latest committed import of a target: updated records get their earlier
+    values, new ones are deleted. Refused, with nothing changed, when a record changed
+    since, a new one is in use, or — for partners and products — facts were imported
+    since (they may name the new codes)."""
+    target = master_target(record.target)
+    ensure_may_change(target.model, actor)
+    ensure_may_change_row(record, actor)
+    latest = latest_master_import(record.target)
+    if record.status != MasterImportStatus.COMMITTED or latest is None or latest.pk != record.pk:
+        raise ValidationError(_("Only the latest committed import of its kind can be undone."))
+    outcomes = [RowOutcome(**o) for o in record.outcomes]
+    named_by_facts = record.target in ("partners", "products")
+    if named_by_facts and any(o.outcome == Outcome.NEW for o in outcomes):
+        since = Batch.objects.filter(
+            status=BatchStatus.COMMITTED, committed_at__gt=record.committed_at
+        )
+        if since.exists():
+            raise ValidationError(
+                _(
+                    "Facts were imported after this file and may name its new codes; "
+                    "revert those imports first (batch %(ids)s)."
+                )
+                % {"ids": ", ".join(str(pk) for pk in since.values_list("pk", flat=True)[:5])}
+            )
+    if record.rows_new + record.rows_updated + record.rows_unchanged > len(outcomes):
+        raise ValidationError(_("This import is too large to undo here; correct it with a file."))
+    with transaction.atomic():
+        undo_import(target=target, outcomes=outcomes, actor=actor)
+        record.status = MasterImportStatus.UNDONE
+        record.undone_at, record.undone_by = timezone.now(), actor
+        record._history_user = actor  # type: ignore[attr-defined]
+        record.save(update_fields=["status", "undone_at", "undone_by", "updated_at"])
+    return record
+
+
+def master_file_preview(
+    *, target: str, uploaded: Any, rows: int = 5
+) -> tuple[list[str], list[list[str]]]:
+    """The headers and first rows of an uploaded master-data file, read as the import
+    reads it (encoding, sheet)."""
+    master_target(target)
+    suffix = Path(uploaded.name).suffix.lower()
+    with tempfile.NamedTemporaryFile(suffix=suffix) as temp:
+        for block in uploaded.chunks():
+            temp.write(block)
+        temp.flush()
+        table = open_table(Path(temp.name))
+        body = []
+        for _row, cells in table.rows:
+            body.append(["" if cells.get(h) is None else str(cells.get(h)) for h in table.headers])
+            if len(body) >= rows:
+                break
+    return table.headers, body

@@ -12,26 +12,37 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from qudao.core.importing.errors import MappingError, SourceError
+from qudao.core.importing.registry import master_targets
 from qudao.core.permissions import can_change, restrict
 from qudao.core.selectors import history_for
 from qudao.core.views import ObjectEditView, ObjectListView
 from qudao.facts import selectors
-from qudao.facts.choices import BatchStatus
-from qudao.facts.filtersets import BatchFilterSet, SavedMappingFilterSet
-from qudao.facts.forms import SavedMappingForm, UploadForm
-from qudao.facts.mappings import column_guesses, mapping_from_matches
-from qudao.facts.models import Batch, SavedMapping
+from qudao.facts.choices import BatchStatus, MasterImportStatus
+from qudao.facts.filtersets import BatchFilterSet, MasterImportFilterSet, SavedMappingFilterSet
+from qudao.facts.forms import MasterImportForm, SavedMappingForm, UploadForm
+from qudao.facts.mappings import (
+    column_guesses,
+    mapping_from_matches,
+    master_column_guesses,
+    master_fields,
+)
+from qudao.facts.models import Batch, MasterImport, SavedMapping
 from qudao.facts.schemas import FACTS
 from qudao.facts.services import (
     DuplicateBatchError,
     batch_revert,
     file_preview,
+    latest_master_import,
+    master_file_preview,
+    master_import_check,
+    master_import_commit,
+    master_import_undo,
     saved_mapping_create,
     saved_mapping_save,
     saved_mapping_update,
     upload_enqueue,
 )
-from qudao.facts.tables import BatchTable, SavedMappingTable
+from qudao.facts.tables import BatchTable, MasterImportTable, SavedMappingTable
 
 
 class BatchListView(ObjectListView):
@@ -56,11 +67,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         fact = form.cleaned_data["fact"]
         toml = form.mapping_toml()
-        matches = {
-            key[4:]: str(request.POST.get(key, ""))
-            for key in request.POST
-            if key.startswith("col_") and request.POST.get(key)
-        }
+        matches = _column_matches(request)
         if not toml.strip() and matches:  # columns matched in the browser
             toml = mapping_from_matches(fact=fact, matches=matches)
         try:
@@ -191,3 +198,151 @@ class SavedMappingEditView(ObjectEditView):
     create_service = staticmethod(saved_mapping_create)
     update_service = staticmethod(saved_mapping_update)
     instance_kw = "mapping"
+
+
+class MasterImportListView(ObjectListView):
+    selector = staticmethod(selectors.master_import_list)
+    filterset_class = MasterImportFilterSet
+    table_class = MasterImportTable
+    model = MasterImport
+    title = gettext_lazy("Master-data imports")
+    add_url_name = "facts:master_import_new"
+    empty_hint = gettext_lazy(
+        "No master data imported from the browser yet — upload partners, regions, products "
+        "or targets with “Add” above."
+    )
+    empty_command = "qudao import partners FILE"
+
+
+@login_required
+def master_import_new(request: HttpRequest) -> HttpResponse:
+    """Upload a master-data file and dry-run it; the check's page then offers the commit."""
+    if not can_change(request.user, MasterImport):
+        raise PermissionDenied
+    form = MasterImportForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        target = form.cleaned_data["target"]
+        toml = form.mapping_toml()
+        matches = _column_matches(request)
+        if not toml.strip() and matches:
+            toml = mapping_from_matches(fact=target, matches=matches)
+        try:
+            if form.cleaned_data["save_as"] and toml.strip():
+                saved_mapping_save(
+                    name=form.cleaned_data["save_as"], fact=target, toml=toml, actor=request.user
+                )
+            record = master_import_check(
+                target=target,
+                uploaded=form.cleaned_data["file"],
+                mapping_toml=toml,
+                actor=request.user,
+            )
+        except (MappingError, SourceError) as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            form.add_error(None, " ".join(exc.messages))
+        else:
+            return redirect(record.get_absolute_url())
+    return render(
+        request,
+        "facts/master_import_new.html",
+        {"form": form, "title": _("Import master data"), "targets": master_targets().values()},
+    )
+
+
+def _column_matches(request: HttpRequest) -> dict[str, str]:
+    """The column matcher's choices: ``col_<field>`` = the file's header."""
+    return {
+        key[4:]: str(request.POST.get(key, ""))
+        for key in request.POST
+        if key.startswith("col_") and request.POST.get(key)
+    }
+
+
+@login_required
+@require_POST
+def master_import_preview(request: HttpRequest) -> HttpResponse:
+    """The file's first rows and a column matcher for the target's fields (htmx partial)."""
+    if not can_change(request.user, MasterImport):
+        raise PermissionDenied
+    target, uploaded = request.POST.get("target", ""), request.FILES.get("file")
+    context: dict[str, object] = {}
+    if uploaded is None or target not in master_targets():
+        context["problem"] = _("Choose what the file holds and a file first.")
+    else:
+        try:
+            headers, rows = master_file_preview(target=target, uploaded=uploaded)
+        except (SourceError, MappingError) as exc:
+            context["problem"] = str(exc)
+        else:
+            master = master_targets()[target]
+            guesses = master_column_guesses(master, headers)
+            context.update(
+                headers=headers,
+                rows=rows,
+                fields=[(f, guesses.get(f.name, "")) for f in master_fields(master)],
+            )
+    return render(request, "facts/_preview.html", context)
+
+
+@login_required
+@require_safe
+def master_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    record = get_object_or_404(selectors.master_import_list(user=request.user), pk=pk)
+    may_change = (
+        can_change(request.user, MasterImport)
+        and restrict(MasterImport.objects.filter(pk=pk), request.user, "change").exists()
+    )
+    latest = latest_master_import(record.target)
+    return render(
+        request,
+        "facts/master_import_detail.html",
+        {
+            "record": record,
+            "title": str(record),
+            "rows": selectors.master_import_rows(record),
+            "fields": master_fields(master_targets()[record.target])
+            if record.target in master_targets()
+            else [],
+            "can_commit": may_change and record.status == MasterImportStatus.CHECKED,
+            "can_undo": may_change
+            and record.status == MasterImportStatus.COMMITTED
+            and latest is not None
+            and latest.pk == record.pk,
+            "history": history_for(record),
+        },
+    )
+
+
+@login_required
+@require_POST
+def master_import_commit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    record = get_object_or_404(restrict(MasterImport.objects.all(), request.user, "change"), pk=pk)
+    try:
+        record = master_import_commit(record=record, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if record.status == MasterImportStatus.COMMITTED:
+            messages.success(request, _("Committed: the records below are changed."))
+        else:
+            messages.error(
+                request,
+                _("Rows are rejected now that the data changed: nothing was written."),
+            )
+    return redirect(record.get_absolute_url())
+
+
+@login_required
+@require_POST
+def master_import_undo_view(request: HttpRequest, pk: int) -> HttpResponse:
+    record = get_object_or_404(restrict(MasterImport.objects.all(), request.user, "change"), pk=pk)
+    try:
+        master_import_undo(record=record, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, _("Undone: updated records have their earlier values, new ones are gone.")
+        )
+    return redirect(record.get_absolute_url())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from qudao.core.importing.fields import Parser, as_date
 from qudao.core.importing.mapping import Mapping, check_mapping_fields
 from qudao.core.importing.sources import open_table
 from qudao.core.permissions import ensure_may_change
+from qudao.core.services import model_delete
 
 
 class _Rollback(Exception):
@@ -60,6 +62,47 @@ class MasterTarget:
         return [f.name for f in self.fields]
 
 
+class Outcome:
+    """What an accepted row did to its record."""
+
+    NEW = "new"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class RowOutcome:
+    """One accepted row, kept when an import is tracked (the browser's dry run shows them;
+    undo restores ``before`` and deletes what was ``new``). ``before``/``after`` are the
+    record as its export row, in plain text — the form the import reads back unchanged."""
+
+    row: int
+    pk: int
+    key: str
+    outcome: str
+    before: dict[str, str] | None
+    after: dict[str, str]
+
+    @property
+    def changed_fields(self) -> list[str]:
+        if self.before is None:
+            return []
+        return [name for name, value in self.after.items() if self.before.get(name) != value]
+
+
+def plain_row(values: dict[str, Any]) -> dict[str, str]:
+    """An export row as the text a file would hold (dates ISO, decimals as written)."""
+    out = {}
+    for name, value in values.items():
+        if value is None:
+            out[name] = ""
+        elif isinstance(value, date):
+            out[name] = value.isoformat()
+        else:
+            out[name] = str(value)
+    return out
+
+
 @dataclass
 class ImportResult:
     target: str
@@ -70,6 +113,7 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     dry_run: bool = False
     report_path: Path | None = None
+    outcomes: list[RowOutcome] = field(default_factory=list)  # tracked imports only
 
     @property
     def accepted(self) -> int:
@@ -208,7 +252,10 @@ def run_master_import(
     headers: list[str] | None = None,
     dry_run: bool = False,
     actor: Any | None = None,
+    track: bool = False,
 ) -> ImportResult:
+    """Apply ``rows`` (numbered as a person sees them) in one transaction; ``track`` keeps
+    each accepted row's record before and after (for a preview, and for undo)."""
     validate_mapping(mapping, target)
     if headers is not None:
         wanted = {s.column for n, s in mapping.columns.items() if n not in mapping.constants}
@@ -231,6 +278,7 @@ def run_master_import(
                 if errors:
                     result.errors += errors
                     continue
+                before = _existing(target, data) if track else None
                 try:
                     with transaction.atomic():
                         obj, created = target.upsert(data=data, actor=actor)
@@ -246,6 +294,8 @@ def run_master_import(
                     result.created += 1
                 else:
                     result.updated += 1
+                if track:
+                    result.outcomes.append(_outcome(target, row, obj, created, before))
                 # Later rows may refer to this one (a child below its parent).
                 for f in target.fields:
                     if f.reference is target.model:
@@ -257,6 +307,78 @@ def run_master_import(
     return result
 
 
+def _existing(target: MasterTarget, data: dict[str, Any]) -> dict[str, str] | None:
+    """The record a row will update, as its export row before the change (None: new)."""
+    lookup = {}
+    for name in target.key:
+        attname = name + "_id" if name + "_id" in data else name
+        lookup[attname] = data.get(attname)
+    existing = target.model._default_manager.filter(**lookup).first()
+    return None if existing is None else plain_row(target.export_row(existing))
+
+
+def _outcome(
+    target: MasterTarget, row: int, obj: Any, created: bool | None, before: dict[str, str] | None
+) -> RowOutcome:
+    after = plain_row(target.export_row(obj))
+    kind = Outcome.UNCHANGED if created is None else Outcome.NEW if created else Outcome.UPDATED
+    return RowOutcome(
+        row=row,
+        pk=obj.pk,
+        key=" · ".join(after.get(name, "") for name in target.key),
+        outcome=kind,
+        before=before if kind == Outcome.UPDATED else None,
+        after=after,
+    )
+
+
+def undo_import(*, target: MasterTarget, outcomes: list[RowOutcome], actor: Any | None) -> None:
+    """Put back what a tracked import changed: each updated record gets its earlier values
+    through the same import (so the same rules and scope apply), each created one is
+    deleted, children before parents. All or nothing — refused, with nothing changed,
+    when a record changed since (a later edit would be lost) or a new one is now in use."""
+    ensure_may_change(target.model, actor)
+    touched = [o for o in outcomes if o.outcome != Outcome.UNCHANGED]
+    with transaction.atomic():
+        current = target.model._default_manager.in_bulk([o.pk for o in touched])
+        moved = [
+            o.key
+            for o in touched
+            if o.pk not in current or plain_row(target.export_row(current[o.pk])) != o.after
+        ]
+        if moved:
+            raise ValidationError(
+                _("Changed since this import, so it cannot be undone: %(records)s.")
+                % {"records": _listed(moved)}
+            )
+        restored = [o for o in touched if o.outcome == Outcome.UPDATED]
+        if restored:
+            present = [name for name in target.field_names if name in restored[0].after]
+            result = run_master_import(
+                target=target,
+                mapping=Mapping.identity(target.name, present),
+                rows=[(o.row, o.before or {}) for o in restored],
+                actor=actor,
+            )
+            if result.errors:
+                raise ValidationError([e.as_text() for e in result.errors[:5]])
+        for o in reversed([o for o in touched if o.outcome == Outcome.NEW]):
+            model_delete(instance=current[o.pk], actor=actor)
+
+
+def _listed(keys: list[str], limit: int = 5) -> str:
+    shown = ", ".join(keys[:limit])
+    return (
+        shown
+        if len(keys) <= limit
+        else _("%(shown)s and %(more)d more")
+        % {
+            "shown": shown,
+            "more": len(keys) - limit,
+        }
+    )
+
+
 def import_file(
     *,
     target: MasterTarget,
@@ -264,6 +386,7 @@ def import_file(
     mapping: Mapping | None = None,
     dry_run: bool = False,
     actor: Any | None = None,
+    track: bool = False,
 ) -> ImportResult:
     """Import a CSV or XLSX file; write the error report under ``$QUDAO_HOME/reports``.
 
@@ -292,6 +415,7 @@ def import_file(
         headers=table.headers,
         dry_run=dry_run,
         actor=actor,
+        track=track,
     )
     if result.errors:
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")

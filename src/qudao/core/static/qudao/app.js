@@ -35,8 +35,8 @@
     if (root.matches && root.matches("[data-upload-form]")) { form = root; }
     if (form && !form.dataset.bound) {
       form.dataset.bound = "1";
-      // The upload page: offer only the saved mappings made for the chosen fact.
-      var fact = form.querySelector("select[name=fact]");
+      // The upload pages: offer only the saved mappings made for the chosen fact or target.
+      var fact = form.querySelector("select[name=fact], select[name=target]");
       var saved = form.querySelector("select[name=saved_mapping]");
       if (fact && saved) {
         var narrow = function () {
