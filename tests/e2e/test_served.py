@@ -594,3 +594,68 @@ def test_the_cockpit_home_and_the_api_docs_served_from_our_own_files(  # type: i
         chinese.screenshot(path=str(shots / "cockpit-zh.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_master_data_is_checked_committed_and_undone_in_the_browser(  # type: ignore[no-untyped-def]
+    browser, served: Served, shots: Path, tmp_path: Path
+) -> None:
+    """A clerk's partner sheet with Chinese headers, in Chinese: columns matched, the dry
+    run read row by row, committed, then undone — the demo's records as they were."""
+    code, name, region, model = served.query(
+        "SELECT p.code, p.name_en, r.code, m.code FROM partners_partner p "
+        "JOIN territories_region r ON r.id = p.home_region_id "
+        "JOIN partners_channelmodel m ON m.id = p.channel_model_id ORDER BY p.code LIMIT 1"
+    )[0]
+    sheet = tmp_path / "伙伴.csv"
+    sheet.write_text(
+        "伙伴编码,英文名,模式,区域\n"
+        f"ZZ-NEW-1,New Wheels,{model},{region}\n"
+        f"{code},{name} (renamed),{model},{region}\n",
+        encoding="utf-8",
+    )
+    context, page = _login(browser, served, "director", "zh-CN")
+    page.on("dialog", lambda dialog: dialog.accept())
+    try:
+        page.goto(f"{served.url}/imports/master/new/")
+        page.select_option("#id_target", "partners")
+        page.set_input_files("#id_file", str(sheet))
+        page.click("button[hx-post$='/imports/master/preview/']")
+        page.wait_for_selector("#id_col_code")
+        for field, header in {
+            "code": "伙伴编码",
+            "name_en": "英文名",
+            "channel_model": "模式",
+            "home_region": "区域",
+        }.items():
+            page.select_option(f"#id_col_{field}", header)
+        page.fill("#id_save_as", "门店表")
+        page.click("form.panel button[type=submit].primary")
+        page.wait_for_selector("[data-count=new]")
+        assert page.inner_text("[data-count=new] .card-value") == "1"
+        assert page.inner_text("[data-count=updated] .card-value") == "1"
+        assert "(renamed)" in page.inner_text("tr[data-outcome=updated]")
+        assert served.query("SELECT COUNT(*) FROM partners_partner WHERE code = 'ZZ-NEW-1'") == [
+            (0,)
+        ]
+        page.screenshot(path=str(shots / "master-import-zh.png"), full_page=True)
+
+        page.click("button[data-action=commit]")
+        page.wait_for_selector("button[data-action=undo]")
+        assert served.query("SELECT name_en FROM partners_partner WHERE code = ?", code) == [
+            (f"{name} (renamed)",)
+        ]
+        page.click("button[data-action=undo]")
+        page.wait_for_selector("[data-status=undone]")
+        assert served.query("SELECT name_en FROM partners_partner WHERE code = ?", code) == [
+            (name,)
+        ]
+        assert served.query("SELECT COUNT(*) FROM partners_partner WHERE code = 'ZZ-NEW-1'") == [
+            (0,)
+        ]
+        assert "撤销" in page.inner_text("main")
+        # the mapping is kept for the next partners file
+        assert served.query("SELECT fact FROM facts_savedmapping WHERE name = '门店表'") == [
+            ("partners",)
+        ]
+    finally:
+        context.close()

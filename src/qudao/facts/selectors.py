@@ -32,7 +32,9 @@ def master_import_list(*, user: Any) -> QuerySet[MasterImport]:
     return MasterImport.objects.restrict(user).select_related("created_by", "undone_by")
 
 
-def master_import_rows(record: MasterImport) -> list[dict[str, Any]]:
+def master_import_rows(
+    record: MasterImport, labels: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
     """Each row of the file as the check (or commit) found it, in file order: its record's
     key, what became of it, and for an update each changed field as before → after; a
     rejected row with its reasons."""
@@ -40,7 +42,7 @@ def master_import_rows(record: MasterImport) -> list[dict[str, Any]]:
     for o in record.outcomes:
         before, after = o["before"] or {}, o["after"]
         changes = [
-            (name, before.get(name, ""), value)
+            ((labels or {}).get(name, name), name, before.get(name, ""), value)
             for name, value in after.items()
             if o["before"] is not None and before.get(name) != value
         ]

@@ -294,16 +294,15 @@ def master_import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and restrict(MasterImport.objects.filter(pk=pk), request.user, "change").exists()
     )
     latest = latest_master_import(record.target)
+    target = master_targets().get(record.target)
+    labels = {f.name: f.label for f in master_fields(target)} if target else {}
     return render(
         request,
         "facts/master_import_detail.html",
         {
             "record": record,
             "title": str(record),
-            "rows": selectors.master_import_rows(record),
-            "fields": master_fields(master_targets()[record.target])
-            if record.target in master_targets()
-            else [],
+            "rows": selectors.master_import_rows(record, labels),
             "can_commit": may_change and record.status == MasterImportStatus.CHECKED,
             "can_undo": may_change
             and record.status == MasterImportStatus.COMMITTED
