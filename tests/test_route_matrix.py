@@ -682,6 +682,16 @@ PAGES: dict[str, Page] = {
     "analytics:overview": Page(get=signed_in(200)),
     "analytics:partner_scorecard": Page(get=scope_of_de(200), args=lambda s: [s.world.p_de.pk]),
     "analytics:kpi_list": Page(get=signed_in(200)),
+    "analytics:grading_preview": Page(
+        get=expect(405, anonymous=LOGIN),
+        post=expect(403, director=200, partner_admin=404, partner_user=404, anonymous=LOGIN),
+        form=lambda s: {
+            "weight__revenue": "1",
+            "lowest__A": "0.5",
+            "lowest__B": "0",
+            "hysteresis_periods": "1",
+        },
+    ),
     "analytics:grading": Page(
         get=partners_blind(200),
         post=expect(403, director=302, partner_admin=404, partner_user=404, anonymous=LOGIN),
@@ -713,10 +723,18 @@ PAGES: dict[str, Page] = {
     ),
     # risk
     "governance:flag_list": Page(get=signed_in(200)),
-    "governance:rule_list": Page(
-        get=partners_blind(200),
+    "governance:rule_list": Page(get=partners_blind(200)),
+    "governance:rule_edit": Page(
+        get=expect(403, director=200, partner_admin=404, partner_user=404, anonymous=LOGIN),
+        args=lambda s: ["high_churn"],
         post=expect(403, director=302, partner_admin=404, partner_user=404, anonymous=LOGIN),
-        form=lambda s: {"rule": "high_churn", "enabled": "on", "parameters": "{}"},
+        form=lambda s: {"enabled": "on", "p__above": "60", "p__periods": "2"},
+    ),
+    "governance:rule_preview": Page(
+        get=expect(405, anonymous=LOGIN),
+        args=lambda s: ["high_churn"],
+        post=expect(403, director=200, partner_admin=404, partner_user=404, anonymous=LOGIN),
+        form=lambda s: {"enabled": "on", "p__above": "60", "p__periods": "2"},
     ),
     "governance:plan_list": Page(get=signed_in(200)),
     "governance:plan_add": Page(

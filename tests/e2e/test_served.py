@@ -659,3 +659,41 @@ def test_master_data_is_checked_committed_and_undone_in_the_browser(  # type: ig
         ]
     finally:
         context.close()
+
+
+def test_a_rules_parameter_is_previewed_then_saved_through_its_form(  # type: ignore[no-untyped-def]
+    browser, director, served: Served, shots: Path
+) -> None:
+    """The at-risk rule's threshold typed as a percentage, its effect on the latest
+    reviewed period shown before saving, then saved (and put back: the demo is shared)."""
+    page = director
+    page.goto(f"{served.url}/risk/rules/")
+    page.click("tr[data-rule=target_missed] a:has-text('Edit')")
+    page.wait_for_selector("#id_p__below")
+    assert page.input_value("#id_p__below").startswith("80")
+    page.fill("#id_p__below", "50")
+    page.click("button:has-text('Preview the effect')")
+    preview = page.wait_for_selector("[data-preview]")
+    now, then = int(preview.get_attribute("data-now")), int(preview.get_attribute("data-then"))
+    assert then <= now  # a lower bar flags no one more
+    # the figure in force is the review's own count of open flags for that period
+    period = preview.get_attribute("data-period")
+    flagged = served.query(
+        "SELECT COUNT(*) FROM governance_riskflag WHERE rule = 'target_missed' "
+        "AND period = ? AND status IN ('open', 'in_plan')",
+        period,
+    )[0][0]
+    assert now == flagged
+    assert served.query(
+        "SELECT COUNT(*) FROM governance_riskrulesetting WHERE rule = 'target_missed'"
+    ) == [(0,)]
+    page.screenshot(path=str(shots / "rule-preview-en.png"), full_page=True)
+
+    page.click("form#rule-form button[type=submit].primary")
+    page.wait_for_url(f"{served.url}/risk/rules/")
+    assert "50 %" in page.inner_text("tr[data-rule=target_missed]")
+    page.goto(f"{served.url}/risk/rules/target_missed/")
+    page.fill("#id_p__below", "80")
+    page.click("form#rule-form button[type=submit].primary")
+    page.wait_for_url(f"{served.url}/risk/rules/")
+    assert "80 %" in page.inner_text("tr[data-rule=target_missed]")

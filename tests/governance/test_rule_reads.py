@@ -11,7 +11,7 @@ from qudao.analytics.kpis import KPI_BY_ID
 from qudao.analytics.models import Scorecard
 from qudao.governance.rules import GOVERNANCE_COLUMNS, HISTORY_COLUMNS, RULES, Rule
 
-# What the history holds besides the rules' columns (governance.services._history).
+# What the history holds besides the rules' columns (governance.selectors.rule_history).
 KEYS = {"partner": "int64", "period": "string", "step": "int64", "channel_model": "string"}
 
 

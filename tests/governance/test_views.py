@@ -5,7 +5,13 @@ from __future__ import annotations
 from django.test import Client
 from django.urls import reverse
 
-from qudao.governance.models import FlagStatus, ImprovementPlan, PlanStatus, RiskFlag
+from qudao.governance.models import (
+    FlagStatus,
+    ImprovementPlan,
+    PlanStatus,
+    RiskFlag,
+    RiskRuleSetting,
+)
 from qudao.governance.services import detector_parameters
 from tests.analytics.test_review import channel  # noqa: F401 - the fixture
 from tests.conftest import World
@@ -64,38 +70,51 @@ def test_rules_page_edits_parameters(reviewed: World) -> None:  # noqa: F811
     director = Client()
     director.force_login(reviewed.users["director"])
     url = reverse("governance:rule_list")
+    edit = reverse("governance:rule_edit", args=["high_churn"])
     assert "Customer churn above 50% for 2 period(s) running." in director.get(url).content.decode()
-    director.post(url, {"rule": "high_churn", "enabled": "on", "parameters": '{"above": 0.6}'})
+    # a rate is typed as a percentage
+    form = director.get(edit).content.decode()
+    assert 'name="p__above"' in form and 'value="50' in form
+    director.post(edit, {"enabled": "on", "p__above": "60", "p__periods": "2"})
     page = director.get(url).content.decode()
     assert "Customer churn above 60%" in page
-    bad = director.post(url, {"rule": "high_churn", "parameters": '{"colour": 1}'}, follow=True)
-    assert "Unknown parameter(s) colour" in bad.content.decode()
+    assert rule_setting(reviewed, "high_churn") == (True, {"above": 0.6, "periods": 2})
+    # out of range: the form says so and nothing is saved
+    bad = director.post(edit, {"enabled": "on", "p__above": "150", "p__periods": "2"})
+    assert bad.status_code == 200 and "100" in bad.content.decode()
+    assert rule_setting(reviewed, "high_churn") == (True, {"above": 0.6, "periods": 2})
     sales = Client()
     sales.force_login(reviewed.users["sales"])
-    assert sales.post(url, {"rule": "high_churn", "parameters": "{}"}).status_code == 403
+    assert sales.post(edit, {"p__above": "10", "p__periods": "1"}).status_code == 403
+    assert sales.get(edit).status_code == 403
+    assert rule_setting(reviewed, "high_churn") == (True, {"above": 0.6, "periods": 2})
+
+
+def rule_setting(world: World, rule: str) -> tuple[bool, dict[str, object]]:
+    setting = RiskRuleSetting.objects.get(rule=rule)
+    return setting.enabled, setting.parameters
 
 
 def test_rules_page_explains_and_sets_the_detectors(reviewed: World) -> None:  # noqa: F811
     director = Client()
     director.force_login(reviewed.users["director"])
     url = reverse("governance:rule_list")
+    edit = reverse("governance:rule_edit", args=["cloned_code"])
     page = director.get(url).content.decode()
     assert "scanned in two regions far apart within 24 hours, or scanned more than 5" in page
-    director.post(url, {"rule": "cloned_code", "enabled": "on", "parameters": '{"hours": 6}'})
+    # a detector always runs: its form has no switch
+    assert 'name="enabled"' not in director.get(edit).content.decode()
+    director.post(edit, {"p__hours": "6", "p__max_scans": "5"})
     assert "far apart within 6 hours, or scanned more than 5" in director.get(url).content.decode()
     assert detector_parameters()["cloned_code"] == {"hours": 6, "max_scans": 5}
-    # a fractional scan limit and switching a detector off are refused, nothing saved
-    for post in (
-        {"rule": "cloned_code", "enabled": "on", "parameters": '{"max_scans": 2.5}'},
-        {"rule": "cloned_code", "parameters": '{"hours": 1}'},
-    ):
-        response = director.post(url, post, follow=True).content.decode()
-        assert "whole number of at least 1" in response or "always run" in response
+    # a fractional scan limit is refused, nothing saved
+    response = director.post(edit, {"p__hours": "1", "p__max_scans": "2.5"}).content.decode()
+    assert "p__max_scans" in response
     assert detector_parameters()["cloned_code"] == {"hours": 6, "max_scans": 5}
     zh = Client(headers={"accept-language": "zh-hans"})
     zh.force_login(reviewed.users["director"])
     assert "6 小时内于相距甚远的两个区域" in zh.get(url).content.decode()
     sales = Client()
     sales.force_login(reviewed.users["sales"])
-    assert sales.post(url, {"rule": "cloned_code", "parameters": "{}"}).status_code == 403
+    assert sales.post(edit, {"p__hours": "1", "p__max_scans": "1"}).status_code == 403
     assert detector_parameters()["cloned_code"]["hours"] == 6

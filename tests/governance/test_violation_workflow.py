@@ -29,13 +29,13 @@ from qudao.governance.models import (
     ViolationStatus,
 )
 from qudao.governance.selectors import (
+    rule_history,
     violation_cases_in_my_territory,
     violation_comments,
     violation_list,
 )
 from qudao.governance.services import (
     PenaltyOrder,
-    _history,
     penalty_decide,
     violation_close,
     violation_comment_add,
@@ -307,7 +307,7 @@ def test_confirmed_violations_feed_the_at_risk_rule(detected: Any, world: World)
     violation_confirm(violation=_violation(INTO_US), penalties=[], note="", actor=None)
     violation_dismiss(violation=_violation(P_US_FLOOR), reason="no", actor=None)
     review_run(period="2020Q1")
-    history = _history(Period.parse("2020Q1"), 1).to_pylist()
+    history = rule_history(Period.parse("2020Q1"), 1).to_pylist()
     counted = {(r["partner"], r["period"]): r["violations_confirmed"] for r in history}
     # the confirmed one counts; the dismissed and the open ones do not
     assert counted[(world.p_de.pk, "2020Q1")] == 1

@@ -14,7 +14,7 @@ from qudao.partners.models import Grade
 class GradingModelForm(forms.Form):
     """The grading model as people think of it: a weight beside each KPI, the lowest score
     of each grade, the hysteresis. What makes it valid is the service's rule
-    (``analytics.services.grading_model_update``), so the API and CLI share it; the form
+    (``analytics.services.grading_model_update``), which every caller shares; the form
     only turns numbers in boxes into the model's weights and thresholds."""
 
     hysteresis_periods = forms.IntegerField(

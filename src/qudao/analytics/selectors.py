@@ -5,10 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import pyarrow as pa
 from django.db.models import Count, F, Q, QuerySet, Sum
 
 from qudao.analytics.contributions import scorecard_columns
-from qudao.analytics.kpis import KPIS, typed_value
+from qudao.analytics.kpis import KPIS, Direction, typed_value
+from qudao.analytics.metrics import grade_scores
 from qudao.analytics.models import (
     GradeProposal,
     GradingModel,
@@ -19,7 +21,7 @@ from qudao.analytics.models import (
 )
 from qudao.core.periods import Period
 from qudao.core.permissions import restrict
-from qudao.partners.models import Grade
+from qudao.partners.models import Grade, Partner
 from qudao.territories.models import Region
 
 # The export contract: these columns first, in this order, then every other KPI.
@@ -329,3 +331,76 @@ def scorecards_export(period: str | None, user: Any) -> tuple[list[str], list[An
     if current_run(period=key) is None:
         raise ValueError(f"no review of {key} yet: run “qudao review {key}” first")
     return scorecard_export_rows(user=user, period=key)
+
+
+def grading_preview(
+    *, model: GradingModel, proposed: dict[str, Any], user: Any
+) -> dict[str, Any] | None:
+    """How a change to the grading model would grade the latest reviewed period: each
+    grade's count with the model in force and with ``proposed``, and how many partners
+    would compute a different grade (over the partners ``user`` may see). Scores rank each
+    partner among all of its channel model, so every scorecard of the period is scored;
+    only the counts are narrowed. None before any review."""
+    periods = reviewed_periods()
+    if not periods:
+        return None
+    period = periods[0]
+    kpi_ids = sorted(set(model.weights) | set(proposed["weights"]))
+    rows = list(
+        Scorecard.objects.filter(is_current=True, period=period).values_list(
+            "partner_id", "channel_model__code", *kpi_ids
+        )
+    )
+    columns = list(zip(*rows, strict=True)) or [()] * (2 + len(kpi_ids))
+    table = pa.table(
+        {
+            "partner": pa.array(columns[0], pa.int64()),
+            "period": pa.array([period] * len(rows), pa.string()),
+            "channel_model": pa.array(columns[1], pa.string()),
+            **{
+                kpi: pa.array([None if v is None else float(v) for v in values], pa.float64())
+                for kpi, values in zip(kpi_ids, columns[2:], strict=True)
+            },
+        }
+    )
+    from qudao.analytics.engine import Backend  # the engine's steps read these selectors
+
+    lower = {k.id for k in KPIS if k.direction == Direction.LOWER}
+    runner = Backend()
+    runner.register("cards", table)
+
+    def graded(weights: dict[str, float], thresholds: list[Any]) -> dict[int, str | None]:
+        pairs = [(str(code), float(lowest)) for code, lowest in thresholds]
+        result = runner.run(
+            lambda: grade_scores(
+                runner.table("cards"), weights=weights, lower_is_better=lower, thresholds=pairs
+            ),
+            parameters=["grading-preview", weights, pairs, sorted(lower)],
+        )
+        return dict(
+            zip(result["partner"].to_pylist(), result["computed_grade"].to_pylist(), strict=True)
+        )
+
+    now = graded(model.weights, model.thresholds)
+    then = graded(proposed["weights"], proposed["thresholds"])
+    visible = set(restrict(Partner.objects.all(), user, "view").values_list("pk", flat=True))
+    codes = [g.code for g in Grade.objects.order_by("rank")]
+    counts = [
+        {
+            "grade": code,
+            "now": sum(1 for pk, g in now.items() if g == code and pk in visible),
+            "then": sum(1 for pk, g in then.items() if g == code and pk in visible),
+        }
+        for code in codes
+    ]
+    moves: dict[tuple[str, str], int] = {}
+    for pk in visible & now.keys():
+        if now[pk] != then.get(pk):
+            key = (now[pk] or "—", then.get(pk) or "—")
+            moves[key] = moves.get(key, 0) + 1
+    return {
+        "period": period,
+        "counts": counts,
+        "moved": sum(moves.values()),
+        "moves": sorted(moves.items(), key=lambda item: -item[1]),
+    }

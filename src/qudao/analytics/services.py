@@ -506,13 +506,23 @@ def grading_model_update(*, model: GradingModel, actor: Any | None = None, **dat
     change it (the director), and only to weights of known KPIs and thresholds of known
     grades, best first."""
     ensure_may_change(GradingModel, actor)
+    problems = grading_model_problems(data)
+    if problems:
+        raise ValidationError(problems)
+    return model_update(instance=model, data=data, actor=actor)[0]
+
+
+def grading_model_problems(data: dict[str, Any]) -> dict[str, str]:
+    """What is wrong with a grading model's weights, thresholds and hysteresis, by field
+    (empty when nothing): the rule the form's preview and the save share."""
     problems = {
         **(_weight_problems(data["weights"]) if "weights" in data else {}),
         **(_threshold_problems(data["thresholds"]) if "thresholds" in data else {}),
     }
-    if problems:
-        raise ValidationError(problems)
-    return model_update(instance=model, data=data, actor=actor)[0]
+    hysteresis = data.get("hysteresis_periods", 1)
+    if isinstance(hysteresis, bool) or not isinstance(hysteresis, int) or not 1 <= hysteresis <= 12:
+        problems["hysteresis_periods"] = _("Between 1 and 12 reviews.")
+    return problems
 
 
 def _weight_problems(weights: Any) -> dict[str, str]:
@@ -543,6 +553,8 @@ def _threshold_problems(pairs: Any) -> dict[str, str]:
             "thresholds": _("No grade with the code(s) %(codes)s.") % {"codes": ", ".join(unknown)}
         }
     lowest = [float(p[1]) for p in pairs]
+    if any(not 0 <= score <= 1 for score in lowest):
+        return {"thresholds": _("Scores are between 0 and 1.")}
     if lowest != sorted(lowest, reverse=True):
         return {"thresholds": _("List the best grade first, with falling scores.")}
     return {}

@@ -13,6 +13,7 @@ urlpatterns = [
     path("partner/<int:pk>/", views.partner_scorecard, name="partner_scorecard"),
     path("kpis/", views.kpi_dictionary, name="kpi_list"),
     path("grading/", views.grading, name="grading"),
+    path("grading/preview/", views.grading_preview, name="grading_preview"),
     path("proposals/", views.GradeProposalListView.as_view(), name="proposal_list"),
     path("proposals/decide-all/", views.proposal_decide_all, name="proposal_decide_all"),
     path("proposals/<int:pk>/decide/", views.proposal_decide, name="proposal_decide"),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -33,6 +34,7 @@ from qudao.analytics.models import (
 from qudao.analytics.services import (
     grade_proposal_decide,
     grade_proposals_decide_all,
+    grading_model_problems,
     grading_model_update,
     review_enqueue,
     review_rerun_enqueue,
@@ -280,6 +282,32 @@ def grading(request: HttpRequest) -> HttpResponse:
             "grades": Grade.objects.order_by("rank"),
         },
     )
+
+
+@login_required
+@require_POST
+def grading_preview(request: HttpRequest) -> HttpResponse:
+    """How the model typed so far would grade the latest reviewed period, against the model
+    in force — nothing saved (htmx partial)."""
+    if is_partner_user(request.user):
+        raise Http404
+    if not can_change(request.user, GradingModel):
+        raise PermissionDenied
+    model = selectors.grading_model_active(user=request.user)
+    if model is None:
+        raise Http404
+    form = GradingModelForm(request.POST, instance=model)
+    context: dict[str, Any] = {"form": form}
+    if form.is_valid():
+        proposed = form.model_data()
+        problems = grading_model_problems(proposed)
+        if problems:
+            context["problems"] = list(problems.values())
+        else:
+            context["preview"] = selectors.grading_preview(
+                model=model, proposed=proposed, user=request.user
+            )
+    return render(request, "analytics/_grading_preview.html", context)
 
 
 @login_required

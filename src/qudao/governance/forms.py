@@ -16,6 +16,7 @@ from qudao.governance.models import (
     RiskFlag,
     Violation,
 )
+from qudao.governance.rules import DetectorSetting, Rule
 from qudao.governance.services import (
     COMMENT_MAX_CHARS,
     PenaltyOrder,
@@ -51,14 +52,76 @@ class PlanForm(forms.Form):
         self.fields["owner"].queryset = internal.filter(pk__in=able)  # type: ignore[attr-defined]
 
 
-class RuleSettingForm(forms.Form):
-    """Renders and parses a rule's setting; ``governance.services.rule_setting_save`` says
-    what is valid."""
+UNIT_WORDS: dict[str, Any] = {
+    "periods": _("periods"),
+    "rate": "%",
+    "days": _("days"),
+    "hours": _("hours"),
+    "count": _("count"),
+    "times": "×",
+    "number": "",
+}
 
-    enabled = forms.BooleanField(label=_("Enabled"), required=False)
-    parameters = forms.JSONField(
-        label=_("Parameters"), widget=forms.Textarea(attrs={"rows": 3, "class": "mono"})
-    )
+
+class RuleSettingForm(forms.Form):
+    """A rule's or detector's setting as a form: a box per parameter with its unit and
+    range (a rate typed as a percentage), and whether it runs.
+    ``governance.services.rule_setting_save`` decides what is valid, for every
+    caller; the boxes' ranges only help the person typing."""
+
+    enabled = forms.BooleanField(label=_("Runs with the review"), required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        definition: Rule | DetectorSetting,
+        parameters: dict[str, Any],
+        enabled: bool,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.definition = definition
+        self.fields["enabled"].initial = enabled
+        if isinstance(definition, DetectorSetting):
+            del self.fields["enabled"]  # detectors always run
+        for name, spec in definition.parameters.items():
+            scale = 100 if spec.unit == "rate" else 1
+            value = parameters.get(name, definition.defaults[name])
+            self.fields[f"p__{name}"] = forms.DecimalField(
+                label=spec.label,
+                initial=Decimal(str(value)) * scale,
+                min_value=Decimal(str(spec.minimum)) * scale,
+                max_value=Decimal(str(spec.maximum)) * scale,
+                decimal_places=0 if spec.whole else 4,
+                help_text=_("%(unit)s, %(low)s to %(high)s; default %(default)s.")
+                % {
+                    "unit": UNIT_WORDS[spec.unit] or _("number"),
+                    "low": f"{spec.minimum * scale:g}",
+                    "high": f"{spec.maximum * scale:g}",
+                    "default": f"{definition.defaults[name] * scale:g}",
+                },
+                widget=forms.NumberInput(attrs={"step": "1" if spec.whole else "any"}),
+            )
+
+    def parameter_fields(self) -> list[tuple[forms.BoundField, Any]]:
+        """Each parameter's box with the unit shown after it."""
+        return [
+            (self[f"p__{name}"], UNIT_WORDS[spec.unit])
+            for name, spec in self.definition.parameters.items()
+        ]
+
+    def parameters(self) -> dict[str, Any]:
+        """The parameters as the rule reads them: rates as fractions, counts whole."""
+        out: dict[str, Any] = {}
+        for name, spec in self.definition.parameters.items():
+            value = self.cleaned_data[f"p__{name}"]
+            if spec.unit == "rate":
+                value = value / 100
+            out[name] = int(value) if spec.whole else float(value)
+        return out
+
+    def is_enabled(self) -> bool:
+        return "enabled" not in self.fields or bool(self.cleaned_data.get("enabled"))
 
 
 def _date_field(label: Any, required: bool = True) -> forms.DateField:

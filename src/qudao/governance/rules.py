@@ -10,7 +10,7 @@ the window breached — "missed target 2 quarters running" — and the rows are 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import ibis
@@ -20,6 +20,30 @@ from django.utils.translation import gettext_lazy as _
 from qudao.core.i18n import bilingual
 
 Evaluate = Callable[[ir.Table, dict[str, Any]], ir.Table]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter of a rule or detector as a form shows it and the service checks it:
+    its name in both languages, its unit (a rate reads and is typed as a percentage), and
+    the range that makes sense."""
+
+    label_en: str
+    label_zh: str
+    unit: str  # periods | rate | days | hours | count | times | number
+    minimum: float
+    maximum: float
+
+    @property
+    def label(self) -> str:
+        return bilingual(self.label_en, self.label_zh)
+
+    @property
+    def whole(self) -> bool:
+        return self.unit in {"periods", "days", "hours", "count"}
+
+
+PERIODS = Parameter("Periods running", "连续期数", "periods", 1, 12)
 
 
 @dataclass(frozen=True)
@@ -46,6 +70,8 @@ class Rule:
     # Flag only a partner with every period of the window on record ("missed 2 quarters
     # running" needs both); a count over the window does not.
     needs_full_window: bool = True
+    # How each of ``defaults`` reads and what it may be (forms and the service's check).
+    parameters: dict[str, Parameter] = field(default_factory=dict)
 
     def window(self, parameters: dict[str, Any]) -> int:
         return int(parameters.get("periods", 1))
@@ -177,6 +203,10 @@ RULES: tuple[Rule, ...] = (
         unit="rate",
         whole_periods_only=True,
         reads=("target_attainment",),
+        parameters={
+            "periods": PERIODS,
+            "below": Parameter("Attainment below", "达成率低于", "rate", 0, 2),
+        },
     ),
     Rule(
         "growth_below_channel",
@@ -195,6 +225,10 @@ RULES: tuple[Rule, ...] = (
         unit="rate",
         whole_periods_only=True,
         reads=("revenue", "revenue_year_ago"),
+        parameters={
+            "periods": PERIODS,
+            "margin": Parameter("Below the median by", "低于中位数的幅度", "rate", 0, 10),
+        },
     ),
     Rule(
         "high_churn",
@@ -208,6 +242,10 @@ RULES: tuple[Rule, ...] = (
         "回访流失客户；对比竞品检查服务水平与价格。",
         unit="rate",
         reads=("churn_rate",),
+        parameters={
+            "periods": PERIODS,
+            "above": Parameter("Churn above", "流失率高于", "rate", 0, 1),
+        },
     ),
     Rule(
         "low_turnover",
@@ -220,6 +258,10 @@ RULES: tuple[Rule, ...] = (
         "Stop pushing stock; agree a sell-out promotion; check for stuffing before rebates.",
         "暂停压货；商定动销促销；返利结算前核查是否压货。",
         reads=("inventory_turnover",),
+        parameters={
+            "periods": PERIODS,
+            "below": Parameter("Turns per period below", "每期周转次数低于", "times", 0, 100),
+        },
     ),
     Rule(
         "missing_sell_through",
@@ -234,6 +276,7 @@ RULES: tuple[Rule, ...] = (
         "提醒伙伴数据专员；约定每月上报日期；提供 Excel 模板。",
         unit="money",
         reads=("revenue", "sell_through_revenue"),
+        parameters={"periods": PERIODS},
     ),
     Rule(
         "late_sell_through",
@@ -251,6 +294,10 @@ RULES: tuple[Rule, ...] = (
         # Off until switched on: history loaded in bulk would count as late everywhere.
         enabled_by_default=False,
         reads=("sell_through_report_delay",),
+        parameters={
+            "periods": PERIODS,
+            "days": Parameter("Days after the month's end", "月末后天数", "days", 1, 365),
+        },
     ),
     Rule(
         "violations_confirmed",
@@ -266,9 +313,36 @@ RULES: tuple[Rule, ...] = (
         "与伙伴负责人就证据面谈；书面警告；核查相关期间的返利；按月关注其区域和价格。",
         reads=("violations_confirmed",),
         needs_full_window=False,
+        parameters={
+            "periods": PERIODS,
+            "count": Parameter(
+                "Confirmed violations, at least", "已确认违规不少于", "count", 1, 1000
+            ),
+        },
     ),
 )
 RULE_BY_ID = {r.id: r for r in RULES}
+
+
+def flagged_partners(
+    rule: Rule, parameters: dict[str, Any], rows: list[dict[str, Any]]
+) -> dict[int, list[dict[str, Any]]]:
+    """From a rule's evaluated rows, the partners it flags — every period of the window
+    breached (and, where the rule needs it, every one on record) — each with its evidence,
+    oldest period first."""
+    window = rule.window(parameters)
+    by_partner: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_partner.setdefault(row["partner"], []).append(row)
+    flagged = {}
+    for partner_id, evidence in by_partner.items():
+        short = rule.needs_full_window and len(evidence) < window
+        if short or not all(r["breached"] for r in evidence):
+            continue
+        flagged[partner_id] = sorted(evidence, key=lambda r: -r["step"])
+    return flagged
+
+
 # Columns of the history governance counts itself (confirmed violations per partner and
 # period), not read from the scorecards.
 GOVERNANCE_COLUMNS = ("violations_confirmed",)
@@ -294,6 +368,7 @@ class DetectorSetting:
     explain_en: str  # with {parameters}
     explain_zh: str
     defaults: dict[str, Any]
+    parameters: dict[str, Parameter] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -313,6 +388,7 @@ DETECTOR_SETTINGS: tuple[DetectorSetting, ...] = (
         "less a tolerance of {tolerance:.0%} of the floor.",
         "单价低于当时有效最低限价（允许低于限价的 {tolerance:.0%}）即为低于限价。",
         {"tolerance": 0.0},
+        {"tolerance": Parameter("Tolerance below the floor", "允许低于限价", "rate", 0, 1)},
     ),
     DetectorSetting(
         "cloned_code",
@@ -323,6 +399,10 @@ DETECTOR_SETTINGS: tuple[DetectorSetting, ...] = (
         "同一码在 {hours} 小时内于相距甚远的两个区域被扫描，或被扫描超过 {max_scans} 次，"
         "即疑似仿冒。",
         {"hours": 24, "max_scans": 5},
+        {
+            "hours": Parameter("Within hours", "时间窗（小时）", "hours", 1, 720),
+            "max_scans": Parameter("Scans, at most", "扫描次数上限", "count", 1, 1000),
+        },
     ),
     DetectorSetting(
         "channel_stuffing",
@@ -334,6 +414,11 @@ DETECTOR_SETTINGS: tuple[DetectorSetting, ...] = (
         "某季度伙伴进货达到此前 {periods} 个季度平均值的 {spike} 倍以上、且达到同期流向的 "
         "{ratio} 倍以上，同时库存上升，即为压货。",
         {"periods": 4, "spike": 6.0, "ratio": 3.0},
+        {
+            "periods": Parameter("Quarters before", "此前季度数", "periods", 1, 12),
+            "spike": Parameter("Times its usual quarter", "为平常季度的倍数", "times", 1, 100),
+            "ratio": Parameter("Times its sell-through", "为流向的倍数", "times", 1, 100),
+        },
     ),
 )
 DETECTOR_SETTING_BY_ID = {s.id: s for s in DETECTOR_SETTINGS}

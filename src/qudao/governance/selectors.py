@@ -6,12 +6,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Max, QuerySet, Sum
+import pyarrow as pa
+from django.db.models import Count, FloatField, Max, QuerySet, Sum
+from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from qudao.analytics.engine import Backend
+from qudao.analytics.models import ReviewRun, RunStatus, Scorecard
 from qudao.core.numbers import rounded
 from qudao.core.periods import Period
 from qudao.core.permissions import can_change, is_partner_user, may_view, restrict
@@ -30,10 +34,19 @@ from qudao.governance.models import (
     Violation,
     ViolationComment,
     ViolationEvidence,
+    ViolationStatus,
     ViolationType,
 )
 from qudao.governance.risk import AGEING_BUCKETS, COMPONENTS, HIGH_FROM
-from qudao.governance.rules import DETECTOR_SETTINGS, RULE_BY_ID, RULES, DetectorSetting, Rule
+from qudao.governance.rules import (
+    DETECTOR_SETTINGS,
+    HISTORY_COLUMNS,
+    RULE_BY_ID,
+    RULES,
+    DetectorSetting,
+    Rule,
+    flagged_partners,
+)
 from qudao.partners.models import Partner
 from qudao.territories.models import Region
 
@@ -85,6 +98,133 @@ def rule_states(*, user: Any | None) -> list[tuple[Rule, dict[str, Any], bool]]:
         enabled = rule.enabled_by_default if setting is None else setting.enabled
         states.append((rule, parameters, enabled))
     return states
+
+
+def rule_history(period: Period, depth: int) -> pa.Table:
+    """Current scorecards of ``period`` and the ``depth - 1`` periods before it: what the
+    at-risk rules read (``step`` 0 = ``period``)."""
+    steps = {period.shifted(-i).key: i for i in range(depth)}
+    # Doubles straight from the database: the rules compare, they do not add money.
+    as_float = {f"{name}_": Cast(name, FloatField()) for name in HISTORY_COLUMNS}
+    # Whether the partner owes its sell-through: its own setting, else its channel model's.
+    obliged = Coalesce(
+        "partner__reports_sell_through", "partner__channel_model__reports_sell_through"
+    )
+    rows = (
+        Scorecard.objects.filter(is_current=True, period__in=steps)
+        .annotate(**as_float, obliged_=obliged)
+        .values_list("partner_id", "period", "channel_model__code", "obliged_", *as_float)
+    )
+    columns = list(zip(*rows, strict=True)) or [()] * (4 + len(HISTORY_COLUMNS))
+    confirmed = _violations_confirmed_by_period(list(steps))
+    return pa.table(
+        {
+            "partner": pa.array(columns[0], pa.int64()),
+            "period": pa.array(columns[1], pa.string()),
+            "step": pa.array([steps[key] for key in columns[1]], pa.int64()),
+            "channel_model": pa.array(columns[2], pa.string()),
+            "obliged": pa.array([bool(v) for v in columns[3]], pa.bool_()),
+            **{
+                name: pa.array(values, pa.float64())
+                for name, values in zip(HISTORY_COLUMNS, columns[4:], strict=True)
+            },
+            "violations_confirmed": pa.array(
+                [
+                    float(confirmed.get((partner, key), 0))
+                    for partner, key in zip(columns[0], columns[1], strict=True)
+                ],
+                pa.float64(),
+            ),
+        }
+    )
+
+
+def _violations_confirmed_by_period(keys: list[str]) -> dict[tuple[int, str], int]:
+    """Confirmed violations (closed ones too) per partner and reviewed period: a violation
+    counts in the period its quarter ends in — once, whether periods are months, quarters
+    or years."""
+    ends = {key: Period.parse(key) for key in keys}
+    counted: dict[tuple[int, str], int] = {}
+    for partner, quarter, n in (
+        Violation.objects.filter(confirmed_at__isnull=False)
+        .exclude(status=ViolationStatus.DISMISSED)
+        .order_by()  # no default ordering in the GROUP BY
+        .values_list("partner_id", "period")
+        .annotate(n=Count("pk"))
+    ):
+        end = Period.parse(quarter).end
+        for key, period in ends.items():
+            if period.start <= end <= period.end:
+                counted[(partner, key)] = counted.get((partner, key), 0) + n
+    return counted
+
+
+@dataclass(frozen=True)
+class RulePreview:
+    """What a rule's parameters would flag in one reviewed period, against what the
+    parameters in force flag there (the review's flags themselves are not touched)."""
+
+    period: str
+    flagged_now: int
+    flagged_then: int
+    added: list[str]  # partner codes newly flagged (the first few the user may see)
+    removed: list[str]
+    added_total: int = 0
+    removed_total: int = 0
+
+
+def rule_preview(
+    *, rule: Rule, current: dict[str, Any], proposed: dict[str, Any], user: Any, shown: int = 10
+) -> RulePreview | None:
+    """Evaluate ``rule`` with the parameters in force and with ``proposed`` over the latest
+    reviewed period it judges (DuckDB, whatever engine reviews run on), and compare. None
+    when no period has been reviewed."""
+    period = _latest_judged_period(rule)
+    if period is None:
+        return None
+    depth = max(rule.window(current), rule.window(proposed))
+    runner = Backend()
+    runner.register("history", rule_history(Period.parse(period), depth))
+    before = flagged_partners(rule, current, _evaluated(runner, rule, current))
+    after = flagged_partners(rule, proposed, _evaluated(runner, rule, proposed))
+    visible = dict(
+        restrict(Partner.objects.all(), user, "view")
+        .filter(pk__in=set(before) ^ set(after))
+        .values_list("pk", "code")
+    )
+    added = sorted(visible[pk] for pk in set(after) - set(before) if pk in visible)
+    removed = sorted(visible[pk] for pk in set(before) - set(after) if pk in visible)
+    return RulePreview(
+        period,
+        len(before),
+        len(after),
+        added[:shown],
+        removed[:shown],
+        added_total=len(added),
+        removed_total=len(removed),
+    )
+
+
+def _evaluated(runner: Backend, rule: Rule, parameters: dict[str, Any]) -> list[dict[str, Any]]:
+    # the same compiled SQL as the review's own evaluation of these parameters
+    table = runner.run(
+        lambda: rule.evaluate(runner.table("history"), parameters),
+        parameters=["rule", rule.id, parameters],
+    )
+    return table.to_pylist()
+
+
+def _latest_judged_period(rule: Rule) -> str | None:
+    """The latest reviewed period — for a rule judging whole periods, the latest whose
+    review had its whole sell-in."""
+    runs = ReviewRun.objects.filter(status=RunStatus.CURRENT)
+    judged = [
+        Period.parse(run.period)
+        for run in runs
+        if not (rule.whole_periods_only and run.partial_sell_in is not None)
+    ]
+    latest = max(judged, key=lambda p: (p.end, -p.days), default=None)
+    return latest.key if latest else None
 
 
 def detector_states(*, user: Any | None) -> list[tuple[DetectorSetting, dict[str, Any]]]:

@@ -15,8 +15,7 @@ import pyarrow as pa
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Count, FloatField, Max, Q, QuerySet, Sum
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -24,7 +23,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from qudao.analytics.engine import Backend, backend, default_engine
 from qudao.analytics.inputs import RunInputs
 from qudao.analytics.masters import partner_master
-from qudao.analytics.models import GradeProposal, ProposalOrigin, ProposalStatus, Scorecard
+from qudao.analytics.models import GradeProposal, ProposalOrigin, ProposalStatus
 from qudao.analytics.services import grade_proposal_decide
 from qudao.core.bulk import bulk_insert
 from qudao.core.choices import Role
@@ -91,11 +90,12 @@ from qudao.governance.risk import (
 from qudao.governance.rules import (
     DETECTOR_SETTING_BY_ID,
     DETECTOR_SETTINGS,
-    HISTORY_COLUMNS,
     RULE_BY_ID,
+    DetectorSetting,
     Rule,
+    flagged_partners,
 )
-from qudao.governance.selectors import detector_states, rule_states
+from qudao.governance.selectors import detector_states, rule_history, rule_states
 from qudao.partners.choices import PartnerStatus
 from qudao.partners.models import Grade, Partner
 from qudao.partners.services import partner_change_status
@@ -104,64 +104,6 @@ from qudao.partners.services import partner_change_status
 def enabled_rules() -> list[tuple[Rule, dict[str, Any]]]:
     """The rules that run with the review and their parameters (stored over defaults)."""
     return [(rule, params) for rule, params, enabled in rule_states(user=None) if enabled]
-
-
-def _history(period: Period, depth: int) -> pa.Table:
-    """Current scorecards of ``period`` and the ``depth - 1`` periods before it."""
-    steps = {period.shifted(-i).key: i for i in range(depth)}
-    # Doubles straight from the database: the rules compare, they do not add money.
-    as_float = {f"{name}_": Cast(name, FloatField()) for name in HISTORY_COLUMNS}
-    # Whether the partner owes its sell-through: its own setting, else its channel model's.
-    obliged = Coalesce(
-        "partner__reports_sell_through", "partner__channel_model__reports_sell_through"
-    )
-    rows = (
-        Scorecard.objects.filter(is_current=True, period__in=steps)
-        .annotate(**as_float, obliged_=obliged)
-        .values_list("partner_id", "period", "channel_model__code", "obliged_", *as_float)
-    )
-    columns = list(zip(*rows, strict=True)) or [()] * (4 + len(HISTORY_COLUMNS))
-    confirmed = _violations_confirmed_by_period(list(steps))
-    return pa.table(
-        {
-            "partner": pa.array(columns[0], pa.int64()),
-            "period": pa.array(columns[1], pa.string()),
-            "step": pa.array([steps[key] for key in columns[1]], pa.int64()),
-            "channel_model": pa.array(columns[2], pa.string()),
-            "obliged": pa.array([bool(v) for v in columns[3]], pa.bool_()),
-            **{
-                name: pa.array(values, pa.float64())
-                for name, values in zip(HISTORY_COLUMNS, columns[4:], strict=True)
-            },
-            "violations_confirmed": pa.array(
-                [
-                    float(confirmed.get((partner, key), 0))
-                    for partner, key in zip(columns[0], columns[1], strict=True)
-                ],
-                pa.float64(),
-            ),
-        }
-    )
-
-
-def _violations_confirmed_by_period(keys: list[str]) -> dict[tuple[int, str], int]:
-    """Confirmed violations (closed ones too) per partner and reviewed period: a violation
-    counts in the period its quarter ends in — once, whether periods are months, quarters
-    or years."""
-    ends = {key: Period.parse(key) for key in keys}
-    counted: dict[tuple[int, str], int] = {}
-    for partner, quarter, n in (
-        Violation.objects.filter(confirmed_at__isnull=False)
-        .exclude(status=ViolationStatus.DISMISSED)
-        .order_by()  # no default ordering in the GROUP BY
-        .values_list("partner_id", "period")
-        .annotate(n=Count("pk"))
-    ):
-        end = Period.parse(quarter).end
-        for key, period in ends.items():
-            if period.start <= end <= period.end:
-                counted[(partner, key)] = counted.get((partner, key), 0) + n
-    return counted
 
 
 HOLD_QUARTERS = 4
@@ -219,7 +161,7 @@ def risk_flags_refresh(
     depth = max(rule.window(params) for rule, params in rules)
     # The rules run on the review's engine, like its KPIs.
     runner = backend(run.engine)
-    runner.register("history", inputs.take("rules.history", lambda: _history(period, depth)))
+    runner.register("history", inputs.take("rules.history", lambda: rule_history(period, depth)))
     RiskFlag.objects.filter(period=run.period, status=FlagStatus.OPEN).update(
         status=FlagStatus.SUPERSEDED
     )
@@ -230,20 +172,12 @@ def risk_flags_refresh(
     )
     flags = []
     for rule, params in rules:
-        window = rule.window(params)
         rows = runner.run(
             _evaluation(runner, rule, params), parameters=["rule", rule.id, params]
         ).to_pylist()
-        by_partner: dict[int, list[dict[str, Any]]] = {}
-        for row in rows:
-            by_partner.setdefault(row["partner"], []).append(row)
-        for partner_id, evidence in by_partner.items():
-            short = rule.needs_full_window and len(evidence) < window
-            if short or not all(r["breached"] for r in evidence):
-                continue
+        for partner_id, evidence in flagged_partners(rule, params, rows).items():
             if (partner_id, rule.id) in planned:
                 continue
-            evidence.sort(key=lambda r: -r["step"])
             flags.append(
                 {
                     "partner_id": partner_id,
@@ -362,7 +296,7 @@ def rule_setting_save(
     if rule in DETECTOR_SETTING_BY_ID and not enabled:
         # a detector left out would read as its violations' evidence being withdrawn
         raise ValidationError({"enabled": _("Violation detectors always run.")})
-    problem = _parameter_problem(parameters, definition.defaults)
+    problem = parameter_problem(parameters, definition)
     if problem:
         raise ValidationError({"parameters": problem})
     setting = RiskRuleSetting.objects.filter(rule=rule).first()
@@ -372,20 +306,33 @@ def rule_setting_save(
     return model_update(instance=setting, data=data, actor=actor)[0]
 
 
-def _parameter_problem(value: Any, defaults: dict[str, Any]) -> str:
+def parameter_problem(value: Any, definition: Rule | DetectorSetting) -> str:
+    """What is wrong with ``value`` as the parameters of ``definition`` ("" when nothing):
+    only the names it takes, each a number in its range, whole where it counts."""
     if not isinstance(value, dict):
         return _('Write the parameters as {"name": value}.')
-    unknown = sorted(set(value) - set(defaults))
+    unknown = sorted(set(value) - set(definition.defaults))
     if unknown:
         return _("Unknown parameter(s) %(names)s; this rule takes %(known)s.") % {
             "names": ", ".join(unknown),
-            "known": ", ".join(defaults),
+            "known": ", ".join(definition.defaults),
         }
-    if any(isinstance(v, bool) or not isinstance(v, int | float) or v < 0 for v in value.values()):
-        return _("Parameters are numbers of 0 or more.")
-    for name in ("periods", "max_scans"):
-        if name in value and (int(value[name]) != value[name] or value[name] < 1):
-            return _("“%(name)s” is a whole number of at least 1.") % {"name": name}
+    if any(isinstance(v, bool) or not isinstance(v, int | float) for v in value.values()):
+        return _("Parameters are numbers.")
+    for name, number in value.items():
+        spec = definition.parameters[name]
+        if not spec.minimum <= number <= spec.maximum:
+            low, high = spec.minimum, spec.maximum
+            if spec.unit == "rate":
+                shown = {"low": f"{low:.0%}", "high": f"{high:.0%}"}
+            else:
+                shown = {"low": f"{low:g}", "high": f"{high:g}"}
+            return _("“%(name)s” is between %(low)s and %(high)s.") % {
+                "name": spec.label,
+                **shown,
+            }
+        if spec.whole and int(number) != number:
+            return _("“%(name)s” is a whole number.") % {"name": spec.label}
     return ""
 
 

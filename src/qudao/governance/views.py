@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +12,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from qudao.core.choices import Role
 from qudao.core.permissions import can_change, is_partner_user, restrict
@@ -29,6 +28,7 @@ from qudao.governance.filtersets import (
     ViolationFilterSet,
 )
 from qudao.governance.forms import (
+    UNIT_WORDS,
     ComplaintForm,
     ComplianceItemForm,
     PlanForm,
@@ -52,12 +52,13 @@ from qudao.governance.models import (
     ViolationType,
 )
 from qudao.governance.risk import COMPONENTS
-from qudao.governance.rules import DETECTOR_SETTING_BY_ID, RULE_BY_ID, RULES_WAITING_FOR_DATA
+from qudao.governance.rules import RULE_BY_ID, RULES_WAITING_FOR_DATA, DetectorSetting, Rule
 from qudao.governance.services import (
     complaint_create,
     complaint_update,
     compliance_item_create,
     compliance_item_update,
+    parameter_problem,
     penalty_decide,
     plan_close,
     plan_create,
@@ -195,35 +196,18 @@ def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def rule_list(request: HttpRequest) -> HttpResponse:
-    """The rules, their parameters and whether they run; directors may change them.
+    """The rules, their parameters and whether they run; directors open each to change it.
     Partners never see the thresholds (404)."""
     if is_partner_user(request.user):
         raise Http404
-    editable = can_change(request.user, RiskRuleSetting)
-    if request.method == "POST":
-        rule = RULE_BY_ID.get(request.POST.get("rule", "")) or DETECTOR_SETTING_BY_ID.get(
-            request.POST.get("rule", "")
-        )
-        if not editable or rule is None:
-            raise PermissionDenied
-        form = RuleSettingForm(request.POST)
-        try:
-            if not form.is_valid():
-                raise ValidationError([e for errors in form.errors.values() for e in errors])
-            rule_setting_save(rule=rule.id, actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            messages.error(request, " ".join(str(m) for m in exc.messages))
-        else:
-            messages.success(request, _("Rule saved; the next review uses it."))
-        return redirect("governance:rule_list")
     rows = [
         {
             "rule": rule,
             "enabled": enabled,
-            "parameters": params,
             "explained": rule.explain(params),
-            "parameters_json": json.dumps(params),
+            "parameters": _parameters_shown(rule, params),
         }
         for rule, params, enabled in selectors.rule_states(user=request.user)
     ]
@@ -233,18 +217,102 @@ def rule_list(request: HttpRequest) -> HttpResponse:
         {
             "title": _("At-risk and exit rules"),
             "rows": rows,
-            "editable": editable,
+            "editable": can_change(request.user, RiskRuleSetting),
             "waiting": RULES_WAITING_FOR_DATA,
             "detectors": [
                 {
                     "setting": setting,
                     "explained": setting.explain(params),
-                    "parameters_json": json.dumps(params),
+                    "parameters": _parameters_shown(setting, params),
                 }
                 for setting, params in selectors.detector_states(user=request.user)
             ],
         },
     )
+
+
+def _parameters_shown(definition: Rule | DetectorSetting, params: dict[str, Any]) -> list[Any]:
+    """Each parameter as a person reads it: its name, and its value with its unit."""
+    shown = []
+    for name, spec in definition.parameters.items():
+        value = params.get(name, definition.defaults[name])
+        text = f"{value * 100:g} %" if spec.unit == "rate" else f"{value:g} {UNIT_WORDS[spec.unit]}"
+        shown.append((spec.label, text.strip()))
+    return shown
+
+
+def _rule_setting(
+    request: HttpRequest, rule_id: str
+) -> tuple[Rule | DetectorSetting, dict[str, Any], bool]:
+    """The rule or detector named in the URL with its parameters in force — for those who
+    change rules (others: 403; partners: 404, they never see the rules)."""
+    if is_partner_user(request.user):
+        raise Http404
+    if not can_change(request.user, RiskRuleSetting):
+        raise PermissionDenied
+    for rule, params, enabled in selectors.rule_states(user=request.user):
+        if rule.id == rule_id:
+            return rule, params, enabled
+    for setting, params in selectors.detector_states(user=request.user):
+        if setting.id == rule_id:
+            return setting, params, True
+    raise Http404
+
+
+@login_required
+def rule_edit(request: HttpRequest, rule_id: str) -> HttpResponse:
+    definition, params, enabled = _rule_setting(request, rule_id)
+    form = RuleSettingForm(
+        request.POST or None, definition=definition, parameters=params, enabled=enabled
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            rule_setting_save(
+                rule=definition.id,
+                enabled=form.is_enabled(),
+                parameters=form.parameters(),
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            for errors in exc.message_dict.values():
+                form.add_error(None, errors)
+        else:
+            messages.success(request, _("Rule saved; the next review uses it."))
+            return redirect("governance:rule_list")
+    return render(
+        request,
+        "governance/rule_edit.html",
+        {
+            "title": definition.name,
+            "definition": definition,
+            "explained": definition.explain(params),
+            "form": form,
+            "previewable": isinstance(definition, Rule),
+        },
+    )
+
+
+@login_required
+@require_POST
+def rule_preview(request: HttpRequest, rule_id: str) -> HttpResponse:
+    """What the parameters typed so far would flag in the latest reviewed period, against
+    the parameters in force — nothing saved (htmx partial)."""
+    definition, params, enabled = _rule_setting(request, rule_id)
+    if not isinstance(definition, Rule):
+        raise Http404
+    form = RuleSettingForm(request.POST, definition=definition, parameters=params, enabled=enabled)
+    context: dict[str, Any] = {"form": form}
+    if form.is_valid():
+        proposed = form.parameters()
+        problem = parameter_problem(proposed, definition)
+        if problem:
+            context["problem"] = problem
+        else:
+            context["preview"] = selectors.rule_preview(
+                rule=definition, current=params, proposed=proposed, user=request.user
+            )
+            context["explained"] = definition.explain(proposed)
+    return render(request, "governance/_rule_preview.html", context)
 
 
 class ViolationListView(ObjectListView):
