@@ -31,3 +31,22 @@ def test_revenue_is_solid_and_target_dashed_in_the_same_colours_in_both_language
     # a solid and a dashed line, each the same colour in both languages (sorting the
     # translated names used to swap colour and dash between revenue and target)
     assert set(en_lines) == {"1,0", "5,4"} and en_lines == zh_lines
+
+
+def _axis_labels(language: str, values: list[float]) -> list[str]:
+    from qudao.analytics.charts import ranking_bars
+
+    rows = [{"name": f"P{i}", "revenue": v} for i, v in enumerate(values)]
+    with translation.override(language):
+        svg = str(ranking_bars(rows, label="name", value="revenue", title="t"))
+    return re.findall(r"<text[^>]*>([^<]+)</text>", svg)
+
+
+def test_amount_axes_read_like_the_tiles_wan_and_yi_in_chinese() -> None:
+    chinese = _axis_labels("zh-hans", [123_456_789.0, 45_000_000.0])
+    assert "1亿" in chinese and "2,000万" in chinese
+    english = _axis_labels("en", [123_456_789.0, 45_000_000.0])
+    assert "100M" in english and "20M" in english
+    # below ten thousand, plain figures with separators; never d3's SI "G" or "k"
+    small = _axis_labels("zh-hans", [9_000.0, 4_500.0])
+    assert "8,000" in small and not any(label.endswith(("k", "G")) for label in small)

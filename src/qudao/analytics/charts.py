@@ -9,7 +9,7 @@ import pandas as pd
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from qudao.core.charts import svg
+from qudao.core.charts import amount_axis, svg
 
 
 def revenue_trend(rows: list[dict[str, Any]], *, title: str) -> SafeString:
@@ -24,7 +24,7 @@ def revenue_trend(rows: list[dict[str, Any]], *, title: str) -> SafeString:
         .mark_line(point=True)
         .encode(
             x=alt.X("period:N", title=None, sort=list(frame["period"])),
-            y=alt.Y("value:Q", title=_("Amount"), axis=alt.Axis(format="~s")),
+            y=alt.Y("value:Q", title=_("Amount"), axis=amount_axis()),
             # Fixed order: revenue solid in the first colour, target dashed — in every
             # language (sorting the translated names would swap them).
             color=alt.Color(
@@ -53,7 +53,7 @@ def ranking_bars(rows: list[dict[str, Any]], *, label: str, value: str, title: s
         .mark_bar()
         .encode(
             y=alt.Y(f"{label}:N", sort="-x", title=None),
-            x=alt.X(f"{value}:Q", title=_("Sell-in revenue"), axis=alt.Axis(format="~s")),
+            x=alt.X(f"{value}:Q", title=_("Sell-in revenue"), axis=amount_axis()),
             tooltip=[label, alt.Tooltip(f"{value}:Q", format=",.2f")],
         )
         .properties(title=title, width=300, height=max(60, 22 * len(frame)))

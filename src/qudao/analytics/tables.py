@@ -54,6 +54,39 @@ SCORECARD_KPIS = tuple(k.id for k in KPIS if k.headline) + tuple(
 )
 
 
+# The scorecard's KPI columns in groups a person can show or hide together (the choice is
+# remembered on their account). Every KPI is in exactly one group.
+COLUMN_GROUPS: dict[str, tuple[Any, tuple[str, ...]]] = {
+    "sell_in": (
+        _("Sell-in and margin"),
+        ("revenue", "quantity", "gross_margin", "gross_margin_rate", "channel_share"),
+    ),
+    "growth": (
+        _("Growth and targets"),
+        ("revenue_growth_qoq", "revenue_growth_yoy", "target_attainment"),
+    ),
+    "sell_through": (
+        _("Sell-through and customers"),
+        (
+            "sell_through_revenue",
+            "sell_through_quantity",
+            "sell_through_rate",
+            "active_customers",
+            "new_customers",
+            "churned_customers",
+            "churn_rate",
+            "marketing_spend",
+            "customer_acquisition_cost",
+            "sell_through_report_delay",
+        ),
+    ),
+    "inventory": (
+        _("Inventory and credit"),
+        ("inventory_on_hand", "days_of_supply", "inventory_turnover", "overdue_ratio"),
+    ),
+}
+
+
 class ScorecardTable(tables.Table):
     partner = tables.Column(
         verbose_name=_("Partner"),
@@ -91,8 +124,15 @@ class ScorecardTable(tables.Table):
         )
         order_by = ("-revenue",)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kpis = [(kpi_id, KpiColumn(kpi_id)) for kpi_id in SCORECARD_KPIS]
+    def __init__(self, *args: Any, groups: list[str] | None = None, **kwargs: Any) -> None:
+        """``groups``: the column groups to show (all when None), in the table's order."""
+        shown = {
+            kpi
+            for name, (_label, kpis) in COLUMN_GROUPS.items()
+            if groups is None or name in groups
+            for kpi in kpis
+        }
+        kpis = [(kpi_id, KpiColumn(kpi_id)) for kpi_id in SCORECARD_KPIS if kpi_id in shown]
         super().__init__(*args, extra_columns=kpis, **kwargs)
 
 

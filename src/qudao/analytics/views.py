@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 from qudao.analytics import charts, selectors
 from qudao.analytics.engine import default_engine, spark_available
 from qudao.analytics.filtersets import (
+    SCORECARD_COLUMNS_KEY,
     GradeProposalFilterSet,
     ReviewRunFilterSet,
     ScorecardFilterSet,
@@ -48,6 +49,7 @@ from qudao.analytics.tables import (
 from qudao.core.i18n import bilingual
 from qudao.core.periods import Period
 from qudao.core.permissions import can_change, is_partner_user, restrict
+from qudao.core.services import user_remember
 from qudao.core.views import ObjectListView
 from qudao.partners.models import Grade, Partner
 
@@ -83,6 +85,17 @@ class ScorecardListView(ObjectListView):
     empty_hint = gettext_lazy(
         "No scorecards for these filters — run the review for the period first."
     )
+
+    def table_kwargs(self, request: HttpRequest, filterset: Any) -> dict[str, Any]:
+        """The column groups ticked (remembered for the user when they tick them), else the
+        ones they chose last time, else all."""
+        chosen = None
+        if filterset.is_bound and filterset.form.is_valid():
+            chosen = filterset.form.cleaned_data.get("columns") or None
+        if chosen and "columns" in request.GET:
+            user_remember(user=request.user, key=SCORECARD_COLUMNS_KEY, value=chosen)
+        saved = getattr(request.user, "preferences", {}).get(SCORECARD_COLUMNS_KEY)
+        return {"groups": chosen or saved}
 
     def extra_context(self, request: HttpRequest) -> dict[str, object]:
         """The run that made the figures, when one period is shown (UI.md: every number

@@ -10,6 +10,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
+from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 
 FONT = "Noto Sans CJK SC, PingFang SC, Microsoft YaHei, sans-serif"
@@ -34,6 +35,29 @@ def svg(chart: Any) -> SafeString:
     )
     rendered = _converter().vegalite_to_svg(themed.to_dict())
     return mark_safe(rendered)  # noqa: S308 - SVG produced by vl-convert from our own spec
+
+
+# Axis labels for amounts, as the tiles write them (UI.md): 万 and 亿 in Chinese, K / M / B
+# in English — never the SI "G" of d3's "~s", which reads as nothing in finance.
+_ZH_AMOUNT = (
+    "abs(datum.value) >= 1e8 ? format(datum.value / 1e8, ',.4~r') + '亿' : "
+    "abs(datum.value) >= 1e4 ? format(datum.value / 1e4, ',.4~r') + '万' : "
+    "format(datum.value, ',.0f')"
+)
+_EN_AMOUNT = (
+    "abs(datum.value) >= 1e9 ? format(datum.value / 1e9, ',.4~r') + 'B' : "
+    "abs(datum.value) >= 1e6 ? format(datum.value / 1e6, ',.4~r') + 'M' : "
+    "abs(datum.value) >= 1e3 ? format(datum.value / 1e3, ',.4~r') + 'K' : "
+    "format(datum.value, ',.0f')"
+)
+
+
+def amount_axis(**options: Any) -> Any:
+    """An Altair axis for money in the reader's language: 1.2亿 / 3,500万 or 120M / 35K."""
+    import altair as alt  # the charting library loads with the first chart
+
+    chinese = (translation.get_language() or "").startswith("zh")
+    return alt.Axis(labelExpr=_ZH_AMOUNT if chinese else _EN_AMOUNT, **options)
 
 
 def sparkline(values: list[Any], *, width: int = 120, height: int = 28) -> SafeString:

@@ -48,6 +48,9 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=10, blank=True, choices=settings.LANGUAGES
     )
+    # What a person chose to see and is shown again on any device, e.g. the scorecard
+    # table's column groups: {"scorecard_columns": ["sales", "growth"]}.
+    preferences = models.JSONField(_("preferences"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("user")

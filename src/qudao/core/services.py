@@ -182,3 +182,11 @@ def user_set_language(*, user: Any, language: str) -> None:
     if user.language != language:
         user.language = language
         user.save(update_fields=["language"])
+
+
+def user_remember(*, user: Any, key: str, value: Any) -> None:
+    """Keep a display choice (a table's columns) on the user's account, across devices."""
+    if getattr(user, "pk", None) is None or user.preferences.get(key) == value:
+        return
+    user.preferences = {**user.preferences, key: value}
+    user.save(update_fields=["preferences"])

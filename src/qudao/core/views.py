@@ -101,7 +101,9 @@ class ObjectListView(LoginRequiredMixin, View):
         hidden = (() if editable else ("edit",)) + (
             self.internal_columns if is_partner_user(request.user) else ()
         )
-        table = self.table_class(rows, request=request, exclude=hidden)
+        table = self.table_class(
+            rows, request=request, exclude=hidden, **self.table_kwargs(request, filterset)
+        )
         export = request.GET.get("export")
         if export in ("csv", "xlsx"):
             values = list(table.as_values())
@@ -136,6 +138,10 @@ class ObjectListView(LoginRequiredMixin, View):
 
     def extra_context(self, request: HttpRequest) -> dict[str, Any]:
         """What a page adds to the shared list template (e.g. whether rows can be decided)."""
+        return {}
+
+    def table_kwargs(self, request: HttpRequest, filterset: Any) -> dict[str, Any]:
+        """What a page's table takes besides its rows (e.g. the columns chosen)."""
         return {}
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
-from qudao.core.charts import svg
+from qudao.core.charts import amount_axis, svg
 from qudao.governance.models import ViolationType
 
 
@@ -47,7 +47,7 @@ def receivable_ageing(buckets: list[tuple[str, Any]], *, title: str) -> SafeStri
         .mark_bar()
         .encode(
             x=alt.X("bucket:N", title=None, sort=order, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("amount:Q", title=_("Owed"), axis=alt.Axis(format="~s")),
+            y=alt.Y("amount:Q", title=_("Owed"), axis=amount_axis()),
             color=alt.Color("bucket:N", legend=None, scale=alt.Scale(domain=order)),
             tooltip=["bucket", alt.Tooltip("amount:Q", format=",.2f")],
         )

@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from qudao.analytics.selectors import partner_scorecard
+from qudao.core.charts import sparkline
 from qudao.core.permissions import restrict
 from qudao.core.selectors import history_for
 from qudao.core.views import ObjectEditView, ObjectListView
@@ -78,6 +80,7 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": restrict(Partner.objects.filter(pk=pk), request.user, "change").exists(),
     }
     if tab == "profile":
+        context["performance"] = _performance(partner, request.user)
         context["segments"] = partner.segments.all()
         context["parent"] = selectors.partner_parent_visible(partner=partner, user=request.user)
     elif tab == "hierarchy":
@@ -96,6 +99,21 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if context["can_edit"]:
         context["status_form"] = PartnerStatusForm(partner=partner)
     return render(request, "partners/partner_detail.html", context)
+
+
+def _performance(partner: Partner, user: Any) -> dict[str, Any] | None:
+    """The partner's latest scorecard at a glance — sell-in with its change, target
+    attainment, sell-through rate, the quarters' revenue as a sparkline — and its standing
+    flags (none for partner users: they are the brand's internals)."""
+    data = partner_scorecard(user=user, partner=partner)
+    cards = data["cards"]
+    if not cards:
+        return None
+    return {
+        "card": cards[-1],
+        "trend": sparkline([c.revenue for c in cards]),
+        "flags": data["flags"],
+    }
 
 
 class PartnerEditView(ObjectEditView):
