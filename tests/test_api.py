@@ -49,7 +49,7 @@ def _client(world: World, role: str = "director") -> Client:
 def test_openapi_document_is_3_1(client: Client) -> None:
     document = client.get("/api/openapi.json").json()
     assert document["openapi"].startswith("3.1")
-    assert "/api/partners/" in document["paths"]
+    assert "/api/partners" in document["paths"]
 
 
 FUZZ_ROLES = ["director", "manager", "finance", "partner_admin", "no_role", "anonymous"]
@@ -89,7 +89,7 @@ def test_every_operation_as_every_role(
 def test_create_and_update_partner(world: World) -> None:
     client = _client(world, "manager")
     created = client.post(
-        "/api/partners/",
+        "/api/partners",
         {
             "code": "API-1",
             "name_en": "Api Bikes",
@@ -123,14 +123,14 @@ def test_create_and_update_partner(world: World) -> None:
 def test_create_refuses_bad_references_and_roles(world: World) -> None:
     client = _client(world)
     response = client.post(
-        "/api/partners/",
+        "/api/partners",
         {"code": "API-2", "name_en": "X", "channel_model": "nope", "home_region": "DE"},
         content_type="application/json",
     )
     assert response.status_code == 422 and "channel_model" in response.json()["detail"]
     # a manager cannot hang a partner below one outside their scope
     response = _client(world, "manager").post(
-        "/api/partners/",
+        "/api/partners",
         {
             "code": "API-3",
             "name_en": "X",
@@ -142,7 +142,7 @@ def test_create_refuses_bad_references_and_roles(world: World) -> None:
     )
     assert response.status_code == 422 and "parent" in response.json()["detail"]
     response = _client(world, "finance").post(
-        "/api/partners/",
+        "/api/partners",
         {"code": "API-4", "name_en": "X", "channel_model": "agent", "home_region": "DE"},
         content_type="application/json",
     )
@@ -153,14 +153,14 @@ def test_create_refuses_bad_references_and_roles(world: World) -> None:
 def test_filters_match_the_list_page(world: World) -> None:
     client = _client(world)
     # by code, as the API names things (it never shows an id of a region)
-    by_region = client.get("/api/partners/", {"region": "EU"}).json()
+    by_region = client.get("/api/partners", {"region": "EU"}).json()
     assert {p["code"] for p in by_region["items"]} == {"P-DE", "P-DE-SUB"}
     model = world.p_de.channel_model.code
-    by_model = client.get("/api/partners/", {"channel_model": model}).json()
+    by_model = client.get("/api/partners", {"channel_model": model}).json()
     assert "P-DE" in {p["code"] for p in by_model["items"]}
-    unknown = client.get("/api/partners/", {"channel_model": "nope"})
+    unknown = client.get("/api/partners", {"channel_model": "nope"})
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "channel_model"
-    by_search = client.get("/api/partners/", {"q": "柏林"}).json()
+    by_search = client.get("/api/partners", {"q": "柏林"}).json()
     assert [p["code"] for p in by_search["items"]] == ["P-DE"]
     assert by_search["count"] == 1
 
@@ -168,7 +168,7 @@ def test_filters_match_the_list_page(world: World) -> None:
 def test_prices_and_targets(world: World) -> None:
     client = _client(world)
     response = client.post(
-        "/api/catalog/prices/",
+        "/api/catalog/prices",
         {
             "product": "BIKE-1",
             "list_price": "10",
@@ -180,7 +180,7 @@ def test_prices_and_targets(world: World) -> None:
     )
     assert response.status_code == 422 and "valid_from" in response.json()["detail"]
     target = client.post(
-        "/api/partners/targets/",
+        "/api/partners/targets",
         {"partner": "P-US", "period": "2022Q3", "amount": "5000"},
         content_type="application/json",
     )
@@ -214,7 +214,7 @@ def test_text_no_database_can_store_is_a_422_naming_the_field(world: World) -> N
     before = Product.objects.count()
     for code, name in (("NUL\x00", "fine"), ("FINE", "half \udafb pair")):
         body = json.dumps({"code": code, "name_en": name, "is_active": True})  # \u escapes
-        refused = client.post("/api/catalog/products/", body, content_type="application/json")
+        refused = client.post("/api/catalog/products", body, content_type="application/json")
         assert refused.status_code == 422, refused.content
         assert [e["field"] for e in refused.json()["errors"]] == (
             ["code"] if code != "FINE" else ["name_en"]
@@ -239,7 +239,7 @@ def test_a_manager_writes_only_inside_its_regions(world: World) -> None:
     client = _client(world, "manager")
     before = Partner.objects.count()
     created = client.post(
-        "/api/partners/",
+        "/api/partners",
         {"code": "US-NEW", "name_en": "Far away", "channel_model": "agent", "home_region": "US"},
         content_type="application/json",
     )
@@ -279,9 +279,9 @@ def test_an_unknown_code_is_named_in_the_requests_language(world: World) -> None
     """Not "No 区域 with code …": the whole message in the language asked for."""
     body = {"code": "API-ZH", "name_en": "Api", "channel_model": "agent", "home_region": "NOPE"}
     client = _client(world)
-    english = client.post("/api/partners/", body, content_type="application/json")
+    english = client.post("/api/partners", body, content_type="application/json")
     chinese = client.post(
-        "/api/partners/", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="zh-hans"
+        "/api/partners", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="zh-hans"
     )
     assert english.status_code == chinese.status_code == 422
     assert english.json()["errors"] == [
@@ -301,16 +301,16 @@ def test_every_api_error_is_problem_details_with_a_stable_code(world: World) -> 
     — never an HTML page or plain text under /api/."""
     director, sales = _client(world), _client(world, "sales")
     cases = {
-        400: director.post("/api/partners/", "{not json", content_type="application/json"),
-        401: Client().get("/api/partners/"),
+        400: director.post("/api/partners", "{not json", content_type="application/json"),
+        401: Client().get("/api/partners"),
         403: sales.post(
-            "/api/partners/",
+            "/api/partners",
             {"code": "S-1", "name_en": "S", "channel_model": "agent", "home_region": "DE"},
             content_type="application/json",
         ),
         404: director.get("/api/partners/999999"),
-        405: director.delete("/api/partners/"),
-        422: director.post("/api/partners/", {"code": "X"}, content_type="application/json"),
+        405: director.delete("/api/partners"),
+        422: director.post("/api/partners", {"code": "X"}, content_type="application/json"),
     }
     codes = {
         400: "bad_request",
@@ -338,7 +338,7 @@ def test_every_api_error_is_problem_details_with_a_stable_code(world: World) -> 
 
 def test_the_openapi_document_declares_problem_details(client: Client) -> None:
     document = client.get("/api/openapi.json").json()
-    refused = document["paths"]["/api/partners/"]["post"]["responses"]["422"]
+    refused = document["paths"]["/api/partners"]["post"]["responses"]["422"]
     assert list(refused["content"]) == ["application/problem+json"]
     problem = document["components"]["schemas"]["Problem"]
     assert {"type", "title", "status", "code", "detail", "errors"} <= set(problem["properties"])
@@ -347,18 +347,18 @@ def test_the_openapi_document_declares_problem_details(client: Client) -> None:
 def test_unknown_query_parameters_are_refused_not_ignored(world: World) -> None:
     """A misspelt filter (``chanel_model``) would otherwise answer every partner."""
     client = _client(world)
-    refused = client.get("/api/partners/", {"chanel_model": "agent", "q": "P"})
+    refused = client.get("/api/partners", {"chanel_model": "agent", "q": "P"})
     assert refused.status_code == 422 and refused["Content-Type"] == "application/problem+json"
     assert [e["field"] for e in refused.json()["errors"]] == ["chanel_model"]
-    assert client.get("/api/partners/", {"q": "P", "page": 1}).status_code == 200
+    assert client.get("/api/partners", {"q": "P", "page": 1}).status_code == 200
     assert client.get(f"/api/partners/{world.p_de.pk}", {"x": 1}).status_code == 422
 
 
 def test_pages_link_to_the_next_and_previous(world: World) -> None:
     client = _client(world)
-    first = client.get("/api/partners/", {"page_size": 1, "q": "P"}).json()
+    first = client.get("/api/partners", {"page_size": 1, "q": "P"}).json()
     assert first["count"] == 3 and first["previous"] is None
-    assert first["next"].endswith("/api/partners/?page_size=1&q=P&page=2")
+    assert first["next"].endswith("/api/partners?page_size=1&q=P&page=2")
     second = client.get(first["next"]).json()
     assert second["previous"].endswith("page=1") and second["next"].endswith("page=3")
     last = client.get(second["next"]).json()
@@ -370,9 +370,9 @@ def test_pages_link_to_the_next_and_previous(world: World) -> None:
 def test_a_read_only_token_reads_and_changes_nothing(world: World) -> None:
     _token, key = api_token_create(user=world.users["director"], name="bi", read_only=True)
     client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
-    assert client.get("/api/partners/").status_code == 200
+    assert client.get("/api/partners").status_code == 200
     refused = client.post(
-        "/api/partners/",
+        "/api/partners",
         {"code": "RO-1", "name_en": "Ro", "channel_model": "agent", "home_region": "DE"},
         content_type="application/json",
     )
@@ -391,14 +391,14 @@ def test_expired_and_revoked_tokens_are_refused(world: World) -> None:
 
     expired, old_key = api_token_create(user=world.users["director"], name="old", days=1)
     ApiToken.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(hours=1))
-    assert Client(HTTP_AUTHORIZATION=f"Bearer {old_key}").get("/api/partners/").status_code == 401
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {old_key}").get("/api/partners").status_code == 401
     token, key = api_token_create(user=world.users["director"], name="gone")
     client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
-    assert client.get("/api/partners/").status_code == 200
+    assert client.get("/api/partners").status_code == 200
     with pytest.raises(PermissionDenied):  # someone else's: only its owner revokes it
         api_token_revoke(token=token, actor=world.users["manager"])
     api_token_revoke(token=token, actor=world.users["director"])
-    assert client.get("/api/partners/").status_code == 401
+    assert client.get("/api/partners").status_code == 401
 
 
 def test_people_make_see_and_revoke_their_own_tokens(world: World) -> None:
@@ -416,7 +416,7 @@ def test_people_make_see_and_revoke_their_own_tokens(world: World) -> None:
     # the partner's own data through it, nobody else's
     codes = {
         p["code"]
-        for p in Client(HTTP_AUTHORIZATION=f"Bearer {key}").get("/api/partners/").json()["items"]
+        for p in Client(HTTP_AUTHORIZATION=f"Bearer {key}").get("/api/partners").json()["items"]
     }
     assert codes == {"P-DE", "P-DE-SUB"}
     other = Client()
@@ -425,4 +425,4 @@ def test_people_make_see_and_revoke_their_own_tokens(world: World) -> None:
     page.post(f"/account/tokens/{token.pk}/revoke/")
     token.refresh_from_db()
     assert token.revoked_at is not None
-    assert Client(HTTP_AUTHORIZATION=f"Bearer {key}").get("/api/partners/").status_code == 401
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {key}").get("/api/partners").status_code == 401

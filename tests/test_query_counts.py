@@ -21,11 +21,11 @@ PAGES = [
     "/",
 ]
 API = [
-    "/api/partners/",
-    "/api/partners/targets/",
-    "/api/regions/",
-    "/api/catalog/products/",
-    "/api/catalog/prices/",
+    "/api/partners",
+    "/api/partners/targets",
+    "/api/regions",
+    "/api/catalog/products",
+    "/api/catalog/prices",
 ]
 
 

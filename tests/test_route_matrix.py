@@ -1017,8 +1017,8 @@ API_SEES_DE = api_expect(200, no_role=404)
 API_INTERNAL = api_expect(200, partner_admin=404, partner_user=404, no_role=404)
 API_WORKERS = api_expect(403, director=200, manager=200, no_role=404)
 OPERATIONS: dict[tuple[str, str], Operation] = {
-    ("GET", "/api/partners/"): Operation(api_expect(200)),
-    ("POST", "/api/partners/"): Operation(
+    ("GET", "/api/partners"): Operation(api_expect(200)),
+    ("POST", "/api/partners"): Operation(
         api_editors(201),
         body=lambda s: {
             "code": "API-NEW",
@@ -1035,8 +1035,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         path=lambda s: {"partner_id": s.world.p_de.pk},
         body=lambda s: {"name_zh": "新名字"},
     ),
-    ("GET", "/api/partners/targets/"): Operation(api_expect(200)),
-    ("POST", "/api/partners/targets/"): Operation(
+    ("GET", "/api/partners/targets"): Operation(api_expect(200)),
+    ("POST", "/api/partners/targets"): Operation(
         api_expect(403, director=201, manager=201, no_role=404),
         body=lambda s: {"partner": "P-DE", "period": "2025Q1", "amount": "500"},
     ),
@@ -1048,8 +1048,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         path=lambda s: {"target_id": s.world.target_de.pk},
         body=lambda s: {"amount": "600"},
     ),
-    ("GET", "/api/regions/"): Operation(api_expect(200)),
-    ("POST", "/api/regions/"): Operation(
+    ("GET", "/api/regions"): Operation(api_expect(200)),
+    ("POST", "/api/regions"): Operation(
         api_editors(201, roles=("director",)),
         body=lambda s: {"code": "FR", "name_en": "France", "kind": "country", "parent": "EU"},
     ),
@@ -1061,8 +1061,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         path=lambda s: {"region_id": s.world.de.pk},
         body=lambda s: {"name_zh": "德意志"},
     ),
-    ("GET", "/api/catalog/products/"): Operation(api_expect(200)),
-    ("POST", "/api/catalog/products/"): Operation(
+    ("GET", "/api/catalog/products"): Operation(api_expect(200)),
+    ("POST", "/api/catalog/products"): Operation(
         api_editors(201, roles=("director",)),
         body=lambda s: {"code": "BIKE-9", "name_en": "Gravel"},
     ),
@@ -1074,8 +1074,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         path=lambda s: {"product_id": s.world.product.pk},
         body=lambda s: {"name_zh": "公路车"},
     ),
-    ("GET", "/api/catalog/prices/"): Operation(api_expect(200)),
-    ("POST", "/api/catalog/prices/"): Operation(
+    ("GET", "/api/catalog/prices"): Operation(api_expect(200)),
+    ("POST", "/api/catalog/prices"): Operation(
         api_editors(201, roles=("director",)),
         body=lambda s: {
             "product": "BIKE-1",
@@ -1094,8 +1094,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         path=lambda s: {"entry_id": s.world.price.pk},
         body=lambda s: {"list_price": str(s.world.price.list_price + 1)},
     ),
-    ("GET", "/api/imports/"): Operation(api_expect(200)),
-    ("POST", "/api/imports/"): Operation(api_editors(202), body=_api_upload, multipart=True),
+    ("GET", "/api/imports"): Operation(api_expect(200)),
+    ("POST", "/api/imports"): Operation(api_editors(202), body=_api_upload, multipart=True),
     ("GET", "/api/imports/{batch_id}"): Operation(
         API_INTERNAL, path=lambda s: {"batch_id": s.batch_de.pk}
     ),
@@ -1116,7 +1116,7 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         path=lambda s: {"run_id": s.run.pk},
     ),
     ("GET", "/api/review/scorecards"): Operation(api_expect(200)),
-    ("GET", "/api/violations/"): Operation(api_expect(200)),
+    ("GET", "/api/violations"): Operation(api_expect(200)),
     ("GET", "/api/violations/{violation_id}"): Operation(
         API_SEES_DE, path=lambda s: {"violation_id": s.violation.pk}
     ),
@@ -1148,8 +1148,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         path=lambda s: {"violation_id": s.violation.pk},
         body=lambda s: {"text": "Seen"},
     ),
-    ("GET", "/api/complaints/"): Operation(api_expect(200)),
-    ("POST", "/api/complaints/"): Operation(
+    ("GET", "/api/complaints"): Operation(api_expect(200)),
+    ("POST", "/api/complaints"): Operation(
         api_expect(403, director=201, manager=201, no_role=404),
         body=lambda s: {
             "partner": "P-DE",
@@ -1167,8 +1167,8 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         path=lambda s: {"complaint_id": s.complaint.pk},
         body=lambda s: {"status": "resolved", "resolution": "Refunded"},
     ),
-    ("GET", "/api/compliance-items/"): Operation(api_expect(200)),
-    ("POST", "/api/compliance-items/"): Operation(
+    ("GET", "/api/compliance-items"): Operation(api_expect(200)),
+    ("POST", "/api/compliance-items"): Operation(
         api_expect(403, director=201, manager=201, no_role=404),
         body=lambda s: {
             "partner": "P-DE",
@@ -1185,9 +1185,9 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         path=lambda s: {"item_id": s.item.pk},
         body=lambda s: {"expires_on": "2032-01-01"},
     ),
-    ("GET", "/api/risk/"): Operation(api_expect(200)),  # empty for partner users
-    ("GET", "/api/rebate-programs/"): Operation(api_expect(200)),  # empty for partner users
-    ("GET", "/api/rebate-statements/"): Operation(api_expect(200)),
+    ("GET", "/api/risk"): Operation(api_expect(200)),  # empty for partner users
+    ("GET", "/api/rebate-programs"): Operation(api_expect(200)),  # empty for partner users
+    ("GET", "/api/rebate-statements"): Operation(api_expect(200)),
     ("GET", "/api/rebate-statements/{statement_id}"): Operation(
         api_expect(200, no_role=404), path=lambda s: {"statement_id": s.statement.pk}
     ),
@@ -1196,19 +1196,19 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         api_expect(403, director=422, finance=422, no_role=404),
         path=lambda s: {"statement_id": s.statement.pk},
     ),
-    ("POST", "/api/rebate-settlements/"): Operation(
+    ("POST", "/api/rebate-settlements"): Operation(
         api_expect(403, director=201, finance=201), body=lambda s: {"period": "2020Q2"}
     ),
-    ("GET", "/api/mdf-funds/"): Operation(api_expect(200)),  # partners: the funds open to them
-    ("GET", "/api/mdf-requests/"): Operation(api_expect(200)),
+    ("GET", "/api/mdf-funds"): Operation(api_expect(200)),  # partners: the funds open to them
+    ("GET", "/api/mdf-requests"): Operation(api_expect(200)),
     ("GET", "/api/mdf-requests/{request_id}"): Operation(
         API_SEES_DE, path=lambda s: {"request_id": s.mdf.pk}
     ),
-    ("POST", "/api/mdf-requests/"): Operation(
+    ("POST", "/api/mdf-requests"): Operation(
         # a partner's admin asks for its own company; the brand's deciders for any in scope
         api_expect(403, director=201, manager=201, partner_admin=201, no_role=404),
         body=lambda s: {
-            "partner_code": "P-DE",
+            "partner": "P-DE",
             "fund": s.fund.code,
             "activity": "Shop window",
             "plan": "Posters",
@@ -1235,11 +1235,11 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         api_expect(403, director=422, finance=422, no_role=404),
         path=lambda s: {"request_id": s.mdf.pk},
     ),
-    ("GET", "/api/expense-claims/"): Operation(api_expect(200)),  # empty for partner users
+    ("GET", "/api/expense-claims"): Operation(api_expect(200)),  # empty for partner users
     ("GET", "/api/expense-claims/{claim_id}"): Operation(
         API_INTERNAL, path=lambda s: {"claim_id": s.expense.pk}
     ),
-    ("POST", "/api/expense-claims/"): Operation(
+    ("POST", "/api/expense-claims"): Operation(
         api_expect(201, partner_admin=403, partner_user=403, no_role=403),
         body=lambda s: {
             "category": "meals",
@@ -1356,7 +1356,7 @@ API_OUTSIDE_EUROPE: dict[tuple[str, str], Operation] = {
         _outside(director=200, reader=200, anonymous=401),
         path=lambda s: {"statement_id": s.statement_us.pk},
     ),
-    ("POST", "/api/complaints/"): Operation(
+    ("POST", "/api/complaints"): Operation(
         _outside(director=201, reader=403, anonymous=401),
         body=lambda s: {
             "partner": "P-US",
@@ -1389,7 +1389,7 @@ API_OUTSIDE_EUROPE: dict[tuple[str, str], Operation] = {
         path=lambda s: {"partner_id": s.world.p_us.pk},
         body=lambda s: {"name_zh": "奥斯汀"},
     ),
-    ("POST", "/api/partners/targets/"): Operation(
+    ("POST", "/api/partners/targets"): Operation(
         _outside(director=201, reader=403, anonymous=401),
         body=lambda s: {"partner": "P-US", "period": "2025Q1", "amount": "500"},
     ),

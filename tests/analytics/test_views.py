@@ -123,7 +123,7 @@ def test_api_start_poll_and_read_scorecards(channel: World) -> None:  # noqa: F8
     run = api.get(f"/api/review/runs/{started.json()['id']}").json()
     assert run["status"] == "current" and run["row_counts"]["scorecards"] == 3
     cards = api.get("/api/review/scorecards", {"period": "2020Q1", "q": "P-DE"}).json()["items"]
-    de = next(c for c in cards if c["partner_code"] == "P-DE")
+    de = next(c for c in cards if c["partner"] == "P-DE")
     assert de["kpis"]["revenue"] == "2000.00" and de["kpis"]["gross_margin_rate"] == "0.530000"
     assert de["kpis"]["sell_through_revenue"] == "1350.00" and de["at_risk"] is True
     bad = api.post("/api/review/runs", {"period": "2020Q5"}, content_type="application/json")

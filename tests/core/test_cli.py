@@ -82,14 +82,14 @@ def test_token_command_prints_a_working_key(world: World, client) -> None:
     out = StringIO()
     call_command("token", "finance", stdout=out)
     key = out.getvalue().strip()
-    response = client.get("/api/partners/", HTTP_AUTHORIZATION=f"Bearer {key}")
+    response = client.get("/api/partners", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert response.status_code == 200 and response.json()["count"] == 3
     # a read-only one that expires: it reads, refuses writes, and says when it ends
     out = StringIO()
     call_command("token", "director", "--read-only", "--days", "7", stdout=out)
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {out.getvalue().strip()}"}
-    assert client.get("/api/partners/", **bearer).status_code == 200
-    refused = client.post("/api/partners/", {}, content_type="application/json", **bearer)
+    assert client.get("/api/partners", **bearer).status_code == 200
+    refused = client.post("/api/partners", {}, content_type="application/json", **bearer)
     assert refused.status_code == 403
     with pytest.raises(CommandError, match="3650"):
         call_command("token", "director", "--days", "0", stdout=StringIO())

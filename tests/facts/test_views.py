@@ -163,7 +163,7 @@ def test_who_may_import_and_see_batches(world: World) -> None:
         HTTP_AUTHORIZATION=f"Bearer {api_token_create(user=world.users['finance'], name='f')[1]}"
     )
     refused = api.post(
-        "/api/imports/", {"fact": "inventory", "file": SimpleUploadedFile("x.csv", CSV.encode())}
+        "/api/imports", {"fact": "inventory", "file": SimpleUploadedFile("x.csv", CSV.encode())}
     )
     assert refused.status_code == 403
     assert api.post(f"/api/imports/{batch.pk}/revert").status_code in (403, 404)
@@ -182,7 +182,7 @@ def test_api_upload_and_poll(world: World) -> None:
     api = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
     with TestCase.captureOnCommitCallbacks(execute=True):
         response = api.post(
-            "/api/imports/",
+            "/api/imports",
             {
                 "fact": "inventory",
                 "mode": "accept-valid",
@@ -204,7 +204,7 @@ def test_api_upload_and_poll(world: World) -> None:
     )
     assert (
         sales.post(
-            "/api/imports/", {"fact": "inventory", "file": SimpleUploadedFile("x.csv", b"a")}
+            "/api/imports", {"fact": "inventory", "file": SimpleUploadedFile("x.csv", b"a")}
         ).status_code
         == 403
     )
@@ -368,7 +368,7 @@ def test_a_manager_imports_sees_and_reverts_only_inside_its_scope(world: World) 
         assert api_revert.status_code in ((200, 400, 422) if visible else (404,)), batch
         batch.refresh_from_db()
         assert (batch.status == "committed") == (not visible), batch
-    listed = {b["id"] for b in manager.get("/api/imports/").json()["items"]}
+    listed = {b["id"] for b in manager.get("/api/imports").json()["items"]}
     assert listed == {mine.pk, de_batch.pk}
     # and the batch records its checksum with its commit
     assert us_batch.checksum and len(us_batch.checksum) == 64
@@ -444,5 +444,5 @@ def test_a_huge_rejected_cell_is_echoed_cut_and_the_list_carries_no_errors(
     )
     detail = api.get(f"/api/imports/{batch.pk}")
     assert len(detail.content) < 20_000
-    listed = api.get("/api/imports/").json()["items"]
+    listed = api.get("/api/imports").json()["items"]
     assert listed and all("errors" not in item for item in listed)

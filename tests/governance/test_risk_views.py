@@ -131,7 +131,7 @@ def test_the_risk_command_reports_and_refuses_unknown_users(judged: World) -> No
 def test_the_api_records_and_lists_each_side_its_own(judged: World) -> None:
     director = _client(judged.users["director"])
     created = director.post(
-        "/api/complaints/",
+        "/api/complaints",
         {
             "partner": "P-US",
             "source": "customer",
@@ -143,11 +143,11 @@ def test_the_api_records_and_lists_each_side_its_own(judged: World) -> None:
     )
     assert created.status_code == 201, created.content
     assert created.json()["partner"] == "P-US"
-    theirs = _client(judged.users["partner_user"]).get("/api/complaints/").json()
+    theirs = _client(judged.users["partner_user"]).get("/api/complaints").json()
     assert {c["partner"] for c in theirs["items"]} == {"P-DE"}
-    items = director.get("/api/compliance-items/", {"kind": "licence"}).json()["items"]
+    items = director.get("/api/compliance-items", {"kind": "licence"}).json()["items"]
     assert {i["name"]: i["state"] for i in items}["Dealer agreement"] == "expired"
-    profiles = director.get("/api/risk/").json()["items"]
+    profiles = director.get("/api/risk").json()["items"]
     assert profiles[0]["partner"] == "P-DE" and profiles[0]["components"]["credit"] == "20.0"
-    assert _client(judged.users["partner_user"]).get("/api/risk/").json()["count"] == 0
+    assert _client(judged.users["partner_user"]).get("/api/risk").json()["count"] == 0
     assert Complaint.objects.filter(partner=judged.p_us).count() == 1

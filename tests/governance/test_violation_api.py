@@ -29,13 +29,13 @@ def test_the_api_lists_details_and_moves_violations(detected: Any, world: World)
         violation=violation, text="check the ledger", actor=world.users["director"], internal=True
     )
     director, clerk = _api(world.users["director"]), _api(world.users["partner_user"])
-    listed = director.get("/api/violations/", {"type": "cross_region_sale"}).json()
-    assert {(v["partner_code"], v["injured_partner_code"]) for v in listed["items"]} == {
+    listed = director.get("/api/violations", {"type": "cross_region_sale"}).json()
+    assert {(v["partner"], v["injured_partner"]) for v in listed["items"]} == {
         ("P-DE", "P-US"),
         ("P-DE", None),
     }
     mine = clerk.get(f"/api/violations/{violation.pk}").json()
-    assert mine["injured_partner_code"] is None and mine["comments"] == []
+    assert mine["injured_partner"] is None and mine["comments"] == []
     assert mine["evidence"][0]["row"] == 3 and mine["evidence"][0]["region"] == "US"
     refused = clerk.post(
         f"/api/violations/{violation.pk}/dismiss",

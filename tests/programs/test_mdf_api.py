@@ -31,7 +31,7 @@ def _post(client: Client, path: str, body: dict[str, Any] | None = None) -> Any:
 
 def _ask(partner_code: str = "P-DE", budget: str = "4000") -> dict[str, str]:
     return {
-        "partner_code": partner_code,
+        "partner": partner_code,
         "fund": "MDF-2020Q1",
         "activity": "Spring ride",
         "plan": "A test-ride weekend",
@@ -48,16 +48,16 @@ def fund(world: World) -> Fund:
 
 def test_a_partner_asks_the_brand_decides_within_the_fund(world: World, fund: Fund) -> None:
     admin = _client(world, "partner_admin")
-    asked = _post(admin, "/api/mdf-requests/", _ask())
+    asked = _post(admin, "/api/mdf-requests", _ask())
     assert asked.status_code == 201, asked.content
     body = asked.json()
-    assert (body["partner_code"], body["status"], body["budget"]) == (
+    assert (body["partner"], body["status"], body["budget"]) == (
         "P-DE",
         "submitted",
         "4000.00",
     )
     # someone else's partner: it does not exist for this caller, nothing is created
-    assert _post(admin, "/api/mdf-requests/", _ask("P-US")).status_code == 404
+    assert _post(admin, "/api/mdf-requests", _ask("P-US")).status_code == 404
     assert MdfRequest.objects.count() == 1
 
     director = _client(world, "director")
@@ -72,7 +72,7 @@ def test_a_partner_asks_the_brand_decides_within_the_fund(world: World, fund: Fu
         director, f"/api/mdf-requests/{body['id']}/decide", {"approve": True, "amount": "3000"}
     )
     assert decided.status_code == 200 and decided.json()["approved_amount"] == "3000.00"
-    funds = director.get("/api/mdf-funds/").json()["items"]
+    funds = director.get("/api/mdf-funds").json()["items"]
     assert [(f["code"], f["committed"], f["remaining"]) for f in funds] == [
         ("MDF-2020Q1", "3000.00", "2000.00")
     ]
@@ -89,19 +89,19 @@ def test_a_partner_reads_its_own_requests_only(world: World, fund: Fund) -> None
             starts_on=date(2020, 3, 1),
             ends_on=date(2020, 3, 2),
         )
-    mine = _client(world, "partner_user").get("/api/mdf-requests/").json()["items"]
-    assert [r["partner_code"] for r in mine] == ["P-DE"]
+    mine = _client(world, "partner_user").get("/api/mdf-requests").json()["items"]
+    assert [r["partner"] for r in mine] == ["P-DE"]
     theirs = MdfRequest.objects.get(partner=world.p_us)
     assert _client(world, "partner_user").get(f"/api/mdf-requests/{theirs.pk}").status_code == 404
-    everyone = _client(world, "director").get("/api/mdf-requests/").json()["items"]
-    assert sorted(r["partner_code"] for r in everyone) == ["P-DE", "P-US"]
+    everyone = _client(world, "director").get("/api/mdf-requests").json()["items"]
+    assert sorted(r["partner"] for r in everyone) == ["P-DE", "P-US"]
 
 
 def test_an_expense_claim_is_submitted_approved_and_paid(world: World) -> None:
     sales = _client(world, "sales")
     made = _post(
         sales,
-        "/api/expense-claims/",
+        "/api/expense-claims",
         {"category": "travel", "spent_on": "2020-03-01", "amount": "80.50", "description": "Train"},
     )
     assert made.status_code == 201, made.content
@@ -120,4 +120,4 @@ def test_an_expense_claim_is_submitted_approved_and_paid(world: World) -> None:
     paid = _post(_client(world, "finance"), f"/api/expense-claims/{claim_id}/pay")
     assert paid.status_code == 200 and paid.json()["status"] == "paid" and paid.json()["paid_at"]
     # a partner's staff never see the brand's expenses
-    assert _client(world, "partner_admin").get("/api/expense-claims/").json()["items"] == []
+    assert _client(world, "partner_admin").get("/api/expense-claims").json()["items"] == []

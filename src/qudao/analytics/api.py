@@ -77,7 +77,7 @@ class RunIn(Schema):
 
 
 class ScorecardOut(Schema):
-    partner_code: str
+    partner: str  # its code, as everywhere in the API
     period: str
     run_id: int
     channel_model: str | None
@@ -89,7 +89,7 @@ class ScorecardOut(Schema):
     kpis: dict[str, Decimal | int | None]
 
     @staticmethod
-    def resolve_partner_code(card: Any) -> str:
+    def resolve_partner(card: Any) -> str:
         return str(card.partner.code)
 
     @staticmethod

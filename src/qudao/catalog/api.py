@@ -70,7 +70,7 @@ class ProductFilters(Schema):
     is_active: bool | None = None
 
 
-@router.get("/products/", response=list[ProductOut])
+@router.get("/products", response=list[ProductOut])
 @paginate(Pagination)
 def list_products(request: HttpRequest, filters: Query[ProductFilters]) -> Any:
     return filtered(
@@ -86,7 +86,7 @@ def get_product(request: HttpRequest, product_id: int) -> Any:
     return get_object_or_404(selectors.product_list(user=request.user), pk=product_id)
 
 
-@router.post("/products/", response={201: ProductOut})
+@router.post("/products", response={201: ProductOut})
 def create_product(request: HttpRequest, payload: ProductIn) -> Any:
     if not can_change(request.user, Product):
         raise HttpError(403, "You may not create products.")
@@ -166,7 +166,7 @@ class PriceFilters(Schema):
 _PRICE_REFS = {"product": Product, "channel_model": ChannelModel, "grade": Grade, "region": Region}
 
 
-@router.get("/prices/", response=list[PriceOut])
+@router.get("/prices", response=list[PriceOut])
 @paginate(Pagination)
 def list_prices(request: HttpRequest, filters: Query[PriceFilters]) -> Any:
     return filtered(
@@ -182,7 +182,7 @@ def get_price(request: HttpRequest, entry_id: int) -> Any:
     return get_object_or_404(selectors.price_list(user=request.user), pk=entry_id)
 
 
-@router.post("/prices/", response={201: PriceOut})
+@router.post("/prices", response={201: PriceOut})
 def create_price(request: HttpRequest, payload: PriceIn) -> Any:
     if not can_change(request.user, PriceListEntry):
         raise HttpError(403, "You may not change the price list.")

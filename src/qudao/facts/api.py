@@ -66,7 +66,7 @@ class BatchFilters(Schema):
     status: BatchStatus | None = None
 
 
-@router.get("/", response=list[BatchSummaryOut])
+@router.get("", response=list[BatchSummaryOut])
 @paginate(Pagination)
 def list_batches(request: HttpRequest, filters: Query[BatchFilters]) -> Any:
     return filtered(BatchFilterSet, filters.dict(), selectors.batch_list(user=request.user))
@@ -79,7 +79,7 @@ def get_batch(request: HttpRequest, batch_id: int) -> Any:
     return get_object_or_404(selectors.batch_list(user=request.user), pk=batch_id)
 
 
-@router.post("/", response={202: BatchOut})
+@router.post("", response={202: BatchOut})
 def upload_batch(
     request: HttpRequest,
     fact: Form[str],

@@ -60,9 +60,9 @@ EVIDENCE_LIMIT = 1000
 class ViolationOut(Schema):
     id: int
     type: str
-    partner_code: str
+    partner: str
     # empty for the offender's own users: who was injured is the brand's to know
-    injured_partner_code: str | None
+    injured_partner: str | None
     period: str
     quantity: Decimal
     value: Decimal | None
@@ -155,8 +155,8 @@ def _out(violation: Violation, user: Any) -> dict[str, Any]:
     return {
         "id": violation.pk,
         "type": violation.type,
-        "partner_code": violation.partner.code,
-        "injured_partner_code": injured.code if injured and brand else None,
+        "partner": violation.partner.code,
+        "injured_partner": injured.code if injured and brand else None,
         "period": violation.period,
         "quantity": violation.quantity,
         "value": violation.value,
@@ -220,7 +220,7 @@ def _detail(violation: Violation, user: Any) -> dict[str, Any]:
     }
 
 
-@router.get("/", response=list[ViolationOut])
+@router.get("", response=list[ViolationOut])
 @paginate(Pagination)
 def list_violations(request: HttpRequest, filters: Query[ViolationFilters]) -> Any:
     """The violations the caller may see (a partner: those against its own company)."""
@@ -414,7 +414,7 @@ def _partner_seen(request: HttpRequest, code: str) -> Partner:
     return get_object_or_404(Partner.objects.restrict(request.user), code=code)
 
 
-@complaints_router.get("/", response=list[ComplaintOut])
+@complaints_router.get("", response=list[ComplaintOut])
 @paginate(Pagination)
 def list_complaints(request: HttpRequest, filters: Query[ComplaintFilters]) -> Any:
     """Complaints the caller may see (a partner: those about its own company)."""
@@ -426,7 +426,7 @@ def get_complaint(request: HttpRequest, complaint_id: int) -> Any:
     return get_object_or_404(selectors.complaint_list(user=request.user), pk=complaint_id)
 
 
-@complaints_router.post("/", response={201: ComplaintOut})
+@complaints_router.post("", response={201: ComplaintOut})
 def create_complaint(request: HttpRequest, payload: ComplaintIn) -> Any:
     data = payload.dict()
     partner = _partner_seen(request, data.pop("partner"))
@@ -443,7 +443,7 @@ def update_complaint(request: HttpRequest, complaint_id: int, payload: Complaint
     )
 
 
-@compliance_router.get("/", response=list[ComplianceItemOut])
+@compliance_router.get("", response=list[ComplianceItemOut])
 @paginate(Pagination)
 def list_compliance_items(request: HttpRequest, filters: Query[ComplianceFilters]) -> Any:
     """Licences and agreements the caller may see (a partner: its own)."""
@@ -456,7 +456,7 @@ def get_compliance_item(request: HttpRequest, item_id: int) -> Any:
     return get_object_or_404(selectors.compliance_item_list(user=request.user), pk=item_id)
 
 
-@compliance_router.post("/", response={201: ComplianceItemOut})
+@compliance_router.post("", response={201: ComplianceItemOut})
 def create_compliance_item(request: HttpRequest, payload: ComplianceItemIn) -> Any:
     data = payload.dict()
     partner = _partner_seen(request, data.pop("partner"))
@@ -473,7 +473,7 @@ def update_compliance_item(request: HttpRequest, item_id: int, payload: Complian
     )
 
 
-@risk_router.get("/", response=list[RiskProfileOut])
+@risk_router.get("", response=list[RiskProfileOut])
 @paginate(Pagination)
 def list_risk_profiles(request: HttpRequest, filters: Query[RiskFilters]) -> Any:
     """Each partner's risk profile, highest score first (the brand's internal view: the

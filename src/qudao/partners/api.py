@@ -110,7 +110,7 @@ def _resolve(data: dict[str, Any], user: Any) -> dict[str, Any]:
     return data
 
 
-@router.get("/", response=list[PartnerOut])
+@router.get("", response=list[PartnerOut])
 @paginate(Pagination)
 def list_partners(request: HttpRequest, filters: Query[PartnerFilters]) -> Any:
     return filtered(
@@ -126,7 +126,7 @@ def get_partner(request: HttpRequest, partner_id: int) -> Any:
     return get_object_or_404(selectors.partner_list(user=request.user), pk=partner_id)
 
 
-@router.post("/", response={201: PartnerOut})
+@router.post("", response={201: PartnerOut})
 def create_partner(request: HttpRequest, payload: PartnerIn) -> Any:
     if not can_change(request.user, Partner):
         raise HttpError(403, "You may not create partners.")
@@ -177,7 +177,7 @@ class TargetFilters(Schema):
     period: str | None = None
 
 
-@router.get("/targets/", response=list[TargetOut])
+@router.get("/targets", response=list[TargetOut])
 @paginate(Pagination)
 def list_targets(request: HttpRequest, filters: Query[TargetFilters]) -> Any:
     return filtered(TargetFilterSet, filters.dict(), selectors.target_list(user=request.user))
@@ -188,7 +188,7 @@ def get_target(request: HttpRequest, target_id: int) -> Any:
     return get_object_or_404(selectors.target_list(user=request.user), pk=target_id)
 
 
-@router.post("/targets/", response={201: TargetOut})
+@router.post("/targets", response={201: TargetOut})
 def create_target(request: HttpRequest, payload: TargetIn) -> Any:
     data = payload.dict()
     # The partner as the user sees it; whether they may set its targets is the service's rule.

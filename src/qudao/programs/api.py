@@ -95,7 +95,7 @@ class StatementLineOut(Schema):
 
 class StatementOut(Schema):
     id: int
-    partner_code: str
+    partner: str
     period: str
     settlement_id: int
     status: str
@@ -108,7 +108,7 @@ class StatementOut(Schema):
     approved_at: datetime | None
 
     @staticmethod
-    def resolve_partner_code(statement: Statement) -> str:
+    def resolve_partner(statement: Statement) -> str:
         return statement.partner.code
 
     @staticmethod
@@ -144,14 +144,14 @@ class SettlementOut(Schema):
     row_counts: dict[str, Any]
 
 
-@programs_router.get("/", response=list[ProgramVersionOut])
+@programs_router.get("", response=list[ProgramVersionOut])
 @paginate(Pagination)
 def list_program_versions(request: HttpRequest) -> Any:
     """Every version of every rebate program (the brand's staff; partners see none)."""
     return ProgramVersion.objects.restrict(request.user).select_related("program")
 
 
-@statements_router.get("/", response=list[StatementOut])
+@statements_router.get("", response=list[StatementOut])
 @paginate(Pagination)
 def list_statements(request: HttpRequest, filters: Query[StatementFilters]) -> Any:
     """Rebate statements the caller may see (a partner: its own, once approved)."""
@@ -171,7 +171,7 @@ def approve_statement(request: HttpRequest, statement_id: int) -> Any:
     return statement_approve(statement=statement, actor=request.user)
 
 
-@settlements_router.post("/", response={201: SettlementOut})
+@settlements_router.post("", response={201: SettlementOut})
 def settle(request: HttpRequest, payload: SettleIn) -> Any:
     """Settle every program in effect for ``period`` (drafts unless ``approve``)."""
     try:
@@ -219,7 +219,7 @@ class MdfClaimOut(Schema):
 class MdfRequestOut(Schema):
     id: int
     fund: str
-    partner_code: str
+    partner: str
     activity: str
     plan: str
     budget: Decimal
@@ -236,7 +236,7 @@ class MdfRequestOut(Schema):
         return request.fund.code
 
     @staticmethod
-    def resolve_partner_code(request: MdfRequest) -> str:
+    def resolve_partner(request: MdfRequest) -> str:
         return request.partner.code
 
     @staticmethod
@@ -245,7 +245,7 @@ class MdfRequestOut(Schema):
 
 
 class MdfRequestIn(Schema):
-    partner_code: str
+    partner: str
     fund: str
     activity: str
     plan: str
@@ -268,7 +268,7 @@ class MdfFilters(Schema):
 class ExpenseClaimOut(Schema):
     id: int
     claimant: str
-    partner_code: str | None
+    partner: str | None
     category: str
     spent_on: date
     amount: Decimal
@@ -283,7 +283,7 @@ class ExpenseClaimOut(Schema):
         return claim.claimant.get_username()
 
     @staticmethod
-    def resolve_partner_code(claim: ExpenseClaim) -> str | None:
+    def resolve_partner(claim: ExpenseClaim) -> str | None:
         return claim.partner.code if claim.partner else None
 
 
@@ -292,7 +292,7 @@ class ExpenseClaimIn(Schema):
     spent_on: date
     amount: Decimal
     description: str
-    partner_code: str | None = None
+    partner: str | None = None
 
 
 class ExpenseFilters(Schema):
@@ -321,7 +321,7 @@ def _claim_of(mdf: MdfRequest) -> MdfClaim:
     return claim
 
 
-@funds_router.get("/", response=list[FundOut])
+@funds_router.get("", response=list[FundOut])
 @paginate(Pagination)
 def list_funds(request: HttpRequest, q: str | None = None) -> Any:
     """Marketing funds with what is committed, paid and left (partners: none)."""
@@ -329,7 +329,7 @@ def list_funds(request: HttpRequest, q: str | None = None) -> Any:
     return filtered(FundFilterSet, {"q": q}, funds.order_by("-period_start", "code"))
 
 
-@mdf_router.get("/", response=list[MdfRequestOut])
+@mdf_router.get("", response=list[MdfRequestOut])
 @paginate(Pagination)
 def list_mdf_requests(request: HttpRequest, filters: Query[MdfFilters]) -> Any:
     """MDF requests the caller may see (a partner: its own)."""
@@ -342,12 +342,12 @@ def get_mdf_request(request: HttpRequest, request_id: int) -> Any:
     return _mdf_request(request, request_id)
 
 
-@mdf_router.post("/", response={201: MdfRequestOut})
+@mdf_router.post("", response={201: MdfRequestOut})
 def submit_mdf_request(request: HttpRequest, payload: MdfRequestIn) -> Any:
     """A partner (or the brand for it) asks for money from a fund for an activity."""
-    partner = _seen(Partner.objects.restrict(request.user), payload.partner_code)
+    partner = _seen(Partner.objects.restrict(request.user), payload.partner)
     fund = _seen(selectors.fund_list(user=request.user), payload.fund)
-    data = payload.dict(exclude={"partner_code", "fund"})
+    data = payload.dict(exclude={"partner", "fund"})
     created = mdf_request_submit(partner=partner, fund=fund, actor=request.user, **data)
     return Status(201, _mdf_request(request, created.pk))  # as stored: money to the cent
 
@@ -384,7 +384,7 @@ def pay_mdf_claim(request: HttpRequest, request_id: int) -> Any:
     return _mdf_request(request, request_id)
 
 
-@expenses_router.get("/", response=list[ExpenseClaimOut])
+@expenses_router.get("", response=list[ExpenseClaimOut])
 @paginate(Pagination)
 def list_expense_claims(request: HttpRequest, filters: Query[ExpenseFilters]) -> Any:
     """Expense claims the caller may see (the brand's staff; partners: none)."""
@@ -397,15 +397,13 @@ def get_expense_claim(request: HttpRequest, claim_id: int) -> Any:
     return get_object_or_404(selectors.expense_claim_list(user=request.user), pk=claim_id)
 
 
-@expenses_router.post("/", response={201: ExpenseClaimOut})
+@expenses_router.post("", response={201: ExpenseClaimOut})
 def submit_expense_claim(request: HttpRequest, payload: ExpenseClaimIn) -> Any:
     """A staff member claims an expense (the receipt is attached on the claim's page)."""
     partner = (
-        _seen(Partner.objects.restrict(request.user), payload.partner_code)
-        if payload.partner_code
-        else None
+        _seen(Partner.objects.restrict(request.user), payload.partner) if payload.partner else None
     )
-    data = payload.dict(exclude={"partner_code"})
+    data = payload.dict(exclude={"partner"})
     created = expense_claim_submit(partner=partner, actor=request.user, **data)
     created.refresh_from_db()  # as stored: money to the cent
     return Status(201, created)

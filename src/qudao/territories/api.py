@@ -53,10 +53,10 @@ class RegionPatch(Schema):
 class RegionFilters(Schema):
     q: str | None = None
     kind: RegionKind | None = None
-    depth: int | None = None
+    level: int | None = None
 
 
-@router.get("/", response=list[RegionOut])
+@router.get("", response=list[RegionOut])
 @paginate(Pagination)
 def list_regions(request: HttpRequest, filters: Query[RegionFilters]) -> Any:
     return filtered(RegionFilterSet, filters.dict(), selectors.region_list(user=request.user))
@@ -67,7 +67,7 @@ def get_region(request: HttpRequest, region_id: int) -> Any:
     return get_object_or_404(selectors.region_list(user=request.user), pk=region_id)
 
 
-@router.post("/", response={201: RegionOut})
+@router.post("", response={201: RegionOut})
 def create_region(request: HttpRequest, payload: RegionIn) -> Any:
     if not can_change(request.user, Region):
         raise HttpError(403, "You may not create regions.")

@@ -10,11 +10,11 @@ from qudao.territories.models import Region, Segment
 
 class RegionFilterSet(SearchFilterSet):
     kind = django_filters.ChoiceFilter(choices=RegionKind.choices, label=_("Kind"))
-    depth = LevelFilter(label=_("Level"))
+    level = LevelFilter(field_name="depth", label=_("Level"))
 
     class Meta:
         model = Region
-        fields = ["q", "kind", "depth"]
+        fields = ["q", "kind", "level"]
 
 
 class SegmentFilterSet(SearchFilterSet):
