@@ -18,9 +18,13 @@ from qudao.core.charts import sparkline
 from qudao.core.permissions import is_partner_user
 from qudao.facts.choices import BatchStatus
 from qudao.facts.selectors import batch_list
+from qudao.governance.models import RiskFlag
 from qudao.partners.choices import PartnerStatus
 from qudao.partners.models import Partner, Target
 from qudao.programs.selectors import settlement_list
+
+# The rules that say a partner's sell-through (流向) report is due: missing or late.
+REPORTING_RULES = ("missing_sell_through", "late_sell_through")
 
 
 def home_summary(user: Any) -> dict[str, Any]:
@@ -91,6 +95,14 @@ def cockpit(user: Any) -> dict[str, Any] | None:
         "risers": figures["risers"],
         "fallers": figures["fallers"],
         "imports": list(batches.order_by("-created_at")[:5]),
+        # sell-through owed for the period and missing or late (the rules' flags; partners'
+        # own users see none: the flags are the brand's)
+        "reports_due": RiskFlag.objects.restrict(user)
+        .standing()
+        .filter(period=period, rule__in=REPORTING_RULES)
+        .values("partner")
+        .distinct()
+        .count(),
         "imports_failed": batches.filter(
             status__in=[BatchStatus.FAILED, BatchStatus.REJECTED], created_at__gte=recent
         ).count(),

@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from qudao.core.permissions import is_partner_user
 from qudao.dashboard import cockpit, home_summary
 
 
@@ -14,5 +15,9 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/home.html",
-        {"summary": home_summary(request.user), "cockpit": cockpit(request.user)},
+        {
+            "summary": home_summary(request.user),
+            "cockpit": cockpit(request.user),
+            "partner_view": is_partner_user(request.user),
+        },
     )

@@ -101,3 +101,21 @@ def test_the_preview_in_the_browser_saves_nothing(reviewed: World) -> None:  # n
     manager = Client()
     manager.force_login(reviewed.users["manager"])
     assert manager.post(url, {"p__below": "10", "p__periods": "2"}).status_code == 403
+
+
+def _reports_due(page: str) -> str | None:
+    import re
+
+    found = re.search(r'data-metric="reports_due".*?class="card-value">(\d+)<', page, re.S)
+    return found.group(1) if found else None
+
+
+def test_the_home_page_counts_the_sell_through_reports_due(reviewed: World) -> None:  # noqa: F811
+    # P-US owes its sell-through for 2020Q1 and sent none (missing_sell_through)
+    seen = {}
+    for role in ("director", "manager", "partner_admin"):
+        client = Client()
+        client.force_login(reviewed.users[role])
+        seen[role] = _reports_due(client.get("/").content.decode())
+    # the manager (Europe) does not see P-US; partners never see the brand's flags
+    assert seen == {"director": "1", "manager": "0", "partner_admin": None}

@@ -10,7 +10,6 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 
 from qudao.analytics.contributions import scorecard_columns
 from qudao.analytics.kpis import KPIS, Direction, typed_value
-from qudao.analytics.metrics import grade_scores
 from qudao.analytics.models import (
     GradeProposal,
     GradingModel,
@@ -364,6 +363,7 @@ def grading_preview(
         }
     )
     from qudao.analytics.engine import Backend  # the engine's steps read these selectors
+    from qudao.analytics.metrics import grade_scores  # Ibis loads with the first preview
 
     lower = {k.id for k in KPIS if k.direction == Direction.LOWER}
     runner = Backend()
