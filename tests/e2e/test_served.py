@@ -697,3 +697,77 @@ def test_a_rules_parameter_is_previewed_then_saved_through_its_form(  # type: ig
     page.click("form#rule-form button[type=submit].primary")
     page.wait_for_url(f"{served.url}/risk/rules/")
     assert "80 %" in page.inner_text("tr[data-rule=target_missed]")
+
+
+def _served_data_words(served: Served) -> set[str]:
+    """Latin words the demo's own data holds (names, codes, user names): shown as they are."""
+    import re
+
+    from tests.test_route_matrix import _LATIN_WORD
+
+    words: set[str] = set()
+    with sqlite3.connect(served.home / "qudao.sqlite3", timeout=30) as db:
+        tables = [
+            name
+            for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if not name.startswith(("django_", "auth_", "sqlite_"))
+        ]
+        for table in tables:
+            columns = [
+                row[1]
+                for row in db.execute(f'PRAGMA table_info("{table}")')
+                if "char" in row[2].lower() or "text" in row[2].lower()
+            ]
+            if not columns:
+                continue
+            listed = ", ".join(f'"{c}"' for c in columns)
+            for row in db.execute(f'SELECT {listed} FROM "{table}" LIMIT 5000'):  # noqa: S608
+                for value in row:
+                    words.update(re.findall(_LATIN_WORD, str(value or "")))
+    return words
+
+
+def test_no_english_is_left_on_the_chinese_pages(  # type: ignore[no-untyped-def]
+    browser, served: Served
+) -> None:
+    """In a real browser, in Chinese: every page of the navigation and the first record
+    each list links to — the text a person sees (not code samples, not text recorded in
+    another language) holds no Latin word outside the allow-list and the data's own."""
+    import re
+
+    from tests.test_route_matrix import _LATIN_WORD, LATIN_ALLOWED
+
+    allowed = LATIN_ALLOWED | _served_data_words(served)
+    context, page = _login(browser, served, "director", "zh-CN")
+    try:
+        page.goto(f"{served.url}/")
+        nav = page.eval_on_selector_all(".sidebar nav a[href]", "links => links.map(a => a.href)")
+        pages = ["/", *(href.removeprefix(served.url) for href in nav)]
+        details = []
+        for path in pages[1:]:
+            page.goto(served.url + path)
+            first = page.query_selector("table.data tbody tr td a[href^='/']")
+            if first is not None:
+                details.append(first.get_attribute("href"))
+        stray: dict[str, list[str]] = {}
+        for path in dict.fromkeys([*pages, *details]):
+            page.goto(served.url + path)
+            text = page.evaluate(
+                """() => {
+                    // every text node apart, so that neighbours never run together
+                    const main = document.querySelector('main').cloneNode(true);
+                    const hidden = 'code, pre, textarea, script, style, noscript, [lang^="en"]';
+                    main.querySelectorAll(hidden).forEach(e => e.remove());
+                    const walker = document.createTreeWalker(main, NodeFilter.SHOW_TEXT);
+                    const parts = [];
+                    while (walker.nextNode()) parts.push(walker.currentNode.nodeValue);
+                    return parts.join(' ');
+                }"""
+            )
+            words = sorted({w for w in re.findall(_LATIN_WORD, text) if w not in allowed})
+            if words:
+                stray[path] = words
+        assert len(pages) >= 25 and len(details) >= 10
+        assert stray == {}
+    finally:
+        context.close()
