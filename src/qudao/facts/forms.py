@@ -31,15 +31,13 @@ class SavedMappingChoiceField(forms.ModelChoiceField):
         return f"{obj.name} · {obj.get_fact_display()} · {source}"
 
 
-class UploadForm(forms.Form):
-    fact = forms.ChoiceField(label=_("What the file holds"), choices=FACT_CHOICES)
-    file = forms.FileField(
-        label=_("File"),
-        help_text=_(
-            "CSV (UTF-8, GBK, Big5 or Excel’s Unicode text), Excel (.xlsx or .xls) or Parquet. "
-            "Any size: it is read in chunks."
-        ),
-    )
+class MappedUploadForm(forms.Form):
+    """What every upload asks besides its file: a saved mapping (only the uploader's own
+    and shared ones, for the kind chosen in ``kind_field``), or a mapping typed in, and a
+    name to keep it under."""
+
+    kind_field = "fact"
+
     saved_mapping = SavedMappingChoiceField(
         label=_("Saved mapping"),
         queryset=SavedMapping.objects.none(),
@@ -53,6 +51,44 @@ class UploadForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Which column feeds which field; see the import mapping guide."),
     )
+    save_as = forms.CharField(
+        label=_("Save the mapping as"),
+        required=False,
+        max_length=100,
+        help_text=_("Give it a name to reuse it for the next file from this source."),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        kinds = [name for name, _label in self.fields[self.kind_field].choices]  # type: ignore[attr-defined]
+        queryset = SavedMapping.objects.restrict(user).filter(fact__in=kinds)
+        self.fields["saved_mapping"].queryset = queryset.select_related("partner")  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        saved, kind = data.get("saved_mapping"), data.get(self.kind_field)
+        if saved is not None and kind and saved.fact != kind:
+            self.add_error(
+                "saved_mapping",
+                _("“%(name)s” maps %(mapped)s files, not %(fact)s.")
+                % {"name": saved.name, "mapped": saved.fact, "fact": kind},
+            )
+        return data
+
+    def mapping_toml(self) -> str:
+        saved = self.cleaned_data.get("saved_mapping")
+        return saved.toml if saved else self.cleaned_data.get("mapping", "")
+
+
+class UploadForm(MappedUploadForm):
+    fact = forms.ChoiceField(label=_("What the file holds"), choices=FACT_CHOICES)
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_(
+            "CSV (UTF-8, GBK, Big5 or Excel’s Unicode text), Excel (.xlsx or .xls) or Parquet. "
+            "Any size: it is read in chunks."
+        ),
+    )
     replace_period = forms.CharField(
         label=_("Replaces a period"),
         required=False,
@@ -62,34 +98,12 @@ class UploadForm(forms.Form):
             "partners in that period stop counting once this file is committed."
         ),
     )
-    save_as = forms.CharField(
-        label=_("Save the mapping as"),
-        required=False,
-        max_length=100,
-        help_text=_("Give it a name to reuse it for the next file from this source."),
-    )
     mode = forms.ChoiceField(
         label=_("If some rows are wrong"),
         choices=ImportMode.choices,
         initial=ImportMode.ALL_OR_NOTHING,
         widget=forms.RadioSelect,
     )
-
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        queryset = SavedMapping.objects.restrict(user).select_related("partner")
-        self.fields["saved_mapping"].queryset = queryset  # type: ignore[attr-defined]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        saved, fact = data.get("saved_mapping"), data.get("fact")
-        if saved is not None and fact and saved.fact != fact:
-            self.add_error(
-                "saved_mapping",
-                _("“%(name)s” maps %(mapped)s files, not %(fact)s.")
-                % {"name": saved.name, "mapped": saved.fact, "fact": fact},
-            )
-        return data
 
     def clean_file(self) -> Any:
         uploaded = self.cleaned_data["file"]
@@ -107,13 +121,11 @@ class UploadForm(forms.Form):
             raise forms.ValidationError(str(exc)) from exc
         return period.start, period.end
 
-    def mapping_toml(self) -> str:
-        saved = self.cleaned_data.get("saved_mapping")
-        return saved.toml if saved else self.cleaned_data.get("mapping", "")
 
-
-class MasterImportForm(forms.Form):
+class MasterImportForm(MappedUploadForm):
     """Upload a master-data file: what it holds, the file, and how its columns map."""
+
+    kind_field = "target"
 
     target = forms.ChoiceField(label=_("What the file holds"), choices=master_target_choices)
     file = forms.FileField(
@@ -122,42 +134,6 @@ class MasterImportForm(forms.Form):
             "CSV (UTF-8, GBK, Big5 or Excel’s Unicode text) or Excel (.xlsx or .xls), up to 20 MB."
         ),
     )
-    saved_mapping = SavedMappingChoiceField(
-        label=_("Saved mapping"),
-        queryset=SavedMapping.objects.none(),
-        widget=SavedMappingSelect,
-        required=False,
-        empty_label=_("None: the file uses the canonical column names"),
-    )
-    mapping = forms.CharField(
-        label=_("Or a mapping (TOML)"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("Which column feeds which field; see the import mapping guide."),
-    )
-    save_as = forms.CharField(
-        label=_("Save the mapping as"),
-        required=False,
-        max_length=100,
-        help_text=_("Give it a name to reuse it for the next file from this source."),
-    )
-
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        targets = [name for name, _label in master_target_choices()]
-        queryset = SavedMapping.objects.restrict(user).filter(fact__in=targets)
-        self.fields["saved_mapping"].queryset = queryset.select_related("partner")  # type: ignore[attr-defined]
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        saved, target = data.get("saved_mapping"), data.get("target")
-        if saved is not None and target and saved.fact != target:
-            self.add_error(
-                "saved_mapping",
-                _("“%(name)s” maps %(mapped)s files, not %(fact)s.")
-                % {"name": saved.name, "mapped": saved.fact, "fact": target},
-            )
-        return data
 
     def clean_file(self) -> Any:
         uploaded = self.cleaned_data["file"]
@@ -169,10 +145,6 @@ class MasterImportForm(forms.Form):
                 % {"size": f"{uploaded.size / 1e6:.1f}"}
             )
         return uploaded
-
-    def mapping_toml(self) -> str:
-        saved = self.cleaned_data.get("saved_mapping")
-        return saved.toml if saved else self.cleaned_data.get("mapping", "")
 
 
 class SavedMappingForm(ScopedModelForm):

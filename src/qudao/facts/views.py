@@ -19,7 +19,7 @@ from qudao.core.views import ObjectEditView, ObjectListView
 from qudao.facts import selectors
 from qudao.facts.choices import BatchStatus, MasterImportStatus
 from qudao.facts.filtersets import BatchFilterSet, MasterImportFilterSet, SavedMappingFilterSet
-from qudao.facts.forms import MasterImportForm, SavedMappingForm, UploadForm
+from qudao.facts.forms import MappedUploadForm, MasterImportForm, SavedMappingForm, UploadForm
 from qudao.facts.mappings import (
     column_guesses,
     mapping_from_matches,
@@ -66,15 +66,8 @@ def upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         fact = form.cleaned_data["fact"]
-        toml = form.mapping_toml()
-        matches = _column_matches(request)
-        if not toml.strip() and matches:  # columns matched in the browser
-            toml = mapping_from_matches(fact=fact, matches=matches)
         try:
-            if form.cleaned_data["save_as"] and toml.strip():
-                saved_mapping_save(
-                    name=form.cleaned_data["save_as"], fact=fact, toml=toml, actor=request.user
-                )
+            toml = _chosen_mapping(request, form, fact)
             batch = upload_enqueue(
                 fact=fact,
                 uploaded=form.cleaned_data["file"],
@@ -222,15 +215,8 @@ def master_import_new(request: HttpRequest) -> HttpResponse:
     form = MasterImportForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         target = form.cleaned_data["target"]
-        toml = form.mapping_toml()
-        matches = _column_matches(request)
-        if not toml.strip() and matches:
-            toml = mapping_from_matches(fact=target, matches=matches)
         try:
-            if form.cleaned_data["save_as"] and toml.strip():
-                saved_mapping_save(
-                    name=form.cleaned_data["save_as"], fact=target, toml=toml, actor=request.user
-                )
+            toml = _chosen_mapping(request, form, target)
             record = master_import_check(
                 target=target,
                 uploaded=form.cleaned_data["file"],
@@ -250,13 +236,23 @@ def master_import_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _column_matches(request: HttpRequest) -> dict[str, str]:
-    """The column matcher's choices: ``col_<field>`` = the file's header."""
-    return {
+def _chosen_mapping(request: HttpRequest, form: MappedUploadForm, kind: str) -> str:
+    """The mapping an upload uses — saved, typed, or built in the column matcher
+    (``col_<field>`` = the file's header) — kept under a name when one was given.
+    Raises MappingError for one that does not fit ``kind``."""
+    toml = form.mapping_toml()
+    matches = {
         key[4:]: str(request.POST.get(key, ""))
         for key in request.POST
         if key.startswith("col_") and request.POST.get(key)
     }
+    if not toml.strip() and matches:
+        toml = mapping_from_matches(fact=kind, matches=matches)
+    if form.cleaned_data["save_as"] and toml.strip():
+        saved_mapping_save(
+            name=form.cleaned_data["save_as"], fact=kind, toml=toml, actor=request.user
+        )
+    return toml
 
 
 @login_required
