@@ -64,8 +64,9 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 @pytest.fixture
 def client(generated: Any, world: World) -> Iterator[Any]:
     _token, key = api_token_create(user=world.users["director"], name="generated client")
-    # A finished request would close the test's connection (and its transaction) otherwise,
-    # as Django's own test client also prevents.
+    # A request starting or finishing would close the test's connection (and its
+    # transaction) otherwise — on PostgreSQL; Django's own test client prevents it the same way.
+    signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     transport = httpx.WSGITransport(app=get_wsgi_application())
     api = generated.AuthenticatedClient(base_url="http://testserver", token=key)
@@ -79,6 +80,7 @@ def client(generated: Any, world: World) -> Iterator[Any]:
     try:
         yield api
     finally:
+        signals.request_started.connect(close_old_connections)
         signals.request_finished.connect(close_old_connections)
 
 
