@@ -9,7 +9,9 @@ import shutil
 import signal
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -552,15 +554,22 @@ def saved_mapping_save(*, name: str, fact: str, toml: str, actor: Any | None = N
     return mapping
 
 
-def file_preview(*, fact: str, uploaded: Any, rows: int = 5) -> tuple[list[str], list[list[str]]]:
-    """The headers and first rows of an uploaded file, read as the import would read it."""
-    schema = fact_schema(fact)
-    suffix = Path(uploaded.name).suffix.lower()
-    with tempfile.NamedTemporaryFile(suffix=suffix) as temp:
+@contextmanager
+def _uploaded_copy(uploaded: Any) -> Iterator[Path]:
+    """An uploaded file as a temporary file of the same type, for a reader that wants a
+    path (a preview); gone afterwards."""
+    with tempfile.NamedTemporaryFile(suffix=Path(uploaded.name).suffix.lower()) as temp:
         for block in uploaded.chunks():
             temp.write(block)
         temp.flush()
-        source = open_source(Path(temp.name), Mapping.identity(fact, schema.field_names))
+        yield Path(temp.name)
+
+
+def file_preview(*, fact: str, uploaded: Any, rows: int = 5) -> tuple[list[str], list[list[str]]]:
+    """The headers and first rows of an uploaded file, read as the import would read it."""
+    schema = fact_schema(fact)
+    with _uploaded_copy(uploaded) as path:
+        source = open_source(path, Mapping.identity(fact, schema.field_names))
         first = next(iter(source.chunks), None)
         body = (
             []
@@ -760,12 +769,8 @@ def master_file_preview(
     """The headers and first rows of an uploaded master-data file, read as the import
     reads it (encoding, sheet)."""
     master_target(target)
-    suffix = Path(uploaded.name).suffix.lower()
-    with tempfile.NamedTemporaryFile(suffix=suffix) as temp:
-        for block in uploaded.chunks():
-            temp.write(block)
-        temp.flush()
-        table = open_table(Path(temp.name))
+    with _uploaded_copy(uploaded) as path:
+        table = open_table(path)
         body = []
         for _row, cells in table.rows:
             body.append(["" if cells.get(h) is None else str(cells.get(h)) for h in table.headers])

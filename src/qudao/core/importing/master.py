@@ -25,6 +25,7 @@ from qudao.core.importing.errors import MappingError, RowError, SourceError, wri
 from qudao.core.importing.fields import Parser, as_date
 from qudao.core.importing.mapping import Mapping, check_mapping_fields
 from qudao.core.importing.sources import open_table
+from qudao.core.importing.upsert import key_lookup
 from qudao.core.permissions import ensure_may_change
 from qudao.core.services import model_delete
 
@@ -309,11 +310,7 @@ def run_master_import(
 
 def _existing(target: MasterTarget, data: dict[str, Any]) -> dict[str, str] | None:
     """The record a row will update, as its export row before the change (None: new)."""
-    lookup = {}
-    for name in target.key:
-        attname = name + "_id" if name + "_id" in data else name
-        lookup[attname] = data.get(attname)
-    existing = target.model._default_manager.filter(**lookup).first()
+    existing = target.model._default_manager.filter(**key_lookup(target.key, data)).first()
     return None if existing is None else plain_row(target.export_row(existing))
 
 

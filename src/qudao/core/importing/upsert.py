@@ -13,6 +13,16 @@ def differs(instance: models.Model, data: dict[str, Any]) -> bool:
     return any(getattr(instance, name) != value for name, value in data.items())
 
 
+def key_lookup(key: tuple[str, ...], data: dict[str, Any]) -> dict[str, Any]:
+    """The filter that finds a row's record by its natural ``key`` (a reference by its
+    ``_id`` where the row resolved one)."""
+    lookup = {}
+    for name in key:
+        attname = name + "_id" if name + "_id" in data else name
+        lookup[attname] = data.get(attname)
+    return lookup
+
+
 def upsert_by(
     *,
     model: type[models.Model],
@@ -30,11 +40,7 @@ def upsert_by(
     def upsert(*, data: dict[str, Any], actor: Any | None) -> tuple[models.Model, bool | None]:
         for name, value in (blanks or {}).items():
             data.setdefault(name, value)
-        lookup = {}
-        for name in key:
-            attname = name + "_id" if name + "_id" in data else name
-            lookup[attname] = data.get(attname)
-        existing = model._default_manager.filter(**lookup).first()
+        existing = model._default_manager.filter(**key_lookup(key, data)).first()
         if existing is None:
             return create(actor=actor, **data), True
         if not differs(existing, data):
