@@ -19,6 +19,7 @@ from qudao.programs.api import (
     settlements_router,
     statements_router,
 )
+from qudao.recruitment.api import router as recruitment_router
 from qudao.territories.api import router as territories_router
 
 api = QudaoAPI(
@@ -27,7 +28,7 @@ api = QudaoAPI(
     description="Channel master data (partners, regions, products, price lists, targets), "
     "imports, the review, violations with their workflow, complaints, licences and "
     "agreements, partner risk, rebates (programs, settlements, statements), marketing "
-    "funds (MDF requests and claims) and expense claims.",
+    "funds (MDF requests and claims), expense claims and applicants in the recruitment funnel.",
     auth=[TokenAuth(), django_auth],
 )
 
@@ -46,6 +47,7 @@ def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpRespon
 
 api.add_router("/partners", partners_router)
 api.add_router("/regions", territories_router)
+api.add_router("/applicants", recruitment_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/imports", facts_router)
 api.add_router("/review", review_router)

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "qudao.analytics",
     "qudao.governance",
     "qudao.programs",
+    "qudao.recruitment",
     "qudao.demo",
 ]
 
@@ -249,8 +250,15 @@ EMAIL_BACKEND = os.environ.get("QUDAO_EMAIL_BACKEND", "django.core.mail.backends
 DEFAULT_FROM_EMAIL = os.environ.get("QUDAO_EMAIL_FROM", "qudao@localhost")
 PASSWORD_RESET_TIMEOUT = 3 * 3600  # a reset link works for three hours
 
+_SENDS_MAIL = bool(EMAIL_HOST or os.environ.get("QUDAO_EMAIL_BACKEND"))
 QUDAO = {
-    "PASSWORD_RESET_BY_EMAIL": bool(EMAIL_HOST or os.environ.get("QUDAO_EMAIL_BACKEND")),
+    "PASSWORD_RESET_BY_EMAIL": _SENDS_MAIL,
+    # Mail to people outside (an applicant's confirmation) goes out only where a server is set.
+    "SENDS_MAIL": _SENDS_MAIL,
+    # The public application form: applications taken from one address in an hour.
+    "APPLICATIONS_PER_HOUR_PER_ADDRESS": int(
+        os.environ.get("QUDAO_APPLICATIONS_PER_HOUR_PER_ADDRESS", "3")
+    ),
     # Months by which the fiscal year starts after January (0 = calendar year).
     "FISCAL_YEAR_START_MONTH": int(os.environ.get("QUDAO_FISCAL_YEAR_START_MONTH", "1")),
     "BASE_CURRENCY": os.environ.get("QUDAO_BASE_CURRENCY", "CNY"),

@@ -6,6 +6,7 @@ from qudao import views as site_views
 from qudao.api import api
 from qudao.core import views as core_views
 from qudao.core.auth import ThrottledAuthenticationForm
+from qudao.recruitment import views as recruitment_views
 
 urlpatterns = [
     path("", site_views.home, name="home"),
@@ -61,6 +62,10 @@ urlpatterns = [
     path("review/", include("qudao.analytics.urls")),
     path("risk/", include("qudao.governance.urls")),
     path("rebates/", include("qudao.programs.urls")),
+    path("recruitment/", include("qudao.recruitment.urls")),
+    # the public application form: no sign-in
+    path("apply/", recruitment_views.apply, name="apply"),
+    path("apply/thanks/", recruitment_views.apply_thanks, name="apply_thanks"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -48,3 +48,20 @@ class ApiTokenForm(forms.Form):
         initial=90,
         required=False,
     )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class FilesField(forms.FileField):
+    """Several files in one field (the browser's multiple selection); cleans to a list."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        if isinstance(data, list | tuple):
+            return [super(FilesField, self).clean(d, initial) for d in data]
+        return [super().clean(data, initial)] if data else []

@@ -128,13 +128,17 @@ class ObjectListView(LoginRequiredMixin, View):
                 "table": table,
                 "filter": filterset,
                 "model": self.model,
-                "can_add": bool(self.add_url_name) and editable,
+                "can_add": bool(self.add_url_name) and self.may_add(request),
                 "add_url_name": self.add_url_name,
                 "empty_hint": self.empty_hint,
                 "empty_command": self.empty_command,
                 **self.extra_context(request),
             },
         )
+
+    def may_add(self, request: HttpRequest) -> bool:
+        """Whether the page offers "Add" (those who change the model; a page may say more)."""
+        return can_change(request.user, self.model)
 
     def extra_context(self, request: HttpRequest) -> dict[str, Any]:
         """What a page adds to the shared list template (e.g. whether rows can be decided)."""

@@ -11,7 +11,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qudao.core.forms import ScopedModelForm
+from qudao.core.forms import FilesField, ScopedModelForm
 from qudao.core.periods import Period
 from qudao.governance.models import ViolationType
 from qudao.partners.models import ChannelModel, Grade
@@ -362,29 +362,12 @@ class MdfDecisionForm(forms.Form):
     )
 
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class ProofsField(forms.FileField):
-    """Several files in one field (the browser's multiple selection)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data: Any, initial: Any = None) -> Any:
-        if isinstance(data, list | tuple):
-            return [super(ProofsField, self).clean(d, initial) for d in data]
-        return [super().clean(data, initial)] if data else []
-
-
 class MdfClaimForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount claimed"), max_digits=24, decimal_places=2)
     description = forms.CharField(
         label=_("What was done"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
-    proofs = ProofsField(
+    proofs = FilesField(
         label=_("Proof of performance"),
         required=False,
         help_text=_("Photos, invoices, attendance lists: up to 10 files of 10 MB."),
