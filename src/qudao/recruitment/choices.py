@@ -2,17 +2,18 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Stage(models.TextChoices):
     """Where an applicant is: the funnel's steps in order, then the way out."""
 
-    APPLIED = "applied", _("Applied")
-    SCREENING = "screening", _("Screening")
-    DUE_DILIGENCE = "due_diligence", _("Due diligence")
-    PILOT = "pilot", _("Pilot")
-    SIGNED = "signed", _("Signed")
-    REJECTED = "rejected", _("Rejected")
+    APPLIED = "applied", pgettext_lazy("recruitment stage", "Applied")
+    SCREENING = "screening", pgettext_lazy("recruitment stage", "Screening")
+    DUE_DILIGENCE = "due_diligence", pgettext_lazy("recruitment stage", "Due diligence")
+    PILOT = "pilot", pgettext_lazy("recruitment stage", "Pilot")
+    SIGNED = "signed", pgettext_lazy("recruitment stage", "Signed")
+    REJECTED = "rejected", pgettext_lazy("recruitment stage", "Rejected")
 
 
 # The funnel, in order: an applicant who reached a step has passed all the ones before it

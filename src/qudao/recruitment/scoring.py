@@ -102,7 +102,7 @@ MEASURES: tuple[Measure, ...] = (
     Measure(
         "region_fit",
         _("Region fit (white space)"),
-        _("%"),
+        _("per cent of the regions"),
         _("Share of the regions wanted where no active partner sells yet."),
         _region_fit,
     ),

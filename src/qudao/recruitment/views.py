@@ -425,7 +425,7 @@ def _funnel_export(figures: selectors.Funnel) -> tuple[list[str], list[list[Any]
         str(_("Row")),
         *[str(Stage(s).label) for s in FUNNEL],
         str(_("Rejected")),
-        str(_("Conversion to next (%)")),
+        str(_("Conversion to next, per cent")),
         str(_("Median days in stage")),
     ]
     rows: list[list[Any]] = []
