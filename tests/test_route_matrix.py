@@ -47,7 +47,7 @@ from qudao.governance.services import (
     plan_create,
     violation_comment_add,
 )
-from qudao.partners.models import Contact, Grade, PartnerTerritory
+from qudao.partners.models import ChannelModel, Contact, Grade, PartnerTerritory
 from qudao.partners.services import contact_create, partner_territory_create
 from qudao.programs.models import (
     ExpenseClaim,
@@ -66,6 +66,13 @@ from qudao.programs.services import (
     mdf_request_submit,
     program_load,
     rebates_settle,
+)
+from qudao.recruitment.models import Applicant, ApplicantDocument
+from qudao.recruitment.services import (
+    applicant_create,
+    applicant_document_add,
+    applicant_move,
+    entry_model_defaults,
 )
 from tests.conftest import World, build_world
 from tests.factories import make_user
@@ -148,6 +155,9 @@ class Scene:
     expense: ExpenseClaim
     token: Any
     master: MasterImport
+    applicant: Applicant
+    applicant_us: Applicant
+    document: ApplicantDocument
     users: dict[str, Any] = field(default_factory=dict)
 
 
@@ -272,8 +282,32 @@ def _build_scene(tmp: Path) -> Scene:
         description="Train",
         actor=users["finance"],
     )
+    reseller = ChannelModel.objects.get(code="reseller")
+    entry_model_defaults(channel_model=reseller)
+    applicant, applicant_us = (
+        applicant_create(
+            company=company,
+            contact_name="Li Wei",
+            channel_model=reseller,
+            home_region=region,
+            sponsor=sponsor,
+        )
+        for company, region, sponsor in (
+            ("Spree Rad", world.berlin, world.p_de),
+            ("Texas Wheels", world.us, None),
+        )
+    )
+    for stage in ("screening", "due_diligence"):
+        applicant_move(applicant=applicant, stage=stage)
+        applicant_move(applicant=applicant_us, stage=stage)
+    applicant_document_add(
+        applicant=applicant, documents=[SimpleUploadedFile("licence.pdf", b"%PDF-1.4 licence")]
+    )
     return Scene(
         world=world,
+        applicant=applicant,
+        applicant_us=applicant_us,
+        document=applicant.documents.get(),
         fund=fund,
         mdf=mdf,
         mdf_us=mdf_us,
@@ -404,6 +438,57 @@ def _stock_file(s: Scene) -> dict[str, Any]:
         "mapping": "",
         "file": SimpleUploadedFile("march.csv", content),
     }
+
+
+def proposers(status: int, **by_role: int) -> dict[str, int | str]:
+    """Applicants: the funnel's staff, and a partner's admin for those it proposes."""
+    others = by_role.pop("others", 403)
+    return expect(
+        others,
+        director=status,
+        manager=status,
+        partner_admin=status,
+        anonymous=LOGIN,
+        **{"partner_user": 404, **by_role},
+    )
+
+
+def funnel_staff(status: int) -> dict[str, int | str]:
+    """The funnel's own moves: director and managers; finance and sales see but may not
+    (403); partners' staff and a user without a role do not see them (404)."""
+    return expect(
+        403,
+        director=status,
+        manager=status,
+        partner_admin=404,
+        partner_user=404,
+        no_role=404,
+        anonymous=LOGIN,
+    )
+
+
+def _application(s: Scene, *, trap: bool = True) -> dict[str, Any]:
+    form = {
+        "company": "Havel Bikes",
+        "contact_name": "Anna",
+        "contact_email": "anna@example.com",
+        "channel_model": s.applicant.channel_model_id,
+        "home_region": s.world.berlin.pk,
+        "team_size": "9",
+    }
+    # the trap for the public form; the brand's own assessment for its staff
+    return {**form, "website": ""} if trap else {**form, "credit_check": "unknown"}
+
+
+def _thresholds() -> dict[str, Any]:
+    from qudao.recruitment.scoring import DEFAULT_CRITERIA, format_bands
+
+    form: dict[str, Any] = {"pass_score": "55", "knock_out_failed_credit": "on"}
+    for c in DEFAULT_CRITERIA:
+        form[f"{c['measure']}_weight"] = c["weight"]
+        form[f"{c['measure']}_bands"] = format_bands(c["bands"])
+        form[f"{c['measure']}_minimum"] = c["minimum"] or ""
+    return form
 
 
 NO_GET = None
@@ -654,6 +739,56 @@ PAGES: dict[str, Page] = {
         get=expect(405, anonymous=LOGIN),
         args=lambda s: [s.master.pk],
         post=expect(404, director=302, anonymous=LOGIN),
+    ),
+    # recruitment
+    "apply": Page(get=expect(200), post=expect(302), form=lambda s: _application(s)),
+    "apply_thanks": Page(get=expect(200)),
+    "recruitment:applicant_list": Page(get=signed_in(200)),
+    "recruitment:applicant_add": Page(
+        get=proposers(200, partner_user=404),
+        post=proposers(302, partner_user=404),
+        form=lambda s: _application(s, trap=False),
+    ),
+    "recruitment:applicant_detail": Page(get=scope_of_de(200), args=lambda s: [s.applicant.pk]),
+    "recruitment:applicant_edit": Page(
+        get=proposers(200, others=404),
+        args=lambda s: [s.applicant.pk],
+        post=proposers(302, others=404),
+        form=lambda s: _application(s, trap=False),
+    ),
+    "recruitment:applicant_stage": Page(
+        get=expect(405, anonymous=LOGIN),
+        args=lambda s: [s.applicant.pk],
+        post=funnel_staff(302),
+        form=lambda s: {"stage": "pilot"},
+    ),
+    "recruitment:applicant_score": Page(
+        get=expect(405, anonymous=LOGIN), args=lambda s: [s.applicant.pk], post=funnel_staff(302)
+    ),
+    "recruitment:applicant_sign": Page(
+        get=funnel_staff(200),
+        args=lambda s: [s.applicant.pk],
+        post=funnel_staff(302),
+        form=lambda s: {"code": "SPREE", "name_en": "Spree Rad"},
+    ),
+    "recruitment:applicant_documents": Page(
+        get=expect(405, anonymous=LOGIN),
+        args=lambda s: [s.applicant.pk],
+        post=funnel_staff(302) | {"partner_admin": 302},
+        form=lambda s: {"documents": [SimpleUploadedFile("accounts.pdf", b"%PDF-1.4 accounts")]},
+    ),
+    "recruitment:applicant_document": Page(
+        get=scope_of_de(200), args=lambda s: [s.applicant.pk, s.document.pk]
+    ),
+    "recruitment:funnel": Page(get=partners_blind(200)),
+    "recruitment:entry_model_list": Page(get=partners_blind(200)),
+    "recruitment:entry_model_edit": Page(
+        get=partners_blind(200),
+        args=lambda s: [s.applicant.channel_model_id],
+        post=expect(
+            403, director=302, manager=302, partner_admin=404, partner_user=404, anonymous=LOGIN
+        ),
+        form=lambda s: _thresholds(),
     ),
     # the review
     "analytics:run_list": Page(get=signed_in(200)),
@@ -1017,6 +1152,34 @@ API_SEES_DE = api_expect(200, no_role=404)
 API_INTERNAL = api_expect(200, partner_admin=404, partner_user=404, no_role=404)
 API_WORKERS = api_expect(403, director=200, manager=200, no_role=404)
 OPERATIONS: dict[tuple[str, str], Operation] = {
+    ("GET", "/api/applicants"): Operation(api_expect(200)),
+    ("POST", "/api/applicants"): Operation(
+        api_editors(201, roles=("director", "manager", "partner_admin")),
+        body=lambda s: {
+            "company": "Api Rad",
+            "contact_name": "Max",
+            "channel_model": "reseller",
+            "home_region": "BER",
+        },
+    ),
+    ("GET", "/api/applicants/{applicant_id}"): Operation(
+        API_SEES_DE, path=lambda s: {"applicant_id": s.applicant.pk}
+    ),
+    ("PATCH", "/api/applicants/{applicant_id}"): Operation(
+        api_editors(200, roles=("director", "manager", "partner_admin")) | {"no_role": 404},
+        path=lambda s: {"applicant_id": s.applicant.pk},
+        body=lambda s: {"team_size": 20},
+    ),
+    ("POST", "/api/applicants/{applicant_id}/stage"): Operation(
+        api_editors(200) | {"no_role": 404},
+        path=lambda s: {"applicant_id": s.applicant.pk},
+        body=lambda s: {"stage": "pilot", "note": "a quarter's trial"},
+    ),
+    ("POST", "/api/applicants/{applicant_id}/sign"): Operation(
+        api_editors(201) | {"no_role": 404},
+        path=lambda s: {"applicant_id": s.applicant.pk},
+        body=lambda s: {"code": "SPREE", "name_en": "Spree Rad"},
+    ),
     ("GET", "/api/partners"): Operation(api_expect(200)),
     ("POST", "/api/partners"): Operation(
         api_editors(201),
@@ -1272,6 +1435,27 @@ def _outside(*, director: int, reader: int, anonymous: int | str = LOGIN) -> dic
 
 
 OUTSIDE_EUROPE: dict[str, Page] = {
+    "recruitment:applicant_detail": Page(
+        get=_outside(director=200, reader=200), args=lambda s: [s.applicant_us.pk]
+    ),
+    "recruitment:applicant_edit": Page(
+        get=_outside(director=200, reader=404),
+        args=lambda s: [s.applicant_us.pk],
+        post=_outside(director=302, reader=404),
+        form=lambda s: {
+            "company": "Texas Wheels",
+            "contact_name": "Joe",
+            "channel_model": s.applicant_us.channel_model_id,
+            "home_region": s.world.us.pk,
+            "credit_check": "unknown",
+        },
+    ),
+    "recruitment:applicant_stage": Page(
+        get=expect(405, anonymous=LOGIN),
+        args=lambda s: [s.applicant_us.pk],
+        post=_outside(director=302, reader=403),
+        form=lambda s: {"stage": "pilot"},
+    ),
     "governance:complaint_edit": Page(
         get=_outside(director=200, reader=404),
         args=lambda s: [s.complaint_us.pk],

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-
-from django.utils import timezone
 
 from qudao.partners.models import ChannelModel
 from qudao.recruitment.choices import Stage
 from qudao.recruitment.models import Applicant, StageChange
 from qudao.recruitment.services import applicant_create, applicant_move, applicant_sign
 
-START = timezone.make_aware(datetime(2026, 1, 5, 9, 0))
+START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 def applicant(

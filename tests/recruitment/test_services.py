@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from qudao.partners.choices import PartnerStatus
 from qudao.partners.models import ChannelModel, Partner, PartnerTerritory
@@ -132,7 +133,7 @@ def test_the_starting_thresholds_score_a_known_applicant(
     assert rows["team_size"]["contribution"] == "6.00"
     assert rows["region_fit"]["value"] == "0.00"
     assert rows["credit_check"]["value"] is None
-    years = date.today().year - 2015
+    years = timezone.localdate().year - 2015
     expected_years = 100 if years >= 10 else 70
     assert rows["years_in_business"]["points"] == expected_years
     assert score.score == Decimal("20.00") + Decimal(expected_years) / 10

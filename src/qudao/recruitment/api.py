@@ -1,8 +1,6 @@
 """Applicants over the API: list, detail with the current score's breakdown, add, change,
 move through the funnel and sign — the same selectors and services as the pages."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -10,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from qudao.core.api import Pagination, filtered, patch_values, resolve_code
@@ -24,6 +23,7 @@ from qudao.recruitment.services import (
     applicant_move,
     applicant_sign,
     applicant_update,
+    may_propose,
 )
 from qudao.territories.models import Region
 
@@ -92,11 +92,42 @@ class ApplicantOut(Schema):
     def resolve_partner(a: Applicant) -> str | None:
         return a.partner.code if a.partner else None
 
+    @staticmethod
+    def resolve_score(a: Applicant) -> Decimal | None:
+        # a subquery's decimal comes back from SQLite without its places
+        value = getattr(a, "score", None)
+        return None if value is None else Decimal(value).quantize(Decimal("0.01"))
+
 
 class ApplicantDetailOut(ApplicantOut):
+    """With the brand's own assessment and the current score's breakdown — both empty for
+    partners' staff (``_detail`` says which the reader may see)."""
+
     brand_fit: int | None = None
     credit_check: str | None = None
     current_score: ScoreOut | None = None
+
+    @staticmethod
+    def resolve_brand_fit(a: Applicant) -> int | None:
+        return a.brand_fit if getattr(a, "internal_view", False) else None
+
+    @staticmethod
+    def resolve_credit_check(a: Applicant) -> str | None:
+        return a.credit_check if getattr(a, "internal_view", False) else None
+
+    @staticmethod
+    def resolve_current_score(a: Applicant) -> dict[str, Any] | None:
+        current = getattr(a, "current_score", None)
+        if current is None:
+            return None
+        return {
+            "score": current.score,
+            "passed": current.passed,
+            "knock_outs": current.knock_outs,
+            "entry_model_version": current.entry_model.version,
+            "scored_at": current.scored_at,
+            "criteria": current.breakdown,
+        }
 
 
 class ApplicantIn(Schema):
@@ -186,27 +217,16 @@ def _resolve(data: dict[str, Any], user: Any) -> dict[str, Any]:
     }
 
 
-def _detail(applicant: Applicant, user: Any) -> dict[str, Any]:
-    out = ApplicantDetailOut.from_orm(applicant).dict()
-    if is_partner_user(user):
-        out.update(score=None, passed=None, brand_fit=None, credit_check=None, current_score=None)
-        return out
-    current = (
-        selectors.applicant_scores(user=user, applicant=applicant).filter(current=True).first()
-    )
-    out["credit_check"] = applicant.credit_check
-    out["brand_fit"] = applicant.brand_fit
-    if current is not None:
-        out.update(score=current.score, passed=current.passed)
-        out["current_score"] = {
-            "score": current.score,
-            "passed": current.passed,
-            "knock_outs": current.knock_outs,
-            "entry_model_version": current.entry_model.version,
-            "scored_at": current.scored_at,
-            "criteria": current.breakdown,
-        }
-    return out
+def _detail(applicant_id: int, user: Any) -> Applicant:
+    """The applicant as ``user`` may read it: the brand's staff with its assessment and
+    current score; partners' staff without."""
+    applicant = get_object_or_404(selectors.applicant_list(user=user), pk=applicant_id)
+    if not is_partner_user(user):
+        applicant.internal_view = True  # type: ignore[attr-defined]
+        applicant.current_score = (  # type: ignore[attr-defined]
+            selectors.applicant_scores(user=user, applicant=applicant).filter(current=True).first()
+        )
+    return applicant
 
 
 @router.get("", response=list[ApplicantOut])
@@ -222,16 +242,16 @@ def list_applicants(request: HttpRequest, filters: Query[ApplicantFilters]) -> A
 
 @router.get("/{int:applicant_id}", response=ApplicantDetailOut)
 def get_applicant(request: HttpRequest, applicant_id: int) -> Any:
-    applicant = get_object_or_404(selectors.applicant_list(user=request.user), pk=applicant_id)
-    return _detail(applicant, request.user)
+    return _detail(applicant_id, request.user)
 
 
 @router.post("", response={201: ApplicantDetailOut})
 def create_applicant(request: HttpRequest, payload: ApplicantIn) -> Any:
+    if not may_propose(request.user):  # before the codes are looked up through the user's eyes
+        raise HttpError(403, "You may not add applicants.")
     data = _resolve(payload.dict(), request.user)
     applicant = applicant_create(actor=request.user, **data)
-    applicant = selectors.applicant_list(user=request.user).get(pk=applicant.pk)
-    return Status(201, _detail(applicant, request.user))
+    return Status(201, _detail(applicant.pk, request.user))
 
 
 @router.patch("/{int:applicant_id}", response=ApplicantDetailOut)
@@ -239,14 +259,14 @@ def update_applicant(request: HttpRequest, applicant_id: int, payload: Applicant
     applicant = get_object_or_404(selectors.applicant_list(user=request.user), pk=applicant_id)
     data = _resolve(patch_values(payload, Applicant), request.user)
     applicant_update(applicant=applicant, actor=request.user, **data)
-    return _detail(selectors.applicant_list(user=request.user).get(pk=applicant.pk), request.user)
+    return _detail(applicant.pk, request.user)
 
 
 @router.post("/{int:applicant_id}/stage", response=ApplicantDetailOut)
 def move_applicant(request: HttpRequest, applicant_id: int, payload: StageIn) -> Any:
     applicant = get_object_or_404(selectors.applicant_list(user=request.user), pk=applicant_id)
     applicant_move(applicant=applicant, stage=payload.stage, note=payload.note, actor=request.user)
-    return _detail(selectors.applicant_list(user=request.user).get(pk=applicant.pk), request.user)
+    return _detail(applicant.pk, request.user)
 
 
 @router.post("/{int:applicant_id}/sign", response={201: SignedOut})

@@ -43,7 +43,9 @@ def applicant_list(*, user: Any) -> QuerySet[Applicant]:
         return rows.annotate(score=Value(None, DecimalField()), passed=Value(None, BooleanField()))
     current = ApplicantScore.objects.filter(applicant=OuterRef("pk"), current=True)
     return rows.annotate(
-        score=Subquery(current.values("score")[:1]),
+        score=Subquery(
+            current.values("score")[:1], output_field=DecimalField(max_digits=5, decimal_places=2)
+        ),
         passed=Subquery(current.values("passed")[:1]),
     )
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from qudao.core.choices import Role
 from qudao.core.mail import mail_in_language
-from qudao.core.permissions import ensure_may_change, is_partner_user, restrict
+from qudao.core.permissions import can_change, ensure_may_change, is_partner_user, restrict
 from qudao.core.services import ensure_storable_text
 from qudao.partners.choices import PartnerStatus
 from qudao.partners.models import ChannelModel, Partner
@@ -84,6 +84,13 @@ DOCUMENT_SUFFIXES = (".pdf", ".jpg", ".jpeg", ".png", ".xlsx", ".xls", ".docx", 
 
 
 # --- who may ------------------------------------------------------------------------------------
+
+
+def may_propose(user: Any) -> bool:
+    """Whether ``user`` may add applicants at all: the funnel's staff, or a partner's admin."""
+    if is_partner_user(user):
+        return bool(user.has_role(Role.PARTNER_ADMIN))
+    return bool(user.is_authenticated) and can_change(user, Applicant)
 
 
 def _ensure_staff_editor(actor: Any | None, applicant: Applicant | None = None) -> None:

@@ -21,7 +21,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from qudao.core.auth import client_address
-from qudao.core.choices import Role
 from qudao.core.mail import sends_mail
 from qudao.core.permissions import Action, can_change, is_partner_user, restrict
 from qudao.core.selectors import history_for
@@ -49,6 +48,7 @@ from qudao.recruitment.services import (
     application_rate_exceeded,
     application_submit,
     entry_model_save,
+    may_propose,
 )
 from qudao.recruitment.tables import ApplicantTable
 from qudao.territories.models import Region
@@ -59,13 +59,6 @@ def _refuse(request: HttpRequest) -> NoReturn:
     if is_partner_user(request.user):
         raise Http404
     raise PermissionDenied
-
-
-def _proposes(user: Any) -> bool:
-    """Whether ``user`` may add applicants: the funnel's staff, or a partner's admin."""
-    return can_change(user, Applicant) or (
-        is_partner_user(user) and user.has_role(Role.PARTNER_ADMIN)
-    )
 
 
 # --- the public application -------------------------------------------------------------------
@@ -145,7 +138,7 @@ class ApplicantListView(ObjectListView):
     internal_columns = ("score", "passed")
 
     def may_add(self, request: HttpRequest) -> bool:
-        return _proposes(request.user)
+        return may_propose(request.user)
 
 
 class ApplicantEditView(ObjectEditView):
@@ -160,14 +153,14 @@ class ApplicantEditView(ObjectEditView):
 
     def get_object(self, request: HttpRequest, pk: int | None) -> models.Model | None:
         if pk is None:
-            if not _proposes(request.user):
+            if not may_propose(request.user):
                 _refuse(request)
             return None
         action: Action = "view" if is_partner_user(request.user) else "change"
         applicant = get_object_or_404(
             restrict(Applicant.objects.all(), request.user, action), pk=pk
         )
-        if is_partner_user(request.user) and not _proposes(request.user):
+        if is_partner_user(request.user) and not may_propose(request.user):
             raise Http404
         return applicant
 
@@ -204,7 +197,7 @@ def applicant_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "timeline": selectors.applicant_timeline(user=request.user, applicant=applicant),
         "documents": applicant.documents.all(),
         "history": history_for(applicant),
-        "can_edit": staff_edits or (is_partner_user(request.user) and _proposes(request.user)),
+        "can_edit": staff_edits or (is_partner_user(request.user) and may_propose(request.user)),
         "can_move": staff_edits and applicant.stage != Stage.SIGNED,
         "can_sign": staff_edits and Stage.SIGNED in NEXT_STAGES.get(applicant.stage, ()),
         "shows_scores": selectors.shows_scores(request.user),
