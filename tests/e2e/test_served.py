@@ -21,6 +21,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -769,5 +770,77 @@ def test_no_english_is_left_on_the_chinese_pages(  # type: ignore[no-untyped-def
                 stray[path] = words
         assert len(pages) >= 25 and len(details) >= 10
         assert stray == {}
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(("locale", "suffix"), [("en-US", "en"), ("zh-CN", "zh")])
+def test_a_company_applies_is_screened_and_scored_then_signed(  # type: ignore[no-untyped-def]
+    browser, served: Served, shots: Path, locale: str, suffix: str
+) -> None:
+    """The public form with no sign-in, in the visitor's language; then the channel
+    director screens the applicant, reads its score criterion by criterion and signs it:
+    it becomes an active partner with its territory and contact."""
+    company = f"Lakeside Cycles {suffix.upper()}"
+    region_id, region_code = served.query(
+        "SELECT id, code FROM territories_region WHERE kind = 'city' ORDER BY code LIMIT 1"
+    )[0]
+    visitor = browser.new_context(viewport={"width": 1366, "height": 900}, locale=locale)
+    page = visitor.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        page.goto(f"{served.url}/apply/")
+        assert ("成为合作伙伴" if suffix == "zh" else "Become a partner") in page.inner_text("h1")
+        page.fill("#id_company", company)
+        page.fill("#id_contact_name", "Mei Lin")
+        page.fill("#id_contact_email", f"mei.{suffix}@example.com")
+        page.select_option("#id_channel_model", label="经销商" if suffix == "zh" else "Reseller")
+        page.select_option("#id_home_region", str(region_id))
+        page.fill("#id_registered_capital", "3000000")
+        page.fill("#id_team_size", "18")
+        page.fill("#id_founded_year", "2012")
+        page.screenshot(path=str(shots / f"apply-{suffix}.png"), full_page=True)
+        page.click("form.panel button[type=submit].primary")
+        page.wait_for_url("**/apply/thanks/**")
+    finally:
+        visitor.close()
+    (applicant_id,) = served.query(
+        "SELECT id FROM recruitment_applicant WHERE company = ?", company
+    )[0]
+
+    context, page = _login(browser, served, "director", locale)
+    try:
+        page.goto(f"{served.url}/recruitment/{applicant_id}/edit/")
+        page.fill("#id_brand_fit", "5")
+        page.select_option("#id_credit_check", "passed")
+        page.click("form.panel button[type=submit].primary")
+        page.wait_for_url(f"**/recruitment/{applicant_id}/")
+        for stage in ("screening", "due_diligence"):
+            page.select_option("#id_stage", stage)
+            page.click("form.inline-form button[type=submit]")
+            page.wait_for_selector(f".detail-head .badge.{stage}")
+        rows = page.locator("#score-breakdown tbody tr")
+        assert rows.count() == 8  # every criterion of the starting thresholds, shown
+        (stored,) = served.query(
+            "SELECT score FROM recruitment_applicantscore WHERE applicant_id = ? AND current",
+            applicant_id,
+        )[0]
+        assert Decimal(page.inner_text(".score-total")) == Decimal(str(stored))
+        page.screenshot(path=str(shots / f"applicant-{suffix}.png"), full_page=True)
+
+        page.click(f"a[href='/recruitment/{applicant_id}/sign/']")
+        page.fill("#id_code", f"LAKE-{suffix.upper()}")
+        page.click("form.panel button[type=submit].primary")
+        page.wait_for_url("**/partners/*/")
+        assert f"LAKE-{suffix.upper()}" in page.inner_text(".detail-head")
+        assert served.query(
+            "SELECT p.status, r.code FROM partners_partner p "
+            "JOIN partners_partnerterritory t ON t.partner_id = p.id "
+            "JOIN territories_region r ON r.id = t.region_id WHERE p.code = ?",
+            f"LAKE-{suffix.upper()}",
+        ) == [("active", region_code)]
+        page.goto(f"{served.url}/recruitment/funnel/")
+        assert page.locator("#funnel-steps tbody tr").count() == 5
+        page.screenshot(path=str(shots / f"recruitment-funnel-{suffix}.png"), full_page=True)
     finally:
         context.close()

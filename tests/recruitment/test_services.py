@@ -141,12 +141,17 @@ def test_the_starting_thresholds_score_a_known_applicant(
 
 
 def test_white_space_counts_regions_no_selling_partner_covers(world: World) -> None:
-    # P-DE at home in Berlin covers Berlin and Germany above it only through its territory;
-    # the United States has P-US at home; Europe: a partner at home below it covers it.
+    # P-DE at home in Berlin serves Berlin, and Germany above it; P-US, the United States
     assert region_white_space([world.berlin]) == Decimal("0.00")
     assert region_white_space([world.na]) == Decimal("0.00")
     Partner.objects.filter(pk=world.p_us.pk).update(status=PartnerStatus.TERMINATED)
     assert region_white_space([world.us, world.berlin]) == Decimal("50.00")
+    # a territory above a region does not serve it: P-US authorised for all of Europe
+    Partner.objects.filter(pk__in=[world.p_de.pk, world.p_de_sub.pk]).update(status="suspended")
+    Partner.objects.filter(pk=world.p_us.pk).update(status=PartnerStatus.ACTIVE)
+    partner_territory_create(partner=world.p_us, region=world.eu, valid_from=date(2020, 1, 1))
+    assert region_white_space([world.berlin]) == Decimal("100.00")
+    assert region_white_space([world.eu]) == Decimal("0.00")
 
 
 # --- who may ------------------------------------------------------------------------------------

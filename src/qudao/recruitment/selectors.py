@@ -121,9 +121,10 @@ def entry_model_versions(*, user: Any, channel_model: ChannelModel) -> QuerySet[
 
 
 def region_white_space(regions: list[Region], *, on: date | None = None) -> Decimal | None:
-    """The share (%) of ``regions`` where no partner sells today: none holds an authorised
-    territory on the region, above it or below it, and none is at home in it or below.
-    Until the market potential by region is known this is the region-fit measure."""
+    """The share (%) of ``regions`` where no partner sells today: none is at home in the
+    region or below it, and none holds an authorised territory on it or below it. (A
+    territory above — a whole country for a reseller in one city — does not make every city
+    in it served.) Until the market potential by region is known this is the region fit."""
     if not regions:
         return None
     today = on or timezone.localdate()
@@ -131,14 +132,12 @@ def region_white_space(regions: list[Region], *, on: date | None = None) -> Deci
     territories = PartnerTerritory.objects.filter(
         partner__in=selling, valid_from__lte=today
     ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
-    territory_paths = list(territories.values_list("region__path", flat=True))
-    home_paths = list(selling.values_list("home_region__path", flat=True))
-    uncovered = 0
-    for region in regions:
-        covered = any(
-            path.startswith(region.path) or region.path.startswith(path) for path in territory_paths
-        ) or any(path.startswith(region.path) for path in home_paths)
-        uncovered += not covered
+    served = set(territories.values_list("region__path", flat=True)) | set(
+        selling.values_list("home_region__path", flat=True)
+    )
+    uncovered = sum(
+        1 for region in regions if not any(path.startswith(region.path) for path in served)
+    )
     return (Decimal(uncovered) * 100 / len(regions)).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 

@@ -47,6 +47,13 @@ class Command(BaseCommand):
             elif name == "rebates":
                 settled = ", ".join(result) if result else "already there"
                 self.stdout.write(f"rebates: 3 programs, settled {settled}")
+            elif name == "recruitment":
+                made = result["applicants"]
+                self.stdout.write(
+                    f"recruitment: {made} applicants generated, {result['signed']} signed"
+                    if made
+                    else "recruitment: applicants already there"
+                )
             else:
                 self.stdout.write(result.summary())
         self.stdout.write(f"Logins (password “{DEMO_PASSWORD}”):")
