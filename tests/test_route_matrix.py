@@ -47,8 +47,12 @@ from qudao.governance.services import (
     plan_create,
     violation_comment_add,
 )
-from qudao.partners.models import ChannelModel, Contact, Grade, PartnerTerritory
-from qudao.partners.services import contact_create, partner_territory_create
+from qudao.partners.models import Agreement, ChannelModel, Contact, Grade, PartnerTerritory
+from qudao.partners.services import (
+    agreement_create,
+    contact_create,
+    partner_territory_create,
+)
 from qudao.programs.models import (
     ExpenseClaim,
     Fund,
@@ -158,6 +162,8 @@ class Scene:
     applicant: Applicant
     applicant_us: Applicant
     document: ApplicantDocument
+    agreement: Agreement
+    agreement_us: Agreement
     users: dict[str, Any] = field(default_factory=dict)
 
 
@@ -303,8 +309,21 @@ def _build_scene(tmp: Path) -> Scene:
     applicant_document_add(
         applicant=applicant, documents=[SimpleUploadedFile("licence.pdf", b"%PDF-1.4 licence")]
     )
+    agreement, agreement_us = (
+        agreement_create(
+            partner=partner,
+            number=f"DA-{partner.code}",
+            kind="dealer",
+            starts_on=date(2020, 1, 1),
+            ends_on=date(2030, 12, 31),
+            signed_copies=[SimpleUploadedFile("signed.pdf", b"%PDF-1.4 signed")],
+        )
+        for partner in (world.p_de, world.p_us)
+    )
     return Scene(
         world=world,
+        agreement=agreement,
+        agreement_us=agreement_us,
         applicant=applicant,
         applicant_us=applicant_us,
         document=applicant.documents.get(),
@@ -739,6 +758,41 @@ PAGES: dict[str, Page] = {
         get=expect(405, anonymous=LOGIN),
         args=lambda s: [s.master.pk],
         post=expect(404, director=302, anonymous=LOGIN),
+    ),
+    # agreements
+    "partners:agreement_list": Page(get=signed_in(200)),
+    "partners:agreement_add": Page(
+        get=editors(200, others=403),
+        post=editors(302, others=403),
+        form=lambda s: {
+            "partner": s.world.p_de.pk,
+            "number": "DA-NEW",
+            "kind": "dealer",
+            "starts_on": "2026-01-01",
+            "ends_on": "2026-12-31",
+            "remind_days": "60",
+        },
+    ),
+    "partners:agreement_detail": Page(
+        get=scope_of_de(200),
+        args=lambda s: [s.agreement.pk],
+        post=editors(302, others=403) | {"partner_admin": 404, "partner_user": 404, "no_role": 404},
+        form=lambda s: {"starts_on": "2031-01-01", "ends_on": "2031-12-31"},
+    ),
+    "partners:agreement_edit": Page(
+        get=editors(200, others=404),
+        args=lambda s: [s.agreement.pk],
+        post=editors(302, others=404),
+        form=lambda s: {
+            "number": "DA-P-DE",
+            "kind": "distribution",
+            "starts_on": "2020-01-01",
+            "ends_on": "2030-12-31",
+            "remind_days": "30",
+        },
+    ),
+    "partners:agreement_file": Page(
+        get=scope_of_de(200), args=lambda s: [s.agreement.pk, s.agreement.files.get().pk]
     ),
     # recruitment
     "apply": Page(get=expect(200), post=expect(302), form=lambda s: _application(s)),
@@ -1435,6 +1489,12 @@ def _outside(*, director: int, reader: int, anonymous: int | str = LOGIN) -> dic
 
 
 OUTSIDE_EUROPE: dict[str, Page] = {
+    "partners:agreement_detail": Page(
+        get=_outside(director=200, reader=200),
+        args=lambda s: [s.agreement_us.pk],
+        post=_outside(director=302, reader=403),
+        form=lambda s: {"starts_on": "2031-01-01", "ends_on": "2031-12-31"},
+    ),
     "recruitment:applicant_detail": Page(
         get=_outside(director=200, reader=200), args=lambda s: [s.applicant_us.pk]
     ),

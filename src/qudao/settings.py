@@ -255,6 +255,8 @@ QUDAO = {
     "PASSWORD_RESET_BY_EMAIL": _SENDS_MAIL,
     # Mail to people outside (an applicant's confirmation) goes out only where a server is set.
     "SENDS_MAIL": _SENDS_MAIL,
+    # Days before an agreement ends that its reminder is raised (each agreement may say).
+    "AGREEMENT_REMIND_DAYS": int(os.environ.get("QUDAO_AGREEMENT_REMIND_DAYS", "60")),
     # The public application form: applications taken from one address in an hour.
     "APPLICATIONS_PER_HOUR_PER_ADDRESS": int(
         os.environ.get("QUDAO_APPLICATIONS_PER_HOUR_PER_ADDRESS", "3")

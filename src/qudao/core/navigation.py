@@ -50,6 +50,7 @@ NAVIGATION: tuple[NavGroup, ...] = (
             NavItem(_("At-risk partners"), "governance:flag_list", INTERNAL),
             NavItem(_("Partner risk"), "governance:risk_dashboard", INTERNAL),
             NavItem(_("Complaints"), "governance:complaint_list"),
+            NavItem(_("Agreements"), "partners:agreement_list"),
             NavItem(_("Licences and agreements"), "governance:compliance_list"),
             NavItem(_("Improvement plans"), "governance:plan_list", INTERNAL),
             NavItem(_("Risk rules"), "governance:rule_list", INTERNAL),

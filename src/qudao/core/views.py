@@ -175,7 +175,8 @@ class ObjectEditView(LoginRequiredMixin, View):
         # A ModelForm writes cleaned values onto its instance while validating; give it a
         # copy, so the service still sees the stored values and records a true before/after.
         form_instance = copy.copy(instance) if instance is not None else None
-        return self.form_class(data, instance=form_instance, user=request.user)  # type: ignore[call-arg]
+        files = request.FILES if data is not None else None  # a form with files takes them
+        return self.form_class(data, files, instance=form_instance, user=request.user)  # type: ignore[call-arg]
 
     def render_form(
         self, request: HttpRequest, form: BaseForm, instance: models.Model | None

@@ -27,6 +27,7 @@ from qudao.core.importing.master import ImportResult, import_file, run_master_im
 from qudao.core.importing.registry import master_target
 from qudao.core.models import User
 from qudao.core.periods import Period
+from qudao.demo.agreements import demo_agreements
 from qudao.demo.recruitment import demo_recruitment
 from qudao.facts.choices import BatchStatus
 from qudao.facts.models import Batch
@@ -348,6 +349,8 @@ def build_demo(progress: Callable[[str], Any] = print, *, review: bool = True) -
     sales = _quarterly_sales()
     results["targets"] = _demo_targets(sales)
     results["reviews"] = _review_every_quarter(sales, progress) if review else []
+    progress("agreements (generated) …")
+    results["agreements"] = demo_agreements()
     # The dataset holds no receivables, complaints or licences: the profiles say so ("not
     # checkable") until people record them; confirmed violations weigh in as they come.
     progress("partner risk …")

@@ -36,6 +36,11 @@ class GovernanceConfig(AppConfig):
 
         fact_changed.connect(_refresh_partner_risk, dispatch_uid="governance-risk")
 
+        # An agreement added, changed or renewed: the partner's alerts at once.
+        from qudao.partners.services import register_agreement_changed
+
+        register_agreement_changed(_agreement_changed)
+
 
 def _violations_export(period: str | None, user: Any) -> tuple[list[str], list[Any]]:
     from qudao.governance.selectors import violations_export  # deferred: the rules load Ibis
@@ -60,3 +65,9 @@ def _refresh_partner_risk(sender: Any, fact: str, **kwargs: Any) -> None:
         from qudao.governance.tasks import refresh_partner_risk_task  # deferred: the worker
 
         refresh_partner_risk_task.enqueue()
+
+
+def _agreement_changed(partner: Any) -> None:
+    from qudao.governance.services import risk_profiles_refresh  # deferred: loads Ibis
+
+    risk_profiles_refresh(partners=type(partner).objects.filter(pk=partner.pk))

@@ -637,6 +637,8 @@ class AlertKind(models.TextChoices):
     COMPLAINT_HIGH = "complaint_high", _("Grave complaint")
     COMPLIANCE_EXPIRING = "compliance_expiring", _("Expiring soon")
     COMPLIANCE_EXPIRED = "compliance_expired", _("Expired")
+    AGREEMENT_EXPIRING = "agreement_expiring", _("Agreement ends soon")
+    AGREEMENT_EXPIRED = "agreement_expired", _("Agreement lapsed")
 
 
 class RiskAlert(models.Model):

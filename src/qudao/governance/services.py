@@ -27,6 +27,7 @@ from qudao.analytics.models import GradeProposal, ProposalOrigin, ProposalStatus
 from qudao.analytics.services import grade_proposal_decide
 from qudao.core.bulk import bulk_insert
 from qudao.core.choices import Role
+from qudao.core.mail import mail_in_language
 from qudao.core.numbers import rounded_or_none
 from qudao.core.periods import Period
 from qudao.core.permissions import ensure_may_change, is_partner_user, restrict
@@ -96,8 +97,8 @@ from qudao.governance.rules import (
     flagged_partners,
 )
 from qudao.governance.selectors import detector_states, rule_history, rule_states
-from qudao.partners.choices import PartnerStatus
-from qudao.partners.models import Grade, Partner
+from qudao.partners.choices import AgreementState, PartnerStatus
+from qudao.partners.models import Agreement, Grade, Partner
 from qudao.partners.services import partner_change_status
 
 
@@ -1048,7 +1049,9 @@ def _receivable_snapshots(
 
 def _risk_inputs(
     partners: list[Partner], as_of: date
-) -> dict[int, tuple[RiskInputs, date | None, list[Complaint], list[ComplianceItem]]]:
+) -> dict[
+    int, tuple[RiskInputs, date | None, list[Complaint], list[ComplianceItem], list[Agreement]]
+]:
     """Everything each partner's score is made from."""
     receivables = _receivable_snapshots(as_of, [p.code for p in partners])
     ids = [p.pk for p in partners]
@@ -1064,6 +1067,10 @@ def _risk_inputs(
     items: dict[int, list[ComplianceItem]] = {}
     for item in ComplianceItem.objects.filter(partner_id__in=ids):
         items.setdefault(item.partner_id, []).append(item)
+    # an agreement counts like a licence, in its newest version only (a renewed one is done)
+    agreements: dict[int, list[Agreement]] = {}
+    for agreement in Agreement.objects.filter(partner_id__in=ids, renewal__isnull=True):
+        agreements.setdefault(agreement.partner_id, []).append(agreement)
     violations = dict(
         Violation.objects.filter(
             partner_id__in=ids,
@@ -1078,7 +1085,9 @@ def _risk_inputs(
         day, buckets = receivables.get(partner.code, (None, None))
         mine = complaints.get(partner.pk, [])
         of_the_year = [c for c in mine if c.received_on > since]
-        states = [item.state_on(as_of) for item in items.get(partner.pk, [])]
+        states = [item.state_on(as_of) for item in items.get(partner.pk, [])] + [
+            agreement.state_on(as_of) for agreement in agreements.get(partner.pk, [])
+        ]
         inputs = RiskInputs(
             credit_limit=partner.credit_limit,
             buckets=buckets,
@@ -1087,7 +1096,13 @@ def _risk_inputs(
             compliance_expiring=states.count(ComplianceState.EXPIRING),
             confirmed_violations=violations.get(partner.pk, 0),
         )
-        gathered[partner.pk] = (inputs, day, mine, items.get(partner.pk, []))
+        gathered[partner.pk] = (
+            inputs,
+            day,
+            mine,
+            items.get(partner.pk, []),
+            agreements.get(partner.pk, []),
+        )
     return gathered
 
 
@@ -1097,6 +1112,7 @@ def _alerts_wanted(
     score: Score,
     complaints: list[Complaint],
     items: list[ComplianceItem],
+    agreements: list[Agreement],
     as_of: date,
 ) -> dict[tuple[str, int], dict[str, Any]]:
     """The alerts that should stand for ``partner``: (kind, subject) → detail."""
@@ -1128,6 +1144,18 @@ def _alerts_wanted(
                 "name": item.name,
                 "expires_on": item.expires_on.isoformat(),  # type: ignore[union-attr]
             }
+    for agreement in agreements:
+        term = agreement.state_on(as_of)
+        if term in (AgreementState.EXPIRING, AgreementState.EXPIRED):
+            kind = (
+                AlertKind.AGREEMENT_EXPIRED
+                if term == AgreementState.EXPIRED
+                else AlertKind.AGREEMENT_EXPIRING
+            )
+            wanted[(kind, agreement.pk)] = {
+                "name": str(agreement),
+                "expires_on": agreement.ends_on.isoformat(),
+            }
     return wanted
 
 
@@ -1152,7 +1180,7 @@ def risk_profiles_refresh(
     profiles = []
     wanted: dict[tuple[int, str, int], dict[str, Any]] = {}
     for partner in partner_list:
-        inputs, snapshot_day, complaints, items = gathered[partner.pk]
+        inputs, snapshot_day, complaints, items, agreements = gathered[partner.pk]
         score = risk_score(inputs)
         buckets = inputs.buckets or {}
         profiles.append(
@@ -1174,7 +1202,7 @@ def risk_profiles_refresh(
             )
         )
         for (kind, subject), detail in _alerts_wanted(
-            partner, inputs, score, complaints, items, day
+            partner, inputs, score, complaints, items, agreements, day
         ).items():
             wanted[(partner.pk, kind, subject)] = detail
     kept = [f.name for f in RiskProfile._meta.concrete_fields if f.name not in ("id", "partner")]
@@ -1195,7 +1223,43 @@ def risk_profiles_refresh(
         if (p, k, s) not in standing
     ]
     RiskAlert.objects.bulk_create(new)
+    _remind_owners([a for a in new if a.kind in REMINDED_ALERTS])
     return RiskRefresh(day, len(profiles), len(new), len(gone))
+
+
+# Alerts that are reminders to people, not only marks on a dashboard: mailed once, when
+# raised, to the partner's owner (where this installation sends mail).
+REMINDED_ALERTS = frozenset(
+    {AlertKind.AGREEMENT_EXPIRING, AlertKind.AGREEMENT_EXPIRED, AlertKind.COMPLIANCE_EXPIRING}
+)
+
+
+def _remind_owners(alerts: list[RiskAlert]) -> None:
+    owners = {
+        p.pk: p
+        for p in Partner.objects.filter(pk__in={a.partner_id for a in alerts}).select_related(
+            "owner"
+        )
+    }
+    for alert in alerts:
+        partner = owners[alert.partner_id]
+        owner = partner.owner
+        if owner is None or not owner.email:
+            continue
+        transaction.on_commit(
+            partial(
+                mail_in_language,
+                to=owner.email,
+                language=owner.language,
+                subject_template="governance/mail/reminder_subject.txt",
+                body_template="governance/mail/reminder_body.txt",
+                context={
+                    "partner": partner,
+                    "kind": AlertKind(alert.kind).label,
+                    "detail": alert.detail,
+                },
+            )
+        )
 
 
 def _partner_risk_refreshed(*partners: Partner) -> None:

@@ -30,3 +30,19 @@ class PartnerErrorCode(models.TextChoices):
     INVALID_TRANSITION = "invalid_transition", _("This status change is not allowed.")
     PARENT_CYCLE = "parent_cycle", _("A partner cannot be placed below itself.")
     INVALID_PERIOD = "invalid_period", _("Not a valid period.")
+
+
+class AgreementKind(models.TextChoices):
+    DISTRIBUTION = "distribution", _("Distribution agreement")
+    DEALER = "dealer", _("Dealer agreement")
+    AGENCY = "agency", _("Agency agreement")
+    SERVICE = "service", _("Service agreement")
+    OTHER = "other", _("Other")
+
+
+class AgreementState(models.TextChoices):
+    UPCOMING = "upcoming", _("Not yet started")
+    VALID = "valid", _("Valid")
+    EXPIRING = "expiring", _("Expiring")
+    EXPIRED = "expired", _("Expired")
+    RENEWED = "renewed", _("Renewed")

@@ -9,10 +9,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from qudao.core.choices import INTERNAL_ROLES, Role
-from qudao.core.forms import ScopedModelForm
+from qudao.core.forms import FilesField, ScopedModelForm
 from qudao.core.models import User
 from qudao.partners.choices import ALLOWED_TRANSITIONS, PartnerStatus
-from qudao.partners.models import Contact, Partner, PartnerTerritory, Target
+from qudao.partners.models import Agreement, Contact, Partner, PartnerTerritory, Target
 
 
 class PartnerForm(ScopedModelForm):
@@ -89,3 +89,51 @@ class ContactForm(ScopedModelForm):
     class Meta:
         model = Contact
         fields = ["name", "title", "phone", "email", "wechat", "is_primary"]
+
+
+class AgreementForm(ScopedModelForm):
+    signed_copies = FilesField(
+        label=_("Signed copies"),
+        required=False,
+        help_text=_("PDF or images, 20 MB each; added to those kept."),
+    )
+
+    class Meta:
+        model = Agreement
+        fields = [
+            "partner",
+            "number",
+            "kind",
+            "starts_on",
+            "ends_on",
+            "territories",
+            "yearly_target",
+            "rebate_programs",
+            "payment_terms",
+            "other_terms",
+            "remind_days",
+        ]
+        widgets = {
+            "starts_on": forms.DateInput(),
+            "ends_on": forms.DateInput(),
+            "other_terms": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["partner"]  # an agreement stays with its partner
+        territories = self.fields["territories"]
+        territories.widget.attrs["size"] = 6
+
+
+class AgreementRenewForm(forms.Form):
+    starts_on = forms.DateField(
+        label=_("starts on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ends_on = forms.DateField(label=_("ends on"), widget=forms.DateInput(attrs={"type": "date"}))
+    yearly_target = forms.DecimalField(
+        label=_("yearly target"), required=False, max_digits=18, decimal_places=2, min_value=0
+    )
+    payment_terms = forms.CharField(label=_("payment terms"), required=False, max_length=200)
+    signed_copies = FilesField(label=_("Signed copies"), required=False)

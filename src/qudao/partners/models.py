@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -16,7 +17,7 @@ from qudao.core.choices import Role
 from qudao.core.models import BilingualNamed, TimeStampedModel, TreeNode
 from qudao.core.permissions import AccessPolicy
 from qudao.core.querysets import RestrictedQuerySet
-from qudao.partners.choices import PartnerStatus
+from qudao.partners.choices import AgreementKind, AgreementState, PartnerStatus
 
 DIRECTOR_AND_MANAGER = frozenset({Role.CHANNEL_DIRECTOR, Role.CHANNEL_MANAGER})
 
@@ -273,3 +274,123 @@ class Target(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("partners:target_list") + f"?q={self.partner.code}"
+
+
+def _default_remind_days() -> int:
+    return int(str(settings.QUDAO.get("AGREEMENT_REMIND_DAYS", 60)))
+
+
+class Agreement(TimeStampedModel):
+    """A partner's contract: its kind, terms (territories, a yearly target, the rebate
+    programs it grants, payment terms), when it runs and its signed files. Renewing makes
+    the next version of the same agreement (``previous``); only the newest version of an
+    agreement is reminded about and can lapse."""
+
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("partner"), on_delete=models.CASCADE, related_name="agreements"
+    )
+    number = models.CharField(_("agreement number"), max_length=60)
+    version = models.PositiveSmallIntegerField(_("version"), default=1, editable=False)
+    previous = models.OneToOneField(
+        "self",
+        verbose_name=_("renews"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="renewal",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=AgreementKind.choices)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    territories = models.ManyToManyField(
+        "territories.Region", verbose_name=_("territories"), blank=True, related_name="+"
+    )
+    yearly_target = models.DecimalField(
+        _("yearly target"),
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    rebate_programs = models.CharField(
+        _("rebate programs"),
+        max_length=300,
+        blank=True,
+        help_text=_("The codes of the rebate programs it grants, separated by commas."),
+    )
+    payment_terms = models.CharField(
+        _("payment terms"), max_length=200, blank=True, help_text=_("e.g. “30 days net”.")
+    )
+    other_terms = models.TextField(_("other terms"), blank=True)
+    remind_days = models.PositiveSmallIntegerField(
+        _("remind days before"),
+        default=_default_remind_days,
+        validators=[MaxValueValidator(366)],
+        help_text=_("How many days before it ends a reminder is raised."),
+    )
+    history = HistoricalRecords()
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(partner_field="partner", editor_roles=DIRECTOR_AND_MANAGER)
+
+    class Meta:
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
+        ordering = ["partner_id", "number", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "number", "version"], name="agreement_unique_version"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")), name="agreement_ends_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} v{self.version}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("partners:agreement_detail", args=[self.pk])
+
+    def state_on(self, day: date) -> str:
+        """Renewed (a newer version took over), not yet started, valid, expiring (inside
+        the reminder window) or expired on ``day``."""
+        if getattr(self, "renewal", None) is not None:
+            return AgreementState.RENEWED
+        if day < self.starts_on:
+            return AgreementState.UPCOMING
+        if day > self.ends_on:
+            return AgreementState.EXPIRED
+        if day >= self.ends_on - timedelta(days=self.remind_days):
+            return AgreementState.EXPIRING
+        return AgreementState.VALID
+
+
+def _agreement_file_path(instance: AgreementFile, filename: str) -> str:
+    return f"agreements/{instance.agreement_id}/{filename}"
+
+
+class AgreementFile(models.Model):
+    """A signed copy of an agreement (a scan, the PDF both sides signed)."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(_("file"), upload_to=_agreement_file_path, max_length=300)
+    name = models.CharField(_("name"), max_length=200)
+    size = models.PositiveIntegerField(_("size"), default=0)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(
+        partner_field="agreement__partner", editor_roles=DIRECTOR_AND_MANAGER
+    )
+
+    class Meta:
+        verbose_name = _("signed file")
+        verbose_name_plural = _("signed files")
+        ordering = ["agreement_id", "uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name

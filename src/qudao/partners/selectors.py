@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from qudao.partners.models import Contact, Partner, PartnerTerritory, Target
+from qudao.partners.models import Agreement, Contact, Partner, PartnerTerritory, Target
 
 
 def partner_list(*, user: Any) -> QuerySet[Partner]:
@@ -49,3 +49,16 @@ def partner_contacts(*, user: Any, partner: Partner) -> QuerySet[Contact]:
 
 def target_list(*, user: Any) -> QuerySet[Target]:
     return Target.objects.restrict(user).select_related("partner", "category")
+
+
+def agreement_list(*, user: Any) -> QuerySet[Agreement]:
+    return Agreement.objects.restrict(user).select_related("partner", "renewal")
+
+
+def agreement_versions(*, agreement: Agreement, user: Any) -> list[Agreement]:
+    """Every version of the agreement the user may see, newest first."""
+    return list(
+        agreement_list(user=user)
+        .filter(partner=agreement.partner, number=agreement.number)
+        .order_by("-version")
+    )

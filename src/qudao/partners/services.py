@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
@@ -12,10 +14,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qudao.core.periods import Period
+from qudao.core.permissions import ensure_may_change_row
 from qudao.core.services import model_create, model_update
 from qudao.core.trees import tree_check_parent, tree_parent_in, tree_refresh_paths
 from qudao.partners.choices import ALLOWED_TRANSITIONS, PartnerErrorCode, PartnerStatus
-from qudao.partners.models import ChannelModel, Contact, Grade, Partner, PartnerTerritory, Target
+from qudao.partners.models import (
+    Agreement,
+    AgreementFile,
+    ChannelModel,
+    Contact,
+    Grade,
+    Partner,
+    PartnerTerritory,
+    Target,
+)
 
 
 @transaction.atomic
@@ -154,3 +166,127 @@ def channel_model_create(*, actor: Any | None = None, **data: Any) -> ChannelMod
 @transaction.atomic
 def grade_create(*, actor: Any | None = None, **data: Any) -> Grade:
     return model_create(model=Grade, data=data, actor=actor)
+
+
+# --- agreements ---------------------------------------------------------------------------------
+
+# What other apps do after a partner's agreements changed (governance re-judges the
+# partner's risk and alerts: an agreement expiring or expired), inside the transaction.
+_AGREEMENT_CHANGED: list[Callable[[Partner], None]] = []
+
+
+def register_agreement_changed(callback: Callable[[Partner], None]) -> None:
+    if callback not in _AGREEMENT_CHANGED:
+        _AGREEMENT_CHANGED.append(callback)
+
+
+def _agreement_changed(partner: Partner) -> None:
+    for callback in _AGREEMENT_CHANGED:
+        callback(partner)
+
+
+def agreement_check(agreement: Agreement) -> None:
+    """The rebate programs named must exist (by code)."""
+    codes = [c.strip() for c in agreement.rebate_programs.split(",") if c.strip()]
+    if not codes:
+        return
+    program = apps.get_model("programs", "Program")  # a reference, not a dependency
+    known = set(program.objects.filter(code__in=codes).values_list("code", flat=True))
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise ValidationError(
+            {
+                "rebate_programs": _("No rebate program with code: %(codes)s.")
+                % {"codes": ", ".join(unknown)}
+            }
+        )
+
+
+@transaction.atomic
+def agreement_create(
+    *, actor: Any | None = None, signed_copies: Sequence[Any] = (), **data: Any
+) -> Agreement:
+    agreement = model_create(model=Agreement, data=data, actor=actor, check=agreement_check)
+    agreement_files_add(agreement=agreement, signed_copies=signed_copies, actor=actor)
+    _agreement_changed(agreement.partner)
+    return agreement
+
+
+@transaction.atomic
+def agreement_update(
+    *,
+    agreement: Agreement,
+    actor: Any | None = None,
+    signed_copies: Sequence[Any] = (),
+    **data: Any,
+) -> Agreement:
+    agreement = model_update(instance=agreement, data=data, actor=actor, check=agreement_check)[0]
+    agreement_files_add(agreement=agreement, signed_copies=signed_copies, actor=actor)
+    _agreement_changed(agreement.partner)
+    return agreement
+
+
+@transaction.atomic
+def agreement_renew(
+    *,
+    agreement: Agreement,
+    starts_on: date,
+    ends_on: date,
+    actor: Any | None = None,
+    signed_copies: Sequence[Any] = (),
+    **changes: Any,
+) -> Agreement:
+    """The next version of ``agreement``: its terms carried over (or changed), a new term
+    of validity; the old version stays as it was, marked renewed. Only the newest version
+    is renewed."""
+    ensure_may_change_row(agreement, actor)
+    if Agreement.objects.filter(previous=agreement).exists():
+        raise ValidationError(_("This version was renewed already: renew the newest one."))
+    data: dict[str, Any] = {
+        "partner": agreement.partner,
+        "number": agreement.number,
+        "kind": agreement.kind,
+        "yearly_target": agreement.yearly_target,
+        "rebate_programs": agreement.rebate_programs,
+        "payment_terms": agreement.payment_terms,
+        "other_terms": agreement.other_terms,
+        "remind_days": agreement.remind_days,
+        "territories": list(agreement.territories.all()),
+        **changes,
+        "starts_on": starts_on,
+        "ends_on": ends_on,
+        "version": agreement.version + 1,
+        "previous": agreement,
+    }
+    renewed = model_create(model=Agreement, data=data, actor=actor, check=agreement_check)
+    agreement_files_add(agreement=renewed, signed_copies=signed_copies, actor=actor)
+    _agreement_changed(agreement.partner)
+    return renewed
+
+
+AGREEMENT_FILE_MAX_BYTES = 20 * 1024 * 1024
+
+
+def agreement_files_add(
+    *, agreement: Agreement, signed_copies: Sequence[Any], actor: Any | None = None
+) -> None:
+    """Keep signed copies (PDF or images, 20 MB each) with the agreement."""
+    if not signed_copies:
+        return
+    ensure_may_change_row(agreement, actor)
+    for upload in signed_copies:
+        name = (upload.name or "file")[-200:]
+        if not name.lower().endswith((".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff")):
+            raise ValidationError(
+                {
+                    "signed_copies": _("“%(name)s”: a signed copy is a PDF or an image.")
+                    % {"name": name}
+                }
+            )
+        if (upload.size or 0) > AGREEMENT_FILE_MAX_BYTES:
+            raise ValidationError(
+                {"signed_copies": _("“%(name)s” is larger than 20 MB.") % {"name": name}}
+            )
+        AgreementFile.objects.create(
+            agreement=agreement, file=upload, name=name, size=upload.size or 0, uploaded_by=actor
+        )

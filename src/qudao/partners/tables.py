@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 import django_tables2 as tables
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from qudao.core.tables import NUMERIC, EditColumn, MoneyColumn, NameColumn, StatusColumn
 from qudao.core.templatetags.qudao import period_label
-from qudao.partners.models import Partner, Target
+from qudao.partners.choices import AgreementState
+from qudao.partners.models import Agreement, Partner, Target
 
 
 class PartnerTable(tables.Table):
@@ -71,3 +74,42 @@ class TargetTable(tables.Table):
 
     def value_period(self, value: str) -> str:
         return value
+
+
+class AgreementTable(tables.Table):
+    number = tables.Column(linkify=True, verbose_name=_("Agreement"))
+    version = tables.Column(attrs=NUMERIC)
+    partner = tables.Column(
+        accessor="partner__code",
+        linkify=("partners:partner_detail", [tables.A("partner_id")]),
+        verbose_name=_("Partner"),
+    )
+    kind = tables.Column()
+    starts_on = tables.DateColumn()
+    ends_on = tables.DateColumn()
+    state = tables.Column(verbose_name=_("State"), accessor="pk", orderable=False)
+    yearly_target = MoneyColumn()
+    payment_terms = tables.Column()
+    edit = EditColumn("partners:agreement_edit")
+
+    class Meta:
+        model = Agreement
+        fields = (
+            "number",
+            "version",
+            "partner",
+            "kind",
+            "starts_on",
+            "ends_on",
+            "state",
+            "yearly_target",
+            "payment_terms",
+        )
+        order_by = ("ends_on",)
+
+    def render_state(self, record: Agreement) -> str:
+        state = AgreementState(record.state_on(timezone.localdate()))
+        return format_html('<span class="badge {}">{}</span>', state.value, state.label)
+
+    def value_state(self, record: Agreement) -> str:
+        return str(AgreementState(record.state_on(timezone.localdate())).label)

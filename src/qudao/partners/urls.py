@@ -24,4 +24,9 @@ urlpatterns = [
     path("targets/", views.TargetListView.as_view(), name="target_list"),
     path("targets/add/", views.TargetEditView.as_view(), name="target_add"),
     path("targets/<int:pk>/edit/", views.TargetEditView.as_view(), name="target_edit"),
+    path("agreements/", views.AgreementListView.as_view(), name="agreement_list"),
+    path("agreements/add/", views.AgreementEditView.as_view(), name="agreement_add"),
+    path("agreements/<int:pk>/", views.agreement_detail, name="agreement_detail"),
+    path("agreements/<int:pk>/edit/", views.AgreementEditView.as_view(), name="agreement_edit"),
+    path("agreements/<int:pk>/files/<int:file_pk>", views.agreement_file, name="agreement_file"),
 ]

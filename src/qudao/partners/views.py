@@ -1,33 +1,41 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from qudao.analytics.selectors import partner_scorecard
 from qudao.core.charts import sparkline
-from qudao.core.permissions import restrict
+from qudao.core.permissions import is_partner_user, restrict
 from qudao.core.selectors import history_for
 from qudao.core.views import ObjectEditView, ObjectListView
 from qudao.governance.selectors import partner_governance
 from qudao.partners import selectors
-from qudao.partners.filtersets import PartnerFilterSet, TargetFilterSet
+from qudao.partners.choices import AgreementState
+from qudao.partners.filtersets import AgreementFilterSet, PartnerFilterSet, TargetFilterSet
 from qudao.partners.forms import (
+    AgreementForm,
+    AgreementRenewForm,
     ContactForm,
     PartnerForm,
     PartnerStatusForm,
     PartnerTerritoryForm,
     TargetForm,
 )
-from qudao.partners.models import Contact, Partner, PartnerTerritory, Target
+from qudao.partners.models import Agreement, Contact, Partner, PartnerTerritory, Target
 from qudao.partners.services import (
+    agreement_create,
+    agreement_renew,
+    agreement_update,
     contact_create,
     contact_update,
     partner_change_status,
@@ -38,7 +46,7 @@ from qudao.partners.services import (
     target_create,
     target_update,
 )
-from qudao.partners.tables import PartnerTable, TargetTable
+from qudao.partners.tables import AgreementTable, PartnerTable, TargetTable
 
 TABS = (
     ("profile", gettext_lazy("Profile")),
@@ -46,6 +54,7 @@ TABS = (
     ("territories", gettext_lazy("Territories")),
     ("contacts", gettext_lazy("Contacts")),
     ("targets", gettext_lazy("Targets")),
+    ("agreements", gettext_lazy("Agreements")),
     ("governance", gettext_lazy("Governance")),
     ("history", gettext_lazy("History")),
 )
@@ -92,6 +101,12 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["contacts"] = selectors.partner_contacts(user=request.user, partner=partner)
     elif tab == "targets":
         context["targets"] = selectors.target_list(user=request.user).filter(partner=partner)
+    elif tab == "agreements":
+        today = timezone.localdate()
+        context["agreements"] = [
+            (a, AgreementState(a.state_on(today)))
+            for a in selectors.agreement_list(user=request.user).filter(partner=partner)
+        ]
     elif tab == "governance":
         context.update(partner_governance(partner=partner, user=request.user))
     elif tab == "history":
@@ -199,3 +214,90 @@ class PartnerTerritoryEditView(PartnerChildEditView):
     create_service = staticmethod(partner_territory_create)
     update_service = staticmethod(partner_territory_update)
     instance_kw = "territory"
+
+
+class AgreementListView(ObjectListView):
+    selector = staticmethod(selectors.agreement_list)
+    filterset_class = AgreementFilterSet
+    table_class = AgreementTable
+    model = Agreement
+    title = gettext_lazy("Agreements")
+    add_url_name = "partners:agreement_add"
+    empty_hint = gettext_lazy("No agreements yet — add one with “Add” above.")
+
+
+class AgreementEditView(ObjectEditView):
+    model = Agreement
+    form_class = AgreementForm
+    create_service = staticmethod(agreement_create)
+    update_service = staticmethod(agreement_update)
+    instance_kw = "agreement"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """An agreement: its terms, state, signed copies, every version, history — and, for
+    those who change it, renewal into the next version."""
+    agreement = get_object_or_404(selectors.agreement_list(user=request.user), pk=pk)
+    editable = restrict(Agreement.objects.filter(pk=pk), request.user, "change").exists()
+    renewable = editable and getattr(agreement, "renewal", None) is None
+    form = AgreementRenewForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={
+            "starts_on": agreement.ends_on + timedelta(days=1),
+            "ends_on": agreement.ends_on.replace(year=agreement.ends_on.year + 1)
+            if not (agreement.ends_on.month == 2 and agreement.ends_on.day == 29)
+            else agreement.ends_on + timedelta(days=365),
+            "yearly_target": agreement.yearly_target,
+            "payment_terms": agreement.payment_terms,
+        },
+    )
+    if request.method == "POST":
+        if not renewable:
+            raise PermissionDenied if editable or can_view_only(request.user) else Http404
+        if form.is_valid():
+            try:
+                renewed = agreement_renew(
+                    agreement=agreement, actor=request.user, **form.cleaned_data
+                )
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, _("Renewed as %(agreement)s.") % {"agreement": renewed})
+                return redirect(renewed.get_absolute_url())
+    today = timezone.localdate()
+    return render(
+        request,
+        "partners/agreement_detail.html",
+        {
+            "agreement": agreement,
+            "title": _("Agreement %(agreement)s") % {"agreement": agreement},
+            "state": AgreementState(agreement.state_on(today)),
+            "versions": selectors.agreement_versions(agreement=agreement, user=request.user),
+            "files": agreement.files.all(),
+            "territories": agreement.territories.all(),
+            "history": history_for(agreement),
+            "can_edit": editable,
+            "renew_form": form if renewable else None,
+        },
+    )
+
+
+def can_view_only(user: Any) -> bool:
+    """Staff who read everything and change nothing are told no (403), not "not found"."""
+    return not is_partner_user(user)
+
+
+@login_required
+@require_safe
+def agreement_file(request: HttpRequest, pk: int, file_pk: int) -> FileResponse:
+    agreement = get_object_or_404(selectors.agreement_list(user=request.user), pk=pk)
+    stored = get_object_or_404(agreement.files.all(), pk=file_pk)
+    return FileResponse(
+        stored.file.open("rb"),
+        as_attachment=True,
+        filename=stored.name,
+        content_type="application/octet-stream",
+    )

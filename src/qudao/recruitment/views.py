@@ -3,7 +3,6 @@ entry thresholds. Views stay thin: who may do what is the services' to say."""
 
 from __future__ import annotations
 
-import copy
 from datetime import date
 from typing import Any, NoReturn
 
@@ -163,13 +162,6 @@ class ApplicantEditView(ObjectEditView):
         if is_partner_user(request.user) and not may_propose(request.user):
             raise Http404
         return applicant
-
-    def get_form(
-        self, request: HttpRequest, instance: models.Model | None, data: Any = None
-    ) -> BaseForm:
-        form_instance = copy.copy(instance) if instance is not None else None
-        files = request.FILES if data is not None else None
-        return ApplicantForm(data, files, instance=form_instance, user=request.user)
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:

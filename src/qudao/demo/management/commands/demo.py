@@ -47,6 +47,10 @@ class Command(BaseCommand):
             elif name == "rebates":
                 settled = ", ".join(result) if result else "already there"
                 self.stdout.write(f"rebates: 3 programs, settled {settled}")
+            elif name == "agreements":
+                self.stdout.write(
+                    f"agreements: {result} generated" if result else "agreements: already there"
+                )
             elif name == "recruitment":
                 made = result["applicants"]
                 self.stdout.write(
