@@ -6,6 +6,7 @@ from ninja.security import django_auth
 
 from qudao.analytics.api import router as review_router
 from qudao.catalog.api import router as catalog_router
+from qudao.collaboration.api import router as activities_router
 from qudao.core.api import QudaoAPI, TokenAuth
 from qudao.facts.api import router as facts_router
 from qudao.governance.api import complaints_router, compliance_router, risk_router
@@ -28,7 +29,8 @@ api = QudaoAPI(
     description="Channel master data (partners, regions, products, price lists, targets), "
     "imports, the review, violations with their workflow, complaints, licences and "
     "agreements, partner risk, rebates (programs, settlements, statements), marketing "
-    "funds (MDF requests and claims), expense claims and applicants in the recruitment funnel.",
+    "funds (MDF requests and claims), expense claims, applicants in the recruitment funnel "
+    "and activities with partners.",
     auth=[TokenAuth(), django_auth],
 )
 
@@ -48,6 +50,7 @@ def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpRespon
 api.add_router("/partners", partners_router)
 api.add_router("/regions", territories_router)
 api.add_router("/applicants", recruitment_router)
+api.add_router("/activities", activities_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/imports", facts_router)
 api.add_router("/review", review_router)

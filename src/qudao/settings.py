@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "qudao.governance",
     "qudao.programs",
     "qudao.recruitment",
+    "qudao.collaboration",
     "qudao.demo",
 ]
 

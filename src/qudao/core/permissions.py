@@ -58,6 +58,9 @@ class AccessPolicy:
     editor_roles: frozenset[Role] = field(
         default_factory=lambda: frozenset({Role.CHANNEL_DIRECTOR})
     )
+    # For partner data a partner's staff see only in part (the activities shared with
+    # them): narrows their rows further, after their own subtree.
+    partner_shared_q: Callable[[Any], Q] | None = None
 
 
 def _lookup(partner_field: str, rest: str) -> str:
@@ -108,7 +111,12 @@ def restrict(queryset: QS, user: Any, action: Action = "view") -> QS:
         if action != "view" or policy.internal:
             return queryset.none()
         if policy.partner_field is not None:
-            return queryset.filter(partner_subtree_q(policy.partner_field, user.partner))
+            own = queryset.filter(partner_subtree_q(policy.partner_field, user.partner))
+            return (
+                own
+                if policy.partner_shared_q is None
+                else own.filter(policy.partner_shared_q(user))
+            )
         if not policy.partner_visible:
             return queryset.none()
         if policy.partner_q is not None:

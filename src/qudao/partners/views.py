@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from qudao.analytics.selectors import partner_scorecard
+from qudao.collaboration.selectors import partner_activities
 from qudao.core.charts import sparkline
 from qudao.core.permissions import is_partner_user, restrict
 from qudao.core.selectors import history_for
@@ -55,6 +56,7 @@ TABS = (
     ("contacts", gettext_lazy("Contacts")),
     ("targets", gettext_lazy("Targets")),
     ("agreements", gettext_lazy("Agreements")),
+    ("activities", gettext_lazy("Activities")),
     ("governance", gettext_lazy("Governance")),
     ("history", gettext_lazy("History")),
 )
@@ -107,6 +109,8 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
             (a, AgreementState(a.state_on(today)))
             for a in selectors.agreement_list(user=request.user).filter(partner=partner)
         ]
+    elif tab == "activities":
+        context["activities"] = partner_activities(partner=partner, user=request.user)
     elif tab == "governance":
         context.update(partner_governance(partner=partner, user=request.user))
     elif tab == "history":

@@ -1,0 +1,158 @@
+"""Activities over the API: list, detail with follow-ups (for the brand's staff), log,
+change — the same selectors and services as the pages."""
+
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
+
+from qudao.collaboration import selectors
+from qudao.collaboration.filtersets import ActivityFilterSet
+from qudao.collaboration.models import Activity, ActivityKind
+from qudao.collaboration.services import activity_create, activity_update, follow_up_add
+from qudao.core.api import Pagination, filtered, patch_values, resolve_code
+from qudao.core.models import User
+from qudao.core.permissions import is_partner_user
+from qudao.partners.models import Contact, Partner
+
+router = Router(tags=["activities"])
+
+
+class FollowUpOut(Schema):
+    id: int
+    task: str
+    owner: str
+    due_on: date
+    done_at: datetime | None
+
+    @staticmethod
+    def resolve_owner(f: Any) -> str:
+        return f.owner.username
+
+
+class ActivityOut(Schema):
+    id: int
+    partner: str
+    kind: ActivityKind
+    subject: str
+    starts_at: datetime
+    minutes: int
+    location: str
+    notes: str
+    owner: str | None
+    staff: list[str]
+    contacts: list[str]
+    shared_with_partner: bool
+
+    @staticmethod
+    def resolve_partner(a: Activity) -> str:
+        return a.partner.code
+
+    @staticmethod
+    def resolve_owner(a: Activity) -> str | None:
+        return a.owner.username if a.owner else None
+
+    @staticmethod
+    def resolve_staff(a: Activity) -> list[str]:
+        return [u.username for u in a.staff.all()]
+
+    @staticmethod
+    def resolve_contacts(a: Activity) -> list[str]:
+        return [c.name for c in a.contacts.all()]
+
+
+class ActivityDetailOut(ActivityOut):
+    follow_ups: list[FollowUpOut] | None = Field(None, description="empty for partners' staff")
+
+    @staticmethod
+    def resolve_follow_ups(a: Activity, context: dict[str, Any]) -> list[Any] | None:
+        user = context["request"].user
+        if is_partner_user(user):
+            return None
+        return list(selectors.follow_up_list(user=user).filter(activity=a))
+
+
+class FollowUpIn(Schema):
+    task: str
+    owner: str = Field(description="a user name of the brand's staff")
+    due_on: date
+
+
+class ActivityIn(Schema):
+    partner: str
+    kind: ActivityKind
+    subject: str
+    starts_at: datetime
+    minutes: int = 60
+    location: str = ""
+    notes: str = ""
+    staff: list[str] = Field([], description="user names")
+    contacts: list[int] = Field([], description="contact ids of the partner")
+    shared_with_partner: bool = False
+    follow_ups: list[FollowUpIn] = []
+
+
+class ActivityPatch(Schema):
+    kind: ActivityKind | None = None
+    subject: str | None = None
+    starts_at: datetime | None = None
+    minutes: int | None = None
+    location: str | None = None
+    notes: str | None = None
+    shared_with_partner: bool | None = None
+
+
+class ActivityFilters(Schema):
+    q: str | None = None
+    kind: ActivityKind | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+def _users(names: list[str]) -> list[User]:
+    found = {u.username: u for u in User.objects.filter(username__in=names)}
+    missing = [n for n in names if n not in found]
+    if missing:
+        raise ValidationError({"staff": [f"No user named: {', '.join(missing)}."]})
+    return [found[n] for n in names]
+
+
+@router.get("", response=list[ActivityOut])
+@paginate(Pagination)
+def list_activities(request: HttpRequest, filters: Query[ActivityFilters]) -> Any:
+    rows = selectors.activity_list(user=request.user).prefetch_related("staff", "contacts")
+    return filtered(ActivityFilterSet, filters.dict(), rows)
+
+
+@router.get("/{int:activity_id}", response=ActivityDetailOut)
+def get_activity(request: HttpRequest, activity_id: int) -> Any:
+    return get_object_or_404(selectors.activity_list(user=request.user), pk=activity_id)
+
+
+@router.post("", response={201: ActivityDetailOut})
+def create_activity(request: HttpRequest, payload: ActivityIn) -> Any:
+    data = payload.dict()
+    follow_ups = data.pop("follow_ups")
+    data["partner"] = resolve_code(Partner, data["partner"], user=request.user, field="partner")
+    data["staff"] = _users(data["staff"])
+    data["contacts"] = list(Contact.objects.restrict(request.user).filter(pk__in=data["contacts"]))
+    activity = activity_create(actor=request.user, **data)
+    for follow_up in follow_ups:
+        follow_up_add(
+            activity=activity,
+            task=follow_up["task"],
+            owner=_users([follow_up["owner"]])[0],
+            due_on=follow_up["due_on"],
+            actor=request.user,
+        )
+    return Status(201, activity)
+
+
+@router.patch("/{int:activity_id}", response=ActivityDetailOut)
+def update_activity(request: HttpRequest, activity_id: int, payload: ActivityPatch) -> Any:
+    activity = get_object_or_404(selectors.activity_list(user=request.user), pk=activity_id)
+    return activity_update(activity=activity, actor=request.user, **patch_values(payload, Activity))

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from qudao.collaboration.models import Activity, ActivityKind, FollowUp
+from qudao.core.filtersets import SearchFilterSet
+
+DATE = forms.DateInput(attrs={"type": "date"})
+YES_NO = forms.Select(choices=[("", _("All")), ("true", _("yes")), ("false", _("no"))])
+
+
+class ActivityFilterSet(SearchFilterSet):
+    search_fields = ("partner__code", "partner__name_en", "partner__name_zh", "subject")
+    kind = django_filters.ChoiceFilter(choices=ActivityKind.choices, label=_("Kind"))
+    since = django_filters.DateFilter(
+        field_name="starts_at", lookup_expr="date__gte", label=_("From"), widget=DATE
+    )
+    until = django_filters.DateFilter(
+        field_name="starts_at", lookup_expr="date__lte", label=_("To"), widget=DATE
+    )
+    mine = django_filters.BooleanFilter(label=_("Mine"), method="own", widget=YES_NO)
+
+    class Meta:
+        model = Activity
+        fields = ["q", "kind", "since", "until", "mine"]
+
+    def own(self, queryset: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
+        user = getattr(self.request, "user", None)
+        if value is None or user is None:
+            return queryset
+        mine = Q(owner=user) | Q(staff=user)
+        return queryset.filter(mine).distinct() if value else queryset.exclude(mine)
+
+
+class FollowUpFilterSet(SearchFilterSet):
+    search_fields = ("activity__partner__code", "activity__partner__name_en", "task")
+    open = django_filters.BooleanFilter(
+        field_name="done_at", lookup_expr="isnull", label=_("Open"), widget=YES_NO
+    )
+    mine = django_filters.BooleanFilter(label=_("Mine"), method="own", widget=YES_NO)
+
+    class Meta:
+        model = FollowUp
+        fields = ["q", "open", "mine"]
+
+    def own(self, queryset: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
+        user = getattr(self.request, "user", None)
+        if value is None or user is None:
+            return queryset
+        return queryset.filter(owner=user) if value else queryset.exclude(owner=user)

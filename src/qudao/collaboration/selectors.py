@@ -1,0 +1,112 @@
+"""Reads for visits and communication, always through the access gate: activities and
+follow-ups, the partners overdue a visit, one's own calendar."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, Max, Q, QuerySet
+from django.utils import timezone
+
+from qudao.collaboration.models import VISITING_KINDS, Activity, FollowUp, VisitFrequency
+from qudao.core.permissions import is_partner_user
+from qudao.partners.choices import PartnerStatus
+from qudao.partners.models import Partner
+
+# The partners a visit rule watches: those the brand works with today.
+WATCHED = (PartnerStatus.ACTIVE, PartnerStatus.PROBATION, PartnerStatus.PILOT)
+
+
+def activity_list(*, user: Any) -> QuerySet[Activity]:
+    """The activities ``user`` sees, each with its ``open_follow_ups`` (the brand's own
+    tasks: not counted for partners' staff)."""
+    rows = Activity.objects.restrict(user).select_related("partner", "owner")
+    if is_partner_user(user):
+        return rows
+    return rows.annotate(
+        open_follow_ups=Count("follow_ups", filter=Q(follow_ups__done_at__isnull=True))
+    )
+
+
+def partner_activities(*, partner: Partner, user: Any, limit: int = 50) -> list[Activity]:
+    """The latest activities with ``partner`` and the partners below it that ``user`` sees."""
+    return list(activity_list(user=user).filter(partner__path__startswith=partner.path)[:limit])
+
+
+def follow_up_list(*, user: Any) -> QuerySet[FollowUp]:
+    return FollowUp.objects.restrict(user).select_related("activity", "activity__partner", "owner")
+
+
+def own_activities(*, user: Any) -> QuerySet[Activity]:
+    """What ``user`` owns or attends."""
+    mine = Activity.objects.filter(Q(owner=user) | Q(staff=user)).values("pk")
+    return (
+        Activity.objects.restrict(user)
+        .filter(pk__in=mine)
+        .select_related("partner", "owner")
+        .order_by("starts_at", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class OverdueVisit:
+    partner: Partner
+    every_days: int
+    last_visit: date | None
+    due_on: date | None  # None: never visited
+
+    @property
+    def days_overdue(self) -> int | None:
+        return None if self.due_on is None else (timezone.localdate() - self.due_on).days
+
+
+def visits_overdue(*, user: Any, on: date | None = None) -> list[OverdueVisit]:
+    """The partners ``user`` sees whose grade has a visit rule and whose last visit (or
+    business review) is older than the rule allows — or who were never visited. Most
+    overdue first, never-visited at the end."""
+    today = on or timezone.localdate()
+    rules = dict(VisitFrequency.objects.values_list("grade_id", "every_days"))
+    if not rules:
+        return []
+    partners = (
+        Partner.objects.restrict(user)
+        .filter(status__in=WATCHED, grade_id__in=list(rules))
+        .select_related("grade", "home_region", "owner")
+        .annotate(
+            last_visit=Max(
+                "activities__starts_at",
+                filter=Q(activities__kind__in=VISITING_KINDS)
+                & Q(activities__starts_at__date__lte=today),
+            )
+        )
+    )
+    overdue = []
+    for partner in partners:
+        every = rules[partner.grade_id]
+        last = timezone.localdate(partner.last_visit) if partner.last_visit else None
+        due = last + timedelta(days=every) if last else None
+        if due is None or due < today:
+            overdue.append(OverdueVisit(partner, every, last, due))
+    return sorted(overdue, key=lambda o: (o.due_on is None, o.due_on or today, o.partner.code))
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    day: date
+    in_month: bool
+    activities: list[Activity]
+
+
+def calendar_month(*, user: Any, year: int, month: int) -> list[list[CalendarDay]]:
+    """The weeks (Monday first) of a month with ``user``'s own activities on each day."""
+    weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
+    first, last = weeks[0][0], weeks[-1][-1]
+    start = timezone.make_aware(datetime.combine(first, datetime.min.time()))
+    end = timezone.make_aware(datetime.combine(last + timedelta(days=1), datetime.min.time()))
+    by_day: dict[date, list[Activity]] = {}
+    for activity in own_activities(user=user).filter(starts_at__gte=start, starts_at__lt=end):
+        by_day.setdefault(timezone.localdate(activity.starts_at), []).append(activity)
+    return [[CalendarDay(d, d.month == month, by_day.get(d, [])) for d in week] for week in weeks]
