@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from qudao.analytics.models import GradeProposal, ReviewRun
 from qudao.api import api
+from qudao.collaboration.models import Activity, FollowUp
+from qudao.collaboration.services import activity_create, follow_up_add
 from qudao.core.services import api_token_create
 from qudao.facts.models import Batch, MasterImport, SavedMapping
 from qudao.facts.services import fact_import, master_import_check
@@ -164,6 +166,9 @@ class Scene:
     document: ApplicantDocument
     agreement: Agreement
     agreement_us: Agreement
+    activity: Activity
+    activity_us: Activity
+    follow_up: FollowUp
     users: dict[str, Any] = field(default_factory=dict)
 
 
@@ -320,8 +325,24 @@ def _build_scene(tmp: Path) -> Scene:
         )
         for partner in (world.p_de, world.p_us)
     )
+    activity, activity_us = (
+        activity_create(
+            partner=partner,
+            kind="visit",
+            subject="Shop visit",
+            starts_at=datetime(2026, 11, 2, 10, 0, tzinfo=UTC),
+            shared_with_partner=True,
+            owner=users["director"],
+        )
+        for partner in (world.p_de, world.p_us)
+    )
     return Scene(
         world=world,
+        activity=activity,
+        activity_us=activity_us,
+        follow_up=follow_up_add(
+            activity=activity, task="Send prices", owner=users["director"], due_on=date(2026, 12, 1)
+        ),
         agreement=agreement,
         agreement_us=agreement_us,
         applicant=applicant,
@@ -759,6 +780,57 @@ PAGES: dict[str, Page] = {
         args=lambda s: [s.master.pk],
         post=expect(404, director=302, anonymous=LOGIN),
     ),
+    # activities
+    "collaboration:activity_list": Page(get=signed_in(200)),
+    "collaboration:activity_add": Page(
+        get=editors(200, others=403),
+        post=editors(302, others=403),
+        form=lambda s: {
+            "partner": s.world.p_de.pk,
+            "kind": "call",
+            "subject": "Price call",
+            "starts_at": "2026-11-20T15:00",
+            "minutes": "30",
+        },
+    ),
+    "collaboration:activity_detail": Page(
+        get=scope_of_de(200),
+        args=lambda s: [s.activity.pk],
+        post=funnel_staff(302),
+        form=lambda s: {
+            "task": "Call back",
+            "owner": s.users["manager"].pk,
+            "due_on": "2026-12-24",
+        },
+    ),
+    "collaboration:activity_edit": Page(
+        get=editors(200, others=404),
+        args=lambda s: [s.activity.pk],
+        post=editors(302, others=404),
+        form=lambda s: {
+            "partner": s.world.p_de.pk,
+            "kind": "visit",
+            "subject": "Shop visit, renamed",
+            "starts_at": "2026-11-02T10:00",
+            "minutes": "60",
+        },
+    ),
+    "collaboration:follow_up_list": Page(get=partners_blind(200)),
+    "collaboration:follow_up_done": Page(
+        get=expect(405, anonymous=LOGIN),
+        args=lambda s: [s.follow_up.pk],
+        post=funnel_staff(302),
+    ),
+    "collaboration:visits_overdue": Page(get=partners_blind(200)),
+    "collaboration:visit_frequency": Page(
+        get=partners_blind(200),
+        post=expect(
+            403, director=302, manager=302, partner_admin=404, partner_user=404, anonymous=LOGIN
+        ),
+        form=lambda s: {f"grade_{Grade.objects.get(code='A').pk}": "30"},
+    ),
+    "collaboration:calendar": Page(get=partners_blind(200)),
+    "collaboration:calendar_ics": Page(get=partners_blind(200)),
     # agreements
     "partners:agreement_list": Page(get=signed_in(200)),
     "partners:agreement_add": Page(
@@ -1206,6 +1278,24 @@ API_SEES_DE = api_expect(200, no_role=404)
 API_INTERNAL = api_expect(200, partner_admin=404, partner_user=404, no_role=404)
 API_WORKERS = api_expect(403, director=200, manager=200, no_role=404)
 OPERATIONS: dict[tuple[str, str], Operation] = {
+    ("GET", "/api/activities"): Operation(api_expect(200)),
+    ("POST", "/api/activities"): Operation(
+        api_editors(201),
+        body=lambda s: {
+            "partner": "P-DE",
+            "kind": "call",
+            "subject": "Api call",
+            "starts_at": "2026-11-20T15:00:00Z",
+        },
+    ),
+    ("GET", "/api/activities/{activity_id}"): Operation(
+        API_SEES_DE, path=lambda s: {"activity_id": s.activity.pk}
+    ),
+    ("PATCH", "/api/activities/{activity_id}"): Operation(
+        api_editors(200) | {"no_role": 404},
+        path=lambda s: {"activity_id": s.activity.pk},
+        body=lambda s: {"notes": "Went well"},
+    ),
     ("GET", "/api/applicants"): Operation(api_expect(200)),
     ("POST", "/api/applicants"): Operation(
         api_editors(201, roles=("director", "manager", "partner_admin")),
@@ -1489,6 +1579,16 @@ def _outside(*, director: int, reader: int, anonymous: int | str = LOGIN) -> dic
 
 
 OUTSIDE_EUROPE: dict[str, Page] = {
+    "collaboration:activity_detail": Page(
+        get=_outside(director=200, reader=200),
+        args=lambda s: [s.activity_us.pk],
+        post=_outside(director=302, reader=403),
+        form=lambda s: {
+            "task": "Call back",
+            "owner": s.users["director"].pk,
+            "due_on": "2026-12-24",
+        },
+    ),
     "partners:agreement_detail": Page(
         get=_outside(director=200, reader=200),
         args=lambda s: [s.agreement_us.pk],
@@ -1926,7 +2026,7 @@ LATIN_ALLOWED = {
     "ID", "Excel", "Parquet", "DuckDB", "Spark", "Qudao", "OpenAPI", "URL", "HTTP", "SMTP",
     "UTF", "GB", "MB", "KB", "TB", "PostgreSQL", "SQLite", "Swagger", "iCalendar", "ISO",
     "SHA", "AM", "PM", "Token", "Bearer", "TOP", "vs", "EN", "English", "GBK", "Big5",
-    "SCOR", "xlsx", "csv", "xls", "BIKES", "Big", "Unicode",
+    "SCOR", "xlsx", "csv", "xls", "BIKES", "Big", "Unicode", "ics",
 }  # fmt: skip
 _LATIN_WORD = r"[A-Za-z][A-Za-z'’]+"
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
@@ -842,5 +843,52 @@ def test_a_company_applies_is_screened_and_scored_then_signed(  # type: ignore[n
         page.goto(f"{served.url}/recruitment/funnel/")
         assert page.locator("#funnel-steps tbody tr").count() == 5
         page.screenshot(path=str(shots / f"recruitment-funnel-{suffix}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(("locale", "suffix"), [("en-US", "en"), ("zh-CN", "zh")])
+def test_a_visit_is_logged_with_a_follow_up_and_shows_on_the_calendar(  # type: ignore[no-untyped-def]
+    browser, served: Served, shots: Path, locale: str, suffix: str
+) -> None:
+    """From a partner overdue a visit: log the visit, add its follow-up, close it; the
+    visit is on one's calendar and in its iCalendar file."""
+    context, page = _login(browser, served, "director", locale)
+    try:
+        page.goto(f"{served.url}/activities/overdue/")
+        row = page.locator("#overdue tbody tr").first
+        code = row.get_attribute("data-partner")
+        row.locator("a[href*='/activities/add/?partner=']").click()
+        page.wait_for_selector("#id_subject")
+        subject = f"Store check {suffix}"
+        page.select_option("#id_kind", "visit")
+        page.fill("#id_subject", subject)
+        # the server's day, in its time zone (Asia/Shanghai unless TIME_ZONE says otherwise)
+        zone = ZoneInfo(os.environ.get("TIME_ZONE", "Asia/Shanghai"))
+        today = datetime.now(zone).date().isoformat()
+        page.fill("#id_starts_at", f"{today}T10:00")
+        page.fill("#id_notes", "Window display updated; asked for road bikes")
+        page.click("form.panel button[type=submit].primary")
+        page.wait_for_selector("#follow-up-form")
+        page.fill("#id_task", "Send the road bike price list")
+        page.fill("#id_due_on", today)
+        page.click("#follow-up-form button[type=submit]")
+        page.wait_for_selector("tr[data-follow-up] .badge.open")
+        page.screenshot(path=str(shots / f"activity-{suffix}.png"), full_page=True)
+        page.click("tr[data-follow-up] button[type=submit]")
+        page.wait_for_selector("tr[data-follow-up] .badge.done")
+        assert served.query(
+            "SELECT COUNT(*) FROM collaboration_followup f JOIN collaboration_activity a "
+            "ON a.id = f.activity_id WHERE a.subject = ? AND f.done_at IS NOT NULL",
+            subject,
+        ) == [(1,)]
+        # no longer overdue; on the calendar and in the iCalendar file
+        page.goto(f"{served.url}/activities/overdue/")
+        assert page.locator(f"#overdue tr[data-partner='{code}']").count() == 0
+        page.goto(f"{served.url}/activities/calendar/")
+        assert subject in page.inner_text(f"td[data-day='{today}']")
+        page.screenshot(path=str(shots / f"calendar-{suffix}.png"), full_page=True)
+        ics = page.request.get(f"{served.url}/activities/calendar.ics")
+        assert ics.ok and subject in ics.text()
     finally:
         context.close()

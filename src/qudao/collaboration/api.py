@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from qudao.collaboration import selectors
@@ -16,7 +17,7 @@ from qudao.collaboration.models import Activity, ActivityKind
 from qudao.collaboration.services import activity_create, activity_update, follow_up_add
 from qudao.core.api import Pagination, filtered, patch_values, resolve_code
 from qudao.core.models import User
-from qudao.core.permissions import is_partner_user
+from qudao.core.permissions import can_change, is_partner_user
 from qudao.partners.models import Contact, Partner
 
 router = Router(tags=["activities"])
@@ -135,6 +136,8 @@ def get_activity(request: HttpRequest, activity_id: int) -> Any:
 
 @router.post("", response={201: ActivityDetailOut})
 def create_activity(request: HttpRequest, payload: ActivityIn) -> Any:
+    if not can_change(request.user, Activity):  # before the codes are looked up as the user
+        raise HttpError(403, "You may not log activities.")
     data = payload.dict()
     follow_ups = data.pop("follow_ups")
     data["partner"] = resolve_code(Partner, data["partner"], user=request.user, field="partner")

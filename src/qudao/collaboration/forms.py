@@ -62,15 +62,16 @@ class FollowUpForm(forms.Form):
 class VisitFrequencyForm(forms.Form):
     """A box per grade: every how many days a partner of that grade should be visited."""
 
-    def __init__(self, *args: Any, current: dict[int, int], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, current: dict[int | None, int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for grade in Grade.objects.order_by("rank"):
-            self.fields[f"grade_{grade.pk}"] = forms.IntegerField(
-                label=grade.name,
+        rows = [(g.pk, g.name) for g in Grade.objects.order_by("rank")]
+        for key, label in [*rows, (0, _("Not graded yet"))]:
+            self.fields[f"grade_{key}"] = forms.IntegerField(
+                label=label,
                 required=False,
                 min_value=1,
                 max_value=730,
-                initial=current.get(grade.pk),
+                initial=current.get(key or None),
                 help_text=_("Days between visits; empty: no rule."),
             )
 

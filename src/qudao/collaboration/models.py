@@ -136,12 +136,15 @@ class FollowUp(TimeStampedModel):
 
 
 class VisitFrequency(models.Model):
-    """How often a partner of a grade should be visited (a visit or business review)."""
+    """How often a partner of a grade should be visited (a visit or business review);
+    the rule without a grade is for the partners not graded yet."""
 
     grade = models.OneToOneField(
         "partners.Grade",
         verbose_name=_("grade"),
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="visit_frequency",
     )
     every_days = models.PositiveSmallIntegerField(
@@ -155,6 +158,13 @@ class VisitFrequency(models.Model):
         verbose_name = _("visit frequency")
         verbose_name_plural = _("visit frequencies")
         ordering = ["grade__rank"]
+        constraints = [
+            models.UniqueConstraint(
+                models.Value(1),
+                condition=Q(grade__isnull=True),
+                name="visit_frequency_one_for_ungraded",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.grade}: {self.every_days}"
+        return f"{self.grade or _('Ungraded')}: {self.every_days}"

@@ -71,9 +71,12 @@ def visits_overdue(*, user: Any, on: date | None = None) -> list[OverdueVisit]:
     rules = dict(VisitFrequency.objects.values_list("grade_id", "every_days"))
     if not rules:
         return []
+    graded = Q(grade_id__in=[g for g in rules if g is not None])
+    if None in rules:
+        graded |= Q(grade__isnull=True)
     partners = (
         Partner.objects.restrict(user)
-        .filter(status__in=WATCHED, grade_id__in=list(rules))
+        .filter(graded, status__in=WATCHED)
         .select_related("grade", "home_region", "owner")
         .annotate(
             last_visit=Max(

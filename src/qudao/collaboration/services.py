@@ -87,22 +87,26 @@ def follow_up_done(*, follow_up: FollowUp, actor: Any | None = None) -> FollowUp
     return follow_up
 
 
+UNGRADED = 0  # the key of the rule for partners without a grade
+
+
 @transaction.atomic
 def visit_frequencies_save(*, every_days: dict[int, int | None], actor: Any | None = None) -> int:
-    """Set how often each grade should be visited (grade id → days; None: no rule).
-    Returns how many grades have a rule afterwards."""
+    """Set how often each grade should be visited (grade id → days, ``UNGRADED`` for the
+    partners without a grade; None: no rule). Returns how many rules stand afterwards."""
     ensure_may_change(VisitFrequency, actor)
-    grades = Grade.objects.in_bulk(list(every_days))
+    grades = Grade.objects.in_bulk([g for g in every_days if g != UNGRADED])
     for grade_id, days in every_days.items():
         grade = grades.get(grade_id)
-        if grade is None:
+        if grade is None and grade_id != UNGRADED:
             raise ValidationError(_("No such grade: %(id)s.") % {"id": grade_id})
+        rule = VisitFrequency.objects.filter(grade=grade).first()
         if days is None:
-            VisitFrequency.objects.filter(grade=grade).delete()
+            if rule is not None:
+                rule.delete()
             continue
         if not 1 <= days <= 730:
             raise ValidationError({f"grade_{grade_id}": _("Between 1 and 730 days.")})
-        rule = VisitFrequency.objects.filter(grade=grade).first()
         if rule is None:
             rule = VisitFrequency(grade=grade, every_days=days)
         rule.every_days = days

@@ -201,7 +201,9 @@ def visits_overdue(request: HttpRequest) -> HttpResponse:
 def visit_frequency(request: HttpRequest) -> HttpResponse:
     if is_partner_user(request.user):
         raise Http404
-    current = dict(VisitFrequency.objects.values_list("grade_id", "every_days"))
+    current: dict[int | None, int] = dict(
+        VisitFrequency.objects.values_list("grade_id", "every_days")
+    )
     form = VisitFrequencyForm(request.POST or None, current=current)
     if request.method == "POST":
         if not can_change(request.user, VisitFrequency):

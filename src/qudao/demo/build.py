@@ -27,6 +27,7 @@ from qudao.core.importing.master import ImportResult, import_file, run_master_im
 from qudao.core.importing.registry import master_target
 from qudao.core.models import User
 from qudao.core.periods import Period
+from qudao.demo.activities import demo_activities
 from qudao.demo.agreements import demo_agreements
 from qudao.demo.recruitment import demo_recruitment
 from qudao.facts.choices import BatchStatus
@@ -357,6 +358,8 @@ def build_demo(progress: Callable[[str], Any] = print, *, review: bool = True) -
     results["risk"] = risk_profiles_refresh()
     progress("rebate programs and settlements …")
     results["rebates"] = _demo_rebates()
+    progress("visits and communication (generated) …")
+    results["activities"] = demo_activities()
     progress("recruitment: entry thresholds and applicants (generated) …")
     results["recruitment"] = demo_recruitment()
     return results
