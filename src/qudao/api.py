@@ -7,6 +7,7 @@ from ninja.security import django_auth
 from qudao.analytics.api import router as review_router
 from qudao.catalog.api import router as catalog_router
 from qudao.collaboration.api import router as activities_router
+from qudao.collaboration.api import training_router
 from qudao.core.api import QudaoAPI, TokenAuth
 from qudao.facts.api import router as facts_router
 from qudao.governance.api import complaints_router, compliance_router, risk_router
@@ -30,7 +31,7 @@ api = QudaoAPI(
     "imports, the review, violations with their workflow, complaints, licences and "
     "agreements, partner risk, rebates (programs, settlements, statements), marketing "
     "funds (MDF requests and claims), expense claims, applicants in the recruitment funnel "
-    "and activities with partners.",
+    "activities with partners and their people's training records.",
     auth=[TokenAuth(), django_auth],
 )
 
@@ -51,6 +52,7 @@ api.add_router("/partners", partners_router)
 api.add_router("/regions", territories_router)
 api.add_router("/applicants", recruitment_router)
 api.add_router("/activities", activities_router)
+api.add_router("/training-records", training_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/imports", facts_router)
 api.add_router("/review", review_router)

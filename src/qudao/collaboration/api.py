@@ -12,9 +12,15 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from qudao.collaboration import selectors
-from qudao.collaboration.filtersets import ActivityFilterSet
-from qudao.collaboration.models import Activity, ActivityKind
-from qudao.collaboration.services import activity_create, activity_update, follow_up_add
+from qudao.collaboration.filtersets import ActivityFilterSet, EnrolmentFilterSet
+from qudao.collaboration.models import Activity, ActivityKind, Course, Enrolment, EnrolmentStatus
+from qudao.collaboration.services import (
+    activity_create,
+    activity_update,
+    enrolment_create,
+    enrolment_record,
+    follow_up_add,
+)
 from qudao.core.api import Pagination, filtered, patch_values, resolve_code
 from qudao.core.models import User
 from qudao.core.permissions import can_change, is_partner_user
@@ -159,3 +165,82 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> Any:
 def update_activity(request: HttpRequest, activity_id: int, payload: ActivityPatch) -> Any:
     activity = get_object_or_404(selectors.activity_list(user=request.user), pk=activity_id)
     return activity_update(activity=activity, actor=request.user, **patch_values(payload, Activity))
+
+
+training_router = Router(tags=["training"])
+
+
+class TrainingRecordOut(Schema):
+    id: int
+    person: str
+    contact_id: int
+    partner: str
+    course: str
+    session_id: int
+    session_starts_at: datetime
+    status: EnrolmentStatus
+    completed_on: date | None
+    certified_until: date | None
+
+    @staticmethod
+    def resolve_person(e: Enrolment) -> str:
+        return e.contact.name
+
+    @staticmethod
+    def resolve_partner(e: Enrolment) -> str:
+        return e.contact.partner.code
+
+    @staticmethod
+    def resolve_course(e: Enrolment) -> str:
+        return e.session.course.code
+
+    @staticmethod
+    def resolve_session_starts_at(e: Enrolment) -> datetime:
+        return e.session.starts_at
+
+
+class TrainingRecordIn(Schema):
+    session_id: int
+    contact_id: int
+
+
+class TrainingRecordPatch(Schema):
+    status: EnrolmentStatus
+    on: date | None = Field(None, description="the day completed (default: the session's)")
+
+
+class TrainingRecordFilters(Schema):
+    q: str | None = None
+    status: EnrolmentStatus | None = None
+    course: str | None = Field(None, description="a course's code")
+
+
+@training_router.get("", response=list[TrainingRecordOut])
+@paginate(Pagination)
+def list_training_records(request: HttpRequest, filters: Query[TrainingRecordFilters]) -> Any:
+    return filtered(
+        EnrolmentFilterSet,
+        filters.dict(),
+        selectors.enrolment_list(user=request.user),
+        codes={"course": Course},
+    )
+
+
+@training_router.post("", response={201: TrainingRecordOut})
+def create_training_record(request: HttpRequest, payload: TrainingRecordIn) -> Any:
+    """Enrol a person in a session: the brand's managers anyone in scope, a partner's
+    admin its own people."""
+    session = get_object_or_404(selectors.session_list(user=request.user), pk=payload.session_id)
+    contact = get_object_or_404(Contact.objects.restrict(request.user), pk=payload.contact_id)
+    return Status(201, enrolment_create(session=session, contact=contact, actor=request.user))
+
+
+@training_router.patch("/{int:record_id}", response=TrainingRecordOut)
+def update_training_record(
+    request: HttpRequest, record_id: int, payload: TrainingRecordPatch
+) -> Any:
+    """Record how it went (the brand's director and managers)."""
+    enrolment = get_object_or_404(selectors.enrolment_list(user=request.user), pk=record_id)
+    return enrolment_record(
+        enrolment=enrolment, status=payload.status, on=payload.on, actor=request.user
+    )

@@ -7,8 +7,16 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from qudao.collaboration.models import Activity, ActivityKind, FollowUp
-from qudao.core.filtersets import SearchFilterSet
+from qudao.collaboration.models import (
+    Activity,
+    ActivityKind,
+    Course,
+    Enrolment,
+    EnrolmentStatus,
+    FollowUp,
+    TrainingRequirement,
+)
+from qudao.core.filtersets import ModelChoiceFilter, SearchFilterSet
 
 DATE = forms.DateInput(attrs={"type": "date"})
 YES_NO = forms.Select(choices=[("", _("All")), ("true", _("yes")), ("false", _("no"))])
@@ -53,3 +61,39 @@ class FollowUpFilterSet(SearchFilterSet):
         if value is None or user is None:
             return queryset
         return queryset.filter(owner=user) if value else queryset.exclude(owner=user)
+
+
+class CourseFilterSet(SearchFilterSet):
+    mandatory = django_filters.BooleanFilter(label=_("Mandatory"), widget=YES_NO)
+
+    class Meta:
+        model = Course
+        fields = ["q", "mandatory"]
+
+
+class EnrolmentFilterSet(SearchFilterSet):
+    search_fields = (
+        "contact__name",
+        "contact__partner__code",
+        "contact__partner__name_en",
+        "session__course__code",
+    )
+    status = django_filters.ChoiceFilter(choices=EnrolmentStatus.choices, label=_("Status"))
+    course = ModelChoiceFilter(
+        queryset=Course.objects.all(), field_name="session__course", label=_("Course")
+    )
+    certified_until = django_filters.DateFilter(
+        field_name="certified_until", lookup_expr="lte", label=_("Certified until, by"), widget=DATE
+    )
+
+    class Meta:
+        model = Enrolment
+        fields = ["q", "status", "course", "certified_until"]
+
+
+class RequirementFilterSet(SearchFilterSet):
+    search_fields = ("course__code", "course__name_en", "grade__code")
+
+    class Meta:
+        model = TrainingRequirement
+        fields = ["q"]

@@ -5,11 +5,11 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qudao.collaboration.models import Activity
+from qudao.collaboration.models import Activity, Course, TrainingRequirement, TrainingSession
 from qudao.core.choices import INTERNAL_ROLES
-from qudao.core.forms import ScopedModelForm
+from qudao.core.forms import FilesField, ScopedModelForm
 from qudao.core.models import User
-from qudao.partners.models import Grade
+from qudao.partners.models import Contact, Grade
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -79,3 +79,58 @@ class VisitFrequencyForm(forms.Form):
         return {
             int(name.removeprefix("grade_")): value for name, value in self.cleaned_data.items()
         }
+
+
+class CourseForm(ScopedModelForm):
+    materials = FilesField(
+        label=_("Materials"), required=False, help_text=_("Files added to those kept (50 MB each).")
+    )
+
+    class Meta:
+        model = Course
+        fields = [
+            "code",
+            "name_en",
+            "name_zh",
+            "description",
+            "mandatory",
+            "certifies",
+            "valid_months",
+            "links",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "links": forms.Textarea(attrs={"rows": 2}),
+        }
+
+
+class SessionForm(ScopedModelForm):
+    class Meta:
+        model = TrainingSession
+        fields = ["course", "starts_at", "location", "seats"]
+        widgets = {"starts_at": DATETIME}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["starts_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]  # type: ignore[attr-defined]
+
+
+class EnrolForm(forms.Form):
+    contact = forms.ModelChoiceField(label=_("Person"), queryset=Contact.objects.none())
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        people = (
+            Contact.objects.restrict(user)
+            .select_related("partner")
+            .order_by("partner__code", "name")
+        )
+        field = self.fields["contact"]
+        field.queryset = people  # type: ignore[attr-defined]
+        field.label_from_instance = lambda c: f"{c.name} · {c.partner.code}"  # type: ignore[attr-defined]
+
+
+class RequirementForm(ScopedModelForm):
+    class Meta:
+        model = TrainingRequirement
+        fields = ["grade", "course", "people"]

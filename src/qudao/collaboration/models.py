@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from qudao.core.models import TimeStampedModel
+from qudao.core.models import BilingualNamed, TimeStampedModel
 from qudao.core.permissions import AccessPolicy
 from qudao.core.querysets import RestrictedQuerySet
 from qudao.partners.models import DIRECTOR_AND_MANAGER
@@ -168,3 +168,191 @@ class VisitFrequency(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grade or _('Ungraded')}: {self.every_days}"
+
+
+# --- training and certification ---------------------------------------------------------------
+
+
+class Course(BilingualNamed, TimeStampedModel):
+    """A training course for partners' people; one that certifies gives a certificate
+    valid for ``valid_months`` to those who complete it."""
+
+    code = models.CharField(_("code"), max_length=50, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    mandatory = models.BooleanField(
+        _("mandatory"),
+        default=False,
+        help_text=_("Refusing it or missing it counts against the partner (an at-risk alert)."),
+    )
+    certifies = models.BooleanField(_("gives a certificate"), default=False)
+    valid_months = models.PositiveSmallIntegerField(
+        _("certificate valid (months)"),
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+    )
+    links = models.TextField(
+        _("links to materials"), blank=True, help_text=_("One address per line.")
+    )
+    history = HistoricalRecords()
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(partner_visible=True, editor_roles=DIRECTOR_AND_MANAGER)
+
+    class Meta:
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("collaboration:course_detail", args=[self.pk])
+
+    @property
+    def link_list(self) -> list[str]:
+        return [line.strip() for line in self.links.splitlines() if line.strip()]
+
+
+def _material_path(instance: CourseMaterial, filename: str) -> str:
+    return f"courses/{instance.course_id}/{filename}"
+
+
+class CourseMaterial(models.Model):
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="materials")
+    file = models.FileField(_("file"), upload_to=_material_path, max_length=300)
+    name = models.CharField(_("name"), max_length=200)
+    size = models.PositiveIntegerField(_("size"), default=0)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(partner_visible=True, editor_roles=DIRECTOR_AND_MANAGER)
+
+    class Meta:
+        verbose_name = _("material")
+        verbose_name_plural = _("materials")
+        ordering = ["course_id", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TrainingSession(TimeStampedModel):
+    """One run of a course: when, where, how many seats."""
+
+    course = models.ForeignKey(
+        Course, verbose_name=_("course"), on_delete=models.PROTECT, related_name="sessions"
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    location = models.CharField(
+        _("location"), max_length=200, blank=True, help_text=_("A place, or a meeting link.")
+    )
+    seats = models.PositiveSmallIntegerField(
+        _("seats"), default=30, validators=[MinValueValidator(1), MaxValueValidator(5000)]
+    )
+    history = HistoricalRecords()
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(partner_visible=True, editor_roles=DIRECTOR_AND_MANAGER)
+
+    class Meta:
+        verbose_name = _("training session")
+        verbose_name_plural = _("training sessions")
+        ordering = ["-starts_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.course.name} · {self.starts_at:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("collaboration:session_detail", args=[self.pk])
+
+
+class EnrolmentStatus(models.TextChoices):
+    ENROLLED = "enrolled", _("Enrolled")
+    COMPLETED = "completed", _("Completed")
+    MISSED = "missed", _("Missed")
+    REFUSED = "refused", _("Refused")
+
+
+class Enrolment(TimeStampedModel):
+    """A partner's person in a session; completing a course that certifies makes them
+    certified until ``certified_until``."""
+
+    session = models.ForeignKey(
+        TrainingSession,
+        verbose_name=_("session"),
+        on_delete=models.CASCADE,
+        related_name="enrolments",
+    )
+    contact = models.ForeignKey(
+        "partners.Contact",
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="enrolments",
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=EnrolmentStatus.choices,
+        default=EnrolmentStatus.ENROLLED,
+    )
+    completed_on = models.DateField(_("completed on"), null=True, blank=True)
+    certified_until = models.DateField(_("certified until"), null=True, blank=True)
+    enrolled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("enrolled by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(
+        partner_field="contact__partner", editor_roles=DIRECTOR_AND_MANAGER
+    )
+
+    class Meta:
+        verbose_name = _("training record")
+        verbose_name_plural = _("training records")
+        ordering = ["session_id", "contact__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "contact"], name="enrolment_once_per_session"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact.name} · {self.session}"
+
+    def get_absolute_url(self) -> str:
+        return self.session.get_absolute_url()
+
+
+class TrainingRequirement(models.Model):
+    """What a grade needs: so many people certified in a course (e.g. grade A: two
+    certified sales engineers)."""
+
+    grade = models.ForeignKey(
+        "partners.Grade", verbose_name=_("grade"), on_delete=models.CASCADE, related_name="+"
+    )
+    course = models.ForeignKey(
+        Course, verbose_name=_("course"), on_delete=models.CASCADE, related_name="requirements"
+    )
+    people = models.PositiveSmallIntegerField(
+        _("people certified"), default=1, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    history = HistoricalRecords()
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(partner_visible=True, editor_roles=DIRECTOR_AND_MANAGER)
+
+    class Meta:
+        verbose_name = _("training requirement")
+        verbose_name_plural = _("training requirements")
+        ordering = ["grade__rank", "course__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["grade", "course"], name="requirement_once_per_grade")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grade}: {self.people} × {self.course.code}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("collaboration:requirement_list")

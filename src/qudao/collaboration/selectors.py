@@ -11,7 +11,16 @@ from typing import Any
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
-from qudao.collaboration.models import VISITING_KINDS, Activity, FollowUp, VisitFrequency
+from qudao.collaboration.models import (
+    VISITING_KINDS,
+    Activity,
+    Course,
+    Enrolment,
+    FollowUp,
+    TrainingRequirement,
+    TrainingSession,
+    VisitFrequency,
+)
 from qudao.core.permissions import is_partner_user
 from qudao.partners.choices import PartnerStatus
 from qudao.partners.models import Partner
@@ -113,3 +122,84 @@ def calendar_month(*, user: Any, year: int, month: int) -> list[list[CalendarDay
     for activity in own_activities(user=user).filter(starts_at__gte=start, starts_at__lt=end):
         by_day.setdefault(timezone.localdate(activity.starts_at), []).append(activity)
     return [[CalendarDay(d, d.month == month, by_day.get(d, [])) for d in week] for week in weeks]
+
+
+# --- training ---------------------------------------------------------------------------------
+
+
+def course_list(*, user: Any) -> QuerySet[Course]:
+    return Course.objects.restrict(user)
+
+
+def session_list(*, user: Any) -> QuerySet[TrainingSession]:
+    return TrainingSession.objects.restrict(user).select_related("course")
+
+
+def enrolment_list(*, user: Any) -> QuerySet[Enrolment]:
+    """The training records ``user`` sees: partners' staff, their own people's."""
+    return Enrolment.objects.restrict(user).select_related(
+        "contact", "contact__partner", "session", "session__course"
+    )
+
+
+def requirement_list(*, user: Any) -> QuerySet[TrainingRequirement]:
+    return TrainingRequirement.objects.restrict(user).select_related("grade", "course")
+
+
+@dataclass(frozen=True)
+class ComplianceRow:
+    partner: Partner
+    course: Course
+    needed: int
+    certified: int
+
+    @property
+    def gap(self) -> int:
+        return max(0, self.needed - self.certified)
+
+
+def training_compliance(
+    *, user: Any, partners: QuerySet[Partner] | None = None, on: date | None = None
+) -> list[ComplianceRow]:
+    """For each partner ``user`` sees whose grade has training requirements: each course
+    required, how many of its own people it needs certified and how many are today (a
+    certificate counts until its ``certified_until``). Gaps first."""
+    today = on or timezone.localdate()
+    needs: dict[int, list[TrainingRequirement]] = {}
+    for requirement in TrainingRequirement.objects.select_related("course"):
+        needs.setdefault(requirement.grade_id, []).append(requirement)
+    if not needs:
+        return []
+    chosen = Partner.objects.restrict(user) if partners is None else partners
+    chosen = chosen.filter(grade_id__in=list(needs), status__in=WATCHED).select_related("grade")
+    certified: dict[tuple[int, int], set[int]] = {}
+    for partner_id, course_id, contact_id in Enrolment.objects.filter(
+        contact__partner__in=chosen, certified_until__gte=today
+    ).values_list("contact__partner_id", "session__course_id", "contact_id"):
+        certified.setdefault((partner_id, course_id), set()).add(contact_id)
+    rows = [
+        ComplianceRow(
+            partner,
+            requirement.course,
+            requirement.people,
+            len(certified.get((partner.pk, requirement.course_id), ())),
+        )
+        for partner in chosen.order_by("code")
+        for requirement in needs[partner.grade_id]  # type: ignore[index]
+    ]
+    return sorted(rows, key=lambda r: (-r.gap, r.partner.code, r.course.code))
+
+
+def partner_training(*, partner: Partner, user: Any) -> dict[str, Any]:
+    """A partner's people's training records and its standing against its grade's
+    requirements, as ``user`` may see them."""
+    return {
+        "records": list(
+            enrolment_list(user=user)
+            .filter(contact__partner=partner)
+            .order_by("-session__starts_at")[:100]
+        ),
+        "compliance": training_compliance(
+            user=user, partners=Partner.objects.restrict(user).filter(pk=partner.pk)
+        ),
+    }

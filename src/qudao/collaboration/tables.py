@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from qudao.collaboration.models import Activity, FollowUp
-from qudao.core.tables import NUMERIC, EditColumn
+from qudao.collaboration.models import Activity, Course, Enrolment, FollowUp, TrainingRequirement
+from qudao.core.tables import NUMERIC, EditColumn, NameColumn, StatusColumn
 
 
 class ActivityTable(tables.Table):
@@ -70,3 +70,61 @@ class FollowUpTable(tables.Table):
 
     def value_state(self, record: FollowUp) -> str:
         return str(self._state(record)[1])
+
+
+class CourseTable(tables.Table):
+    code = tables.Column(linkify=True)
+    name = NameColumn(verbose_name=_("Name"))
+    mandatory = tables.BooleanColumn()
+    certifies = tables.BooleanColumn()
+    valid_months = tables.Column(attrs=NUMERIC)
+    edit = EditColumn("collaboration:course_edit")
+
+    class Meta:
+        model = Course
+        fields = ("code", "name", "mandatory", "certifies", "valid_months")
+        order_by = ("code",)
+
+
+class EnrolmentTable(tables.Table):
+    contact = tables.Column(accessor="contact__name", verbose_name=_("Person"))
+    partner = tables.Column(
+        accessor="contact__partner__code",
+        linkify=("partners:partner_detail", [tables.A("contact__partner_id")]),
+        verbose_name=_("Partner"),
+    )
+    course = tables.Column(
+        accessor="session__course__code",
+        linkify=lambda record: record.session.get_absolute_url(),
+        verbose_name=_("Course"),
+    )
+    starts_at = tables.DateColumn(accessor="session__starts_at", verbose_name=_("Session"))
+    status = StatusColumn()
+    completed_on = tables.DateColumn()
+    certified_until = tables.DateColumn()
+
+    class Meta:
+        model = Enrolment
+        fields = (
+            "contact",
+            "partner",
+            "course",
+            "starts_at",
+            "status",
+            "completed_on",
+            "certified_until",
+        )
+        order_by = ("-starts_at",)
+
+
+class RequirementTable(tables.Table):
+    grade = tables.Column(accessor="grade__name", order_by="grade__rank")
+    course = tables.Column(
+        accessor="course__code", linkify=lambda record: record.course.get_absolute_url()
+    )
+    people = tables.Column(attrs=NUMERIC)
+    edit = EditColumn("collaboration:requirement_edit")
+
+    class Meta:
+        model = TrainingRequirement
+        fields = ("grade", "course", "people")

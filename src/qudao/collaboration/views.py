@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.forms import BaseForm
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -21,18 +21,56 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from qudao.collaboration import selectors
-from qudao.collaboration.filtersets import ActivityFilterSet, FollowUpFilterSet
-from qudao.collaboration.forms import ActivityForm, FollowUpForm, VisitFrequencyForm
+from qudao.collaboration.filtersets import (
+    ActivityFilterSet,
+    CourseFilterSet,
+    EnrolmentFilterSet,
+    FollowUpFilterSet,
+    RequirementFilterSet,
+)
+from qudao.collaboration.forms import (
+    ActivityForm,
+    CourseForm,
+    EnrolForm,
+    FollowUpForm,
+    RequirementForm,
+    SessionForm,
+    VisitFrequencyForm,
+)
 from qudao.collaboration.ical import calendar_text
-from qudao.collaboration.models import Activity, FollowUp, VisitFrequency
+from qudao.collaboration.models import (
+    Activity,
+    Course,
+    Enrolment,
+    EnrolmentStatus,
+    FollowUp,
+    TrainingRequirement,
+    TrainingSession,
+    VisitFrequency,
+)
 from qudao.collaboration.services import (
     activity_create,
     activity_update,
+    course_create,
+    course_update,
+    enrolment_create,
+    enrolment_record,
     follow_up_add,
     follow_up_done,
+    requirement_create,
+    requirement_update,
+    session_create,
+    session_update,
     visit_frequencies_save,
 )
-from qudao.collaboration.tables import ActivityTable, FollowUpTable
+from qudao.collaboration.tables import (
+    ActivityTable,
+    CourseTable,
+    EnrolmentTable,
+    FollowUpTable,
+    RequirementTable,
+)
+from qudao.core.choices import Role
 from qudao.core.permissions import can_change, is_partner_user, restrict
 from qudao.core.selectors import history_for
 from qudao.core.views import ObjectEditView, ObjectListView, export_response
@@ -274,3 +312,194 @@ def calendar_ics(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(text, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, "qudao-activities.ics") or ""
     return response
+
+
+# --- training and certification ---------------------------------------------------------------
+
+
+class CourseListView(ObjectListView):
+    selector = staticmethod(selectors.course_list)
+    filterset_class = CourseFilterSet
+    table_class = CourseTable
+    model = Course
+    title = gettext_lazy("Courses")
+    add_url_name = "collaboration:course_add"
+    empty_hint = gettext_lazy("No courses yet — add one with “Add” above.")
+
+
+class CourseEditView(ObjectEditView):
+    model = Course
+    form_class = CourseForm
+    create_service = staticmethod(course_create)
+    update_service = staticmethod(course_update)
+    instance_kw = "course"
+
+
+@login_required
+@require_safe
+def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    course = get_object_or_404(selectors.course_list(user=request.user), pk=pk)
+    return render(
+        request,
+        "collaboration/course_detail.html",
+        {
+            "course": course,
+            "title": course.name,
+            "materials": course.materials.all(),
+            "sessions": selectors.session_list(user=request.user).filter(course=course),
+            "requirements": selectors.requirement_list(user=request.user).filter(course=course),
+            "can_edit": can_change(request.user, Course),
+        },
+    )
+
+
+@login_required
+@require_safe
+def course_material(request: HttpRequest, pk: int, material_pk: int) -> FileResponse:
+    course = get_object_or_404(selectors.course_list(user=request.user), pk=pk)
+    material = get_object_or_404(course.materials.all(), pk=material_pk)
+    return FileResponse(
+        material.file.open("rb"),
+        as_attachment=True,
+        filename=material.name,
+        content_type="application/octet-stream",
+    )
+
+
+class SessionEditView(ObjectEditView):
+    model = TrainingSession
+    form_class = SessionForm
+    create_service = staticmethod(session_create)
+    update_service = staticmethod(session_update)
+    instance_kw = "session"
+
+    def get_form(
+        self, request: HttpRequest, instance: models.Model | None, data: Any = None
+    ) -> BaseForm:
+        initial = {}
+        if instance is None:
+            initial["course"] = Course.objects.filter(pk=_int(request.GET.get("course"))).first()
+        form_instance = copy.copy(instance) if instance is not None else None
+        return SessionForm(data, instance=form_instance, initial=initial, user=request.user)
+
+
+def _may_enrol(user: Any) -> bool:
+    return can_change(user, Enrolment) or (
+        is_partner_user(user) and user.has_role(Role.PARTNER_ADMIN)
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A session with the people enrolled (partners' staff: their own); enrol someone —
+    the brand's managers anyone in scope, a partner's admin its own people — and, for the
+    brand, record how each went."""
+    session = get_object_or_404(selectors.session_list(user=request.user), pk=pk)
+    form = EnrolForm(request.POST or None, user=request.user)
+    if request.method == "POST":
+        action = request.POST.get("action", "enrol")
+        try:
+            if action == "enrol":
+                if not _may_enrol(request.user):
+                    _refuse(request)
+                if form.is_valid():
+                    enrolment_create(
+                        session=session, contact=form.cleaned_data["contact"], actor=request.user
+                    )
+                    messages.success(
+                        request,
+                        _("%(name)s is enrolled.") % {"name": form.cleaned_data["contact"].name},
+                    )
+                    return redirect(session.get_absolute_url())
+            else:
+                enrolment = get_object_or_404(
+                    selectors.enrolment_list(user=request.user).filter(session=session),
+                    pk=_int(request.POST.get("enrolment")),
+                )
+                enrolment_record(enrolment=enrolment, status=action, actor=request.user)
+                messages.success(request, _("Recorded."))
+                return redirect(session.get_absolute_url())
+        except PermissionDenied:
+            _refuse(request)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    return render(
+        request,
+        "collaboration/session_detail.html",
+        {
+            "session": session,
+            "title": str(session),
+            "enrolments": selectors.enrolment_list(user=request.user).filter(session=session),
+            "taken": session.enrolments.exclude(status=EnrolmentStatus.REFUSED).count(),
+            "form": form
+            if _may_enrol(request.user) and session.starts_at > timezone.now()
+            else None,
+            "can_record": can_change(request.user, Enrolment),
+            "statuses": [s for s in EnrolmentStatus if s != EnrolmentStatus.ENROLLED],
+        },
+    )
+
+
+class EnrolmentListView(ObjectListView):
+    selector = staticmethod(selectors.enrolment_list)
+    filterset_class = EnrolmentFilterSet
+    table_class = EnrolmentTable
+    model = Enrolment
+    title = gettext_lazy("Training records")
+    empty_hint = gettext_lazy("No training records yet — enrol people on a session's page.")
+
+
+class RequirementListView(ObjectListView):
+    selector = staticmethod(selectors.requirement_list)
+    filterset_class = RequirementFilterSet
+    table_class = RequirementTable
+    model = TrainingRequirement
+    title = gettext_lazy("Training requirements")
+    add_url_name = "collaboration:requirement_add"
+    empty_hint = gettext_lazy(
+        "No requirements yet — e.g. grade A needs two people certified in a course."
+    )
+
+
+class RequirementEditView(ObjectEditView):
+    model = TrainingRequirement
+    form_class = RequirementForm
+    create_service = staticmethod(requirement_create)
+    update_service = staticmethod(requirement_update)
+    instance_kw = "requirement"
+
+
+@login_required
+@require_safe
+def training_compliance(request: HttpRequest) -> HttpResponse:
+    """Each partner against its grade's training requirements; gaps first."""
+    rows = selectors.training_compliance(user=request.user)
+    title = _("Training compliance")
+    if request.GET.get("export") in ("csv", "xlsx"):
+        return export_response(
+            headers=[
+                str(_("Partner")),
+                str(_("Name")),
+                str(_("Grade")),
+                str(_("Course")),
+                str(_("Needed")),
+                str(_("Certified")),
+                str(_("Gap")),
+            ],
+            rows=[
+                [
+                    r.partner.code,
+                    r.partner.name,
+                    r.partner.grade.name if r.partner.grade else "",
+                    r.course.code,
+                    r.needed,
+                    r.certified,
+                    r.gap,
+                ]
+                for r in rows
+            ],
+            fmt=request.GET["export"],
+            filename=str(title),
+        )
+    return render(request, "collaboration/training_compliance.html", {"title": title, "rows": rows})

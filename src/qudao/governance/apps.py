@@ -39,7 +39,11 @@ class GovernanceConfig(AppConfig):
         # An agreement added, changed or renewed: the partner's alerts at once.
         from qudao.partners.services import register_agreement_changed
 
-        register_agreement_changed(_agreement_changed)
+        register_agreement_changed(_partner_changed)
+        # A training record recorded (refused, missed, completed): the same, at once.
+        from qudao.collaboration.services import register_training_changed
+
+        register_training_changed(_partner_changed)
 
 
 def _violations_export(period: str | None, user: Any) -> tuple[list[str], list[Any]]:
@@ -67,7 +71,7 @@ def _refresh_partner_risk(sender: Any, fact: str, **kwargs: Any) -> None:
         refresh_partner_risk_task.enqueue()
 
 
-def _agreement_changed(partner: Any) -> None:
+def _partner_changed(partner: Any) -> None:
     from qudao.governance.services import risk_profiles_refresh  # deferred: loads Ibis
 
     risk_profiles_refresh(partners=type(partner).objects.filter(pk=partner.pk))

@@ -639,6 +639,8 @@ class AlertKind(models.TextChoices):
     COMPLIANCE_EXPIRED = "compliance_expired", _("Expired")
     AGREEMENT_EXPIRING = "agreement_expiring", _("Agreement ends soon")
     AGREEMENT_EXPIRED = "agreement_expired", _("Agreement lapsed")
+    TRAINING_MISSED = "training_missed", _("Mandatory training refused or missed")
+    CERTIFICATE_EXPIRING = "certificate_expiring", _("Certificate runs out soon")
 
 
 class RiskAlert(models.Model):

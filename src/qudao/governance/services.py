@@ -25,6 +25,7 @@ from qudao.analytics.inputs import RunInputs
 from qudao.analytics.masters import partner_master
 from qudao.analytics.models import GradeProposal, ProposalOrigin, ProposalStatus
 from qudao.analytics.services import grade_proposal_decide
+from qudao.collaboration.models import Enrolment, EnrolmentStatus
 from qudao.core.bulk import bulk_insert
 from qudao.core.choices import Role
 from qudao.core.mail import mail_in_language
@@ -1047,12 +1048,21 @@ def _receivable_snapshots(
     return found
 
 
-def _risk_inputs(
-    partners: list[Partner], as_of: date
-) -> dict[
-    int, tuple[RiskInputs, date | None, list[Complaint], list[ComplianceItem], list[Agreement]]
-]:
-    """Everything each partner's score is made from."""
+@dataclass(frozen=True)
+class Gathered:
+    """What one partner's risk profile and alerts are made from."""
+
+    inputs: RiskInputs
+    receivables_day: date | None
+    complaints: list[Complaint]
+    items: list[ComplianceItem]
+    agreements: list[Agreement]
+    training_missed: int  # mandatory training refused or missed in the last year
+    certificates_expiring: list[Enrolment]
+
+
+def _risk_inputs(partners: list[Partner], as_of: date) -> dict[int, Gathered]:
+    """Everything each partner's score and alerts are made from."""
     receivables = _receivable_snapshots(as_of, [p.code for p in partners])
     ids = [p.pk for p in partners]
     since = as_of - timedelta(days=COMPLAINT_DAYS)
@@ -1080,6 +1090,7 @@ def _risk_inputs(
         .values_list("partner_id")
         .annotate(n=Count("pk"))
     )
+    missed, expiring = _training_inputs(ids, as_of)
     gathered = {}
     for partner in partners:
         day, buckets = receivables.get(partner.code, (None, None))
@@ -1096,26 +1107,59 @@ def _risk_inputs(
             compliance_expiring=states.count(ComplianceState.EXPIRING),
             confirmed_violations=violations.get(partner.pk, 0),
         )
-        gathered[partner.pk] = (
+        gathered[partner.pk] = Gathered(
             inputs,
             day,
             mine,
             items.get(partner.pk, []),
             agreements.get(partner.pk, []),
+            missed.get(partner.pk, 0),
+            expiring.get(partner.pk, []),
         )
     return gathered
 
 
+# A certificate's reminder is raised this many days before it runs out.
+CERTIFICATE_REMIND_DAYS = 60
+
+
+def _training_inputs(
+    ids: list[int], as_of: date
+) -> tuple[dict[int, int], dict[int, list[Enrolment]]]:
+    """Per partner: mandatory training refused or missed in the year up to ``as_of``; and
+    the certificates running out within ``CERTIFICATE_REMIND_DAYS`` that no later one
+    of the same person and course replaces."""
+    missed = dict(
+        Enrolment.objects.filter(
+            contact__partner_id__in=ids,
+            status__in=(EnrolmentStatus.MISSED, EnrolmentStatus.REFUSED),
+            session__course__mandatory=True,
+            session__starts_at__date__gt=as_of - timedelta(days=365),
+            session__starts_at__date__lte=as_of,
+        )
+        .values_list("contact__partner_id")
+        .annotate(n=Count("pk"))
+    )
+    latest: dict[tuple[int, int], Enrolment] = {}
+    for enrolment in (
+        Enrolment.objects.filter(contact__partner_id__in=ids, certified_until__isnull=False)
+        .select_related("contact", "session__course")
+        .order_by("certified_until")
+    ):
+        latest[(enrolment.contact_id, enrolment.session.course_id)] = enrolment
+    expiring: dict[int, list[Enrolment]] = {}
+    for enrolment in latest.values():
+        left = (enrolment.certified_until - as_of).days  # type: ignore[operator]
+        if 0 <= left <= CERTIFICATE_REMIND_DAYS:
+            expiring.setdefault(enrolment.contact.partner_id, []).append(enrolment)
+    return missed, expiring
+
+
 def _alerts_wanted(
-    partner: Partner,
-    inputs: RiskInputs,
-    score: Score,
-    complaints: list[Complaint],
-    items: list[ComplianceItem],
-    agreements: list[Agreement],
-    as_of: date,
+    partner: Partner, gathered: Gathered, score: Score, as_of: date
 ) -> dict[tuple[str, int], dict[str, Any]]:
     """The alerts that should stand for ``partner``: (kind, subject) → detail."""
+    inputs, complaints, items = gathered.inputs, gathered.complaints, gathered.items
     wanted: dict[tuple[str, int], dict[str, Any]] = {}
     if score.total >= HIGH_FROM:
         wanted[(AlertKind.SCORE_HIGH, 0)] = {"score": str(score.total)}
@@ -1144,7 +1188,14 @@ def _alerts_wanted(
                 "name": item.name,
                 "expires_on": item.expires_on.isoformat(),  # type: ignore[union-attr]
             }
-    for agreement in agreements:
+    if gathered.training_missed:
+        wanted[(AlertKind.TRAINING_MISSED, 0)] = {"count": gathered.training_missed}
+    for enrolment in gathered.certificates_expiring:
+        wanted[(AlertKind.CERTIFICATE_EXPIRING, enrolment.pk)] = {
+            "name": f"{enrolment.contact.name} · {enrolment.session.course.code}",
+            "expires_on": enrolment.certified_until.isoformat(),  # type: ignore[union-attr]
+        }
+    for agreement in gathered.agreements:
         term = agreement.state_on(as_of)
         if term in (AgreementState.EXPIRING, AgreementState.EXPIRED):
             kind = (
@@ -1180,7 +1231,8 @@ def risk_profiles_refresh(
     profiles = []
     wanted: dict[tuple[int, str, int], dict[str, Any]] = {}
     for partner in partner_list:
-        inputs, snapshot_day, complaints, items, agreements = gathered[partner.pk]
+        found = gathered[partner.pk]
+        inputs, snapshot_day = found.inputs, found.receivables_day
         score = risk_score(inputs)
         buckets = inputs.buckets or {}
         profiles.append(
@@ -1201,9 +1253,7 @@ def risk_profiles_refresh(
                 level=score.level,
             )
         )
-        for (kind, subject), detail in _alerts_wanted(
-            partner, inputs, score, complaints, items, agreements, day
-        ).items():
+        for (kind, subject), detail in _alerts_wanted(partner, found, score, day).items():
             wanted[(partner.pk, kind, subject)] = detail
     kept = [f.name for f in RiskProfile._meta.concrete_fields if f.name not in ("id", "partner")]
     RiskProfile.objects.bulk_create(
@@ -1230,7 +1280,12 @@ def risk_profiles_refresh(
 # Alerts that are reminders to people, not only marks on a dashboard: mailed once, when
 # raised, to the partner's owner (where this installation sends mail).
 REMINDED_ALERTS = frozenset(
-    {AlertKind.AGREEMENT_EXPIRING, AlertKind.AGREEMENT_EXPIRED, AlertKind.COMPLIANCE_EXPIRING}
+    {
+        AlertKind.AGREEMENT_EXPIRING,
+        AlertKind.AGREEMENT_EXPIRED,
+        AlertKind.COMPLIANCE_EXPIRING,
+        AlertKind.CERTIFICATE_EXPIRING,
+    }
 )
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from qudao.analytics.selectors import partner_scorecard
-from qudao.collaboration.selectors import partner_activities
+from qudao.collaboration.selectors import partner_activities, partner_training
 from qudao.core.charts import sparkline
 from qudao.core.permissions import is_partner_user, restrict
 from qudao.core.selectors import history_for
@@ -57,6 +57,7 @@ TABS = (
     ("targets", gettext_lazy("Targets")),
     ("agreements", gettext_lazy("Agreements")),
     ("activities", gettext_lazy("Activities")),
+    ("training", gettext_lazy("Training")),
     ("governance", gettext_lazy("Governance")),
     ("history", gettext_lazy("History")),
 )
@@ -111,6 +112,8 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ]
     elif tab == "activities":
         context["activities"] = partner_activities(partner=partner, user=request.user)
+    elif tab == "training":
+        context["training"] = partner_training(partner=partner, user=request.user)
     elif tab == "governance":
         context.update(partner_governance(partner=partner, user=request.user))
     elif tab == "history":
