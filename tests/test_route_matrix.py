@@ -29,8 +29,21 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from qudao.analytics.models import GradeProposal, ReviewRun
 from qudao.api import api
-from qudao.collaboration.models import Activity, FollowUp
-from qudao.collaboration.services import activity_create, follow_up_add
+from qudao.collaboration.models import (
+    Activity,
+    Course,
+    Enrolment,
+    FollowUp,
+    TrainingRequirement,
+    TrainingSession,
+)
+from qudao.collaboration.services import (
+    activity_create,
+    course_create,
+    enrolment_create,
+    follow_up_add,
+    session_create,
+)
 from qudao.core.services import api_token_create
 from qudao.facts.models import Batch, MasterImport, SavedMapping
 from qudao.facts.services import fact_import, master_import_check
@@ -169,6 +182,11 @@ class Scene:
     activity: Activity
     activity_us: Activity
     follow_up: FollowUp
+    course: Course
+    session: TrainingSession
+    enrolment: Enrolment
+    trainee: Contact
+    requirement: TrainingRequirement
     users: dict[str, Any] = field(default_factory=dict)
 
 
@@ -336,8 +354,24 @@ def _build_scene(tmp: Path) -> Scene:
         )
         for partner in (world.p_de, world.p_us)
     )
+    course = course_create(
+        code="SE-1",
+        name_en="Sales engineer",
+        mandatory=True,
+        certifies=True,
+        materials=[SimpleUploadedFile("slides.pdf", b"%PDF-1.4 slides")],
+    )
+    session = session_create(
+        course=course, starts_at=datetime(2099, 3, 1, 9, 0, tzinfo=UTC), location="Berlin"
+    )
+    contact = contact_create(partner=world.p_de, name="Wang Li")
     return Scene(
         world=world,
+        course=course,
+        session=session,
+        enrolment=enrolment_create(session=session, contact=contact),
+        trainee=contact_create(partner=world.p_de, name="Zhou Min"),
+        requirement=TrainingRequirement.objects.create(grade=grade_a, course=course, people=2),
         activity=activity,
         activity_us=activity_us,
         follow_up=follow_up_add(
@@ -369,7 +403,7 @@ def _build_scene(tmp: Path) -> Scene:
         item=items[0],
         item_us=items[1],
         alert=RiskAlert.objects.get(partner=world.p_de, kind="complaint_high"),
-        contact=contact_create(partner=world.p_de, name="Wang Li"),
+        contact=contact,
         territory=partner_territory_create(
             partner=world.p_de, region=world.berlin, valid_from=date(2020, 1, 1)
         ),
@@ -780,6 +814,58 @@ PAGES: dict[str, Page] = {
         args=lambda s: [s.master.pk],
         post=expect(404, director=302, anonymous=LOGIN),
     ),
+    # training
+    "collaboration:course_list": Page(get=signed_in(200)),
+    "collaboration:course_add": Page(
+        get=editors(200, others=403),
+        post=editors(302, others=403),
+        form=lambda s: {"code": "NEW-C", "name_en": "New course", "valid_months": "12"},
+    ),
+    "collaboration:course_detail": Page(get=scope_of_de(200), args=lambda s: [s.course.pk]),
+    "collaboration:course_edit": Page(
+        get=editors(200, others=404),
+        args=lambda s: [s.course.pk],
+        post=editors(302, others=404),
+        form=lambda s: {"code": "SE-1", "name_en": "Sales engineer II", "valid_months": "24"},
+    ),
+    "collaboration:course_material": Page(
+        get=scope_of_de(200), args=lambda s: [s.course.pk, s.course.materials.get().pk]
+    ),
+    "collaboration:session_add": Page(
+        get=editors(200, others=403),
+        post=editors(302, others=403),
+        form=lambda s: {"course": s.course.pk, "starts_at": "2099-04-01T09:00", "seats": "20"},
+    ),
+    "collaboration:session_detail": Page(
+        get=scope_of_de(200),
+        args=lambda s: [s.session.pk],
+        post=funnel_staff(302) | {"partner_admin": 302},
+        form=lambda s: {"action": "enrol", "contact": s.trainee.pk},
+    ),
+    "collaboration:session_edit": Page(
+        get=editors(200, others=404),
+        args=lambda s: [s.session.pk],
+        post=editors(302, others=404),
+        form=lambda s: {"course": s.course.pk, "starts_at": "2099-03-02T09:00", "seats": "25"},
+    ),
+    "collaboration:enrolment_list": Page(get=signed_in(200)),
+    "collaboration:requirement_list": Page(get=signed_in(200)),
+    "collaboration:requirement_add": Page(
+        get=editors(200, others=403),
+        post=editors(302, others=403),
+        form=lambda s: {
+            "grade": Grade.objects.get(code="B").pk,
+            "course": s.course.pk,
+            "people": "1",
+        },
+    ),
+    "collaboration:requirement_edit": Page(
+        get=editors(200, others=404),
+        args=lambda s: [s.requirement.pk],
+        post=editors(302, others=404),
+        form=lambda s: {"grade": s.requirement.grade_id, "course": s.course.pk, "people": "3"},
+    ),
+    "collaboration:training_compliance": Page(get=signed_in(200)),
     # activities
     "collaboration:activity_list": Page(get=signed_in(200)),
     "collaboration:activity_add": Page(
@@ -1278,6 +1364,16 @@ API_SEES_DE = api_expect(200, no_role=404)
 API_INTERNAL = api_expect(200, partner_admin=404, partner_user=404, no_role=404)
 API_WORKERS = api_expect(403, director=200, manager=200, no_role=404)
 OPERATIONS: dict[tuple[str, str], Operation] = {
+    ("GET", "/api/training-records"): Operation(api_expect(200)),
+    ("POST", "/api/training-records"): Operation(
+        api_editors(201, roles=("director", "manager", "partner_admin")) | {"no_role": 404},
+        body=lambda s: {"session_id": s.session.pk, "contact_id": s.trainee.pk},
+    ),
+    ("PATCH", "/api/training-records/{record_id}"): Operation(
+        api_editors(200) | {"no_role": 404},
+        path=lambda s: {"record_id": s.enrolment.pk},
+        body=lambda s: {"status": "completed"},
+    ),
     ("GET", "/api/activities"): Operation(api_expect(200)),
     ("POST", "/api/activities"): Operation(
         api_editors(201),
