@@ -892,3 +892,42 @@ def test_a_visit_is_logged_with_a_follow_up_and_shows_on_the_calendar(  # type: 
         assert ics.ok and subject in ics.text()
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(("locale", "suffix", "person"), [("en-US", "en", 1), ("zh-CN", "zh", 2)])
+def test_a_partner_admin_enrols_its_own_person_in_a_course(  # type: ignore[no-untyped-def]
+    browser, served: Served, shots: Path, locale: str, suffix: str, person: int
+) -> None:
+    """The partner's admin, on its own pages: the courses, a session ahead, its own people
+    only to choose from; enrolled, recorded as enrolled by the admin."""
+    (session_id,) = served.query(
+        "SELECT s.id FROM collaboration_trainingsession s JOIN collaboration_course c "
+        "ON c.id = s.course_id WHERE c.code = 'PRD-27' AND s.starts_at > datetime('now')"
+    )[0]
+    context, page = _login(browser, served, "partner", locale)
+    try:
+        page.goto(f"{served.url}/activities/courses/")
+        page.click("table.data a:has-text('PRD-27')")
+        page.wait_for_selector("#sessions")
+        page.click(f"#sessions a[href='/activities/sessions/{session_id}/']")
+        page.wait_for_selector("#enrol-form #id_contact")
+        labels = page.locator("#id_contact option:not([value=''])").evaluate_all(
+            "options => options.map(o => o.textContent.trim())"
+        )
+        assert labels and all(label.endswith("· AW00000001") for label in labels)
+        name = labels[person - 1].split(" · ")[0]
+        page.select_option("#id_contact", index=person)
+        page.click("#enrol-form button[type=submit]")
+        page.wait_for_selector(f"#enrolments tr[data-person='{name}']")
+        page.screenshot(path=str(shots / f"training-enrol-{suffix}.png"), full_page=True)
+        assert served.query(
+            "SELECT u.username FROM collaboration_enrolment e JOIN partners_contact c "
+            "ON c.id = e.contact_id JOIN core_user u ON u.id = e.enrolled_by_id "
+            "WHERE e.session_id = ? AND c.name = ?",
+            session_id,
+            name,
+        ) == [("partner",)]
+        # the brand's record of how it went is not the partner's to make
+        assert page.locator("#enrolments button[value=completed]").count() == 0
+    finally:
+        context.close()

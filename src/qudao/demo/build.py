@@ -30,6 +30,7 @@ from qudao.core.periods import Period
 from qudao.demo.activities import demo_activities
 from qudao.demo.agreements import demo_agreements
 from qudao.demo.recruitment import demo_recruitment
+from qudao.demo.training import demo_training
 from qudao.facts.choices import BatchStatus
 from qudao.facts.models import Batch
 from qudao.facts.services import fact_import, file_checksum
@@ -350,6 +351,8 @@ def build_demo(progress: Callable[[str], Any] = print, *, review: bool = True) -
     sales = _quarterly_sales()
     results["targets"] = _demo_targets(sales)
     results["reviews"] = _review_every_quarter(sales, progress) if review else []
+    progress("training and certification (generated) …")
+    results["training"] = demo_training()
     progress("agreements (generated) …")
     results["agreements"] = demo_agreements()
     # The dataset holds no receivables, complaints or licences: the profiles say so ("not

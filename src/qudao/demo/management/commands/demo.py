@@ -47,6 +47,10 @@ class Command(BaseCommand):
             elif name == "rebates":
                 settled = ", ".join(result) if result else "already there"
                 self.stdout.write(f"rebates: 3 programs, settled {settled}")
+            elif name == "training":
+                self.stdout.write(
+                    f"training: {result} records generated" if result else "training: already there"
+                )
             elif name == "activities":
                 self.stdout.write(
                     f"activities: {result} generated" if result else "activities: already there"
