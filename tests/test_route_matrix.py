@@ -814,6 +814,7 @@ PAGES: dict[str, Page] = {
         args=lambda s: [s.master.pk],
         post=expect(404, director=302, anonymous=LOGIN),
     ),
+    "territories:coverage": Page(get=partners_blind(200)),
     # training
     "collaboration:course_list": Page(get=signed_in(200)),
     "collaboration:course_add": Page(

@@ -35,6 +35,7 @@ NAVIGATION: tuple[NavGroup, ...] = (
             NavItem(_("Partners"), "partners:partner_list"),
             NavItem(_("Regions"), "territories:region_list"),
             NavItem(_("Segments"), "territories:segment_list", INTERNAL),
+            NavItem(_("Coverage and white space"), "territories:coverage", INTERNAL),
             NavItem(_("Applicants"), "recruitment:applicant_list", INTERNAL | {Role.PARTNER_ADMIN}),
             NavItem(_("Recruitment funnel"), "recruitment:funnel", INTERNAL),
             NavItem(_("Entry thresholds"), "recruitment:entry_model_list", INTERNAL),

@@ -9,6 +9,7 @@ Idempotent: every step upserts by code, so running it twice changes nothing.
 from __future__ import annotations
 
 import csv
+import random
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import Group
+from django.db.models import Sum
 
-from qudao.analytics.models import ReviewRun, RunStatus
+from qudao.analytics.models import ReviewRun, RunStatus, Scorecard
 from qudao.analytics.services import grading_model_ensure, review_run
 from qudao.core.choices import Role
 from qudao.core.importing.mapping import Mapping, load_mapping
@@ -351,6 +353,8 @@ def build_demo(progress: Callable[[str], Any] = print, *, review: bool = True) -
     sales = _quarterly_sales()
     results["targets"] = _demo_targets(sales)
     results["reviews"] = _review_every_quarter(sales, progress) if review else []
+    progress("market potential by region (generated) …")
+    results["region_potential"] = _import_rows("region_potential", region_potential_rows())
     progress("training and certification (generated) …")
     results["training"] = demo_training()
     progress("agreements (generated) …")
@@ -409,3 +413,25 @@ def _demo_funds() -> None:
         )
         if approve:
             mdf_request_decide(request=request, approve=True, note="Good plan.")
+
+
+def region_potential_rows(seed: int = 20261210) -> Iterator[dict[str, str]]:
+    """Demo market potential (generated — the dataset holds none): for each sales
+    territory, 2019's sell-in × 1.5 to 4 (so coverage runs from a quarter to two thirds)
+    and an outlet count; labelled as an estimate for the demo."""
+    rng = random.Random(seed)  # noqa: S311 - demo data, not secrets
+    sold = dict(
+        Scorecard.objects.filter(is_current=True, period__startswith="2019")
+        .values_list("region__parent__code")
+        .annotate(total=Sum("revenue"))
+    )
+    for region in Region.objects.filter(kind="territory").order_by("code"):
+        base = Decimal(sold.get(region.code) or 0)
+        amount = (base * Decimal(str(round(rng.uniform(1.5, 4.0), 2)))).quantize(Decimal("1"))
+        yield {
+            "region": region.code,
+            "period": "2019",
+            "potential_amount": str(amount or rng.randint(5, 50) * 100_000),
+            "potential_outlets": str(rng.randint(40, 400)),
+            "source": "Demo estimate, generated — 演示估算（生成）",
+        }

@@ -51,8 +51,8 @@ def _credit(applicant: Any, today: date) -> Decimal | None:
 
 
 def _region_fit(applicant: Any, today: date) -> Decimal | None:
-    # set by the caller (recruitment.selectors.region_white_space): it needs the database
-    value = getattr(applicant, "white_space", None)
+    # set by the caller (recruitment.selectors.region_fit): it needs the database
+    value = getattr(applicant, "region_fit", None)
     return None if value is None else Decimal(value)
 
 
@@ -102,8 +102,11 @@ MEASURES: tuple[Measure, ...] = (
     Measure(
         "region_fit",
         _("Region fit (white space)"),
-        _("per cent of the regions"),
-        _("Share of the regions wanted where no active partner sells yet."),
+        _("per cent"),
+        _(
+            "Of the market potential of the regions wanted, the share not yet sold; without "
+            "a potential recorded, the share of those regions where no partner sells yet."
+        ),
         _region_fit,
     ),
     Measure(

@@ -26,6 +26,7 @@ from qudao.partners.choices import PartnerStatus
 from qudao.partners.models import ChannelModel, Partner, PartnerTerritory
 from qudao.recruitment.choices import FUNNEL, Stage
 from qudao.recruitment.models import Applicant, ApplicantScore, EntryModel, StageChange
+from qudao.territories.coverage import uncovered_share
 from qudao.territories.models import Region
 
 # Partners that sell today: the white space is where none of them is.
@@ -120,11 +121,21 @@ def entry_model_versions(*, user: Any, channel_model: ChannelModel) -> QuerySet[
     return restrict(EntryModel.objects.all(), user).filter(channel_model=channel_model)
 
 
+def region_fit(regions: list[Region], *, on: date | None = None) -> Decimal | None:
+    """The region-fit measure of an applicant: of the market potential of the regions it
+    wants, the share not yet sold (``territories.coverage``); where no potential is
+    recorded for them, the white space instead."""
+    if not regions:
+        return None
+    uncovered = uncovered_share(regions)
+    return uncovered if uncovered is not None else region_white_space(regions, on=on)
+
+
 def region_white_space(regions: list[Region], *, on: date | None = None) -> Decimal | None:
     """The share (%) of ``regions`` where no partner sells today: none is at home in the
     region or below it, and none holds an authorised territory on it or below it. (A
     territory above — a whole country for a reseller in one city — does not make every city
-    in it served.) Until the market potential by region is known this is the region fit."""
+    in it served.)"""
     if not regions:
         return None
     today = on or timezone.localdate()

@@ -36,7 +36,7 @@ from qudao.recruitment.models import (
     EntryModel,
     StageChange,
 )
-from qudao.recruitment.selectors import applicant_regions, entry_model_current, region_white_space
+from qudao.recruitment.selectors import applicant_regions, entry_model_current, region_fit
 
 # What the applicant tells (the public form, a partner proposing one); the brand's own
 # assessment and the workflow's fields are set by its staff only.
@@ -461,7 +461,7 @@ def applicant_rescore(
     if model is None:
         return None
     today = on or timezone.localdate()
-    applicant.white_space = region_white_space(applicant_regions(applicant), on=today)  # type: ignore[attr-defined]
+    applicant.region_fit = region_fit(applicant_regions(applicant), on=today)  # type: ignore[attr-defined]
     result = scoring.score(
         values=scoring.measured_values(applicant, today),
         criteria=model.criteria,

@@ -9,6 +9,6 @@ class TerritoriesConfig(AppConfig):
 
     def ready(self) -> None:
         from qudao.core.importing.registry import register_master_target
-        from qudao.territories.importers import REGIONS, SEGMENTS
+        from qudao.territories.importers import REGION_POTENTIAL, REGIONS, SEGMENTS
 
-        register_master_target(REGIONS, SEGMENTS)
+        register_master_target(REGIONS, SEGMENTS, REGION_POTENTIAL)

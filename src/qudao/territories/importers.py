@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
-from qudao.core.importing.fields import as_choice, as_text, choices_of
+from qudao.core.importing.fields import as_choice, as_decimal, as_int, as_text, choices_of
 from qudao.core.importing.master import Field, MasterTarget
 from qudao.core.importing.upsert import upsert_by
+from qudao.core.periods import Period
 from qudao.territories.choices import RegionKind, SegmentKind
-from qudao.territories.models import Region, Segment
-from qudao.territories.services import region_create, region_update, segment_create, segment_update
+from qudao.territories.models import Region, RegionPotential, Segment
+from qudao.territories.services import (
+    region_create,
+    region_potential_create,
+    region_potential_update,
+    region_update,
+    segment_create,
+    segment_update,
+)
 
 REGIONS = MasterTarget(
     name="regions",
@@ -64,5 +75,41 @@ SEGMENTS = MasterTarget(
         "name_en": s.name_en,
         "name_zh": s.name_zh,
         "kind": s.kind,
+    },
+)
+
+
+def _period(value: Any) -> str:
+    return Period.parse(str(value)).key
+
+
+REGION_POTENTIAL = MasterTarget(
+    name="region_potential",
+    label=_("Market potential by region"),
+    model=RegionPotential,
+    key=("region", "period"),
+    fields=[
+        Field("region", reference=Region, required=True),
+        Field("period", _period, required=True),
+        Field("potential_amount", as_decimal(places=2, minimum=Decimal(0))),
+        Field("potential_outlets", as_int),
+        Field("source", as_text()),
+    ],
+    # a figure left blank is not known (the row holds the amount, the outlets or both)
+    upsert=upsert_by(
+        model=RegionPotential,
+        key=("region", "period"),
+        create=region_potential_create,
+        update=region_potential_update,
+        instance_kw="potential",
+        blanks={"potential_amount": None, "potential_outlets": None, "source": ""},
+    ),
+    export_queryset=lambda: RegionPotential.objects.select_related("region"),
+    export_row=lambda p: {
+        "region": p.region.code,
+        "period": p.period,
+        "potential_amount": p.potential_amount,
+        "potential_outlets": p.potential_outlets,
+        "source": p.source,
     },
 )

@@ -9,4 +9,5 @@ urlpatterns = [
     path("<int:pk>/", views.region_detail, name="region_detail"),
     path("<int:pk>/edit/", views.RegionEditView.as_view(), name="region_edit"),
     path("segments/", views.SegmentListView.as_view(), name="segment_list"),
+    path("coverage/", views.coverage, name="coverage"),
 ]

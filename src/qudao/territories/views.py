@@ -1,16 +1,20 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
-from qudao.core.permissions import can_change
+from qudao.core.exporting import Money
+from qudao.core.permissions import can_change, is_partner_user
 from qudao.core.selectors import history_for
-from qudao.core.views import ObjectEditView, ObjectListView
+from qudao.core.views import ObjectEditView, ObjectListView, export_filename, export_response
 from qudao.partners.selectors import partner_list
 from qudao.territories import selectors
+from qudao.territories.charts import coverage_chart
+from qudao.territories.coverage import CoverageBook, potential_periods
 from qudao.territories.filtersets import RegionFilterSet, SegmentFilterSet
 from qudao.territories.forms import RegionForm
 from qudao.territories.models import Region, Segment
@@ -69,3 +73,82 @@ class RegionEditView(ObjectEditView):
     create_service = staticmethod(region_create)
     update_service = staticmethod(region_update)
     instance_kw = "region"
+
+
+@login_required
+@require_safe
+def coverage(request: HttpRequest) -> HttpResponse:
+    """Market potential against coverage, a level of the region tree at a time: the
+    regions below the one chosen (the top of the tree first), the largest gaps anywhere."""
+    if is_partner_user(request.user):
+        raise Http404
+    periods = potential_periods()
+    period = request.GET.get("period") or (periods[0] if periods else "")
+    if period not in periods:
+        period = periods[0] if periods else ""
+    parent = Region.objects.filter(pk=_int(request.GET.get("region"))).first()
+    title = _("Coverage and white space")
+    book = CoverageBook(period=period, user=request.user) if period else None
+    rows = book.rows_below(parent) if book else []
+    if request.GET.get("export") in ("csv", "xlsx"):
+        return export_response(
+            headers=[
+                str(_("Region")),
+                str(_("Code")),
+                str(_("Potential amount")),
+                str(_("Potential outlets")),
+                str(_("Partners selling")),
+                str(_("Sell-in")),
+                str(_("Sell-through")),
+                str(_("Coverage, per cent")),
+                str(_("Gap")),
+                str(_("Outlet coverage, per cent")),
+            ],
+            rows=[
+                [
+                    r.region.name,
+                    r.region.code,
+                    Money(r.potential_amount) if r.potential_amount is not None else None,
+                    r.potential_outlets,
+                    r.partners,
+                    Money(r.sell_in),
+                    Money(r.sell_through),
+                    r.coverage,
+                    Money(r.gap) if r.gap is not None else None,
+                    r.outlet_coverage,
+                ]
+                for r in rows
+            ],
+            fmt=request.GET["export"],
+            filename=export_filename(title, request),
+        )
+    ancestors = (
+        list(
+            Region.objects.filter(
+                pk__in=[int(p) for p in parent.path.strip("/").split("/") if p]
+            ).order_by("depth")
+        )
+        if parent
+        else []
+    )
+    return render(
+        request,
+        "territories/coverage.html",
+        {
+            "title": title,
+            "periods": periods,
+            "period": period,
+            "parent": parent,
+            "ancestors": ancestors,
+            "rows": rows,
+            "gaps": book.largest_gaps() if book else [],
+            "sales_periods": book.periods if book else [],
+            "chart": coverage_chart(rows)
+            if rows and any(r.potential_amount for r in rows)
+            else None,
+        },
+    )
+
+
+def _int(text: str | None) -> int:
+    return int(text) if text and text.isdigit() and len(text) < 18 else 0
