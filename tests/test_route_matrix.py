@@ -31,6 +31,8 @@ from qudao.analytics.models import GradeProposal, ReviewRun
 from qudao.api import api
 from qudao.collaboration.models import (
     Activity,
+    Competitor,
+    CompetitorNote,
     Course,
     Enrolment,
     FollowUp,
@@ -39,6 +41,8 @@ from qudao.collaboration.models import (
 )
 from qudao.collaboration.services import (
     activity_create,
+    competitor_create,
+    competitor_note_create,
     course_create,
     enrolment_create,
     follow_up_add,
@@ -187,6 +191,8 @@ class Scene:
     enrolment: Enrolment
     trainee: Contact
     requirement: TrainingRequirement
+    competitor: Competitor
+    note: CompetitorNote
     users: dict[str, Any] = field(default_factory=dict)
 
 
@@ -365,8 +371,19 @@ def _build_scene(tmp: Path) -> Scene:
         course=course, starts_at=datetime(2099, 3, 1, 9, 0, tzinfo=UTC), location="Berlin"
     )
     contact = contact_create(partner=world.p_de, name="Wang Li")
+    competitor = competitor_create(code="GIANT", name_en="Giant")
     return Scene(
         world=world,
+        competitor=competitor,
+        note=competitor_note_create(
+            competitor=competitor,
+            kind="price",
+            region=world.berlin,
+            partner=world.p_de,
+            observed_on=date(2026, 11, 20),
+            text="15 % off",
+            source="store visit",
+        ),
         course=course,
         session=session,
         enrolment=enrolment_create(session=session, contact=contact),
@@ -525,6 +542,22 @@ def proposers(status: int, **by_role: int) -> dict[str, int | str]:
         anonymous=LOGIN,
         **{"partner_user": 404, **by_role},
     )
+
+
+def watchers(status: int, *, others: int) -> dict[str, int | str]:
+    """The brand's market intelligence: the director, managers and sales record it."""
+    return expect(others, director=status, manager=status, sales=status, anonymous=LOGIN)
+
+
+def _competitor_note(s: Scene) -> dict[str, Any]:
+    return {
+        "competitor": s.competitor.pk,
+        "kind": "promotion",
+        "region": s.world.berlin.pk,
+        "observed_on": "2026-11-21",
+        "text": "Free helmet with every bike",
+        "source": "partner",
+    }
 
 
 def funnel_staff(status: int) -> dict[str, int | str]:
@@ -815,6 +848,30 @@ PAGES: dict[str, Page] = {
         post=expect(404, director=302, anonymous=LOGIN),
     ),
     "territories:coverage": Page(get=partners_blind(200)),
+    "collaboration:competitor_list": Page(get=partners_blind(200)),
+    "collaboration:competitor_add": Page(
+        get=watchers(200, others=403),
+        post=watchers(302, others=403),
+        form=lambda s: {"code": "TREK", "name_en": "Trek"},
+    ),
+    "collaboration:competitor_edit": Page(
+        get=watchers(200, others=404),
+        args=lambda s: [s.competitor.pk],
+        post=watchers(302, others=404),
+        form=lambda s: {"code": "GIANT", "name_en": "Giant Bicycles"},
+    ),
+    "collaboration:competitor_note_list": Page(get=partners_blind(200)),
+    "collaboration:competitor_note_add": Page(
+        get=watchers(200, others=403),
+        post=watchers(302, others=403),
+        form=lambda s: _competitor_note(s),
+    ),
+    "collaboration:competitor_note_edit": Page(
+        get=watchers(200, others=404),
+        args=lambda s: [s.note.pk],
+        post=watchers(302, others=404),
+        form=lambda s: _competitor_note(s),
+    ),
     # training
     "collaboration:course_list": Page(get=signed_in(200)),
     "collaboration:course_add": Page(

@@ -10,13 +10,17 @@ from django.utils.translation import gettext_lazy as _
 from qudao.collaboration.models import (
     Activity,
     ActivityKind,
+    Competitor,
+    CompetitorNote,
     Course,
     Enrolment,
     EnrolmentStatus,
     FollowUp,
+    NoteKind,
     TrainingRequirement,
 )
 from qudao.core.filtersets import ModelChoiceFilter, SearchFilterSet
+from qudao.territories.models import Region
 
 DATE = forms.DateInput(attrs={"type": "date"})
 YES_NO = forms.Select(choices=[("", _("All")), ("true", _("yes")), ("false", _("no"))])
@@ -97,3 +101,26 @@ class RequirementFilterSet(SearchFilterSet):
     class Meta:
         model = TrainingRequirement
         fields = ["q"]
+
+
+class CompetitorFilterSet(SearchFilterSet):
+    class Meta:
+        model = Competitor
+        fields = ["q"]
+
+
+class CompetitorNoteFilterSet(SearchFilterSet):
+    search_fields = ("competitor__code", "competitor__name_en", "product", "text", "source")
+    competitor = ModelChoiceFilter(queryset=Competitor.objects.all(), label=_("Competitor"))
+    kind = django_filters.ChoiceFilter(choices=NoteKind.choices, label=_("Kind"))
+    region = ModelChoiceFilter(queryset=Region.objects.all(), label=_("Region"), method="in_region")
+    since = django_filters.DateFilter(
+        field_name="observed_on", lookup_expr="gte", label=_("From"), widget=DATE
+    )
+
+    class Meta:
+        model = CompetitorNote
+        fields = ["q", "competitor", "kind", "region", "since"]
+
+    def in_region(self, queryset: QuerySet[Any], name: str, value: Region) -> QuerySet[Any]:
+        return queryset.filter(region__path__startswith=value.path)

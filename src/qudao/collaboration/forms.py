@@ -5,7 +5,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qudao.collaboration.models import Activity, Course, TrainingRequirement, TrainingSession
+from qudao.collaboration.models import (
+    Activity,
+    Competitor,
+    CompetitorNote,
+    Course,
+    TrainingRequirement,
+    TrainingSession,
+)
 from qudao.core.choices import INTERNAL_ROLES
 from qudao.core.forms import FilesField, ScopedModelForm
 from qudao.core.models import User
@@ -134,3 +141,27 @@ class RequirementForm(ScopedModelForm):
     class Meta:
         model = TrainingRequirement
         fields = ["grade", "course", "people"]
+
+
+class CompetitorForm(ScopedModelForm):
+    class Meta:
+        model = Competitor
+        fields = ["code", "name_en", "name_zh", "website", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+
+class CompetitorNoteForm(ScopedModelForm):
+    class Meta:
+        model = CompetitorNote
+        fields = [
+            "competitor",
+            "kind",
+            "region",
+            "partner",
+            "observed_on",
+            "product",
+            "price",
+            "text",
+            "source",
+        ]
+        widgets = {"observed_on": forms.DateInput(), "text": forms.Textarea(attrs={"rows": 3})}

@@ -5,6 +5,7 @@ often each grade of partner should be visited."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from qudao.core.choices import Role
 from qudao.core.models import BilingualNamed, TimeStampedModel
 from qudao.core.permissions import AccessPolicy
 from qudao.core.querysets import RestrictedQuerySet
@@ -356,3 +358,98 @@ class TrainingRequirement(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("collaboration:requirement_list")
+
+
+# --- competitor notes -------------------------------------------------------------------------
+
+MARKET_WATCHERS = frozenset({Role.CHANNEL_DIRECTOR, Role.CHANNEL_MANAGER, Role.SALES})
+
+
+class Competitor(BilingualNamed, TimeStampedModel):
+    """A competing brand whose channel the team watches."""
+
+    code = models.CharField(_("code"), max_length=50, unique=True)
+    website = models.URLField(_("website"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    history = HistoricalRecords()
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(internal=True, editor_roles=MARKET_WATCHERS)
+
+    class Meta:
+        verbose_name = _("competitor")
+        verbose_name_plural = _("competitors")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("collaboration:competitor_note_list") + f"?competitor={self.pk}"
+
+
+class NoteKind(models.TextChoices):
+    CHANNEL_POLICY = "channel_policy", _("Channel policy")
+    PRICE = "price", _("Price observed")
+    PROMOTION = "promotion", _("Promotion")
+    PARTNER_MOVE = "partner_move", _("Partner won or lost")
+    OTHER = "other", _("Other")
+
+
+class CompetitorNote(TimeStampedModel):
+    """What was seen of a competitor, where and when, and from what source: a channel
+    policy (rebates, margins, exclusivity), a price in a shop, a promotion."""
+
+    competitor = models.ForeignKey(
+        Competitor,
+        verbose_name=_("competitor"),
+        on_delete=models.PROTECT,
+        related_name="notes_seen",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=NoteKind.choices)
+    region = models.ForeignKey(
+        "territories.Region", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+"
+    )
+    partner = models.ForeignKey(
+        "partners.Partner",
+        verbose_name=_("seen at partner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="competitor_notes",
+    )
+    observed_on = models.DateField(_("observed on"))
+    product = models.CharField(_("product or line"), max_length=200, blank=True)
+    price = models.DecimalField(
+        _("price"),
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    text = models.TextField(_("what was seen"))
+    source = models.CharField(
+        _("source"), max_length=300, help_text=_("Who or what: a store visit, a partner, a link.")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    history = HistoricalRecords()
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(internal=True, editor_roles=MARKET_WATCHERS)
+
+    class Meta:
+        verbose_name = _("competitor note")
+        verbose_name_plural = _("competitor notes")
+        ordering = ["-observed_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.competitor.code} · {self.get_kind_display()} · {self.observed_on}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("collaboration:competitor_note_edit", args=[self.pk])

@@ -14,6 +14,8 @@ from django.utils import timezone
 from qudao.collaboration.models import (
     VISITING_KINDS,
     Activity,
+    Competitor,
+    CompetitorNote,
     Course,
     Enrolment,
     FollowUp,
@@ -24,6 +26,7 @@ from qudao.collaboration.models import (
 from qudao.core.permissions import is_partner_user
 from qudao.partners.choices import PartnerStatus
 from qudao.partners.models import Partner
+from qudao.territories.models import Region
 
 # The partners a visit rule watches: those the brand works with today.
 WATCHED = (PartnerStatus.ACTIVE, PartnerStatus.PROBATION, PartnerStatus.PILOT)
@@ -203,3 +206,33 @@ def partner_training(*, partner: Partner, user: Any) -> dict[str, Any]:
             user=user, partners=Partner.objects.restrict(user).filter(pk=partner.pk)
         ),
     }
+
+
+# --- competitor notes -------------------------------------------------------------------------
+
+
+def competitor_list(*, user: Any) -> QuerySet[Competitor]:
+    return Competitor.objects.restrict(user).annotate(notes_count=Count("notes_seen"))
+
+
+def competitor_note_list(*, user: Any) -> QuerySet[CompetitorNote]:
+    return CompetitorNote.objects.restrict(user).select_related(
+        "competitor", "region", "partner", "author"
+    )
+
+
+def region_competitor_notes(*, region: Region, user: Any, limit: int = 10) -> list[CompetitorNote]:
+    """The latest notes seen in ``region`` or below it (none for partners' staff)."""
+    return list(
+        competitor_note_list(user=user).filter(region__path__startswith=region.path)[:limit]
+    )
+
+
+def partner_competitor_notes(
+    *, partner: Partner, user: Any, limit: int = 10
+) -> list[CompetitorNote]:
+    """The latest notes seen at ``partner``, or in its home region or a region above it."""
+    above = [int(pk) for pk in partner.home_region.path.strip("/").split("/") if pk]
+    return list(
+        competitor_note_list(user=user).filter(Q(partner=partner) | Q(region_id__in=above))[:limit]
+    )

@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 
 from qudao.collaboration.models import (
     Activity,
+    Competitor,
+    CompetitorNote,
     Course,
     CourseMaterial,
     Enrolment,
@@ -277,3 +279,44 @@ def requirement_update(
     *, requirement: TrainingRequirement, actor: Any | None = None, **data: Any
 ) -> TrainingRequirement:
     return model_update(instance=requirement, data=data, actor=actor)[0]
+
+
+# --- competitor notes ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def competitor_create(*, actor: Any | None = None, **data: Any) -> Competitor:
+    return model_create(model=Competitor, data=data, actor=actor)
+
+
+@transaction.atomic
+def competitor_update(
+    *, competitor: Competitor, actor: Any | None = None, **data: Any
+) -> Competitor:
+    return model_update(instance=competitor, data=data, actor=actor)[0]
+
+
+def _note_check(note: CompetitorNote) -> None:
+    """A note seen at a partner is in that partner's region (or a region above it)."""
+    partner = note.partner
+    if partner is not None and not partner.home_region.path.startswith(note.region.path):
+        raise ValidationError(
+            {
+                "region": _("%(partner)s is not in %(region)s.")
+                % {"partner": partner.code, "region": note.region.name}
+            }
+        )
+
+
+@transaction.atomic
+def competitor_note_create(*, actor: Any | None = None, **data: Any) -> CompetitorNote:
+    if actor is not None and data.get("author") is None:
+        data["author"] = actor
+    return model_create(model=CompetitorNote, data=data, actor=actor, check=_note_check)
+
+
+@transaction.atomic
+def competitor_note_update(
+    *, note: CompetitorNote, actor: Any | None = None, **data: Any
+) -> CompetitorNote:
+    return model_update(instance=note, data=data, actor=actor, check=_note_check)[0]

@@ -7,8 +7,16 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from qudao.collaboration.models import Activity, Course, Enrolment, FollowUp, TrainingRequirement
-from qudao.core.tables import NUMERIC, EditColumn, NameColumn, StatusColumn
+from qudao.collaboration.models import (
+    Activity,
+    Competitor,
+    CompetitorNote,
+    Course,
+    Enrolment,
+    FollowUp,
+    TrainingRequirement,
+)
+from qudao.core.tables import NUMERIC, EditColumn, MoneyColumn, NameColumn, StatusColumn
 
 
 class ActivityTable(tables.Table):
@@ -128,3 +136,46 @@ class RequirementTable(tables.Table):
     class Meta:
         model = TrainingRequirement
         fields = ("grade", "course", "people")
+
+
+class CompetitorTable(tables.Table):
+    code = tables.Column(linkify=True)
+    name = NameColumn(verbose_name=_("Name"), linkify=True)
+    website = tables.Column()
+    notes_count = tables.Column(verbose_name=_("Notes"), attrs=NUMERIC, orderable=False)
+    edit = EditColumn("collaboration:competitor_edit")
+
+    class Meta:
+        model = Competitor
+        fields = ("code", "name", "website", "notes_count")
+        order_by = ("code",)
+
+
+class CompetitorNoteTable(tables.Table):
+    observed_on = tables.DateColumn()
+    competitor = tables.Column(accessor="competitor__code")
+    kind = tables.Column()
+    region = tables.Column(accessor="region__name", order_by="region__path")
+    partner = tables.Column(accessor="partner__code")
+    product = tables.Column()
+    price = MoneyColumn()
+    text = tables.Column(orderable=False)
+    source = tables.Column(orderable=False)
+    author = tables.Column()
+    edit = EditColumn("collaboration:competitor_note_edit")
+
+    class Meta:
+        model = CompetitorNote
+        fields = (
+            "observed_on",
+            "competitor",
+            "kind",
+            "region",
+            "partner",
+            "product",
+            "price",
+            "text",
+            "source",
+            "author",
+        )
+        order_by = ("-observed_on",)

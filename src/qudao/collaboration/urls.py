@@ -33,4 +33,18 @@ urlpatterns = [
         "requirements/<int:pk>/edit/", views.RequirementEditView.as_view(), name="requirement_edit"
     ),
     path("compliance/", views.training_compliance, name="training_compliance"),
+    path("competitors/", views.CompetitorListView.as_view(), name="competitor_list"),
+    path("competitors/add/", views.CompetitorEditView.as_view(), name="competitor_add"),
+    path("competitors/<int:pk>/edit/", views.CompetitorEditView.as_view(), name="competitor_edit"),
+    path("competitor-notes/", views.CompetitorNoteListView.as_view(), name="competitor_note_list"),
+    path(
+        "competitor-notes/add/",
+        views.CompetitorNoteEditView.as_view(),
+        name="competitor_note_add",
+    ),
+    path(
+        "competitor-notes/<int:pk>/",
+        views.CompetitorNoteEditView.as_view(),
+        name="competitor_note_edit",
+    ),
 ]

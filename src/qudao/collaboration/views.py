@@ -23,6 +23,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from qudao.collaboration import selectors
 from qudao.collaboration.filtersets import (
     ActivityFilterSet,
+    CompetitorFilterSet,
+    CompetitorNoteFilterSet,
     CourseFilterSet,
     EnrolmentFilterSet,
     FollowUpFilterSet,
@@ -30,6 +32,8 @@ from qudao.collaboration.filtersets import (
 )
 from qudao.collaboration.forms import (
     ActivityForm,
+    CompetitorForm,
+    CompetitorNoteForm,
     CourseForm,
     EnrolForm,
     FollowUpForm,
@@ -40,6 +44,8 @@ from qudao.collaboration.forms import (
 from qudao.collaboration.ical import calendar_text
 from qudao.collaboration.models import (
     Activity,
+    Competitor,
+    CompetitorNote,
     Course,
     Enrolment,
     EnrolmentStatus,
@@ -51,6 +57,10 @@ from qudao.collaboration.models import (
 from qudao.collaboration.services import (
     activity_create,
     activity_update,
+    competitor_create,
+    competitor_note_create,
+    competitor_note_update,
+    competitor_update,
     course_create,
     course_update,
     enrolment_create,
@@ -65,6 +75,8 @@ from qudao.collaboration.services import (
 )
 from qudao.collaboration.tables import (
     ActivityTable,
+    CompetitorNoteTable,
+    CompetitorTable,
     CourseTable,
     EnrolmentTable,
     FollowUpTable,
@@ -503,3 +515,69 @@ def training_compliance(request: HttpRequest) -> HttpResponse:
             filename=str(title),
         )
     return render(request, "collaboration/training_compliance.html", {"title": title, "rows": rows})
+
+
+# --- competitor notes -------------------------------------------------------------------------
+
+
+class _InternalListView(ObjectListView):
+    """A list of the brand's own market intelligence: partners' staff do not see it."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if is_partner_user(request.user):
+            raise Http404
+        return super().get(request)
+
+
+class CompetitorListView(_InternalListView):
+    selector = staticmethod(selectors.competitor_list)
+    filterset_class = CompetitorFilterSet
+    table_class = CompetitorTable
+    model = Competitor
+    title = gettext_lazy("Competitors")
+    add_url_name = "collaboration:competitor_add"
+    empty_hint = gettext_lazy("No competitors yet — add one with “Add” above.")
+
+
+class CompetitorEditView(ObjectEditView):
+    model = Competitor
+    form_class = CompetitorForm
+    create_service = staticmethod(competitor_create)
+    update_service = staticmethod(competitor_update)
+    instance_kw = "competitor"
+
+
+class CompetitorNoteListView(_InternalListView):
+    selector = staticmethod(selectors.competitor_note_list)
+    filterset_class = CompetitorNoteFilterSet
+    table_class = CompetitorNoteTable
+    model = CompetitorNote
+    title = gettext_lazy("Competitor notes")
+    add_url_name = "collaboration:competitor_note_add"
+    empty_hint = gettext_lazy(
+        "No competitor notes yet — record a channel policy, a price or a promotion seen."
+    )
+
+
+class CompetitorNoteEditView(ObjectEditView):
+    model = CompetitorNote
+    form_class = CompetitorNoteForm
+    create_service = staticmethod(competitor_note_create)
+    update_service = staticmethod(competitor_note_update)
+    instance_kw = "note"
+
+    def get_form(
+        self, request: HttpRequest, instance: models.Model | None, data: Any = None
+    ) -> BaseForm:
+        initial: dict[str, Any] = {}
+        if instance is None:
+            initial["observed_on"] = timezone.localdate()
+            partner = (
+                Partner.objects.restrict(request.user)
+                .filter(pk=_int(request.GET.get("partner")))
+                .first()
+            )
+            if partner is not None:
+                initial.update(partner=partner, region=partner.home_region)
+        form_instance = copy.copy(instance) if instance is not None else None
+        return CompetitorNoteForm(data, instance=form_instance, initial=initial, user=request.user)

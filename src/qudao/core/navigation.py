@@ -36,6 +36,8 @@ NAVIGATION: tuple[NavGroup, ...] = (
             NavItem(_("Regions"), "territories:region_list"),
             NavItem(_("Segments"), "territories:segment_list", INTERNAL),
             NavItem(_("Coverage and white space"), "territories:coverage", INTERNAL),
+            NavItem(_("Competitor notes"), "collaboration:competitor_note_list", INTERNAL),
+            NavItem(_("Competitors"), "collaboration:competitor_list", INTERNAL),
             NavItem(_("Applicants"), "recruitment:applicant_list", INTERNAL | {Role.PARTNER_ADMIN}),
             NavItem(_("Recruitment funnel"), "recruitment:funnel", INTERNAL),
             NavItem(_("Entry thresholds"), "recruitment:entry_model_list", INTERNAL),

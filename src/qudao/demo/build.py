@@ -31,6 +31,7 @@ from qudao.core.models import User
 from qudao.core.periods import Period
 from qudao.demo.activities import demo_activities
 from qudao.demo.agreements import demo_agreements
+from qudao.demo.competitors import demo_competitor_notes
 from qudao.demo.recruitment import demo_recruitment
 from qudao.demo.training import demo_training
 from qudao.facts.choices import BatchStatus
@@ -365,6 +366,8 @@ def build_demo(progress: Callable[[str], Any] = print, *, review: bool = True) -
     results["risk"] = risk_profiles_refresh()
     progress("rebate programs and settlements …")
     results["rebates"] = _demo_rebates()
+    progress("competitor notes (generated) …")
+    results["competitor_notes"] = demo_competitor_notes()
     progress("visits and communication (generated) …")
     results["activities"] = demo_activities()
     progress("recruitment: entry thresholds and applicants (generated) …")

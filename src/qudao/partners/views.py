@@ -14,7 +14,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from qudao.analytics.selectors import partner_scorecard
-from qudao.collaboration.selectors import partner_activities, partner_training
+from qudao.collaboration.selectors import (
+    partner_activities,
+    partner_competitor_notes,
+    partner_training,
+)
 from qudao.core.charts import sparkline
 from qudao.core.permissions import is_partner_user, restrict
 from qudao.core.selectors import history_for
@@ -95,6 +99,7 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["performance"] = _performance(partner, request.user)
         context["segments"] = partner.segments.all()
         context["parent"] = selectors.partner_parent_visible(partner=partner, user=request.user)
+        context["competitor_notes"] = partner_competitor_notes(partner=partner, user=request.user)
     elif tab == "hierarchy":
         context["ancestors"] = selectors.partner_ancestors(partner=partner, user=request.user)
         context["children"] = selectors.partner_children(user=request.user, partner=partner)

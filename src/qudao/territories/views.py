@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
+from qudao.collaboration.selectors import region_competitor_notes
 from qudao.core.exporting import Money
 from qudao.core.permissions import can_change, is_partner_user
 from qudao.core.selectors import history_for
@@ -63,6 +64,8 @@ def region_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "partners": partners[:50],
             "history": history_for(region),
             "can_edit": can_change(request.user, Region),
+            # the brand's market intelligence: partners' staff get none
+            "competitor_notes": region_competitor_notes(region=region, user=request.user),
         },
     )
 

@@ -47,6 +47,12 @@ class Command(BaseCommand):
             elif name == "rebates":
                 settled = ", ".join(result) if result else "already there"
                 self.stdout.write(f"rebates: 3 programs, settled {settled}")
+            elif name == "competitor_notes":
+                self.stdout.write(
+                    f"competitor notes: {result} generated"
+                    if result
+                    else "competitor notes: already there"
+                )
             elif name == "training":
                 self.stdout.write(
                     f"training: {result} records generated" if result else "training: already there"
