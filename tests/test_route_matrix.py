@@ -90,12 +90,13 @@ from qudao.programs.services import (
     program_load,
     rebates_settle,
 )
-from qudao.recruitment.models import Applicant, ApplicantDocument
+from qudao.recruitment.models import Applicant, ApplicantDocument, Pilot
 from qudao.recruitment.services import (
     applicant_create,
     applicant_document_add,
     applicant_move,
     entry_model_defaults,
+    pilot_create,
 )
 from tests.conftest import World, build_world
 from tests.factories import make_user
@@ -193,6 +194,7 @@ class Scene:
     requirement: TrainingRequirement
     competitor: Competitor
     note: CompetitorNote
+    pilot: Pilot
     users: dict[str, Any] = field(default_factory=dict)
 
 
@@ -374,6 +376,13 @@ def _build_scene(tmp: Path) -> Scene:
     competitor = competitor_create(code="GIANT", name_en="Giant")
     return Scene(
         world=world,
+        pilot=pilot_create(
+            code="P-1",
+            name="Shop-in-shop",
+            starts_on=date(2020, 1, 1),
+            ends_on=date(2020, 6, 30),
+            partners=[world.p_de],
+        ),
         competitor=competitor,
         note=competitor_note_create(
             competitor=competitor,
@@ -848,6 +857,38 @@ PAGES: dict[str, Page] = {
         post=expect(404, director=302, anonymous=LOGIN),
     ),
     "territories:coverage": Page(get=partners_blind(200)),
+    "recruitment:pilot_list": Page(get=partners_blind(200)),
+    "recruitment:pilot_add": Page(
+        get=editors(200, others=403),
+        post=editors(302, others=403),
+        form=lambda s: {
+            "code": "P-2",
+            "name": "Online shops",
+            "starts_on": "2020-04-01",
+            "ends_on": "2020-09-30",
+            "status": "planned",
+            "partners": [s.world.p_de.pk],
+        },
+    ),
+    "recruitment:pilot_detail": Page(
+        get=partners_blind(200),
+        args=lambda s: [s.pilot.pk],
+        post=editors(302, others=403) | {"partner_admin": 404, "partner_user": 404},
+        form=lambda s: {"action": "goal", "kpi": "revenue", "target": "1000"},
+    ),
+    "recruitment:pilot_edit": Page(
+        get=editors(200, others=404),
+        args=lambda s: [s.pilot.pk],
+        post=editors(302, others=404),
+        form=lambda s: {
+            "code": "P-1",
+            "name": "Shop-in-shop, wider",
+            "starts_on": "2020-01-01",
+            "ends_on": "2020-09-30",
+            "status": "running",
+            "partners": [s.world.p_de.pk],
+        },
+    ),
     "collaboration:competitor_list": Page(get=partners_blind(200)),
     "collaboration:competitor_add": Page(
         get=watchers(200, others=403),

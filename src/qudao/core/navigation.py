@@ -41,6 +41,7 @@ NAVIGATION: tuple[NavGroup, ...] = (
             NavItem(_("Applicants"), "recruitment:applicant_list", INTERNAL | {Role.PARTNER_ADMIN}),
             NavItem(_("Recruitment funnel"), "recruitment:funnel", INTERNAL),
             NavItem(_("Entry thresholds"), "recruitment:entry_model_list", INTERNAL),
+            NavItem(_("Pilots"), "recruitment:pilot_list", INTERNAL),
         ),
     ),
     NavGroup(

@@ -32,6 +32,7 @@ from qudao.core.periods import Period
 from qudao.demo.activities import demo_activities
 from qudao.demo.agreements import demo_agreements
 from qudao.demo.competitors import demo_competitor_notes
+from qudao.demo.pilots import demo_pilot
 from qudao.demo.recruitment import demo_recruitment
 from qudao.demo.training import demo_training
 from qudao.facts.choices import BatchStatus
@@ -370,6 +371,8 @@ def build_demo(progress: Callable[[str], Any] = print, *, review: bool = True) -
     results["competitor_notes"] = demo_competitor_notes()
     progress("visits and communication (generated) …")
     results["activities"] = demo_activities()
+    progress("a pilot with its control group (generated) …")
+    results["pilots"] = demo_pilot()
     progress("recruitment: entry thresholds and applicants (generated) …")
     results["recruitment"] = demo_recruitment()
     return results

@@ -29,3 +29,34 @@ def funnel_chart(steps: list[Any]) -> SafeString:
     )
     labels = bars.mark_text(align="left", dx=4, color="#333").encode(text="reached:Q")
     return svg((bars + labels).properties(width=480, height=30 * len(order)))
+
+
+def pilot_chart(result: Any, periods: list[str]) -> SafeString:
+    """The first goal's KPI by period: the pilot partners' mean against the control's."""
+    pilot, control = str(_("Pilot")), str(_("Control"))
+    frame = pd.DataFrame(
+        [
+            {"period": p.period, "group": group, "value": float(value)}
+            for p in result.periods
+            for group, value in ((pilot, p.pilot), (control, p.control))
+            if value is not None
+        ]
+    )
+    if frame.empty:
+        return svg(alt.Chart(pd.DataFrame({"x": []})).mark_point())
+    chart = (
+        alt.Chart(frame)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("period:N", title=None, sort=periods),
+            y=alt.Y("value:Q", title=str(result.kpi.name)),
+            color=alt.Color(
+                "group:N",
+                title=None,
+                scale=alt.Scale(domain=[pilot, control]),
+                legend=alt.Legend(orient="top"),
+            ),
+        )
+        .properties(width=520, height=220)
+    )
+    return svg(chart)

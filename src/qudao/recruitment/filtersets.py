@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from qudao.core.filtersets import ModelChoiceFilter, SearchFilterSet
 from qudao.partners.models import ChannelModel
 from qudao.recruitment.choices import Stage
-from qudao.recruitment.models import Applicant
+from qudao.recruitment.models import Applicant, Pilot, PilotStatus
 from qudao.territories.models import Region
 
 
@@ -30,3 +30,12 @@ class ApplicantFilterSet(SearchFilterSet):
 
     def in_region(self, queryset: QuerySet[Any], name: str, value: Region) -> QuerySet[Any]:
         return queryset.filter(home_region__path__startswith=value.path)
+
+
+class PilotFilterSet(SearchFilterSet):
+    search_fields = ("code", "name", "hypothesis")
+    status = django_filters.ChoiceFilter(choices=PilotStatus.choices, label=_("Status"))
+
+    class Meta:
+        model = Pilot
+        fields = ["q", "status"]

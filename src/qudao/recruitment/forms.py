@@ -13,10 +13,11 @@ from qudao.core.choices import INTERNAL_ROLES
 from qudao.core.forms import FilesField, ScopedModelForm
 from qudao.core.models import User
 from qudao.core.permissions import is_partner_user
-from qudao.partners.models import ChannelModel
+from qudao.partners.models import ChannelModel, Partner
 from qudao.recruitment import scoring
 from qudao.recruitment.choices import NEXT_STAGES, Stage
-from qudao.recruitment.models import Applicant
+from qudao.recruitment.models import Applicant, Pilot, PilotDecision, PilotGroup
+from qudao.recruitment.pilots import pilot_kpis
 from qudao.territories.models import Region
 
 APPLICATION_FORM_FIELDS = [
@@ -247,3 +248,70 @@ class EntryModelForm(forms.Form):
             }
             for m in scoring.MEASURES
         ]
+
+
+class PartnersField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.code} {obj.name}"
+
+
+class PilotForm(ScopedModelForm):
+    partners = PartnersField(
+        label=_("Pilot partners"),
+        queryset=Partner.objects.none(),
+        required=False,
+        help_text=_("Hold Ctrl (⌘ on a Mac) to choose several."),
+    )
+
+    class Meta:
+        model = Pilot
+        fields = ["code", "name", "hypothesis", "starts_on", "ends_on", "regions", "status"]
+        widgets = {
+            "starts_on": forms.DateInput(),
+            "ends_on": forms.DateInput(),
+            "hypothesis": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["partners"]
+        field.queryset = Partner.objects.restrict(self.user, "change").order_by("code")  # type: ignore[attr-defined]
+        field.widget.attrs["size"] = 8
+        self.fields["regions"].widget.attrs["size"] = 6
+        if self.instance.pk:
+            field.initial = [
+                m.partner_id for m in self.instance.members.filter(group=PilotGroup.PILOT)
+            ]
+
+
+class ControlForm(forms.Form):
+    partners = PartnersField(
+        label=_("Control partners"), queryset=Partner.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["partners"]
+        field.queryset = Partner.objects.restrict(user).order_by("code")  # type: ignore[attr-defined]
+        field.widget.attrs["size"] = 8
+
+
+class GoalForm(forms.Form):
+    kpi = forms.ChoiceField(label=_("KPI"))
+    target = forms.DecimalField(
+        label=_("Target per period"),
+        max_digits=24,
+        decimal_places=6,
+        help_text=_("The pilot partners' mean; a rate as a percentage (60 = 60 %)."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kpi"].choices = [(k.id, f"{k.name} ({k.unit_label})") for k in pilot_kpis()]  # type: ignore[attr-defined]
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(label=_("Decision"), choices=PilotDecision.choices)
+    note = forms.CharField(
+        label=_("Why"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
+    )

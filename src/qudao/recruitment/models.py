@@ -326,3 +326,108 @@ class ApplicantScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.applicant_id}: {self.score}"
+
+
+# --- pilots -------------------------------------------------------------------------------------
+
+
+class PilotStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    RUNNING = "running", _("Running")
+    DECIDED = "decided", _("Decided")
+
+
+class PilotDecision(models.TextChoices):
+    GO = "go", _("Go: roll it out")
+    EXTEND = "extend", _("Extend the pilot")
+    STOP = "stop", _("Stop")
+
+
+class Pilot(TimeStampedModel):
+    """A trial of a channel, a model or a policy with some partners in some regions over a
+    window, measured against goals and against a control group of comparable partners."""
+
+    code = models.CharField(_("code"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    hypothesis = models.TextField(_("what it tries, and what should follow"), blank=True)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    regions = models.ManyToManyField(
+        "territories.Region", verbose_name=_("regions"), blank=True, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=PilotStatus.choices, default=PilotStatus.PLANNED
+    )
+    decision = models.CharField(
+        _("decision"), max_length=20, choices=PilotDecision.choices, blank=True
+    )
+    decision_note = models.TextField(_("why"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    history = HistoricalRecords()
+    objects = RestrictedQuerySet.as_manager()
+    access_policy = AccessPolicy(internal=True, editor_roles=DIRECTOR_AND_MANAGER)
+
+    class Meta:
+        verbose_name = _("pilot")
+        verbose_name_plural = _("pilots")
+        ordering = ["-starts_on", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="pilot_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("recruitment:pilot_detail", args=[self.pk])
+
+
+class PilotGroup(models.TextChoices):
+    PILOT = "pilot", _("Pilot")
+    CONTROL = "control", _("Control")
+
+
+class PilotMember(models.Model):
+    pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="members")
+    partner = models.ForeignKey(
+        "partners.Partner", verbose_name=_("partner"), on_delete=models.CASCADE, related_name="+"
+    )
+    group = models.CharField(_("group"), max_length=10, choices=PilotGroup.choices)
+
+    class Meta:
+        verbose_name = _("pilot member")
+        verbose_name_plural = _("pilot members")
+        ordering = ["pilot_id", "group", "partner__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["pilot", "partner"], name="pilot_member_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pilot.code}: {self.partner.code} ({self.group})"
+
+
+class PilotGoal(models.Model):
+    """A KPI target for the pilot partners, per period (their average)."""
+
+    pilot = models.ForeignKey(Pilot, on_delete=models.CASCADE, related_name="goals")
+    kpi = models.CharField(_("KPI"), max_length=50)
+    target = models.DecimalField(_("target"), max_digits=24, decimal_places=6)
+
+    class Meta:
+        verbose_name = _("pilot goal")
+        verbose_name_plural = _("pilot goals")
+        ordering = ["pilot_id", "pk"]
+        constraints = [models.UniqueConstraint(fields=["pilot", "kpi"], name="pilot_goal_once")]
+
+    def __str__(self) -> str:
+        return f"{self.pilot.code}: {self.kpi} {self.target}"

@@ -21,11 +21,20 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from qudao.analytics.kpis import KPI_BY_ID
 from qudao.core.permissions import is_partner_user, restrict
 from qudao.partners.choices import PartnerStatus
 from qudao.partners.models import ChannelModel, Partner, PartnerTerritory
 from qudao.recruitment.choices import FUNNEL, Stage
-from qudao.recruitment.models import Applicant, ApplicantScore, EntryModel, StageChange
+from qudao.recruitment.models import (
+    Applicant,
+    ApplicantScore,
+    EntryModel,
+    Pilot,
+    PilotGroup,
+    StageChange,
+)
+from qudao.recruitment.pilots import evaluate
 from qudao.territories.coverage import uncovered_share
 from qudao.territories.models import Region
 
@@ -310,3 +319,44 @@ def recruitment_funnel(
 def shows_scores(user: Any) -> bool:
     """Scores and thresholds are the brand's own judgement: never shown to partners."""
     return not is_partner_user(user)
+
+
+# --- pilots -------------------------------------------------------------------------------------
+
+
+def pilot_list(*, user: Any) -> QuerySet[Pilot]:
+    return Pilot.objects.restrict(user).prefetch_related("regions")
+
+
+def pilot_evaluation(*, pilot: Pilot, user: Any) -> dict[str, Any]:
+    """The pilot's groups, goals and evaluation (``recruitment.pilots``) from the current
+    scorecards ``user`` may read."""
+    from qudao.analytics.models import Scorecard  # deferred: analytics sits above recruitment
+
+    members = list(pilot.members.select_related("partner", "partner__home_region"))
+    in_pilot = {m.partner_id for m in members if m.group == PilotGroup.PILOT}
+    in_control = {m.partner_id for m in members if m.group == PilotGroup.CONTROL}
+    goals = list(pilot.goals.all())
+    kpi_ids = [g.kpi for g in goals] or ["revenue", "sell_through_rate", "new_customers"]
+    rows = (
+        restrict(Scorecard.objects.filter(is_current=True), user)
+        .filter(partner_id__in=in_pilot | in_control)
+        .values("partner_id", "period", *kpi_ids)
+    )
+    periods, results = evaluate(
+        kpi_ids=kpi_ids,
+        targets={g.kpi: g.target for g in goals},
+        pilot_partners=in_pilot,
+        control_partners=in_control,
+        starts_on=pilot.starts_on,
+        ends_on=pilot.ends_on,
+        scorecards=rows,
+    )
+    return {
+        "pilot_members": [m.partner for m in members if m.group == PilotGroup.PILOT],
+        "control_members": [m.partner for m in members if m.group == PilotGroup.CONTROL],
+        "goals": goals,
+        "goal_rows": [(KPI_BY_ID[g.kpi], g.target) for g in goals if g.kpi in KPI_BY_ID],
+        "periods": periods,
+        "results": results,
+    }

@@ -8,7 +8,7 @@ proposes and edits the applicants its company sponsors; nobody else writes."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -17,13 +17,15 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qudao.core.choices import Role
 from qudao.core.mail import mail_in_language
+from qudao.core.periods import Period
 from qudao.core.permissions import can_change, ensure_may_change, is_partner_user, restrict
-from qudao.core.services import ensure_storable_text
+from qudao.core.services import ensure_storable_text, model_create, model_update
 from qudao.partners.choices import PartnerStatus
 from qudao.partners.models import ChannelModel, Partner
 from qudao.partners.services import contact_create, partner_create, partner_territory_create
@@ -34,8 +36,16 @@ from qudao.recruitment.models import (
     ApplicantDocument,
     ApplicantScore,
     EntryModel,
+    Pilot,
+    PilotDecision,
+    PilotGoal,
+    PilotGroup,
+    PilotMember,
+    PilotStatus,
     StageChange,
 )
+from qudao.recruitment.pilots import pilot_kpis, typed_target
+from qudao.recruitment.selectors import SELLING as SELLING_STATUSES
 from qudao.recruitment.selectors import applicant_regions, entry_model_current, region_fit
 
 # What the applicant tells (the public form, a partner proposing one); the brand's own
@@ -556,3 +566,151 @@ def entry_model_defaults(
         note=_("Qudao's starting thresholds"),
         actor=actor,
     )
+
+
+# --- pilots -------------------------------------------------------------------------------------
+
+
+def _pilot_partners_in_scope(partners: Iterable[Partner], actor: Any | None) -> None:
+    if actor is None:
+        return
+    chosen = [p.pk for p in partners]
+    mine = restrict(Partner.objects.filter(pk__in=chosen), actor, "change").count()
+    if mine != len(set(chosen)):
+        raise PermissionDenied(_("Some of these partners are not yours to put in a pilot."))
+
+
+@transaction.atomic
+def pilot_create(
+    *, actor: Any | None = None, partners: Iterable[Partner] = (), **data: Any
+) -> Pilot:
+    """A pilot with its partners (the pilot group); the control group comes after."""
+    partners = list(partners)
+    _pilot_partners_in_scope(partners, actor)
+    pilot = model_create(model=Pilot, data=data, actor=actor)
+    PilotMember.objects.bulk_create(
+        PilotMember(pilot=pilot, partner=p, group=PilotGroup.PILOT) for p in partners
+    )
+    return pilot
+
+
+@transaction.atomic
+def pilot_update(
+    *,
+    pilot: Pilot,
+    actor: Any | None = None,
+    partners: Iterable[Partner] | None = None,
+    **data: Any,
+) -> Pilot:
+    pilot = model_update(instance=pilot, data=data, actor=actor)[0]
+    if partners is not None:
+        partners = list(partners)
+        _pilot_partners_in_scope(partners, actor)
+        # the pilot group as given; a control partner moved into it leaves the control
+        pilot.members.filter(Q(group=PilotGroup.PILOT) | Q(partner__in=partners)).delete()
+        PilotMember.objects.bulk_create(
+            PilotMember(pilot=pilot, partner=p, group=PilotGroup.PILOT) for p in partners
+        )
+    return pilot
+
+
+@transaction.atomic
+def pilot_control_set(
+    *, pilot: Pilot, partners: Iterable[Partner], actor: Any | None = None
+) -> int:
+    """The control group: partners not in the pilot. Returns its size."""
+    ensure_may_change(Pilot, actor)
+    partners = [p for p in partners]
+    in_pilot = set(
+        pilot.members.filter(group=PilotGroup.PILOT).values_list("partner_id", flat=True)
+    )
+    clash = [p.code for p in partners if p.pk in in_pilot]
+    if clash:
+        raise ValidationError(
+            _("In the pilot already, so not a control: %(codes)s.") % {"codes": ", ".join(clash)}
+        )
+    pilot.members.filter(group=PilotGroup.CONTROL).delete()
+    PilotMember.objects.bulk_create(
+        PilotMember(pilot=pilot, partner=p, group=PilotGroup.CONTROL) for p in partners
+    )
+    return len(partners)
+
+
+def pilot_control_suggest(*, pilot: Pilot) -> list[Partner]:
+    """Comparable partners for the control group: for each pilot partner, the selling
+    partner of the same channel model, in the pilot's regions (anywhere, if it names none),
+    not in the pilot, whose sell-in over the year before the pilot is the closest to its."""
+    from qudao.analytics.models import Scorecard  # deferred: analytics sits above recruitment
+
+    pilot_ids = set(
+        pilot.members.filter(group=PilotGroup.PILOT).values_list("partner_id", flat=True)
+    )
+    members = list(Partner.objects.filter(pk__in=pilot_ids))
+    candidates = Partner.objects.filter(status__in=SELLING_STATUSES).exclude(pk__in=pilot_ids)
+    paths = list(pilot.regions.values_list("path", flat=True))
+    if paths:
+        within = Q()
+        for path in paths:
+            within |= Q(home_region__path__startswith=path)
+        candidates = candidates.filter(within)
+    year_before = Period.parse(str(pilot.starts_on.year - 1))
+    revenue = {
+        row["partner_id"]: Decimal(row["total"] or 0)
+        for row in Scorecard.objects.filter(
+            is_current=True,
+            period__in=[q.key for q in year_before.quarters],
+        )
+        .values("partner_id")
+        .annotate(total=Sum("revenue"))
+    }
+    chosen: list[Partner] = []
+    pool = list(candidates)
+    for member in sorted(members, key=lambda m: m.code):
+        same = [
+            c for c in pool if c.channel_model_id == member.channel_model_id and c not in chosen
+        ]
+        if not same:
+            continue
+        mine = revenue.get(member.pk, Decimal(0))
+        best = min(same, key=lambda c: (abs(revenue.get(c.pk, Decimal(0)) - mine), c.code))
+        chosen.append(best)
+    return chosen
+
+
+@transaction.atomic
+def pilot_goal_set(
+    *, pilot: Pilot, kpi: str, target: Decimal, actor: Any | None = None
+) -> PilotGoal:
+    """A goal for the pilot partners (their mean per period); the target as typed (a rate
+    as a percentage)."""
+    ensure_may_change(Pilot, actor)
+    if kpi not in {k.id for k in pilot_kpis()}:
+        raise ValidationError({"kpi": _("Not a KPI of the dictionary: %(kpi)s.") % {"kpi": kpi}})
+    goal, _created = PilotGoal.objects.update_or_create(
+        pilot=pilot, kpi=kpi, defaults={"target": typed_target(kpi, target)}
+    )
+    return goal
+
+
+@transaction.atomic
+def pilot_decide(*, pilot: Pilot, decision: str, note: str, actor: Any | None = None) -> Pilot:
+    """Record go / extend / stop, with the reason. A decided pilot is not decided again,
+    except one extended."""
+    ensure_may_change(Pilot, actor)
+    if decision not in PilotDecision.values:
+        raise ValidationError({"decision": _("Go, extend or stop.")})
+    if pilot.status == PilotStatus.DECIDED and pilot.decision != PilotDecision.EXTEND:
+        raise ValidationError(_("This pilot was decided already."))
+    if not (note or "").strip():
+        raise ValidationError({"note": _("Say why.")})
+    return model_update(
+        instance=pilot,
+        data={
+            "decision": decision,
+            "decision_note": note.strip(),
+            "status": PilotStatus.DECIDED,
+            "decided_by": actor,
+            "decided_at": timezone.now(),
+        },
+        actor=actor,
+    )[0]

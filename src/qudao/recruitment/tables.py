@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qudao.core.tables import NUMERIC, EditColumn, StatusColumn
-from qudao.recruitment.models import Applicant
+from qudao.recruitment.models import Applicant, Pilot
 
 
 class ApplicantTable(tables.Table):
@@ -52,3 +52,18 @@ class ApplicantTable(tables.Table):
     def order_days_in_stage(self, queryset: Any, is_descending: bool) -> tuple[Any, bool]:
         # longest in the stage first when descending: the oldest "since"
         return queryset.order_by(("" if is_descending else "-") + "stage_since"), True
+
+
+class PilotTable(tables.Table):
+    code = tables.Column(linkify=True)
+    name = tables.Column()
+    starts_on = tables.DateColumn()
+    ends_on = tables.DateColumn()
+    status = StatusColumn()
+    decision = tables.Column()
+    edit = EditColumn("recruitment:pilot_edit")
+
+    class Meta:
+        model = Pilot
+        fields = ("code", "name", "starts_on", "ends_on", "status", "decision")
+        order_by = ("-starts_on",)

@@ -26,17 +26,21 @@ from qudao.core.selectors import history_for
 from qudao.core.views import ObjectEditView, ObjectListView, export_filename, export_response
 from qudao.partners.models import ChannelModel
 from qudao.recruitment import scoring, selectors
-from qudao.recruitment.charts import funnel_chart
+from qudao.recruitment.charts import funnel_chart, pilot_chart
 from qudao.recruitment.choices import FUNNEL, NEXT_STAGES, Stage
-from qudao.recruitment.filtersets import ApplicantFilterSet
+from qudao.recruitment.filtersets import ApplicantFilterSet, PilotFilterSet
 from qudao.recruitment.forms import (
     ApplicantForm,
     ApplicationForm,
+    ControlForm,
+    DecisionForm,
     EntryModelForm,
+    GoalForm,
+    PilotForm,
     SignForm,
     StageForm,
 )
-from qudao.recruitment.models import Applicant, EntryModel
+from qudao.recruitment.models import Applicant, EntryModel, Pilot
 from qudao.recruitment.services import (
     applicant_create,
     applicant_document_add,
@@ -48,8 +52,14 @@ from qudao.recruitment.services import (
     application_submit,
     entry_model_save,
     may_propose,
+    pilot_control_set,
+    pilot_control_suggest,
+    pilot_create,
+    pilot_decide,
+    pilot_goal_set,
+    pilot_update,
 )
-from qudao.recruitment.tables import ApplicantTable
+from qudao.recruitment.tables import ApplicantTable, PilotTable
 from qudao.territories.models import Region
 
 
@@ -516,5 +526,100 @@ def entry_model_edit(request: HttpRequest, channel_model_pk: int) -> HttpRespons
                 user=request.user, channel_model=channel_model
             ),
             "can_edit": can_change(request.user, EntryModel),
+        },
+    )
+
+
+# --- pilots -------------------------------------------------------------------------------------
+
+
+class PilotListView(ObjectListView):
+    selector = staticmethod(selectors.pilot_list)
+    filterset_class = PilotFilterSet
+    table_class = PilotTable
+    model = Pilot
+    title = gettext_lazy("Pilots")
+    add_url_name = "recruitment:pilot_add"
+    empty_hint = gettext_lazy(
+        "No pilots yet — try a channel, a model or a policy with a few partners first."
+    )
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if is_partner_user(request.user):
+            raise Http404
+        return super().get(request)
+
+
+class PilotEditView(ObjectEditView):
+    model = Pilot
+    form_class = PilotForm
+    create_service = staticmethod(pilot_create)
+    update_service = staticmethod(pilot_update)
+    instance_kw = "pilot"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def pilot_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The pilot's evaluation: its partners against their goals and the control group,
+    period by period; the control group chosen (or suggested); the decision recorded."""
+    pilot = get_object_or_404(selectors.pilot_list(user=request.user), pk=pk)
+    editable = can_change(request.user, Pilot)
+    control_form = ControlForm(user=request.user)
+    goal_form = GoalForm()
+    decision_form = DecisionForm()
+    if request.method == "POST":
+        if not editable:
+            _refuse(request)
+        action = request.POST.get("action")
+        try:
+            if action == "suggest":
+                chosen = pilot_control_suggest(pilot=pilot)
+                pilot_control_set(pilot=pilot, partners=chosen, actor=request.user)
+                messages.success(
+                    request,
+                    _("Control group suggested: %(count)d comparable partners.")
+                    % {"count": len(chosen)},
+                )
+                return redirect(pilot.get_absolute_url())
+            if action == "control":
+                control_form = ControlForm(request.POST, user=request.user)
+                if control_form.is_valid():
+                    pilot_control_set(
+                        pilot=pilot,
+                        partners=control_form.cleaned_data["partners"],
+                        actor=request.user,
+                    )
+                    return redirect(pilot.get_absolute_url())
+            elif action == "goal":
+                goal_form = GoalForm(request.POST)
+                if goal_form.is_valid():
+                    pilot_goal_set(pilot=pilot, actor=request.user, **goal_form.cleaned_data)
+                    return redirect(pilot.get_absolute_url())
+            elif action == "decide":
+                decision_form = DecisionForm(request.POST)
+                if decision_form.is_valid():
+                    pilot_decide(pilot=pilot, actor=request.user, **decision_form.cleaned_data)
+                    messages.success(request, _("Decision recorded."))
+                    return redirect(pilot.get_absolute_url())
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    evaluation = selectors.pilot_evaluation(pilot=pilot, user=request.user)
+    control_form.fields["partners"].initial = [p.pk for p in evaluation["control_members"]]
+    return render(
+        request,
+        "recruitment/pilot_detail.html",
+        {
+            "pilot": pilot,
+            "title": str(pilot),
+            **evaluation,
+            "chart": pilot_chart(evaluation["results"][0], evaluation["periods"])
+            if evaluation["results"] and evaluation["periods"]
+            else None,
+            "can_edit": editable,
+            "control_form": control_form,
+            "goal_form": goal_form,
+            "decision_form": decision_form,
+            "history": history_for(pilot),
         },
     )

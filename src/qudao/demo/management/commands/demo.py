@@ -53,6 +53,8 @@ class Command(BaseCommand):
                     if result
                     else "competitor notes: already there"
                 )
+            elif name == "pilots":
+                self.stdout.write("pilots: one generated" if result else "pilots: already there")
             elif name == "training":
                 self.stdout.write(
                     f"training: {result} records generated" if result else "training: already there"
