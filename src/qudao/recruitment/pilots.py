@@ -6,8 +6,9 @@ the mean over the pilot partners, the mean over the control partners, the differ
 the uplift (pilot ÷ control − 1). Over the window: the same on the means; and, against as
 many periods before the window, the *effect*: (1 + uplift in the window) ÷ (1 + uplift
 before) − 1 — so that a pilot group that was already ahead is not credited for its lead
-(a group 10 % ahead before and 37.5 % ahead during the pilot shows an effect of 25 %). A goal is met in a period when the pilot
-mean reaches its target (or stays under it, for a KPI where lower is better).
+(a group 10 % ahead before and 37.5 % ahead during the pilot shows an effect of 25 %).
+A goal is met in a period when the pilot mean reaches its target (or stays under it, for a
+KPI where lower is better).
 """
 
 from __future__ import annotations
