@@ -31,6 +31,17 @@ def channel(db: object, tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert import_file(target=master_target("segments"), path=segments).created == 2
+    # nor any market potential: one with both figures, one with outlets only
+    from qudao.territories.models import Region
+
+    first, second = Region.objects.order_by("code").values_list("code", flat=True)[:2]
+    potential = tmp_path / "potential.csv"
+    potential.write_text(
+        "region,period,potential_amount,potential_outlets,source\n"
+        f"{first},2024,1250000.50,120,market study\n{second},2024Q3,,35,\n",
+        encoding="utf-8",
+    )
+    assert import_file(target=master_target("region_potential"), path=potential).created == 2
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
