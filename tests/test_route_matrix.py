@@ -871,9 +871,10 @@ PAGES: dict[str, Page] = {
         },
     ),
     "recruitment:pilot_detail": Page(
-        get=partners_blind(200),
+        # a pilot is the brand's own: a user without a role does not find it either
+        get=partners_blind(200) | {"no_role": 404},
         args=lambda s: [s.pilot.pk],
-        post=editors(302, others=403) | {"partner_admin": 404, "partner_user": 404},
+        post=editors(302, others=403) | {"partner_admin": 404, "partner_user": 404, "no_role": 404},
         form=lambda s: {"action": "goal", "kpi": "revenue", "target": "1000"},
     ),
     "recruitment:pilot_edit": Page(

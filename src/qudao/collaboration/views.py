@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 from datetime import date, timedelta
-from typing import Any, NoReturn
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -85,14 +85,14 @@ from qudao.collaboration.tables import (
 from qudao.core.choices import Role
 from qudao.core.permissions import can_change, is_partner_user, restrict
 from qudao.core.selectors import history_for
-from qudao.core.views import ObjectEditView, ObjectListView, export_response
+from qudao.core.views import (
+    ObjectEditView,
+    ObjectListView,
+    attachment_response,
+    export_response,
+    refuse,
+)
 from qudao.partners.models import Partner
-
-
-def _refuse(request: HttpRequest) -> NoReturn:
-    if is_partner_user(request.user):
-        raise Http404
-    raise PermissionDenied
 
 
 class ActivityListView(ObjectListView):
@@ -143,7 +143,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = FollowUpForm(request.POST or None, initial={"owner": request.user})
     if request.method == "POST":
         if not editable:
-            _refuse(request)
+            refuse(request)
         if form.is_valid():
             try:
                 follow_up_add(activity=activity, actor=request.user, **form.cleaned_data)
@@ -194,7 +194,7 @@ def follow_up_close(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         follow_up_done(follow_up=follow_up, actor=request.user)
     except PermissionDenied:
-        _refuse(request)
+        refuse(request)
     messages.success(request, _("Done: %(task)s.") % {"task": follow_up.task})
     return redirect(request.POST.get("next") or follow_up.activity.get_absolute_url())
 
@@ -370,12 +370,7 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def course_material(request: HttpRequest, pk: int, material_pk: int) -> FileResponse:
     course = get_object_or_404(selectors.course_list(user=request.user), pk=pk)
     material = get_object_or_404(course.materials.all(), pk=material_pk)
-    return FileResponse(
-        material.file.open("rb"),
-        as_attachment=True,
-        filename=material.name,
-        content_type="application/octet-stream",
-    )
+    return attachment_response(material.file, material.name)
 
 
 class SessionEditView(ObjectEditView):
@@ -414,7 +409,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             if action == "enrol":
                 if not _may_enrol(request.user):
-                    _refuse(request)
+                    refuse(request)
                 if form.is_valid():
                     enrolment_create(
                         session=session, contact=form.cleaned_data["contact"], actor=request.user
@@ -433,7 +428,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, _("Recorded."))
                 return redirect(session.get_absolute_url())
         except PermissionDenied:
-            _refuse(request)
+            refuse(request)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
     return render(

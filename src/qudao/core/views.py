@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,7 +15,14 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.forms import BaseForm
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.text import slugify
@@ -59,6 +66,25 @@ def export_response(
     response = HttpResponse(data, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = content_disposition_header(True, f"{filename}.{fmt}") or ""
     return response
+
+
+def attachment_response(stored: Any, name: str) -> FileResponse:
+    """A kept file (an upload's ``FieldFile``) as a download under its own name — always
+    a download, never shown inline, whatever it claims to be."""
+    return FileResponse(
+        stored.open("rb"),
+        as_attachment=True,
+        filename=name,
+        content_type="application/octet-stream",
+    )
+
+
+def refuse(request: HttpRequest) -> NoReturn:
+    """A write the user may not make: 403 for the brand's staff; a partner's users get
+    404, as for everything of the brand's they may not see."""
+    if is_partner_user(request.user):
+        raise Http404
+    raise PermissionDenied
 
 
 def export_filename(title: Any, request: HttpRequest) -> str:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from qudao.core.choices import Role
 from qudao.core.permissions import can_change, is_partner_user, restrict
-from qudao.core.views import ObjectEditView, ObjectListView, export_response
+from qudao.core.views import ObjectEditView, ObjectListView, attachment_response, export_response
 from qudao.governance import selectors
 from qudao.governance.charts import receivable_ageing, violation_trend
 from qudao.governance.filtersets import (
@@ -526,12 +526,7 @@ def violation_attachment(request: HttpRequest, pk: int, comment_pk: int) -> File
     comment = next((c for c in comments if c.pk == comment_pk and c.attachment), None)
     if comment is None:
         raise Http404
-    return FileResponse(
-        comment.attachment.open("rb"),
-        as_attachment=True,
-        filename=comment.attachment_name,
-        content_type="application/octet-stream",
-    )
+    return attachment_response(comment.attachment, comment.attachment_name)
 
 
 # --- partner risk -----------------------------------------------------------------------

@@ -22,7 +22,7 @@ from qudao.collaboration.selectors import (
 from qudao.core.charts import sparkline
 from qudao.core.permissions import is_partner_user, restrict
 from qudao.core.selectors import history_for
-from qudao.core.views import ObjectEditView, ObjectListView
+from qudao.core.views import ObjectEditView, ObjectListView, attachment_response
 from qudao.governance.selectors import partner_governance
 from qudao.partners import selectors
 from qudao.partners.choices import AgreementState
@@ -307,9 +307,4 @@ def can_view_only(user: Any) -> bool:
 def agreement_file(request: HttpRequest, pk: int, file_pk: int) -> FileResponse:
     agreement = get_object_or_404(selectors.agreement_list(user=request.user), pk=pk)
     stored = get_object_or_404(agreement.files.all(), pk=file_pk)
-    return FileResponse(
-        stored.file.open("rb"),
-        as_attachment=True,
-        filename=stored.name,
-        content_type="application/octet-stream",
-    )
+    return attachment_response(stored.file, stored.name)

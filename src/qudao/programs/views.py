@@ -5,7 +5,7 @@ decide who may do what; a partner user reaches only its own approved statements.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, NoReturn
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,7 +23,13 @@ from django_tables2 import RequestConfig
 from qudao.core.choices import Role
 from qudao.core.periods import Period
 from qudao.core.permissions import can_change, is_partner_user, restrict
-from qudao.core.views import ObjectEditView, ObjectListView, export_response
+from qudao.core.views import (
+    ObjectEditView,
+    ObjectListView,
+    attachment_response,
+    export_response,
+    refuse,
+)
 from qudao.partners.models import Partner
 from qudao.programs import selectors
 from qudao.programs.filtersets import (
@@ -87,14 +93,6 @@ from qudao.programs.tables import (
     SettlementTable,
     StatementTable,
 )
-
-
-def _refuse(request: HttpRequest) -> NoReturn:
-    """A write the user may not make: 403 for the brand's staff; partners' users get 404,
-    as for everything of the brand's they may not see."""
-    if is_partner_user(request.user):
-        raise Http404
-    raise PermissionDenied
 
 
 class ProgramListView(ObjectListView):
@@ -177,7 +175,7 @@ def version_action(request: HttpRequest, pk: int) -> HttpResponse:
             program_version_withdraw(version=version, actor=request.user)
             messages.success(request, _("Withdrawn: no longer settled."))
     except PermissionDenied:
-        _refuse(request)
+        refuse(request)
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
     return redirect("programs:version", version.pk)
@@ -188,7 +186,7 @@ def version_action(request: HttpRequest, pk: int) -> HttpResponse:
 def program_add(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """A new program, or (``pk``) a new version of one, started from that version."""
     if not can_change(request.user, ProgramVersion):
-        _refuse(request)
+        refuse(request)
     base = _version_or_404(request, pk) if pk else None
     if request.method == "POST":
         form = ProgramForm(request.POST)
@@ -218,7 +216,7 @@ def program_add(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def program_load(request: HttpRequest) -> HttpResponse:
     if not can_change(request.user, ProgramVersion):
-        _refuse(request)
+        refuse(request)
     form = ProgramFileForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         version = program_version_create(
@@ -331,7 +329,7 @@ def settlement_create(request: HttpRequest) -> HttpResponse:
     try:
         job = settlement_job_enqueue(period=form.cleaned_data["period"], actor=request.user)
     except PermissionDenied:
-        _refuse(request)
+        refuse(request)
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
         return redirect("programs:settlement_list")
@@ -426,7 +424,7 @@ def settlement_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         count = settlement_approve(settlement=settlement, actor=request.user)
     except PermissionDenied:
-        _refuse(request)
+        refuse(request)
     except ValidationError as exc:
         messages.error(request, "; ".join(exc.messages))
     else:
@@ -453,7 +451,7 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             statement_approve(statement=statement, actor=request.user)
         except PermissionDenied:
-            _refuse(request)
+            refuse(request)
         except ValidationError as exc:
             messages.error(request, "; ".join(exc.messages))
         else:
@@ -608,13 +606,13 @@ def _may_ask_for_funds(user: Any) -> bool:
 @require_http_methods(["GET", "POST"])
 def mdf_request_add(request: HttpRequest) -> HttpResponse:
     if not _may_ask_for_funds(request.user):
-        _refuse(request)
+        refuse(request)
     form = MdfRequestForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             created = mdf_request_submit(actor=request.user, **form.cleaned_data)
         except PermissionDenied:
-            _refuse(request)
+            refuse(request)
         except ValidationError as exc:
             _errors_on(form, exc)
         else:
@@ -678,7 +676,7 @@ def mdf_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 raise Http404
         except PermissionDenied:
-            _refuse(request)
+            refuse(request)
         except ValidationError as exc:
             messages.error(request, "; ".join(exc.messages))
             if action == "claim":
@@ -712,12 +710,7 @@ def mdf_request_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def mdf_proof(request: HttpRequest, pk: int, proof_pk: int) -> FileResponse:
     mdf = get_object_or_404(selectors.mdf_request_list(user=request.user), pk=pk)
     proof = get_object_or_404(MdfProof.objects.filter(claim__request=mdf), pk=proof_pk)
-    return FileResponse(
-        proof.file.open("rb"),
-        as_attachment=True,
-        filename=proof.name,
-        content_type="application/octet-stream",
-    )
+    return attachment_response(proof.file, proof.name)
 
 
 class ExpenseClaimListView(ObjectListView):
@@ -742,7 +735,7 @@ class ExpenseClaimListView(ObjectListView):
 @require_http_methods(["GET", "POST"])
 def expense_add(request: HttpRequest) -> HttpResponse:
     if not is_brand_staff(request.user):
-        _refuse(request)
+        refuse(request)
     form = ExpenseClaimForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -777,17 +770,12 @@ def expense_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
             else:
                 raise Http404
         except PermissionDenied:
-            _refuse(request)
+            refuse(request)
         except ValidationError as exc:
             messages.error(request, "; ".join(exc.messages))
         return redirect(claim.get_absolute_url())
     if request.GET.get("receipt") and claim.receipt:
-        return FileResponse(
-            claim.receipt.open("rb"),
-            as_attachment=True,
-            filename=claim.receipt_name,
-            content_type="application/octet-stream",
-        )
+        return attachment_response(claim.receipt, claim.receipt_name)
     return render(
         request,
         "programs/expense_detail.html",

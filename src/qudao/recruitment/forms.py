@@ -18,27 +18,10 @@ from qudao.recruitment import scoring
 from qudao.recruitment.choices import NEXT_STAGES, Stage
 from qudao.recruitment.models import Applicant, Pilot, PilotDecision, PilotGroup
 from qudao.recruitment.pilots import pilot_kpis
+from qudao.recruitment.services import APPLICATION_FIELDS_IN_ORDER
 from qudao.territories.models import Region
 
-APPLICATION_FORM_FIELDS = [
-    "company",
-    "contact_name",
-    "contact_title",
-    "contact_phone",
-    "contact_email",
-    "other_contacts",
-    "channel_model",
-    "home_region",
-    "regions",
-    "registered_capital",
-    "team_size",
-    "warehouse_area",
-    "founded_year",
-    "sales_last_year",
-    "current_brands",
-    "competing_exclusive",
-    "message",
-]
+APPLICATION_FORM_FIELDS = list(APPLICATION_FIELDS_IN_ORDER)
 TEXTAREA = forms.Textarea(attrs={"rows": 2})
 
 

@@ -50,27 +50,26 @@ from qudao.recruitment.selectors import applicant_regions, entry_model_current, 
 
 # What the applicant tells (the public form, a partner proposing one); the brand's own
 # assessment and the workflow's fields are set by its staff only.
-APPLICATION_FIELDS = frozenset(
-    {
-        "company",
-        "contact_name",
-        "contact_title",
-        "contact_phone",
-        "contact_email",
-        "other_contacts",
-        "channel_model",
-        "home_region",
-        "regions",
-        "registered_capital",
-        "team_size",
-        "warehouse_area",
-        "founded_year",
-        "current_brands",
-        "competing_exclusive",
-        "sales_last_year",
-        "message",
-    }
+APPLICATION_FIELDS_IN_ORDER = (
+    "company",
+    "contact_name",
+    "contact_title",
+    "contact_phone",
+    "contact_email",
+    "other_contacts",
+    "channel_model",
+    "home_region",
+    "regions",
+    "registered_capital",
+    "team_size",
+    "warehouse_area",
+    "founded_year",
+    "sales_last_year",
+    "current_brands",
+    "competing_exclusive",
+    "message",
 )
+APPLICATION_FIELDS = frozenset(APPLICATION_FIELDS_IN_ORDER)
 STAFF_FIELDS = APPLICATION_FIELDS | {"brand_fit", "credit_check", "owner", "sponsor"}
 # Changing any of these changes the score.
 SCORED_FIELDS = frozenset(

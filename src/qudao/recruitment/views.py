@@ -4,7 +4,7 @@ entry thresholds. Views stay thin: who may do what is the services' to say."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, NoReturn
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -23,7 +23,14 @@ from qudao.core.auth import client_address
 from qudao.core.mail import sends_mail
 from qudao.core.permissions import Action, can_change, is_partner_user, restrict
 from qudao.core.selectors import history_for
-from qudao.core.views import ObjectEditView, ObjectListView, export_filename, export_response
+from qudao.core.views import (
+    ObjectEditView,
+    ObjectListView,
+    attachment_response,
+    export_filename,
+    export_response,
+    refuse,
+)
 from qudao.partners.models import ChannelModel
 from qudao.recruitment import scoring, selectors
 from qudao.recruitment.charts import funnel_chart, pilot_chart
@@ -61,14 +68,6 @@ from qudao.recruitment.services import (
 )
 from qudao.recruitment.tables import ApplicantTable, PilotTable
 from qudao.territories.models import Region
-
-
-def _refuse(request: HttpRequest) -> NoReturn:
-    """A write the user may not make: 403 for the brand's staff, 404 for partners' users."""
-    if is_partner_user(request.user):
-        raise Http404
-    raise PermissionDenied
-
 
 # --- the public application -------------------------------------------------------------------
 
@@ -163,7 +162,7 @@ class ApplicantEditView(ObjectEditView):
     def get_object(self, request: HttpRequest, pk: int | None) -> models.Model | None:
         if pk is None:
             if not may_propose(request.user):
-                _refuse(request)
+                refuse(request)
             return None
         action: Action = "view" if is_partner_user(request.user) else "change"
         applicant = get_object_or_404(
@@ -177,7 +176,7 @@ class ApplicantEditView(ObjectEditView):
         try:
             return super().dispatch(request, *args, **kwargs)
         except PermissionDenied:
-            _refuse(request)
+            refuse(request)
 
 
 def _applicant(request: HttpRequest, pk: int) -> Applicant:
@@ -260,7 +259,7 @@ def applicant_stage(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
         )
     except PermissionDenied:
-        _refuse(request)
+        refuse(request)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -278,7 +277,7 @@ def applicant_score(request: HttpRequest, pk: int) -> HttpResponse:
             applicant=applicant, reason=_("scored again by hand"), actor=request.user
         )
     except PermissionDenied:
-        _refuse(request)
+        refuse(request)
     if score is None:
         messages.error(request, _("This channel model has no entry thresholds yet."))
     else:
@@ -291,13 +290,13 @@ def applicant_score(request: HttpRequest, pk: int) -> HttpResponse:
 def applicant_sign_view(request: HttpRequest, pk: int) -> HttpResponse:
     applicant = _applicant(request, pk)
     if not restrict(Applicant.objects.filter(pk=pk), request.user, "change").exists():
-        _refuse(request)
+        refuse(request)
     form = SignForm(request.POST or None, initial={"name_en": applicant.company})
     if request.method == "POST" and form.is_valid():
         try:
             partner = applicant_sign(applicant=applicant, actor=request.user, **form.cleaned_data)
         except PermissionDenied:
-            _refuse(request)
+            refuse(request)
         except ValidationError as exc:
             _errors_onto(form, exc)
         else:
@@ -326,7 +325,7 @@ def applicant_documents(request: HttpRequest, pk: int) -> HttpResponse:
             applicant=applicant, documents=request.FILES.getlist("documents"), actor=request.user
         )
     except PermissionDenied:
-        _refuse(request)
+        refuse(request)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect(applicant.get_absolute_url())
@@ -337,12 +336,7 @@ def applicant_documents(request: HttpRequest, pk: int) -> HttpResponse:
 def applicant_document(request: HttpRequest, pk: int, document_pk: int) -> FileResponse:
     applicant = _applicant(request, pk)
     document = get_object_or_404(applicant.documents.all(), pk=document_pk)
-    return FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=document.name,
-        content_type="application/octet-stream",
-    )
+    return attachment_response(document.file, document.name)
 
 
 # --- the funnel -----------------------------------------------------------------------------------
@@ -570,7 +564,7 @@ def pilot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     decision_form = DecisionForm()
     if request.method == "POST":
         if not editable:
-            _refuse(request)
+            refuse(request)
         action = request.POST.get("action")
         try:
             if action == "suggest":
