@@ -4,6 +4,7 @@ entry thresholds. Views stay thin: who may do what is the services' to say."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -23,6 +24,7 @@ from qudao.core.auth import client_address
 from qudao.core.mail import sends_mail
 from qudao.core.permissions import Action, can_change, is_partner_user, restrict
 from qudao.core.selectors import history_for
+from qudao.core.templatetags.qudao import money
 from qudao.core.views import (
     ObjectEditView,
     ObjectListView,
@@ -223,15 +225,27 @@ KNOCK_OUT_LABELS = {
 }
 
 
+MONEY_MEASURES = frozenset({"registered_capital", "sales_last_year"})
+
+
 def _score_rows(score: Any) -> list[dict[str, Any]]:
+    """Each criterion of a score with its label, unit and value as people read it."""
     rows = []
     for line in score.breakdown:
         measure = scoring.MEASURE_BY_KEY.get(line["measure"])
+        value = line["value"]
+        if value is None:
+            shown = None
+        elif line["measure"] in MONEY_MEASURES:
+            shown = money(Decimal(value))
+        else:
+            shown = f"{Decimal(value).normalize():f}"
         rows.append(
             {
                 **line,
                 "label": measure.label if measure else line["measure"],
                 "unit": measure.unit if measure else "",
+                "shown": shown,
             }
         )
     return rows
