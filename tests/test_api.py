@@ -426,3 +426,36 @@ def test_people_make_see_and_revoke_their_own_tokens(world: World) -> None:
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert Client(HTTP_AUTHORIZATION=f"Bearer {key}").get("/api/partners").status_code == 401
+
+
+@pytest.mark.django_db
+def test_a_code_holding_a_nul_is_unknown_not_a_server_error(world: World) -> None:
+    """PostgreSQL refuses a NUL in a query: a filter or a reference by such a code is an
+    unknown code (422), on every database."""
+    _token, key = api_token_create(user=world.users["director"], name="t")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    listed = client.get("/api/applicants?channel_model=%00Q&stage=pilot")
+    assert listed.status_code == 422 and "channel_model" in listed.text
+    made = client.post(
+        "/api/activities",
+        {
+            "partner": "P-DE\u0000",
+            "kind": "call",
+            "subject": "x",
+            "starts_at": "2026-01-01T00:00:00Z",
+        },
+        content_type="application/json",
+    )
+    assert made.status_code == 422 and "partner" in made.text
+    staff = client.post(
+        "/api/activities",
+        {
+            "partner": "P-DE",
+            "kind": "call",
+            "subject": "x",
+            "starts_at": "2026-01-01T00:00:00Z",
+            "staff": ["manager\u0000"],
+        },
+        content_type="application/json",
+    )
+    assert staff.status_code == 422 and "staff" in staff.text

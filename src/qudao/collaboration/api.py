@@ -121,7 +121,11 @@ class ActivityFilters(Schema):
 
 
 def _users(names: list[str]) -> list[User]:
-    found = {u.username: u for u in User.objects.filter(username__in=names)}
+    # a NUL is in no user name, and PostgreSQL refuses to look one up
+    found = {
+        u.username: u
+        for u in User.objects.filter(username__in=[n for n in names if "\x00" not in n])
+    }
     missing = [n for n in names if n not in found]
     if missing:
         raise ValidationError({"staff": [f"No user named: {', '.join(missing)}."]})

@@ -123,6 +123,8 @@ def resolve_code(model: type[models.Model], code: str | None, *, user: Any, fiel
     """Look a referenced record up by code, through the access gate; 422 when unknown."""
     if code is None or code == "":
         return None
+    if "\x00" in code:  # no code holds a NUL, and PostgreSQL refuses to look one up
+        raise _no_such_code(model, field, code)
     obj = model._default_manager.restrict(user).filter(code=code).first()  # type: ignore[attr-defined]
     if obj is None:
         raise _no_such_code(model, field, code)
@@ -178,7 +180,12 @@ def filtered(
     for name, model in (codes or {}).items():
         if name in data:
             code = str(data[name])[:100]
-            found = model._default_manager.filter(code=code).values_list("pk", flat=True).first()
+            # no code holds a NUL, and PostgreSQL refuses to look one up: unknown, at once
+            found = (
+                None
+                if "\x00" in code
+                else model._default_manager.filter(code=code).values_list("pk", flat=True).first()
+            )
             if found is None:
                 raise _no_such_code(model, name, code)
             data[name] = found
