@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -19,23 +18,20 @@ from qudao.collaboration.models import (
     NoteKind,
     TrainingRequirement,
 )
-from qudao.core.filtersets import ModelChoiceFilter, SearchFilterSet
+from qudao.core.filtersets import DATE_INPUT, YES_NO_ALL, ModelChoiceFilter, SearchFilterSet
 from qudao.territories.models import Region
-
-DATE = forms.DateInput(attrs={"type": "date"})
-YES_NO = forms.Select(choices=[("", _("All")), ("true", _("yes")), ("false", _("no"))])
 
 
 class ActivityFilterSet(SearchFilterSet):
     search_fields = ("partner__code", "partner__name_en", "partner__name_zh", "subject")
     kind = django_filters.ChoiceFilter(choices=ActivityKind.choices, label=_("Kind"))
     since = django_filters.DateFilter(
-        field_name="starts_at", lookup_expr="date__gte", label=_("From"), widget=DATE
+        field_name="starts_at", lookup_expr="date__gte", label=_("From"), widget=DATE_INPUT
     )
     until = django_filters.DateFilter(
-        field_name="starts_at", lookup_expr="date__lte", label=_("To"), widget=DATE
+        field_name="starts_at", lookup_expr="date__lte", label=_("To"), widget=DATE_INPUT
     )
-    mine = django_filters.BooleanFilter(label=_("Mine"), method="own", widget=YES_NO)
+    mine = django_filters.BooleanFilter(label=_("Mine"), method="own", widget=YES_NO_ALL)
 
     class Meta:
         model = Activity
@@ -52,9 +48,9 @@ class ActivityFilterSet(SearchFilterSet):
 class FollowUpFilterSet(SearchFilterSet):
     search_fields = ("activity__partner__code", "activity__partner__name_en", "task")
     open = django_filters.BooleanFilter(
-        field_name="done_at", lookup_expr="isnull", label=_("Open"), widget=YES_NO
+        field_name="done_at", lookup_expr="isnull", label=_("Open"), widget=YES_NO_ALL
     )
-    mine = django_filters.BooleanFilter(label=_("Mine"), method="own", widget=YES_NO)
+    mine = django_filters.BooleanFilter(label=_("Mine"), method="own", widget=YES_NO_ALL)
 
     class Meta:
         model = FollowUp
@@ -68,7 +64,7 @@ class FollowUpFilterSet(SearchFilterSet):
 
 
 class CourseFilterSet(SearchFilterSet):
-    mandatory = django_filters.BooleanFilter(label=_("Mandatory"), widget=YES_NO)
+    mandatory = django_filters.BooleanFilter(label=_("Mandatory"), widget=YES_NO_ALL)
 
     class Meta:
         model = Course
@@ -87,7 +83,10 @@ class EnrolmentFilterSet(SearchFilterSet):
         queryset=Course.objects.all(), field_name="session__course", label=_("Course")
     )
     certified_until = django_filters.DateFilter(
-        field_name="certified_until", lookup_expr="lte", label=_("Certified until, by"), widget=DATE
+        field_name="certified_until",
+        lookup_expr="lte",
+        label=_("Certified until, by"),
+        widget=DATE_INPUT,
     )
 
     class Meta:
@@ -115,7 +114,7 @@ class CompetitorNoteFilterSet(SearchFilterSet):
     kind = django_filters.ChoiceFilter(choices=NoteKind.choices, label=_("Kind"))
     region = ModelChoiceFilter(queryset=Region.objects.all(), label=_("Region"), method="in_region")
     since = django_filters.DateFilter(
-        field_name="observed_on", lookup_expr="gte", label=_("From"), widget=DATE
+        field_name="observed_on", lookup_expr="gte", label=_("From"), widget=DATE_INPUT
     )
 
     class Meta:

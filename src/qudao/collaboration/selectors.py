@@ -24,12 +24,9 @@ from qudao.collaboration.models import (
     VisitFrequency,
 )
 from qudao.core.permissions import is_partner_user
-from qudao.partners.choices import PartnerStatus
+from qudao.partners.choices import SELLING_STATUSES
 from qudao.partners.models import Partner
 from qudao.territories.models import Region
-
-# The partners a visit rule watches: those the brand works with today.
-WATCHED = (PartnerStatus.ACTIVE, PartnerStatus.PROBATION, PartnerStatus.PILOT)
 
 
 def activity_list(*, user: Any) -> QuerySet[Activity]:
@@ -88,7 +85,7 @@ def visits_overdue(*, user: Any, on: date | None = None) -> list[OverdueVisit]:
         graded |= Q(grade__isnull=True)
     partners = (
         Partner.objects.restrict(user)
-        .filter(graded, status__in=WATCHED)
+        .filter(graded, status__in=SELLING_STATUSES)
         .select_related("grade", "home_region", "owner")
         .annotate(
             last_visit=Max(
@@ -174,7 +171,9 @@ def training_compliance(
     if not needs:
         return []
     chosen = Partner.objects.restrict(user) if partners is None else partners
-    chosen = chosen.filter(grade_id__in=list(needs), status__in=WATCHED).select_related("grade")
+    chosen = chosen.filter(grade_id__in=list(needs), status__in=SELLING_STATUSES).select_related(
+        "grade"
+    )
     certified: dict[tuple[int, int], set[int]] = {}
     for partner_id, course_id, contact_id in Enrolment.objects.filter(
         contact__partner__in=chosen, certified_until__gte=today

@@ -90,6 +90,7 @@ from qudao.core.views import (
     ObjectListView,
     attachment_response,
     export_response,
+    int_param,
     refuse,
 )
 from qudao.partners.models import Partner
@@ -119,7 +120,7 @@ class ActivityEditView(ObjectEditView):
         initial: dict[str, Any] = {}
         if instance is None:
             partner = restrict(Partner.objects.all(), request.user, "change").filter(
-                pk=_int(request.GET.get("partner"))
+                pk=int_param(request.GET.get("partner"))
             )
             initial = {
                 "partner": partner.first(),
@@ -128,10 +129,6 @@ class ActivityEditView(ObjectEditView):
             }
         form_instance = copy.copy(instance) if instance is not None else None
         return ActivityForm(data, instance=form_instance, initial=initial, user=request.user)
-
-
-def _int(text: str | None) -> int:
-    return int(text) if text and text.isdigit() and len(text) < 18 else 0
 
 
 @login_required
@@ -385,7 +382,9 @@ class SessionEditView(ObjectEditView):
     ) -> BaseForm:
         initial = {}
         if instance is None:
-            initial["course"] = Course.objects.filter(pk=_int(request.GET.get("course"))).first()
+            initial["course"] = Course.objects.filter(
+                pk=int_param(request.GET.get("course"))
+            ).first()
         form_instance = copy.copy(instance) if instance is not None else None
         return SessionForm(data, instance=form_instance, initial=initial, user=request.user)
 
@@ -422,7 +421,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else:
                 enrolment = get_object_or_404(
                     selectors.enrolment_list(user=request.user).filter(session=session),
-                    pk=_int(request.POST.get("enrolment")),
+                    pk=int_param(request.POST.get("enrolment")),
                 )
                 enrolment_record(enrolment=enrolment, status=action, actor=request.user)
                 messages.success(request, _("Recorded."))
@@ -569,7 +568,7 @@ class CompetitorNoteEditView(ObjectEditView):
             initial["observed_on"] = timezone.localdate()
             partner = (
                 Partner.objects.restrict(request.user)
-                .filter(pk=_int(request.GET.get("partner")))
+                .filter(pk=int_param(request.GET.get("partner")))
                 .first()
             )
             if partner is not None:

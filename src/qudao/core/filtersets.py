@@ -11,6 +11,8 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 MAX_DATABASE_ID = 2**63 - 1
+DATE_INPUT = forms.DateInput(attrs={"type": "date"})
+YES_NO_ALL = forms.Select(choices=[("", _("All")), ("true", _("yes")), ("false", _("no"))])
 
 
 class BoundedModelChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]

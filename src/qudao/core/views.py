@@ -79,6 +79,11 @@ def attachment_response(stored: Any, name: str) -> FileResponse:
     )
 
 
+def int_param(text: str | None) -> int:
+    """A query parameter as a primary key: 0 (matches nothing) unless a plausible one."""
+    return int(text) if text and text.isdigit() and len(text) < 18 else 0
+
+
 def refuse(request: HttpRequest) -> NoReturn:
     """A write the user may not make: 403 for the brand's staff; a partner's users get
     404, as for everything of the brand's they may not see."""

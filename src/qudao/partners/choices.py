@@ -15,6 +15,8 @@ class PartnerStatus(models.TextChoices):
 
 
 S = PartnerStatus
+# The partners that sell today: the white space, coverage and visit rules look at these.
+SELLING_STATUSES: tuple[str, ...] = (S.ACTIVE, S.PROBATION, S.PILOT)
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     S.PROSPECT: frozenset({S.SCREENING, S.TERMINATED}),
     S.SCREENING: frozenset({S.PILOT, S.ACTIVE, S.TERMINATED}),

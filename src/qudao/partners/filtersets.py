@@ -1,16 +1,18 @@
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qudao.core.filtersets import LevelFilter, ModelChoiceFilter, SearchFilterSet
+from qudao.core.filtersets import (
+    DATE_INPUT,
+    YES_NO_ALL,
+    LevelFilter,
+    ModelChoiceFilter,
+    SearchFilterSet,
+)
 from qudao.partners.choices import AgreementKind, PartnerStatus
 from qudao.partners.models import Agreement, ChannelModel, Grade, Partner, Target
 from qudao.territories.models import Region
-
-DATE = forms.DateInput(attrs={"type": "date"})
-YES_NO = forms.Select(choices=[("", _("All")), ("true", _("yes")), ("false", _("no"))])
 
 
 class PartnerFilterSet(SearchFilterSet):
@@ -41,10 +43,10 @@ class AgreementFilterSet(SearchFilterSet):
     search_fields = ("partner__code", "partner__name_en", "partner__name_zh", "number")
     kind = django_filters.ChoiceFilter(choices=AgreementKind.choices, label=_("Kind"))
     ends_by = django_filters.DateFilter(
-        field_name="ends_on", lookup_expr="lte", label=_("Ends by"), widget=DATE
+        field_name="ends_on", lookup_expr="lte", label=_("Ends by"), widget=DATE_INPUT
     )
     newest = django_filters.BooleanFilter(
-        label=_("Newest versions only"), method="newest_only", widget=YES_NO
+        label=_("Newest versions only"), method="newest_only", widget=YES_NO_ALL
     )
 
     class Meta:

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from qudao.analytics.kpis import KPI_BY_ID
 from qudao.core.permissions import is_partner_user, restrict
-from qudao.partners.choices import PartnerStatus
+from qudao.partners.choices import SELLING_STATUSES
 from qudao.partners.models import ChannelModel, Partner, PartnerTerritory
 from qudao.recruitment.choices import FUNNEL, Stage
 from qudao.recruitment.models import (
@@ -38,8 +38,6 @@ from qudao.recruitment.pilots import evaluate
 from qudao.territories.coverage import uncovered_share
 from qudao.territories.models import Region
 
-# Partners that sell today: the white space is where none of them is.
-SELLING = (PartnerStatus.ACTIVE, PartnerStatus.PROBATION, PartnerStatus.PILOT)
 SECONDS_PER_DAY = Decimal(86400)
 
 
@@ -148,7 +146,7 @@ def region_white_space(regions: list[Region], *, on: date | None = None) -> Deci
     if not regions:
         return None
     today = on or timezone.localdate()
-    selling = Partner.objects.filter(status__in=SELLING)
+    selling = Partner.objects.filter(status__in=SELLING_STATUSES)
     territories = PartnerTerritory.objects.filter(
         partner__in=selling, valid_from__lte=today
     ).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))

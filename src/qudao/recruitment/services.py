@@ -26,7 +26,7 @@ from qudao.core.mail import mail_in_language
 from qudao.core.periods import Period
 from qudao.core.permissions import can_change, ensure_may_change, is_partner_user, restrict
 from qudao.core.services import ensure_storable_text, model_create, model_update
-from qudao.partners.choices import PartnerStatus
+from qudao.partners.choices import SELLING_STATUSES, PartnerStatus
 from qudao.partners.models import ChannelModel, Partner
 from qudao.partners.services import contact_create, partner_create, partner_territory_create
 from qudao.recruitment import scoring
@@ -45,7 +45,6 @@ from qudao.recruitment.models import (
     StageChange,
 )
 from qudao.recruitment.pilots import pilot_kpis, typed_target
-from qudao.recruitment.selectors import SELLING as SELLING_STATUSES
 from qudao.recruitment.selectors import applicant_regions, entry_model_current, region_fit
 
 # What the applicant tells (the public form, a partner proposing one); the brand's own

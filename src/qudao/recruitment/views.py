@@ -31,6 +31,7 @@ from qudao.core.views import (
     attachment_response,
     export_filename,
     export_response,
+    int_param,
     refuse,
 )
 from qudao.partners.models import ChannelModel
@@ -368,8 +369,10 @@ def _date(text: str | None) -> date | None:
 def funnel(request: HttpRequest) -> HttpResponse:
     if is_partner_user(request.user):
         raise Http404
-    region = Region.objects.filter(pk=_int(request.GET.get("region"))).first()
-    channel_model = ChannelModel.objects.filter(pk=_int(request.GET.get("channel_model"))).first()
+    region = Region.objects.filter(pk=int_param(request.GET.get("region"))).first()
+    channel_model = ChannelModel.objects.filter(
+        pk=int_param(request.GET.get("channel_model"))
+    ).first()
     applied_from = _date(request.GET.get("from"))
     applied_to = _date(request.GET.get("to"))
     figures = selectors.recruitment_funnel(
@@ -407,10 +410,6 @@ def funnel(request: HttpRequest) -> HttpResponse:
             "ancestors": _ancestors(region),
         },
     )
-
-
-def _int(text: str | None) -> int:
-    return int(text) if text and text.isdigit() and len(text) < 18 else 0
 
 
 def _ancestors(region: Region | None) -> list[Region]:

@@ -20,11 +20,10 @@ from django.db.models import Sum
 
 from qudao.core.periods import Period
 from qudao.core.permissions import restrict
-from qudao.partners.choices import PartnerStatus
+from qudao.partners.choices import SELLING_STATUSES
 from qudao.partners.models import Partner
 from qudao.territories.models import Region, RegionPotential
 
-SELLING = (PartnerStatus.ACTIVE, PartnerStatus.PROBATION, PartnerStatus.PILOT)
 ZERO = Decimal("0.00")
 
 
@@ -95,7 +94,7 @@ class CoverageBook:
         for region in self.regions.values():
             self.children.setdefault(region.parent_id, []).append(region.pk)
         self.own = {p.region_id: p for p in RegionPotential.objects.filter(period=self.period)}
-        partners = Partner.objects.filter(status__in=SELLING)
+        partners = Partner.objects.filter(status__in=SELLING_STATUSES)
         scorecards = Scorecard.objects.filter(
             is_current=True, period__in=sales_periods(self.period)
         )

@@ -11,7 +11,13 @@ from qudao.collaboration.selectors import region_competitor_notes
 from qudao.core.exporting import Money
 from qudao.core.permissions import can_change, is_partner_user
 from qudao.core.selectors import history_for
-from qudao.core.views import ObjectEditView, ObjectListView, export_filename, export_response
+from qudao.core.views import (
+    ObjectEditView,
+    ObjectListView,
+    export_filename,
+    export_response,
+    int_param,
+)
 from qudao.partners.selectors import partner_list
 from qudao.territories import selectors
 from qudao.territories.charts import coverage_chart
@@ -89,7 +95,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
     period = request.GET.get("period") or (periods[0] if periods else "")
     if period not in periods:
         period = periods[0] if periods else ""
-    parent = Region.objects.filter(pk=_int(request.GET.get("region"))).first()
+    parent = Region.objects.filter(pk=int_param(request.GET.get("region"))).first()
     title = _("Coverage and white space")
     book = CoverageBook(period=period, user=request.user) if period else None
     rows = book.rows_below(parent) if book else []
@@ -151,7 +157,3 @@ def coverage(request: HttpRequest) -> HttpResponse:
             else None,
         },
     )
-
-
-def _int(text: str | None) -> int:
-    return int(text) if text and text.isdigit() and len(text) < 18 else 0
