@@ -128,13 +128,15 @@ def entry_model_versions(*, user: Any, channel_model: ChannelModel) -> QuerySet[
     return restrict(EntryModel.objects.all(), user).filter(channel_model=channel_model)
 
 
-def region_fit(regions: list[Region], *, on: date | None = None) -> Decimal | None:
+def region_fit(
+    regions: list[Region], *, on: date | None = None, books: dict[str, Any] | None = None
+) -> Decimal | None:
     """The region-fit measure of an applicant: of the market potential of the regions it
     wants, the share not yet sold (``territories.coverage``); where no potential is
     recorded for them, the white space instead."""
     if not regions:
         return None
-    uncovered = uncovered_share(regions)
+    uncovered = uncovered_share(regions, books=books)
     return uncovered if uncovered is not None else region_white_space(regions, on=on)
 
 

@@ -460,6 +460,7 @@ def applicant_rescore(
     model: EntryModel | None = None,
     on: date | None = None,
     actor: Any | None = None,
+    books: dict[str, Any] | None = None,
 ) -> ApplicantScore | None:
     """Score the applicant against the current entry thresholds of its channel model (none
     yet: no score). The new score becomes the current one; the earlier stay on record."""
@@ -469,7 +470,7 @@ def applicant_rescore(
     if model is None:
         return None
     today = on or timezone.localdate()
-    applicant.region_fit = region_fit(applicant_regions(applicant), on=today)  # type: ignore[attr-defined]
+    applicant.region_fit = region_fit(applicant_regions(applicant), on=today, books=books)  # type: ignore[attr-defined]
     result = scoring.score(
         values=scoring.measured_values(applicant, today),
         criteria=model.criteria,
@@ -544,11 +545,12 @@ def entry_model_save(
         created_by=actor,
     )
     reason = _("entry thresholds v%(version)d") % {"version": model.version}
+    books: dict[str, Any] = {}  # the coverage read once for all of them
     rescored = 0
     for applicant in Applicant.objects.filter(
         channel_model=channel_model, stage__in=OPEN_STAGES
     ).select_related("home_region"):
-        applicant_rescore(applicant=applicant, reason=reason, model=model)
+        applicant_rescore(applicant=applicant, reason=reason, model=model, books=books)
         rescored += 1
     return model, rescored
 

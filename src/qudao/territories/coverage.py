@@ -163,13 +163,19 @@ class CoverageBook:
         return sorted(rows, key=lambda r: -(r.gap or 0))[:limit]
 
 
-def uncovered_share(regions: Iterable[Region]) -> Decimal | None:
+def uncovered_share(
+    regions: Iterable[Region], *, books: dict[str, CoverageBook] | None = None
+) -> Decimal | None:
     """For scoring an applicant: of the potential of the regions it wants, the share (%)
     not yet sold — in the newest period that has a potential for any of them; None where no
-    potential is recorded for them (the caller then counts partners instead)."""
+    potential is recorded for them (the caller then counts partners instead). ``books``
+    keeps the books read, for a caller scoring many applicants at once."""
     wanted = list(regions)
+    books = {} if books is None else books
     for period in potential_periods():
-        book = CoverageBook(period=period)
+        if period not in books:
+            books[period] = CoverageBook(period=period)
+        book = books[period]
         rows = [book.row(r) for r in wanted if book.amount(r.pk)]
         if rows:
             potential = sum((r.potential_amount or ZERO for r in rows), ZERO)
