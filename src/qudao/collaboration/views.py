@@ -177,11 +177,7 @@ class FollowUpListView(ObjectListView):
     model = FollowUp
     title = gettext_lazy("Follow-ups")
     empty_hint = gettext_lazy("No follow-ups — add them on an activity's page.")
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        if is_partner_user(request.user):
-            raise Http404
-        return super().get(request)
+    internal = True
 
 
 @login_required
@@ -514,16 +510,8 @@ def training_compliance(request: HttpRequest) -> HttpResponse:
 # --- competitor notes -------------------------------------------------------------------------
 
 
-class _InternalListView(ObjectListView):
-    """A list of the brand's own market intelligence: partners' staff do not see it."""
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        if is_partner_user(request.user):
-            raise Http404
-        return super().get(request)
-
-
-class CompetitorListView(_InternalListView):
+class CompetitorListView(ObjectListView):
+    internal = True
     selector = staticmethod(selectors.competitor_list)
     filterset_class = CompetitorFilterSet
     table_class = CompetitorTable
@@ -541,7 +529,8 @@ class CompetitorEditView(ObjectEditView):
     instance_kw = "competitor"
 
 
-class CompetitorNoteListView(_InternalListView):
+class CompetitorNoteListView(ObjectListView):
+    internal = True
     selector = staticmethod(selectors.competitor_note_list)
     filterset_class = CompetitorNoteFilterSet
     table_class = CompetitorNoteTable

@@ -122,8 +122,12 @@ class ObjectListView(LoginRequiredMixin, View):
     # columns partner users never see (the brand's internals, e.g. costs)
     internal_columns: tuple[str, ...] = ()
     rows: models.QuerySet[Any]  # set by get(): the rows the filters left
+    # the brand's own list (follow-ups, pilots, market intelligence): not found for partners
+    internal = False
 
     def get(self, request: HttpRequest) -> HttpResponse:
+        if self.internal and is_partner_user(request.user):
+            raise Http404
         queryset = type(self).selector(user=request.user)
         filterset = self.filterset_class(request.GET or None, queryset=queryset, request=request)
         rows = filterset.qs if filterset.is_bound and filterset.is_valid() else queryset

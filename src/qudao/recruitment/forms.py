@@ -25,16 +25,19 @@ APPLICATION_FORM_FIELDS = list(APPLICATION_FIELDS_IN_ORDER)
 TEXTAREA = forms.Textarea(attrs={"rows": 2})
 
 
-class RegionChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class _TreeLabels:
     """Regions listed as the tree they are: each indented under its parent."""
 
     def label_from_instance(self, obj: Any) -> str:
         return "\u3000" * (obj.depth - 1) + obj.name
 
 
-class RegionsChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
-    def label_from_instance(self, obj: Any) -> str:
-        return "\u3000" * (obj.depth - 1) + obj.name
+class RegionChoiceField(_TreeLabels, forms.ModelChoiceField):  # type: ignore[type-arg]
+    pass
+
+
+class RegionsChoiceField(_TreeLabels, forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    pass
 
 
 def _region_fields(form: forms.BaseForm) -> None:

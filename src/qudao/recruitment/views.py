@@ -550,11 +550,7 @@ class PilotListView(ObjectListView):
     empty_hint = gettext_lazy(
         "No pilots yet — try a channel, a model or a policy with a few partners first."
     )
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        if is_partner_user(request.user):
-            raise Http404
-        return super().get(request)
+    internal = True
 
 
 class PilotEditView(ObjectEditView):
