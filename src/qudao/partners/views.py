@@ -5,7 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,9 +20,9 @@ from qudao.collaboration.selectors import (
     partner_training,
 )
 from qudao.core.charts import sparkline
-from qudao.core.permissions import is_partner_user, restrict
+from qudao.core.permissions import restrict
 from qudao.core.selectors import history_for
-from qudao.core.views import ObjectEditView, ObjectListView, attachment_response
+from qudao.core.views import ObjectEditView, ObjectListView, attachment_response, refuse
 from qudao.governance.selectors import partner_governance
 from qudao.partners import selectors
 from qudao.partners.choices import AgreementState
@@ -268,7 +268,7 @@ def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST":
         if not renewable:
-            raise PermissionDenied if editable or can_view_only(request.user) else Http404
+            refuse(request)
         if form.is_valid():
             try:
                 renewed = agreement_renew(
@@ -295,11 +295,6 @@ def agreement_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "renew_form": form if renewable else None,
         },
     )
-
-
-def can_view_only(user: Any) -> bool:
-    """Staff who read everything and change nothing are told no (403), not "not found"."""
-    return not is_partner_user(user)
 
 
 @login_required

@@ -63,14 +63,6 @@ def applicant_get(*, user: Any, pk: int) -> Applicant:
     return applicant_list(user=user).get(pk=pk)
 
 
-def applicant_current_scores(*, user: Any, applicants: Any) -> dict[int, ApplicantScore]:
-    """The current score of each applicant given (none for partners' staff: internal)."""
-    rows = restrict(ApplicantScore.objects.all(), user).filter(
-        applicant__in=applicants, current=True
-    )
-    return {s.applicant_id: s for s in rows.select_related("entry_model")}
-
-
 def applicant_scores(*, user: Any, applicant: Applicant) -> QuerySet[ApplicantScore]:
     """Every score the applicant was given, newest first (the current one among them)."""
     return (
