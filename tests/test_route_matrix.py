@@ -49,6 +49,8 @@ from qudao.collaboration.services import (
     session_create,
 )
 from qudao.core.services import api_token_create
+from qudao.deals.models import DealRegistration, DirectAccount
+from qudao.deals.services import deal_approve, deal_registration_create, direct_account_create
 from qudao.facts.models import Batch, MasterImport, SavedMapping
 from qudao.facts.services import fact_import, master_import_check
 from qudao.governance.models import (
@@ -195,6 +197,10 @@ class Scene:
     competitor: Competitor
     note: CompetitorNote
     pilot: Pilot
+    account: DirectAccount
+    deal: DealRegistration
+    deal_approved: DealRegistration
+    deal_us: DealRegistration
     users: dict[str, Any] = field(default_factory=dict)
 
 
@@ -374,8 +380,23 @@ def _build_scene(tmp: Path) -> Scene:
     )
     contact = contact_create(partner=world.p_de, name="Wang Li")
     competitor = competitor_create(code="GIANT", name_en="Giant")
+    close = date(2099, 6, 30)
+    deals = [
+        deal_registration_create(
+            partner=partner, customer_name=name, value=Decimal("50000"), expected_close=close
+        )
+        for partner, name in (
+            (world.p_de, "FABRIKAM INC"),
+            (world.p_de_sub, "Havel Werft GmbH"),
+            (world.p_us, "Austin Labs LLC"),
+        )
+    ]
     return Scene(
         world=world,
+        account=direct_account_create(customer_name="Fabrikam, Inc.", owner=users["sales"]),
+        deal=deals[0],
+        deal_approved=deal_approve(deal=deals[1]),
+        deal_us=deals[2],
         pilot=pilot_create(
             code="P-1",
             name="Shop-in-shop",
@@ -581,6 +602,16 @@ def funnel_staff(status: int) -> dict[str, int | str]:
         no_role=404,
         anonymous=LOGIN,
     )
+
+
+def registrars(status: int, *, others: int) -> dict[str, int | str]:
+    """Deal registrations: the channel team, and a partner's admin for its own tree."""
+    return expect(others, director=status, manager=status, partner_admin=status, anonymous=LOGIN)
+
+
+def account_keepers(status: int, *, others: int) -> dict[str, int | str]:
+    """The direct-sales accounts: sales keeps them, with the director."""
+    return expect(others, director=status, sales=status, anonymous=LOGIN)
 
 
 def _application(s: Scene, *, trap: bool = True) -> dict[str, Any]:
@@ -913,6 +944,64 @@ PAGES: dict[str, Page] = {
         args=lambda s: [s.note.pk],
         post=watchers(302, others=404),
         form=lambda s: _competitor_note(s),
+    ),
+    # deal registration
+    "deals:deal_list": Page(get=signed_in(200)),
+    "deals:deal_add": Page(
+        get=registrars(200, others=403),
+        post=registrars(302, others=403),
+        form=lambda s: {
+            "partner": s.world.p_de.pk,
+            "customer_name": "Contoso Ltd",
+            "value": "9000",
+            "expected_close": "2099-03-31",
+        },
+    ),
+    "deals:deal_detail": Page(get=scope_of_de(200), args=lambda s: [s.deal.pk]),
+    "deals:deal_edit": Page(
+        get=registrars(200, others=404),
+        args=lambda s: [s.deal.pk],
+        post=registrars(302, others=404),
+        form=lambda s: {
+            "partner": s.world.p_de.pk,
+            "customer_name": "FABRIKAM INC",
+            "value": "60000",
+            "expected_close": "2099-06-30",
+        },
+    ),
+    "deals:deal_decide": Page(
+        get=expect(405, anonymous=LOGIN),
+        args=lambda s: [s.deal.pk],
+        post=funnel_staff(302),
+        form=lambda s: {"action": "approve", "days": "60"},
+    ),
+    "deals:deal_extend": Page(
+        get=expect(405, anonymous=LOGIN),
+        args=lambda s: [s.deal_approved.pk],
+        post=funnel_staff(302),
+        form=lambda s: {"days": "30", "note": "slow customer"},
+    ),
+    "deals:deal_close": Page(
+        get=expect(405, anonymous=LOGIN),
+        args=lambda s: [s.deal_approved.pk],
+        post=funnel_staff(302) | {"partner_admin": 302},
+        form=lambda s: {"outcome": "lost", "note": "price"},
+    ),
+    "deals:conflict_list": Page(get=partners_blind(200)),
+    "deals:account_list": Page(get=partners_blind(200)),
+    "deals:account_add": Page(
+        get=account_keepers(200, others=403),
+        post=account_keepers(302, others=403),
+        form=lambda s: {"customer_name": "Contoso Ltd", "owner": s.users["sales"].pk},
+    ),
+    "deals:account_detail": Page(
+        get=partners_blind(200) | {"no_role": 404}, args=lambda s: [s.account.pk]
+    ),
+    "deals:account_edit": Page(
+        get=account_keepers(200, others=404),
+        args=lambda s: [s.account.pk],
+        post=account_keepers(302, others=404),
+        form=lambda s: {"customer_name": "Fabrikam Incorporated", "tax_id": ""},
     ),
     # training
     "collaboration:course_list": Page(get=signed_in(200)),
@@ -1474,6 +1563,38 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         path=lambda s: {"record_id": s.enrolment.pk},
         body=lambda s: {"status": "completed"},
     ),
+    ("GET", "/api/deals"): Operation(api_expect(200)),
+    ("POST", "/api/deals"): Operation(
+        api_editors(201, roles=("director", "manager", "partner_admin")),
+        body=lambda s: {
+            "partner": "P-DE",
+            "customer_name": "Contoso Ltd",
+            "value": "9000",
+            "expected_close": "2099-03-31",
+            "products": ["BIKE-1"],
+        },
+    ),
+    ("GET", "/api/deals/{deal_id}"): Operation(API_SEES_DE, path=lambda s: {"deal_id": s.deal.pk}),
+    ("PATCH", "/api/deals/{deal_id}"): Operation(
+        api_editors(200, roles=("director", "manager", "partner_admin")) | {"no_role": 404},
+        path=lambda s: {"deal_id": s.deal.pk},
+        body=lambda s: {"value": "70000"},
+    ),
+    ("POST", "/api/deals/{deal_id}/decision"): Operation(
+        api_editors(200) | {"no_role": 404},
+        path=lambda s: {"deal_id": s.deal.pk},
+        body=lambda s: {"action": "approve"},
+    ),
+    ("POST", "/api/deals/{deal_id}/extension"): Operation(
+        api_editors(200) | {"no_role": 404},
+        path=lambda s: {"deal_id": s.deal_approved.pk},
+        body=lambda s: {"days": 30},
+    ),
+    ("POST", "/api/deals/{deal_id}/outcome"): Operation(
+        api_editors(200, roles=("director", "manager", "partner_admin")) | {"no_role": 404},
+        path=lambda s: {"deal_id": s.deal_approved.pk},
+        body=lambda s: {"won": False, "note": "price"},
+    ),
     ("GET", "/api/activities"): Operation(api_expect(200)),
     ("POST", "/api/activities"): Operation(
         api_editors(201),
@@ -1785,6 +1906,26 @@ OUTSIDE_EUROPE: dict[str, Page] = {
             "due_on": "2026-12-24",
         },
     ),
+    "deals:deal_detail": Page(
+        get=_outside(director=200, reader=200), args=lambda s: [s.deal_us.pk]
+    ),
+    "deals:deal_edit": Page(
+        get=_outside(director=200, reader=404),
+        args=lambda s: [s.deal_us.pk],
+        post=_outside(director=302, reader=404),
+        form=lambda s: {
+            "partner": s.world.p_us.pk,
+            "customer_name": "Austin Labs",
+            "value": "1",
+            "expected_close": "2099-01-31",
+        },
+    ),
+    "deals:deal_decide": Page(
+        get=expect(405, anonymous=LOGIN),
+        args=lambda s: [s.deal_us.pk],
+        post=_outside(director=302, reader=403),
+        form=lambda s: {"action": "reject", "note": "not ours"},
+    ),
     "partners:agreement_detail": Page(
         get=_outside(director=200, reader=200),
         args=lambda s: [s.agreement_us.pk],
@@ -1910,6 +2051,15 @@ API_OUTSIDE_EUROPE: dict[tuple[str, str], Operation] = {
         _outside(director=200, reader=404, anonymous=401),
         path=lambda s: {"item_id": s.item_us.pk},
         body=lambda s: {"expires_on": "2032-01-01"},
+    ),
+    ("GET", "/api/deals/{deal_id}"): Operation(
+        _outside(director=200, reader=200, anonymous=401),
+        path=lambda s: {"deal_id": s.deal_us.pk},
+    ),
+    ("POST", "/api/deals/{deal_id}/decision"): Operation(
+        _outside(director=200, reader=403, anonymous=401),
+        path=lambda s: {"deal_id": s.deal_us.pk},
+        body=lambda s: {"action": "reject", "note": "not ours"},
     ),
     ("GET", "/api/violations/{violation_id}"): Operation(
         _outside(director=200, reader=200, anonymous=401),
@@ -2223,6 +2373,7 @@ LATIN_ALLOWED = {
     "UTF", "GB", "MB", "KB", "TB", "PostgreSQL", "SQLite", "Swagger", "iCalendar", "ISO",
     "SHA", "AM", "PM", "Token", "Bearer", "TOP", "vs", "EN", "English", "GBK", "Big5",
     "SCOR", "xlsx", "csv", "xls", "BIKES", "Big", "Unicode", "ics",
+    "DR",  # a deal registration's number, DR-000042, is the same in both languages
 }  # fmt: skip
 _LATIN_WORD = r"[A-Za-z][A-Za-z'’]+"
 

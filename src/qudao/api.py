@@ -9,6 +9,7 @@ from qudao.catalog.api import router as catalog_router
 from qudao.collaboration.api import router as activities_router
 from qudao.collaboration.api import training_router
 from qudao.core.api import QudaoAPI, TokenAuth
+from qudao.deals.api import router as deals_router
 from qudao.facts.api import router as facts_router
 from qudao.governance.api import complaints_router, compliance_router, risk_router
 from qudao.governance.api import router as governance_router
@@ -53,6 +54,7 @@ api.add_router("/regions", territories_router)
 api.add_router("/applicants", recruitment_router)
 api.add_router("/activities", activities_router)
 api.add_router("/training-records", training_router)
+api.add_router("/deals", deals_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/imports", facts_router)
 api.add_router("/review", review_router)

@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "qudao.programs",
     "qudao.recruitment",
     "qudao.collaboration",
+    "qudao.deals",
     "qudao.demo",
 ]
 
@@ -258,6 +259,11 @@ QUDAO = {
     "SENDS_MAIL": _SENDS_MAIL,
     # Days before an agreement ends that its reminder is raised (each agreement may say).
     "AGREEMENT_REMIND_DAYS": int(os.environ.get("QUDAO_AGREEMENT_REMIND_DAYS", "60")),
+    # Deal registration: days an approved registration keeps its customer, how often it
+    # may be extended, and how many days before its end the partner is told.
+    "DEAL_PROTECTION_DAYS": int(os.environ.get("QUDAO_DEAL_PROTECTION_DAYS", "90")),
+    "DEAL_MAX_EXTENSIONS": int(os.environ.get("QUDAO_DEAL_MAX_EXTENSIONS", "2")),
+    "DEAL_EXPIRY_NOTICE_DAYS": int(os.environ.get("QUDAO_DEAL_EXPIRY_NOTICE_DAYS", "14")),
     # The public application form: applications taken from one address in an hour.
     "APPLICATIONS_PER_HOUR_PER_ADDRESS": int(
         os.environ.get("QUDAO_APPLICATIONS_PER_HOUR_PER_ADDRESS", "3")

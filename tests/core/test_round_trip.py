@@ -12,6 +12,7 @@ from django.core.management import call_command
 
 from qudao.core.importing.master import import_file
 from qudao.core.importing.registry import master_target, master_targets
+from tests.factories import make_user
 
 
 @pytest.fixture
@@ -42,6 +43,16 @@ def channel(db: object, tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert import_file(target=master_target("region_potential"), path=potential).created == 2
+    # nor direct accounts: one with everything (a lower-case tax id, stored upper), one bare
+    make_user("rep", "sales")
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text(
+        "customer_name,tax_id,region,owner\n"
+        f"深圳市万科企业股份有限公司,91440300708461136t,{first},rep\n"
+        '"Fabrikam, Inc.",,,\n',
+        encoding="utf-8",
+    )
+    assert import_file(target=master_target("direct_accounts"), path=accounts).created == 2
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])

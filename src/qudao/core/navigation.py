@@ -85,6 +85,9 @@ NAVIGATION: tuple[NavGroup, ...] = (
         "collaborate",
         _("Collaborate"),
         (
+            NavItem(_("Deal registrations"), "deals:deal_list", INTERNAL | {Role.PARTNER_ADMIN}),
+            NavItem(_("Deal conflicts"), "deals:conflict_list", INTERNAL),
+            NavItem(_("Direct accounts"), "deals:account_list", INTERNAL),
             NavItem(_("Rebate programs"), "programs:program_list", INTERNAL),
             NavItem(_("Rebate settlements"), "programs:settlement_list", INTERNAL),
             NavItem(_("Rebate statements"), "programs:statement_list"),

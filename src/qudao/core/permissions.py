@@ -10,7 +10,9 @@ the rules by role live in this one function:
 * channel managers see all reference data, and see and change partner data of
   partners whose home region lies in their managed regions or whom they own;
 * partner admins and partner users see the data of their own partner and its
-  sub-partners (plus the reference data marked partner-visible), and change nothing.
+  sub-partners (plus the reference data marked partner-visible), and change only what a
+  model lets its partner editors change (their deal registrations, their feedback) —
+  within that same subtree.
 
 Objects outside a user's scope are simply absent from the queryset, so
 ``get_object_or_404`` answers 404, never 403.
@@ -61,6 +63,9 @@ class AccessPolicy:
     # For partner data a partner's staff see only in part (the activities shared with
     # them): narrows their rows further, after their own subtree.
     partner_shared_q: Callable[[Any], Q] | None = None
+    # Partner staff who may change their own (and their sub-partners') rows — a partner's
+    # admin registers its deals, submits its feedback. Never for internal rows.
+    partner_editor_roles: frozenset[Role] = frozenset()
 
 
 def _lookup(partner_field: str, rest: str) -> str:
@@ -90,7 +95,7 @@ def restrict(queryset: QS, user: Any, action: Action = "view") -> QS:
         return queryset
     policy: AccessPolicy = getattr(queryset.model, "access_policy", AccessPolicy())
 
-    if action == "change" and not user.has_role(*policy.editor_roles):
+    if action == "change" and not user.has_role(*policy.editor_roles, *policy.partner_editor_roles):
         return queryset.none()
 
     if user.has_role(Role.CHANNEL_DIRECTOR):
@@ -108,7 +113,11 @@ def restrict(queryset: QS, user: Any, action: Action = "view") -> QS:
         editor = user.has_role(*policy.editor_roles)
         return queryset if action == "view" or editor else queryset.none()
     if user.has_role(Role.PARTNER_ADMIN, Role.PARTNER_USER) and user.partner_id:
-        if action != "view" or policy.internal:
+        if policy.internal:
+            return queryset.none()
+        if action != "view" and (
+            policy.partner_field is None or not user.has_role(*policy.partner_editor_roles)
+        ):
             return queryset.none()
         if policy.partner_field is not None:
             own = queryset.filter(partner_subtree_q(policy.partner_field, user.partner))
@@ -187,4 +196,7 @@ def can_change(user: Any, model: type[models.Model]) -> bool:
     if user.is_superuser:
         return True
     policy: AccessPolicy = getattr(model, "access_policy", AccessPolicy())
-    return user.has_role(*policy.editor_roles)
+    if user.has_role(*policy.editor_roles):
+        return True
+    # a partner's editors change their own rows only; a brand user holds no partner
+    return bool(user.partner_id) and user.has_role(*policy.partner_editor_roles)
