@@ -130,6 +130,7 @@ def test_demo_builds_the_real_channel_idempotently() -> None:
     assert "partners: 701 rows read, 701 accepted (701 new" in printed
     assert "sell_in: batch" in printed and "demo targets:" in printed
     assert "reviews: " in printed and "quarters (" in printed and "manager.eu" in printed
+    assert "deal registrations: 56 generated" in printed
     assert Partner.objects.count() == 701 and Product.objects.count() == 397
     # group → country → territory → city
     assert Region.objects.filter(kind="group").count() == 3

@@ -69,6 +69,12 @@ def test_near_names_of_different_companies_stay_apart() -> None:
     score = name_similarity(name_key("成都银河科技有限公司"), name_key("银河电子科技有限公司"))
     assert 0.75 < score < MATCH_THRESHOLD
     assert name_similarity(name_key("美的集团"), name_key("美的置业集团有限公司")) < MATCH_THRESHOLD
+    # the same trade, another company: the names' heads differ
+    assert name_similarity(name_key("Alpine Outdoor Store"), name_key("Maple Outdoor Store")) < 0.8
+    assert name_similarity(name_key("长沙星辰户外运动用品店"), name_key("苏州户外运动用品店")) < 0.8
+    # a typo in the name itself is still the company
+    acme = name_similarity(name_key("Acne Trading Co."), name_key("Acme Trading Co., Ltd."))
+    assert acme >= MATCH_THRESHOLD
     # a one-character typo in seven still matches
     typo = name_similarity(name_key("腾讯计算机系统有限公司"), name_key("腾讯计算机系統有限公司"))
     assert MATCH_THRESHOLD <= typo < 1

@@ -21,101 +21,27 @@ from difflib import SequenceMatcher
 # 银河科技 and 银河电子科技 — two companies — score 0.80 and do not.
 MATCH_THRESHOLD = 0.85
 
-_PROVINCES = [
-    "北京",
-    "天津",
-    "上海",
-    "重庆",
-    "河北",
-    "山西",
-    "辽宁",
-    "吉林",
-    "黑龙江",
-    "江苏",
-    "浙江",
-    "安徽",
-    "福建",
-    "江西",
-    "山东",
-    "河南",
-    "湖北",
-    "湖南",
-    "广东",
-    "海南",
-    "四川",
-    "贵州",
-    "云南",
-    "陕西",
-    "甘肃",
-    "青海",
-    "台湾",
-    "内蒙古",
-    "广西",
-    "西藏",
-    "宁夏",
-    "新疆",
-    "香港",
-    "澳门",
-    "中国",
-]
-_CITIES = [
-    "深圳",
-    "广州",
-    "东莞",
-    "佛山",
-    "珠海",
-    "中山",
-    "惠州",
-    "汕头",
-    "杭州",
-    "宁波",
-    "温州",
-    "绍兴",
-    "嘉兴",
-    "台州",
-    "金华",
-    "南京",
-    "苏州",
-    "无锡",
-    "常州",
-    "徐州",
-    "南通",
-    "扬州",
-    "成都",
-    "武汉",
-    "西安",
-    "青岛",
-    "大连",
-    "厦门",
-    "泉州",
-    "福州",
-    "长沙",
-    "郑州",
-    "济南",
-    "烟台",
-    "潍坊",
-    "沈阳",
-    "哈尔滨",
-    "长春",
-    "合肥",
-    "南昌",
-    "昆明",
-    "贵阳",
-    "南宁",
-    "海口",
-    "三亚",
-    "石家庄",
-    "唐山",
-    "保定",
-    "太原",
-    "呼和浩特",
-    "包头",
-    "兰州",
-    "西宁",
-    "银川",
-    "乌鲁木齐",
-    "拉萨",
-]
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+def _by_length_words(text: str) -> list[str]:
+    """Longest first, so that a longer place is removed before its prefix."""
+    return sorted(_words(text), key=len, reverse=True)
+
+
+_PROVINCES = _words(
+    "北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 "
+    "河南 湖北 湖南 广东 海南 四川 贵州 云南 陕西 甘肃 青海 台湾 内蒙古 广西 西藏 "
+    "宁夏 新疆 香港 澳门 中国"
+)
+_CITIES = _words(
+    "深圳 广州 东莞 佛山 珠海 中山 惠州 汕头 杭州 宁波 温州 绍兴 嘉兴 台州 金华 南京 "
+    "苏州 无锡 常州 徐州 南通 扬州 成都 武汉 西安 青岛 大连 厦门 泉州 福州 长沙 郑州 "
+    "济南 烟台 潍坊 沈阳 哈尔滨 长春 合肥 南昌 昆明 贵阳 南宁 海口 三亚 石家庄 唐山 "
+    "保定 太原 呼和浩特 包头 兰州 西宁 银川 乌鲁木齐 拉萨"
+)
 # the administrative suffix a place may carry (longest first)
 _PLACE_SUFFIXES = (
     "维吾尔自治区",
@@ -127,39 +53,10 @@ _PLACE_SUFFIXES = (
     "市",
 )
 _PLACES = sorted(_PROVINCES + _CITIES, key=len, reverse=True)
-_PLACES_EN = sorted(
-    [
-        "china",
-        "beijing",
-        "shanghai",
-        "tianjin",
-        "chongqing",
-        "guangdong",
-        "shenzhen",
-        "guangzhou",
-        "hangzhou",
-        "nanjing",
-        "suzhou",
-        "chengdu",
-        "wuhan",
-        "xian",
-        "qingdao",
-        "dalian",
-        "xiamen",
-        "hong",
-        "kong",
-        "hongkong",
-        "macau",
-        "jiangsu",
-        "zhejiang",
-        "shandong",
-        "sichuan",
-        "hubei",
-        "hunan",
-        "fujian",
-    ],
-    key=len,
-    reverse=True,
+_PLACES_EN = _by_length_words(
+    "china beijing shanghai tianjin chongqing guangdong shenzhen guangzhou hangzhou "
+    "nanjing suzhou chengdu wuhan xian qingdao dalian xiamen hong kong hongkong macau "
+    "jiangsu zhejiang shandong sichuan hubei hunan fujian"
 )
 
 # Legal forms and group words, Chinese, longest first: removed from the end, repeatedly.
@@ -177,26 +74,10 @@ _LEGAL_ZH = (
     "控股",
 )
 _LEGAL_EN = frozenset(
-    [
-        "co",
-        "company",
-        "corp",
-        "corporation",
-        "inc",
-        "incorporated",
-        "ltd",
-        "limited",
-        "llc",
-        "plc",
-        "gmbh",
-        "ag",
-        "sa",
-        "bv",
-        "group",
-        "holding",
-        "holdings",
-        "the",
-    ]
+    _words(
+        "co company corp corporation inc incorporated ltd limited llc plc gmbh "
+        "ag sa bv group holding holdings the"
+    )
 )
 
 _BRACKETS = re.compile(r"[(\[【〔{]([^()\[\]【】〔〕{}]*)[)\]】〕}]")
@@ -266,7 +147,7 @@ def _english_key(words: list[str]) -> str:
     while words and words[0] in _LEGAL_EN:
         words = words[1:]
     kept = [w for w in words if w not in _LEGAL_EN or len(words) == 1]
-    return "".join(kept)
+    return " ".join(kept)
 
 
 def name_key(name: str) -> str:
@@ -292,14 +173,45 @@ def _has_han(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
+def _head(key: str) -> str:
+    """The part that names the company rather than its trade: the first word of an
+    English name, the first two characters of a Chinese one (its 字号 begins there)."""
+    if _has_han(key):
+        return key[:2]
+    return key.split(" ", 1)[0]
+
+
 def name_similarity(key_a: str, key_b: str) -> float:
     """How alike two name keys are, 0 to 1: the share of characters they have in common in
-    order (difflib's ratio); 1.0 for the same key."""
+    order (difflib's ratio), but no more than their heads share — "Alpine Outdoor Store"
+    and "Maple Outdoor Store" have the trade in common, not the company. 1.0 for the same
+    key."""
     if not key_a or not key_b:
         return 0.0
     if key_a == key_b:
         return 1.0
-    return SequenceMatcher(None, key_a, key_b, autojunk=False).ratio()
+    flat_a, flat_b = key_a.replace(" ", ""), key_b.replace(" ", "")
+    if flat_a == flat_b:
+        return 1.0
+    whole = SequenceMatcher(None, flat_a, flat_b, autojunk=False).ratio()
+    english = not (_has_han(key_a) and _has_han(key_b))
+    if english and (" " not in key_a or " " not in key_b):
+        return whole  # one word against words (BikeWorld, Bike World): only the whole can tell
+    head_a, head_b = _head(key_a), _head(key_b)
+    if min(len(head_a), len(head_b)) >= 4 and _one_edit_apart(head_a, head_b):
+        return whole  # a typo in the name itself (Acne for Acme) is still the company
+    head = SequenceMatcher(None, head_a, head_b, autojunk=False).ratio()
+    return min(whole, head)
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Whether one character replaced, added or removed turns ``a`` into ``b``."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) <= 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 # --- tax ids ---------------------------------------------------------------------------------

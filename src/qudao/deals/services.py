@@ -41,7 +41,6 @@ from qudao.deals.models import (
     MatchBasis,
     RealisedFact,
 )
-from qudao.deals.realised import realised_sale
 from qudao.partners.models import DIRECTOR_AND_MANAGER
 
 EXACT = Decimal(100)
@@ -189,16 +188,16 @@ def _best(found: dict[int, Candidate], pk: int, candidate: Candidate) -> None:
 def _similar(key: str, rows: list[tuple[int, str]]) -> dict[int, Candidate]:
     """The rows whose name key is at least ``MATCH_THRESHOLD`` alike, scored 0–100."""
     matcher = SequenceMatcher(autojunk=False)
-    matcher.set_seq2(key)
+    flat = key.replace(" ", "")
+    matcher.set_seq2(flat)
     found: dict[int, Candidate] = {}
     for pk, other in rows:
         if not other:
             continue
-        matcher.set_seq1(other)
-        # the quick upper bounds first: most names share too little to be worth the full ratio
-        if other != key and matcher.real_quick_ratio() < MATCH_THRESHOLD:
-            continue
-        if other != key and matcher.quick_ratio() < MATCH_THRESHOLD:
+        matcher.set_seq1(other.replace(" ", ""))
+        # the quick upper bounds of the whole first: most names share too little to be worth
+        # the full comparison (the score is never above the whole's ratio)
+        if matcher.real_quick_ratio() < MATCH_THRESHOLD or matcher.quick_ratio() < MATCH_THRESHOLD:
             continue
         similarity = name_similarity(key, other)
         if similarity >= MATCH_THRESHOLD:
@@ -431,6 +430,9 @@ def deal_close(
         document = (document or "").strip()
         if not document:
             raise ValidationError({"document": _("Name the order or document that realised it.")})
+        # deferred: reading the fact store loads the engine, which Django's start must not
+        from qudao.deals.realised import realised_sale
+
         sale = realised_sale(fact=fact, document=document, partner=deal.partner)
         if sale is None:
             raise ValidationError(

@@ -32,6 +32,7 @@ from qudao.core.periods import Period
 from qudao.demo.activities import demo_activities
 from qudao.demo.agreements import demo_agreements
 from qudao.demo.competitors import demo_competitor_notes
+from qudao.demo.deals import demo_deals
 from qudao.demo.pilots import demo_pilot
 from qudao.demo.recruitment import demo_recruitment
 from qudao.demo.training import demo_training
@@ -127,7 +128,9 @@ class DemoLogin:
 DEMO_LOGINS = (
     DemoLogin("director", "channel_director", "all partners"),
     DemoLogin("manager.eu", "channel_manager", "partners in Europe"),
+    DemoLogin("manager.na", "channel_manager", "partners in North America"),
     DemoLogin("finance", "finance", "read-only, all partners"),
+    DemoLogin("sales", "sales", "read-only; owns the direct accounts"),
     DemoLogin("partner", "partner_admin", "one reseller (AW00000001)"),
 )
 
@@ -346,6 +349,7 @@ def build_demo(progress: Callable[[str], Any] = print, *, review: bool = True) -
     progress("users …")
     users = {login.username: _ensure_user(login) for login in DEMO_LOGINS}
     users["manager.eu"].managed_regions.set([Region.objects.get(code="EU")])
+    users["manager.na"].managed_regions.set([Region.objects.get(code="NA")])
     partner_user = users["partner"]
     partner_user.partner = Partner.objects.get(code="AW00000001")
     partner_user.save(update_fields=["partner"])
@@ -375,6 +379,8 @@ def build_demo(progress: Callable[[str], Any] = print, *, review: bool = True) -
     results["pilots"] = demo_pilot()
     progress("recruitment: entry thresholds and applicants (generated) …")
     results["recruitment"] = demo_recruitment()
+    progress("direct accounts and deal registrations (generated) …")
+    results["deals"] = demo_deals()
     return results
 
 

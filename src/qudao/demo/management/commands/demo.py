@@ -26,6 +26,17 @@ def secret_key_ensure() -> bool:
     return True
 
 
+# steps that generate what the dataset lacks: how many they made (0: there already)
+GENERATED = {
+    "competitor_notes": "competitor notes",
+    "pilots": "pilots",
+    "training": "training records",
+    "activities": "activities",
+    "agreements": "agreements",
+    "deals": "deal registrations",
+}
+
+
 class Command(BaseCommand):
     help = "Build a demo instance from the bundled AdventureWorks channel data and serve it."
 
@@ -47,25 +58,10 @@ class Command(BaseCommand):
             elif name == "rebates":
                 settled = ", ".join(result) if result else "already there"
                 self.stdout.write(f"rebates: 3 programs, settled {settled}")
-            elif name == "competitor_notes":
+            elif name in GENERATED:
+                what = GENERATED[name]
                 self.stdout.write(
-                    f"competitor notes: {result} generated"
-                    if result
-                    else "competitor notes: already there"
-                )
-            elif name == "pilots":
-                self.stdout.write("pilots: one generated" if result else "pilots: already there")
-            elif name == "training":
-                self.stdout.write(
-                    f"training: {result} records generated" if result else "training: already there"
-                )
-            elif name == "activities":
-                self.stdout.write(
-                    f"activities: {result} generated" if result else "activities: already there"
-                )
-            elif name == "agreements":
-                self.stdout.write(
-                    f"agreements: {result} generated" if result else "agreements: already there"
+                    f"{what}: {result} generated" if result else f"{what}: already there"
                 )
             elif name == "recruitment":
                 made = result["applicants"]
