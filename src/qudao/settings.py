@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "qudao.recruitment",
     "qudao.collaboration",
     "qudao.deals",
+    "qudao.notifications",
     "qudao.demo",
 ]
 
@@ -259,6 +260,11 @@ QUDAO = {
     "SENDS_MAIL": _SENDS_MAIL,
     # Days before an agreement ends that its reminder is raised (each agreement may say).
     "AGREEMENT_REMIND_DAYS": int(os.environ.get("QUDAO_AGREEMENT_REMIND_DAYS", "60")),
+    # Where people reach this installation, for the links in mails (e.g. https://qudao.example.com).
+    "SITE_URL": os.environ.get("QUDAO_SITE_URL", ""),
+    # Webhooks: attempts before giving up, and the first retry's delay (doubled each time).
+    "WEBHOOK_MAX_ATTEMPTS": int(os.environ.get("QUDAO_WEBHOOK_MAX_ATTEMPTS", "6")),
+    "WEBHOOK_RETRY_SECONDS": int(os.environ.get("QUDAO_WEBHOOK_RETRY_SECONDS", "30")),
     # Deal registration: days an approved registration keeps its customer, how often it
     # may be extended, and how many days before its end the partner is told.
     "DEAL_PROTECTION_DAYS": int(os.environ.get("QUDAO_DEAL_PROTECTION_DAYS", "90")),

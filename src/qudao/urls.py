@@ -65,6 +65,7 @@ urlpatterns = [
     path("recruitment/", include("qudao.recruitment.urls")),
     path("activities/", include("qudao.collaboration.urls")),
     path("deals/", include("qudao.deals.urls")),
+    path("notifications/", include("qudao.notifications.urls")),
     # the public application form: no sign-in
     path("apply/", recruitment_views.apply, name="apply"),
     path("apply/thanks/", recruitment_views.apply_thanks, name="apply_thanks"),

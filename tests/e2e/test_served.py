@@ -931,3 +931,52 @@ def test_a_partner_admin_enrols_its_own_person_in_a_course(  # type: ignore[no-u
         assert page.locator("#enrolments button[value=completed]").count() == 0
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(
+    ("locale", "suffix", "customer", "account"),
+    [
+        ("en-US", "en", "TAILSPIN TOYS INCORPORATED", "Tailspin Toys"),
+        ("zh-CN", "zh", "海康威视数字技术（杭州）股份有限公司", "杭州海康威视数字技术股份有限公司"),
+    ],
+)
+def test_a_partner_registers_a_deal_that_conflicts_and_the_manager_routes_it(  # type: ignore[no-untyped-def]
+    browser, served: Served, shots: Path, locale: str, suffix: str, customer: str, account: str
+) -> None:
+    """The partner's admin registers a customer the brand's sales team already serves,
+    written another way; it sees its registration waiting and nothing of the conflict. The
+    channel manager of its region sees the direct account matched (score 100) and routes
+    the registration to the account's sales owner."""
+    close = (datetime.now(UTC).date() + timedelta(days=60)).isoformat()
+    context, page = _login(browser, served, "partner", locale)
+    try:
+        page.goto(f"{served.url}/deals/add/")
+        page.fill("#id_customer_name", customer)
+        page.fill("#id_value", "250000")
+        page.fill("#id_expected_close", close)
+        page.click("form button[type=submit].primary")
+        page.wait_for_selector("#deal-status.submitted")
+        assert page.locator("#conflicts").count() == 0  # the brand's to know
+        deal_url = page.url
+    finally:
+        context.close()
+    context, page = _login(browser, served, "manager.na", locale)
+    try:
+        page.goto(deal_url)
+        row = page.locator("#conflicts tr[data-kind=direct_account]", has_text=account)
+        assert "100.0" in row.inner_text()
+        page.screenshot(path=str(shots / f"deal-{suffix}.png"), full_page=True)
+        page.check("#decide input[name=action][value=route]")
+        page.fill("#decide textarea[name=note]", "Served by our key-account team")
+        page.click("#decide button[type=submit]")
+        page.wait_for_selector("#deal-status.routed")
+        deal_id = int(deal_url.rstrip("/").rsplit("/", 1)[1])
+        assert served.query(
+            "SELECT d.status, u.username FROM deals_dealregistration d "
+            "JOIN core_user u ON u.id = d.routed_to_id WHERE d.id = ?",
+            deal_id,
+        ) == [("routed", "sales")]
+        page.goto(f"{served.url}/deals/conflicts/")
+        page.screenshot(path=str(shots / f"deal-conflicts-{suffix}.png"), full_page=True)
+    finally:
+        context.close()

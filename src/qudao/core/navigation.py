@@ -104,6 +104,9 @@ NAVIGATION: tuple[NavGroup, ...] = (
             NavItem(_("Imports"), "facts:batch_list", INTERNAL),
             NavItem(_("Master-data imports"), "facts:master_import_list", INTERNAL),
             NavItem(_("Saved mappings"), "facts:mapping_list", INTERNAL),
+            NavItem(
+                _("Webhooks"), "notifications:webhook_list", frozenset({Role.CHANNEL_DIRECTOR})
+            ),
         ),
     ),
 )

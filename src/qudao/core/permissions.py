@@ -66,6 +66,12 @@ class AccessPolicy:
     # Partner staff who may change their own (and their sub-partners') rows — a partner's
     # admin registers its deals, submits its feedback. Never for internal rows.
     partner_editor_roles: frozenset[Role] = frozenset()
+    # Personal rows (an inbox, one's preferences): everyone — the director too — sees and
+    # changes only their own, by this lookup to the user.
+    personal_field: str | None = None
+    # Rows only these roles (and the editors) see at all — a webhook's secret is the
+    # director's, not every reader's. None: the rules by role below.
+    viewer_roles: frozenset[Role] | None = None
 
 
 def _lookup(partner_field: str, rest: str) -> str:
@@ -91,9 +97,15 @@ def restrict(queryset: QS, user: Any, action: Action = "view") -> QS:
     """Return the part of ``queryset`` that ``user`` may see or change."""
     if user is None or not user.is_authenticated or not user.is_active:
         return queryset.none()
+    policy: AccessPolicy = getattr(queryset.model, "access_policy", AccessPolicy())
+    if policy.personal_field is not None:
+        return queryset.filter(**{policy.personal_field: user})
     if user.is_superuser:
         return queryset
-    policy: AccessPolicy = getattr(queryset.model, "access_policy", AccessPolicy())
+    if policy.viewer_roles is not None and not user.has_role(
+        *policy.viewer_roles, *policy.editor_roles
+    ):
+        return queryset.none()
 
     if action == "change" and not user.has_role(*policy.editor_roles, *policy.partner_editor_roles):
         return queryset.none()
@@ -193,9 +205,9 @@ def can_change(user: Any, model: type[models.Model]) -> bool:
     """Whether ``user`` may change any row of ``model`` (used to show or hide buttons)."""
     if not user.is_authenticated:
         return False
-    if user.is_superuser:
-        return True
     policy: AccessPolicy = getattr(model, "access_policy", AccessPolicy())
+    if user.is_superuser or policy.personal_field is not None:
+        return True
     if user.has_role(*policy.editor_roles):
         return True
     # a partner's editors change their own rows only; a brand user holds no partner

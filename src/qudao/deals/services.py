@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from qudao.core.choices import Role
 from qudao.core.permissions import ensure_may_change_row
@@ -41,9 +42,12 @@ from qudao.deals.models import (
     MatchBasis,
     RealisedFact,
 )
+from qudao.notifications.models import Event
+from qudao.notifications.services import Message, channel_team_for, notify, partner_people
 from qudao.partners.models import DIRECTOR_AND_MANAGER
 
 EXACT = Decimal(100)
+CENT = Decimal("0.01")
 
 
 def protection_days() -> int:
@@ -158,8 +162,75 @@ def deal_registration_create(*, actor: Any | None = None, **data: Any) -> DealRe
     if actor is not None:
         data["registered_by"] = actor
     deal = model_create(model=DealRegistration, data=data, actor=actor)
-    deal_conflicts_check(deal=deal)
+    found = deal_conflicts_check(deal=deal)
+    if found:
+        _tell_of_conflicts(deal, found)
     return deal
+
+
+def _tell_of_conflicts(deal: DealRegistration, found: list[DealConflict]) -> None:
+    """The channel team that decides on it learns the registration collides."""
+    best = max(c.score for c in found)
+    notify(
+        event=Event.DEAL_CONFLICT,
+        recipients=channel_team_for(deal.partner),
+        title=Message(
+            gettext_lazy("%(number)s %(customer)s: %(n)s possible conflict(s)"),
+            {"number": deal.number, "customer": deal.customer_name, "n": len(found)},
+        ),
+        body=Message(
+            gettext_lazy(
+                "%(partner)s registered %(customer)s; it matches a direct account or another "
+                "partner's registration (best score %(score)s). Decide on it."
+            ),
+            {"partner": deal.partner, "customer": deal.customer_name, "score": best},
+        ),
+        url=deal.get_absolute_url(),
+        partner=deal.partner,
+        data=_deal_data(deal, conflicts=len(found)),
+    )
+
+
+def _deal_data(deal: DealRegistration, **extra: Any) -> dict[str, Any]:
+    return {
+        "deal": deal.number,
+        "deal_id": deal.pk,
+        "customer_name": deal.customer_name,
+        "status": deal.status,
+        "value": Decimal(deal.value).quantize(CENT),
+        "protected_until": deal.protected_until,
+        **extra,
+    }
+
+
+def _tell_partner(deal: DealRegistration, event: Event, title: Message, body: Message) -> None:
+    notify(
+        event=event,
+        recipients=[*partner_people(deal.partner), deal.registered_by],
+        title=title,
+        body=body,
+        url=deal.get_absolute_url(),
+        partner=deal.partner,
+        data=_deal_data(deal),
+    )
+
+
+def _tell_decision(deal: DealRegistration) -> None:
+    title = Message(
+        gettext_lazy("%(number)s %(customer)s: %(status)s"),
+        {
+            "number": deal.number,
+            "customer": deal.customer_name,
+            "status": DealStatus(deal.status).label,
+        },
+    )
+    if deal.status == DealStatus.APPROVED:
+        body = Message(
+            gettext_lazy("The customer is yours until %(day)s."), {"day": deal.protected_until}
+        )
+    else:
+        body = Message(gettext_lazy("Note: %(note)s"), {"note": deal.decision_note or "—"})
+    _tell_partner(deal, Event.DEAL_APPROVED, title, body)
 
 
 @transaction.atomic
@@ -329,6 +400,7 @@ def deal_approve(
     deal.protected_until = (today or timezone.localdate()) + timedelta(days=days)
     _save(deal, actor, [*fields, "protected_until"])
     deal_conflicts_check(deal=deal)
+    _tell_decision(deal)
     return deal
 
 
@@ -340,6 +412,7 @@ def deal_reject(*, deal: DealRegistration, actor: Any | None = None, note: str) 
         raise ValidationError({"note": _("Say why it is rejected: the partner reads it.")})
     _save(deal, actor, _decided(deal, actor, DealStatus.REJECTED, note.strip()))
     deal_conflicts_check(deal=deal)  # it no longer claims the customer
+    _tell_decision(deal)
     return deal
 
 
@@ -373,6 +446,7 @@ def deal_route(
     deal.routed_to = owner
     _save(deal, actor, [*fields, "routed_to"])
     deal_conflicts_check(deal=deal)
+    _tell_decision(deal)
     return deal
 
 
@@ -495,4 +569,21 @@ def deals_expire(*, as_of: date | None = None) -> ExpiryRun:
     for deal in expiring:
         deal.expiry_notified_on = today
         _save(deal, None, ["expiry_notified_on"])
+        _tell_partner(
+            deal,
+            Event.DEAL_EXPIRING,
+            Message(
+                gettext_lazy("%(number)s %(customer)s: protection ends %(day)s"),
+                {
+                    "number": deal.number,
+                    "customer": deal.customer_name,
+                    "day": deal.protected_until,
+                },
+            ),
+            Message(
+                gettext_lazy(
+                    "Close it won or lost before then, or ask your channel manager to extend it."
+                )
+            ),
+        )
     return ExpiryRun(expired=expired, expiring=expiring)

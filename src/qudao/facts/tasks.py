@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from django.utils import translation
+from django.utils.translation import gettext_lazy
 from django_tasks import task
 
 from qudao.core.importing.errors import MappingError, SourceError
@@ -14,6 +15,8 @@ from qudao.core.importing.mapping import parse_mapping
 from qudao.facts.choices import BatchStatus
 from qudao.facts.models import Batch
 from qudao.facts.store import batch_requeue, discard
+from qudao.notifications.models import Event
+from qudao.notifications.services import Message, notify
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +27,43 @@ def import_batch(batch_id: int) -> str:
     uploader's language (row errors, messages)."""
     batch = Batch.objects.get(pk=batch_id)
     with translation.override(batch.language or None):
-        return _import_batch(batch)
+        try:
+            return _import_batch(batch)
+        finally:
+            _tell_uploader(Batch.objects.get(pk=batch_id))
+
+
+def _tell_uploader(batch: Batch) -> None:
+    """Whoever queued the import learns how it ended (a page left open shows it too)."""
+    if batch.created_by is None or batch.status == BatchStatus.PENDING:
+        return
+    done = batch.status == BatchStatus.COMMITTED
+    notify(
+        event=Event.IMPORT_FINISHED if done else Event.IMPORT_FAILED,
+        recipients=[batch.created_by],
+        title=Message(
+            gettext_lazy("Import of %(file)s: %(status)s")
+            if done
+            else gettext_lazy("Import of %(file)s did not go in: %(status)s"),
+            {"file": batch.source_name, "status": BatchStatus(batch.status).label},
+        ),
+        body=Message(
+            gettext_lazy("%(accepted)s rows accepted, %(rejected)s rejected. %(message)s"),
+            {
+                "accepted": batch.rows_accepted,
+                "rejected": batch.rows_rejected,
+                "message": batch.message,
+            },
+        ),
+        url=batch.get_absolute_url(),
+        data={
+            "batch_id": batch.pk,
+            "fact": batch.fact,
+            "status": batch.status,
+            "rows_accepted": batch.rows_accepted,
+            "rows_rejected": batch.rows_rejected,
+        },
+    )
 
 
 def _import_batch(batch: Batch) -> str:

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from qudao.analytics.engine import Backend, backend, default_engine
@@ -28,7 +29,6 @@ from qudao.analytics.services import grade_proposal_decide
 from qudao.collaboration.models import Enrolment, EnrolmentStatus
 from qudao.core.bulk import bulk_insert
 from qudao.core.choices import Role
-from qudao.core.mail import mail_in_language
 from qudao.core.numbers import rounded_or_none
 from qudao.core.periods import Period
 from qudao.core.permissions import ensure_may_change, is_partner_user, restrict
@@ -98,6 +98,8 @@ from qudao.governance.rules import (
     flagged_partners,
 )
 from qudao.governance.selectors import detector_states, rule_history, rule_states
+from qudao.notifications.models import Event
+from qudao.notifications.services import Message, notify, partner_people
 from qudao.partners.choices import AgreementState, PartnerStatus
 from qudao.partners.models import Agreement, Grade, Partner
 from qudao.partners.services import partner_change_status
@@ -648,7 +650,37 @@ def _violations_keep(
             changed.append(violation)
     resummed.update(last_run=run)
     bulk_update_with_history(changed, Violation, RESUMMED_FIELDS, batch_size=500)
+    _tell_of_new_violations(created)
     return len(grouped)
+
+
+def _tell_of_new_violations(created: list[Violation]) -> None:
+    """The partner a violation was opened against — its users and its owner — is told."""
+    partners = Partner.objects.select_related("owner").in_bulk({v.partner_id for v in created})
+    for violation in created:
+        partner = partners[violation.partner_id]
+        notify(
+            event=Event.VIOLATION_OPENED,
+            recipients=partner_people(partner),
+            title=Message(
+                gettext_lazy("%(partner)s: %(type)s, %(period)s"),
+                {
+                    "partner": partner.code,
+                    "type": ViolationType(violation.type).label,
+                    "period": violation.period,
+                },
+            ),
+            body=Message(
+                gettext_lazy(
+                    "A violation was opened against %(partner)s. Its evidence is on its page, "
+                    "where it can be answered or appealed."
+                ),
+                {"partner": partner},
+            ),
+            url=violation.get_absolute_url(),
+            partner=partner,
+            data={"violation_id": violation.pk, "type": violation.type, "period": violation.period},
+        )
 
 
 def _code_totals(violations: Any) -> dict[int, dict[str, Any]]:
@@ -1289,31 +1321,45 @@ REMINDED_ALERTS = frozenset(
 )
 
 
+# which notification each reminder is
+REMINDER_EVENTS = {
+    AlertKind.AGREEMENT_EXPIRING: Event.AGREEMENT_EXPIRING,
+    AlertKind.AGREEMENT_EXPIRED: Event.AGREEMENT_EXPIRING,
+    AlertKind.COMPLIANCE_EXPIRING: Event.AGREEMENT_EXPIRING,
+    AlertKind.CERTIFICATE_EXPIRING: Event.CERTIFICATE_EXPIRING,
+}
+
+
 def _remind_owners(alerts: list[RiskAlert]) -> None:
-    owners = {
+    """Each reminder to the partner's owner: in the inbox, and mailed as they choose."""
+    partners = {
         p.pk: p
         for p in Partner.objects.filter(pk__in={a.partner_id for a in alerts}).select_related(
             "owner"
         )
     }
     for alert in alerts:
-        partner = owners[alert.partner_id]
-        owner = partner.owner
-        if owner is None or not owner.email:
+        partner = partners[alert.partner_id]
+        if partner.owner is None:
             continue
-        transaction.on_commit(
-            partial(
-                mail_in_language,
-                to=owner.email,
-                language=owner.language,
-                subject_template="governance/mail/reminder_subject.txt",
-                body_template="governance/mail/reminder_body.txt",
-                context={
-                    "partner": partner,
-                    "kind": AlertKind(alert.kind).label,
-                    "detail": alert.detail,
-                },
-            )
+        name, day = alert.detail.get("name", ""), alert.detail.get("expires_on", "")
+        notify(
+            event=REMINDER_EVENTS[AlertKind(alert.kind)],
+            recipients=[partner.owner],
+            title=Message(
+                gettext_lazy("%(code)s: %(name)s — a reminder"),
+                {"code": partner.code, "name": name},
+            ),
+            body=Message(
+                gettext_lazy(
+                    "%(partner)s: %(kind)s — %(name)s, ends %(day)s. You are the partner's "
+                    "owner in Qudao. Renew it, or record why not, on the partner's page."
+                ),
+                {"partner": partner, "kind": AlertKind(alert.kind).label, "name": name, "day": day},
+            ),
+            url=partner.get_absolute_url(),
+            partner=partner,
+            data={"kind": alert.kind, "name": name, "ends_on": day},
         )
 
 

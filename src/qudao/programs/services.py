@@ -16,7 +16,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone, translation
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from qudao.core.bulk import bulk_insert_prepared, db_json
 from qudao.core.choices import INTERNAL_ROLES, Role
@@ -24,8 +26,11 @@ from qudao.core.i18n import job_language
 from qudao.core.periods import Period
 from qudao.core.permissions import ensure_may_change, is_partner_user, restrict
 from qudao.core.services import ensure_storable_text, model_create, model_update
+from qudao.core.templatetags.qudao import money
 from qudao.core.uploads import attachment_name_checked
 from qudao.governance.models import Penalty, PenaltyKind, PenaltyStatus
+from qudao.notifications.models import Event
+from qudao.notifications.services import Message, notify, partner_people
 from qudao.partners.models import Partner
 from qudao.programs.figures import document_prefix
 from qudao.programs.models import (
@@ -503,6 +508,30 @@ def _approve(statement: Statement, actor: Any | None) -> None:
         statement._history_user = actor  # type: ignore[attr-defined]
     statement.save(
         update_fields=["status", "approved_by", "approved_at", "document_no", "updated_at"]
+    )
+    partner = statement.partner
+    notify(
+        event=Event.STATEMENT_READY,
+        recipients=partner_people(partner),
+        title=Message(
+            gettext_lazy("Rebate statement %(number)s is ready"), {"number": statement.document_no}
+        ),
+        body=Message(
+            gettext_lazy("%(partner)s: %(amount)s for %(period)s, approved by finance."),
+            {
+                "partner": partner,
+                "amount": lazy(money, str)(statement.payable),  # in the reader's language
+                "period": statement.settlement.period,
+            },
+        ),
+        url=statement.get_absolute_url(),
+        partner=partner,
+        data={
+            "statement_id": statement.pk,
+            "document_no": statement.document_no,
+            "payable": statement.payable,
+            "period": statement.settlement.period,
+        },
     )
 
 
