@@ -51,6 +51,8 @@ from qudao.collaboration.services import (
 from qudao.core.services import api_token_create
 from qudao.deals.models import DealRegistration, DirectAccount
 from qudao.deals.services import deal_approve, deal_registration_create, direct_account_create
+from qudao.notifications.models import Notification, Webhook
+from qudao.notifications.services import webhook_create
 from qudao.facts.models import Batch, MasterImport, SavedMapping
 from qudao.facts.services import fact_import, master_import_check
 from qudao.governance.models import (
@@ -201,6 +203,8 @@ class Scene:
     deal: DealRegistration
     deal_approved: DealRegistration
     deal_us: DealRegistration
+    notification: Notification
+    webhook: Webhook
     users: dict[str, Any] = field(default_factory=dict)
 
 
@@ -397,6 +401,10 @@ def _build_scene(tmp: Path) -> Scene:
         deal=deals[0],
         deal_approved=deal_approve(deal=deals[1]),
         deal_us=deals[2],
+        notification=Notification.objects.create(
+            recipient=users["partner_admin"], event="deal_approved", title="Approved", url="/deals/"
+        ),
+        webhook=webhook_create(name="ERP", url="http://127.0.0.1:9/hook", events=["stock_out"]),
         pilot=pilot_create(
             code="P-1",
             name="Shop-in-shop",
@@ -602,6 +610,11 @@ def funnel_staff(status: int) -> dict[str, int | str]:
         no_role=404,
         anonymous=LOGIN,
     )
+
+
+def director_only(status: int, *, others: int) -> dict[str, int | str]:
+    """The brand's integrations (webhooks hold secrets): the director alone."""
+    return expect(others, director=status, anonymous=LOGIN)
 
 
 def registrars(status: int, *, others: int) -> dict[str, int | str]:
@@ -1003,6 +1016,46 @@ PAGES: dict[str, Page] = {
         post=account_keepers(302, others=404),
         form=lambda s: {"customer_name": "Fabrikam Incorporated", "tax_id": ""},
     ),
+    # notifications
+    "notifications:inbox": Page(get=signed_in(200)),
+    "notifications:open": Page(
+        get=expect(404, partner_admin=302, anonymous=LOGIN), args=lambda s: [s.notification.pk]
+    ),
+    "notifications:read_all": Page(get=expect(405, anonymous=LOGIN), post=signed_in(302)),
+    "notifications:settings": Page(
+        get=signed_in(200),
+        post=signed_in(302),
+        form=lambda s: {"deal_approved-in_app": "on", "stock_out-by_email": "on"},
+    ),
+    "notifications:webhook_list": Page(get=director_only(200, others=404)),
+    "notifications:webhook_add": Page(
+        get=director_only(200, others=403),
+        post=director_only(302, others=403),
+        form=lambda s: {
+            "name": "Chat",
+            "url": "https://chat.example/hook",
+            "events": ["stock_out"],
+        },
+    ),
+    "notifications:webhook_detail": Page(
+        get=director_only(200, others=404), args=lambda s: [s.webhook.pk]
+    ),
+    "notifications:webhook_edit": Page(
+        get=director_only(200, others=404),
+        args=lambda s: [s.webhook.pk],
+        post=director_only(302, others=404),
+        form=lambda s: {
+            "name": "ERP 2",
+            "url": "https://erp.example/hook",
+            "events": ["stock_out"],
+        },
+    ),
+    "notifications:webhook_test": Page(
+        get=expect(405, anonymous=LOGIN),
+        args=lambda s: [s.webhook.pk],
+        post=director_only(302, others=404),
+    ),
+    "notifications:delivery_list": Page(get=director_only(200, others=404)),
     # training
     "collaboration:course_list": Page(get=signed_in(200)),
     "collaboration:course_add": Page(
@@ -1595,6 +1648,11 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         path=lambda s: {"deal_id": s.deal_approved.pk},
         body=lambda s: {"won": False, "note": "price"},
     ),
+    ("GET", "/api/notifications"): Operation(api_expect(200)),
+    ("POST", "/api/notifications/{notification_id}/read"): Operation(
+        api_expect(404, partner_admin=200), path=lambda s: {"notification_id": s.notification.pk}
+    ),
+    ("POST", "/api/notifications/read"): Operation(api_expect(200)),
     ("GET", "/api/activities"): Operation(api_expect(200)),
     ("POST", "/api/activities"): Operation(
         api_editors(201),

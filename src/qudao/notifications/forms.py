@@ -21,5 +21,5 @@ class WebhookForm(ScopedModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["url"].help_text = _(
-            "Each event is POSTed here as JSON, signed in the X-Qudao-Signature header."
+            "Each event is sent here as JSON, signed with the secret (see the webhook's page)."
         )

@@ -192,3 +192,14 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.webhook} · {self.event} · {self.get_status_display()}"
+
+    @property
+    def event_label(self) -> str:
+        return event_label(self.event)
+
+
+def event_label(value: str) -> str:
+    """An event's name in the reader's language (the test delivery's too)."""
+    if value == PING:
+        return str(_("Test delivery"))
+    return str(Event(value).label) if value in Event.values else value

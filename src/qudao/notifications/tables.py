@@ -7,7 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from qudao.core.tables import EditColumn, StatusColumn
-from qudao.notifications.models import Notification, Webhook, WebhookDelivery
+from qudao.notifications.models import Notification, Webhook, WebhookDelivery, event_label
 
 
 class NotificationTable(tables.Table):
@@ -42,7 +42,7 @@ class WebhookTable(tables.Table):
         fields = ("name", "url", "events", "active")
 
     def render_events(self, value: list[str]) -> str:
-        return ", ".join(value)
+        return "、".join(event_label(e) for e in value)
 
 
 class DeliveryTable(tables.Table):
@@ -68,3 +68,6 @@ class DeliveryTable(tables.Table):
             "next_attempt_at",
         )
         order_by = ("-created_at",)
+
+    def render_event(self, value: str) -> str:
+        return event_label(value)

@@ -22,7 +22,13 @@ from qudao.notifications.filtersets import (
     WebhookFilterSet,
 )
 from qudao.notifications.forms import WebhookForm
-from qudao.notifications.models import Event, Notification, Webhook, WebhookDelivery
+from qudao.notifications.models import (
+    Event,
+    Notification,
+    Webhook,
+    WebhookDelivery,
+    event_label,
+)
 from qudao.notifications.services import (
     notification_preferences_save,
     notification_read,
@@ -140,6 +146,7 @@ def webhook_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "webhook": webhook,
             "title": webhook.name,
             "deliveries": webhook.deliveries.all()[:50],
+            "event_labels": [event_label(e) for e in webhook.events],
             "history": history_for(webhook),
         },
     )
