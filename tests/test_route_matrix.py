@@ -48,13 +48,14 @@ from qudao.collaboration.services import (
     follow_up_add,
     session_create,
 )
+from qudao.core.models import User
 from qudao.core.services import api_token_create
 from qudao.deals.models import DealRegistration, DirectAccount
 from qudao.deals.services import deal_approve, deal_registration_create, direct_account_create
-from qudao.notifications.models import Notification, Webhook
-from qudao.notifications.services import webhook_create
 from qudao.facts.models import Batch, MasterImport, SavedMapping
 from qudao.facts.services import fact_import, master_import_check
+from qudao.feedback.models import Feedback
+from qudao.feedback.services import feedback_route, feedback_submit
 from qudao.governance.models import (
     Complaint,
     ComplianceItem,
@@ -70,6 +71,8 @@ from qudao.governance.services import (
     plan_create,
     violation_comment_add,
 )
+from qudao.notifications.models import Notification, Webhook
+from qudao.notifications.services import webhook_create
 from qudao.partners.models import Agreement, ChannelModel, Contact, Grade, PartnerTerritory
 from qudao.partners.services import (
     agreement_create,
@@ -205,6 +208,8 @@ class Scene:
     deal_us: DealRegistration
     notification: Notification
     webhook: Webhook
+    feedback: Feedback
+    feedback_routed: Feedback
     users: dict[str, Any] = field(default_factory=dict)
 
 
@@ -385,6 +390,19 @@ def _build_scene(tmp: Path) -> Scene:
     contact = contact_create(partner=world.p_de, name="Wang Li")
     competitor = competitor_create(code="GIANT", name_en="Giant")
     close = date(2099, 6, 30)
+    product_owner = make_user("pm", "product")
+    feedback = [
+        feedback_submit(
+            partner=world.p_de,
+            product=world.product,
+            kind=kind,
+            title=title,
+            text="Seen in the shop",
+            attachments=[SimpleUploadedFile("photo.png", b"\x89PNG")],
+        )
+        for kind, title in (("defect", "Chain snaps"), ("request", "A blue frame"))
+    ]
+    feedback_route(feedback=feedback[1], owner=product_owner)
     deals = [
         deal_registration_create(
             partner=partner, customer_name=name, value=Decimal("50000"), expected_close=close
@@ -404,6 +422,8 @@ def _build_scene(tmp: Path) -> Scene:
         notification=Notification.objects.create(
             recipient=users["partner_admin"], event="deal_approved", title="Approved", url="/deals/"
         ),
+        feedback=feedback[0],
+        feedback_routed=feedback[1],
         webhook=webhook_create(name="ERP", url="http://127.0.0.1:9/hook", events=["stock_out"]),
         pilot=pilot_create(
             code="P-1",
@@ -610,6 +630,11 @@ def funnel_staff(status: int) -> dict[str, int | str]:
         no_role=404,
         anonymous=LOGIN,
     )
+
+
+def feedback_writers(status: int, *, others: int) -> dict[str, int | str]:
+    """Product feedback: the channel team, sales and partners' staff submit it."""
+    return expect(status, finance=others, no_role=others, anonymous=LOGIN)
 
 
 def director_only(status: int, *, others: int) -> dict[str, int | str]:
@@ -1056,6 +1081,46 @@ PAGES: dict[str, Page] = {
         post=director_only(302, others=404),
     ),
     "notifications:delivery_list": Page(get=director_only(200, others=404)),
+    # product feedback
+    "feedback:feedback_list": Page(get=signed_in(200)),
+    "feedback:feedback_add": Page(
+        get=feedback_writers(200, others=403),
+        post=feedback_writers(302, others=403),
+        form=lambda s: {
+            "partner": s.world.p_de.pk,
+            "product": s.world.product.pk,
+            "kind": "price",
+            "severity": "low",
+            "title": "Too dear",
+            "text": "Shoppers compare it with the rival's",
+        },
+    ),
+    "feedback:trends": Page(get=signed_in(200)),
+    "feedback:feedback_detail": Page(get=scope_of_de(200), args=lambda s: [s.feedback.pk]),
+    "feedback:feedback_route": Page(
+        get=expect(405, anonymous=LOGIN),
+        args=lambda s: [s.feedback.pk],
+        post=funnel_staff(302),
+        form=lambda s: {"owner": User.objects.get(username="pm").pk, "severity": "high"},
+    ),
+    "feedback:feedback_decline": Page(
+        get=expect(405, anonymous=LOGIN),
+        args=lambda s: [s.feedback.pk],
+        post=funnel_staff(302),
+        form=lambda s: {"note": "A support question"},
+    ),
+    "feedback:feedback_answer": Page(
+        get=expect(405, anonymous=LOGIN),
+        args=lambda s: [s.feedback_routed.pk],
+        # the product team answers (here: the administrator); the channel team may not
+        post=expect(
+            403, admin=302, partner_admin=404, partner_user=404, no_role=404, anonymous=LOGIN
+        ),
+        form=lambda s: {"answer": "Next season"},
+    ),
+    "feedback:feedback_file": Page(
+        get=scope_of_de(200), args=lambda s: [s.feedback.pk, s.feedback.files.get().pk]
+    ),
     # training
     "collaboration:course_list": Page(get=signed_in(200)),
     "collaboration:course_add": Page(
@@ -1653,6 +1718,30 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         api_expect(404, partner_admin=200), path=lambda s: {"notification_id": s.notification.pk}
     ),
     ("POST", "/api/notifications/read"): Operation(api_expect(200)),
+    ("GET", "/api/feedback"): Operation(api_expect(200)),
+    ("POST", "/api/feedback"): Operation(
+        api_expect(201, finance=403, no_role=403),
+        body=lambda s: {
+            "partner": "P-DE",
+            "product": "BIKE-1",
+            "kind": "packaging",
+            "title": "Box too thin",
+            "text": "Corners crushed",
+        },
+    ),
+    ("GET", "/api/feedback/{feedback_id}"): Operation(
+        API_SEES_DE, path=lambda s: {"feedback_id": s.feedback.pk}
+    ),
+    ("POST", "/api/feedback/{feedback_id}/triage"): Operation(
+        api_editors(200) | {"no_role": 404},
+        path=lambda s: {"feedback_id": s.feedback.pk},
+        body=lambda s: {"action": "route", "owner": "pm", "severity": "high"},
+    ),
+    ("POST", "/api/feedback/{feedback_id}/answer"): Operation(
+        api_expect(403, admin=200, no_role=404),
+        path=lambda s: {"feedback_id": s.feedback_routed.pk},
+        body=lambda s: {"answer": "Next season"},
+    ),
     ("GET", "/api/activities"): Operation(api_expect(200)),
     ("POST", "/api/activities"): Operation(
         api_editors(201),
@@ -2431,7 +2520,7 @@ LATIN_ALLOWED = {
     "UTF", "GB", "MB", "KB", "TB", "PostgreSQL", "SQLite", "Swagger", "iCalendar", "ISO",
     "SHA", "AM", "PM", "Token", "Bearer", "TOP", "vs", "EN", "English", "GBK", "Big5",
     "SCOR", "xlsx", "csv", "xls", "BIKES", "Big", "Unicode", "ics",
-    "DR",  # a deal registration's number, DR-000042, is the same in both languages
+    "DR", "FB",  # numbers of a deal registration (DR-000042), of feedback (FB-00042)
 }  # fmt: skip
 _LATIN_WORD = r"[A-Za-z][A-Za-z'’]+"
 

@@ -11,6 +11,7 @@ from qudao.collaboration.api import training_router
 from qudao.core.api import QudaoAPI, TokenAuth
 from qudao.deals.api import router as deals_router
 from qudao.facts.api import router as facts_router
+from qudao.feedback.api import router as feedback_router
 from qudao.governance.api import complaints_router, compliance_router, risk_router
 from qudao.governance.api import router as governance_router
 from qudao.notifications.api import router as notifications_router
@@ -57,6 +58,7 @@ api.add_router("/activities", activities_router)
 api.add_router("/training-records", training_router)
 api.add_router("/deals", deals_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/feedback", feedback_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/imports", facts_router)
 api.add_router("/review", review_router)

@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "qudao.collaboration",
     "qudao.deals",
     "qudao.notifications",
+    "qudao.feedback",
     "qudao.demo",
 ]
 

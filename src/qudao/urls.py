@@ -66,6 +66,7 @@ urlpatterns = [
     path("activities/", include("qudao.collaboration.urls")),
     path("deals/", include("qudao.deals.urls")),
     path("notifications/", include("qudao.notifications.urls")),
+    path("feedback/", include("qudao.feedback.urls")),
     # the public application form: no sign-in
     path("apply/", recruitment_views.apply, name="apply"),
     path("apply/thanks/", recruitment_views.apply_thanks, name="apply_thanks"),

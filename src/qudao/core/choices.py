@@ -13,6 +13,8 @@ class Role(models.TextChoices):
     SALES = "sales", _("Sales")
     PARTNER_ADMIN = "partner_admin", _("Partner admin")
     PARTNER_USER = "partner_user", _("Partner user")
+    PRODUCT = "product", _("Product team")
+    SUPPLY_CHAIN = "supply_chain", _("Supply chain")
 
 
 INTERNAL_ROLES = frozenset({Role.CHANNEL_DIRECTOR, Role.CHANNEL_MANAGER, Role.FINANCE, Role.SALES})

@@ -14,7 +14,7 @@ from qudao.core.choices import Role
 class NavItem:
     label: Any
     url_name: str
-    roles: frozenset[Role] | None = None  # None: every signed-in user
+    roles: frozenset[Role] | None = None  # None: the channel team, its colleagues and partners
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,9 @@ class NavGroup:
 
 INTERNAL = frozenset({Role.CHANNEL_DIRECTOR, Role.CHANNEL_MANAGER, Role.FINANCE, Role.SALES})
 PARTNER = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_USER})
+# the product team and supply chain see their own pages only, not the channel's
+CHANNEL_AND_PARTNERS = INTERNAL | PARTNER
+FEEDBACK_READERS = CHANNEL_AND_PARTNERS | {Role.PRODUCT}
 
 NAVIGATION: tuple[NavGroup, ...] = (
     NavGroup(
@@ -88,6 +91,7 @@ NAVIGATION: tuple[NavGroup, ...] = (
             NavItem(_("Deal registrations"), "deals:deal_list", INTERNAL | {Role.PARTNER_ADMIN}),
             NavItem(_("Deal conflicts"), "deals:conflict_list", INTERNAL),
             NavItem(_("Direct accounts"), "deals:account_list", INTERNAL),
+            NavItem(_("Product feedback"), "feedback:feedback_list", FEEDBACK_READERS),
             NavItem(_("Rebate programs"), "programs:program_list", INTERNAL),
             NavItem(_("Rebate settlements"), "programs:settlement_list", INTERNAL),
             NavItem(_("Rebate statements"), "programs:statement_list"),
@@ -119,7 +123,8 @@ def navigation_for(user: Any) -> list[tuple[NavGroup, list[NavItem]]]:
         items = [
             i
             for i in group.items
-            if i.roles is None or user.is_superuser or user.has_role(*i.roles)
+            if user.is_superuser
+            or user.has_role(*(CHANNEL_AND_PARTNERS if i.roles is None else i.roles))
         ]
         if items:
             visible.append((group, items))

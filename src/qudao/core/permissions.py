@@ -7,6 +7,8 @@ the rules by role live in this one function:
 
 * channel directors see and change everything;
 * finance and sales see everything and change nothing;
+* the product team and supply chain see only the models that name them readers (feedback,
+  supply alerts);
 * channel managers see all reference data, and see and change partner data of
   partners whose home region lies in their managed regions or whom they own;
 * partner admins and partner users see the data of their own partner and its
@@ -72,6 +74,12 @@ class AccessPolicy:
     # Rows only these roles (and the editors) see at all — a webhook's secret is the
     # director's, not every reader's. None: the rules by role below.
     viewer_roles: frozenset[Role] | None = None
+    # Colleagues outside the channel team who read every row of this model and nothing
+    # else (the product team its feedback); they change rows if also an editor role.
+    reader_roles: frozenset[Role] = frozenset()
+    # Rows with no partner (the channel team's own feedback) are the whole team's: a
+    # manager sees them beside those of the partners in scope.
+    unpartnered_shared: bool = False
 
 
 def _lookup(partner_field: str, rest: str) -> str:
@@ -119,7 +127,10 @@ def restrict(queryset: QS, user: Any, action: Action = "view") -> QS:
         # follows two more (owner, home region), so no row can repeat — and DISTINCT
         # would pull the model's default ordering into every GROUP BY built on top
         # (a manager's trend summed per partner, not per period).
-        return queryset.filter(manager_scope_q(policy.partner_field, user))
+        scope = manager_scope_q(policy.partner_field, user)
+        if policy.unpartnered_shared:
+            scope |= Q(**{f"{policy.partner_field}__isnull": True})
+        return queryset.filter(scope)
     if user.has_role(Role.FINANCE, Role.SALES):
         # Read-only, except what names them an editor (finance approves rebate statements).
         editor = user.has_role(*policy.editor_roles)
@@ -143,6 +154,10 @@ def restrict(queryset: QS, user: Any, action: Action = "view") -> QS:
         if policy.partner_q is not None:
             return queryset.filter(policy.partner_q(user))
         return queryset
+    if user.has_role(*policy.reader_roles):
+        return (
+            queryset if action == "view" or user.has_role(*policy.editor_roles) else queryset.none()
+        )
     return queryset.none()
 
 

@@ -29,6 +29,8 @@ class Event(models.TextChoices):
     AGREEMENT_EXPIRING = "agreement_expiring", _("An agreement or licence ends or has ended")
     CERTIFICATE_EXPIRING = "certificate_expiring", _("A certificate runs out soon")
     STOCK_OUT = "stock_out", _("A stock-out alert")
+    FEEDBACK_ROUTED = "feedback_routed", _("Product feedback routed to me")
+    FEEDBACK_ANSWERED = "feedback_answered", _("My product feedback answered")
 
 
 # Mailed unless the person says otherwise: what asks them to act.
@@ -43,6 +45,8 @@ MAILED_BY_DEFAULT = frozenset(
         Event.AGREEMENT_EXPIRING,
         Event.CERTIFICATE_EXPIRING,
         Event.STOCK_OUT,
+        Event.FEEDBACK_ROUTED,
+        Event.FEEDBACK_ANSWERED,
     }
 )
 PING = "ping"  # a webhook's test delivery; no one's inbox

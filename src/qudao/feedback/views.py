@@ -1,0 +1,221 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST, require_safe
+
+from qudao.core.choices import Role
+from qudao.core.permissions import is_partner_user, restrict
+from qudao.core.selectors import history_for
+from qudao.core.views import (
+    ObjectEditView,
+    ObjectListView,
+    attachment_response,
+    export_response,
+    refuse,
+)
+from qudao.feedback import selectors
+from qudao.feedback.charts import trend_chart
+from qudao.feedback.filtersets import FeedbackFilterSet
+from qudao.feedback.forms import AnswerForm, DeclineForm, FeedbackForm, RouteForm
+from qudao.feedback.models import Feedback, FeedbackStatus
+from qudao.feedback.services import (
+    feedback_answer,
+    feedback_decline,
+    feedback_route,
+    feedback_submit,
+)
+from qudao.feedback.tables import FeedbackTable
+from qudao.partners.models import DIRECTOR_AND_MANAGER
+
+
+class FeedbackListView(ObjectListView):
+    selector = selectors.feedback_list
+    filterset_class = FeedbackFilterSet
+    table_class = FeedbackTable
+    model = Feedback
+    title = gettext_lazy("Product feedback")
+    add_url_name = "feedback:feedback_add"
+    empty_hint = gettext_lazy(
+        "No feedback yet. Partners and the channel team tell the product team of defects, "
+        "requests, prices and packaging here."
+    )
+
+    def may_add(self, request: HttpRequest) -> bool:
+        return _may_submit(request.user)
+
+    def extra_context(self, request: HttpRequest) -> dict[str, Any]:
+        return {
+            "extra_actions": [
+                {"url": reverse("feedback:trends"), "label": _("Trends by product and type")},
+            ]
+        }
+
+
+def _may_submit(user: Any) -> bool:
+    """The channel team, sales and partners' staff submit; the product team answers."""
+    return user.is_superuser or user.has_role(
+        *DIRECTOR_AND_MANAGER, Role.SALES, Role.PARTNER_ADMIN, Role.PARTNER_USER
+    )
+
+
+class FeedbackEditView(ObjectEditView):
+    model = Feedback
+    form_class = FeedbackForm
+    create_service = feedback_submit
+    update_service = feedback_submit  # feedback is not edited once sent: no edit page
+    instance_kw = "feedback"
+
+    def get_object(self, request: HttpRequest, pk: int | None) -> None:
+        if not _may_submit(request.user):
+            raise PermissionDenied
+        return None
+
+
+def _feedback(request: HttpRequest, pk: int) -> Feedback:
+    return get_object_or_404(selectors.feedback_list(user=request.user), pk=pk)
+
+
+@login_required
+@require_safe
+def feedback_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    feedback = _feedback(request, pk)
+    user: Any = request.user
+    changes = restrict(Feedback.objects.filter(pk=pk), user, "change").exists()
+    team = changes and (user.is_superuser or user.has_role(*DIRECTOR_AND_MANAGER))
+    open_ = feedback.status in (FeedbackStatus.NEW, FeedbackStatus.ROUTED)
+    answering = (FeedbackStatus.ROUTED, FeedbackStatus.ANSWERED)
+    answers = changes and user.has_role(Role.PRODUCT) and feedback.status in answering
+    context: dict[str, Any] = {
+        "feedback": feedback,
+        "title": str(feedback),
+        "files": selectors.feedback_files(feedback=feedback, user=user),
+        "internal": not is_partner_user(user),
+        "history": [] if is_partner_user(user) else history_for(feedback),
+        "route_form": RouteForm(initial={"severity": feedback.severity})
+        if team and open_
+        else None,
+        "decline_form": DeclineForm() if team and open_ else None,
+        "answer_form": AnswerForm(initial={"answer": feedback.answer}) if answers else None,
+    }
+    return render(request, "feedback/feedback_detail.html", context)
+
+
+def _act(request: HttpRequest, feedback: Feedback, action: Any, done: str) -> HttpResponse:
+    try:
+        action()
+    except PermissionDenied:
+        refuse(request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done)
+    return redirect(feedback.get_absolute_url())
+
+
+def _form_errors(form: Any) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+@login_required
+@require_POST
+def feedback_route_view(request: HttpRequest, pk: int) -> HttpResponse:
+    feedback = _feedback(request, pk)
+    form = RouteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect(feedback.get_absolute_url())
+    data = form.cleaned_data
+    return _act(
+        request,
+        feedback,
+        lambda: feedback_route(
+            feedback=feedback,
+            owner=data["owner"],
+            severity=data["severity"],
+            note=data["note"],
+            actor=request.user,
+        ),
+        _("Routed to the product team."),
+    )
+
+
+@login_required
+@require_POST
+def feedback_decline_view(request: HttpRequest, pk: int) -> HttpResponse:
+    feedback = _feedback(request, pk)
+    form = DeclineForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect(feedback.get_absolute_url())
+    return _act(
+        request,
+        feedback,
+        lambda: feedback_decline(
+            feedback=feedback, note=form.cleaned_data["note"], actor=request.user
+        ),
+        _("Declined."),
+    )
+
+
+@login_required
+@require_POST
+def feedback_answer_view(request: HttpRequest, pk: int) -> HttpResponse:
+    feedback = _feedback(request, pk)
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect(feedback.get_absolute_url())
+    return _act(
+        request,
+        feedback,
+        lambda: feedback_answer(
+            feedback=feedback, answer=form.cleaned_data["answer"], actor=request.user
+        ),
+        _("Answered."),
+    )
+
+
+@login_required
+@require_safe
+def feedback_file(request: HttpRequest, pk: int, file_pk: int) -> FileResponse:
+    feedback = _feedback(request, pk)
+    stored = get_object_or_404(
+        selectors.feedback_files(feedback=feedback, user=request.user), pk=file_pk
+    )
+    return attachment_response(stored.file, stored.name)
+
+
+@login_required
+@require_safe
+def feedback_trends(request: HttpRequest) -> HttpResponse:
+    """Feedback by month and type, and by product (or category) and type — over the rows
+    the list's filters leave; Excel of the table."""
+    rows = selectors.feedback_list(user=request.user)
+    filterset = FeedbackFilterSet(request.GET or None, queryset=rows, request=request)
+    rows = filterset.qs if filterset.is_bound and filterset.is_valid() else rows
+    trend = selectors.feedback_trends(rows)
+    if request.GET.get("export") in ("csv", "xlsx"):
+        headers = [_("Product or category"), *[str(label) for _k, label in trend.kinds], _("Total")]
+        table = [[r["subject"], *r["counts"], r["total"]] for r in trend.by_subject]
+        return export_response(
+            headers=headers, rows=table, fmt=request.GET["export"], filename=_("feedback-trends")
+        )
+    return render(
+        request,
+        "feedback/trends.html",
+        {
+            "title": _("Feedback trends"),
+            "trend": trend,
+            "chart": trend_chart(trend) if trend.months else None,
+            "filter": filterset,
+        },
+    )
