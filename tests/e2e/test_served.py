@@ -980,3 +980,58 @@ def test_a_partner_registers_a_deal_that_conflicts_and_the_manager_routes_it(  #
         page.screenshot(path=str(shots / f"deal-conflicts-{suffix}.png"), full_page=True)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(("locale", "suffix"), [("en-US", "en"), ("zh-CN", "zh")])
+def test_feedback_is_routed_to_the_product_team_and_answered(  # type: ignore[no-untyped-def]
+    browser, served: Served, shots: Path, locale: str, suffix: str
+) -> None:
+    """A partner reports a defect with a photo; the channel manager routes it to the product
+    team; the product user — told in the inbox — answers; the partner reads the answer."""
+    title = f"Saddle rail cracked ({suffix})"
+    ((product_id,),) = served.query("SELECT id FROM catalog_product ORDER BY code LIMIT 1")
+    ((owner_id,),) = served.query("SELECT id FROM core_user WHERE username = 'product'")
+    context, page = _login(browser, served, "partner", locale)
+    try:
+        page.goto(f"{served.url}/feedback/add/")
+        page.select_option("#id_product", str(product_id))
+        page.select_option("#id_kind", "defect")
+        page.select_option("#id_severity", "high")
+        page.fill("#id_title", title)
+        page.fill("#id_text", "Cracked after two weeks on a shop's rental bike.")
+        page.set_input_files("#id_attachments", files=[
+            {"name": "rail.png", "mimeType": "image/png", "buffer": b"\x89PNG\r\n\x1a\n"}
+        ])  # fmt: skip
+        page.click("form button[type=submit].primary")
+        page.wait_for_selector("#feedback-status.new")
+        feedback_url = page.url
+    finally:
+        context.close()
+    context, page = _login(browser, served, "manager.na", locale)
+    try:
+        page.goto(feedback_url)
+        page.select_option("#route select[name=owner]", str(owner_id))
+        page.fill("#route textarea[name=note]", "Rental fleets: check the batch")
+        page.click("#route button[type=submit]")
+        page.wait_for_selector("#feedback-status.routed")
+    finally:
+        context.close()
+    context, page = _login(browser, served, "product", locale)
+    try:
+        assert page.locator("#unread-count").count() == 1
+        page.goto(f"{served.url}/notifications/")
+        page.click(f"table.data a:has-text('{title}')")
+        page.wait_for_selector("#answer textarea[name=answer]")
+        page.fill("#answer textarea[name=answer]", "A stronger rail from the next batch.")
+        page.click("#answer button[type=submit]")
+        page.wait_for_selector("#feedback-status.answered")
+        page.screenshot(path=str(shots / f"feedback-{suffix}.png"), full_page=True)
+    finally:
+        context.close()
+    context, page = _login(browser, served, "partner", locale)
+    try:
+        page.goto(feedback_url)
+        assert "A stronger rail from the next batch." in page.inner_text("#feedback-answer")
+        assert page.locator("#route").count() == 0
+    finally:
+        context.close()

@@ -33,6 +33,7 @@ from qudao.demo.activities import demo_activities
 from qudao.demo.agreements import demo_agreements
 from qudao.demo.competitors import demo_competitor_notes
 from qudao.demo.deals import demo_deals
+from qudao.demo.feedback import demo_feedback
 from qudao.demo.pilots import demo_pilot
 from qudao.demo.recruitment import demo_recruitment
 from qudao.demo.training import demo_training
@@ -131,6 +132,7 @@ DEMO_LOGINS = (
     DemoLogin("manager.na", "channel_manager", "partners in North America"),
     DemoLogin("finance", "finance", "read-only, all partners"),
     DemoLogin("sales", "sales", "read-only; owns the direct accounts"),
+    DemoLogin("product", "product", "product feedback only: answers it"),
     DemoLogin("partner", "partner_admin", "one reseller (AW00000001)"),
 )
 
@@ -381,6 +383,8 @@ def build_demo(progress: Callable[[str], Any] = print, *, review: bool = True) -
     results["recruitment"] = demo_recruitment()
     progress("direct accounts and deal registrations (generated) …")
     results["deals"] = demo_deals()
+    progress("product feedback (generated) …")
+    results["feedback"] = demo_feedback()
     return results
 
 

@@ -34,6 +34,7 @@ GENERATED = {
     "activities": "activities",
     "agreements": "agreements",
     "deals": "deal registrations",
+    "feedback": "product feedback",
 }
 
 
