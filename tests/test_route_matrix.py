@@ -637,6 +637,10 @@ def feedback_writers(status: int, *, others: int) -> dict[str, int | str]:
     return expect(status, finance=others, no_role=others, anonymous=LOGIN)
 
 
+# who uploads fact files: the channel team, and a partner's admin (its own flow and stock)
+UPLOADERS = ("director", "manager", "partner_admin")
+
+
 def director_only(status: int, *, others: int) -> dict[str, int | str]:
     """The brand's integrations (webhooks hold secrets): the director alone."""
     return expect(others, director=status, anonymous=LOGIN)
@@ -855,15 +859,16 @@ PAGES: dict[str, Page] = {
     # imports: importers are the director and managers; finance and sales read
     "facts:batch_list": Page(get=signed_in(200)),
     "facts:upload": Page(
-        get=editors(200, others=403),
-        post=editors(302, others=403),
+        get=editors(200, others=403, roles=UPLOADERS),
+        post=editors(302, others=403, roles=UPLOADERS),
         form=_stock_file,
     ),
     "facts:preview": Page(
         get=editors(405, others=405),
-        post=editors(200, others=403),
+        post=editors(200, others=403, roles=UPLOADERS),
         form=_stock_file,
     ),
+    "facts:calendar": Page(get=signed_in(200)),
     "facts:mapping_list": Page(get=signed_in(200)),
     "facts:mapping_add": Page(
         get=editors(200, others=403),
@@ -1866,7 +1871,9 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         body=lambda s: {"list_price": str(s.world.price.list_price + 1)},
     ),
     ("GET", "/api/imports"): Operation(api_expect(200)),
-    ("POST", "/api/imports"): Operation(api_editors(202), body=_api_upload, multipart=True),
+    ("POST", "/api/imports"): Operation(
+        api_editors(202, roles=UPLOADERS), body=_api_upload, multipart=True
+    ),
     ("GET", "/api/imports/{batch_id}"): Operation(
         API_INTERNAL, path=lambda s: {"batch_id": s.batch_de.pk}
     ),

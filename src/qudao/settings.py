@@ -266,6 +266,9 @@ QUDAO = {
     # Webhooks: attempts before giving up, and the first retry's delay (doubled each time).
     "WEBHOOK_MAX_ATTEMPTS": int(os.environ.get("QUDAO_WEBHOOK_MAX_ATTEMPTS", "6")),
     "WEBHOOK_RETRY_SECONDS": int(os.environ.get("QUDAO_WEBHOOK_RETRY_SECONDS", "30")),
+    # A month's sell-through or inventory report is due this many days after the month ends
+    # (the submission calendar's "late"; the late-report risk rule says 15 too).
+    "REPORT_DUE_DAYS": int(os.environ.get("QUDAO_REPORT_DUE_DAYS", "15")),
     # Deal registration: days an approved registration keeps its customer, how often it
     # may be extended, and how many days before its end the partner is told.
     "DEAL_PROTECTION_DAYS": int(os.environ.get("QUDAO_DEAL_PROTECTION_DAYS", "90")),

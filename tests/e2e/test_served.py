@@ -1035,3 +1035,43 @@ def test_feedback_is_routed_to_the_product_team_and_answered(  # type: ignore[no
         assert page.locator("#route").count() == 0
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(("locale", "suffix", "day"), [("en-US", "en", 3), ("zh-CN", "zh", 4)])
+def test_a_partner_uploads_its_monthly_flow_and_the_calendar_turns_green(  # type: ignore[no-untyped-def]
+    browser, served: Served, shots: Path, tmp_path: Path, locale: str, suffix: str, day: int
+) -> None:
+    """The partner's admin uploads last month's sell-through through the upload page; once
+    the worker commits it, last month on its submission calendar is in (green)."""
+    zone = ZoneInfo(os.environ.get("TIME_ZONE", "Asia/Shanghai"))
+    today = datetime.now(zone).date()
+    last_month = (today.replace(day=1) - timedelta(days=1)).replace(day=day)
+    month = last_month.strftime("%Y-%m")
+    products = [code for (code,) in served.query("SELECT code FROM catalog_product LIMIT 2")]
+    flow = tmp_path / f"flow-{suffix}.csv"
+    flow.write_text(
+        "date,partner,customer,product,quantity,unit_price,amount,document_id\n"
+        + "".join(
+            f"{last_month},AW00000001,Shop {n},{code},2,50,100,CAL-{suffix}-{n}\n"
+            for n, code in enumerate(products)
+        ),
+        encoding="utf-8",
+    )
+    context, page = _login(browser, served, "partner", locale)
+    try:
+        cell = f"#submission-calendar tr[data-partner=AW00000001] td[data-month='{month}']"
+        page.goto(f"{served.url}/imports/calendar/")
+        before = page.get_attribute(cell, "data-state")
+        page.goto(f"{served.url}/imports/upload/")
+        options = page.locator("#id_fact option").evaluate_all("os => os.map(o => o.value)")
+        assert set(options) - {""} == {"sell_through", "inventory"}  # its own flow and stock
+        page.select_option("#id_fact", "sell_through")
+        page.set_input_files("#id_file", str(flow))
+        page.click("form.panel button[type=submit].primary")
+        page.wait_for_selector(".badge.committed", timeout=60_000)
+        page.goto(f"{served.url}/imports/calendar/")
+        assert page.get_attribute(cell, "data-state") == "in"
+        assert before != "in" or suffix == "zh"  # the second run finds the first's file
+        page.screenshot(path=str(shots / f"submission-calendar-{suffix}.png"), full_page=True)
+    finally:
+        context.close()

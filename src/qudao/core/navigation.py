@@ -105,7 +105,8 @@ NAVIGATION: tuple[NavGroup, ...] = (
         "insights",
         _("Insights"),
         (
-            NavItem(_("Imports"), "facts:batch_list", INTERNAL),
+            NavItem(_("Imports"), "facts:batch_list", INTERNAL | {Role.PARTNER_ADMIN}),
+            NavItem(_("Submission calendar"), "facts:calendar"),
             NavItem(_("Master-data imports"), "facts:master_import_list", INTERNAL),
             NavItem(_("Saved mappings"), "facts:mapping_list", INTERNAL),
             NavItem(

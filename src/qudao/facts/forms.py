@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 from qudao.core.forms import ScopedModelForm
 from qudao.core.periods import Period
+from qudao.core.permissions import is_partner_user
 from qudao.facts.choices import FACT_CHOICES, ImportMode, master_target_choices
-from qudao.facts.models import SavedMapping
+from qudao.facts.models import PARTNER_FACTS, SavedMapping
 from qudao.facts.services import MASTER_FILE_MAX_BYTES
 
 ALLOWED_SUFFIXES = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".xls", ".parquet")
@@ -104,6 +105,13 @@ class UploadForm(MappedUploadForm):
         initial=ImportMode.ALL_OR_NOTHING,
         widget=forms.RadioSelect,
     )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        if is_partner_user(user):  # a partner uploads its own flow and stock, nothing else
+            self.fields["fact"].choices = [  # type: ignore[attr-defined]
+                (name, label) for name, label in FACT_CHOICES if name in PARTNER_FACTS
+            ]
 
     def clean_file(self) -> Any:
         uploaded = self.cleaned_data["file"]

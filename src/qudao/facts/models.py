@@ -31,6 +31,8 @@ from qudao.partners.models import Partner
 
 # Finance and sales read everything and write nothing (README: read-only roles).
 IMPORTERS = frozenset({Role.CHANNEL_DIRECTOR, Role.CHANNEL_MANAGER})
+# what a partner's admin uploads for its own company and sub-partners
+PARTNER_FACTS = ("sell_through", "inventory")
 
 
 def _batch_manager_q(user: Any) -> Q:
@@ -92,7 +94,15 @@ class Batch(TimeStampedModel):
     elapsed_seconds = models.FloatField(_("seconds"), null=True, blank=True)
     history = HistoricalRecords(excluded_fields=["worker_pid", "progress", "upload"])
     objects = RestrictedQuerySet.as_manager()
-    access_policy = AccessPolicy(editor_roles=IMPORTERS, manager_q=_batch_manager_q)
+    # A partner's admin uploads its own sell-through and inventory; its staff see the
+    # files their company uploaded (the rows themselves are checked against its tree).
+    access_policy = AccessPolicy(
+        editor_roles=IMPORTERS,
+        manager_q=_batch_manager_q,
+        partner_visible=True,
+        partner_q=lambda user: Q(created_by__partner=user.partner),
+        partner_editor_roles=frozenset({Role.PARTNER_ADMIN}),
+    )
 
     class Meta:
         verbose_name = _("import batch")
@@ -117,6 +127,9 @@ class BatchPartner(models.Model):
 
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="partner_links")
     partner = models.ForeignKey("partners.Partner", on_delete=models.CASCADE, related_name="+")
+    # the first and last day of this partner's rows in the batch (empty: kept before these)
+    first_date = models.DateField(null=True, blank=True)
+    last_date = models.DateField(null=True, blank=True)
 
     class Meta:
         constraints = [

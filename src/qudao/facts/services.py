@@ -19,7 +19,7 @@ from typing import Any
 
 import polars as pl
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,7 +32,12 @@ from qudao.core.importing.mapping import Mapping, parse_mapping
 from qudao.core.importing.master import Outcome, RowOutcome, import_file, undo_import
 from qudao.core.importing.registry import master_target, master_targets
 from qudao.core.importing.sources import open_table
-from qudao.core.permissions import ensure_may_change, ensure_may_change_row, restrict
+from qudao.core.permissions import (
+    ensure_may_change,
+    ensure_may_change_row,
+    is_partner_user,
+    restrict,
+)
 from qudao.core.services import model_create, model_update
 from qudao.facts import duplicates, store
 from qudao.facts.choices import BatchStatus, ImportMode, MasterImportStatus
@@ -42,7 +47,7 @@ from qudao.facts.mappings import (
     validate_any_mapping,
     validate_fact_mapping,
 )
-from qudao.facts.models import Batch, BatchPartner, MasterImport, SavedMapping
+from qudao.facts.models import PARTNER_FACTS, Batch, BatchPartner, MasterImport, SavedMapping
 from qudao.facts.pipeline import ProgressCallback, Sequences, check_chunk, no_errors
 from qudao.facts.readers import ROW, open_source, prefetched
 from qudao.facts.schemas import FACTS, FactSchema
@@ -95,6 +100,21 @@ def file_checksum(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _ensure_may_import(fact: str, actor: Any | None) -> None:
+    """Importers import any fact; a partner's admin its own sell-through and inventory."""
+    ensure_may_change(Batch, actor)
+    if is_partner_user(actor) and fact not in PARTNER_FACTS:
+        raise PermissionDenied(_("A partner uploads its own sell-through and inventory only."))
+
+
+def importable_partners(actor: Any) -> Any:
+    """The partners whose rows ``actor`` may import: a partner's staff, their own company
+    and its sub-partners; the channel team, the partners it may change."""
+    if is_partner_user(actor):
+        return Partner.objects.filter(path__startswith=actor.partner.path)
+    return restrict(Partner.objects.all(), actor, "change")
+
+
 def _reference_codes(actor: Any | None = None) -> dict[str, pl.Series]:
     """The known codes of each reference kind; for an importer limited to some partners
     (a channel manager), also the partners it may import for (``partner_scope``)."""
@@ -104,7 +124,7 @@ def _reference_codes(actor: Any | None = None) -> dict[str, pl.Series]:
         for name, model in (("partner", Partner), ("product", Product), ("region", Region))
     }
     if actor is not None:
-        allowed = restrict(Partner.objects.all(), actor, "change")
+        allowed = importable_partners(actor)
         if allowed.count() < len(codes["partner"]):
             scope = list(allowed.values_list("code", flat=True))
             codes["partner_scope"] = pl.Series("partner_scope", scope, dtype=pl.String)
@@ -201,7 +221,7 @@ def fact_import(
     committed, earlier rows of the partners it contains, dated in that period, stop
     counting; every row of the file must fall in the period.
     """
-    ensure_may_change(Batch, actor)
+    _ensure_may_import(fact, actor)
     schema = fact_schema(fact)
     if replace is not None and schema.partner_field is None:
         raise MappingError(
@@ -333,7 +353,7 @@ def upload_enqueue(
     """
     from qudao.facts.tasks import import_batch  # tasks imports this module
 
-    ensure_may_change(Batch, actor)
+    _ensure_may_import(fact, actor)
     schema = fact_schema(fact)
     if mapping_toml.strip():
         validate_fact_mapping(parse_mapping(mapping_toml), schema)
@@ -491,20 +511,34 @@ def _run(
             checksum=checksum.result(),
         )
         BatchPartner.objects.bulk_create(
-            [BatchPartner(batch_id=batch.pk, partner_id=pk) for pk in partner_ids]
+            [
+                BatchPartner(batch_id=batch.pk, partner_id=pk, first_date=first, last_date=last)
+                for pk, first, last in partner_ids
+            ]
         )
         transaction.on_commit(lambda: fact_changed.send(sender=Batch, fact=schema.name))
     return result
 
 
-def _partners_of(schema: FactSchema, staged: list[Path]) -> list[int]:
-    """The ids of the partners the staged rows belong to (a batch's scope)."""
-
+def _partners_of(schema: FactSchema, staged: list[Path]) -> list[tuple[int, Any, Any]]:
+    """The partners the staged rows belong to (a batch's scope), each with the first and
+    last day of its own rows (what the submission calendar reads)."""
     if schema.partner_field is None or not staged:
         return []
-    codes = pl.scan_parquet(staged).select(pl.col(schema.partner_field).unique()).collect()
-    wanted = codes.get_column(schema.partner_field).to_list()
-    return list(Partner.objects.filter(code__in=wanted).values_list("pk", flat=True))
+    day = pl.col(schema.date_field)
+    spans = (
+        pl.scan_parquet(staged)
+        .group_by(schema.partner_field)
+        .agg(day.min().alias("first"), day.max().alias("last"))
+        .collect()
+    )
+    found = {code: (first, last) for code, first, last in spans.iter_rows()}
+    ids = Partner.objects.filter(code__in=list(found)).values_list("code", "pk")
+    return [(pk, *(_as_date(d) for d in found[code])) for code, pk in ids]
+
+
+def _as_date(value: Any) -> Any:
+    return value.date() if hasattr(value, "date") else value
 
 
 def _fault_point(name: str) -> None:

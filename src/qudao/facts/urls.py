@@ -6,6 +6,7 @@ app_name = "facts"
 urlpatterns = [
     path("", views.BatchListView.as_view(), name="batch_list"),
     path("upload/", views.upload, name="upload"),
+    path("calendar/", views.submission_calendar, name="calendar"),
     path("upload/preview/", views.preview, name="preview"),
     path("mappings/", views.SavedMappingListView.as_view(), name="mapping_list"),
     path("mappings/add/", views.SavedMappingEditView.as_view(), name="mapping_add"),

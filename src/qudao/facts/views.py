@@ -5,8 +5,11 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
@@ -15,7 +18,7 @@ from qudao.core.importing.errors import MappingError, SourceError
 from qudao.core.importing.registry import master_targets
 from qudao.core.permissions import can_change, restrict
 from qudao.core.selectors import history_for
-from qudao.core.views import ObjectEditView, ObjectListView
+from qudao.core.views import ObjectEditView, ObjectListView, export_response
 from qudao.facts import selectors
 from qudao.facts.choices import BatchStatus, MasterImportStatus
 from qudao.facts.filtersets import BatchFilterSet, MasterImportFilterSet, SavedMappingFilterSet
@@ -341,3 +344,67 @@ def master_import_undo_view(request: HttpRequest, pk: int) -> HttpResponse:
             request, _("Undone: updated records have their earlier values, new ones are gone.")
         )
     return redirect(record.get_absolute_url())
+
+
+CALENDAR_FACTS = ("sell_through", "inventory")
+CALENDAR_STATE_LABELS = {
+    selectors.Submission.IN: gettext_lazy("In"),
+    selectors.Submission.LATE: gettext_lazy("Late"),
+    selectors.Submission.MISSING: gettext_lazy("Missing"),
+    selectors.Submission.DUE: gettext_lazy("Not yet due"),
+    selectors.Submission.NOT_OWED: gettext_lazy("Not owed"),
+}
+
+
+@login_required
+@require_safe
+def submission_calendar(request: HttpRequest) -> HttpResponse:
+    """Which months of each partner's sell-through (or inventory) are in, late or missing —
+    a partner sees its own company and sub-partners; Excel of the same."""
+    fact = request.GET.get("fact", "sell_through")
+    if fact not in CALENDAR_FACTS:
+        fact = "sell_through"
+    today = timezone.localdate()
+    months = selectors.calendar_months(today)
+    partners = selectors.obliged_partners(user=request.user)
+    query = (request.GET.get("q") or "").strip()[:100]
+    if query:
+        partners = partners.filter(
+            Q(code__icontains=query) | Q(name_en__icontains=query) | Q(name_zh__icontains=query)
+        )
+    if request.GET.get("export") in ("csv", "xlsx"):
+        rows = selectors.submission_calendar(
+            partners=partners[:5000], fact=fact, months=months, today=today
+        )
+        return export_response(
+            headers=[_("Partner"), _("Name"), *[m.strftime("%Y-%m") for m in months]],
+            rows=[
+                [
+                    r.partner.code,
+                    r.partner.name,
+                    *[str(CALENDAR_STATE_LABELS[c.state]) for c in r.cells],
+                ]
+                for r in rows
+            ],
+            fmt=request.GET["export"],
+            filename=_("submission-calendar"),
+        )
+    page = Paginator(partners, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "facts/calendar.html",
+        {
+            "title": _("Submission calendar"),
+            "fact": fact,
+            "facts": [(f, FACTS[f].label) for f in CALENDAR_FACTS],
+            "months": months,
+            "rows": selectors.submission_calendar(
+                partners=page.object_list, fact=fact, months=months, today=today
+            ),
+            "page": page,
+            "query": query,
+            "labels": CALENDAR_STATE_LABELS,
+            "due_days": selectors.report_due_days(),
+            "may_upload": can_change(request.user, Batch),
+        },
+    )

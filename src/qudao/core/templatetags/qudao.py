@@ -93,6 +93,12 @@ def delta(value: Any) -> str:
 
 
 @register.filter
+def get(mapping: Any, key: Any) -> Any:
+    """``mapping[key]`` in a template (a label per state); None when absent."""
+    return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
 def abs_value(value: Any) -> Any:
     """The size of a change whose direction an arrow beside it already shows."""
     return abs(value) if isinstance(value, Decimal | int | float) else value
