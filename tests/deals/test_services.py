@@ -8,11 +8,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 from django.utils import timezone
 
 from qudao.deals.matching import uscc_check_character
@@ -287,3 +289,13 @@ def test_figures_tell_win_rate_from_its_near_misses(world: World) -> None:
     assert figures.median_days_to_decide == Decimal("2.0")
     # open: deals[3], deals[4] (approved), deals[6] and the P-US one (submitted)
     assert (figures.open_registrations, figures.in_conflict) == (4, 2)
+
+
+def test_the_daily_command_expires_and_says_so(world: World) -> None:
+    deal = register(world)
+    deal_approve(deal=deal, actor=world.users["director"], days=3)
+    out = StringIO()
+    later = (timezone.localdate() + timedelta(days=4)).isoformat()
+    call_command("deals", "expire", "--as-of", later, stdout=out)
+    deal.refresh_from_db()
+    assert deal.status == "expired" and out.getvalue().startswith("1 expired")

@@ -92,6 +92,25 @@ def refuse(request: HttpRequest) -> NoReturn:
     raise PermissionDenied
 
 
+def act_on(request: HttpRequest, obj: Any, action: Callable[[], Any], done: str) -> HttpResponse:
+    """A button's write, through its service: refused as the pages refuse (``refuse``), a
+    validation error shown as a message, and back to the object's page either way."""
+    try:
+        action()
+    except PermissionDenied:
+        refuse(request)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done)
+    return redirect(obj.get_absolute_url())
+
+
+def form_error_text(form: BaseForm) -> str:
+    """A form's errors in one line, for a message beside the page it came from."""
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
 def export_filename(title: Any, request: HttpRequest) -> str:
     """A list's title, then the period it is filtered to, if any: "计分卡-2019Q4"."""
     name = slugify(str(title), allow_unicode=True) or "export"

@@ -4,7 +4,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -13,7 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from qudao.core.permissions import is_partner_user, restrict
 from qudao.core.selectors import history_for
-from qudao.core.views import ObjectEditView, ObjectListView, refuse
+from qudao.core.views import ObjectEditView, ObjectListView, act_on, form_error_text
 from qudao.deals import selectors
 from qudao.deals.filtersets import ConflictFilterSet, DealFilterSet, DirectAccountFilterSet
 from qudao.deals.forms import (
@@ -123,30 +122,17 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "deals/deal_detail.html", context)
 
 
-def _act(request: HttpRequest, deal: DealRegistration, action: Any, done: str) -> HttpResponse:
-    """Run a decision through its service: refusals as the pages refuse, errors shown."""
-    try:
-        action()
-    except PermissionDenied:
-        refuse(request)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, done)
-    return redirect(deal.get_absolute_url())
-
-
 @login_required
 @require_POST
 def deal_decide(request: HttpRequest, pk: int) -> HttpResponse:
     deal = _deal(request, pk)
     form = DealDecisionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        messages.error(request, form_error_text(form))
         return redirect(deal.get_absolute_url())
     data = form.cleaned_data
     if data["action"] == DecisionAction.APPROVE:
-        return _act(
+        return act_on(
             request,
             deal,
             lambda: deal_approve(
@@ -155,13 +141,13 @@ def deal_decide(request: HttpRequest, pk: int) -> HttpResponse:
             _("Approved: the customer is protected for the partner."),
         )
     if data["action"] == DecisionAction.REJECT:
-        return _act(
+        return act_on(
             request,
             deal,
             lambda: deal_reject(deal=deal, actor=request.user, note=data["note"]),
             _("Rejected."),
         )
-    return _act(
+    return act_on(
         request,
         deal,
         lambda: deal_route(deal=deal, actor=request.user, owner=data["owner"], note=data["note"]),
@@ -175,9 +161,9 @@ def deal_extend_view(request: HttpRequest, pk: int) -> HttpResponse:
     deal = _deal(request, pk)
     form = DealExtendForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        messages.error(request, form_error_text(form))
         return redirect(deal.get_absolute_url())
-    return _act(
+    return act_on(
         request,
         deal,
         lambda: deal_extend(
@@ -196,10 +182,10 @@ def deal_close_view(request: HttpRequest, pk: int) -> HttpResponse:
     deal = _deal(request, pk)
     form = DealCloseForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        messages.error(request, form_error_text(form))
         return redirect(deal.get_absolute_url())
     data = form.cleaned_data
-    return _act(
+    return act_on(
         request,
         deal,
         lambda: deal_close(

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,9 +18,10 @@ from qudao.core.selectors import history_for
 from qudao.core.views import (
     ObjectEditView,
     ObjectListView,
+    act_on,
     attachment_response,
     export_response,
-    refuse,
+    form_error_text,
 )
 from qudao.feedback import selectors
 from qudao.feedback.charts import trend_chart
@@ -109,32 +110,16 @@ def feedback_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "feedback/feedback_detail.html", context)
 
 
-def _act(request: HttpRequest, feedback: Feedback, action: Any, done: str) -> HttpResponse:
-    try:
-        action()
-    except PermissionDenied:
-        refuse(request)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, done)
-    return redirect(feedback.get_absolute_url())
-
-
-def _form_errors(form: Any) -> str:
-    return " ".join(str(e) for errors in form.errors.values() for e in errors)
-
-
 @login_required
 @require_POST
 def feedback_route_view(request: HttpRequest, pk: int) -> HttpResponse:
     feedback = _feedback(request, pk)
     form = RouteForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_error_text(form))
         return redirect(feedback.get_absolute_url())
     data = form.cleaned_data
-    return _act(
+    return act_on(
         request,
         feedback,
         lambda: feedback_route(
@@ -154,9 +139,9 @@ def feedback_decline_view(request: HttpRequest, pk: int) -> HttpResponse:
     feedback = _feedback(request, pk)
     form = DeclineForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_error_text(form))
         return redirect(feedback.get_absolute_url())
-    return _act(
+    return act_on(
         request,
         feedback,
         lambda: feedback_decline(
@@ -172,9 +157,9 @@ def feedback_answer_view(request: HttpRequest, pk: int) -> HttpResponse:
     feedback = _feedback(request, pk)
     form = AnswerForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _form_errors(form))
+        messages.error(request, form_error_text(form))
         return redirect(feedback.get_absolute_url())
-    return _act(
+    return act_on(
         request,
         feedback,
         lambda: feedback_answer(

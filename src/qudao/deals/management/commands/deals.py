@@ -4,12 +4,11 @@ customer is free again) and those ending soon are marked as told; run it daily, 
 
 from __future__ import annotations
 
-import argparse
-from datetime import date
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from qudao.core.management.arguments import day
 from qudao.deals.services import deals_expire
 
 
@@ -19,15 +18,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True)
         expire = actions.add_parser("expire", help="expire ended protection windows")
-        expire.add_argument("--as-of", type=_day, help="the day judged (default: today)")
+        expire.add_argument("--as-of", type=day, help="the day judged (default: today)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         done = deals_expire(as_of=opts["as_of"])
         self.stdout.write(done.summary())
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc

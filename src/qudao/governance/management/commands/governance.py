@@ -5,14 +5,13 @@ or clear its alerts (run it daily: compliance reminders fall due by the calendar
 
 from __future__ import annotations
 
-import argparse
-from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qudao.analytics.management.arguments import add_engine_and_user, periods_and_actor
+from qudao.core.management.arguments import day
 from qudao.core.models import User
 from qudao.governance.models import RiskLevel, RiskProfile
 from qudao.governance.services import risk_profiles_refresh, violations_detect
@@ -27,7 +26,7 @@ class Command(BaseCommand):
         detect.add_argument("periods", nargs="+", metavar="PERIOD")
         add_engine_and_user(detect, user_help="run as this user (their permissions apply)")
         risk = actions.add_parser("risk", help="compute partner risk profiles and alerts")
-        risk.add_argument("--as-of", type=_day, help="the day judged (default: today)")
+        risk.add_argument("--as-of", type=day, help="the day judged (default: today)")
         risk.add_argument("--user", help="run as this user (their permissions apply)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -60,10 +59,3 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         high = RiskProfile.objects.filter(level=RiskLevel.HIGH, as_of=done.as_of).count()
         self.stdout.write(f"{done.summary()}; {high} high")
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
