@@ -637,7 +637,7 @@ def feedback_writers(status: int, *, others: int) -> dict[str, int | str]:
     return expect(status, finance=others, no_role=others, anonymous=LOGIN)
 
 
-# who uploads fact files: the channel team, and a partner's admin (its own flow and stock)
+# who uploads fact files (a partner's admin its own flow and stock) and keeps contacts
 UPLOADERS = ("director", "manager", "partner_admin")
 
 
@@ -758,16 +758,17 @@ PAGES: dict[str, Page] = {
         post=editors(302, others=404),
         form=lambda s: {"status": "probation"},
     ),
+    # a partner's admin keeps its own contacts
     "partners:contact_add": Page(
-        get=editors(200, others=404),
+        get=editors(200, others=404, roles=UPLOADERS),
         args=lambda s: [s.world.p_de.pk],
-        post=editors(302, others=404),
+        post=editors(302, others=404, roles=UPLOADERS),
         form=lambda s: {"name": "Zhao Min"},
     ),
     "partners:contact_edit": Page(
-        get=editors(200, others=404),
+        get=editors(200, others=404, roles=UPLOADERS),
         args=lambda s: [s.contact.pk],
-        post=editors(302, others=404),
+        post=editors(302, others=404, roles=UPLOADERS),
         form=lambda s: {"name": "Wang Li II"},
     ),
     "partners:territory_add": Page(

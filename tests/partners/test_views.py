@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.test import Client
 from django.urls import reverse
 
-from qudao.partners.models import Partner
+from qudao.partners.models import Contact, Partner
 from tests.conftest import World
 
 
@@ -72,3 +72,24 @@ def test_status_change_refuses_disallowed_transition(world: World) -> None:
     client.post(url, {"status": "prospect"})
     world.p_de.refresh_from_db()
     assert world.p_de.status == "active"
+
+
+def test_a_partner_admin_keeps_its_own_contacts_only(world: World) -> None:
+    """A partner's admin adds and edits its own company's contacts (and its
+    sub-partners'); another partner's answer 404, and its plain users change nothing."""
+    client = Client()
+    client.force_login(world.users["partner_admin"])
+    response = client.post(
+        reverse("partners:contact_add", args=[world.p_de_sub.pk]), {"name": "Li Na"}
+    )
+    assert response.status_code == 302
+    assert Contact.objects.get(name="Li Na").partner == world.p_de_sub
+    assert (
+        client.post(
+            reverse("partners:contact_add", args=[world.p_us.pk]), {"name": "X"}
+        ).status_code
+        == 404
+    )
+    client.force_login(world.users["partner_user"])
+    assert client.get(reverse("partners:contact_add", args=[world.p_de.pk])).status_code == 404
+    assert not Contact.objects.filter(name="X").exists()

@@ -197,7 +197,12 @@ class Contact(TimeStampedModel):
     is_primary = models.BooleanField(_("primary contact"), default=False)
     history = HistoricalRecords()
     objects = RestrictedQuerySet.as_manager()
-    access_policy = AccessPolicy(partner_field="partner", editor_roles=DIRECTOR_AND_MANAGER)
+    # a partner's admin keeps its own company's contacts (and its sub-partners')
+    access_policy = AccessPolicy(
+        partner_field="partner",
+        editor_roles=DIRECTOR_AND_MANAGER,
+        partner_editor_roles=frozenset({Role.PARTNER_ADMIN}),
+    )
 
     class Meta:
         verbose_name = _("contact")

@@ -20,7 +20,7 @@ from qudao.collaboration.selectors import (
     partner_training,
 )
 from qudao.core.charts import sparkline
-from qudao.core.permissions import restrict
+from qudao.core.permissions import is_partner_user, restrict
 from qudao.core.selectors import history_for
 from qudao.core.views import ObjectEditView, ObjectListView, attachment_response, refuse
 from qudao.governance.selectors import partner_governance
@@ -203,10 +203,16 @@ class PartnerChildEditView(ObjectEditView):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         partner_pk = kwargs.pop("partner_pk", None)
         if partner_pk is not None and request.user.is_authenticated:
-            self.partner = get_object_or_404(
-                restrict(Partner.objects.all(), request.user, "change"), pk=partner_pk
-            )
+            self.partner = get_object_or_404(self._partners_to_add_to(request.user), pk=partner_pk)
         return super().dispatch(request, *args, **kwargs)
+
+    def _partners_to_add_to(self, user: Any) -> Any:
+        """The partners the user may add a child to: those it may change — and, where the
+        child model lets a partner's admin keep its own (contacts), the admin's own tree."""
+        policy = self.model.access_policy  # type: ignore[attr-defined]
+        if is_partner_user(user) and user.has_role(*policy.partner_editor_roles):
+            return Partner.objects.filter(path__startswith=user.partner.path)
+        return restrict(Partner.objects.all(), user, "change")
 
     def create_data(self, request: HttpRequest) -> dict[str, Any]:
         return {"partner": self.partner}
