@@ -120,7 +120,7 @@ def test_lists_export_to_excel(world: World, conflicted: DealRegistration) -> No
         assert len(rows) == 2, name
     deals = client.get(reverse("deals:deal_list"), {"export": "xlsx"})
     header, row = openpyxl.load_workbook(BytesIO(deals.content)).active.iter_rows(values_only=True)
-    assert row[0] == conflicted.number and Decimal(str(row[header.index("Value")])) == Decimal(
+    assert row[0] == conflicted.number and Decimal(str(row[header.index("Deal value")])) == Decimal(
         88000
     )
 

@@ -112,7 +112,7 @@ class DealRegistration(TimeStampedModel):
         "catalog.Product", verbose_name=_("products"), blank=True, related_name="+"
     )
     value = models.DecimalField(
-        _("value"),
+        _("deal value"),
         max_digits=16,
         decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01"))],
