@@ -391,6 +391,7 @@ def _build_scene(tmp: Path) -> Scene:
     competitor = competitor_create(code="GIANT", name_en="Giant")
     close = date(2099, 6, 30)
     product_owner = make_user("pm", "product")
+    make_user("de.clerk", "partner_user", partner=world.p_de)  # a colleague to take away
     feedback = [
         feedback_submit(
             partner=world.p_de,
@@ -626,6 +627,20 @@ def funnel_staff(status: int) -> dict[str, int | str]:
         director=status,
         manager=status,
         partner_admin=404,
+        partner_user=404,
+        no_role=404,
+        anonymous=LOGIN,
+    )
+
+
+def inviters(status: int) -> dict[str, int | str]:
+    """Who gives a partner's people a sign-in: the channel team, and the partner's admin;
+    finance and sales may not (403); the partner's plain users get 404."""
+    return expect(
+        403,
+        director=status,
+        manager=status,
+        partner_admin=status,
         partner_user=404,
         no_role=404,
         anonymous=LOGIN,
@@ -1126,6 +1141,18 @@ PAGES: dict[str, Page] = {
     ),
     "feedback:feedback_file": Page(
         get=scope_of_de(200), args=lambda s: [s.feedback.pk, s.feedback.files.get().pk]
+    ),
+    # a partner's people with a sign-in
+    "partners:user_invite": Page(
+        get=inviters(200),
+        args=lambda s: [s.world.p_de.pk],
+        post=inviters(200),  # no mail here: the page shows the link to pass on
+        form=lambda s: {"username": "new.clerk", "role": "partner_user", "language": "en"},
+    ),
+    "partners:user_deactivate": Page(
+        get=expect(405, anonymous=LOGIN),
+        args=lambda s: [User.objects.get(username="de.clerk").pk],
+        post=inviters(302),
     ),
     # training
     "collaboration:course_list": Page(get=signed_in(200)),

@@ -9,6 +9,7 @@ from typing import Any, NoReturn
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -24,7 +25,11 @@ from django.http import (
     HttpResponseRedirect,
 )
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.http import (
+    content_disposition_header,
+    url_has_allowed_host_and_scheme,
+    urlsafe_base64_decode,
+)
 from django.utils.text import slugify
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
@@ -300,9 +305,20 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     post_reset_login = False
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not password_reset_by_email():
+        # An invitation's link sets a first password even where resets are not mailed.
+        if not password_reset_by_email() and not _invited(kwargs.get("uidb64", "")):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
+
+
+def _invited(uidb64: str) -> bool:
+    """Whether the link is for someone invited who has no password yet."""
+    try:
+        pk = int(urlsafe_base64_decode(uidb64).decode())
+    except (ValueError, UnicodeDecodeError):
+        return False
+    user = get_user_model().objects.filter(pk=pk, is_active=True).first()
+    return user is not None and not user.has_usable_password()
 
 
 def _own_tokens(request: HttpRequest) -> models.QuerySet[ApiToken]:

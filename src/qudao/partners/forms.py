@@ -5,6 +5,7 @@ from operator import or_
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -137,3 +138,24 @@ class AgreementRenewForm(forms.Form):
     )
     payment_terms = forms.CharField(label=_("payment terms"), required=False, max_length=200)
     signed_copies = FilesField(label=_("Signed copies"), required=False)
+
+
+class InviteForm(forms.Form):
+    """One of the partner's people, given a sign-in."""
+
+    username = forms.CharField(label=_("User name"), max_length=150)
+    first_name = forms.CharField(label=_("Given name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Family name"), max_length=150, required=False)
+    email = forms.EmailField(
+        label=_("E-mail"),
+        required=False,
+        help_text=_("The invitation goes here; without one, you pass the link on yourself."),
+    )
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[
+            (Role.PARTNER_USER.value, Role.PARTNER_USER.label),
+            (Role.PARTNER_ADMIN.value, Role.PARTNER_ADMIN.label),
+        ],
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)

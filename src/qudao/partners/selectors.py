@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from qudao.core.models import User
 from qudao.partners.models import Agreement, Contact, Partner, PartnerTerritory, Target
 
 
@@ -45,6 +46,14 @@ def partner_territories(*, user: Any, partner: Partner) -> QuerySet[PartnerTerri
 
 def partner_contacts(*, user: Any, partner: Partner) -> QuerySet[Contact]:
     return Contact.objects.restrict(user).filter(partner=partner)
+
+
+def partner_people(*, user: Any, partner: Partner) -> Any:
+    """The partner's people with a sign-in — for those who see the partner (through the
+    gate), its own company's people included."""
+    if not Partner.objects.restrict(user).filter(pk=partner.pk).exists():  # type: ignore[attr-defined]
+        return User.objects.none()
+    return User.objects.filter(partner=partner).prefetch_related("groups").order_by("username")
 
 
 def target_list(*, user: Any) -> QuerySet[Target]:

@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.apps import apps
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from qudao.core.auth import user_sessions_end
+from qudao.core.choices import Role
+from qudao.core.mail import mail_in_language
+from qudao.core.models import User
 from qudao.core.periods import Period
-from qudao.core.permissions import ensure_may_change_row
+from qudao.core.permissions import ensure_may_change_row, is_partner_user, restrict
 from qudao.core.services import model_create, model_update
 from qudao.core.trees import tree_check_parent, tree_parent_in, tree_refresh_paths
 from qudao.partners.choices import ALLOWED_TRANSITIONS, PartnerErrorCode, PartnerStatus
@@ -290,3 +301,89 @@ def agreement_files_add(
         AgreementFile.objects.create(
             agreement=agreement, file=upload, name=name, size=upload.size or 0, uploaded_by=actor
         )
+
+
+# --- a partner's own people with a sign-in ------------------------------------------------------
+
+PARTNER_ROLES_INVITED = (Role.PARTNER_USER, Role.PARTNER_ADMIN)
+
+
+def may_invite_for(actor: Any | None, partner: Partner) -> bool:
+    """A partner's admin invites people of its own company and sub-partners; the channel
+    team those of the partners it may change."""
+    if actor is None or actor.is_superuser:
+        return True
+    if is_partner_user(actor):
+        return actor.has_role(Role.PARTNER_ADMIN) and partner.path.startswith(actor.partner.path)
+    return restrict(Partner.objects.filter(pk=partner.pk), actor, "change").exists()
+
+
+@dataclass(frozen=True)
+class Invitation:
+    user: Any
+    link: str  # where the invitee sets a password: once, within PASSWORD_RESET_TIMEOUT
+    mailed: bool
+
+
+@transaction.atomic
+def partner_user_invite(
+    *,
+    partner: Partner,
+    username: str,
+    email: str,
+    role: str,
+    first_name: str = "",
+    last_name: str = "",
+    language: str = "",
+    actor: Any | None = None,
+) -> Invitation:
+    """A sign-in for one of the partner's people, with no password yet: the invitation's
+    link sets it. Mailed in the invitee's language where this installation sends mail;
+    else the link is for the inviter to pass on."""
+    if not may_invite_for(actor, partner):
+        raise PermissionDenied(
+            _("You may not invite people for %(partner)s.") % {"partner": partner}
+        )
+    if role not in PARTNER_ROLES_INVITED:
+        raise ValidationError({"role": _("A partner's people are its admins or its users.")})
+    username = (username or "").strip()
+    if not username or User.objects.filter(username__iexact=username).exists():
+        raise ValidationError(
+            {"username": _("“%(name)s” is taken: choose another.") % {"name": username}}
+        )
+    user = User(
+        username=username,
+        email=(email or "").strip(),
+        first_name=first_name,
+        last_name=last_name,
+        language=language,
+        partner=partner,
+    )
+    user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    user.groups.add(Group.objects.get(name=role))
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    path = reverse("password_reset_confirm", args=[uid, default_token_generator.make_token(user)])
+    link = f"{str(settings.QUDAO.get('SITE_URL', '')).rstrip('/')}{path}"
+    mailed = bool(user.email) and mail_in_language(
+        to=user.email,
+        language=language,
+        subject_template="partners/mail/invitation_subject.txt",
+        body_template="partners/mail/invitation_body.txt",
+        context={"user": user, "partner": partner, "link": link, "inviter": actor},
+    )
+    return Invitation(user=user, link=link, mailed=mailed)
+
+
+@transaction.atomic
+def partner_user_deactivate(*, user: Any, actor: Any | None = None) -> Any:
+    """Take a partner person's sign-in away (its history stays); its sessions end."""
+    if user.partner_id is None or not may_invite_for(actor, user.partner):
+        raise PermissionDenied(_("You may not change %(user)s.") % {"user": user})
+    if actor is not None and actor.pk == user.pk:
+        raise ValidationError(_("You cannot take your own sign-in away."))
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    user_sessions_end(user=user)
+    return user

@@ -11,6 +11,8 @@ urlpatterns = [
     path("<int:pk>/status/", views.partner_status, name="partner_status"),
     path("<int:partner_pk>/contacts/add/", views.ContactEditView.as_view(), name="contact_add"),
     path("contacts/<int:pk>/edit/", views.ContactEditView.as_view(), name="contact_edit"),
+    path("<int:pk>/people/invite/", views.partner_user_invite_view, name="user_invite"),
+    path("people/<int:pk>/deactivate/", views.partner_user_deactivate_view, name="user_deactivate"),
     path(
         "<int:partner_pk>/territories/add/",
         views.PartnerTerritoryEditView.as_view(),

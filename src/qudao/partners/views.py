@@ -20,9 +20,16 @@ from qudao.collaboration.selectors import (
     partner_training,
 )
 from qudao.core.charts import sparkline
-from qudao.core.permissions import is_partner_user, restrict
+from qudao.core.models import User
+from qudao.core.permissions import can_change, is_partner_user, restrict
 from qudao.core.selectors import history_for
-from qudao.core.views import ObjectEditView, ObjectListView, attachment_response, refuse
+from qudao.core.views import (
+    ObjectEditView,
+    ObjectListView,
+    act_on,
+    attachment_response,
+    refuse,
+)
 from qudao.governance.selectors import partner_governance
 from qudao.partners import selectors
 from qudao.partners.choices import AgreementState
@@ -31,6 +38,7 @@ from qudao.partners.forms import (
     AgreementForm,
     AgreementRenewForm,
     ContactForm,
+    InviteForm,
     PartnerForm,
     PartnerStatusForm,
     PartnerTerritoryForm,
@@ -43,11 +51,14 @@ from qudao.partners.services import (
     agreement_update,
     contact_create,
     contact_update,
+    may_invite_for,
     partner_change_status,
     partner_create,
     partner_territory_create,
     partner_territory_update,
     partner_update,
+    partner_user_deactivate,
+    partner_user_invite,
     target_create,
     target_update,
 )
@@ -107,6 +118,11 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["territories"] = selectors.partner_territories(user=request.user, partner=partner)
     elif tab == "contacts":
         context["contacts"] = selectors.partner_contacts(user=request.user, partner=partner)
+        context["keeps_contacts"] = can_change(request.user, Contact) and (
+            context["can_edit"] or may_invite_for(request.user, partner)
+        )
+        context["people"] = selectors.partner_people(user=request.user, partner=partner)
+        context["invites"] = may_invite_for(request.user, partner)
     elif tab == "targets":
         context["targets"] = selectors.target_list(user=request.user).filter(partner=partner)
     elif tab == "agreements":
@@ -309,3 +325,53 @@ def agreement_file(request: HttpRequest, pk: int, file_pk: int) -> FileResponse:
     agreement = get_object_or_404(selectors.agreement_list(user=request.user), pk=pk)
     stored = get_object_or_404(agreement.files.all(), pk=file_pk)
     return attachment_response(stored.file, stored.name)
+
+
+@login_required
+def partner_user_invite_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give one of the partner's people a sign-in: the invitation is mailed, or its link
+    shown here once for the inviter to pass on."""
+    partner = get_object_or_404(Partner.objects.restrict(request.user), pk=pk)
+    if not may_invite_for(request.user, partner):
+        refuse(request)
+    form = InviteForm(request.POST or None, initial={"language": request.LANGUAGE_CODE})
+    invitation = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = partner_user_invite(
+                partner=partner, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            if invitation.mailed:
+                messages.success(
+                    request,
+                    _("Invitation mailed to %(email)s.") % {"email": invitation.user.email},
+                )
+                return redirect(f"{partner.get_absolute_url()}?tab=contacts")
+    return render(
+        request,
+        "partners/user_invite.html",
+        {
+            "partner": partner,
+            "form": form,
+            "invitation": invitation,
+            "title": _("Invite a colleague of %(partner)s") % {"partner": partner.name},
+        },
+    )
+
+
+@login_required
+@require_POST
+def partner_user_deactivate_view(request: HttpRequest, pk: int) -> HttpResponse:
+    person = get_object_or_404(User.objects.filter(partner__isnull=False), pk=pk)
+    if not Partner.objects.restrict(request.user).filter(pk=person.partner_id).exists():
+        raise Http404
+    return act_on(
+        request,
+        person.partner,
+        lambda: partner_user_deactivate(user=person, actor=request.user),
+        _("%(user)s can no longer sign in.") % {"user": person},
+    )
