@@ -128,5 +128,6 @@ def test_lists_export_to_excel(world: World, conflicted: DealRegistration) -> No
 def test_the_list_shows_the_figures(world: World, conflicted: DealRegistration) -> None:
     page = _client(world, "director", "zh-hans").get(reverse("deals:deal_list")).content.decode()
     assert 'id="deal-figures"' in page and "胜率" in page
+    assert 'id="deal-chart"' in page and "<svg" in page and "已提交" in page  # the legend
     partner = _client(world, "partner_admin").get(reverse("deals:deal_list")).content.decode()
     assert 'id="fig-conflicts"' not in partner  # conflicts are the brand's to know

@@ -14,6 +14,7 @@ from qudao.core.permissions import is_partner_user, restrict
 from qudao.core.selectors import history_for
 from qudao.core.views import ObjectEditView, ObjectListView, act_on, form_error_text
 from qudao.deals import selectors
+from qudao.deals.charts import registrations_chart
 from qudao.deals.filtersets import ConflictFilterSet, DealFilterSet, DirectAccountFilterSet
 from qudao.deals.forms import (
     DealCloseForm,
@@ -58,6 +59,7 @@ class DealListView(ObjectListView):
         return {
             "list_intro": "deals/_figures.html",
             "figures": selectors.deal_figures(self.rows),
+            "chart": registrations_chart(self.rows),
             "shows_conflicts": not is_partner_user(request.user),
         }
 
