@@ -111,6 +111,22 @@ def act_on(request: HttpRequest, obj: Any, action: Callable[[], Any], done: str)
     return redirect(obj.get_absolute_url())
 
 
+def form_action(
+    request: HttpRequest,
+    obj: Any,
+    form_class: type[BaseForm],
+    action: Callable[[dict[str, Any]], Any],
+    done: str,
+) -> HttpResponse:
+    """A button's write that takes a small form: an invalid form is said as a message, a
+    valid one runs ``action(cleaned_data)`` as ``act_on`` does."""
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_error_text(form))
+        return redirect(obj.get_absolute_url())
+    return act_on(request, obj, lambda: action(form.cleaned_data), done)
+
+
 def form_error_text(form: BaseForm) -> str:
     """A form's errors in one line, for a message beside the page it came from."""
     return " ".join(str(e) for errors in form.errors.values() for e in errors)

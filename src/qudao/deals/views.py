@@ -12,7 +12,13 @@ from django.views.decorators.http import require_POST, require_safe
 
 from qudao.core.permissions import is_partner_user, restrict
 from qudao.core.selectors import history_for
-from qudao.core.views import ObjectEditView, ObjectListView, act_on, form_error_text
+from qudao.core.views import (
+    ObjectEditView,
+    ObjectListView,
+    act_on,
+    form_action,
+    form_error_text,
+)
 from qudao.deals import selectors
 from qudao.deals.charts import registrations_chart
 from qudao.deals.filtersets import ConflictFilterSet, DealFilterSet, DirectAccountFilterSet
@@ -161,18 +167,12 @@ def deal_decide(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def deal_extend_view(request: HttpRequest, pk: int) -> HttpResponse:
     deal = _deal(request, pk)
-    form = DealExtendForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_error_text(form))
-        return redirect(deal.get_absolute_url())
-    return act_on(
+    return form_action(
         request,
         deal,
-        lambda: deal_extend(
-            deal=deal,
-            actor=request.user,
-            days=form.cleaned_data["days"],
-            note=form.cleaned_data["note"],
+        DealExtendForm,
+        lambda data: deal_extend(
+            deal=deal, actor=request.user, days=data["days"], note=data["note"]
         ),
         _("Protection extended."),
     )
@@ -182,15 +182,11 @@ def deal_extend_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def deal_close_view(request: HttpRequest, pk: int) -> HttpResponse:
     deal = _deal(request, pk)
-    form = DealCloseForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_error_text(form))
-        return redirect(deal.get_absolute_url())
-    data = form.cleaned_data
-    return act_on(
+    return form_action(
         request,
         deal,
-        lambda: deal_close(
+        DealCloseForm,
+        lambda data: deal_close(
             deal=deal,
             actor=request.user,
             won=data["outcome"] == "won",

@@ -2,11 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,10 +17,9 @@ from qudao.core.selectors import history_for
 from qudao.core.views import (
     ObjectEditView,
     ObjectListView,
-    act_on,
     attachment_response,
     export_response,
-    form_error_text,
+    form_action,
 )
 from qudao.feedback import selectors
 from qudao.feedback.charts import trend_chart
@@ -114,15 +112,11 @@ def feedback_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def feedback_route_view(request: HttpRequest, pk: int) -> HttpResponse:
     feedback = _feedback(request, pk)
-    form = RouteForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_error_text(form))
-        return redirect(feedback.get_absolute_url())
-    data = form.cleaned_data
-    return act_on(
+    return form_action(
         request,
         feedback,
-        lambda: feedback_route(
+        RouteForm,
+        lambda data: feedback_route(
             feedback=feedback,
             owner=data["owner"],
             severity=data["severity"],
@@ -137,16 +131,11 @@ def feedback_route_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def feedback_decline_view(request: HttpRequest, pk: int) -> HttpResponse:
     feedback = _feedback(request, pk)
-    form = DeclineForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_error_text(form))
-        return redirect(feedback.get_absolute_url())
-    return act_on(
+    return form_action(
         request,
         feedback,
-        lambda: feedback_decline(
-            feedback=feedback, note=form.cleaned_data["note"], actor=request.user
-        ),
+        DeclineForm,
+        lambda data: feedback_decline(feedback=feedback, note=data["note"], actor=request.user),
         _("Declined."),
     )
 
@@ -155,16 +144,11 @@ def feedback_decline_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def feedback_answer_view(request: HttpRequest, pk: int) -> HttpResponse:
     feedback = _feedback(request, pk)
-    form = AnswerForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_error_text(form))
-        return redirect(feedback.get_absolute_url())
-    return act_on(
+    return form_action(
         request,
         feedback,
-        lambda: feedback_answer(
-            feedback=feedback, answer=form.cleaned_data["answer"], actor=request.user
-        ),
+        AnswerForm,
+        lambda data: feedback_answer(feedback=feedback, answer=data["answer"], actor=request.user),
         _("Answered."),
     )
 
