@@ -71,6 +71,8 @@ from qudao.governance.services import (
     plan_create,
     violation_comment_add,
 )
+from qudao.marketing.models import Campaign
+from qudao.marketing.services import campaign_create
 from qudao.notifications.models import Notification, Webhook
 from qudao.notifications.services import webhook_create
 from qudao.partners.models import Agreement, ChannelModel, Contact, Grade, PartnerTerritory
@@ -210,6 +212,8 @@ class Scene:
     webhook: Webhook
     feedback: Feedback
     feedback_routed: Feedback
+    campaign: Campaign
+    campaign_us: Campaign
     users: dict[str, Any] = field(default_factory=dict)
 
 
@@ -425,6 +429,24 @@ def _build_scene(tmp: Path) -> Scene:
         ),
         feedback=feedback[0],
         feedback_routed=feedback[1],
+        campaign=campaign_create(
+            code="RIDE",
+            name="Test rides",
+            fund=fund,
+            starts_on=date(2020, 3, 1),
+            ends_on=date(2020, 3, 31),
+            budget=Decimal(100),
+            partners=[world.p_de],
+        ),
+        campaign_us=campaign_create(
+            code="RIDE-US",
+            name="Test rides (US)",
+            fund=fund,
+            starts_on=date(2020, 3, 1),
+            ends_on=date(2020, 3, 31),
+            budget=Decimal(100),
+            partners=[world.p_us],
+        ),
         webhook=webhook_create(name="ERP", url="http://127.0.0.1:9/hook", events=["stock_out"]),
         pilot=pilot_create(
             code="P-1",
@@ -1153,6 +1175,48 @@ PAGES: dict[str, Page] = {
         get=expect(405, anonymous=LOGIN),
         args=lambda s: [User.objects.get(username="de.clerk").pk],
         post=inviters(302),
+    ),
+    # joint marketing
+    "marketing:campaign_list": Page(get=signed_in(200)),
+    "marketing:campaign_add": Page(
+        get=editors(200, others=403),
+        post=editors(302, others=403),
+        form=lambda s: {
+            "code": "AUTUMN",
+            "name": "Autumn rides",
+            "fund": s.fund.pk,
+            "partners": [s.world.p_de.pk],
+            "starts_on": "2020-03-05",
+            "ends_on": "2020-03-20",
+            "budget": "50",
+        },
+    ),
+    "marketing:campaign_detail": Page(get=scope_of_de(200), args=lambda s: [s.campaign.pk]),
+    "marketing:campaign_edit": Page(
+        get=editors(200, others=404),
+        args=lambda s: [s.campaign.pk],
+        post=editors(302, others=404),
+        form=lambda s: {
+            "code": "RIDE",
+            "name": "Test rides, renamed",
+            "fund": s.fund.pk,
+            "partners": [s.world.p_de.pk],
+            "starts_on": "2020-03-01",
+            "ends_on": "2020-03-31",
+            "budget": "120",
+        },
+    ),
+    "marketing:campaign_results": Page(
+        get=expect(405, anonymous=LOGIN),
+        args=lambda s: [s.campaign.pk],
+        post=funnel_staff(302),
+        form=lambda s: {"results": "40 riders", f"leads_{s.world.p_de.pk}": "12"},
+    ),
+    "marketing:campaign_close": Page(
+        get=expect(405, anonymous=LOGIN),
+        args=lambda s: [s.campaign.pk],
+        post=funnel_staff(302),
+        form=lambda s: {"spend": "80"},
     ),
     # training
     "collaboration:course_list": Page(get=signed_in(200)),
@@ -2087,6 +2151,9 @@ OUTSIDE_EUROPE: dict[str, Page] = {
             "owner": s.users["director"].pk,
             "due_on": "2026-12-24",
         },
+    ),
+    "marketing:campaign_detail": Page(
+        get=_outside(director=200, reader=200), args=lambda s: [s.campaign_us.pk]
     ),
     "deals:deal_detail": Page(
         get=_outside(director=200, reader=200), args=lambda s: [s.deal_us.pk]

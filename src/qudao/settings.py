@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "qudao.deals",
     "qudao.notifications",
     "qudao.feedback",
+    "qudao.marketing",
     "qudao.demo",
 ]
 
@@ -269,6 +270,8 @@ QUDAO = {
     # A month's sell-through or inventory report is due this many days after the month ends
     # (the submission calendar's "late"; the late-report risk rule says 15 too).
     "REPORT_DUE_DAYS": int(os.environ.get("QUDAO_REPORT_DUE_DAYS", "15")),
+    # Joint marketing: sales are attributed to a campaign up to this many days after it ends.
+    "CAMPAIGN_ATTRIBUTION_DAYS": int(os.environ.get("QUDAO_CAMPAIGN_ATTRIBUTION_DAYS", "30")),
     # Deal registration: days an approved registration keeps its customer, how often it
     # may be extended, and how many days before its end the partner is told.
     "DEAL_PROTECTION_DAYS": int(os.environ.get("QUDAO_DEAL_PROTECTION_DAYS", "90")),

@@ -67,6 +67,7 @@ urlpatterns = [
     path("deals/", include("qudao.deals.urls")),
     path("notifications/", include("qudao.notifications.urls")),
     path("feedback/", include("qudao.feedback.urls")),
+    path("campaigns/", include("qudao.marketing.urls")),
     # the public application form: no sign-in
     path("apply/", recruitment_views.apply, name="apply"),
     path("apply/thanks/", recruitment_views.apply_thanks, name="apply_thanks"),

@@ -98,6 +98,7 @@ NAVIGATION: tuple[NavGroup, ...] = (
             NavItem(_("My rebates"), "programs:mine", PARTNER),
             NavItem(_("Market development funds"), "programs:fund_list", INTERNAL),
             NavItem(_("MDF requests"), "programs:mdf_list"),
+            NavItem(_("Joint marketing"), "marketing:campaign_list"),
             NavItem(_("Expense claims"), "programs:expense_list", INTERNAL),
         ),
     ),
