@@ -34,6 +34,7 @@ from qudao.demo.agreements import demo_agreements
 from qudao.demo.competitors import demo_competitor_notes
 from qudao.demo.deals import demo_deals
 from qudao.demo.feedback import demo_feedback
+from qudao.demo.marketing import demo_campaigns
 from qudao.demo.pilots import demo_pilot
 from qudao.demo.recruitment import demo_recruitment
 from qudao.demo.training import demo_training
@@ -385,6 +386,8 @@ def build_demo(progress: Callable[[str], Any] = print, *, review: bool = True) -
     results["deals"] = demo_deals()
     progress("product feedback (generated) …")
     results["feedback"] = demo_feedback()
+    progress("joint marketing campaigns (generated) …")
+    results["campaigns"] = demo_campaigns()
     return results
 
 

@@ -35,6 +35,7 @@ GENERATED = {
     "agreements": "agreements",
     "deals": "deal registrations",
     "feedback": "product feedback",
+    "campaigns": "joint marketing campaigns",
 }
 
 
