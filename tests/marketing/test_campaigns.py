@@ -143,3 +143,13 @@ def test_the_page_shows_the_return_and_the_rule_in_both_languages(world: World, 
     assert export.status_code == 200
     listing = client.get(reverse("marketing:campaign_list"), {"export": "xlsx"})
     assert listing.status_code == 200
+    # the fund's page shows what draws on it, as the reader may see it
+    fund_page = client.get(fund.get_absolute_url()).content.decode()
+    assert 'id="fund-campaigns"' in fund_page and "SPRING" in fund_page
+    partner = Client()
+    partner.force_login(world.users["partner_user"])
+    assert 'id="fund-campaigns"' in partner.get(fund.get_absolute_url()).content.decode()
+    partner.force_login(world.users["partner_admin"])
+    Campaign.objects.filter(pk=campaign.pk).update(code="SPRING")
+    campaign.participants.all().delete()  # no longer taking part: not shown to it
+    assert 'id="fund-campaigns"' not in partner.get(fund.get_absolute_url()).content.decode()

@@ -30,6 +30,7 @@ from qudao.core.views import (
     export_response,
     refuse,
 )
+from qudao.marketing.models import Campaign
 from qudao.partners.models import Partner
 from qudao.programs import selectors
 from qudao.programs.filtersets import (
@@ -577,6 +578,8 @@ def fund_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "title": str(fund),
             "can_edit": can_change(request.user, Fund),
             "used_percent": (fund.committed + fund.paid) * 100 / fund.amount if fund.amount else 0,
+            # joint-marketing campaigns draw on funds too (as the user may see them)
+            "campaigns": restrict(Campaign.objects.filter(fund=fund), request.user),
             "history": fund.history.select_related("history_user")[:20],
         },
     )
