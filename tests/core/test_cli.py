@@ -269,3 +269,16 @@ def test_the_systemd_units_run_real_commands_and_restart_on_failure() -> None:
     for command, options in commands.items():
         parser = load_command_class("qudao.core", command).create_parser("qudao", command)
         parser.parse_args(options)  # every option the unit passes exists
+    # the nightly unit: each of its commands runs as written (a oneshot, on a timer)
+    daily = (deploy / "qudao-daily.service").read_text(encoding="utf-8").splitlines()
+    steps = [
+        shlex.split(line.removeprefix("ExecStart="))
+        for line in daily
+        if line.startswith("ExecStart=")
+    ]
+    assert [argv[1] for argv in steps] == ["governance", "deals"]
+    for argv in steps:
+        app = {"governance": "qudao.governance", "deals": "qudao.deals"}[argv[1]]
+        load_command_class(app, argv[1]).create_parser("qudao", argv[1]).parse_args(argv[2:])
+    timer = (deploy / "qudao-daily.timer").read_text(encoding="utf-8")
+    assert "OnCalendar=" in timer and "Persistent=true" in timer
