@@ -85,15 +85,18 @@ def test_preferences_decide_inbox_and_mail(
     assert [m["To"] for m in smtp_server.messages] == ["admin@p-de.example"]  # but mailed
 
 
-def test_a_conflict_tells_the_channel_team_of_the_partners_region(world: World) -> None:
-    direct_account_create(customer_name="Fabrikam Incorporated")
+def test_a_conflict_tells_the_channel_team_of_the_partners_region_and_the_account_owner(
+    world: World,
+) -> None:
+    direct_account_create(customer_name="Fabrikam Incorporated", owner=world.users["sales"])
     _register(world)
     told = set(
         Notification.objects.filter(event=Event.DEAL_CONFLICT).values_list(
             "recipient__username", flat=True
         )
     )
-    assert told == {"director", "manager"}  # the EU manager holds P-DE's region
+    # the EU manager holds P-DE's region; sales owns the account it matched
+    assert told == {"director", "manager", "sales"}
 
 
 def test_a_refused_write_tells_no_one(world: World) -> None:

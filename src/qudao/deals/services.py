@@ -169,11 +169,13 @@ def deal_registration_create(*, actor: Any | None = None, **data: Any) -> DealRe
 
 
 def _tell_of_conflicts(deal: DealRegistration, found: list[DealConflict]) -> None:
-    """The channel team that decides on it learns the registration collides."""
+    """The channel team that decides on it learns the registration collides, and so do the
+    sales owners of the direct accounts it matched."""
     best = max(c.score for c in found)
+    owners = [c.account.owner for c in found if c.account is not None and c.account.owner]
     notify(
         event=Event.DEAL_CONFLICT,
-        recipients=channel_team_for(deal.partner),
+        recipients=[*channel_team_for(deal.partner), *owners],
         title=Message(
             gettext_lazy("%(number)s %(customer)s: %(n)s possible conflict(s)"),
             {"number": deal.number, "customer": deal.customer_name, "n": len(found)},
