@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from qudao.deals.matching import uscc_check_character
@@ -299,3 +300,18 @@ def test_the_daily_command_expires_and_says_so(world: World) -> None:
     call_command("deals", "expire", "--as-of", later, stdout=out)
     deal.refresh_from_db()
     assert deal.status == "expired" and out.getvalue().startswith("1 expired")
+
+
+def test_a_note_holding_a_nul_is_refused_not_a_database_error(world: World) -> None:
+    """PostgreSQL keeps no NUL: a decision's note with one is a 422 naming the field."""
+    deal = register(world)
+    client = Client()
+    client.force_login(world.users["manager"])
+    response = client.post(
+        f"/api/deals/{deal.pk}/decision",
+        {"action": "reject", "note": "bad\x00note"},
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    deal.refresh_from_db()
+    assert (deal.status, deal.decision_note) == ("submitted", "")

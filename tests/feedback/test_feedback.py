@@ -173,3 +173,14 @@ def test_a_partner_submits_on_the_page_with_a_photo(world: World) -> None:
     feedback = Feedback.objects.get(title="Box too thin")
     assert response.status_code == 302 and feedback.files.count() == 1
     assert Product.objects.filter(pk=feedback.product_id).exists()
+
+
+def test_an_answer_holding_a_nul_is_refused_not_a_database_error(
+    world: World, product_owner: Any
+) -> None:
+    feedback = _submit(world)
+    feedback_route(feedback=feedback, owner=product_owner, actor=world.users["manager"])
+    with pytest.raises(ValidationError):
+        feedback_answer(feedback=feedback, answer="ok\x00", actor=product_owner)
+    feedback.refresh_from_db()
+    assert (feedback.status, feedback.answer) == ("routed", "")

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from qudao.core.choices import Role
 from qudao.core.permissions import ensure_may_change_row
-from qudao.core.services import model_create, model_update
+from qudao.core.services import ensure_storable_text, model_create, model_update
 from qudao.deals.matching import (
     MATCH_THRESHOLD,
     name_key,
@@ -369,6 +369,7 @@ def _ensure_status(deal: DealRegistration, *allowed: str) -> None:
 
 
 def _save(deal: DealRegistration, actor: Any | None, fields: list[str]) -> DealRegistration:
+    ensure_storable_text(deal)  # a note with a NUL: refused, not a database error
     if actor is not None:
         deal._history_user = actor  # type: ignore[attr-defined]
     deal.save(update_fields=[*fields, "updated_at"])

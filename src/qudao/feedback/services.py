@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from qudao.core.choices import Role
 from qudao.core.models import User
 from qudao.core.permissions import ensure_may_change_row, is_partner_user
-from qudao.core.services import model_create
+from qudao.core.services import ensure_storable_text, model_create
 from qudao.core.uploads import attachment_name_checked
 from qudao.feedback.models import (
     Feedback,
@@ -66,6 +66,7 @@ def _ensure_status(feedback: Feedback, *allowed: str) -> None:
 
 
 def _save(feedback: Feedback, actor: Any | None, fields: list[str]) -> Feedback:
+    ensure_storable_text(feedback)  # a note with a NUL: refused, not a database error
     if actor is not None:
         feedback._history_user = actor  # type: ignore[attr-defined]
     feedback.save(update_fields=[*fields, "updated_at"])
