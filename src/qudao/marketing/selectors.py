@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 
 from qudao.core.permissions import restrict
 from qudao.marketing.models import Campaign, CampaignPartner
@@ -102,22 +104,26 @@ def campaign_return(campaign: Campaign, participants: list[CampaignPartner]) -> 
     lines = fact_table("sell_in")
     if paths:
         lines = lines.filter(lines.ship_to_region.isin(codes))
-    rows = []
-    for participant in participants:
-        tree = list(
-            Partner.objects.filter(path__startswith=participant.partner.path).values_list(
-                "code", flat=True
-            )
-        )
-        mine = lines.filter(lines.partner.isin(tree))
-        window = mine.filter((mine.order_date >= first) & (mine.order_date <= last))
-        earlier = mine.filter((mine.order_date >= before_first) & (mine.order_date <= before_last))
-        rows.append(
-            PartnerReturn(
-                participant,
-                Decimal(str(window.amount.sum().to_pyarrow().as_py() or 0)),
-                Decimal(str(earlier.amount.sum().to_pyarrow().as_py() or 0)),
-            )
-        )
+    # each participant's tree, read at once: partner code → the participants it counts for
+    trees = {p.partner.path: p for p in participants}
+    counts_for: dict[str, list[CampaignPartner]] = {}
+    in_trees = reduce(or_, (Q(path__startswith=t) for t in trees), Q(pk__in=[]))
+    for code, path in Partner.objects.filter(in_trees).values_list("code", "path"):
+        counts_for[code] = [p for t, p in trees.items() if path.startswith(t)]
+    lines = lines.filter(lines.partner.isin(list(counts_for)))
+    during = lines.order_date.between(first, last)
+    earlier = lines.order_date.between(before_first, before_last)
+    sums = (
+        lines.group_by("partner")
+        .aggregate(during=lines.amount.sum(where=during), before=lines.amount.sum(where=earlier))
+        .to_pyarrow()
+        .to_pylist()
+    )
+    totals = {p.pk: [ZERO, ZERO] for p in participants}
+    for row in sums:
+        for participant in counts_for[row["partner"]]:
+            totals[participant.pk][0] += Decimal(str(row["during"] or 0))
+            totals[participant.pk][1] += Decimal(str(row["before"] or 0))
+    rows = [PartnerReturn(p, *totals[p.pk]) for p in participants]
     spend = campaign.spend if campaign.spend is not None else campaign.budget
     return CampaignReturn(rows=rows, spend=spend, first=first, last=last, before_first=before_first)
