@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
@@ -15,9 +14,7 @@ from qudao.core.selectors import history_for
 from qudao.core.views import (
     ObjectEditView,
     ObjectListView,
-    act_on,
     form_action,
-    form_error_text,
 )
 from qudao.deals import selectors
 from qudao.deals.charts import registrations_chart
@@ -134,33 +131,21 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def deal_decide(request: HttpRequest, pk: int) -> HttpResponse:
     deal = _deal(request, pk)
-    form = DealDecisionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_error_text(form))
-        return redirect(deal.get_absolute_url())
-    data = form.cleaned_data
-    if data["action"] == DecisionAction.APPROVE:
-        return act_on(
-            request,
-            deal,
-            lambda: deal_approve(
-                deal=deal, actor=request.user, note=data["note"], days=data["days"]
-            ),
-            _("Approved: the customer is protected for the partner."),
+    action = request.POST.get("action")
+    if action == DecisionAction.APPROVE:
+        decide: Any = lambda d: deal_approve(  # noqa: E731 - one of three, picked here
+            deal=deal, actor=request.user, note=d["note"], days=d["days"]
         )
-    if data["action"] == DecisionAction.REJECT:
-        return act_on(
-            request,
-            deal,
-            lambda: deal_reject(deal=deal, actor=request.user, note=data["note"]),
-            _("Rejected."),
+        done = _("Approved: the customer is protected for the partner.")
+    elif action == DecisionAction.REJECT:
+        decide = lambda d: deal_reject(deal=deal, actor=request.user, note=d["note"])  # noqa: E731
+        done = _("Rejected.")
+    else:
+        decide = lambda d: deal_route(  # noqa: E731
+            deal=deal, actor=request.user, owner=d["owner"], note=d["note"]
         )
-    return act_on(
-        request,
-        deal,
-        lambda: deal_route(deal=deal, actor=request.user, owner=data["owner"], note=data["note"]),
-        _("Routed to the direct-sales owner."),
-    )
+        done = _("Routed to the direct-sales owner.")
+    return form_action(request, deal, DealDecisionForm, decide, done)
 
 
 @login_required
