@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "qudao.notifications",
     "qudao.feedback",
     "qudao.marketing",
+    "qudao.supply",
     "qudao.demo",
 ]
 
@@ -277,6 +278,13 @@ QUDAO = {
     "DEAL_PROTECTION_DAYS": int(os.environ.get("QUDAO_DEAL_PROTECTION_DAYS", "90")),
     "DEAL_MAX_EXTENSIONS": int(os.environ.get("QUDAO_DEAL_MAX_EXTENSIONS", "2")),
     "DEAL_EXPIRY_NOTICE_DAYS": int(os.environ.get("QUDAO_DEAL_EXPIRY_NOTICE_DAYS", "14")),
+    # Supply alerts: stock covering fewer days than this is a stock-out, more an overstock
+    # (each category may set its own); replenishment aims at the cover; an inventory count
+    # older than the age limit is not judged.
+    "SUPPLY_STOCK_OUT_DAYS": int(os.environ.get("QUDAO_SUPPLY_STOCK_OUT_DAYS", "14")),
+    "SUPPLY_OVERSTOCK_DAYS": int(os.environ.get("QUDAO_SUPPLY_OVERSTOCK_DAYS", "120")),
+    "SUPPLY_COVER_DAYS": int(os.environ.get("QUDAO_SUPPLY_COVER_DAYS", "45")),
+    "SUPPLY_SNAPSHOT_MAX_AGE_DAYS": int(os.environ.get("QUDAO_SUPPLY_SNAPSHOT_MAX_AGE_DAYS", "45")),
     # The public application form: applications taken from one address in an hour.
     "APPLICATIONS_PER_HOUR_PER_ADDRESS": int(
         os.environ.get("QUDAO_APPLICATIONS_PER_HOUR_PER_ADDRESS", "3")

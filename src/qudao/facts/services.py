@@ -631,13 +631,16 @@ def saved_mapping_update(*, mapping: Any, actor: Any | None = None, **data: Any)
 
 
 def generated_channel_load(*, files: dict[str, Path]) -> list[str]:
-    """Import a generated channel (``qudao generate``'s files) in dependency order: master
-    data first, then every fact. Returns one summary line per file; raises on the first
-    file with rejected rows (generated data is valid by construction)."""
+    """Import a generated channel (``qudao generate``'s files, or ``qudao supply
+    generate``'s, which has some of them) in dependency order: master data first, then
+    every fact. Returns one summary line per file; raises on the first file with rejected
+    rows (generated data is valid by construction)."""
     from qudao.facts.generator import LOAD_ORDER  # numpy's generator: load it when used
 
     targets, lines = master_targets(), []
     for name in LOAD_ORDER:
+        if name not in files:
+            continue
         if name in FACTS:
             result = fact_import(fact=name, path=files[name])
             if not result.committed:
