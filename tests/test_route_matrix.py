@@ -26,9 +26,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client, TestCase, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from qudao.analytics.models import GradeProposal, ReviewRun
 from qudao.api import api
+from qudao.catalog.models import Category
 from qudao.collaboration.models import (
     Activity,
     Competitor,
@@ -107,8 +109,9 @@ from qudao.recruitment.services import (
     entry_model_defaults,
     pilot_create,
 )
+from qudao.supply.models import SupplyAlert, SupplyCheck, SupplyThreshold
 from tests.conftest import World, build_world
-from tests.factories import make_user
+from tests.factories import CategoryFactory, make_user
 
 ROLES = (
     "admin",
@@ -212,6 +215,11 @@ class Scene:
     webhook: Webhook
     feedback: Feedback
     feedback_routed: Feedback
+    supply_alert: SupplyAlert
+    supply_alert_us: SupplyAlert
+    supply_check: SupplyCheck
+    supply_threshold: SupplyThreshold
+    category_spare: Category
     campaign: Campaign
     campaign_us: Campaign
     users: dict[str, Any] = field(default_factory=dict)
@@ -408,6 +416,25 @@ def _build_scene(tmp: Path) -> Scene:
         for kind, title in (("defect", "Chain snaps"), ("request", "A blue frame"))
     ]
     feedback_route(feedback=feedback[1], owner=product_owner)
+    supply_check = SupplyCheck.objects.create(
+        as_of=date(2021, 3, 31), started_at=timezone.now(), trigger="command", counts={}
+    )
+    supply_alerts = [
+        SupplyAlert.objects.create(
+            partner=partner,
+            category=world.product.category,
+            kind="stock_out",
+            raised_by=supply_check,
+            raised_at=timezone.now(),
+            snapshot_date=date(2021, 3, 31),
+            on_hand=Decimal(1),
+            daily=Decimal(1),
+            days_of_supply=Decimal(1),
+            threshold_days=14,
+            suggested=Decimal(44),
+        )
+        for partner in (world.p_de, world.p_us)
+    ]
     deals = [
         deal_registration_create(
             partner=partner, customer_name=name, value=Decimal("50000"), expected_close=close
@@ -429,6 +456,13 @@ def _build_scene(tmp: Path) -> Scene:
         ),
         feedback=feedback[0],
         feedback_routed=feedback[1],
+        supply_alert=supply_alerts[0],
+        supply_alert_us=supply_alerts[1],
+        supply_check=supply_check,
+        category_spare=CategoryFactory(code="SPARE", name_en="Spare parts"),
+        supply_threshold=SupplyThreshold.objects.create(
+            category=world.product.category, stock_out_days=10, overstock_days=90, cover_days=30
+        ),
         campaign=campaign_create(
             code="RIDE",
             name="Test rides",
@@ -1218,6 +1252,61 @@ PAGES: dict[str, Page] = {
         post=funnel_staff(302),
         form=lambda s: {"spend": "80"},
     ),
+    # supply alerts
+    "supply:alert_list": Page(get=signed_in(200)),
+    "supply:alert_detail": Page(get=scope_of_de(200), args=lambda s: [s.supply_alert.pk]),
+    "supply:alert_acknowledge": Page(
+        get=expect(405, anonymous=LOGIN),
+        args=lambda s: [s.supply_alert.pk],
+        post=expect(
+            403,
+            director=302,
+            manager=302,
+            partner_admin=404,
+            partner_user=404,
+            no_role=404,
+            anonymous=LOGIN,
+        ),
+    ),
+    "supply:position_list": Page(get=signed_in(200)),
+    "supply:check_list": Page(get=partners_blind(200)),
+    "supply:check_run": Page(
+        get=expect(405, anonymous=LOGIN),
+        post=expect(
+            403, director=302, manager=302, partner_admin=404, partner_user=404, anonymous=LOGIN
+        ),
+    ),
+    "supply:check_detail": Page(
+        get=expect(200, partner_admin=404, partner_user=404, no_role=404, anonymous=LOGIN),
+        args=lambda s: [s.supply_check.pk],
+    ),
+    "supply:threshold_list": Page(get=partners_blind(200)),
+    "supply:threshold_add": Page(
+        get=editors(200, others=403),
+        post=editors(302, others=403),
+        form=lambda s: {
+            "category": s.category_spare.pk,
+            "stock_out_days": "7",
+            "overstock_days": "60",
+            "cover_days": "21",
+        },
+    ),
+    "supply:threshold_edit": Page(
+        get=editors(200, others=404),
+        args=lambda s: [s.supply_threshold.pk],
+        post=editors(302, others=404),
+        form=lambda s: {
+            "category": s.supply_threshold.category_id,
+            "stock_out_days": "8",
+            "overstock_days": "80",
+            "cover_days": "20",
+        },
+    ),
+    "supply:threshold_delete": Page(
+        get=expect(405, anonymous=LOGIN),
+        args=lambda s: [s.supply_threshold.pk],
+        post=editors(302, others=404),
+    ),
     # training
     "collaboration:course_list": Page(get=signed_in(200)),
     "collaboration:course_add": Page(
@@ -1815,6 +1904,14 @@ OPERATIONS: dict[tuple[str, str], Operation] = {
         api_expect(404, partner_admin=200), path=lambda s: {"notification_id": s.notification.pk}
     ),
     ("POST", "/api/notifications/read"): Operation(api_expect(200)),
+    ("GET", "/api/supply-alerts"): Operation(api_expect(200)),
+    ("GET", "/api/supply-alerts/{alert_id}"): Operation(
+        API_SEES_DE, path=lambda s: {"alert_id": s.supply_alert.pk}
+    ),
+    ("POST", "/api/supply-alerts/{alert_id}/acknowledgement"): Operation(
+        api_editors(200) | {"no_role": 404},
+        path=lambda s: {"alert_id": s.supply_alert.pk},
+    ),
     ("GET", "/api/feedback"): Operation(api_expect(200)),
     ("POST", "/api/feedback"): Operation(
         api_expect(201, finance=403, no_role=403),
@@ -2169,6 +2266,14 @@ OUTSIDE_EUROPE: dict[str, Page] = {
             "expected_close": "2099-01-31",
         },
     ),
+    "supply:alert_detail": Page(
+        get=_outside(director=200, reader=200), args=lambda s: [s.supply_alert_us.pk]
+    ),
+    "supply:alert_acknowledge": Page(
+        get=expect(405, anonymous=LOGIN),
+        args=lambda s: [s.supply_alert_us.pk],
+        post=_outside(director=302, reader=403),
+    ),
     "deals:deal_decide": Page(
         get=expect(405, anonymous=LOGIN),
         args=lambda s: [s.deal_us.pk],
@@ -2304,6 +2409,14 @@ API_OUTSIDE_EUROPE: dict[tuple[str, str], Operation] = {
     ("GET", "/api/deals/{deal_id}"): Operation(
         _outside(director=200, reader=200, anonymous=401),
         path=lambda s: {"deal_id": s.deal_us.pk},
+    ),
+    ("GET", "/api/supply-alerts/{alert_id}"): Operation(
+        _outside(director=200, reader=200, anonymous=401),
+        path=lambda s: {"alert_id": s.supply_alert_us.pk},
+    ),
+    ("POST", "/api/supply-alerts/{alert_id}/acknowledgement"): Operation(
+        _outside(director=200, reader=403, anonymous=401),
+        path=lambda s: {"alert_id": s.supply_alert_us.pk},
     ),
     ("POST", "/api/deals/{deal_id}/decision"): Operation(
         _outside(director=200, reader=403, anonymous=401),

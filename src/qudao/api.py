@@ -25,6 +25,7 @@ from qudao.programs.api import (
     statements_router,
 )
 from qudao.recruitment.api import router as recruitment_router
+from qudao.supply.api import router as supply_router
 from qudao.territories.api import router as territories_router
 
 api = QudaoAPI(
@@ -34,7 +35,8 @@ api = QudaoAPI(
     "imports, the review, violations with their workflow, complaints, licences and "
     "agreements, partner risk, rebates (programs, settlements, statements), marketing "
     "funds (MDF requests and claims), expense claims, applicants in the recruitment funnel "
-    "activities with partners and their people's training records.",
+    "activities with partners and their people's training records, deal registrations, "
+    "product feedback, notifications and supply alerts.",
     auth=[TokenAuth(), django_auth],
 )
 
@@ -58,6 +60,7 @@ api.add_router("/activities", activities_router)
 api.add_router("/training-records", training_router)
 api.add_router("/deals", deals_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/supply-alerts", supply_router)
 api.add_router("/feedback", feedback_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/imports", facts_router)

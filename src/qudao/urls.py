@@ -68,6 +68,7 @@ urlpatterns = [
     path("notifications/", include("qudao.notifications.urls")),
     path("feedback/", include("qudao.feedback.urls")),
     path("campaigns/", include("qudao.marketing.urls")),
+    path("supply/", include("qudao.supply.urls")),
     # the public application form: no sign-in
     path("apply/", recruitment_views.apply, name="apply"),
     path("apply/thanks/", recruitment_views.apply_thanks, name="apply_thanks"),

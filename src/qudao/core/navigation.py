@@ -29,6 +29,7 @@ PARTNER = frozenset({Role.PARTNER_ADMIN, Role.PARTNER_USER})
 # the product team and supply chain see their own pages only, not the channel's
 CHANNEL_AND_PARTNERS = INTERNAL | PARTNER
 FEEDBACK_READERS = CHANNEL_AND_PARTNERS | {Role.PRODUCT}
+SUPPLY_READERS = CHANNEL_AND_PARTNERS | {Role.SUPPLY_CHAIN}
 
 NAVIGATION: tuple[NavGroup, ...] = (
     NavGroup(
@@ -92,6 +93,8 @@ NAVIGATION: tuple[NavGroup, ...] = (
             NavItem(_("Deal conflicts"), "deals:conflict_list", INTERNAL),
             NavItem(_("Direct accounts"), "deals:account_list", INTERNAL),
             NavItem(_("Product feedback"), "feedback:feedback_list", FEEDBACK_READERS),
+            NavItem(_("Supply alerts"), "supply:alert_list", SUPPLY_READERS),
+            NavItem(_("Days of supply"), "supply:position_list", SUPPLY_READERS),
             NavItem(_("Rebate programs"), "programs:program_list", INTERNAL),
             NavItem(_("Rebate settlements"), "programs:settlement_list", INTERNAL),
             NavItem(_("Rebate statements"), "programs:statement_list"),

@@ -63,6 +63,7 @@ from qudao.partners.services import (
     target_update,
 )
 from qudao.partners.tables import AgreementTable, PartnerTable, TargetTable
+from qudao.supply.selectors import partner_supply
 
 TABS = (
     ("profile", gettext_lazy("Profile")),
@@ -74,6 +75,7 @@ TABS = (
     ("activities", gettext_lazy("Activities")),
     ("training", gettext_lazy("Training")),
     ("governance", gettext_lazy("Governance")),
+    ("supply", gettext_lazy("Stock")),
     ("history", gettext_lazy("History")),
 )
 
@@ -137,6 +139,8 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["training"] = partner_training(partner=partner, user=request.user)
     elif tab == "governance":
         context.update(partner_governance(partner=partner, user=request.user))
+    elif tab == "supply":
+        context.update(partner_supply(partner=partner, user=request.user))
     elif tab == "history":
         context["history"] = history_for(partner)
     if context["can_edit"]:

@@ -102,7 +102,7 @@ def backtest(history: np.ndarray, families: np.ndarray) -> tuple[Backtest, dict[
     alphas = family_alphas(before, families)
     smoothing = smoothed_levels(before, np.array([alphas[f][0] for f in families]))
     naive = before[:, -1]
-    judged = before.any(axis=1)
+    judged: np.ndarray = np.asarray(before.any(axis=1))
 
     def figures(rows: np.ndarray) -> Backtest:
         return Backtest(

@@ -39,9 +39,9 @@ POSITIONS_KEPT_CHECKS = 20
 def default_thresholds() -> dict[str, int]:
     conf = settings.QUDAO
     return {
-        "stock_out_days": int(conf.get("SUPPLY_STOCK_OUT_DAYS", 14)),
-        "overstock_days": int(conf.get("SUPPLY_OVERSTOCK_DAYS", 120)),
-        "cover_days": int(conf.get("SUPPLY_COVER_DAYS", 45)),
+        "stock_out_days": int(str(conf.get("SUPPLY_STOCK_OUT_DAYS", 14))),
+        "overstock_days": int(str(conf.get("SUPPLY_OVERSTOCK_DAYS", 120))),
+        "cover_days": int(str(conf.get("SUPPLY_COVER_DAYS", 45))),
     }
 
 
@@ -62,7 +62,7 @@ def check_parameters() -> dict[str, Any]:
             for t in SupplyThreshold.objects.select_related("category")
         },
         "demand_days": DEMAND_DAYS,
-        "snapshot_max_age_days": int(settings.QUDAO.get("SUPPLY_SNAPSHOT_MAX_AGE_DAYS", 45)),
+        "snapshot_max_age_days": int(str(settings.QUDAO.get("SUPPLY_SNAPSHOT_MAX_AGE_DAYS", 45))),
     }
 
 
@@ -273,7 +273,7 @@ def _tell_of_stock_outs(alerts: list[SupplyAlert]) -> None:
                 ),
                 {"count": len(found)},
             ),
-            url=f"{partner.get_absolute_url()}supply/",
+            url=f"{partner.get_absolute_url()}?tab=supply",
             partner=partner,
             data={
                 "alerts": [
@@ -296,6 +296,14 @@ def _tell_of_stock_outs(alerts: list[SupplyAlert]) -> None:
 def _positions_prune() -> None:
     kept = list(SupplyCheck.objects.values_list("pk", flat=True)[:POSITIONS_KEPT_CHECKS])
     SupplyPosition.objects.exclude(check_run__in=kept).delete()
+
+
+def supply_check_request(*, actor: Any) -> None:
+    """Queue a check as ``actor`` (the page's button): it runs on the worker, in seconds."""
+    from qudao.supply.tasks import supply_check_requested  # the task module names the services
+
+    _ensure_may_check(actor)
+    supply_check_requested.enqueue(actor.pk)
 
 
 @transaction.atomic

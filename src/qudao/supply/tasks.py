@@ -14,3 +14,14 @@ def supply_check_after_change(fact: str) -> str:
 
     check = supply_check_run(trigger=CheckTrigger.IMPORT, fact=fact)
     return f"supply check {check.pk} after {fact}: {check.counts}"
+
+
+@task()
+def supply_check_requested(user_id: int) -> str:
+    """A check someone started on the page, run as them."""
+    from qudao.core.models import User
+    from qudao.supply.models import CheckTrigger
+    from qudao.supply.services import supply_check_run  # the engine: loaded by the worker
+
+    check = supply_check_run(trigger=CheckTrigger.PAGE, actor=User.objects.get(pk=user_id))
+    return f"supply check {check.pk}: {check.counts}"
