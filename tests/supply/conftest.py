@@ -9,7 +9,9 @@ import pytest
 from qudao.facts.services import fact_import
 
 INVENTORY = "snapshot_date,partner,product,quantity_on_hand"
-SELL_THROUGH = "date,partner,customer,customer_region,product,quantity,unit_price,amount,document_id"
+SELL_THROUGH = (
+    "date,partner,customer,customer_region,product,quantity,unit_price,amount,document_id"
+)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from typing import Any
 import polars as pl
 import pytest
 
-from qudao.catalog.models import Category
 from qudao.facts.services import generated_channel_load
 from qudao.notifications.models import Event, Notification
 from qudao.supply.generator import generate_supply
@@ -132,9 +131,7 @@ def test_replenishment_brings_stock_to_the_cover_at_the_forecast(
 ) -> None:
     # 62 a month for a year, then the last three months 31, 31, 31 (December: 31 days)
     months = [f"2024-{m:02d}-10" for m in range(1, 13)]
-    load_facts(
-        "sell_through", *(sold(d, "R-1", 62 if i < 9 else 31) for i, d in enumerate(months))
-    )
+    load_facts("sell_through", *(sold(d, "R-1", 62 if i < 9 else 31) for i, d in enumerate(months)))
     load_facts("inventory", ("2024-12-31", "P-DE", "R-1", 10))
     supply_check_run(trigger=CheckTrigger.COMMAND, as_of=date(2024, 12, 31))
     road = position("P-DE", "ROAD")

@@ -35,7 +35,7 @@ import numpy as np
 import pyarrow as pa
 
 from qudao.core.periods import month_start
-from qudao.facts.store import fact_table
+from qudao.facts.store import committed_batch_ids, fact_table
 from qudao.supply.forecast import Backtest, backtest, family_alphas, smoothed_levels
 from qudao.supply.models import PositionStatus
 
@@ -136,6 +136,12 @@ def check_figures(
     """Read the fact store and judge every partner × family. ``families`` maps a product
     code to its category; ``thresholds_of`` a category to its thresholds."""
     con = ibis.duckdb.connect()
+    if committed_batch_ids("inventory") == []:  # nothing counted: nothing to judge or forecast for
+        return Figures(
+            as_of=as_of,
+            forecast_month=month_start(last_complete_month(as_of), 1),
+            history_months=[],
+        )
     family_table = ibis.memtable(
         pa.table(
             {

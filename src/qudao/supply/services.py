@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from qudao.catalog.models import Category, Product
 from qudao.core.choices import Role
+from qudao.core.models import User
 from qudao.core.permissions import restrict
 from qudao.core.services import model_create, model_delete, model_update
 from qudao.notifications.models import Event
@@ -31,6 +32,7 @@ from qudao.supply.models import (
     SupplyPosition,
     SupplyThreshold,
 )
+from qudao.supply.tasks import supply_check_requested
 
 # checks whose positions are kept (older checks keep their record, counts and alerts)
 POSITIONS_KEPT_CHECKS = 20
@@ -145,8 +147,8 @@ def _forecast_record(figures: Any) -> dict[str, Any]:
     backtests = {code_of[f]: dataclasses.asdict(b) for f, b in figures.backtest_by_family.items()}
     return {
         "month": figures.forecast_month.isoformat(),
-        "history_from": figures.history_months[0].isoformat(),
-        "history_to": figures.history_months[-1].isoformat(),
+        "history_from": figures.history_months[0].isoformat() if figures.history_months else None,
+        "history_to": figures.history_months[-1].isoformat() if figures.history_months else None,
         "alphas": {
             code_of[f]: {"alpha": a, "fitted": fitted} for f, (a, fitted) in figures.alphas.items()
         },
@@ -239,8 +241,6 @@ def _alerts_refresh(check: SupplyCheck, figures: Any) -> dict[str, int]:
 
 
 def supply_chain_people() -> list[Any]:
-    from qudao.core.models import User
-
     return list(User.objects.filter(is_active=True, groups__name=Role.SUPPLY_CHAIN.value))
 
 
@@ -300,8 +300,6 @@ def _positions_prune() -> None:
 
 def supply_check_request(*, actor: Any) -> None:
     """Queue a check as ``actor`` (the page's button): it runs on the worker, in seconds."""
-    from qudao.supply.tasks import supply_check_requested  # the task module names the services
-
     _ensure_may_check(actor)
     supply_check_requested.enqueue(actor.pk)
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from qudao.analytics.steps import ReviewStep, StepContext, StepResult
+from qudao.supply.models import CheckTrigger
 
 
 def _prepare(recorded: dict[str, Any] | None) -> Any:
@@ -17,7 +18,6 @@ def _prepare(recorded: dict[str, Any] | None) -> Any:
 
 
 def _run(context: StepContext) -> StepResult:
-    from qudao.supply.models import CheckTrigger
     from qudao.supply.services import supply_check_run  # the engine
 
     if not context.state:  # a run recorded before this step existed
