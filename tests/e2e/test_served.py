@@ -1037,6 +1037,81 @@ def test_feedback_is_routed_to_the_product_team_and_answered(  # type: ignore[no
         context.close()
 
 
+@pytest.mark.parametrize(("locale", "suffix", "family"), [("en-US", "en", 0), ("zh-CN", "zh", 1)])
+def test_a_stock_out_is_alerted_to_the_partner_and_supply_chain(  # type: ignore[no-untyped-def]
+    browser, served: Served, shots: Path, tmp_path: Path, locale: str, suffix: str, family: int
+) -> None:
+    """The partner's admin uploads its sell-through and a stock count that covers two days;
+    the worker imports both and checks supply after each; the partner finds the stock-out
+    with a suggested replenishment on its own Stock tab, supply chain in its alert list,
+    where it acknowledges it."""
+    zone = ZoneInfo(os.environ.get("TIME_ZONE", "Asia/Shanghai"))
+    today = datetime.now(zone).date()
+    category, product = served.query(
+        "SELECT c.code, min(p.code) FROM catalog_category c "
+        "JOIN catalog_product p ON p.category_id = c.id GROUP BY c.code ORDER BY c.code "
+        "LIMIT 1 OFFSET ?",
+        family,
+    )[0]
+    flow, stock = tmp_path / f"flow-{suffix}.csv", tmp_path / f"stock-{suffix}.csv"
+    flow.write_text(
+        "date,partner,customer,product,quantity,unit_price,amount,document_id\n"
+        + "".join(
+            f"{today - timedelta(days=days)},AW00000001,Shop {days},{product},30,50,1500,"
+            f"SUP-{suffix}-{days}\n"
+            for days in (10, 40, 70)
+        ),
+        encoding="utf-8",
+    )
+    stock.write_text(
+        f"snapshot_date,partner,product,quantity_on_hand\n{today},AW00000001,{product},2\n",
+        encoding="utf-8",
+    )
+    alert_sql = (
+        "SELECT a.id FROM supply_supplyalert a JOIN catalog_category c ON c.id = a.category_id "
+        "WHERE c.code = ? AND a.kind = 'stock_out' AND a.cleared_at IS NULL"
+    )
+    context, page = _login(browser, served, "partner", locale)
+    try:
+        for fact, path in (("sell_through", flow), ("inventory", stock)):
+            page.goto(f"{served.url}/imports/upload/")
+            page.select_option("#id_fact", fact)
+            page.set_input_files("#id_file", str(path))
+            page.click("form.panel button[type=submit].primary")
+            page.wait_for_selector(".badge.committed", timeout=60_000)
+        (alert_id,) = _wait_for(served, alert_sql, category)
+        ((partner_id,),) = served.query("SELECT id FROM partners_partner WHERE code = 'AW00000001'")
+        page.goto(f"{served.url}/partners/{partner_id}/?tab=supply")
+        row = page.locator(f"#partner-supply-alerts a[href='/supply/{alert_id}/']")
+        assert row.count() == 1
+        # 90 sold in 90 days, 2 on hand: 2 days; the suggestion fills the cover of 45 days
+        page.click(f"#partner-supply-alerts a[href='/supply/{alert_id}/']")
+        assert page.inner_text("#alert-days").strip() == "2.0"
+        assert int(page.inner_text("#alert-suggested").replace(",", "")) > 0
+        assert page.locator("form[action$='/acknowledge/']").count() == 0  # theirs to read
+    finally:
+        context.close()
+    context, page = _login(browser, served, "supply", locale)
+    try:
+        nav = page.locator("aside.sidebar nav a").evaluate_all(
+            "links => links.map(a => a.pathname)"
+        )
+        assert "/supply/" in nav and "/partners/" not in nav
+        page.goto(f"{served.url}/supply/?q=AW00000001")
+        page.click(f"table.data a[href='/supply/{alert_id}/']")
+        page.wait_for_selector("#alert-chart svg")
+        page.click("form[action$='/acknowledge/'] button")
+        page.wait_for_selector("form[action$='/acknowledge/']", state="detached")
+        page.screenshot(path=str(shots / f"supply-alert-{suffix}.png"), full_page=True)
+        page.goto(f"{served.url}/supply/")
+        page.screenshot(path=str(shots / f"supply-alerts-{suffix}.png"), full_page=True)
+    finally:
+        context.close()
+    assert served.query("SELECT acknowledged_at FROM supply_supplyalert WHERE id = ?", alert_id)[0][
+        0
+    ]
+
+
 @pytest.mark.parametrize(("locale", "suffix", "day"), [("en-US", "en", 3), ("zh-CN", "zh", 4)])
 def test_a_partner_uploads_its_monthly_flow_and_the_calendar_turns_green(  # type: ignore[no-untyped-def]
     browser, served: Served, shots: Path, tmp_path: Path, locale: str, suffix: str, day: int

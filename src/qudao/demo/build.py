@@ -134,6 +134,7 @@ DEMO_LOGINS = (
     DemoLogin("finance", "finance", "read-only, all partners"),
     DemoLogin("sales", "sales", "read-only; owns the direct accounts"),
     DemoLogin("product", "product", "product feedback only: answers it"),
+    DemoLogin("supply", "supply_chain", "supply alerts only: every partner's stock"),
     DemoLogin("partner", "partner_admin", "one reseller (AW00000001)"),
 )
 
