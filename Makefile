@@ -22,12 +22,16 @@ serve: setup
 
 test: setup lint-check test-sqlite test-postgres  ## lint, then the whole suite on SQLite and on PostgreSQL
 
+# --durations: the slowest tests are named in every run's log, where a slow CI is read.
 test-sqlite:
-	QUDAO_HOME=$$(mktemp -d) $(UV) run pytest
+	QUDAO_HOME=$$(mktemp -d) $(UV) run pytest --durations=25
 
+# tests/e2e/test_served.py starts `qudao demo` as a fresh machine would — on SQLite, without
+# DATABASE_URL — in both phases alike; the SQLite phase runs it, this one does not repeat it.
 test-postgres:
 	@bash scripts/ensure-postgres.sh
-	QUDAO_HOME=$$(mktemp -d) DATABASE_URL=$(POSTGRES_URL) $(UV) run pytest
+	QUDAO_HOME=$$(mktemp -d) DATABASE_URL=$(POSTGRES_URL) $(UV) run pytest --durations=25 \
+		--ignore=tests/e2e/test_served.py
 
 lint: setup
 	$(UV) run ruff check src tests

@@ -27,7 +27,10 @@ STATUS_COLOURS = {
 def history_chart(
     history: list[dict[str, Any]], forecast_month: date, forecast: Decimal
 ) -> SafeString:
-    """Bars of each month's sell-through, the forecast month in another colour."""
+    """Bars of each month's sell-through (from the first with any), the forecast month in
+    another colour."""
+    first = next((i for i, h in enumerate(history) if h["quantity"]), len(history))
+    history = history[first:]
     month, quantity, kind = _("Month"), _("Quantity"), _("Kind")
     sold, forecast_label = _("Sold"), _("Forecast")
     frame = pd.DataFrame(
