@@ -48,6 +48,7 @@ bench: setup  ## benchmarks against named baselines (not part of make test)
 	$(UV) run python bench/review.py $(BENCH_REVIEW_ARGS)
 	$(UV) run python bench/detectors.py $(BENCH_DETECTOR_ARGS)
 	$(UV) run python bench/rebates.py $(BENCH_REBATE_ARGS)
+	$(UV) run python bench/supply.py $(BENCH_SUPPLY_ARGS)
 
 clean:
 	rm -rf var .pytest_cache .mypy_cache .ruff_cache
