@@ -20,7 +20,8 @@ demo: setup  ## build the AdventureWorks demo and serve it
 serve: setup
 	$(UV) run qudao serve --bind $(BIND)
 
-test: setup lint-check test-sqlite test-postgres  ## lint, then the whole suite on SQLite and on PostgreSQL
+test: setup lint-check  ## lint, then the whole suite on SQLite and on PostgreSQL, side by side
+	@bash scripts/test-both.sh
 
 # --durations: the slowest tests are named in every run's log, where a slow CI is read.
 test-sqlite:

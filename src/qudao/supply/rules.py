@@ -19,6 +19,7 @@ category) on that count:
   rounded up, never below 0.
 
 A category's thresholds are its own, else its nearest parent's, else the defaults.
+Products without a category belong to no family and are not judged.
 """
 
 from __future__ import annotations

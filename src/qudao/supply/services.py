@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -123,6 +123,7 @@ def supply_check_run(
         snapshot_max_age_days=parameters["snapshot_max_age_days"],
     )
     with transaction.atomic():
+        _one_check_at_a_time()
         check = SupplyCheck.objects.create(
             as_of=day,
             started_at=started,
@@ -140,6 +141,19 @@ def supply_check_run(
         check.save(update_fields=["counts", "finished_at"])
         _positions_prune()
     return check
+
+
+# any number of a 64-bit key, the same in every process: the supply checks' own lock
+SUPPLY_CHECK_LOCK = 0x5155_4441_4F53_5550
+
+
+def _one_check_at_a_time() -> None:
+    """Checks write alerts in one transaction each; two at once (an import's and the page's)
+    would both raise the same alert. PostgreSQL: a lock held to the commit; SQLite lets one
+    writer in at a time anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SUPPLY_CHECK_LOCK])
 
 
 def _forecast_record(figures: Any) -> dict[str, Any]:
