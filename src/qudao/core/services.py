@@ -14,7 +14,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qudao.core.models import ApiToken
-from qudao.core.permissions import ensure_may_change, ensure_may_change_row, ensure_within_scope
+from qudao.core.permissions import (
+    ensure_may_change,
+    ensure_may_change_row,
+    ensure_within_scope,
+    restrict,
+)
 
 M = TypeVar("M", bound=models.Model)
 
@@ -115,6 +120,22 @@ def model_create(
 
 
 @transaction.atomic
+@transaction.atomic
+def alert_acknowledge(*, alert: M, actor: Any) -> M:
+    """Mark an alert (a row with ``acknowledged_by`` and ``acknowledged_at``) seen by
+    ``actor``, once; it stays until its condition is gone. Refused unless the actor may
+    change it."""
+    rows = restrict(type(alert)._default_manager.filter(pk=alert.pk), actor, "change")
+    locked = rows.select_for_update().first()
+    if locked is None:
+        raise PermissionDenied(_("You may not change %(object)s.") % {"object": alert})
+    if locked.acknowledged_at is None:  # type: ignore[attr-defined]
+        locked.acknowledged_by = actor  # type: ignore[attr-defined]
+        locked.acknowledged_at = timezone.now()  # type: ignore[attr-defined]
+        locked.save(update_fields=["acknowledged_by", "acknowledged_at"])
+    return locked  # type: ignore[no-any-return]
+
+
 def model_delete(*, instance: models.Model, actor: Any | None = None) -> None:
     """Delete a row the actor may change, alone; recorded in its history. A row that
     anything refers to — protected, or rows that would silently go with it (a partner's

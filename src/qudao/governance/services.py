@@ -32,7 +32,12 @@ from qudao.core.choices import Role
 from qudao.core.numbers import rounded_or_none
 from qudao.core.periods import Period
 from qudao.core.permissions import ensure_may_change, is_partner_user, restrict
-from qudao.core.services import ensure_storable_text, model_create, model_update
+from qudao.core.services import (
+    alert_acknowledge,
+    ensure_storable_text,
+    model_create,
+    model_update,
+)
 from qudao.core.uploads import attachment_name_checked
 from qudao.facts.store import fact_table
 from qudao.governance.detectors import (
@@ -1401,15 +1406,6 @@ def compliance_item_update(
     return item
 
 
-@transaction.atomic
 def risk_alert_acknowledge(*, alert: RiskAlert, actor: Any) -> RiskAlert:
     """Mark an alert seen (it stays until its condition is gone)."""
-    rows = restrict(RiskAlert.objects.filter(pk=alert.pk), actor, "change")
-    locked = rows.select_for_update().first()
-    if locked is None:
-        raise PermissionDenied(_("You may not change %(object)s.") % {"object": alert})
-    if locked.acknowledged_at is None:
-        locked.acknowledged_by = actor
-        locked.acknowledged_at = timezone.now()
-        locked.save(update_fields=["acknowledged_by", "acknowledged_at"])
-    return locked
+    return alert_acknowledge(alert=alert, actor=actor)

@@ -17,8 +17,7 @@ from django.utils.translation import gettext_lazy
 from qudao.catalog.models import Category, Product
 from qudao.core.choices import Role
 from qudao.core.models import User
-from qudao.core.permissions import restrict
-from qudao.core.services import model_create, model_delete, model_update
+from qudao.core.services import alert_acknowledge, model_create, model_delete, model_update
 from qudao.notifications.models import Event
 from qudao.notifications.services import Message, notify, partner_people
 from qudao.partners.models import Partner
@@ -318,18 +317,9 @@ def supply_check_request(*, actor: Any) -> None:
     supply_check_requested.enqueue(actor.pk)
 
 
-@transaction.atomic
 def supply_alert_acknowledge(*, alert: SupplyAlert, actor: Any) -> SupplyAlert:
     """Mark an alert seen (it stays until a check no longer finds it)."""
-    locked = restrict(SupplyAlert.objects.filter(pk=alert.pk), actor, "change")
-    found = locked.select_for_update().first()
-    if found is None:
-        raise PermissionDenied(_("You may not change %(object)s.") % {"object": alert})
-    if found.acknowledged_at is None:
-        found.acknowledged_by = actor
-        found.acknowledged_at = timezone.now()
-        found.save(update_fields=["acknowledged_by", "acknowledged_at"])
-    return found
+    return alert_acknowledge(alert=alert, actor=actor)
 
 
 @transaction.atomic
