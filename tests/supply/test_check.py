@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from qudao.facts.services import generated_channel_load
-from qudao.notifications.models import Event, Notification
+from qudao.notifications.models import Event, Notification, Webhook
 from qudao.supply.generator import generate_supply
 from qudao.supply.models import (
     CheckTrigger,
@@ -149,6 +149,7 @@ def test_an_alert_is_raised_once_and_cleared_when_restocked(
     world: World, families: dict[str, Any], load_facts: Load
 ) -> None:
     supply = make_user("supply", "supply_chain")
+    hook = Webhook.objects.create(name="ERP", url="http://127.0.0.1:9/hook", events=["stock_out"])
     load_facts("sell_through", sold("2024-12-01", "R-1", 90))
     load_facts("inventory", ("2024-12-31", "P-DE", "R-1", 2))
     first = supply_check_run(trigger=CheckTrigger.COMMAND)  # as of the latest count
@@ -162,6 +163,12 @@ def test_an_alert_is_raised_once_and_cleared_when_restocked(
     assert sorted(told.values_list("recipient__username", flat=True)) == sorted(
         ["partner_admin", "partner_user", supply.username]
     )
+    # and the ERP's webhook, once, with what to replenish
+    (delivery,) = hook.deliveries.all()
+    data = delivery.payload["data"]
+    assert delivery.event == Event.STOCK_OUT and data["partner"] == "P-DE"
+    (told_alert,) = data["alerts"]
+    assert told_alert["family"] == "ROAD" and told_alert["suggested"] == str(alert.suggested)
     load_facts("inventory", ("2025-01-05", "P-DE", "R-1", 40))
     restocked = supply_check_run(trigger=CheckTrigger.COMMAND)
     alert.refresh_from_db()
