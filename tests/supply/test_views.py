@@ -7,16 +7,19 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from datetime import date
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from qudao.analytics.services import review_run
+from qudao.catalog.models import Category
 from qudao.facts.services import fact_import
-from qudao.supply.models import CheckTrigger, SupplyAlert, SupplyCheck
+from qudao.supply.models import CheckTrigger, SupplyAlert, SupplyCheck, SupplyThreshold
 from qudao.supply.services import supply_check_run
 from tests.conftest import World, run_queued_tasks
 from tests.factories import CategoryFactory, ProductFactory, make_user
@@ -140,3 +143,18 @@ def test_a_review_runs_the_check_as_of_its_period(world: World, alerts: Any) -> 
     check = SupplyCheck.objects.get(review_run=run)
     assert check.as_of == date(2024, 12, 31) and check.trigger == CheckTrigger.REVIEW
     assert run.row_counts["supply_alerts_open"] == 2
+
+
+def test_a_rerun_judges_with_the_thresholds_of_the_run_it_repeats(
+    world: World, alerts: Any
+) -> None:
+    run = review_run(period="2024Q4")
+    # since then, the road bikes' stock-out threshold was lowered below both partners' days
+    road = Category.objects.get(code="ROAD")
+    SupplyThreshold.objects.create(
+        category=road, stock_out_days=1, overstock_days=500, cover_days=9
+    )
+    assert supply_check_run(trigger=CheckTrigger.COMMAND).counts["stock_out"] == 0
+    call_command("review", rerun=run.pk, stdout=StringIO(), stderr=StringIO())
+    again = SupplyCheck.objects.get(review_run__rerun_of=run)
+    assert again.parameters["categories"] == {} and again.counts["stock_out"] == 2
