@@ -48,11 +48,12 @@ def main() -> None:
 
     import numpy as np
 
+    from qudao.catalog.models import Product
     from qudao.facts.services import generated_channel_load
     from qudao.supply.forecast import backtest, family_alphas, smoothed_levels, wape
     from qudao.supply.generator import generate_supply
     from qudao.supply.models import CheckTrigger, SupplyAlert
-    from qudao.supply.rules import _history_matrix, _rows, last_complete_month
+    from qudao.supply.rules import sell_through_history
     from qudao.supply.services import supply_check_run
 
     made = generate_supply(
@@ -71,7 +72,10 @@ def main() -> None:
     )
     planted = set(made.planted["stock_out"])
 
-    history, keys = _monthly(check.as_of, _rows, _history_matrix, last_complete_month)
+    families_of = dict(
+        Product.objects.filter(category__isnull=False).values_list("code", "category_id")
+    )
+    history, keys = sell_through_history(check.as_of, families_of)  # what the check read
     families = np.array([f for _p, f in keys])
     started = time.perf_counter()
     alphas = family_alphas(history, families)
@@ -117,25 +121,6 @@ def main() -> None:
         f"per-series fits take {theirs_seconds / ours_seconds:.1f}x the family-alpha forecast; "
         f"stock-outs alerted {len(found & planted)}/{len(planted)}, others {len(found - planted)}"
     )
-
-
-def _monthly(as_of, rows, matrix, last_complete_month):  # type: ignore[no-untyped-def]
-    """The monthly series the check read, read again the same way."""
-    import ibis
-
-    from qudao.catalog.models import Product
-    from qudao.core.periods import month_start
-    from qudao.facts.store import fact_table
-
-    families = dict(Product.objects.values_list("code", "category_id"))
-    last = last_complete_month(as_of)
-    months = [month_start(last, -i) for i in range(23, -1, -1)]
-    sales = fact_table("sell_through")
-    table = ibis.memtable({"product": list(families), "family": list(families.values())})
-    sales = sales.join(table, "product")
-    sales = sales.filter(sales.date >= months[0], sales.date < month_start(last, 1))
-    monthly = sales.group_by("partner", "family", month=sales.date.truncate("M").cast("date"))
-    return matrix(rows(monthly.aggregate(quantity=sales.quantity.sum())), months)
 
 
 if __name__ == "__main__":

@@ -136,21 +136,14 @@ def check_figures(
 ) -> Figures:
     """Read the fact store and judge every partner × family. ``families`` maps a product
     code to its category; ``thresholds_of`` a category to its thresholds."""
-    con = ibis.duckdb.connect()
-    if committed_batch_ids("inventory") == []:  # nothing counted: nothing to judge or forecast for
+    if not committed_batch_ids("inventory"):  # nothing counted: nothing to judge or forecast
         return Figures(
             as_of=as_of,
             forecast_month=month_start(last_complete_month(as_of), 1),
             history_months=[],
         )
-    family_table = ibis.memtable(
-        pa.table(
-            {
-                "product": pa.array(list(families), pa.string()),
-                "family": pa.array(list(families.values()), pa.int64()),
-            }
-        )
-    )
+    con = ibis.duckdb.connect()
+    family_table = _family_table(families)
     counts = fact_table("inventory", connection=con)
     sales = fact_table("sell_through", connection=con)
     counts = counts.filter(counts.snapshot_date <= as_of)
@@ -171,23 +164,14 @@ def check_figures(
     )
     sold = recent.group_by("partner", "family").aggregate(sold=recent.quantity.sum())
 
-    last_month = last_complete_month(as_of)
-    first_month = month_start(last_month, -(HISTORY_MONTHS - 1))
-    history_months = [month_start(first_month, i) for i in range(HISTORY_MONTHS)]
-    end = month_start(last_month, 1)
-    monthly = sales.join(family_table, "product")
-    monthly = monthly.filter(monthly.date >= first_month, monthly.date < end)
-    monthly = monthly.group_by(
-        "partner", "family", month=monthly.date.truncate("M").cast("date")
-    ).aggregate(quantity=monthly.quantity.sum())
-
+    history_months = history_months_to(as_of)
     figures = Figures(
         as_of=as_of,
-        forecast_month=end,
+        forecast_month=month_start(history_months[-1], 1),
         history_months=history_months,
         stale_partners=sorted(r["partner"] for r in _rows(stale.select("partner"))),
     )
-    history, keys = _history_matrix(_rows(monthly), history_months)
+    history, keys = monthly_history(sales, family_table, history_months)
     family_of_row = np.array([family for _partner, family in keys], dtype=np.int64)
     figures.backtest, figures.backtest_by_family = backtest(history, family_of_row)
     figures.alphas = family_alphas(history, family_of_row)
@@ -209,6 +193,49 @@ def check_figures(
             )
         )
     return figures
+
+
+def _family_table(families: dict[str, int]) -> Any:
+    """Product code → its family, as a table to join the facts with."""
+    return ibis.memtable(
+        pa.table(
+            {
+                "product": pa.array(list(families), pa.string()),
+                "family": pa.array(list(families.values()), pa.int64()),
+            }
+        )
+    )
+
+
+def history_months_to(as_of: date) -> list[date]:
+    """The first days of the ``HISTORY_MONTHS`` complete months up to ``as_of``."""
+    last_month = last_complete_month(as_of)
+    return [month_start(last_month, i - HISTORY_MONTHS + 1) for i in range(HISTORY_MONTHS)]
+
+
+def monthly_history(
+    sales: Any, families: Any, months: list[date]
+) -> tuple[np.ndarray, list[tuple[str, int]]]:
+    """Each partner's monthly sell-through of each family over ``months``, as series
+    (partner × family, the keys) × months. ``sales`` is the sell-through fact,
+    ``families`` a ``_family_table``."""
+    monthly = sales.join(families, "product")
+    monthly = monthly.filter(monthly.date >= months[0], monthly.date < month_start(months[-1], 1))
+    monthly = monthly.group_by(
+        "partner", "family", month=monthly.date.truncate("M").cast("date")
+    ).aggregate(quantity=monthly.quantity.sum())
+    return _history_matrix(_rows(monthly), months)
+
+
+def sell_through_history(
+    as_of: date, families: dict[str, int], partner: str | None = None
+) -> tuple[np.ndarray, list[tuple[str, int]]]:
+    """What a check as of ``as_of`` forecasts from — one partner's series only, if named
+    (an alert's chart); the benchmark reads it too."""
+    sales = fact_table("sell_through")
+    if partner is not None:
+        sales = sales.filter(sales.partner == partner)
+    return monthly_history(sales, _family_table(families), history_months_to(as_of))
 
 
 def _history_matrix(

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
 
+from qudao.catalog.models import Product
+from qudao.core.periods import month_start
 from qudao.core.permissions import restrict
 from qudao.supply.models import SupplyAlert, SupplyCheck, SupplyPosition, SupplyThreshold
 
@@ -49,30 +52,19 @@ def partner_supply(*, partner: Any, user: Any) -> dict[str, Any]:
     }
 
 
-def family_history(*, alert: SupplyAlert, months: int = 24) -> list[dict[str, Any]]:
+def family_history(*, alert: SupplyAlert) -> tuple[list[dict[str, Any]], date]:
     """The partner's monthly sell-through of the alert's family over the months a check
-    reads (for the chart beside the alert)."""
-    # deferred: the fact store's reader loads the engine
-    from qudao.catalog.models import Product
-    from qudao.core.periods import month_start
-    from qudao.facts.store import fact_table
-    from qudao.supply.rules import last_complete_month
+    as of its count reads, and the month forecast after them (for the alert's chart)."""
+    # deferred: the rules read the fact store, which loads the engine
+    from qudao.supply.rules import history_months_to, sell_through_history
 
-    products = list(Product.objects.filter(category=alert.category).values_list("code", flat=True))
-    last = last_complete_month(alert.snapshot_date)
-    first = month_start(last, -(months - 1))
-    sales = fact_table("sell_through")
-    sales = sales.filter(
-        sales.partner == alert.partner.code,
-        sales.product.isin(products),
-        sales.date >= first,
-        sales.date < month_start(last, 1),
+    products = Product.objects.filter(category=alert.category).values_list("code", flat=True)
+    history, _keys = sell_through_history(
+        alert.snapshot_date, dict.fromkeys(products, alert.category_id), alert.partner.code
     )
-    monthly = sales.group_by(month=sales.date.truncate("M").cast("date")).aggregate(
-        quantity=sales.quantity.sum()
+    months = history_months_to(alert.snapshot_date)
+    quantities = history[0] if len(history) else [0.0] * len(months)  # its one series
+    return (
+        [{"month": m, "quantity": q} for m, q in zip(months, quantities, strict=True)],
+        month_start(months[-1], 1),
     )
-    found = {r["month"]: r["quantity"] for r in monthly.to_pyarrow().to_pylist()}
-    return [
-        {"month": month_start(first, i), "quantity": found.get(month_start(first, i), 0)}
-        for i in range(months)
-    ]

@@ -109,12 +109,9 @@ def supply_check_run(
     day = as_of or latest_count_day(today) or today
     parameters = parameters or check_parameters()
     started = timezone.now()
-    families = {
-        code: category
-        for code, category in Product.objects.filter(category__isnull=False).values_list(
-            "code", "category_id"
-        )
-    }
+    families = dict(
+        Product.objects.filter(category__isnull=False).values_list("code", "category_id")
+    )
     figures = check_figures(
         as_of=day,
         families=families,
@@ -133,9 +130,11 @@ def supply_check_run(
             parameters=parameters,
             forecast=_forecast_record(figures),
         )
-        counts = _positions_store(check, figures)
-        counts.update(_alerts_refresh(check, figures))
-        check.counts = counts
+        positions, thresholds = _positions_store(check, figures)
+        check.counts = {
+            **_position_counts(positions, figures),
+            **_alerts_refresh(check, positions, thresholds),
+        }
         check.finished_at = timezone.now()
         check.save(update_fields=["counts", "finished_at"])
         _positions_prune()
@@ -170,10 +169,15 @@ def _forecast_record(figures: Any) -> dict[str, Any]:
     }
 
 
-def _positions_store(check: SupplyCheck, figures: Any) -> dict[str, Any]:
+def _positions_store(
+    check: SupplyCheck, figures: Any
+) -> tuple[list[SupplyPosition], dict[tuple[int, int], int]]:
+    """Write the check's positions; returns them, and each one's threshold in days (the
+    one its status was judged by) by (partner, category)."""
     partner_pk = dict(Partner.objects.values_list("code", "pk"))
-    rows = [
-        SupplyPosition(
+    rows, thresholds = [], {}
+    for p in figures.positions:
+        row = SupplyPosition(
             check_run=check,
             partner_id=partner_pk[p.partner],
             category_id=p.category,
@@ -186,55 +190,56 @@ def _positions_store(check: SupplyCheck, figures: Any) -> dict[str, Any]:
             suggested=p.suggested(figures.forecast_month),
             status=p.status,
         )
-        for p in figures.positions
-    ]
+        rows.append(row)
+        thresholds[(row.partner_id, row.category_id)] = p.threshold_days
     SupplyPosition.objects.bulk_create(rows, batch_size=2000)
+    return rows, thresholds
+
+
+def _position_counts(positions: list[SupplyPosition], figures: Any) -> dict[str, Any]:
     by_status = {s.value: 0 for s in PositionStatus}
-    for row in rows:
+    for row in positions:
         by_status[row.status] += 1
     return {
-        "positions": len(rows),
-        "partners": len({r.partner_id for r in rows}),
+        "positions": len(positions),
+        "partners": len({r.partner_id for r in positions}),
         "stale_partners": len(figures.stale_partners),
         **by_status,
     }
 
 
-def _alerts_refresh(check: SupplyCheck, figures: Any) -> dict[str, int]:
+# what an alert shows of the position that raised it (updated by each check that finds it)
+ALERT_FIGURES = ("snapshot_date", "on_hand", "daily", "days_of_supply", "forecast", "suggested")
+
+
+def _alerts_refresh(
+    check: SupplyCheck,
+    positions: list[SupplyPosition],
+    thresholds: dict[tuple[int, int], int],
+) -> dict[str, int]:
     """Raise what is newly true, update what still is, clear what no longer is — for the
     partners this check judged (a partner whose count is too old keeps its alerts)."""
     now = timezone.now()
-    positions = list(check.positions.all())
     wanted = {
         (p.partner_id, p.category_id, p.status): p
         for p in positions
         if p.status in SupplyAlertKind.values
     }
-    thresholds = {(p.partner, p.category): p.threshold_days for p in figures.positions}
-    code_of = dict(Partner.objects.values_list("pk", "code"))
-    judged = {p.partner_id for p in positions}
     standing = {
         (a.partner_id, a.category_id, a.kind): a
-        for a in SupplyAlert.objects.filter(partner__in=judged, cleared_at__isnull=True)
+        for a in SupplyAlert.objects.filter(
+            partner__in={p.partner_id for p in positions}, cleared_at__isnull=True
+        )
     }
     gone = [a.pk for key, a in standing.items() if key not in wanted]
     SupplyAlert.objects.filter(pk__in=gone).update(cleared_at=now, cleared_by=check)
-    figures_of = (
-        "snapshot_date",
-        "on_hand",
-        "daily",
-        "days_of_supply",
-        "forecast",
-        "suggested",
-    )
-    still = []
-    for key, alert in standing.items():
-        if key in wanted:
-            for name in figures_of:
-                setattr(alert, name, getattr(wanted[key], name))
-            alert.threshold_days = thresholds[(code_of[key[0]], key[1])]
-            still.append(alert)
-    SupplyAlert.objects.bulk_update(still, [*figures_of, "threshold_days"], batch_size=2000)
+    still = [alert for key, alert in standing.items() if key in wanted]
+    for alert in still:
+        position = wanted[(alert.partner_id, alert.category_id, alert.kind)]
+        for name in ALERT_FIGURES:
+            setattr(alert, name, getattr(position, name))
+        alert.threshold_days = thresholds[(alert.partner_id, alert.category_id)]
+    SupplyAlert.objects.bulk_update(still, [*ALERT_FIGURES, "threshold_days"], batch_size=2000)
     new = [
         SupplyAlert(
             partner_id=partner,
@@ -242,8 +247,8 @@ def _alerts_refresh(check: SupplyCheck, figures: Any) -> dict[str, int]:
             kind=kind,
             raised_by=check,
             raised_at=now,
-            threshold_days=thresholds[(code_of[partner], category)],
-            **{name: getattr(p, name) for name in figures_of},
+            threshold_days=thresholds[(partner, category)],
+            **{name: getattr(p, name) for name in ALERT_FIGURES},
         )
         for (partner, category, kind), p in wanted.items()
         if (partner, category, kind) not in standing

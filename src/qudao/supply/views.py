@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -194,11 +193,8 @@ def _alert(request: HttpRequest, pk: int) -> SupplyAlert:
 @require_safe
 def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
     alert = _alert(request, pk)
-    history = selectors.family_history(alert=alert)
-    forecast_month = alert.raised_by.forecast.get("month")
-    chart = None
-    if forecast_month:
-        chart = history_chart(history, date.fromisoformat(forecast_month), alert.forecast)
+    history, forecast_month = selectors.family_history(alert=alert)
+    chart = history_chart(history, forecast_month, alert.forecast)
     changes = restrict(SupplyAlert.objects.filter(pk=pk), request.user, "change").exists()
     return render(
         request,
@@ -207,7 +203,6 @@ def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "alert": alert,
             "title": f"{alert.partner.code} · {alert.category.name}",
             "chart": chart,
-            "history": history,
             "can_acknowledge": changes and alert.acknowledged_at is None,
             "partner_visible": restrict(
                 Partner.objects.filter(pk=alert.partner_id), request.user
