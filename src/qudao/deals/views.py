@@ -127,25 +127,31 @@ def deal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "deals/deal_detail.html", context)
 
 
+# what the page says once a decision is made
+DECIDED = {
+    DecisionAction.APPROVE: gettext_lazy("Approved: the customer is protected for the partner."),
+    DecisionAction.REJECT: gettext_lazy("Rejected."),
+    DecisionAction.ROUTE: gettext_lazy("Routed to the direct-sales owner."),
+}
+
+
+def _decide(deal: DealRegistration, actor: Any, data: dict[str, Any]) -> DealRegistration:
+    """The decision the form names, through its service."""
+    if data["action"] == DecisionAction.APPROVE:
+        return deal_approve(deal=deal, actor=actor, note=data["note"], days=data["days"])
+    if data["action"] == DecisionAction.REJECT:
+        return deal_reject(deal=deal, actor=actor, note=data["note"])
+    return deal_route(deal=deal, actor=actor, owner=data["owner"], note=data["note"])
+
+
 @login_required
 @require_POST
 def deal_decide(request: HttpRequest, pk: int) -> HttpResponse:
     deal = _deal(request, pk)
-    action = request.POST.get("action")
-    if action == DecisionAction.APPROVE:
-        decide: Any = lambda d: deal_approve(  # noqa: E731 - one of three, picked here
-            deal=deal, actor=request.user, note=d["note"], days=d["days"]
-        )
-        done = _("Approved: the customer is protected for the partner.")
-    elif action == DecisionAction.REJECT:
-        decide = lambda d: deal_reject(deal=deal, actor=request.user, note=d["note"])  # noqa: E731
-        done = _("Rejected.")
-    else:
-        decide = lambda d: deal_route(  # noqa: E731
-            deal=deal, actor=request.user, owner=d["owner"], note=d["note"]
-        )
-        done = _("Routed to the direct-sales owner.")
-    return form_action(request, deal, DealDecisionForm, decide, done)
+    done = DECIDED.get(request.POST.get("action", ""), DECIDED[DecisionAction.ROUTE])
+    return form_action(
+        request, deal, DealDecisionForm, lambda data: _decide(deal, request.user, data), str(done)
+    )
 
 
 @login_required
